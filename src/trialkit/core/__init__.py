@@ -1,0 +1,1 @@
+"""Pure domain logic: no web framework, no query engine, no database."""

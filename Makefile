@@ -1,0 +1,40 @@
+# trialkit: the two set-up commands are `make run` and `make test`; both work from a fresh clone
+# on a machine with only Python 3.11 (they create .venv and install the locked dependencies).
+PY ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
+PYTEST_ARGS ?=
+
+.PHONY: setup run test check bench lock clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml requirements.lock
+	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	@$(BIN)/python -m pip install -q --disable-pip-version-check "$$(grep -E '^uv==' requirements.lock)"
+	$(BIN)/uv pip install --python $(BIN)/python -q -r requirements.lock
+	$(BIN)/uv pip install --python $(BIN)/python -q --no-deps -e .
+	@rm -f $(VENV)/.installed-*; touch $@
+
+run: setup
+	$(BIN)/trialkit protocol validate protocols/nct05532943.yaml
+	$(BIN)/trialkit protocol show protocols/nct05532943.yaml
+
+test: setup
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+check: setup
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+bench: setup
+	$(BIN)/python benchmarks/run_all.py
+
+# Re-resolve the lock file after changing dependencies in pyproject.toml.
+lock: setup
+	$(BIN)/uv pip compile --python-version 3.11 pyproject.toml --extra dev --extra spark -o requirements.lock -q
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,0 +1,1 @@
+"""The ``trialkit`` command line."""

@@ -1,0 +1,1 @@
+"""Readers and writers for the standards trialkit's users live in (registry, CDISC, FHIR, OMOP)."""

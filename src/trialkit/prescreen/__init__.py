@@ -1,0 +1,1 @@
+"""Batch eligibility over patient databases (Ibis: DuckDB by default, PySpark beyond)."""

@@ -1,0 +1,19 @@
+"""Shared fixtures: the reference protocol and paths to the shared reference data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from trialkit.core.protocol import Protocol, load_protocol
+
+ROOT = Path(__file__).resolve().parents[1]
+REFERENCE_PROTOCOL = ROOT / "protocols" / "nct05532943.yaml"
+SHARED = ROOT.parent / "shared"
+FIXTURES = ROOT / "tests" / "fixtures"
+
+
+@pytest.fixture(scope="session")
+def reference_protocol() -> Protocol:
+    return load_protocol(REFERENCE_PROTOCOL)

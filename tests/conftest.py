@@ -10,6 +10,7 @@ from trialkit.core.protocol import Protocol, load_protocol
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE_PROTOCOL = ROOT / "protocols" / "nct05532943.yaml"
+REFERENCE_TEXT_PATH = REFERENCE_PROTOCOL
 SHARED = ROOT.parent / "shared"
 FIXTURES = ROOT / "tests" / "fixtures"
 

@@ -1,0 +1,65 @@
+"""Every gate of a protocol that applies to one action, combined into one verdict.
+
+These are the questions the trial-operations server asks before enabling a button: may this
+participant enrol, receive this administration, be randomized? Each answer lists every check
+that applies (sequential rule, committee gate, pause, cap), met or not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date
+
+from trialkit.core.protocol.model import Protocol
+from trialkit.core.scheduling.checks import Verdict, combine
+from trialkit.core.scheduling.gates import (
+    CommitteeDecision,
+    ParticipantDosing,
+    committee_gate,
+    enrolment_cap,
+    pause_state,
+    sequential_enrolment,
+)
+
+
+def pauses(protocol: Protocol, decisions: Sequence[CommitteeDecision], on: date) -> list[Verdict]:
+    return [pause_state(gate, decisions, on) for gate in protocol.gates.committee]
+
+
+def may_enrol(protocol: Protocol, part_id: str, enrolled: int,
+              decisions: Sequence[CommitteeDecision], on: date) -> Verdict:
+    """May one more participant enrol in ``part_id`` on ``on``? (cap and pauses)"""
+    part = protocol.part(part_id)
+    return combine(f"enrol in {part_id}",
+                   [enrolment_cap(part, enrolled), *pauses(protocol, decisions, on)])
+
+
+def may_dose(protocol: Protocol, part_id: str, administration_id: str,
+             earlier: Sequence[ParticipantDosing], decisions: Sequence[CommitteeDecision],
+             on: date) -> Verdict:
+    """May the participant after ``earlier`` (in enrolment order) receive the administration?"""
+    protocol.part(part_id)
+    protocol.administration(administration_id)
+    sequential = [sequential_enrolment(rule, earlier, on)
+                  for rule in protocol.gates.sequential_enrolment
+                  if rule.part == part_id and rule.gated_administration == administration_id]
+    return combine(f"give {administration_id} in {part_id}",
+                   [*sequential, *pauses(protocol, decisions, on)])
+
+
+def may_randomize(protocol: Protocol, part_id: str,
+                  participants_by_part: Mapping[str, Sequence[ParticipantDosing]],
+                  decisions: Sequence[CommitteeDecision], on: date) -> Verdict:
+    """May ``part_id`` randomize on ``on``? Every committee gate opening it, and the pauses.
+
+    ``participants_by_part`` holds, for each reviewed part, its enrolled participants.
+    """
+    part = protocol.part(part_id)
+    if part.allocation != "RANDOMIZED":
+        raise ValueError(f"part_id: part '{part_id}' is not randomized")
+    gates = [
+        committee_gate(gate, participants_by_part.get(gate.reviews_part, ()),
+                       protocol.part(gate.reviews_part).enrolment_target, decisions, on)
+        for gate in protocol.gates.committee if gate.opens_part == part_id
+    ]
+    return combine(f"randomize in {part_id}", [*gates, *pauses(protocol, decisions, on)])

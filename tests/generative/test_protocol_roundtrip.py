@@ -8,7 +8,10 @@ from hypothesis import strategies as st
 
 from tests.conftest import REFERENCE_TEXT_PATH
 from trialkit.core.protocol import (
-    canonical_json, from_canonical_json, parse_protocol, protocol_version,
+    canonical_json,
+    from_canonical_json,
+    parse_protocol,
+    protocol_version,
 )
 
 BASE = yaml.safe_load(REFERENCE_TEXT_PATH.read_text(encoding="utf-8"))

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
 
+from pydantic import BaseModel
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from trialkit.core.protocol import Protocol, protocol_version
@@ -15,15 +18,15 @@ def print_summary(p: Protocol, console: Console | None = None) -> None:
     # Wide by default: the tables fold long registry text; COLUMNS overrides, as in any shell.
     console = console or Console(width=int(os.environ.get("COLUMNS", "110")))
     ident, design = p.identity, p.design
-    console.print(f"[bold]{ident.id}[/bold] — {ident.brief_title}")
+    console.print(f"[bold]{escape(ident.id)}[/bold] — {escape(ident.brief_title)}")
     console.print(f"Sponsor: {ident.sponsor.name} · org study id {ident.org_study_id} · "
                   f"status {p.status.overall} · start {p.status.start.date} · completion "
-                  f"{p.status.completion.date} ({p.status.completion.type.lower()})")
-    console.print(f"Protocol version (SHA-256): {protocol_version(p)}")
+                  f"{p.status.completion.date} ({p.status.completion.type.lower()})", markup=False)
+    console.print(f"Protocol version (SHA-256): {protocol_version(p)}", markup=False)
     console.print(f"Design: {design.study_type.lower()}, {' / '.join(design.phases)}, "
                   f"{design.allocation.lower()}, {design.intervention_model.lower()}, masking "
                   f"{design.masking.level} ({', '.join(design.masking.who_masked) or 'none'}); "
-                  f"enrolment {design.enrolment.count}")
+                  f"enrolment {design.enrolment.count}", markup=False)
     console.print(_parts_table(p))
     console.print(_gates_text(p))
     console.print(_schedule_table(p))
@@ -37,8 +40,8 @@ def _parts_table(p: Protocol) -> Table:
         table.add_column(column)
     for part in p.design.parts:
         arms = ", ".join(f"{p.arm(a).label} ({p.arm(a).type.lower()})" for a in part.arms)
-        table.add_row(part.name, part.phase, str(part.enrolment_target), part.allocation,
-                      part.masking.level, part.enrolment_order, arms)
+        _row(table, part.name, part.phase, str(part.enrolment_target), part.allocation,
+             part.masking.level, part.enrolment_order, arms)
     return table
 
 
@@ -64,7 +67,7 @@ def _gates_text(p: Protocol) -> str:
                   if r.permuted_blocks and r.method == "permuted_blocks" else "")
         lines.append(f"  Randomization of {r.part}: {ratio} ({', '.join(r.ratio)}), "
                      f"{r.method}{blocks}, strata: {strata}")
-    return "\n".join(lines)
+    return "\n".join(lines[:1] + [escape(line) for line in lines[1:]])
 
 
 def _schedule_table(p: Protocol) -> Table:
@@ -76,7 +79,7 @@ def _schedule_table(p: Protocol) -> Table:
         day = "any" if visit.day is None else str(visit.day)
         window = ("" if visit.day is None else
                   f"{visit.day - visit.window.before} to {visit.day + visit.window.after}")
-        table.add_row(f"{visit.id} {visit.name}", day, window, ", ".join(visit.forms))
+        _row(table, f"{visit.id} {visit.name}", day, window, ", ".join(visit.forms))
     return table
 
 
@@ -85,7 +88,7 @@ def _criteria_table(p: Protocol) -> Table:
     for column in ("id", "registry text", "rule"):
         table.add_column(column, overflow="fold")
     for c in p.eligibility.criteria:
-        table.add_row(c.id, " ".join(c.text.split()), (c.rule or "(needs a rule)").strip())
+        _row(table, c.id, " ".join(c.text.split()), (c.rule or "(needs a rule)").strip())
     return table
 
 
@@ -95,12 +98,26 @@ def _interpretations_table(p: Protocol) -> Table:
         table.add_column(column, overflow="fold")
     for interp in p.interpretations:
         settings = "; ".join(f"{path} = {_short(resolve(p, path))}" for path in interp.governs)
-        table.add_row(interp.id, interp.kind, " ".join(interp.statement.split()), settings)
+        _row(table, interp.id, interp.kind, " ".join(interp.statement.split()), settings)
     return table
 
 
+def _row(table: Table, *cells: str) -> None:
+    """Add a row of plain text: protocol text such as ``parts[phase2a]`` is not rich markup."""
+    table.add_row(*(escape(cell) for cell in cells))
+
+
 def _short(value: object) -> str:
-    if hasattr(value, "model_dump"):
-        value = value.model_dump(mode="json")
-    text = " ".join(str(value).split())
+    text = value if isinstance(value, str) else json.dumps(_plain(value), ensure_ascii=False)
+    text = " ".join(text.split())
     return text if len(text) <= 70 else text[:67] + "…"
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value

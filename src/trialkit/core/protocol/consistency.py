@@ -62,13 +62,13 @@ def _design(p: Protocol) -> Iterator[Problem]:
     roles, visits = _ids(p.roles), _ids(p.schedule.visits)
     administrations = _ids(d.administrations)
     for i, part in enumerate(d.parts):
-        for j, arm in enumerate(part.arms):
-            yield from _missing(arm, arms, ("design", "parts", i, "arms", j), "arm")
+        for j, arm_id in enumerate(part.arms):
+            yield from _missing(arm_id, arms, ("design", "parts", i, "arms", j), "arm")
     total = sum(part.enrolment_target for part in d.parts)
     if d.parts and total != d.enrolment.count:
         yield Problem(("design", "enrolment", "count"),
                       f"is {d.enrolment.count} but the parts' enrolment targets add up to {total}")
-    used_arms = {arm for part in d.parts for arm in part.arms}
+    used_arms = {arm_id for part in d.parts for arm_id in part.arms}
     for i, arm in enumerate(d.arms):
         if arm.id not in used_arms:
             yield Problem(("design", "arms", i, "id"), f"arm '{arm.id}' belongs to no part")
@@ -80,10 +80,10 @@ def _design(p: Protocol) -> Iterator[Problem]:
         yield from _missing(adm.visit, visits, (*here, "visit"), "visit")
         yield from _missing(adm.performed_by, roles, (*here, "performed_by"), "role")
         yield from _missing(adm.prepared_by, roles, (*here, "prepared_by"), "role")
-        for arm in adm.by_arm:
-            yield from _missing(arm, arms, (*here, "by_arm", arm), "arm")
-        for arm in sorted(arms - set(adm.by_arm)):
-            yield Problem((*here, "by_arm"), f"says nothing about arm '{arm}'")
+        for arm_id in adm.by_arm:
+            yield from _missing(arm_id, arms, (*here, "by_arm", arm_id), "arm")
+        for arm_id in sorted(arms - set(adm.by_arm)):
+            yield Problem((*here, "by_arm"), f"says nothing about arm '{arm_id}'")
     if d.follow_up is not None:
         yield from _missing(d.follow_up.after_administration, administrations,
                             ("design", "follow_up", "after_administration"), "administration")

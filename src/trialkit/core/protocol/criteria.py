@@ -7,7 +7,13 @@ from typing import Literal
 from pydantic import Field
 
 from trialkit.core.protocol._base import (
-    Flag, Frozen, Ident, NonNegativeInt, Number, OptionalText, Text,
+    Flag,
+    Frozen,
+    Ident,
+    NonNegativeInt,
+    Number,
+    OptionalText,
+    Text,
 )
 
 

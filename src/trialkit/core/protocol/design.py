@@ -7,7 +7,13 @@ from typing import Literal
 from pydantic import model_validator
 
 from trialkit.core.protocol._base import (
-    Frozen, Ident, NonNegativeInt, OptionalText, PositiveInt, Text, duplicates,
+    Frozen,
+    Ident,
+    NonNegativeInt,
+    OptionalText,
+    PositiveInt,
+    Text,
+    duplicates,
 )
 
 Phase = Literal["EARLY_PHASE1", "PHASE1", "PHASE2", "PHASE3", "PHASE4", "NA"]

@@ -80,7 +80,7 @@ def _diff_keyed(old: list[dict[str, Any]], new: list[dict[str, Any]], path: str,
                 out: list[Change]) -> None:
     old_by_id = {item["id"]: (i, item) for i, item in enumerate(old)}
     new_by_id = {item["id"]: (i, item) for i, item in enumerate(new)}
-    for key, (index, item) in old_by_id.items():
+    for key, (_index, item) in old_by_id.items():
         if key not in new_by_id:
             out.append(Change("removed", f"{path}[{key}]", old=item))
     for key, (index, item) in new_by_id.items():

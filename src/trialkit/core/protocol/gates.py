@@ -7,7 +7,14 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from trialkit.core.protocol._base import (
-    Flag, Frozen, Ident, NonNegativeInt, Number, PositiveInt, Text, duplicates,
+    Flag,
+    Frozen,
+    Ident,
+    NonNegativeInt,
+    Number,
+    PositiveInt,
+    Text,
+    duplicates,
 )
 
 

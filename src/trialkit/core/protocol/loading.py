@@ -9,7 +9,7 @@ import yaml
 from pydantic import ValidationError
 
 from trialkit.core.protocol.model import Protocol
-from trialkit.core.protocol.problems import InconsistentProtocol, Loc, Problem, ProtocolError
+from trialkit.core.protocol.problems import InconsistentProtocolError, Loc, Problem, ProtocolError
 
 Marks = dict[Loc, tuple[int, int]]
 
@@ -36,7 +36,7 @@ def validate_protocol(data: Any, *, marks: Marks | None = None,
         return Protocol.model_validate(data)
     except ValidationError as exc:
         problems = [_from_pydantic(err) for err in exc.errors(include_url=False)]
-    except InconsistentProtocol as exc:
+    except InconsistentProtocolError as exc:
         problems = list(exc.problems)
     raise ProtocolError(source, [_locate(p, marks) for p in problems]) from None
 
@@ -103,7 +103,7 @@ def _from_pydantic(err: Any) -> Problem:
 def _is_union_tag(part: Any) -> bool:
     # pydantic adds the member type of a union ('str', 'function-after[...]') to the location.
     return isinstance(part, str) and (part in ("str", "int", "float", "bool", "date", "none")
-                                      or "[" in part and part.endswith("]"))
+                                      or ("[" in part and part.endswith("]")))
 
 
 def _short(value: Any) -> str:

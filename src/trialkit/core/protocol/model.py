@@ -13,7 +13,7 @@ from trialkit.core.protocol.design import Administration, Arm, Design, Part
 from trialkit.core.protocol.gates import Gates, Randomization
 from trialkit.core.protocol.identity import Identity, Status
 from trialkit.core.protocol.interpretations import Interpretation
-from trialkit.core.protocol.problems import InconsistentProtocol
+from trialkit.core.protocol.problems import InconsistentProtocolError
 from trialkit.core.protocol.roles import Role
 from trialkit.core.protocol.schedule import CodeList, Form, Schedule, Visit
 
@@ -44,7 +44,7 @@ class Protocol(Frozen):
     def _cross_references_hold(self) -> Protocol:
         problems = consistency.check(self)
         if problems:
-            raise InconsistentProtocol(problems)
+            raise InconsistentProtocolError(problems)
         return self
 
     # Lookups by id: small helpers so callers never scan tuples by hand.

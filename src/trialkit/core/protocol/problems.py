@@ -48,7 +48,7 @@ class ProtocolError(Exception):
         return "\n".join(lines)
 
 
-class InconsistentProtocol(Exception):
+class InconsistentProtocolError(Exception):
     """Raised by the root model when cross-references do not hold.
 
     Deliberately not a ``ValueError``: pydantic would flatten it into one message at the root,

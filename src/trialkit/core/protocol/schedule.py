@@ -7,7 +7,15 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from trialkit.core.protocol._base import (
-    Flag, Frozen, Ident, Int, NonNegativeInt, Number, OptionalText, Text, duplicates,
+    Flag,
+    Frozen,
+    Ident,
+    Int,
+    NonNegativeInt,
+    Number,
+    OptionalText,
+    Text,
+    duplicates,
 )
 
 ItemType = Literal["integer", "decimal", "text", "date", "datetime", "boolean", "choice"]
@@ -69,8 +77,9 @@ class Form(Frozen):
 
     @model_validator(mode="after")
     def _unique_items(self) -> Form:
-        if duplicates([i.id for i in self.items]):
-            raise ValueError(f"item id repeated: {', '.join(duplicates([i.id for i in self.items]))}")
+        repeated = duplicates([i.id for i in self.items])
+        if repeated:
+            raise ValueError(f"item id repeated: {', '.join(repeated)}")
         return self
 
 

@@ -8,7 +8,11 @@ import yaml
 
 from tests.conftest import REFERENCE_TEXT_PATH
 from trialkit.core.protocol import (
-    canonical_json, from_canonical_json, json_schema, parse_protocol, protocol_version,
+    canonical_json,
+    from_canonical_json,
+    json_schema,
+    parse_protocol,
+    protocol_version,
 )
 
 TEXT = REFERENCE_TEXT_PATH.read_text(encoding="utf-8")

@@ -159,7 +159,10 @@ def _schedule(p: Protocol) -> Iterator[Problem]:
 
 
 def _forms(p: Protocol) -> Iterator[Problem]:
-    codelists = _ids(p.codelists)
+    # Imported here: the scoring package must stay importable without the protocol model.
+    from trialkit.core.scoring.derivations import known_derivations
+
+    codelists, functions = _ids(p.codelists), set(known_derivations())
     for i, form in enumerate(p.forms):
         items = {item.id for item in form.items}
         for j, item in enumerate(form.items):
@@ -167,6 +170,8 @@ def _forms(p: Protocol) -> Iterator[Problem]:
             if item.codelist is not None:
                 yield from _missing(item.codelist, codelists, (*here, "codelist"), "codelist")
             if item.derived is not None:
+                yield from _missing(item.derived.function, functions,
+                                    (*here, "derived", "function"), "derivation function")
                 for k, ref in enumerate(item.derived.inputs):
                     yield from _missing(ref, items, (*here, "derived", "inputs", k),
                                         f"item of form '{form.id}'")

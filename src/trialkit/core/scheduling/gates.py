@@ -90,9 +90,12 @@ def _received(previous: ParticipantDosing, administration: str, on: date) -> Che
 
 
 def _waited(rule: SequentialEnrolment, previous: ParticipantDosing, on: date) -> Check:
+    if not rule.previous_must_have_received:
+        return Check("sequential.wait_days", True,
+                     "The rule lists no administration of the previous participant to wait for.")
     dates = [previous.given_by(adm, on) for adm in rule.previous_must_have_received]
     known = [d for d in dates if d is not None]
-    if len(known) < len(dates) or not known:
+    if len(known) < len(dates):
         return Check("sequential.wait_days", False,
                      f"The {rule.wait_days}-day wait starts only once the previous participant "
                      f"has received {', '.join(rule.previous_must_have_received)}.")
@@ -169,33 +172,41 @@ def _after(given: date | None, days: int) -> date:
 
 def _decision_checks(gate: CommitteeGate, decisions: Sequence[CommitteeDecision],
                      cleared_on: date | None, on: date) -> list[Check]:
-    latest, ignored = latest_valid_decision(gate, decisions, on)
+    valid, ignored = valid_decisions(gate, decisions, on)
     note = f" ({ignored} decision(s) ignored: unsigned or not by {gate.signer_role})" \
         if ignored else ""
     opening = ", ".join(gate.opening_decisions)
-    if latest is None:
-        return [Check("committee.decision", False,
-                      f"No e-signed decision by {gate.signer_role} yet{note}; "
-                      f"one of {opening} is required."),
-                Check("committee.decision_after_review", False,
-                      "An opening decision must be signed once the review period is over.")]
-    opens = latest.decision in gate.opening_decisions
-    decision = Check("committee.decision", opens,
-                     f"The latest e-signed decision by {gate.signer_role} is "
-                     f"'{latest.decision}' of {latest.signed_on.isoformat()}{note}; "
-                     f"{opening} open {gate.opens_part}.")
-    timely = opens and cleared_on is not None and latest.signed_on >= cleared_on
+    if valid:
+        latest = valid[-1]
+        decision = Check("committee.decision", latest.decision in gate.opening_decisions,
+                         f"The latest e-signed decision by {gate.signer_role} is "
+                         f"'{latest.decision}' of {latest.signed_on.isoformat()}{note}; "
+                         f"{opening} open {gate.opens_part}.")
+    else:
+        decision = Check("committee.decision", False,
+                         f"No e-signed decision by {gate.signer_role} yet{note}; "
+                         f"one of {opening} is required.")
+    return [decision, _timing(gate, valid, cleared_on)]
+
+
+def _timing(gate: CommitteeGate, valid: list[CommitteeDecision], cleared_on: date | None) -> Check:
+    # A proceed signed before every participant reached the safety timepoint reviewed
+    # incomplete data, so only an opening decision from the end of the review period counts.
+    openings = [d for d in valid if d.decision in gate.opening_decisions]
     review_end = cleared_on.isoformat() if cleared_on else "not yet reached"
-    return [decision, Check("committee.decision_after_review", timely,
-                            f"The opening decision must be signed on or after the end of the "
-                            f"review period ({review_end}).")]
+    timely = bool(openings) and cleared_on is not None and openings[-1].signed_on >= cleared_on
+    return Check("committee.decision_after_review", timely,
+                 f"The latest opening decision must be signed on or after the end of the review "
+                 f"period ({review_end}).")
 
 
-def latest_valid_decision(gate: CommitteeGate, decisions: Sequence[CommitteeDecision],
-                          on: date) -> tuple[CommitteeDecision | None, int]:
-    """The committee's latest valid decision on ``on``, and how many of its others were ignored."""
+def valid_decisions(gate: CommitteeGate, decisions: Sequence[CommitteeDecision],
+                    on: date) -> tuple[list[CommitteeDecision], int]:
+    """The committee's valid decisions by ``on``, oldest first, and how many were ignored."""
     mine = [d for d in decisions if d.committee == gate.committee]
-    for index, d in enumerate(mine):
+    for index, d in enumerate(decisions):
+        if d.committee != gate.committee:
+            continue
         if d.decision not in gate.decisions:
             raise ValueError(f"decisions[{index}].decision: '{d.decision}' is not one of "
                              f"{', '.join(gate.decisions)}")
@@ -203,8 +214,14 @@ def latest_valid_decision(gate: CommitteeGate, decisions: Sequence[CommitteeDeci
             raise ValueError(f"decisions[{index}].signed_at: must be timezone-aware")
     dated = [d for d in mine if d.signed_on <= on]
     valid = [d for d in dated if d.e_signed and d.signed_by_role == gate.signer_role]
-    latest = max(valid, key=lambda d: d.signed_at) if valid else None
-    return latest, len(dated) - len(valid)
+    return sorted(valid, key=lambda d: d.signed_at), len(dated) - len(valid)
+
+
+def latest_valid_decision(gate: CommitteeGate, decisions: Sequence[CommitteeDecision],
+                          on: date) -> CommitteeDecision | None:
+    """The committee's latest valid decision on ``on``, if any."""
+    valid, _ = valid_decisions(gate, decisions, on)
+    return valid[-1] if valid else None
 
 
 def pause_state(gate: CommitteeGate, decisions: Sequence[CommitteeDecision], on: date) -> Verdict:
@@ -213,7 +230,7 @@ def pause_state(gate: CommitteeGate, decisions: Sequence[CommitteeDecision], on:
     if not gate.can_pause_any_time:
         return Verdict(name, (Check("pause", True,
                                     f"{gate.committee} cannot pause the trial outside its gate."),))
-    latest, _ = latest_valid_decision(gate, decisions, on)
+    latest = latest_valid_decision(gate, decisions, on)
     if latest is not None and latest.decision in gate.pause_decisions:
         return Verdict(name, (Check("pause", False,
                                     f"Enrolment and dosing are paused by {gate.committee}'s "

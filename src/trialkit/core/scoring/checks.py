@@ -14,6 +14,7 @@ class ScoringInputError(ValueError):
     def __init__(self, field: str, message: str) -> None:
         super().__init__(f"{field}: {message}")
         self.field = field
+        self.detail = message
 
 
 def whole_number(value: object, field: str, low: int, high: int) -> int:
@@ -59,16 +60,18 @@ class EditCheck:
 
 
 def compare(entered: float, computed: float, band: tuple[float, float] | None,
-            what: str) -> EditCheck:
+            what: str, fmt: str = "g") -> EditCheck:
     """``entered`` against ``computed``; inside ``band`` (when given) a difference is tolerated."""
+    shown, value = format(entered, fmt), format(computed, fmt)
+    low, high = (format(band[0], fmt), format(band[1], fmt)) if band else ("", "")
     if entered == computed:
         return EditCheck(Outcome.AGREE, entered, computed,
-                         f"{what} {entered:g} agrees with the computed {computed:g}")
+                         f"{what} {shown} agrees with the computed {value}")
     if band is not None and band[0] <= entered <= band[1]:
         return EditCheck(Outcome.RATER_JUDGEMENT, entered, computed,
-                         f"{what} {entered:g} differs from the computed {computed:g} inside "
-                         f"{band[0]:g}–{band[1]:g}, where published algorithms disagree: "
-                         "rater judgement, no query")
+                         f"{what} {shown} differs from the computed {value} inside "
+                         f"{low}–{high}, where published algorithms disagree: rater judgement, "
+                         "no query")
     return EditCheck(Outcome.DISAGREE, entered, computed,
-                     f"{what} {entered:g} differs from the computed {computed:g}: "
+                     f"{what} {shown} differs from the computed {value}: "
                      "please check the Functional System grades and the score")

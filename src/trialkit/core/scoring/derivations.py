@@ -1,0 +1,110 @@
+"""The derivation functions protocol forms may name (``Derivation.function``), by name.
+
+A derived item is computed from entered items of the same form; when the protocol names a
+``check_against`` item, ``Derived.check`` compares the entered value with the computed one.
+A protocol naming a function missing here is refused at load (protocol/consistency.py).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from types import MappingProxyType
+
+from trialkit.core.scoring.checks import EditCheck, ScoringInputError, compare
+from trialkit.core.scoring.edss import FunctionalSystems, neurostatus_edss
+
+__all__ = [
+    "Derived",
+    "RegisteredDerivation",
+    "UnknownDerivationError",
+    "derivation",
+    "derive",
+    "known_derivations",
+]
+
+
+@dataclass(frozen=True)
+class Derived:
+    value: float
+    explanation: str
+    judgement_band: tuple[float, float] | None = None
+    """Entered values inside this band are rater judgement (a note), not a disagreement."""
+
+    def check(self, entered: object, item: str) -> EditCheck:
+        """The entered ``item`` against this value; ``opens_query`` says whether to query."""
+        if (isinstance(entered, bool) or not isinstance(entered, int | float | Decimal)
+                or not math.isfinite(entered)):
+            raise ScoringInputError(item, f"must be a number to compare, got {entered!r}")
+        return compare(float(entered), self.value, self.judgement_band, f"Entered {item}")
+
+
+DerivationFunction = Callable[[Mapping[str, object]], "Derived"]
+
+
+@dataclass(frozen=True)
+class RegisteredDerivation:
+    function: DerivationFunction
+    inputs: tuple[str, ...]
+    """The item ids the function reads; a form's derived item must name these."""
+    description: str
+
+
+class UnknownDerivationError(LookupError):
+    def __init__(self, name: str) -> None:
+        known = ", ".join(sorted(_REGISTRY))
+        super().__init__(f"unknown derivation function '{name}' (expected one of: {known})")
+        self.name = name
+
+
+_EDSS_FS_ITEMS = {"fs_pyramidal": "pyramidal", "fs_cerebellar": "cerebellar",
+                  "fs_brainstem": "brainstem", "fs_sensory": "sensory",
+                  "fs_bowel_bladder": "bowel_bladder", "fs_visual": "visual",
+                  "fs_cerebral": "cerebral"}
+_EDSS_INPUTS = (*_EDSS_FS_ITEMS, "ambulation")
+
+
+def _require(values: Mapping[str, object], inputs: tuple[str, ...], what: str) -> None:
+    missing = [name for name in inputs if values.get(name) is None]
+    if missing:
+        raise ScoringInputError(missing[0], f"is needed to compute {what} (missing: "
+                                             f"{', '.join(missing)})")
+
+
+def _neurostatus_edss(values: Mapping[str, object]) -> Derived:
+    _require(values, _EDSS_INPUTS, "the EDSS")
+    item_of = {fs: item for item, fs in _EDSS_FS_ITEMS.items()}
+    try:
+        fs = FunctionalSystems.from_entered(
+            {fs: values[item] for item, fs in _EDSS_FS_ITEMS.items()})
+        result = neurostatus_edss(fs, values["ambulation"])
+    except ScoringInputError as exc:
+        # Name the form's item, which is what the person entering data sees.
+        raise ScoringInputError(item_of.get(exc.field, exc.field), exc.detail) from exc
+    return Derived(result.score, result.explanation, result.judgement_band)
+
+
+_REGISTRY: Mapping[str, RegisteredDerivation] = MappingProxyType({
+    "neurostatus_edss": RegisteredDerivation(
+        _neurostatus_edss, _EDSS_INPUTS,
+        "Neurostatus EDSS from the seven FS grades (visual and bowel/bladder raw) and the "
+        "Neurostatus ambulation score 0-16"),
+})
+
+
+def known_derivations() -> frozenset[str]:
+    return frozenset(_REGISTRY)
+
+
+def derivation(name: str) -> RegisteredDerivation:
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        raise UnknownDerivationError(name) from None
+
+
+def derive(name: str, values: Mapping[str, object]) -> Derived:
+    """The derived value of the function ``name`` from a form's entered ``values``."""
+    return derivation(name).function(values)

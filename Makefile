@@ -5,6 +5,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 PYTEST_ARGS ?=
+# The database tests run a second time on PostgreSQL when a server is reachable (CI starts one).
+PG_URL ?= postgresql://postgres@127.0.0.1:5432/trialkit
 
 .PHONY: setup run test check bench lock clean
 
@@ -23,6 +25,10 @@ run: setup
 
 test: setup
 	$(BIN)/pytest $(PYTEST_ARGS)
+	@if $(BIN)/python -c "import psycopg; psycopg.connect('$(PG_URL)'.rsplit('/', 1)[0] + '/postgres', connect_timeout=3).close()" 2>/dev/null; then \
+	  echo "== database tests again on PostgreSQL ($(PG_URL))"; \
+	  DATABASE_URL=$(PG_URL) $(BIN)/pytest tests/integration tests/functional $(PYTEST_ARGS); \
+	else echo "== PostgreSQL not reachable at $(PG_URL): its tests were skipped above (see reasons)"; fi
 
 check: setup
 	$(BIN)/ruff check src tests benchmarks

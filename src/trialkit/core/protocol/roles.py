@@ -18,12 +18,40 @@ BlindedInformation = Literal[
 ]
 
 
+# What a role may do. The vocabulary is fixed by the software (each maps to server actions); which
+# role gets which permission is protocol data.
+Permission = Literal[
+    "screen",                 # register candidates, enter screening data, record screen failure
+    "consent",                # record informed consent
+    "enrol",                  # enrol into a part
+    "randomize",              # request a randomization
+    "enter_data",             # create and edit case report forms
+    "sign",                   # investigator e-signature of forms
+    "record_administration",  # record a dose given
+    "prepare_kit",            # cell lab: see and confirm preparations
+    "perform_procedure",      # IT proceduralist: see real/sham and record the procedure
+    "report_adverse_event",
+    "raise_query", "answer_query", "close_query",
+    "verify_source",          # monitor: source data verification
+    "review_safety",          # SMC: safety reports
+    "decide_safety",          # SMC chair: e-sign decisions
+    "emergency_unblind",
+    "manage_randomization",   # generate and release the randomization list
+    "lock_data",
+    "export_data",
+    "view_audit",
+    "manage_users",
+]
+
+
 class Role(Frozen):
     id: Ident
     name: Text
     description: Text
     sees: tuple[BlindedInformation, ...] = ()
     """Unblinded information this role may see; empty = fully blinded."""
+    can: tuple[Permission, ...] = ()
+    """Actions this role may perform."""
     blinded_until_lock: Flag = False
     """Sees allocation only once the study database is locked (e.g. the trial statistician)."""
     site_scoped: Flag = True
@@ -35,6 +63,6 @@ class Role(Frozen):
 
     @model_validator(mode="after")
     def _no_repeats(self) -> Role:
-        if duplicates(list(self.sees)):
-            raise ValueError("each kind of information is listed once")
+        if duplicates(list(self.sees)) or duplicates(list(self.can)):
+            raise ValueError("each kind of information and each permission is listed once")
         return self

@@ -1,0 +1,96 @@
+"""`trialkit web init | serve | manage` and `trialkit audit verify`."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+from pathlib import Path
+
+from trialkit.cli.common import default_protocol_path
+from trialkit.cli.django_setup import setup_django
+from trialkit.cli.errors import UsageError
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    web = subparsers.add_parser("web", help="the trial-operations server")
+    sub = web.add_subparsers(dest="web_command", metavar="ACTION", required=True)
+
+    init = sub.add_parser("init", help="create the database, load the protocol, first admin")
+    init.add_argument("--protocol", type=Path, default=None, metavar="FILE")
+    init.add_argument("--admin", default=None, help="username of the first administrator")
+    init.set_defaults(handler=_init)
+
+    serve = sub.add_parser("serve", help="serve the application (development server)")
+    serve.add_argument("--address", default="127.0.0.1:8000")
+    serve.set_defaults(handler=_serve)
+
+    manage = sub.add_parser("manage", help="run a Django management command")
+    manage.add_argument("arguments", nargs=argparse.REMAINDER)
+    manage.set_defaults(handler=_manage)
+
+    audit = subparsers.add_parser("audit", help="the audit trail")
+    audit_sub = audit.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
+    verify = audit_sub.add_parser("verify", help="report any altered, inserted or deleted event")
+    verify.set_defaults(handler=_verify)
+
+
+def _migrate() -> None:
+    from django.core.management import call_command
+
+    Path(os.environ.get("TRIALKIT_VAR", "var")).mkdir(parents=True, exist_ok=True)
+    call_command("migrate", verbosity=0, interactive=False)
+
+
+def _init(args: argparse.Namespace) -> int:
+    setup_django()
+    from trialkit.web.trial.actions.accounts import do_create_user, do_grant_role
+    from trialkit.web.trial.actions.base import ActionError
+    from trialkit.web.trial.actions.study import do_load_protocol
+
+    _migrate()
+    study = do_load_protocol(args.protocol or default_protocol_path(), actor=None)
+    print(f"protocol {study.protocol_id} version {study.protocol_version[:12]} loaded")
+    if args.admin:
+        password = os.environ.get("TRIALKIT_ADMIN_PASSWORD") or getpass.getpass("Password: ")
+        try:
+            user = do_create_user(args.admin, password, args.admin, actor=None)
+            do_grant_role(user, "administrator", None, actor=None)
+        except ActionError as exc:
+            raise UsageError(f"{exc.field or 'admin'}: {exc.message}") from None
+        print(f"administrator {args.admin} created")
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    setup_django()
+    from django.core.management import call_command
+
+    _migrate()
+    call_command("runserver", args.address, use_reloader=False)
+    return 0
+
+
+def _manage(args: argparse.Namespace) -> int:
+    setup_django()
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["trialkit web manage", *args.arguments])
+    return 0
+
+
+def _verify(args: argparse.Namespace) -> int:
+    setup_django()
+    from trialkit.web.trial.audit import is_append_only_enforced, verify_chain
+    from trialkit.web.trial.models import AuditEvent
+
+    problems = verify_chain()
+    count = AuditEvent.objects.count()
+    if not problems:
+        enforced = "; the database refuses changes" if is_append_only_enforced() else ""
+        print(f"audit trail intact: {count} events, hash chain verified{enforced}")
+        return 0
+    print(f"audit trail BROKEN: {len(problems)} problem(s) in {count} events")
+    for problem in problems:
+        print(f"  event {problem.sequence}: {problem.problem}")
+    return 1

@@ -1,0 +1,1 @@
+"""The Django project: UI, JSON API, accounts and roles, persistence, audit."""

@@ -1,0 +1,1 @@
+"""The trial-operations app: participants, forms, randomization, safety, audit."""

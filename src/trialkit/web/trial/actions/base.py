@@ -1,0 +1,140 @@
+"""What every action shares: the acting user in a role, permission checks, errors, auditing.
+
+An action is ``do_<verb>_<noun>(..., *, actor)``: one transaction that checks permission and
+state, writes, and appends the audit event. Views and API endpoints only parse, authorise and
+delegate. Errors carry the field they are about so the API can answer 4xx naming it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
+from typing import Any, ParamSpec, TypeVar
+
+from django.contrib.auth.models import User
+from django.db import transaction
+
+from trialkit.core.protocol import Protocol
+from trialkit.core.protocol.roles import Permission
+from trialkit.web.trial.audit import append_event
+from trialkit.web.trial.models import Membership, Participant, Study
+from trialkit.web.trial.study import NoStudyError, current_study, protocol_of
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+class ActionError(Exception):
+    """An action refused; nothing was written."""
+
+    status = 400
+
+    def __init__(self, message: str, *, field: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class InvalidInputError(ActionError):
+    status = 422
+
+
+class NotPermittedError(ActionError):
+    status = 403
+
+
+class NotFoundError(ActionError):
+    status = 404
+
+
+class StateConflictError(ActionError):
+    """The request is well-formed but the trial's state refuses it (a gate, a lock)."""
+
+    status = 409
+
+
+@dataclass(frozen=True)
+class Actor:
+    """A signed-in user acting in one of their roles (a user may hold several)."""
+
+    user: User
+    role: str
+    site_ids: frozenset[int] | None
+    """Sites this actor may see; None = every site."""
+
+    @property
+    def name(self) -> str:
+        return self.user.get_username()
+
+    def protocol(self) -> Protocol:
+        return protocol_of(current_study())
+
+    def can(self, permission: Permission) -> bool:
+        try:
+            return permission in self.protocol().role(self.role).can
+        except KeyError:
+            return False
+
+    def require(self, permission: Permission) -> None:
+        if not self.can(permission):
+            raise NotPermittedError(f"role '{self.role}' may not {permission.replace('_', ' ')}")
+
+    def sees(self, information: str) -> bool:
+        """Whether this role may see an unblinded kind of information (see access.py)."""
+        try:
+            role = self.protocol().role(self.role)
+        except KeyError:
+            return False
+        if information in role.sees:
+            return True
+        return role.blinded_until_lock and current_study().locked_at is not None
+
+    def require_site(self, participant: Participant) -> None:
+        if self.site_ids is not None and participant.site_id not in self.site_ids:
+            # Same answer as for a participant that does not exist: no probing other sites.
+            raise NotFoundError("no such participant", field="participant")
+
+
+def actor_for(user: User, role: str) -> Actor:
+    """The actor for a user in a role they actively hold; refuses a role they do not hold."""
+    memberships = list(Membership.objects.filter(user=user, role=role, active=True))
+    if not memberships or not user.is_active:
+        raise NotPermittedError(f"user '{user.get_username()}' does not hold role '{role}'",
+                                field="role")
+    sites = None if any(m.site_id is None for m in memberships) else frozenset(
+        m.site_id for m in memberships if m.site_id is not None)
+    return Actor(user=user, role=role, site_ids=sites)
+
+
+def audited(action: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Run the action in one transaction; it records its own audit event via ``record``."""
+
+    def decorate(fn: Callable[P, R]) -> Callable[P, R]:
+        @wraps(fn)
+        def run(*args: P.args, **kwargs: P.kwargs) -> R:
+            with transaction.atomic():
+                return fn(*args, **kwargs)
+
+        run.action_name = action  # type: ignore[attr-defined]
+        return run
+
+    return decorate
+
+
+def record(actor: Actor | None, action: str, obj: Any, *, old: Any = None, new: Any = None,
+           reason: str = "", study: Study | None = None, who: str | None = None) -> None:
+    """Append the audit event of an action (inside its transaction).
+
+    ``who`` names the person when there is no actor yet (signing in, the first set-up).
+    """
+    try:
+        version = (study or current_study()).protocol_version
+    except NoStudyError:  # loading the first protocol is itself audited
+        version = ""
+    append_event(
+        actor=actor.name if actor else (who or "system"),
+        actor_role=actor.role if actor else "none",
+        action=action, object_type=type(obj).__name__ if not isinstance(obj, str) else obj,
+        object_id=getattr(obj, "pk", "") if not isinstance(obj, str) else "", old=old, new=new,
+        reason=reason, protocol_version=version)

@@ -1,0 +1,21 @@
+"""Persistence. Domain rules live in trialkit.core; these models only store facts.
+
+Writes happen only in ``trialkit.web.trial.actions``; blinded facts are read only through
+``trialkit.web.trial.access``.
+"""
+
+from trialkit.web.trial.models.audit import AuditEvent, AuditHead
+from trialkit.web.trial.models.forms import FormRecord, FormVersion, Query, QueryMessage, Signature
+from trialkit.web.trial.models.people import ApiToken, Membership, Profile, Site, Study
+from trialkit.web.trial.models.participants import (
+    Administration, Deviation, Participant, ScheduledVisit,
+)
+from trialkit.web.trial.models.randomization import RandomizationList, RandomizationSlot, Unblinding
+from trialkit.web.trial.models.safety import Notification, SafetyDecision, SeriousEventClock
+
+__all__ = [
+    "Administration", "ApiToken", "AuditEvent", "AuditHead", "Deviation", "FormRecord",
+    "FormVersion", "Membership", "Notification", "Participant", "Profile", "Query",
+    "QueryMessage", "RandomizationList", "RandomizationSlot", "SafetyDecision",
+    "ScheduledVisit", "SeriousEventClock", "Signature", "Site", "Study", "Unblinding",
+]

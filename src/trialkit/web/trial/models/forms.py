@@ -1,0 +1,78 @@
+"""Case report forms: append-only versions, signatures bound to a version, data queries."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from trialkit.web.trial.models.participants import Participant
+
+
+class FormRecord(models.Model):
+    """One form instance for a participant (at a visit; repeating forms have several)."""
+
+    participant = models.ForeignKey(Participant, on_delete=models.PROTECT, related_name="forms")
+    visit_id = models.CharField(max_length=64, blank=True)
+    form_id = models.CharField(max_length=64)
+    repeat_index = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField()
+    latest_version = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(
+            fields=["participant", "visit_id", "form_id", "repeat_index"],
+            name="unique_form_instance")]
+
+
+class FormVersion(models.Model):
+    """The data of a form as saved once. A change is a new version, never an update."""
+
+    record = models.ForeignKey(FormRecord, on_delete=models.PROTECT, related_name="versions")
+    number = models.PositiveIntegerField()
+    data = models.JSONField()
+    saved_by = models.CharField(max_length=150)
+    saved_role = models.CharField(max_length=64)
+    saved_at = models.DateTimeField()
+    reason = models.TextField(blank=True)
+    protocol_version = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["record", "number"],
+                                               name="unique_version_number")]
+        ordering = ["record_id", "number"]
+
+
+class Signature(models.Model):
+    """An e-signature of one version; it stands only while that version is the latest."""
+
+    version = models.ForeignKey(FormVersion, on_delete=models.PROTECT, related_name="signatures")
+    signer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    signer_role = models.CharField(max_length=64)
+    printed_name = models.CharField(max_length=200)
+    meaning = models.CharField(max_length=200)
+    signed_at = models.DateTimeField()
+
+
+class Query(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open"
+        ANSWERED = "answered"
+        CLOSED = "closed"
+
+    record = models.ForeignKey(FormRecord, on_delete=models.PROTECT, related_name="queries")
+    item_id = models.CharField(max_length=64, blank=True)
+    text = models.TextField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
+    automatic = models.BooleanField(default=False)
+    """Opened by an edit check rather than by a person."""
+    raised_by = models.CharField(max_length=150)
+    raised_at = models.DateTimeField()
+    closed_at = models.DateTimeField(null=True)
+
+
+class QueryMessage(models.Model):
+    query = models.ForeignKey(Query, on_delete=models.PROTECT, related_name="messages")
+    author = models.CharField(max_length=150)
+    author_role = models.CharField(max_length=64)
+    text = models.TextField()
+    written_at = models.DateTimeField()

@@ -1,0 +1,84 @@
+"""Participants from screening to completion, their visits, doses and deviations."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from trialkit.web.trial.models.people import Site, Study
+
+
+class Participant(models.Model):
+    class Status(models.TextChoices):
+        SCREENING = "screening"
+        SCREEN_FAILED = "screen_failed"
+        CONSENTED = "consented"
+        ENROLLED = "enrolled"
+        COMPLETED = "completed"
+        WITHDRAWN = "withdrawn"
+        LOST_TO_FOLLOW_UP = "lost_to_follow_up"
+        DIED = "died"
+
+    study = models.ForeignKey(Study, on_delete=models.PROTECT)
+    site = models.ForeignKey(Site, on_delete=models.PROTECT)
+    screening_number = models.CharField(max_length=32)
+    status = models.CharField(max_length=32, choices=Status.choices, default=Status.SCREENING)
+    part = models.CharField(max_length=64, blank=True)
+    sequence_in_part = models.PositiveIntegerField(null=True)
+    planned_day0 = models.DateField(null=True)
+    enrolled_at = models.DateTimeField(null=True)
+    consent_date = models.DateField(null=True)
+    consent_form_version = models.CharField(max_length=64, blank=True)
+    consent_taken_by = models.CharField(max_length=150, blank=True)
+    eligibility = models.JSONField(null=True)
+    """The latest screening result (verdict, per-criterion statuses) with its protocol version."""
+    ended_on = models.DateField(null=True)
+    end_reason = models.TextField(blank=True)
+    locked_at = models.DateTimeField(null=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["study", "screening_number"],
+                                    name="unique_screening_number"),
+            models.UniqueConstraint(fields=["study", "part", "sequence_in_part"],
+                                    condition=models.Q(sequence_in_part__isnull=False),
+                                    name="unique_sequence_in_part"),
+        ]
+
+
+class ScheduledVisit(models.Model):
+    participant = models.ForeignKey(Participant, on_delete=models.PROTECT, related_name="visits")
+    visit_id = models.CharField(max_length=64)
+    target_date = models.DateField(null=True)
+    earliest = models.DateField(null=True)
+    latest = models.DateField(null=True)
+    done_on = models.DateField(null=True)
+    missed = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["participant", "visit_id"],
+                                               name="unique_visit_per_participant")]
+
+
+class Administration(models.Model):
+    """A dose given. What was in it is not stored here: that is the kit's concealed content."""
+
+    participant = models.ForeignKey(Participant, on_delete=models.PROTECT,
+                                    related_name="administrations")
+    administration_id = models.CharField(max_length=64)
+    given_at = models.DateTimeField()
+    kit_code = models.CharField(max_length=64, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["participant", "administration_id"],
+                                               name="one_dose_per_administration")]
+
+
+class Deviation(models.Model):
+    participant = models.ForeignKey(Participant, on_delete=models.PROTECT,
+                                    related_name="deviations")
+    kind = models.CharField(max_length=64)
+    description = models.TextField()
+    occurred_on = models.DateField()
+    recorded_at = models.DateTimeField()

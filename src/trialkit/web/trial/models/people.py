@@ -1,0 +1,62 @@
+"""The study, its sites, users' roles at sites, and sign-in safeguards."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class Study(models.Model):
+    """A protocol version the server runs. Amendments add rows; records keep their version."""
+
+    protocol_id = models.CharField(max_length=64)
+    protocol_version = models.CharField(max_length=64, unique=True)
+    protocol_text = models.TextField()
+    loaded_at = models.DateTimeField()
+    is_current = models.BooleanField(default=True)
+    locked_at = models.DateTimeField(null=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(
+            fields=["protocol_id"], condition=models.Q(is_current=True),
+            name="one_current_version_per_protocol")]
+
+
+class Site(models.Model):
+    code = models.CharField(max_length=64, unique=True)
+    name = models.CharField(max_length=200)
+    country = models.CharField(max_length=100)
+    status = models.CharField(max_length=32)
+
+
+class Membership(models.Model):
+    """A user holds a protocol role, at one site or (site = null) at every site."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                             related_name="memberships")
+    role = models.CharField(max_length=64)
+    site = models.ForeignKey(Site, null=True, on_delete=models.PROTECT)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "role", "site"],
+                                               name="unique_membership")]
+
+
+class Profile(models.Model):
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                                related_name="profile")
+    printed_name = models.CharField(max_length=200)
+    failed_sign_ins = models.PositiveIntegerField(default=0)
+    locked_until = models.DateTimeField(null=True)
+
+
+class ApiToken(models.Model):
+    """A token for systems. Only its SHA-256 is stored; the token itself is shown once."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    role = models.CharField(max_length=64)
+    digest = models.CharField(max_length=64, unique=True)
+    label = models.CharField(max_length=100)
+    created_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True)

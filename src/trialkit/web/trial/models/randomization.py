@@ -1,0 +1,54 @@
+"""Concealed allocation: the list, its slots, and emergency unblinding.
+
+Nothing here may be read outside ``trialkit.web.trial.access``: arm and kit content are the
+facts blinding protects.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from trialkit.web.trial.models.participants import Participant
+from trialkit.web.trial.models.people import Study
+
+
+class RandomizationList(models.Model):
+    study = models.ForeignKey(Study, on_delete=models.PROTECT)
+    part = models.CharField(max_length=64)
+    method = models.CharField(max_length=32)
+    sha256 = models.CharField(max_length=64)
+    seed_digest = models.CharField(max_length=64)
+    """SHA-256 of the seed: proves later which seed was used without storing it in the clear."""
+    generated_by = models.CharField(max_length=150)
+    generated_at = models.DateTimeField()
+    live_at = models.DateTimeField(null=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["study", "part"],
+                                               name="one_list_per_part")]
+
+
+class RandomizationSlot(models.Model):
+    randomization_list = models.ForeignKey(RandomizationList, on_delete=models.PROTECT,
+                                           related_name="slots")
+    stratum = models.CharField(max_length=200)
+    sequence = models.PositiveIntegerField()
+    number = models.CharField(max_length=32, unique=True)
+    arm = models.CharField(max_length=64)
+    kit_code = models.CharField(max_length=64, unique=True)
+    participant = models.OneToOneField(Participant, null=True, on_delete=models.PROTECT,
+                                       related_name="slot")
+    allocated_at = models.DateTimeField(null=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["randomization_list", "stratum", "sequence"],
+                                               name="unique_slot_position")]
+        indexes = [models.Index(fields=["randomization_list", "stratum", "participant"])]
+
+
+class Unblinding(models.Model):
+    participant = models.ForeignKey(Participant, on_delete=models.PROTECT)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    reason = models.TextField()
+    at = models.DateTimeField()

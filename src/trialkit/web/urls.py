@@ -1,0 +1,9 @@
+"""URL configuration: the JSON API under /api/, pages elsewhere."""
+
+from django.urls import path
+
+from trialkit.web.api import api
+
+urlpatterns = [
+    path("api/", api.urls),
+]

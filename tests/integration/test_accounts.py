@@ -1,0 +1,100 @@
+"""Users, roles, sign-in safeguards and tokens; every change is audited."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import User
+
+from tests.integration.conftest import PASSWORD
+from trialkit.web.trial.actions.accounts import (
+    do_create_user, do_grant_role, do_issue_api_token, do_revoke_role, do_sign_in, user_for_token,
+)
+from trialkit.web.trial.actions.base import (
+    InvalidInputError, NotPermittedError, StateConflictError, actor_for,
+)
+from trialkit.web.trial.models import AuditEvent, Membership
+
+
+def test_passwords_are_stored_with_argon2(admin):
+    assert User.objects.get(username="admin").password.startswith("argon2")
+
+
+def test_only_the_first_user_can_be_created_without_an_administrator(admin):
+    with pytest.raises(NotPermittedError):
+        do_create_user("intruder", PASSWORD, "Intruder", actor=None)
+
+
+def test_a_weak_password_is_refused_naming_the_field(admin):
+    with pytest.raises(InvalidInputError) as caught:
+        do_create_user("weak", "password", "Weak", actor=admin)
+    assert caught.value.field == "password"
+    assert not User.objects.filter(username="weak").exists()
+
+
+def test_a_site_role_must_name_its_site_and_an_unknown_role_is_refused(admin):
+    user = do_create_user("casey", PASSWORD, "Casey", actor=admin)
+    with pytest.raises(InvalidInputError) as no_site:
+        do_grant_role(user, "coordinator", None, actor=admin)
+    with pytest.raises(InvalidInputError) as bad_role:
+        do_grant_role(user, "coordinater", "CMUH", actor=admin)
+    assert (no_site.value.field, bad_role.value.field) == ("site", "role")
+    assert not Membership.objects.filter(user=user).exists()
+
+
+def test_a_coordinator_cannot_manage_users(make_actor):
+    coordinator = make_actor("coordinator")
+    with pytest.raises(NotPermittedError):
+        do_create_user("someone", PASSWORD, "Someone", actor=coordinator)
+
+
+def test_a_user_cannot_act_in_a_role_they_do_not_hold(make_actor):
+    coordinator = make_actor("coordinator")
+    with pytest.raises(NotPermittedError):
+        actor_for(coordinator.user, "cell_lab")
+
+
+def test_revoking_a_role_needs_a_reason_and_is_audited(admin, make_actor):
+    rater = make_actor("edss_rater")
+    membership = Membership.objects.get(user=rater.user)
+    with pytest.raises(InvalidInputError):
+        do_revoke_role(membership, actor=admin, reason=" ")
+    do_revoke_role(membership, actor=admin, reason="left the site")
+    with pytest.raises(NotPermittedError):
+        actor_for(rater.user, "edss_rater")
+    with pytest.raises(StateConflictError):
+        do_revoke_role(membership, actor=admin, reason="again")
+    event = AuditEvent.objects.filter(action="revoke_role").get()
+    assert (event.reason, event.old, event.new) == ("left the site", {"active": True},
+                                                    {"active": False})
+
+
+def test_five_failed_sign_ins_lock_the_account_even_for_the_right_password(make_actor):
+    make_actor("coordinator")
+    for _ in range(5):
+        with pytest.raises(NotPermittedError, match="wrong username or password"):
+            do_sign_in("coordinator-CMUH", "not the password")
+    with pytest.raises(NotPermittedError, match="locked"):
+        do_sign_in("coordinator-CMUH", PASSWORD)
+    actions = list(AuditEvent.objects.filter(action__startswith="sign_in").values_list(
+        "action", "actor"))
+    assert actions.count(("sign_in_failed", "coordinator-CMUH")) == 5
+    assert actions[-1] == ("sign_in_refused", "coordinator-CMUH")
+
+
+def test_a_successful_sign_in_resets_the_failure_count(make_actor):
+    make_actor("coordinator")
+    for _ in range(4):
+        with pytest.raises(NotPermittedError):
+            do_sign_in("coordinator-CMUH", "nope")
+    assert do_sign_in("coordinator-CMUH", PASSWORD).username == "coordinator-CMUH"
+    for _ in range(4):
+        with pytest.raises(NotPermittedError, match="wrong"):
+            do_sign_in("coordinator-CMUH", "nope")
+
+
+def test_an_api_token_is_shown_once_stored_hashed_and_maps_to_its_role(admin, make_actor):
+    dm = make_actor("data_manager")
+    token = do_issue_api_token(dm.user, "data_manager", "EDC sync", actor=admin)
+    user, role = user_for_token(token)
+    assert (user.username, role) == ("data_manager-all", "data_manager")
+    assert token not in str(list(AuditEvent.objects.values_list("new", flat=True)))

@@ -33,6 +33,7 @@ test: setup
 check: setup
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/mypy
+	$(BIN)/mypy --strict src/trialkit/core
 	$(BIN)/lint-imports
 
 bench: setup

@@ -1,0 +1,67 @@
+"""``trialkit registry``: a protocol as a ClinicalTrials.gov record, and a record as a protocol.
+
+    trialkit registry export protocols/nct05532943.yaml --format ctgov-json -o record.json
+    trialkit registry import NCT04047628.json -o protocols/nct04047628.yaml
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from trialkit.cli.common import write_output
+from trialkit.cli.errors import UsageError
+from trialkit.core.protocol import load_protocol
+from trialkit.interop.ctgov import RecordError, read_record, skeleton_yaml, study_json
+
+FORMATS = ("ctgov-json",)
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "registry", help="export a protocol as a registry record, or import one",
+        description="Exchange protocols with ClinicalTrials.gov (API v2 JSON; import also "
+                    "reads classic XML).")
+    commands = parser.add_subparsers(dest="registry_command", metavar="ACTION", required=True)
+
+    export = commands.add_parser(
+        "export", help="write the protocol as a ClinicalTrials.gov API v2 study record")
+    export.add_argument("file", type=Path, metavar="FILE", help="protocol file (YAML)")
+    export.add_argument("--format", choices=FORMATS, default="ctgov-json",
+                        help="record format (default: ctgov-json)")
+    export.add_argument("-o", "--output", type=Path, default=None, metavar="OUT",
+                        help="write here instead of standard output")
+    export.set_defaults(handler=run_export)
+
+    imp = commands.add_parser(
+        "import", help="make a protocol skeleton from a registry record (JSON or XML)")
+    imp.add_argument("record", type=Path, metavar="RECORD",
+                     help="an API v2 study (JSON) or a classic <clinical_study> record (XML)")
+    imp.add_argument("-o", "--output", type=Path, default=None, metavar="OUT.yaml",
+                     help="write the skeleton here instead of standard output")
+    imp.set_defaults(handler=run_import)
+
+
+def run_export(args: argparse.Namespace) -> int:
+    protocol = load_protocol(args.file)
+    try:
+        text = study_json(protocol)
+    except RecordError as exc:
+        raise UsageError(f"{args.file}: {exc}") from None
+    write_output(text, args.output)
+    return 0
+
+
+def run_import(args: argparse.Namespace) -> int:
+    path: Path = args.record
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"cannot read {path}: {exc}") from None
+    try:
+        skeleton = skeleton_yaml(read_record(text), source=path.name)
+    except RecordError as exc:
+        raise UsageError(f"{path}: {exc}") from None
+    write_output(skeleton, args.output)
+    return 0

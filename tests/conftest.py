@@ -18,3 +18,15 @@ FIXTURES = ROOT / "tests" / "fixtures"
 @pytest.fixture(scope="session")
 def reference_protocol() -> Protocol:
     return load_protocol(REFERENCE_PROTOCOL)
+
+
+@pytest.fixture(autouse=True)
+def _quick_password_hashing(request):
+    """Tests hash many passwords; a light Argon2 keeps the suite fast without changing behaviour."""
+    if "settings" not in request.fixturenames and not request.node.get_closest_marker("django_db"):
+        yield
+        return
+    settings = request.getfixturevalue("settings")
+    settings.PASSWORD_HASHERS = ["tests.hashers.QuickArgon2PasswordHasher",
+                                 "django.contrib.auth.hashers.Argon2PasswordHasher"]
+    yield

@@ -55,3 +55,26 @@ def make_actor(admin):
         return actor_for(user, role)
 
     return make
+
+
+@pytest.fixture
+def flushable_audit(transactional_db):
+    """Let the flush after a transactional test empty the append-only audit table.
+
+    The database refuses TRUNCATE of the audit table; the trigger is switched off just for
+    that flush and back on by the post_migrate signal the flush emits when it is done.
+    """
+    from django.db import connection
+    from django.db.models.signals import post_migrate
+
+    trigger = "ALTER TABLE trial_auditevent {} TRIGGER trial_auditevent_no_truncate"
+
+    def enable_again(**kwargs):
+        with connection.cursor() as cursor:
+            cursor.execute(trigger.format("ENABLE"))
+        post_migrate.disconnect(dispatch_uid="trialkit-audit-trigger")
+
+    yield
+    post_migrate.connect(enable_again, weak=False, dispatch_uid="trialkit-audit-trigger")
+    with connection.cursor() as cursor:
+        cursor.execute(trigger.format("DISABLE"))

@@ -20,7 +20,7 @@ _SEGMENT = re.compile(r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?:\[(?P<key>[^\]]+)\])
 def check(p: Protocol) -> list[Problem]:
     problems: list[Problem] = []
     for check_part in (_unique_ids, _design, _gates, _randomization, _schedule, _forms,
-                       _interpretations):
+                       _interpretations, _criteria):
         problems.extend(check_part(p))
     return problems
 
@@ -188,6 +188,25 @@ def _interpretations(p: Protocol) -> Iterator[Problem]:
                 resolve(p, path)
             except LookupError as exc:
                 yield Problem(("interpretations", i, "governs", j), str(exc))
+
+
+def _criteria(p: Protocol) -> Iterator[Problem]:
+    """Every rule must parse and type-check against the protocol's value sets."""
+    # Imported here: the eligibility package imports the protocol package.
+    from trialkit.core.eligibility.language import RuleError, parse_rule
+
+    value_sets = {vs.id: vs for vs in p.value_sets}
+    elig = p.eligibility
+    for i, criterion in enumerate(elig.criteria):
+        if criterion.rule is None or not criterion.rule.strip():
+            continue
+        try:
+            parse_rule(criterion.rule, value_sets=value_sets, fallback_uln=elig.fallback_uln,
+                       screening_days=elig.screening_window_days)
+        except RuleError as exc:
+            yield Problem(("eligibility", "criteria", i, "rule"),
+                          f"criterion {criterion.id}: {exc.message}",
+                          offset=(exc.line, exc.column))
 
 
 def resolve(model: BaseModel, path: str) -> Any:

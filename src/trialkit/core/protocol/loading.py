@@ -70,6 +70,8 @@ def read_yaml(text: str, *, source: str) -> tuple[Any, Marks]:
 
 def _collect_marks(node: yaml.Node, path: Loc, marks: Marks) -> None:
     marks[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+    if isinstance(node, yaml.ScalarNode):
+        marks[(*path, _TEXT)] = _text_start(node)
     if isinstance(node, yaml.MappingNode):
         seen: dict[str, int] = {}
         for key_node, value_node in node.value:
@@ -86,6 +88,29 @@ def _collect_marks(node: yaml.Node, path: Loc, marks: Marks) -> None:
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
             _collect_marks(item, (*path, index), marks)
+
+
+_TEXT = "#text"  # marks key: where a scalar's text starts (not a YAML key: keys are names)
+
+
+def _text_start(node: yaml.ScalarNode) -> tuple[int, int]:
+    """(line, column) of a scalar's first character of text; for a block scalar (``|``) the
+    first content line at its indentation, so the text's own lines and columns map 1:1."""
+    mark = node.start_mark
+    if node.style in ("|", ">") and mark.buffer:
+        text, line = mark.buffer, mark.line + 2
+        pos = text.find("\n", mark.pointer) + 1
+        while 0 < pos < len(text) and not _line_at(text, pos).strip():
+            pos = text.find("\n", pos) + 1  # leading blank lines are part of the text
+        content = _line_at(text, pos)
+        return line, len(content) - len(content.lstrip(" ")) + 1
+    quoted = 1 if node.style in ("'", '"') else 0
+    return mark.line + 1, mark.column + 1 + quoted
+
+
+def _line_at(text: str, pos: int) -> str:
+    end = text.find("\n", pos)
+    return text[pos:] if end < 0 else text[pos:end]
 
 
 def _from_pydantic(err: Any) -> Problem:
@@ -113,6 +138,14 @@ def _short(value: Any) -> str:
 
 def _locate(problem: Problem, marks: Marks) -> Problem:
     path = problem.path
+    if problem.offset is not None and (*path, _TEXT) in marks:
+        line, column = marks[(*path, _TEXT)]
+        in_line, in_column = problem.offset
+        # A block scalar's lines all start at its indentation; a plain scalar's first line
+        # starts after the key, and its folded continuation lines cannot be mapped exactly.
+        block = line != marks[path][0]
+        column = column + in_column - 1 if block or in_line == 1 else in_column
+        return Problem(path, problem.message, line + in_line - 1, column)
     # Walk up to the nearest located ancestor (a missing key has no position of its own).
     for cut in range(len(path), -1, -1):
         if path[:cut] in marks:

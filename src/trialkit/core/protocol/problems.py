@@ -13,6 +13,8 @@ class Problem:
     message: str
     line: int | None = None
     column: int | None = None
+    offset: tuple[int, int] | None = None
+    """(line, column), 1-based, inside the text of the value at ``path`` (e.g. a rule)."""
 
     def dotted_path(self) -> str:
         return format_path(self.path)

@@ -54,7 +54,8 @@ def test_a_design_change_to_the_gate_is_reported_under_design():
 
 
 def test_reordering_criteria_is_reported_as_a_move():
-    e7 = "    - id: E7\n      kind: exclusion\n      text: With active infection that required systemic treatment\n"
+    e7 = ("    - id: E7\n      kind: exclusion\n      text: With active infection that required "
+          "systemic treatment\n      rule: |\n        attested active_infection_systemic_treatment\n")
     assert e7 in TEXT
     text = TEXT.replace(e7, "").replace("    - id: E8\n", "    - id: E8\n", 1)
     text = text.replace("    - id: E9\n", e7 + "    - id: E9\n", 1)

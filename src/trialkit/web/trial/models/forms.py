@@ -35,6 +35,8 @@ class FormVersion(models.Model):
     saved_at = models.DateTimeField()
     reason = models.TextField(blank=True)
     protocol_version = models.CharField(max_length=64)
+    findings = models.JSONField(default=list)
+    """Soft edit-check results of this version: item, message, whether it opened a query."""
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["record", "number"],
@@ -65,6 +67,8 @@ class Query(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
     automatic = models.BooleanField(default=False)
     """Opened by an edit check rather than by a person."""
+    raised_on_version = models.PositiveIntegerField(null=True)
+    """The form version the query was raised on (None: raised before any version)."""
     raised_by = models.CharField(max_length=150)
     raised_at = models.DateTimeField()
     closed_at = models.DateTimeField(null=True)

@@ -54,6 +54,7 @@ class ScheduledVisit(models.Model):
     latest = models.DateField(null=True)
     done_on = models.DateField(null=True)
     missed = models.BooleanField(default=False)
+    missed_reason = models.TextField(blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["participant", "visit_id"],
@@ -69,6 +70,8 @@ class Administration(models.Model):
     given_at = models.DateTimeField()
     kit_code = models.CharField(max_length=64, blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    override_reason = models.TextField(blank=True)
+    """Why an investigator recorded this dose although a gate refused it (also a deviation)."""
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["participant", "administration_id"],
@@ -79,6 +82,10 @@ class Deviation(models.Model):
     participant = models.ForeignKey(Participant, on_delete=models.PROTECT,
                                     related_name="deviations")
     kind = models.CharField(max_length=64)
+    """``visit_out_of_window``, ``dose_out_of_window``, ``dose_against_gate``, ..."""
     description = models.TextField()
     occurred_on = models.DateField()
     recorded_at = models.DateTimeField()
+    recorded_by = models.CharField(max_length=150, blank=True)
+    visit_id = models.CharField(max_length=64, blank=True)
+    administration_id = models.CharField(max_length=64, blank=True)

@@ -17,7 +17,8 @@ class RandomizationList(models.Model):
     study = models.ForeignKey(Study, on_delete=models.PROTECT)
     part = models.CharField(max_length=64)
     method = models.CharField(max_length=32)
-    sha256 = models.CharField(max_length=64)
+    sha256 = models.CharField(max_length=64, blank=True)
+    """SHA-256 of the list's canonical JSON, recorded when it goes live (blank before)."""
     seed_digest = models.CharField(max_length=64)
     """SHA-256 of the seed: proves later which seed was used without storing it in the clear."""
     generated_by = models.CharField(max_length=150)
@@ -35,8 +36,17 @@ class RandomizationSlot(models.Model):
     stratum = models.CharField(max_length=200)
     sequence = models.PositiveIntegerField()
     number = models.CharField(max_length=32, unique=True)
-    arm = models.CharField(max_length=64)
+    block = models.PositiveIntegerField(default=0)
+    block_size = models.PositiveIntegerField(default=0)
+    """Permuted blocks only; 0 for a minimisation slot (its arm is chosen on allocation)."""
+    arm = models.CharField(max_length=64, blank=True)
     kit_code = models.CharField(max_length=64, unique=True)
+    draw_seed = models.BigIntegerField(null=True)
+    """Minimisation: seeds the allocation's random draw, so the decision can be re-derived."""
+    levels = models.JSONField(null=True)
+    """The participant's stratification levels at allocation."""
+    decision = models.JSONField(null=True)
+    """Minimisation: scores, probabilities and draw (concealed: it names arms)."""
     participant = models.OneToOneField(Participant, null=True, on_delete=models.PROTECT,
                                        related_name="slot")
     allocated_at = models.DateTimeField(null=True)

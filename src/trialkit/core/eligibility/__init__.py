@@ -1,0 +1,1 @@
+"""Executable eligibility: criteria language, patient records and the in-memory engine."""

@@ -1,0 +1,97 @@
+"""Comparisons of the in-memory engine: one value against a literal, a ULN, or a count range."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from trialkit.core.eligibility import explain as ex
+from trialkit.core.eligibility import nodes as n
+from trialkit.core.eligibility import units
+from trialkit.core.eligibility.selection import Row, compare
+
+
+def range_bounds(cond: n.And) -> tuple[n.Compare, n.Compare] | None:
+    """The (≥ part, ≤ part) of an ``x in [a, b]`` conjunction, else None."""
+    if len(cond.parts) != 2:
+        return None
+    first, second = cond.parts
+    if not (isinstance(first, n.Compare) and isinstance(second, n.Compare)):
+        return None
+    if first.left != second.left or isinstance(first.left, n.Count):
+        return None
+    if (first.op, second.op) == (">=", "<="):
+        return first, second
+    if (first.op, second.op) == ("<=", ">="):
+        return second, first
+    return None
+
+
+def interval_status(low: int, high: int | None, op: n.Op, k: float) -> n.Status:
+    """Whether ``count op k`` holds for every (met), no (not_met) or some count in [low, high]."""
+    if op in (">=", ">"):
+        if compare(low, op, k):
+            return n.MET
+        return n.NOT_MET if high is not None and not compare(high, op, k) else n.UNKNOWN
+    if op in ("<=", "<"):
+        if high is not None and compare(high, op, k):
+            return n.MET
+        return n.NOT_MET if not compare(low, op, k) else n.UNKNOWN
+    inside = low <= k and (high is None or k <= high) and float(k).is_integer()
+    single = high == low == k
+    if op == "==":
+        return n.MET if single else (n.UNKNOWN if inside else n.NOT_MET)
+    return n.NOT_MET if single else (n.UNKNOWN if inside else n.MET)
+
+
+def compare_one(value: Any, row: Row | None, op: n.Op, target: Any,
+                 unit: str | None) -> tuple[n.Status, str]:
+    shown = display(value, row, unit)
+    if value is None or target is None:
+        return n.UNKNOWN, shown
+    if unit is not None and row is not None:
+        try:
+            value = units.convert(value, row.fields.get("test"), row.fields["unit"], unit)
+        except (units.UnitError, TypeError) as exc:
+            return n.UNKNOWN, f"{shown} (cannot convert to {unit}: {exc})"
+    return (n.MET if compare(value, op, target) else n.NOT_MET), shown
+
+
+def display(value: Any, row: Row | None, unit: str | None) -> str:
+    """A value as the coordinator reads it: with its unit, date and converted value."""
+    when = f" on {row.date.isoformat()}" if row is not None and value != row.date else ""
+    if value is None:
+        return f"not given{when}"
+    if unit is None or row is None:
+        return f"{ex.show(value)}{when}"
+    from_unit = row.fields.get("unit")
+    if from_unit is None:
+        return f"{ex.show(value)} (no unit){when}"
+    shown = f"{ex.show(value)} {from_unit}{when}"
+    if from_unit != unit:
+        try:
+            converted = units.convert(value, row.fields.get("test"), from_unit, unit)
+            shown += f" (= {converted:.4g} {unit})"
+        except units.UnitError:
+            pass  # reported by the comparison itself
+    return shown
+
+
+def uln_one(value: Any, row: Row, cond: n.UlnCompare) -> tuple[n.Status, str]:
+    when = f" on {row.date.isoformat()}"
+    unit, test = row.fields.get("unit"), row.fields["test"]
+    if value is None or unit is None:
+        return n.UNKNOWN, f"no numeric result with a unit{when}"
+    uln, source = row.fields.get("uln"), "the result's own range"
+    if uln is None:
+        fallback = next((f for f in cond.fallbacks if f.test == test), None)
+        if fallback is None:
+            return n.UNKNOWN, f"{value:g} {unit}{when} with no ULN (no reference range given " \
+                              "and no protocol fallback)"
+        try:
+            uln = units.convert(fallback.value, test, fallback.unit, unit)
+        except units.UnitError as exc:
+            return n.UNKNOWN, f"{value:g} {unit}{when}; the fallback ULN is unusable ({exc})"
+        source = "protocol fallback ULN"
+    ratio = value / uln
+    status: n.Status = n.MET if compare(ratio, cond.op, cond.factor) else n.NOT_MET
+    return status, f"{value:g} {unit}{when} = {ratio:.2f} × ULN ({uln:g} {unit}, {source})"

@@ -1,0 +1,74 @@
+"""Serious adverse events: the 24-hour reporting clock and who is alerted.
+
+Saving an adverse-event form (trialkit.core.forms.kinds) as serious starts the clock once per
+event: awareness is the moment the site saved it as serious, the deadline comes from
+trialkit.core.scoring.ctcae.sae_report_deadline. Alerts go to every role the protocol lets
+``review_safety`` and to the sponsor's roles — the protocol's role model has no "sponsor"
+permission, so a role whose id or name mentions the sponsor is taken as the sponsor's. The
+alert names the participant, the event and the deadline, never anything blinded.
+
+A later version that downgrades the event to non-serious does not stop the clock: a report may
+still be owed, and the read helper shows whether the latest version is still serious.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils import timezone
+
+from trialkit.core.protocol import Protocol
+from trialkit.core.scoring.ctcae import sae_report_deadline, sae_report_is_late
+from trialkit.web.trial.actions.base import Actor, StateConflictError, audited, record
+from trialkit.web.trial.actions.locks import ensure_unlocked
+from trialkit.web.trial.models import FormRecord, FormVersion, Notification, SeriousEventClock
+
+
+def sae_recipients(protocol: Protocol) -> list[str]:
+    """Role ids alerted when a serious adverse event is reported."""
+    return [role.id for role in protocol.roles
+            if "review_safety" in role.can or "sponsor" in f"{role.id} {role.name}".lower()]
+
+
+def start_serious_event_clock(version: FormVersion, *, actor: Actor,
+                              now: dt.datetime) -> SeriousEventClock | None:
+    """Start the clock of this event unless it runs already; call inside the saving action."""
+    form_record = version.record
+    if SeriousEventClock.objects.filter(record=form_record).exists():
+        return None
+    clock = SeriousEventClock.objects.create(record=form_record, aware_at=now,
+                                             deadline=sae_report_deadline(now))
+    participant = form_record.participant
+    term = version.data.get("term") or form_record.form_id
+    subject = (f"Serious adverse event: participant {participant.screening_number} "
+               f"at {participant.site.code}")
+    body = (f"{term} (CTCAE grade {version.data.get('ctcae_grade')}), saved as serious by "
+            f"{actor.name} ({actor.role}) at {now:%Y-%m-%d %H:%M %Z}. The initial report is due "
+            f"by {clock.deadline:%Y-%m-%d %H:%M %Z}.")
+    roles = sae_recipients(actor.protocol())
+    Notification.objects.bulk_create([
+        Notification(recipient_role=role, subject=subject, body=body, created_at=now)
+        for role in roles])
+    record(actor, "start_sae_clock", clock,
+           new={"record": form_record.pk, "aware_at": now, "deadline": clock.deadline,
+                "notified_roles": roles})
+    return clock
+
+
+@audited("report_serious_event")
+def do_report_serious_event(form_record: FormRecord, *, actor: Actor) -> SeriousEventClock:
+    """Mark the initial report of a serious event as sent to the sponsor."""
+    actor.require("report_adverse_event")
+    actor.require_site(form_record.participant)
+    ensure_unlocked(form_record.participant)
+    clock = SeriousEventClock.objects.select_for_update().filter(record=form_record).first()
+    if clock is None:
+        raise StateConflictError("this event has no serious-event clock", field="record")
+    if clock.reported_at is not None:
+        raise StateConflictError("this serious event is already reported", field="record")
+    clock.reported_at, clock.reported_by = timezone.now(), actor.name
+    clock.save(update_fields=["reported_at", "reported_by"])
+    late = sae_report_is_late(clock.aware_at, clock.reported_at)
+    record(actor, "report_serious_event", clock, old={"reported_at": None},
+           new={"reported_at": clock.reported_at, "deadline": clock.deadline, "late": late})
+    return clock

@@ -1,0 +1,221 @@
+"""Doses and visits: the sequential-enrolment rule, pauses, windows, and deviations.
+
+A dose is refused when a gate refuses it (the previous participant of a sequential part has
+not cleared, or the safety committee has paused the trial). A dose that *was* given against a
+gate is still a fact the record must hold: an investigator (a role with the ``sign``
+permission) may record it with ``override_reason``, which stores a ``dose_against_gate``
+deviation listing every unmet check. A dose or visit outside its window is recorded and
+produces a deviation; it is never refused for that.
+
+Study day 0 is the date the protocol's ``design.day_zero`` administration was given, so that
+dose re-plans every later visit from the actual date (as ``trialkit.core.scheduling`` defines).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils import timezone
+
+from trialkit.core.protocol import Protocol
+from trialkit.core.scheduling import PlannedVisit, may_dose, plan_visits, window_deviation
+from trialkit.web.trial.actions.base import (
+    Actor,
+    InvalidInputError,
+    NotPermittedError,
+    StateConflictError,
+    audited,
+    record,
+)
+from trialkit.web.trial.gate_facts import (
+    committee_decisions,
+    dosing_of,
+    enrolled_in,
+    today,
+)
+from trialkit.web.trial.models import (
+    Administration,
+    Deviation,
+    Participant,
+    RandomizationSlot,
+    ScheduledVisit,
+)
+from trialkit.web.trial.study import current_study
+
+
+@audited("record_administration")
+def do_record_administration(participant: Participant, administration_id: str,
+                             given_at: dt.datetime, kit_code: str = "", *, actor: Actor,
+                             override_reason: str = "") -> Administration:
+    actor.require("record_administration")
+    participant = _locked(participant, actor)
+    protocol = actor.protocol()
+    if participant.status != Participant.Status.ENROLLED:
+        raise StateConflictError(f"a participant who is {participant.status} is not dosed")
+    _check_administration(participant, protocol, administration_id, given_at)
+    _check_kit(participant, kit_code)
+    on = timezone.localdate(given_at)
+    against_gate = _gate_reasons(participant, protocol, administration_id, on)
+    if against_gate:
+        _allow_override(actor, against_gate, override_reason)
+    dose = Administration.objects.create(
+        participant=participant, administration_id=administration_id, given_at=given_at,
+        kit_code=kit_code, recorded_by=actor.user, override_reason=override_reason.strip())
+    deviations = []
+    if against_gate:
+        deviations.append(_deviation(actor, participant, "dose_against_gate", on,
+                                     f"{administration_id} given although: "
+                                     + " ".join(against_gate) + f" Override: {override_reason}",
+                                     administration_id=administration_id))
+    visit_id = protocol.administration(administration_id).visit
+    if administration_id == protocol.design.day_zero:
+        _replan(participant, protocol, on)
+    deviations += _complete_visit(actor, participant, visit_id, on, "dose_out_of_window",
+                                  administration_id=administration_id)
+    record(actor, "record_administration", dose,
+           new={"participant": participant.screening_number, "administration": administration_id,
+                "given_at": given_at, "kit_code": kit_code,
+                "deviations": [d.kind for d in deviations]}, reason=override_reason)
+    return dose
+
+
+@audited("record_visit")
+def do_record_visit(participant: Participant, visit_id: str, done_on: dt.date, *,
+                    actor: Actor) -> ScheduledVisit:
+    """A visit took place; outside its window it is done and a deviation is recorded."""
+    actor.require("enter_data")
+    participant = _locked(participant, actor)
+    if done_on > today():
+        raise InvalidInputError("the visit date is in the future", field="done_on")
+    visit = _visit(participant, visit_id)
+    deviations = _complete_visit(actor, participant, visit_id, done_on, "visit_out_of_window")
+    visit.refresh_from_db()
+    record(actor, "record_visit", visit, old={"done_on": None},
+           new={"participant": participant.screening_number, "visit": visit_id,
+                "done_on": done_on, "deviations": [d.kind for d in deviations]})
+    return visit
+
+
+@audited("record_missed_visit")
+def do_record_missed_visit(participant: Participant, visit_id: str, reason: str, *,
+                           actor: Actor) -> ScheduledVisit:
+    actor.require("enter_data")
+    participant = _locked(participant, actor)
+    visit = _visit(participant, visit_id)
+    if not reason.strip():
+        raise InvalidInputError("a reason is required", field="reason")
+    if visit.latest is None or visit.latest >= today():
+        raise StateConflictError("a visit is missed only once its window has closed",
+                                 field="visit_id")
+    visit.missed, visit.missed_reason = True, reason.strip()
+    visit.save(update_fields=["missed", "missed_reason"])
+    _deviation(actor, participant, "visit_missed", visit.latest,
+               f"Visit {visit_id} was missed (window closed {visit.latest}): {reason.strip()}",
+               visit_id=visit_id)
+    record(actor, "record_missed_visit", visit, old={"missed": False},
+           new={"participant": participant.screening_number, "visit": visit_id,
+                "missed": True}, reason=reason)
+    return visit
+
+
+def _locked(participant: Participant, actor: Actor) -> Participant:
+    actor.require_site(participant)
+    return Participant.objects.select_for_update().get(pk=participant.pk)
+
+
+def _check_administration(participant: Participant, protocol: Protocol, administration_id: str,
+                          given_at: dt.datetime) -> None:
+    try:
+        protocol.administration(administration_id)
+    except KeyError:
+        raise InvalidInputError(f"unknown administration '{administration_id}'",
+                                field="administration_id") from None
+    if given_at.tzinfo is None or given_at > timezone.now():
+        raise InvalidInputError("the time given must be timezone-aware and not in the future",
+                                field="given_at")
+    given = {a.administration_id: a.given_at for a in participant.administrations.all()}
+    if administration_id in given:
+        raise StateConflictError(f"{administration_id} is already recorded for this participant",
+                                 field="administration_id")
+    day_zero = protocol.design.day_zero
+    if day_zero and administration_id != day_zero and (
+            day_zero not in given or given_at < given[day_zero]):
+        raise StateConflictError(f"{administration_id} cannot precede the Day-0 administration "
+                                 f"({day_zero})", field="given_at")
+
+
+def _check_kit(participant: Participant, kit_code: str) -> None:
+    """A randomized participant is dosed from their own kit only (the code is not blinded)."""
+    slot = RandomizationSlot.objects.filter(participant=participant).only("kit_code").first()
+    if slot is not None and kit_code != slot.kit_code:
+        raise InvalidInputError("this kit code is not the participant's kit", field="kit_code")
+
+
+def _gate_reasons(participant: Participant, protocol: Protocol, administration_id: str,
+                  on: dt.date) -> tuple[str, ...]:
+    study = current_study()
+    earlier = [dosing_of(p, protocol) for p in enrolled_in(study, participant.part)
+               if p.sequence_in_part is not None and participant.sequence_in_part is not None
+               and p.sequence_in_part < participant.sequence_in_part]
+    verdict = may_dose(protocol, participant.part, administration_id, earlier,
+                       committee_decisions(study, protocol), on)
+    return verdict.reasons
+
+
+def _allow_override(actor: Actor, reasons: tuple[str, ...], override_reason: str) -> None:
+    if not override_reason.strip():
+        raise StateConflictError("dose refused: " + " ".join(reasons), field="given_at")
+    if not actor.can("sign"):
+        raise NotPermittedError(f"role '{actor.role}' may not record a dose against a gate; "
+                                "an investigator may, with a reason", field="override_reason")
+
+
+def _replan(participant: Participant, protocol: Protocol, day_zero: dt.date) -> None:
+    """Anchor every visit not yet done to the actual Day-0 date."""
+    planned = {p.visit_id: p for p in plan_visits(protocol, day_zero)}
+    for visit in participant.visits.filter(done_on__isnull=True, missed=False):
+        p = planned.get(visit.visit_id)
+        if p is not None:
+            visit.target_date, visit.earliest, visit.latest = p.target, p.earliest, p.latest
+            visit.save(update_fields=["target_date", "earliest", "latest"])
+
+
+def _visit(participant: Participant, visit_id: str) -> ScheduledVisit:
+    visit = participant.visits.filter(visit_id=visit_id).first()
+    if visit is None:
+        raise InvalidInputError(f"the participant has no scheduled visit '{visit_id}'",
+                                field="visit_id")
+    if visit.done_on is not None or visit.missed:
+        raise StateConflictError(f"visit {visit_id} is already recorded", field="visit_id")
+    return visit
+
+
+def _complete_visit(actor: Actor, participant: Participant, visit_id: str, on: dt.date,
+                    kind: str, administration_id: str = "") -> list[Deviation]:
+    visit = participant.visits.filter(visit_id=visit_id).first()
+    if visit is None or visit.done_on is not None:
+        return []  # the visit was recorded already (e.g. before the dose form)
+    if visit.missed:
+        raise StateConflictError(f"visit {visit_id} is recorded as missed", field="visit_id")
+    visit.done_on = on
+    visit.save(update_fields=["done_on"])
+    if visit.target_date is None or visit.earliest is None or visit.latest is None:
+        return []
+    planned = PlannedVisit(visit_id, visit_id, 0, visit.target_date, visit.earliest, visit.latest)
+    found = window_deviation(planned, on)
+    if found is None:
+        return []
+    return [_deviation(actor, participant, kind, on, found.description, visit_id=visit_id,
+                       administration_id=administration_id)]
+
+
+def _deviation(actor: Actor, participant: Participant, kind: str, on: dt.date, description: str,
+               *, visit_id: str = "", administration_id: str = "") -> Deviation:
+    deviation = Deviation.objects.create(
+        participant=participant, kind=kind, description=description, occurred_on=on,
+        recorded_at=timezone.now(), recorded_by=actor.name, visit_id=visit_id,
+        administration_id=administration_id)
+    record(actor, "record_deviation", deviation,
+           new={"participant": participant.screening_number, "kind": kind,
+                "occurred_on": on, "description": description})
+    return deviation

@@ -1,0 +1,276 @@
+"""Case report forms: each save is a new version; e-signatures bind to a version.
+
+Who may enter which form, decided from the protocol's roles:
+
+- an adverse-event form (trialkit.core.forms.kinds) needs ``report_adverse_event``;
+- any other form needs ``enter_data``;
+- a role that holds ``enter_data`` but none of the site-work permissions (screen, consent,
+  enrol, record_administration, report_adverse_event, sign) only assesses — the blinded EDSS
+  rater — and may enter only assessment forms (a derived score checked against an entered
+  rating). The protocol model has no per-form list of roles; if one is added
+  (``Form.entered_by``), it should replace this rule.
+
+A form that is not repeating is entered at a visit that lists it; a repeating form (adverse
+events, relapses) is entered at a visit that lists it or, as a log, without a visit.
+The first save needs no reason; every later save needs one and must change something.
+Hard validation errors refuse the save; soft findings are stored with the version and open
+automatic queries, and an automatic query whose finding is gone is closed by the save that
+fixed it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import asdict
+
+from django.db import IntegrityError
+from django.db.models import Max
+from django.utils import timezone
+
+from trialkit.core.forms import (
+    Finding,
+    is_adverse_event_form,
+    is_assessment_form,
+    is_serious,
+    item_changes,
+    validate_form,
+)
+from trialkit.core.protocol import Protocol
+from trialkit.core.protocol.schedule import Form
+from trialkit.web.trial.actions.accounts import check_password_again
+from trialkit.web.trial.actions.adverse_events import start_serious_event_clock
+from trialkit.web.trial.actions.base import (
+    Actor,
+    InvalidInputError,
+    NotFoundError,
+    NotPermittedError,
+    StateConflictError,
+    audited,
+    record,
+)
+from trialkit.web.trial.actions.locks import ensure_unlocked
+from trialkit.web.trial.models import (
+    FormRecord,
+    FormVersion,
+    Participant,
+    Profile,
+    Query,
+    QueryMessage,
+    Signature,
+)
+from trialkit.web.trial.study import current_study
+
+SITE_WORK = frozenset({"screen", "consent", "enrol", "record_administration",
+                       "report_adverse_event", "sign"})
+EDIT_CHECK = "edit check"
+# Date items are compared with the calendar day in the zone furthest ahead (UTC+14): the server
+# does not know each site's zone, and a date that is already "today" somewhere is not flagged.
+_EARLIEST_DAY_ZONE = dt.timezone(dt.timedelta(hours=14))
+
+
+def may_enter(actor: Actor, form: Form) -> bool:
+    if is_adverse_event_form(form):
+        return actor.can("report_adverse_event")
+    if not actor.can("enter_data"):
+        return False
+    role = actor.protocol().role(actor.role)
+    return bool(SITE_WORK & set(role.can)) or is_assessment_form(form)
+
+
+@audited("save_form")
+def do_save_form(participant: Participant, form_id: str, visit_id: str,
+                 data: Mapping[str, object], *, actor: Actor, reason: str = "",
+                 repeat_index: int | None = None) -> FormVersion:
+    protocol = actor.protocol()
+    form = _form(protocol, form_id)
+    if not may_enter(actor, form):
+        raise NotPermittedError(f"role '{actor.role}' may not enter form {form.id}",
+                                field="form_id")
+    actor.require_site(participant)
+    ensure_unlocked(participant)
+    _check_instance(protocol, form, visit_id, repeat_index)
+    if not isinstance(data, Mapping):
+        raise InvalidInputError("form data must map item ids to values", field="data")
+    now = timezone.now()
+    result = validate_form(form, {c.id: c for c in protocol.codelists}, data,
+                           as_of=now.astimezone(_EARLIEST_DAY_ZONE))
+    if result.errors:
+        raise InvalidInputError("; ".join(str(e) for e in result.errors),
+                                field=result.errors[0].item)
+    form_record = _record_for(participant, form, visit_id, repeat_index, now)
+    previous = form_record.versions.filter(number=form_record.latest_version).first()
+    values = dict(result.values)
+    _check_change(previous, values, reason)
+    version = FormVersion.objects.create(
+        record=form_record, number=form_record.latest_version + 1, data=values,
+        saved_by=actor.name, saved_role=actor.role, saved_at=now, reason=reason.strip(),
+        protocol_version=current_study().protocol_version,
+        findings=[asdict(f) for f in result.findings])
+    form_record.latest_version = version.number
+    form_record.save(update_fields=["latest_version"])
+    _audit_save(actor, form_record, previous, version)
+    _void_signatures(actor, previous, version)
+    _sync_automatic_queries(actor, form_record, version, result.queries, now)
+    if is_serious(form, values):
+        start_serious_event_clock(version, actor=actor, now=now)
+    return version
+
+
+def _form(protocol: Protocol, form_id: str) -> Form:
+    try:
+        return protocol.form(form_id)
+    except KeyError:
+        raise InvalidInputError(f"unknown form '{form_id}'", field="form_id") from None
+
+
+def _check_instance(protocol: Protocol, form: Form, visit_id: str,
+                    repeat_index: int | None) -> None:
+    if visit_id:
+        try:
+            visit = protocol.visit(visit_id)
+        except KeyError:
+            raise InvalidInputError(f"unknown visit '{visit_id}'", field="visit_id") from None
+        if form.id not in visit.forms:
+            raise InvalidInputError(f"form {form.id} is not collected at visit {visit_id}",
+                                    field="visit_id")
+    elif not form.repeating:
+        raise InvalidInputError(f"form {form.id} is entered at a visit; name it",
+                                field="visit_id")
+    if repeat_index is not None and (repeat_index < 1 or
+                                     (not form.repeating and repeat_index != 1)):
+        raise InvalidInputError(f"form {form.id} has no instance {repeat_index}",
+                                field="repeat_index")
+
+
+def _record_for(participant: Participant, form: Form, visit_id: str, repeat_index: int | None,
+                now: dt.datetime) -> FormRecord:
+    """The form instance, locked for this save; a repeating form without an index is new."""
+    instances = FormRecord.objects.filter(participant=participant, visit_id=visit_id,
+                                          form_id=form.id)
+    if form.repeating and repeat_index is None:
+        highest = instances.aggregate(top=Max("repeat_index"))["top"] or 0
+        try:
+            return FormRecord.objects.create(participant=participant, visit_id=visit_id,
+                                             form_id=form.id, repeat_index=highest + 1,
+                                             created_at=now)
+        except IntegrityError:
+            raise StateConflictError("another entry of this form was saved at the same "
+                                     "moment; save again", field="repeat_index") from None
+    if form.repeating:
+        found = instances.select_for_update().filter(repeat_index=repeat_index).first()
+        if found is None:
+            raise NotFoundError(f"no {form.id} entry {repeat_index}", field="repeat_index")
+        return found
+    FormRecord.objects.get_or_create(participant=participant, visit_id=visit_id,
+                                     form_id=form.id, repeat_index=1,
+                                     defaults={"created_at": now})
+    return instances.select_for_update().get(repeat_index=1)
+
+
+def _check_change(previous: FormVersion | None, values: Mapping[str, object],
+                  reason: str) -> None:
+    if previous is None:
+        return
+    if not reason.strip():
+        raise InvalidInputError("a change to saved data needs a reason", field="reason")
+    if not item_changes(previous.data, values):
+        raise InvalidInputError("nothing changed from the saved version", field="data")
+
+
+def _audit_save(actor: Actor, form_record: FormRecord, previous: FormVersion | None,
+                version: FormVersion) -> None:
+    changes = item_changes(previous.data if previous else {}, version.data)
+    where = {"participant": form_record.participant.screening_number,
+             "form": form_record.form_id, "visit": form_record.visit_id,
+             "repeat_index": form_record.repeat_index}
+    old = {"version": previous.number, "items": {k: o for k, (o, _) in changes.items()}} \
+        if previous else None
+    new = {**where, "version": version.number, "items": {k: n for k, (_, n) in changes.items()},
+           "findings": version.findings}
+    record(actor, "save_form", version, old=old, new=new, reason=version.reason)
+
+
+def _void_signatures(actor: Actor, previous: FormVersion | None, version: FormVersion) -> None:
+    """A signature vouches for one version; a new version leaves it standing but void."""
+    if previous is None:
+        return
+    for signature in previous.signatures.all():
+        record(actor, "void_signature", signature,
+               old={"version": previous.number, "valid": True,
+                    "printed_name": signature.printed_name},
+               new={"version": previous.number, "valid": False,
+                    "superseded_by_version": version.number},
+               reason=version.reason)
+
+
+def _sync_automatic_queries(actor: Actor, form_record: FormRecord, version: FormVersion,
+                            findings: tuple[Finding, ...], now: dt.datetime) -> None:
+    wanted = {(f.item, f.message) for f in findings}
+    live = form_record.queries.filter(automatic=True).exclude(status=Query.Status.CLOSED)
+    for query in live:
+        if (query.item_id, query.text) in wanted:
+            wanted.discard((query.item_id, query.text))
+            continue
+        query.status, query.closed_at = Query.Status.CLOSED, now
+        query.save(update_fields=["status", "closed_at"])
+        QueryMessage.objects.create(query=query, author=EDIT_CHECK, author_role="system",
+                                    text=f"Resolved by version {version.number}.",
+                                    written_at=now)
+        record(actor, "close_automatic_query", query, old={"status": "open"},
+               new={"status": "closed", "resolved_by_version": version.number})
+    for item, text in sorted(wanted):
+        query = Query.objects.create(record=form_record, item_id=item, text=text,
+                                     automatic=True, raised_by=EDIT_CHECK, raised_at=now,
+                                     raised_on_version=version.number)
+        QueryMessage.objects.create(query=query, author=EDIT_CHECK, author_role="system",
+                                    text=text, written_at=now)
+        record(actor, "open_automatic_query", query,
+               new={"item": item, "text": text, "version": version.number})
+
+
+def do_sign_form(form_record: FormRecord, password: str, meaning: str, *,
+                 actor: Actor) -> Signature:
+    """E-sign the latest version: password re-entry, printed name, time and meaning.
+
+    A wrong password is audited in its own transaction before the refusal, like a failed
+    sign-in, so attempts cannot vanish with a rollback.
+    """
+    if not _password_accepted(form_record, password, actor=actor):
+        raise NotPermittedError("the password is not correct", field="password")
+    return _sign(form_record, meaning, actor=actor)
+
+
+@audited("sign_form_password")
+def _password_accepted(form_record: FormRecord, password: str, *, actor: Actor) -> bool:
+    actor.require("sign")
+    actor.require_site(form_record.participant)
+    try:
+        check_password_again(actor, password)
+    except NotPermittedError:
+        record(actor, "sign_form_refused", form_record, new={"why": "wrong password"})
+        return False
+    return True
+
+
+@audited("sign_form")
+def _sign(form_record: FormRecord, meaning: str, *, actor: Actor) -> Signature:
+    ensure_unlocked(form_record.participant)
+    if not meaning.strip():
+        raise InvalidInputError("say what the signature means", field="meaning")
+    form_record = FormRecord.objects.select_for_update().get(pk=form_record.pk)
+    version = form_record.versions.filter(number=form_record.latest_version).first()
+    if version is None:
+        raise StateConflictError("the form has no saved data to sign", field="record")
+    if version.signatures.filter(signer=actor.user).exists():
+        raise StateConflictError("you have already signed this version", field="record")
+    profile = Profile.objects.filter(user=actor.user).first()
+    printed_name = profile.printed_name if profile else actor.name
+    signature = Signature.objects.create(
+        version=version, signer=actor.user, signer_role=actor.role, printed_name=printed_name,
+        meaning=meaning.strip(), signed_at=timezone.now())
+    record(actor, "sign_form", signature, new={
+        "participant": form_record.participant.screening_number, "form": form_record.form_id,
+        "version": version.number, "printed_name": printed_name, "meaning": signature.meaning,
+        "signed_at": signature.signed_at})
+    return signature

@@ -1,0 +1,331 @@
+"""A participant's way in and out: screening, eligibility, consent, enrolment, the end.
+
+Eligibility is decided by the core engine on the screening forms (``screening_record``). What
+the forms cannot decide stays ``unknown`` until an investigator judges it, with a reason and
+password re-entry (``do_judge_criteria``); the engine's decided statuses are never overridden.
+The stored ``Participant.eligibility`` holds the engine's result, the judgements and the
+resulting verdict, for the protocol version it was made under; a participant screened under an
+older version must be screened again before enrolment.
+
+Joining a randomized part happens by randomization (``actions.randomization``), which uses
+the same enrolment checks as ``do_enrol_participant``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from django.utils import timezone
+
+from trialkit.core.eligibility.compile import CriterionResult, screen, verdict
+from trialkit.core.eligibility.outcome import Outcome
+from trialkit.core.eligibility.record import RecordError
+from trialkit.core.protocol import Protocol
+from trialkit.core.scheduling import Check, Verdict, combine, may_enrol, plan_visits
+from trialkit.web.trial.actions.accounts import check_password_again
+from trialkit.web.trial.actions.base import (
+    Actor,
+    InvalidInputError,
+    StateConflictError,
+    audited,
+    record,
+)
+from trialkit.web.trial.gate_facts import committee_decisions, enrolled_in, today
+from trialkit.web.trial.models import Participant, ScheduledVisit, Site, Study
+from trialkit.web.trial.screening_record import (
+    screening_forms,
+    screening_record,
+    screening_visit_ids,
+)
+from trialkit.web.trial.study import current_study
+
+S = Participant.Status
+ENDINGS = {"completed": S.COMPLETED, "withdrawn": S.WITHDRAWN,
+           "lost_to_follow_up": S.LOST_TO_FOLLOW_UP, "died": S.DIED}
+ENDED = (S.SCREEN_FAILED, S.COMPLETED, S.WITHDRAWN, S.LOST_TO_FOLLOW_UP, S.DIED)
+
+
+@audited("register_candidate")
+def do_register_candidate(screening_number: str, site_code: str, *, actor: Actor) -> Participant:
+    actor.require("screen")
+    number = screening_number.strip()
+    if not number or len(number) > 32:
+        raise InvalidInputError("a screening number of 1–32 characters is required",
+                                field="screening_number")
+    site = Site.objects.filter(code=site_code).first()
+    if site is None or (actor.site_ids is not None and site.pk not in actor.site_ids):
+        raise InvalidInputError(f"unknown site '{site_code}'", field="site")
+    study = current_study()
+    if Participant.objects.filter(study=study, screening_number=number).exists():
+        raise StateConflictError(f"screening number '{number}' is taken",
+                                 field="screening_number")
+    participant = Participant.objects.create(study=study, site=site, screening_number=number)
+    record(actor, "register_candidate", participant,
+           new={"screening_number": number, "site": site.code})
+    return participant
+
+
+@audited("evaluate_eligibility")
+def do_evaluate_eligibility(participant: Participant, index_date: dt.date, *,
+                            actor: Actor) -> dict[str, Any]:
+    """Screen the participant's screening forms for a planned Day 0 of ``index_date``."""
+    actor.require("screen")
+    participant = _locked(participant, actor)
+    _refuse_if(participant.status in ENDED or participant.status == S.ENROLLED,
+               f"a participant who is {participant.status} is not screened again")
+    if index_date < today():
+        raise InvalidInputError("the planned Day 0 must not be in the past", field="index_date")
+    study = current_study()
+    protocol = actor.protocol()
+    forms = screening_forms(participant, protocol)
+    try:
+        record_ = screening_record(protocol, participant.screening_number, forms, index_date)
+    except RecordError as exc:
+        raise InvalidInputError(f"the screening forms do not make a valid record: {exc}",
+                                field=exc.problems[0][0] if exc.problems else "forms") from None
+    result = screen(protocol, record_).to_json()
+    old = participant.eligibility
+    kept = _judgements_still_needed((old or {}).get("judgements", {}), result)
+    participant.eligibility = _with_verdict({
+        "protocol_version": study.protocol_version, "index_date": index_date.isoformat(),
+        "evaluated_on": today().isoformat(), "evaluated_by": actor.name,
+        "result": result, "judgements": kept})
+    participant.planned_day0 = index_date
+    participant.save(update_fields=["eligibility", "planned_day0"])
+    record(actor, "evaluate_eligibility", participant, old=_summary(old),
+           new=_summary(participant.eligibility))
+    return participant.eligibility
+
+
+@audited("judge_criteria")
+def do_judge_criteria(participant: Participant, judgements: Mapping[str, str], rationale: str,
+                      password: str, *, actor: Actor) -> dict[str, Any]:
+    """An investigator's judgement of criteria the engine left ``unknown`` (met / not_met)."""
+    actor.require("sign")
+    participant = _locked(participant, actor)
+    check_password_again(actor, password)
+    if not rationale.strip():
+        raise InvalidInputError("a rationale is required", field="rationale")
+    current = participant.eligibility
+    if current is None:
+        raise StateConflictError("evaluate eligibility before judging criteria")
+    engine = {c["id"]: c["status"] for c in current["result"]["criteria"]}
+    for criterion_id, status in judgements.items():
+        if engine.get(criterion_id) != "unknown":
+            raise InvalidInputError(f"criterion '{criterion_id}' is not an undecided criterion "
+                                    "of this screening", field=f"judgements.{criterion_id}")
+        if status not in ("met", "not_met"):
+            raise InvalidInputError("a judgement is 'met' or 'not_met'",
+                                    field=f"judgements.{criterion_id}")
+    stamp = {"by": actor.name, "on": today().isoformat(), "rationale": rationale.strip()}
+    merged = dict(current["judgements"])
+    merged.update({cid: {"status": status, **stamp} for cid, status in judgements.items()})
+    updated = _with_verdict({**current, "judgements": merged})
+    participant.eligibility = updated
+    participant.save(update_fields=["eligibility"])
+    record(actor, "judge_criteria", participant, old=_summary(current),
+           new={**_summary_of(updated), "judged": dict(judgements)}, reason=rationale)
+    return updated
+
+
+@audited("record_screen_failure")
+def do_record_screen_failure(participant: Participant, reason: str = "", *,
+                             actor: Actor) -> Participant:
+    """Keep a screen failure with its failing criteria (or, without any, a stated reason)."""
+    actor.require("screen")
+    participant = _locked(participant, actor)
+    _refuse_if(participant.status not in (S.SCREENING, S.CONSENTED),
+               f"a participant who is {participant.status} cannot fail screening")
+    failing = list((participant.eligibility or {}).get("failing", []))
+    if not failing and not reason.strip():
+        raise InvalidInputError("no criterion fails: give the reason for the screen failure",
+                                field="reason")
+    old_status = participant.status
+    participant.status = S.SCREEN_FAILED
+    participant.ended_on = today()
+    participant.end_reason = "; ".join(filter(None, [
+        f"failing criteria: {', '.join(failing)}" if failing else "", reason.strip()]))
+    participant.save(update_fields=["status", "ended_on", "end_reason"])
+    record(actor, "record_screen_failure", participant, old={"status": old_status},
+           new={"status": participant.status, "failing_criteria": failing}, reason=reason)
+    return participant
+
+
+@audited("record_consent")
+def do_record_consent(participant: Participant, consent_date: dt.date, form_version: str,
+                      taken_by: str, *, actor: Actor) -> Participant:
+    """Signed informed consent; a later call records re-consent to a new form version."""
+    actor.require("consent")
+    participant = _locked(participant, actor)
+    _refuse_if(participant.status in ENDED,
+               f"a participant who is {participant.status} cannot consent")
+    if consent_date > today():
+        raise InvalidInputError("the consent date is in the future", field="consent_date")
+    for field, value in (("form_version", form_version), ("taken_by", taken_by)):
+        if not value.strip():
+            raise InvalidInputError(f"{field.replace('_', ' ')} is required", field=field)
+    if participant.consent_form_version == form_version.strip():
+        raise StateConflictError(f"consent to version '{form_version}' is already recorded",
+                                 field="form_version")
+    old = _consent(participant)
+    participant.consent_date, participant.consent_form_version = consent_date, form_version.strip()
+    participant.consent_taken_by = taken_by.strip()
+    if participant.status == S.SCREENING:
+        participant.status = S.CONSENTED
+    participant.save()
+    record(actor, "record_consent", participant, old=old, new=_consent(participant))
+    return participant
+
+
+@audited("enrol_participant")
+def do_enrol_participant(participant: Participant, part_id: str, *, actor: Actor) -> Participant:
+    """Enrol into a non-randomized part (cap, pauses, eligibility, consent)."""
+    actor.require("enrol")
+    participant = _locked(participant, actor)
+    protocol = actor.protocol()
+    part = _part(protocol, part_id)
+    if part.allocation == "RANDOMIZED":
+        raise InvalidInputError(f"participants join '{part_id}' by randomization",
+                                field="part")
+    enrol(participant, part_id, actor=actor, gates=())
+    return participant
+
+
+def enrol(participant: Participant, part_id: str, *, actor: Actor,
+          gates: tuple[Verdict, ...]) -> Verdict:
+    """Place a locked participant in a part after every check; shared with randomization."""
+    study = Study.objects.select_for_update().get(pk=current_study().pk)
+    protocol = actor.protocol()
+    _refuse_if(participant.status != S.CONSENTED,
+               f"only a consented participant can be enrolled (this one is "
+               f"{participant.status})")
+    verdict_ = combine(f"enrol in {part_id}", [
+        participant_checks(participant, study), *gates,
+        may_enrol(protocol, part_id, enrolled_in(study, part_id).count(),
+                  committee_decisions(study, protocol), today())])
+    if not verdict_.allowed:
+        raise StateConflictError("enrolment refused: " + " ".join(verdict_.reasons),
+                                 field="part")
+    participant.part, participant.status = part_id, S.ENROLLED
+    participant.sequence_in_part = enrolled_in(study, part_id).count() + 1
+    participant.enrolled_at = timezone.now()
+    participant.save(update_fields=["part", "status", "sequence_in_part", "enrolled_at"])
+    _create_visits(participant, protocol)
+    record(actor, "enrol_participant", participant, old={"status": S.CONSENTED},
+           new={"status": S.ENROLLED, "part": part_id,
+                "sequence_in_part": participant.sequence_in_part})
+    return verdict_
+
+
+def participant_checks(participant: Participant, study: Study) -> Verdict:
+    """Eligible under the current protocol version, and consented."""
+    eligible = eligibility_verdict(participant, study) == "eligible"
+    consented = participant.consent_date is not None
+    return Verdict("participant", (
+        Check("eligible", eligible, "The participant is eligible under the current protocol "
+              "version." if eligible else "The participant is not confirmed eligible under the "
+              "current protocol version."),
+        Check("consented", consented, "Informed consent is on file." if consented
+              else "No signed informed consent is on file.")))
+
+
+def eligibility_verdict(participant: Participant, study: Study) -> str:
+    """``eligible`` / ``ineligible`` / ``incomplete``; ``not_screened`` if none is current."""
+    stored = participant.eligibility
+    if not stored or stored.get("protocol_version") != study.protocol_version:
+        return "not_screened"
+    return str(stored["verdict"])
+
+
+@audited("end_participation")
+def do_end_participation(participant: Participant, outcome: str, ended_on: dt.date,
+                         reason: str, *, actor: Actor) -> Participant:
+    """Completion, withdrawal, loss to follow-up or death, with its date and reason."""
+    actor.require("enrol")
+    participant = _locked(participant, actor)
+    if outcome not in ENDINGS:
+        raise InvalidInputError(f"outcome is one of {', '.join(ENDINGS)}", field="outcome")
+    allowed = (S.ENROLLED,) if outcome != "withdrawn" else (S.SCREENING, S.CONSENTED, S.ENROLLED)
+    _refuse_if(participant.status not in allowed,
+               f"a participant who is {participant.status} cannot be {outcome}")
+    if outcome != "completed" and not reason.strip():
+        raise InvalidInputError("a reason is required", field="reason")
+    enrolled_on = participant.enrolled_at.date() if participant.enrolled_at else None
+    if ended_on > today() or (enrolled_on is not None and ended_on < enrolled_on):
+        raise InvalidInputError("the date is in the future or before enrolment",
+                                field="ended_on")
+    open_visits = participant.visits.filter(done_on__isnull=True, missed=False)
+    if outcome == "completed" and open_visits.exists():
+        raise StateConflictError("every scheduled visit must be done or missed first: "
+                                 + ", ".join(v.visit_id for v in open_visits))
+    old = {"status": participant.status}
+    participant.status, participant.ended_on = ENDINGS[outcome], ended_on
+    participant.end_reason = reason.strip()
+    participant.save(update_fields=["status", "ended_on", "end_reason"])
+    record(actor, "end_participation", participant, old=old,
+           new={"status": participant.status, "ended_on": ended_on}, reason=reason)
+    return participant
+
+
+def _locked(participant: Participant, actor: Actor) -> Participant:
+    """The participant's current row, locked for this transaction, if the actor may see it."""
+    actor.require_site(participant)
+    return Participant.objects.select_for_update().get(pk=participant.pk)
+
+
+def _refuse_if(condition: bool, message: str) -> None:
+    if condition:
+        raise StateConflictError(message)
+
+
+def _part(protocol: Protocol, part_id: str) -> Any:
+    try:
+        return protocol.part(part_id)
+    except KeyError:
+        raise InvalidInputError(f"unknown part '{part_id}'", field="part") from None
+
+
+def _with_verdict(eligibility: dict[str, Any]) -> dict[str, Any]:
+    """Add the verdict and failing criteria from engine statuses plus judgements."""
+    judged = eligibility["judgements"]
+    results = [CriterionResult(c["id"], c["kind"], Outcome(
+        judged[c["id"]]["status"] if c["id"] in judged else c["status"], c["explanation"]))
+        for c in eligibility["result"]["criteria"]]
+    failing = [r.id for r in results
+               if r.outcome.status == ("not_met" if r.kind == "inclusion" else "met")]
+    return {**eligibility, "verdict": verdict(results), "failing": failing,
+            "undecided": [r.id for r in results if r.outcome.status == "unknown"]}
+
+
+def _judgements_still_needed(judgements: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:
+    unknown = {c["id"] for c in result["criteria"] if c["status"] == "unknown"}
+    return {cid: j for cid, j in judgements.items() if cid in unknown}
+
+
+def _summary(eligibility: dict[str, Any] | None) -> dict[str, Any] | None:
+    return None if eligibility is None else _summary_of(eligibility)
+
+
+def _summary_of(eligibility: dict[str, Any]) -> dict[str, Any]:
+    return {"verdict": eligibility["verdict"], "failing": eligibility["failing"],
+            "undecided": eligibility["undecided"], "index_date": eligibility["index_date"]}
+
+
+def _consent(participant: Participant) -> dict[str, Any]:
+    return {"consent_date": participant.consent_date,
+            "form_version": participant.consent_form_version,
+            "taken_by": participant.consent_taken_by, "status": participant.status}
+
+
+def _create_visits(participant: Participant, protocol: Protocol) -> None:
+    if participant.planned_day0 is None:
+        raise StateConflictError("the participant has no planned Day 0: evaluate eligibility")
+    screening = set(screening_visit_ids(protocol))
+    screened_on = dt.date.fromisoformat((participant.eligibility or {})["evaluated_on"])
+    ScheduledVisit.objects.bulk_create([
+        ScheduledVisit(participant=participant, visit_id=p.visit_id, target_date=p.target,
+                       earliest=p.earliest, latest=p.latest,
+                       done_on=screened_on if p.visit_id in screening else None)
+        for p in plan_visits(protocol, participant.planned_day0)])

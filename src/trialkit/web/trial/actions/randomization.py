@@ -1,0 +1,265 @@
+"""The randomization list and allocation, with concealment and no slot ever used twice.
+
+- The unblinded statistician generates the list from a seed (only the seed's SHA-256 is kept)
+  with the protocol's method: stratified permuted blocks (every arm fixed in advance) or
+  Pocock–Simon minimisation (a pool of randomization numbers and kit codes, each with a seeded
+  draw; the arm is chosen on allocation).
+- Releasing the list records the SHA-256 of its content; from then on it cannot be replaced,
+  and ``verify_randomization_list`` recomputes the hash from the stored rows.
+- Randomizing a participant locks the participant (a repeated request returns the same
+  allocation), then the list row, so allocations on one list are serialised and two requests
+  never read the same free slot; the slot is then taken with a conditional UPDATE (``participant
+  IS NULL``) and the one-to-one column forbids a second slot per participant in the database.
+
+Audit events of these actions never carry an arm: blinded roles read the trail.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+
+import numpy as np
+from django.utils import timezone
+
+from trialkit.core.protocol import Protocol
+from trialkit.core.protocol.gates import Randomization
+from trialkit.core.randomization import (
+    AllocationRefusedError,
+    EnrolmentFacts,
+    Slot,
+    StratumKey,
+    allocate,
+    generate_list,
+    minimise_for,
+    stratum_key,
+    stratum_keys,
+    tally,
+)
+from trialkit.core.randomization import RandomizationList as CoreList
+from trialkit.core.randomization.kits import draw_kit_codes
+from trialkit.core.scheduling import may_randomize
+from trialkit.web.trial.actions.base import (
+    Actor,
+    InvalidInputError,
+    StateConflictError,
+    audited,
+    record,
+)
+from trialkit.web.trial.actions.participants import enrol, participant_checks
+from trialkit.web.trial.gate_facts import committee_decisions, dosing_by_part, today
+from trialkit.web.trial.models import (
+    Participant,
+    RandomizationList,
+    RandomizationSlot,
+    Study,
+)
+from trialkit.web.trial.screening_record import screening_forms
+from trialkit.web.trial.study import current_study
+
+
+@dataclass(frozen=True)
+class RandomizationResult:
+    """What the site sees: no arm."""
+
+    screening_number: str
+    randomization_number: str
+    kit_code: str
+    new: bool
+    """False when the participant had already been randomized (a repeated request)."""
+
+
+@audited("generate_randomization_list")
+def do_generate_randomization_list(seed: int, *, actor: Actor) -> RandomizationList:
+    """Generate (or, before release, regenerate) the list of the protocol's randomized part."""
+    actor.require("manage_randomization")
+    protocol, study = actor.protocol(), current_study()
+    randomization = _randomization(protocol)
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise InvalidInputError("the seed is a non-negative integer", field="seed")
+    existing = RandomizationList.objects.select_for_update().filter(
+        study=study, part=randomization.part).first()
+    if existing is not None and existing.live_at is not None:
+        raise StateConflictError("the list is live and can no longer change")
+    if existing is not None:
+        existing.slots.all().delete()
+        existing.delete()
+    rng = np.random.default_rng(seed)
+    rand_list = RandomizationList.objects.create(
+        study=study, part=randomization.part, method=randomization.method,
+        seed_digest=hashlib.sha256(str(seed).encode()).hexdigest(), generated_by=actor.name,
+        generated_at=timezone.now())
+    RandomizationSlot.objects.bulk_create(_slots(rand_list, protocol, randomization, rng))
+    record(actor, "generate_randomization_list", rand_list,
+           new={"part": randomization.part, "method": randomization.method,
+                "slots": rand_list.slots.count(), "seed_digest": rand_list.seed_digest,
+                "replaced_unreleased_list": existing is not None})
+    return rand_list
+
+
+@audited("release_randomization_list")
+def do_release_randomization_list(*, actor: Actor) -> str:
+    """Make the list live; returns the SHA-256 recorded for it."""
+    actor.require("manage_randomization")
+    protocol = actor.protocol()
+    rand_list = RandomizationList.objects.select_for_update().filter(
+        study=current_study(), part=_randomization(protocol).part).first()
+    if rand_list is None:
+        raise StateConflictError("there is no list to release")
+    if rand_list.live_at is not None:
+        raise StateConflictError("the list is live already")
+    rand_list.sha256, rand_list.live_at = list_sha256(rand_list, protocol), timezone.now()
+    rand_list.save(update_fields=["sha256", "live_at"])
+    record(actor, "release_randomization_list", rand_list,
+           new={"part": rand_list.part, "sha256": rand_list.sha256})
+    return rand_list.sha256
+
+
+def verify_randomization_list(protocol: Protocol, study: Study) -> bool:
+    """Whether the stored live list still hashes to the SHA-256 recorded at release."""
+    rand_list = RandomizationList.objects.filter(study=study, live_at__isnull=False).first()
+    return rand_list is not None and list_sha256(rand_list, protocol) == rand_list.sha256
+
+
+@audited("randomize_participant")
+def do_randomize_participant(participant: Participant, *, actor: Actor) -> RandomizationResult:
+    actor.require("randomize")
+    actor.require_site(participant)
+    participant = Participant.objects.select_for_update().get(pk=participant.pk)
+    held = RandomizationSlot.objects.filter(participant=participant).first()
+    if held is not None:
+        return RandomizationResult(participant.screening_number, held.number, held.kit_code, False)
+    protocol, study = actor.protocol(), current_study()
+    randomization = _randomization(protocol)
+    rand_list = RandomizationList.objects.select_for_update().filter(
+        study=study, part=randomization.part, live_at__isnull=False).first()
+    if rand_list is None:
+        raise StateConflictError("randomization has not started: no list is live")
+    levels = stratification_levels(participant, protocol)
+    slot, arm, decision = _choose(rand_list, randomization, participant, levels, protocol, study)
+    enrol(participant, randomization.part, actor=actor, gates=())
+    taken = RandomizationSlot.objects.filter(pk=slot.pk, participant__isnull=True).update(
+        participant=participant, allocated_at=timezone.now(), levels=levels, arm=arm,
+        decision=decision)
+    if taken != 1:  # the list lock makes this unreachable; the guard keeps the invariant local
+        raise StateConflictError("the slot was taken concurrently; try again")
+    record(actor, "randomize_participant", participant,
+           new={"randomization_number": slot.number, "kit_code": slot.kit_code,
+                "stratum": slot.stratum if rand_list.method == "permuted_blocks" else "",
+                "list_sha256": rand_list.sha256})
+    return RandomizationResult(participant.screening_number, slot.number, slot.kit_code, True)
+
+
+def stratification_levels(participant: Participant, protocol: Protocol) -> dict[str, str]:
+    """Each factor's level from the screening form item the protocol names for it."""
+    forms = screening_forms(participant, protocol)
+    levels: dict[str, str] = {}
+    for factor in _randomization(protocol).strata:
+        value = next((d.get(factor.item) for d in forms.get(factor.form, ())
+                      if d.get(factor.item) is not None), None)
+        if value not in factor.levels:
+            raise StateConflictError(f"stratification factor {factor.id} is not recorded "
+                                     f"({factor.form}.{factor.item})", field=factor.id)
+        levels[factor.id] = str(value)
+    return levels
+
+
+def _randomization(protocol: Protocol) -> Randomization:
+    if protocol.randomization is None:
+        raise StateConflictError("the protocol has no randomization")
+    return protocol.randomization
+
+
+def _choose(rand_list: RandomizationList, randomization: Randomization, participant: Participant,
+            levels: dict[str, str], protocol: Protocol,
+            study: Study) -> tuple[RandomizationSlot, str, dict[str, object] | None]:
+    """The slot the core allocation rule picks (after every check), its arm and decision."""
+    rows = list(rand_list.slots.order_by("stratum", "sequence"))
+    core = _core_list(rand_list, rows, protocol)
+    minimising = rand_list.method == "minimisation"
+    stratum: StratumKey = () if minimising else stratum_key(randomization, levels)
+    allocated = {str(r.participant_id): r.number for r in rows if r.participant_id is not None}
+    gate = may_randomize(protocol, randomization.part, dosing_by_part(study, protocol),
+                         committee_decisions(study, protocol), today())
+    checks = participant_checks(participant, study)
+    facts = EnrolmentFacts(eligible=checks.check("eligible").met,
+                           consented=checks.check("consented").met)
+    try:
+        chosen = allocate(core, str(participant.pk), stratum, allocated, facts, gates=[gate])
+    except AllocationRefusedError as exc:
+        raise StateConflictError("randomization refused: " + " ".join(exc.verdict.reasons),
+                                 field="participant") from None
+    slot = next(r for r in rows if r.number == chosen.slot.randomization_number)
+    if not minimising:
+        return slot, slot.arm, None
+    counts = tally((r.levels, r.arm) for r in rows if r.participant_id is not None)
+    assert slot.draw_seed is not None  # every minimisation slot is generated with one
+    decision = minimise_for(randomization, counts, levels, np.random.default_rng(slot.draw_seed))
+    return slot, decision.arm, {"explanation": decision.explanation(), "draw": decision.draw,
+                                "probabilities": dict(decision.probabilities)}
+
+
+def _slots(rand_list: RandomizationList, protocol: Protocol, randomization: Randomization,
+           rng: np.random.Generator) -> list[RandomizationSlot]:
+    if randomization.method == "permuted_blocks":
+        return [RandomizationSlot(randomization_list=rand_list, stratum=_stratum_text(s.stratum),
+                                  sequence=s.sequence, number=s.randomization_number, arm=s.arm,
+                                  kit_code=s.kit_code, block=s.block, block_size=s.block_size)
+                for s in generate_list(protocol, rng).slots]
+    size = randomization.list_size_per_stratum or protocol.part(randomization.part).enrolment_target
+    numbers = rng.permutation(size) + 1
+    kits = draw_kit_codes(randomization.kit_code_prefix, size, rng)
+    seeds = rng.integers(0, 2**62, size=size)
+    width = max(4, len(str(size)))
+    return [RandomizationSlot(randomization_list=rand_list, stratum=_stratum_text(()),
+                              sequence=i + 1, number=f"{int(numbers[i]):0{width}d}",
+                              kit_code=kits[i], draw_seed=int(seeds[i]))
+            for i in range(size)]
+
+
+def _stratum_text(stratum: StratumKey) -> str:
+    return json.dumps([list(pair) for pair in stratum], ensure_ascii=False)
+
+
+def _core_list(rand_list: RandomizationList, rows: list[RandomizationSlot],
+               protocol: Protocol) -> CoreList:
+    randomization = _randomization(protocol)
+    minimising = rand_list.method == "minimisation"
+    slots = tuple(Slot(stratum=_stratum_key(r.stratum),
+                       sequence=r.sequence, block=r.block, block_size=r.block_size,
+                       randomization_number=r.number, arm="" if minimising else r.arm,
+                       kit_code=r.kit_code) for r in rows)
+    order = {key: i for i, key in enumerate(_strata(randomization, minimising))}
+    slots = tuple(sorted(slots, key=lambda s: (order.get(s.stratum, len(order)), s.sequence)))
+    return CoreList(part=rand_list.part, ratio=tuple(sorted(randomization.ratio.items())),
+                    factors=tuple(s.id for s in randomization.strata), slots=slots)
+
+
+def _stratum_key(text: str) -> StratumKey:
+    return tuple((str(factor), str(level)) for factor, level in json.loads(text))
+
+
+def _strata(randomization: Randomization, minimising: bool) -> tuple[StratumKey, ...]:
+    return ((),) if minimising else stratum_keys(randomization)
+
+
+def list_sha256(rand_list: RandomizationList, protocol: Protocol) -> str:
+    """SHA-256 of the list as released: the core canonical JSON (arms blank for minimisation,
+    whose arms are chosen later), followed by the minimisation draw seeds."""
+    rows = list(rand_list.slots.order_by("stratum", "sequence"))
+    text = _core_list(rand_list, rows, protocol).canonical_json()
+    if rand_list.method == "minimisation":
+        text += "\n" + json.dumps([r.draw_seed for r in sorted(rows, key=lambda r: r.sequence)])
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+__all__ = [
+    "RandomizationResult",
+    "do_generate_randomization_list",
+    "do_randomize_participant",
+    "do_release_randomization_list",
+    "list_sha256",
+    "stratification_levels",
+    "verify_randomization_list",
+]

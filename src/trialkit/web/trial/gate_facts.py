@@ -1,0 +1,76 @@
+"""The stored facts the protocol's gates are evaluated on, in the shapes trialkit.core expects.
+
+Read helpers for the actions (enrolment, dosing, randomization): committee decisions,
+participants' doses in enrolment order, open serious adverse events. Dates are calendar dates
+in the server's time zone (UTC), as the core gate functions take them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from trialkit.core.forms import is_adverse_event_form, is_serious
+from trialkit.core.protocol import Protocol
+from trialkit.core.protocol.schedule import Form
+from trialkit.core.scheduling import CommitteeDecision, ParticipantDosing
+from trialkit.web.trial.models import (
+    Administration,
+    FormVersion,
+    Participant,
+    SafetyDecision,
+    Study,
+)
+
+# An adverse event stays open until its ``end_date`` item is filled in.
+END_ITEM = "end_date"
+
+
+def today() -> dt.date:
+    return timezone.localdate()
+
+
+def committee_decisions(study: Study, protocol: Protocol) -> list[CommitteeDecision]:
+    """Every signed committee decision of this study (the action only stores e-signed ones)."""
+    gates = protocol.gates.committee
+    return [CommitteeDecision(committee=gates[d.gate_index].committee, decision=d.decision,
+                              signed_by_role=d.signer_role, signed_at=d.signed_at, e_signed=True)
+            for d in SafetyDecision.objects.filter(study=study).order_by("signed_at", "pk")
+            if d.gate_index < len(gates)]
+
+
+def enrolled_in(study: Study, part_id: str) -> QuerySet[Participant]:
+    """Participants who took a place in the part, in enrolment order (ended ones included)."""
+    return Participant.objects.filter(study=study, part=part_id,
+                                      sequence_in_part__isnull=False).order_by("sequence_in_part")
+
+
+def dosing_of(participant: Participant, protocol: Protocol) -> ParticipantDosing:
+    given = {a.administration_id: timezone.localdate(a.given_at)
+             for a in Administration.objects.filter(participant=participant)}
+    return ParticipantDosing(participant_id=participant.screening_number, administered=given,
+                             open_serious_adverse_events=open_serious_adverse_events(
+                                 participant, protocol))
+
+
+def dosing_by_part(study: Study, protocol: Protocol) -> dict[str, list[ParticipantDosing]]:
+    return {part.id: [dosing_of(p, protocol) for p in enrolled_in(study, part.id)]
+            for part in protocol.design.parts}
+
+
+def adverse_event_forms(protocol: Protocol) -> dict[str, Form]:
+    return {f.id: f for f in protocol.forms if is_adverse_event_form(f)}
+
+
+def open_serious_adverse_events(participant: Participant, protocol: Protocol) -> int:
+    """Adverse-event instances whose latest version is serious and has no end date."""
+    forms = adverse_event_forms(protocol)
+    latest: dict[int, FormVersion] = {}
+    for version in FormVersion.objects.filter(
+            record__participant=participant, record__form_id__in=forms).select_related(
+            "record").order_by("record_id", "number"):
+        latest[version.record_id] = version
+    return sum(1 for v in latest.values()
+               if is_serious(forms[v.record.form_id], v.data) and not v.data.get(END_ITEM))

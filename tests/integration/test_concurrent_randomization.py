@@ -1,0 +1,121 @@
+"""Concurrent randomization on PostgreSQL: each request in its own thread and connection."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections import Counter, defaultdict
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from django.db import connection
+
+from tests.integration.journey_support import (
+    Clock,
+    eligible_and_consented,
+    last_it_day,
+    make_team,
+    open_phase2a,
+)
+from trialkit.web.trial.actions.base import StateConflictError
+from trialkit.web.trial.actions.randomization import do_randomize_participant
+from trialkit.web.trial.models import AuditEvent, Participant, RandomizationSlot
+
+
+@pytest.fixture(scope="module")
+def _audit_trigger_back_on(django_db_blocker):
+    yield
+    with django_db_blocker.unblock():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("ALTER TABLE trial_auditevent ENABLE TRIGGER USER")
+
+
+@pytest.fixture
+def committed(_audit_trigger_back_on, transactional_db):
+    """Committed data other connections see; the append-only trigger is lifted only so the
+    test database can be emptied afterwards (and is switched on again for later tests)."""
+    yield
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ALTER TABLE trial_auditevent DISABLE TRIGGER USER")
+
+
+@pytest.fixture
+def ready(committed, make_actor, monkeypatch):
+    clock = Clock(monkeypatch)
+    team = make_team(make_actor)
+    phase1 = open_phase2a(team, clock)
+    return team, clock, last_it_day(phase1) + dt.timedelta(days=35)
+
+
+def _all_at_once(calls):
+    """Run every call in its own thread, released together; returns results or errors."""
+    barrier = threading.Barrier(len(calls))
+
+    def run(call):
+        try:
+            barrier.wait()
+            return call()
+        except StateConflictError as refused:
+            return refused
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
+        return list(pool.map(run, calls))
+
+
+def _assert_block_balance(slots):
+    by_stratum = defaultdict(list)
+    for slot in slots:
+        by_stratum[slot.stratum].append(slot)
+    for stratum, used in by_stratum.items():
+        used.sort(key=lambda s: s.sequence)
+        assert [s.sequence for s in used] == list(range(1, len(used) + 1)), stratum
+        counts = Counter()
+        for slot in used:
+            counts[slot.arm] += 1
+            assert abs(counts["umsc01"] - counts["placebo"]) <= max(
+                s.block_size for s in used) // 2
+        for block in {s.block for s in used}:
+            members = [s for s in used if s.block == block]
+            if len(members) == members[0].block_size:
+                assert Counter(s.arm for s in members) == Counter(
+                    {"umsc01": len(members) // 2, "placebo": len(members) // 2})
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_sixty_concurrent_requests_for_thirty_five_places_allocate_exactly_thirty_five(ready):
+    team, clock, index = ready
+    people = [eligible_and_consented(f"P2-{n:03d}", team, clock, index,
+                                     course="RRMS" if n % 2 else "SPMS") for n in range(60)]
+    outcomes = _all_at_once([lambda p=p: do_randomize_participant(p, actor=team.coordinator)
+                             for p in people])
+    allocated = [o for o in outcomes if not isinstance(o, Exception)]
+    refused = [o for o in outcomes if isinstance(o, StateConflictError)]
+    assert (len(allocated), len(refused)) == (35, 25)
+    assert all("would exceed the target" in r.message for r in refused)
+    slots = list(RandomizationSlot.objects.filter(participant__isnull=False))
+    assert len(slots) == 35 == len({s.number for s in slots}) == len({s.participant_id
+                                                                     for s in slots})
+    assert sorted(a.randomization_number for a in allocated) == sorted(s.number for s in slots)
+    assert Participant.objects.filter(part="phase2a", status="enrolled").count() == 35
+    assert sorted(Participant.objects.filter(part="phase2a").values_list(
+        "sequence_in_part", flat=True)) == list(range(1, 36))
+    assert AuditEvent.objects.filter(action="randomize_participant").count() == 35
+    _assert_block_balance(slots)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_repeats_for_one_participant_give_one_allocation(ready):
+    team, clock, index = ready
+    participant = eligible_and_consented("P2-REPEAT", team, clock, index)
+    outcomes = _all_at_once([lambda: do_randomize_participant(participant,
+                                                              actor=team.coordinator)] * 12)
+    assert not [o for o in outcomes if isinstance(o, Exception)]
+    assert len({(o.randomization_number, o.kit_code) for o in outcomes}) == 1
+    assert sum(o.new for o in outcomes) == 1
+    assert RandomizationSlot.objects.filter(participant=participant).count() == 1

@@ -1,0 +1,98 @@
+"""A FHIR R4 Bundle read into the logical patient record and screened like a JSON record."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import json
+
+import pytest
+
+from tests.conftest import FIXTURES, REFERENCE_PROTOCOL
+from trialkit.cli.main import main
+from trialkit.core.eligibility.compile import screen
+from trialkit.core.eligibility.record import RecordError
+from trialkit.interop.fhir import record_from_bundle
+
+BUNDLE_PATH = FIXTURES / "fhir" / "screening_bundle.json"
+BUNDLE = json.loads(BUNDLE_PATH.read_text(encoding="utf-8"))
+
+
+def _resource(bundle: dict, resource_id: str) -> dict:
+    return next(e["resource"] for e in bundle["entry"] if e["resource"]["id"] == resource_id)
+
+
+def test_patient_consent_and_conditions_map_to_the_record():
+    record = record_from_bundle(BUNDLE)
+    assert (record.patient_id, record.sex, record.birth_date) == \
+        ("scr-0101", "female", dt.date(1986, 9, 23))
+    assert record.consent_date == dt.date(2026, 11, 2)
+    assert record.attestations["willing_to_consent"] is True
+    assert [d.code for d in record.diagnoses] == ["SNOMED:426373005", "ICD10:G35"]
+    assert [r.onset_date for r in record.relapses] == [dt.date(2026, 3, 14)]
+
+
+def test_observations_map_codes_ucum_units_and_reference_ranges():
+    record = record_from_bundle(BUNDLE)
+    labs = {lab.test: lab for lab in record.labs}
+    assert (labs["LOINC:5902-2"].value, labs["LOINC:5902-2"].uln) == (11.8, 13.2)
+    assert labs["LOINC:1920-8"].unit == "µkat/L"
+    assert labs["LOINC:98979-8"].unit == "mL/min/1.73m2"
+    assert labs["LOINC:2106-3"].value_text == "negative"
+    assert labs["LOINC:1558-6"].value == 5.4  # the entered-in-error 540 mg/dL is ignored
+    assert [(s.gd_enhancing_lesions, s.new_t2_lesions) for s in record.mri_scans] == [(2, 1)]
+    assert [e.score for e in record.edss] == [4.0]
+    assert record.attestations["pregnant"] is False
+
+
+def test_medication_statements_map_to_exposures():
+    meds = {m.ingredient: m for m in record_from_bundle(BUNDLE).medications}
+    assert meds["fingolimod"].end_date is None and meds["fingolimod"].atc == "L04AE01"
+    assert meds["fingolimod"].route == "oral"
+    assert meds["interferon beta-1a"].end_date == dt.date(2021, 12, 20)
+
+
+def test_a_refuted_condition_is_not_a_diagnosis(reference_protocol):
+    result = screen(reference_protocol, record_from_bundle(BUNDLE), as_of=dt.date(2026, 11, 20))
+    assert result.statuses()["E5"] == "not_met"
+    assert result.verdict == "eligible", result.to_json()
+
+
+def test_a_bundle_failing_fhir_validation_names_the_element():
+    bundle = copy.deepcopy(BUNDLE)
+    _resource(bundle, "pt")["valueQuantity"]["value"] = "eleven"
+    with pytest.raises(RecordError) as info:
+        record_from_bundle(bundle)
+    assert any(path.endswith("resource.valueQuantity.value") and path.startswith("entry[")
+               for path, _ in info.value.problems)
+
+
+def test_an_unknown_unit_names_the_bundle_entry():
+    bundle = copy.deepcopy(BUNDLE)
+    quantity = _resource(bundle, "glu")["valueQuantity"]
+    quantity["code"] = quantity["unit"] = "mg/dl"
+    with pytest.raises(RecordError) as info:
+        record_from_bundle(bundle)
+    (path, message), = info.value.problems
+    assert path.startswith("entry[") and "(Observation/glu): labs[" in path
+    assert "unknown unit 'mg/dl'" in message
+
+
+def test_a_partial_birth_date_is_rejected():
+    bundle = copy.deepcopy(BUNDLE)
+    _resource(bundle, "scr-0101")["birthDate"] = "1986"
+    with pytest.raises(RecordError) as info:
+        record_from_bundle(bundle)
+    assert info.value.problems[0][0].endswith("birth_date")
+
+
+def test_something_other_than_a_bundle_is_rejected():
+    with pytest.raises(RecordError, match="expected a FHIR Bundle"):
+        record_from_bundle({"resourceType": "Patient", "id": "x"})
+
+
+def test_the_cli_screens_a_bundle_with_format_fhir(capsys):
+    code = main(["screen", str(BUNDLE_PATH), "--format", "fhir", "--as-of", "2026-11-20",
+                 "--json", "--protocol", str(REFERENCE_PROTOCOL)])
+    assert code == 0
+    assert json.loads(capsys.readouterr().out)["verdict"] == "eligible"

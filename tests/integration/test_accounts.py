@@ -7,10 +7,18 @@ from django.contrib.auth.models import User
 
 from tests.integration.conftest import PASSWORD
 from trialkit.web.trial.actions.accounts import (
-    do_create_user, do_grant_role, do_issue_api_token, do_revoke_role, do_sign_in, user_for_token,
+    do_create_user,
+    do_grant_role,
+    do_issue_api_token,
+    do_revoke_role,
+    do_sign_in,
+    user_for_token,
 )
 from trialkit.web.trial.actions.base import (
-    InvalidInputError, NotPermittedError, StateConflictError, actor_for,
+    InvalidInputError,
+    NotPermittedError,
+    StateConflictError,
+    actor_for,
 )
 from trialkit.web.trial.models import AuditEvent, Membership
 

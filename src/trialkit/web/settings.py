@@ -20,7 +20,8 @@ DEBUG = os.environ.get("TRIALKIT_DEBUG", "0") == "1"
 # A local default keeps `make run` zero-set-up; deployments set TRIALKIT_SECRET_KEY.
 SECRET_KEY = os.environ.get("TRIALKIT_SECRET_KEY",
                             "dev-only-not-secret-local-default-change-me-for-production-use")
-ALLOWED_HOSTS = os.environ.get("TRIALKIT_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
+ALLOWED_HOSTS = os.environ.get(
+    "TRIALKIT_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
 
 INSTALLED_APPS = [
     "django.contrib.auth",

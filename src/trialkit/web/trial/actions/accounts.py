@@ -14,7 +14,12 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from trialkit.web.trial.actions.base import (
-    Actor, InvalidInputError, NotFoundError, NotPermittedError, StateConflictError, audited,
+    Actor,
+    InvalidInputError,
+    NotFoundError,
+    NotPermittedError,
+    StateConflictError,
+    audited,
     record,
 )
 from trialkit.web.trial.models import ApiToken, Membership, Profile, Site

@@ -6,10 +6,13 @@ Writes happen only in ``trialkit.web.trial.actions``; blinded facts are read onl
 
 from trialkit.web.trial.models.audit import AuditEvent, AuditHead
 from trialkit.web.trial.models.forms import FormRecord, FormVersion, Query, QueryMessage, Signature
-from trialkit.web.trial.models.people import ApiToken, Membership, Profile, Site, Study
 from trialkit.web.trial.models.participants import (
-    Administration, Deviation, Participant, ScheduledVisit,
+    Administration,
+    Deviation,
+    Participant,
+    ScheduledVisit,
 )
+from trialkit.web.trial.models.people import ApiToken, Membership, Profile, Site, Study
 from trialkit.web.trial.models.randomization import RandomizationList, RandomizationSlot, Unblinding
 from trialkit.web.trial.models.safety import Notification, SafetyDecision, SeriousEventClock
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 from pathlib import Path
 
@@ -31,16 +33,11 @@ def cohort(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def screened(cohort: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, str]:
     folder = tmp_path_factory.mktemp("prescreen")
     out, chart = folder / "result.parquet", folder / "funnel.png"
-    capture = folder / "stdout.txt"
-    import contextlib
-    import io
-
     buffer = io.StringIO()
     with contextlib.redirect_stdout(buffer):
         code = main(["prescreen", str(cohort), "--as-of", "2026-11-20", "--out", str(out),
                      "--chart", str(chart), "--protocol", str(REFERENCE_PROTOCOL), "--quiet"])
     assert code == 0
-    capture.write_text(buffer.getvalue())
     return out, chart, buffer.getvalue()
 
 
@@ -137,3 +134,23 @@ def test_a_folder_that_is_no_source_is_a_usage_error(tmp_path: Path,
     code = main(["prescreen", str(tmp_path), "--as-of", "2026-11-20", "--quiet",
                  "--protocol", str(REFERENCE_PROTOCOL)])
     assert code == 2 and "neither" in capsys.readouterr().err
+
+
+@pytest.mark.spark
+@pytest.mark.slow
+def test_spark_reads_an_omop_parquet_folder_and_matches_duckdb(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from trialkit.prescreen.backends import spark_unavailable_reason
+
+    reason = spark_unavailable_reason()
+    if reason is not None:
+        pytest.skip(f"Spark engine unavailable: {reason}")
+    extract = omop_fixture.as_parquet(tmp_path / "extract")
+    outputs = {}
+    for engine in ("duckdb", "spark"):
+        out = tmp_path / f"{engine}.parquet"
+        assert main(["prescreen", str(extract), "--as-of", "2026-11-20", "--engine", engine,
+                     "--out", str(out), "--quiet", "--protocol", str(REFERENCE_PROTOCOL)]) == 0
+        outputs[engine] = pq.read_table(out).to_pylist()
+    assert outputs["spark"] == outputs["duckdb"]
+    assert len(outputs["duckdb"]) == 3

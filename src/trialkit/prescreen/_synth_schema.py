@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -55,12 +56,16 @@ Columns = dict[str, np.ndarray]
 
 def to_arrow(columns: Columns, field: pa.Field) -> pa.Array:
     """Nullable columns arrive as float64 with NaN for null (numpy has no integer null)."""
+    if field.name not in columns:  # a column this source never fills, e.g. range_low
+        return pa.nulls(len(columns["person_id"]), type=field.type)
     values = columns[field.name]
-    if field.type == STR or values.dtype.kind in "iu":
+    if field.type == STR:
         return pa.array(values, type=field.type)
     array = pa.array(values, from_pandas=True)
-    if pa.types.is_date32(field.type) or pa.types.is_timestamp(field.type):
-        array = array.cast(I32 if pa.types.is_date32(field.type) else I64)
+    if pa.types.is_date32(field.type):
+        array = array.cast(I32)
+    elif pa.types.is_timestamp(field.type):
+        array = array.cast(I64)
     return array.cast(field.type)
 
 
@@ -96,8 +101,8 @@ class ChunkWriter:
             "concept_class_id": [c.concept_class_id for c in rows],
             "standard_concept": ["S" if c.vocabulary_id != "ICD10" else None for c in rows],
             "concept_code": [c.concept_code for c in rows],
-            "valid_start_date": [np.datetime64("1970-01-01")] * len(rows),
-            "valid_end_date": [np.datetime64("2099-12-31")] * len(rows),
+            "valid_start_date": [date(1970, 1, 1)] * len(rows),
+            "valid_end_date": [date(2099, 12, 31)] * len(rows),
             "invalid_reason": [None] * len(rows),
         }, schema=CONCEPT_SCHEMA)
         pq.write_table(table, self.out / "concept.parquet")

@@ -18,8 +18,9 @@ from pathlib import Path
 import numpy as np
 
 from trialkit.prescreen import omop_concepts as oc
-from trialkit.prescreen._synth_events import Chunk, ChunkWriter
+from trialkit.prescreen._synth_events import Chunk
 from trialkit.prescreen._synth_events import generate as generate_chunk
+from trialkit.prescreen._synth_schema import ChunkWriter
 
 DEFAULT_REFERENCE_DATE = date(2026, 11, 20)
 DEFAULT_CHUNK = 100_000

@@ -1,0 +1,210 @@
+"""Pre-screen speed and memory: the compiled DuckDB query against hand-written SQL and the
+in-memory reference engine, from 10 thousand patients up to ``--max-patients``.
+
+Each size runs in its own process (so peak memory is that size's own) and does:
+synthesise an OMOP cohort → map it onto the logical tables inside a DuckDB database file →
+run the query trialkit compiles from the protocol and the hand-written SQL
+(prescreen_handwritten.sql) into result tables → check both give identical statuses.
+The largest size also screens a sample with the in-memory engine and checks it agrees.
+
+    .venv/bin/python benchmarks/bench_prescreen.py                      # 10k, 100k, 1M
+    .venv/bin/python benchmarks/bench_prescreen.py --max-patients 10000000   # adds 10M
+
+10 million patients need about 5 GB of disk in --workdir and roughly ten minutes; DuckDB's
+memory is capped by --memory-limit (default 4GB) and spills to --workdir beyond it, so peak
+memory levels off while time grows linearly. Figures are printed as plain numbers; nothing
+here is asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(ROOT / "src"))
+
+AS_OF = dt.date(2026, 11, 20)
+TABLES = ("patient", "diagnoses", "relapses", "mri_scans", "edss", "labs", "medications",
+          "attestations")
+
+
+def sizes(smallest: int, largest: int) -> list[int]:
+    out, size = [], smallest
+    while size < largest:
+        out.append(size)
+        size *= 10
+    return [*out, largest]
+
+
+def one_size(patients: int, workdir: Path, *, seed: int, sample: int, threads: int | None,
+             memory_limit: str) -> dict[str, Any]:
+    import ibis
+    import numpy as np
+
+    from trialkit.core.eligibility.compile import compile_criteria
+    from trialkit.core.protocol import load_protocol
+    from trialkit.prescreen.criteria import criteria_of
+    from trialkit.prescreen.engine import compile_cohort
+    from trialkit.prescreen.logical import LogicalTables
+    from trialkit.prescreen.omop import omop_to_logical, read_omop
+    from trialkit.prescreen.synth import write_cohort
+
+    figures: dict[str, Any] = {"patients": patients}
+    cohort = workdir / f"cohort-{patients}"
+    started = time.perf_counter()
+    write_cohort(cohort, patients=patients, rng=np.random.default_rng(seed))
+    figures["synth_s"] = time.perf_counter() - started
+
+    database = workdir / f"prescreen-{patients}.duckdb"
+    database.unlink(missing_ok=True)
+    con = ibis.duckdb.connect(str(database))
+    for setting in ("SET enable_progress_bar = false", f"SET memory_limit = '{memory_limit}'",
+                    f"SET temp_directory = '{workdir / 'duckdb-tmp'}'",
+                    *([f"SET threads = {threads}"] if threads else [])):
+        con.raw_sql(setting)
+    started = time.perf_counter()
+    _, omop = read_omop(cohort, con)
+    logical = omop_to_logical(omop, as_of=AS_OF)
+    for name, table in logical.items():
+        con.raw_sql(f"CREATE TABLE {name} AS {ibis.to_sql(table, dialect='duckdb')}")
+    figures["load_s"] = time.perf_counter() - started
+    tables = LogicalTables(**{name: con.table(name) for name in TABLES})
+
+    compiled = compile_criteria(load_protocol(ROOT / "protocols" / "nct05532943.yaml"))
+    criteria = criteria_of(compiled)
+    engine_sql = ibis.to_sql(compile_cohort(criteria, tables), dialect="duckdb")
+    hand_sql = (HERE / "prescreen_handwritten.sql").read_text(encoding="utf-8")
+    # Interleaved, best of three: the machine may be shared, and both queries should meet
+    # the same conditions (cache, other load).
+    engine_runs, hand_runs = [], []
+    for _ in range(3):
+        engine_runs.append(_timed(con, "engine_result", str(engine_sql)))
+        hand_runs.append(_timed(con, "hand_result", hand_sql))
+    figures["engine_s"], figures["handwritten_s"] = min(engine_runs), min(hand_runs)
+    columns = [c.id for c in criteria] + ["verdict"]
+    figures["disagreements"] = _disagreements(con, "engine_result", "hand_result", columns)
+    figures["verdicts"] = dict(con.raw_sql(
+        "SELECT verdict, count(*) FROM engine_result GROUP BY 1 ORDER BY 1").fetchall())
+    if sample:
+        figures.update(_in_memory(compiled, tables, con, sample))
+    figures["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    con.disconnect()
+    return figures
+
+
+def _timed(con: Any, table: str, sql: str) -> float:
+    """Seconds to run the query and write its result to a table."""
+    con.raw_sql(f"DROP TABLE IF EXISTS {table}")
+    started = time.perf_counter()
+    con.raw_sql(f"CREATE TABLE {table} AS {sql}")
+    return time.perf_counter() - started
+
+
+def _disagreements(con: Any, left: str, right: str, columns: list[str]) -> int:
+    differ = " OR ".join(f'a."{c}" IS DISTINCT FROM b."{c}"' for c in columns)
+    row = con.raw_sql(f"SELECT count(*) FROM {left} a FULL JOIN {right} b "
+                      f"ON a.patient_id = b.patient_id WHERE a.patient_id IS NULL "
+                      f"OR b.patient_id IS NULL OR {differ}").fetchall()
+    return int(row[0][0])
+
+
+def _in_memory(compiled: Any, tables: Any, con: Any, sample: int) -> dict[str, Any]:
+    from trialkit.core.eligibility.compile import screen
+    from trialkit.prescreen.records import fetch, to_records
+
+    records = to_records(fetch(tables, con, limit=sample))
+    started = time.perf_counter()
+    results = {r.patient_id: screen(compiled, r, as_of=AS_OF) for r in records}
+    seconds = time.perf_counter() - started
+    ids = ", ".join(f"'{pid}'" for pid in results)
+    batch = con.raw_sql(f"SELECT * FROM engine_result WHERE patient_id IN ({ids})").fetchall()
+    names = [c.id for c in compiled.criteria]
+    mismatched = 0
+    for row in batch:
+        expected = results[row[0]]
+        got = dict(zip([*names, "verdict"], row[1:], strict=True))
+        mismatched += got != {**expected.statuses(), "verdict": expected.verdict}
+    return {"memory_sample": len(records), "memory_s": seconds,
+            "memory_disagreements": mismatched + (len(records) - len(batch))}
+
+
+def report(rows: list[dict[str, Any]]) -> None:
+    print("patients  synth_s  load_s  engine_s  patients_per_s  handwritten_s  "
+          "engine/handwritten  peak_rss_mb  disagreements")
+    for r in rows:
+        print(f"{r['patients']:>8}  {r['synth_s']:7.2f}  {r['load_s']:6.2f}  {r['engine_s']:8.3f}"
+              f"  {r['patients'] / r['engine_s']:14.0f}  {r['handwritten_s']:13.3f}"
+              f"  {r['engine_s'] / r['handwritten_s']:18.2f}  {r['peak_rss_mb']:11.0f}"
+              f"  {r['disagreements']:13d}")
+    if len(rows) > 1:
+        first, last = rows[0], rows[-1]
+        growth = last["patients"] / first["patients"]
+        print(f"scaling {first['patients']} -> {last['patients']} patients (x{growth:g}): "
+              f"engine time x{last['engine_s'] / first['engine_s']:.1f}, "
+              f"peak memory x{last['peak_rss_mb'] / first['peak_rss_mb']:.2f}")
+    sampled = [r for r in rows if r.get("memory_sample")]
+    if sampled:
+        r = sampled[-1]
+        per_memory = r["memory_s"] / r["memory_sample"]
+        per_engine = r["engine_s"] / r["patients"]
+        print(f"in-memory engine: {r['memory_sample']} patients in {r['memory_s']:.2f} s "
+              f"({per_memory * 1e6:.0f} us/patient); DuckDB engine at {r['patients']} "
+              f"patients: {per_engine * 1e6:.2f} us/patient; "
+              f"speed-up x{per_memory / per_engine:.0f}; "
+              f"sample disagreements {r['memory_disagreements']}")
+    print("verdicts at the largest size:", json.dumps(rows[-1]["verdicts"]))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--max-patients", type=int, default=1_000_000)
+    parser.add_argument("--min-patients", type=int, default=10_000)
+    parser.add_argument("--memory-sample", type=int, default=2000,
+                        help="patients screened in memory at the largest size (0 = skip)")
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--threads", type=int, default=None, help="DuckDB threads")
+    parser.add_argument("--memory-limit", default="4GB",
+                        help="DuckDB memory limit (default 4GB); beyond it DuckDB spills to "
+                             "--workdir, so peak memory stays near it however many patients")
+    parser.add_argument("--workdir", type=Path, default=None)
+    parser.add_argument("--one", type=int, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--sample", type=int, default=0, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.one is not None:
+        figures = one_size(args.one, args.workdir, seed=args.seed, sample=args.sample,
+                           threads=args.threads, memory_limit=args.memory_limit)
+        print(json.dumps(figures))
+        return 0
+    with tempfile.TemporaryDirectory(prefix="bench-prescreen-") as scratch:
+        workdir = args.workdir or Path(scratch)
+        workdir.mkdir(parents=True, exist_ok=True)
+        rows = []
+        all_sizes = sizes(args.min_patients, args.max_patients)
+        for size in all_sizes:
+            sample = args.memory_sample if size == all_sizes[-1] else 0
+            command = [sys.executable, __file__, "--one", str(size), "--workdir", str(workdir),
+                       "--seed", str(args.seed), "--sample", str(sample),
+                       "--memory-limit", args.memory_limit,
+                       *(["--threads", str(args.threads)] if args.threads else [])]
+            done = subprocess.run(command, capture_output=True, text=True, check=False)
+            if done.returncode != 0:
+                print(done.stderr, file=sys.stderr)
+                return done.returncode
+            rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
+            print(f"done: {size} patients", file=sys.stderr)
+        report(rows)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,107 @@
+"""The attrition funnel and the ranked candidate list of a pre-screen result.
+
+A patient *passes* a criterion unless it rules them out: an inclusion that is ``not_met`` or
+an exclusion that is ``met``. ``unknown`` passes (it is a question for the screening visit,
+not a reason to drop the patient). The funnel applies criteria in protocol order; for each
+it also counts how many more patients would pass every criterion if that one were dropped,
+i.e. how many it alone rules out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from trialkit.core.eligibility import nodes as n
+
+VERDICT_ORDER = {"eligible": 0, "incomplete": 1, "ineligible": 2}
+
+
+@dataclass(frozen=True, slots=True)
+class FunnelStep:
+    criterion: str
+    kind: str
+    met: int
+    not_met: int
+    unknown: int
+    remaining: int
+    """Patients who pass this criterion and every earlier one."""
+    only_this: int
+    """Patients ruled out by this criterion alone (would pass without it)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Funnel:
+    patients: int
+    steps: tuple[FunnelStep, ...]
+    verdicts: dict[str, int]
+
+
+def passes(result: pa.Table, criterion: str, kind: str) -> np.ndarray:
+    failing = n.NOT_MET if kind == "inclusion" else n.MET
+    column = result.column(criterion)
+    return np.asarray(pc.not_equal(column, failing).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def funnel(result: pa.Table, criteria: list[tuple[str, str]]) -> Funnel:
+    """``criteria``: (id, kind) in protocol order."""
+    size = result.num_rows
+    passing = [passes(result, cid, kind) for cid, kind in criteria]
+    fails = np.sum([~p for p in passing], axis=0) if passing else np.zeros(size, dtype=int)
+    remaining = np.ones(size, dtype=bool)
+    steps = []
+    for (cid, kind), ok in zip(criteria, passing, strict=True):
+        remaining &= ok
+        counts = {s: int(pc.sum(pc.equal(result.column(cid), s)).as_py() or 0)
+                  for s in (n.MET, n.NOT_MET, n.UNKNOWN)}
+        steps.append(FunnelStep(cid, kind, counts[n.MET], counts[n.NOT_MET], counts[n.UNKNOWN],
+                                int(remaining.sum()), int(((fails == 1) & ~ok).sum())))
+    verdicts = {v: int(pc.sum(pc.equal(result.column("verdict"), v)).as_py() or 0)
+                for v in VERDICT_ORDER}
+    return Funnel(size, tuple(steps), verdicts)
+
+
+def ranked(result: pa.Table, criteria: list[str]) -> pa.Table:
+    """All patients, candidates first: eligible, then incomplete by how few criteria are
+    unknown, then ineligible; ties by patient id. Adds ``unknown_count`` and ``rank``
+    (1, 2, … for candidates, null for ineligible patients)."""
+    unknown = np.zeros(result.num_rows, dtype=np.int64)
+    for cid in criteria:
+        unknown += np.asarray(pc.equal(result.column(cid), n.UNKNOWN).to_numpy(
+            zero_copy_only=False), dtype=np.int64)
+    verdict = result.column("verdict").to_numpy(zero_copy_only=False)
+    order_key = np.array([VERDICT_ORDER[v] for v in verdict], dtype=np.int64)
+    ids = result.column("patient_id").to_numpy(zero_copy_only=False).astype(str)
+    order = np.lexsort((ids, unknown, order_key))
+    table = result.append_column("unknown_count", pa.array(unknown)).take(pa.array(order))
+    candidates = int((order_key < 2).sum())
+    rank = pa.array(list(range(1, candidates + 1)) + [None] * (table.num_rows - candidates),
+                    type=pa.int64())
+    return table.append_column("rank", rank)
+
+
+def draw(result: Funnel, out: Path, title: str) -> None:
+    """The funnel as a horizontal bar chart (PNG or SVG by the file's extension)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    labels = ["all patients", *(f"{s.criterion} ({s.kind[:3]})" for s in result.steps)]
+    values = [result.patients, *(s.remaining for s in result.steps)]
+    fig, ax = plt.subplots(figsize=(8, 0.35 * len(labels) + 1.5))
+    y = np.arange(len(labels))[::-1]
+    ax.barh(y, values, color="#4c72b0")
+    for yi, value in zip(y, values, strict=True):
+        ax.text(value, yi, f" {value:,}", va="center", fontsize=8)
+    ax.set_yticks(y, labels, fontsize=8)
+    ax.set_xlabel("patients still possibly eligible")
+    ax.set_xlim(0, max(values) * 1.15 if max(values) else 1)
+    ax.set_title(title, fontsize=10)
+    fig.tight_layout()
+    fig.savefig(out)
+    plt.close(fig)

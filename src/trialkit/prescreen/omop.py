@@ -1,0 +1,235 @@
+"""OMOP CDM v5.4 → the logical patient tables (docs/omop-mapping.md explains each choice).
+
+Concept ids are always read through the extract's own ``concept`` table (vocabulary_id +
+concept_code), never compared as numbers, so the mapping works on any vocabulary release and
+on site-local concepts alike.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import ibis
+import ibis.expr.types as ir
+from ibis.backends import BaseBackend
+
+from trialkit.core.eligibility import units
+from trialkit.prescreen import omop_concepts as oc
+from trialkit.prescreen._omop_tables import latest_answers, medications
+from trialkit.prescreen.logical import SCHEMAS, LogicalTables
+
+REQUIRED = ("person", "concept")
+OPTIONAL = ("observation_period", "condition_occurrence", "drug_exposure", "measurement",
+            "observation", "procedure_occurrence", "concept_ancestor")
+DIAGNOSIS_VOCABULARIES = {"SNOMED": "SNOMED:", "ICD10": "ICD10:", "ICD10CM": "ICD10:"}
+# Qualitative answers: SNOMED qualifier values and the LOINC answers LA6576-8 / LA6577-6.
+POSITIVE_KEYS = (oc.POSITIVE, ("LOINC", "LA6576-8"))
+NEGATIVE_KEYS = (oc.NEGATIVE, ("LOINC", "LA6577-6"))
+
+
+class OmopError(ValueError):
+    """An extract that lacks a table or column the mapping needs."""
+
+
+def read_omop(source: Path, con: BaseBackend | None = None) -> tuple[BaseBackend, dict[str,
+                                                                                     ir.Table]]:
+    """The OMOP tables of a Parquet folder (``<table>.parquet`` or ``<table>/*.parquet``) or
+    of a DuckDB database file."""
+    if source.is_file():
+        duck = ibis.duckdb.connect(str(source), read_only=True)
+        duck.raw_sql("SET enable_progress_bar = false")
+        # Asked of DuckDB itself: Ibis's list_tables trips over duckdb 2's Python API.
+        listed = duck.con.execute("SELECT table_name FROM information_schema.tables").fetchall()
+        present = {str(row[0]) for row in listed}
+        tables = {name: duck.table(name) for name in (*REQUIRED, *OPTIONAL) if name in present}
+        con = duck
+    else:
+        if con is None:
+            con = ibis.duckdb.connect()
+            con.raw_sql("SET enable_progress_bar = false")
+        tables = {}
+        for name in (*REQUIRED, *OPTIONAL):
+            path = _parquet_path(source, name)
+            if path is not None:
+                tables[name] = con.read_parquet(path, table_name=f"omop_{name}")
+    missing = [name for name in REQUIRED if name not in tables]
+    if missing:
+        raise OmopError(f"{source}: no OMOP table {', '.join(missing)}")
+    return con, tables
+
+
+def _parquet_path(folder: Path, name: str) -> str | None:
+    if (folder / f"{name}.parquet").is_file():
+        return str(folder / f"{name}.parquet")
+    if (folder / name).is_dir() and any((folder / name).glob("*.parquet")):
+        return str(folder / name / "*.parquet")
+    return None
+
+
+def omop_to_logical(tables: dict[str, ir.Table], *, as_of: dt.date) -> LogicalTables:
+    """Map OMOP tables onto the logical tables; ``as_of`` is every patient's consent and
+    index date (OMOP holds neither)."""
+    concept = tables["concept"].select("concept_id", "concept_name", "vocabulary_id",
+                                       "concept_code", "concept_class_id")
+    mapper = _Mapper(tables, concept)
+    return LogicalTables(
+        patient=mapper.patient(as_of), diagnoses=mapper.diagnoses(),
+        relapses=mapper.relapses(), mri_scans=mapper.mri_scans(), edss=mapper.edss(),
+        labs=mapper.labs(), medications=mapper.medications(),
+        attestations=mapper.attestations())
+
+
+class _Mapper:
+    def __init__(self, tables: dict[str, ir.Table], concept: ir.Table) -> None:
+        self.tables, self.concept = tables, concept
+
+    def _empty(self, name: str) -> ir.Table:
+        return ibis.memtable(SCHEMAS[name].empty_table())
+
+    def _keyed(self, table: str, concept_column: str, keys: tuple[tuple[str, str], ...]
+               ) -> ir.Table | None:
+        """Rows of ``table`` whose concept is one of ``keys`` (vocabulary, code)."""
+        if table not in self.tables:
+            return None
+        t = self.tables[table]
+        c = self.concept
+        wanted = ibis.or_(*[(c.vocabulary_id == v) & (c.concept_code == code)
+                            for v, code in keys])
+        chosen = c.filter(wanted).select(cid=c.concept_id, vocabulary_id=c.vocabulary_id,
+                                         concept_code=c.concept_code)
+        return t.join(chosen, t[concept_column] == chosen.cid)
+
+    def patient(self, as_of: dt.date) -> ir.Table:
+        p, c = self.tables["person"], self.concept
+        gender = c.filter(c.vocabulary_id == "Gender").select(
+            gid=c.concept_id, gcode=c.concept_code)
+        p = p.left_join(gender, p.gender_concept_id == gender.gid)
+        sex = ibis.cases((p.gcode == "F", "female"), (p.gcode == "M", "male"), else_=None)
+        full_date = p.month_of_birth.notnull() & p.day_of_birth.notnull()
+        made = ibis.date(p.year_of_birth, p.month_of_birth, p.day_of_birth)
+        # A year of birth alone cannot decide an age limit: the birth date stays unknown.
+        birth = p.birth_datetime.cast("date").coalesce(
+            ibis.ifelse(full_date, made, ibis.null("date")))
+        people = p.select(patient_id=p.person_id.cast("string"), sex=sex.cast("string"),
+                          birth_date=birth.cast("date"))
+        day = ibis.literal(as_of)
+        people = people.mutate(consent_date=day, index_date=day)
+        return self._with_observation(people)
+
+    def _with_observation(self, people: ir.Table) -> ir.Table:
+        if "observation_period" not in self.tables:
+            return people.mutate(obs_start=people.birth_date, obs_end=people.index_date)
+        op = self.tables["observation_period"]
+        # Only the latest period counts: absence in a gap between periods proves nothing.
+        ranked = op.mutate(rank=ibis.row_number().over(
+            group_by=op.person_id,
+            order_by=[op.observation_period_end_date.desc(),
+                      op.observation_period_start_date.asc()]))
+        latest = ranked.filter(ranked.rank == 0).select(
+            pid=ranked.person_id.cast("string"),
+            obs_start=ranked.observation_period_start_date.cast("date"),
+            obs_end=ranked.observation_period_end_date.cast("date"))
+        joined = people.left_join(latest, people.patient_id == latest.pid)
+        return joined.select(
+            "patient_id", "sex", "birth_date", "consent_date", "index_date",
+            obs_start=joined.obs_start.coalesce(joined.birth_date),
+            obs_end=joined.obs_end.coalesce(joined.index_date))
+
+    def diagnoses(self) -> ir.Table:
+        if "condition_occurrence" not in self.tables:
+            return self._empty("diagnoses")
+        co, c = self.tables["condition_occurrence"], self.concept
+        coded = c.filter(c.vocabulary_id.isin(list(DIAGNOSIS_VOCABULARIES)))
+        prefix = ibis.cases(*[(coded.vocabulary_id == v, p)
+                              for v, p in DIAGNOSIS_VOCABULARIES.items()])
+        codes = coded.select(cid=coded.concept_id, code=prefix + coded.concept_code)
+        parts = []
+        # The standard concept and the source concept both count: value sets may name
+        # SNOMED ids or ICD-10 prefixes, and many extracts keep ICD-10 only as source codes.
+        for column in ("condition_concept_id", "condition_source_concept_id"):
+            j = co.join(codes, co[column] == codes.cid)
+            parts.append(j.select(patient_id=j.person_id.cast("string"), code=j.code,
+                                  date=j.condition_start_date.cast("date"),
+                                  end_date=j.condition_end_date.cast("date")))
+        return ibis.union(*parts, distinct=True)
+
+    def relapses(self) -> ir.Table:
+        rows = self._keyed("observation", "observation_concept_id", (oc.RELAPSE,))
+        if rows is None:
+            return self._empty("relapses")
+        return rows.select(patient_id=rows.person_id.cast("string"),
+                           onset_date=rows.observation_date.cast("date")).distinct()
+
+    def mri_scans(self) -> ir.Table:
+        parts = []
+        scans = self._keyed("procedure_occurrence", "procedure_concept_id", (oc.BRAIN_MRI,))
+        if scans is not None:
+            parts.append(scans.select(pid=scans.person_id, day=scans.procedure_date.cast("date"),
+                                      gd=ibis.null("float64"), t2=ibis.null("float64")))
+        counts = self._keyed("measurement", "measurement_concept_id",
+                             (oc.GD_LESIONS, oc.NEW_T2_LESIONS))
+        if counts is not None:
+            is_gd = counts.concept_code == oc.GD_LESIONS[1]
+            value = counts.value_as_number.cast("float64")
+            parts.append(counts.select(
+                pid=counts.person_id, day=counts.measurement_date.cast("date"),
+                gd=ibis.ifelse(is_gd, value, ibis.null("float64")),
+                t2=ibis.ifelse(is_gd, ibis.null("float64"), value)))
+        if not parts:
+            return self._empty("mri_scans")
+        u = ibis.union(*parts)
+        # One scan per person and day: the lesion counts read on it, null if none was read.
+        return u.group_by(["pid", "day"]).aggregate(
+            gd=u.gd.max(), t2=u.t2.max()).select(
+            patient_id=ibis._.pid.cast("string"), date=ibis._.day,
+            gd_enhancing_lesions=ibis._.gd.cast("int64"),
+            new_t2_lesions=ibis._.t2.cast("int64"))
+
+    def edss(self) -> ir.Table:
+        rows = self._keyed("measurement", "measurement_concept_id", (oc.EDSS,))
+        if rows is None:
+            return self._empty("edss")
+        rows = rows.filter(rows.value_as_number.notnull())
+        return rows.select(patient_id=rows.person_id.cast("string"),
+                           date=rows.measurement_date.cast("date"),
+                           score=rows.value_as_number.cast("float64"))
+
+    def labs(self) -> ir.Table:
+        if "measurement" not in self.tables:
+            return self._empty("labs")
+        m, c = self.tables["measurement"], self.concept
+        tests = c.filter(c.vocabulary_id == "LOINC").select(
+            tid=c.concept_id, test="LOINC:" + c.concept_code)
+        unit = c.select(uid=c.concept_id, ucode=c.concept_code)
+        answer = c.select(aid=c.concept_id, avocab=c.vocabulary_id, acode=c.concept_code)
+        j = m.join(tests, m.measurement_concept_id == tests.tid)
+        j = j.left_join(unit, j.unit_concept_id == unit.uid)
+        j = j.left_join(answer, j.value_as_concept_id == answer.aid)
+        return j.select(
+            patient_id=j.person_id.cast("string"), date=j.measurement_date.cast("date"),
+            test=j.test, value=j.value_as_number.cast("float64"),
+            value_text=_answer_text(j), unit=_record_unit(j.ucode),
+            uln=j.range_high.cast("float64"), lln=j.range_low.cast("float64"))
+
+    def medications(self) -> ir.Table:
+        return medications(self.tables, self.concept)
+
+    def attestations(self) -> ir.Table:
+        keys = tuple((oc.LOCAL_VOCABULARY, key) for key in oc.ATTESTATION_KEYS)
+        rows = self._keyed("observation", "observation_concept_id", keys)
+        if rows is None:
+            return self._empty("attestations")
+        return latest_answers(rows, self.concept)
+
+
+def _answer_text(j: ir.Table) -> ir.StringValue:
+    def matches(keys: tuple[tuple[str, str], ...]) -> ir.BooleanValue:
+        return ibis.or_(*[(j.avocab == v) & (j.acode == code) for v, code in keys])
+    return ibis.cases((matches(POSITIVE_KEYS), "positive"), (matches(NEGATIVE_KEYS), "negative"),
+                      else_=ibis.null("string"))
+
+
+def _record_unit(ucum: ir.StringValue) -> ir.StringValue:
+    """UCUM codes in the spelling the patient record uses; unknown codes pass unchanged."""
+    return ucum.substitute(dict(units.ALIASES), else_=ucum)

@@ -1,0 +1,109 @@
+"""The OMOP → logical-table mapping on a hand-built extract whose logical rows are known."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.unit.prescreen import omop_fixture
+from trialkit.prescreen.omop import OmopError, omop_to_logical, read_omop
+
+D = dt.date
+AS_OF = D(2026, 11, 20)
+
+
+def _logical(source: Path) -> dict[str, list[dict[str, Any]]]:
+    con, tables = read_omop(source)
+    logical = omop_to_logical(tables, as_of=AS_OF)
+    out = {}
+    for name, table in logical.items():
+        rows = con.to_pyarrow(table).to_pylist()
+        out[name] = sorted(rows, key=lambda r: tuple(str(v) for v in r.values()))
+    return out
+
+
+@pytest.fixture(scope="module", params=["parquet", "duckdb"])
+def logical(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+            ) -> dict[str, list[dict[str, Any]]]:
+    folder = tmp_path_factory.mktemp("omop")
+    if request.param == "parquet":
+        return _logical(omop_fixture.as_parquet(folder / "extract"))
+    return _logical(omop_fixture.as_duckdb(folder / "extract.duckdb"))
+
+
+def test_person_gives_sex_birth_date_and_the_latest_observation_period(logical: Any) -> None:
+    by_id = {row["patient_id"]: row for row in logical["patient"]}
+    assert by_id["1"] == {"patient_id": "1", "sex": "female", "birth_date": D(1980, 4, 15),
+                          "consent_date": AS_OF, "index_date": AS_OF,
+                          "obs_start": D(2015, 1, 1), "obs_end": D(2026, 11, 20)}
+    assert by_id["2"]["birth_date"] is None  # year of birth only: age cannot be decided
+    assert by_id["2"]["sex"] == "male"
+    assert (by_id["2"]["obs_start"], by_id["2"]["obs_end"]) == (D(2020, 6, 1), D(2026, 6, 30))
+
+
+def test_a_person_without_observation_period_is_covered_from_birth_to_index(logical: Any) -> None:
+    third = next(row for row in logical["patient"] if row["patient_id"] == "3")
+    assert third["sex"] is None
+    assert (third["birth_date"], third["obs_start"], third["obs_end"]) == (
+        D(1990, 1, 31), D(1990, 1, 31), AS_OF)
+
+
+def test_conditions_give_both_standard_and_source_codes(logical: Any) -> None:
+    codes = {(r["patient_id"], r["code"], r["date"], r["end_date"]) for r in logical["diagnoses"]}
+    assert codes == {
+        ("1", "SNOMED:426373005", D(2016, 3, 1), None),
+        ("1", "ICD10:G35", D(2016, 3, 1), None),
+        ("1", "SNOMED:254837009", D(2012, 1, 10), D(2013, 6, 1)),
+        ("1", "ICD10:C50.912", D(2012, 1, 10), D(2013, 6, 1)),
+        ("2", "ICD10:G72.9", D(2021, 5, 5), None),
+    }
+
+
+def test_relapses_edss_and_mri_scans_come_from_the_trialkit_concepts(logical: Any) -> None:
+    assert logical["relapses"] == [{"patient_id": "1", "onset_date": D(2026, 4, 2)}]
+    assert logical["edss"] == [{"patient_id": "1", "date": D(2026, 11, 5), "score": 3.5}]
+    assert logical["mri_scans"] == [
+        {"patient_id": "1", "date": D(2026, 5, 10), "gd_enhancing_lesions": 1,
+         "new_t2_lesions": 0},
+        {"patient_id": "2", "date": D(2025, 12, 1), "gd_enhancing_lesions": None,
+         "new_t2_lesions": None},
+    ]
+
+
+def test_labs_carry_loinc_test_record_unit_reference_range_and_answers(logical: Any) -> None:
+    labs = {(r["patient_id"], r["test"]): r for r in logical["labs"]}
+    assert labs[("1", "LOINC:5902-2")] == {
+        "patient_id": "1", "date": D(2026, 11, 5), "test": "LOINC:5902-2", "value": 12.1,
+        "value_text": None, "unit": "s", "uln": 13.5, "lln": 9.5}
+    assert labs[("1", "LOINC:1558-6")]["unit"] == "mmol/L"
+    assert labs[("3", "LOINC:98979-8")]["unit"] == "mL/min/1.73m2"  # UCUM spelling mapped
+    assert labs[("1", "LOINC:2118-8")]["value_text"] == "negative"  # LOINC answer LA6577-6
+    assert labs[("3", "LOINC:2118-8")]["value_text"] == "positive"  # SNOMED 10828004
+    assert len(labs) == 5
+
+
+def test_drugs_map_to_lower_case_ingredients_through_the_concept_ancestor(logical: Any) -> None:
+    assert logical["medications"] == [
+        {"patient_id": "1", "ingredient": "fingolimod", "start_date": D(2021, 2, 1),
+         "end_date": D(2026, 11, 20), "rxnorm": "1012892", "atc": None, "route": "oral"},
+        {"patient_id": "2", "ingredient": "rituximab", "start_date": D(2025, 1, 1),
+         "end_date": D(2025, 3, 1), "rxnorm": None, "atc": None, "route": None},
+    ]
+
+
+def test_the_latest_attestation_answer_wins_and_a_same_day_conflict_is_unknown(
+        logical: Any) -> None:
+    assert logical["attestations"] == [
+        {"patient_id": "1", "key": "pregnant", "value": False},
+        {"patient_id": "1", "key": "willing_to_consent", "value": True},
+    ]
+
+
+def test_an_extract_without_a_person_table_is_refused(tmp_path: Path) -> None:
+    folder = omop_fixture.as_parquet(tmp_path / "extract")
+    (folder / "person.parquet").unlink()
+    with pytest.raises(OmopError, match="person"):
+        read_omop(folder)

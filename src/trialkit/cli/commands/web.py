@@ -7,6 +7,7 @@ import getpass
 import os
 from pathlib import Path
 
+from trialkit.cli.commands import demo, openapi
 from trialkit.cli.common import default_protocol_path
 from trialkit.cli.django_setup import setup_django
 from trialkit.cli.errors import UsageError
@@ -28,6 +29,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     manage = sub.add_parser("manage", help="run a Django management command")
     manage.add_argument("arguments", nargs=argparse.REMAINDER)
     manage.set_defaults(handler=_manage)
+    openapi.add_to(sub)  # `trialkit web openapi`, defined in its own module
+    demo.add_to(sub)  # `trialkit web demo`, likewise
 
     audit = subparsers.add_parser("audit", help="the audit trail")
     audit_sub = audit.add_subparsers(dest="audit_command", metavar="ACTION", required=True)

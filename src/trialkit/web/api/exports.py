@@ -1,0 +1,114 @@
+"""Exports for data review and analysis: the participant listing and form data, JSON or CSV.
+
+Blinded-safe by construction: no column comes from the allocation tables, so a blinded role
+gets nothing an allocation could be inferred from. Exports are for roles that export data
+(data managers, statisticians) and for monitors, who review source data (``verify_source``).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django.db.models import F
+from django.http import HttpRequest, HttpResponse
+from ninja import Router, Schema
+
+from trialkit.web.api.auth import actor_of
+from trialkit.web.api.lookups import visible_participants
+from trialkit.web.api.participants import ParticipantOut, participant_out
+from trialkit.web.api.schemas import ERRORS, Text, responses
+from trialkit.web.trial.actions.base import Actor, InvalidInputError, NotPermittedError
+from trialkit.web.trial.models import FormVersion
+
+router = Router(tags=["exports"])
+
+PARTICIPANT_COLUMNS = list(ParticipantOut.model_fields)
+CSV_RESPONSE = {"responses": {200: {"description": "CSV, one row per line, a header first",
+                                      "content": {"text/csv": {"schema": {"type": "string"}}}}}}
+
+
+class FormRowOut(Schema):
+    participant_id: int
+    screening_number: str
+    site: str
+    form_id: str
+    visit_id: str
+    repeat_index: int
+    version: int
+    saved_at: dt.datetime
+    saved_by: str
+    data: dict[str, Any]
+
+
+def _require_export(actor: Actor) -> None:
+    if not (actor.can("export_data") or actor.can("verify_source")):
+        raise NotPermittedError(f"role '{actor.role}' may not export data")
+
+
+def _participant_rows(request: HttpRequest) -> list[ParticipantOut]:
+    actor = actor_of(request)
+    _require_export(actor)
+    return [participant_out(p) for p in visible_participants(actor)]
+
+
+def _form_rows(request: HttpRequest, form_id: str) -> list[FormRowOut]:
+    actor = actor_of(request)
+    _require_export(actor)
+    try:
+        actor.protocol().form(form_id)
+    except KeyError:
+        raise InvalidInputError(f"the protocol has no form '{form_id}'", field="form_id") from None
+    versions = FormVersion.objects.select_related("record__participant__site").filter(
+        record__form_id=form_id, record__participant__in=visible_participants(actor),
+        number=F("record__latest_version")).order_by("record__participant_id", "record__visit_id",
+                                   "record__repeat_index")
+    return [FormRowOut(participant_id=v.record.participant_id,
+                       screening_number=v.record.participant.screening_number,
+                       site=v.record.participant.site.code, form_id=form_id,
+                       visit_id=v.record.visit_id, repeat_index=v.record.repeat_index,
+                       version=v.number, saved_at=v.saved_at, saved_by=v.saved_by, data=v.data)
+            for v in versions]
+
+
+def _csv(header: Sequence[str], rows: Iterable[Sequence[object]], name: str) -> HttpResponse:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(["" if cell is None else cell for cell in row] for row in rows)
+    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@router.get("/exports/participants.json", response=responses(list[ParticipantOut]))
+def participants_json(request: HttpRequest) -> list[ParticipantOut]:
+    """The participant listing at the actor's sites."""
+    return _participant_rows(request)
+
+
+@router.get("/exports/participants.csv", response=ERRORS, openapi_extra=CSV_RESPONSE)
+def participants_csv(request: HttpRequest) -> HttpResponse:
+    rows = _participant_rows(request)
+    return _csv(PARTICIPANT_COLUMNS,
+                ([getattr(r, c) for c in PARTICIPANT_COLUMNS] for r in rows), "participants.csv")
+
+
+@router.get("/exports/forms/{form_id}.json", response=responses(list[FormRowOut]))
+def forms_json(request: HttpRequest, form_id: Text) -> list[FormRowOut]:
+    """The latest version of every instance of one form."""
+    return _form_rows(request, form_id)
+
+
+@router.get("/exports/forms/{form_id}.csv", response=ERRORS, openapi_extra=CSV_RESPONSE)
+def forms_csv(request: HttpRequest, form_id: Text) -> HttpResponse:
+    """One column per item of the form, in the protocol's order."""
+    rows = _form_rows(request, form_id)
+    items = [item.id for item in actor_of(request).protocol().form(form_id).items]
+    fixed = ["participant_id", "screening_number", "site", "visit_id", "repeat_index",
+             "version", "saved_at"]
+    return _csv(fixed + items, ([getattr(r, c) for c in fixed] + [r.data.get(i) for i in items]
+                                for r in rows), f"{form_id}.csv")

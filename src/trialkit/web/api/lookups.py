@@ -1,0 +1,44 @@
+"""Finding the objects a path names, within what the actor may see (their sites).
+
+An object at another site answers exactly like one that does not exist, so ids cannot be used
+to probe other sites.
+"""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from trialkit.web.trial.actions.base import Actor, NotFoundError
+from trialkit.web.trial.models import FormRecord, Participant, Query
+
+
+def visible_participants(actor: Actor) -> QuerySet[Participant]:
+    rows = Participant.objects.select_related("site").order_by("id")
+    return rows if actor.site_ids is None else rows.filter(site_id__in=actor.site_ids)
+
+
+def participant_for(actor: Actor, participant_id: int) -> Participant:
+    participant = visible_participants(actor).filter(id=participant_id).first()
+    if participant is None:
+        raise NotFoundError("no such participant", field="participant_id")
+    return participant
+
+
+def form_record_for(actor: Actor, record_id: int) -> FormRecord:
+    rows = FormRecord.objects.select_related("participant").filter(id=record_id)
+    if actor.site_ids is not None:
+        rows = rows.filter(participant__site_id__in=actor.site_ids)
+    form_record = rows.first()
+    if form_record is None:
+        raise NotFoundError("no such form record", field="record_id")
+    return form_record
+
+
+def query_for(actor: Actor, query_id: int) -> Query:
+    rows = Query.objects.select_related("record__participant").filter(id=query_id)
+    if actor.site_ids is not None:
+        rows = rows.filter(record__participant__site_id__in=actor.site_ids)
+    query = rows.first()
+    if query is None:
+        raise NotFoundError("no such query", field="query_id")
+    return query

@@ -1,0 +1,146 @@
+"""Blinded facts for the roles that may see them, emergency unblinding, committee decisions
+and notifications.
+
+Every blinded fact is read through ``trialkit.web.trial.access``, which refuses (403) a role
+whose protocol role does not ``see`` it; nothing else in the API reads allocation tables.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Router, Schema, Status
+
+from trialkit.web.api.auth import actor_of
+from trialkit.web.api.lookups import participant_for
+from trialkit.web.api.schemas import InSchema, Text, responses
+from trialkit.web.trial import access
+from trialkit.web.trial.actions import oversight
+from trialkit.web.trial.models import Notification, SafetyDecision
+
+router = Router(tags=["blinding and oversight"])
+
+
+class AllocationOut(Schema):
+    screening_number: str
+    part: str
+    arm: str
+    arm_label: str
+    randomization_number: str
+    kit_code: str
+
+
+class ProcedureOut(Schema):
+    administration_id: str
+    procedure_type: str
+    """real, sham or none."""
+
+
+class PreparationOut(Schema):
+    kit_code: str
+    preparations: dict[str, str]
+    """administration id → what to prepare."""
+
+
+class UnblindIn(InSchema):
+    reason: str
+    password: str
+
+
+class DecisionIn(InSchema):
+    decision: str
+    rationale: str
+    password: str
+    gate_index: int = 0
+
+
+class DecisionOut(Schema):
+    gate_index: int
+    decision: str
+    rationale: str
+    signer_role: str
+    printed_name: str
+    meaning: str
+    signed_at: dt.datetime
+
+
+class NotificationOut(Schema):
+    subject: str
+    body: str
+    created_at: dt.datetime
+
+
+def _allocation_out(view: access.AllocationView) -> AllocationOut:
+    return AllocationOut(screening_number=view.screening_number, part=view.part, arm=view.arm,
+                         arm_label=view.arm_label,
+                         randomization_number=view.randomization_number,
+                         kit_code=view.kit_code)
+
+
+def _decision_out(d: SafetyDecision) -> DecisionOut:
+    return DecisionOut(gate_index=d.gate_index, decision=d.decision, rationale=d.rationale,
+                       signer_role=d.signer_role, printed_name=d.printed_name,
+                       meaning=d.meaning, signed_at=d.signed_at)
+
+
+@router.get("/participants/{participant_id}/allocation", response=responses(AllocationOut))
+def allocation(request: HttpRequest, participant_id: int) -> AllocationOut:
+    """The arm: for unblinded roles, open-label parts, and an investigator who unblinded."""
+    actor = actor_of(request)
+    return _allocation_out(access.access_allocation(participant_for(actor, participant_id),
+                                                    actor))
+
+
+@router.get("/participants/{participant_id}/administrations/{administration_id}/procedure-type",
+            response=responses(ProcedureOut))
+def procedure_type(request: HttpRequest, participant_id: int,
+                   administration_id: Text) -> ProcedureOut:
+    actor = actor_of(request)
+    kind = access.access_procedure_type(participant_for(actor, participant_id),
+                                        administration_id, actor)
+    return ProcedureOut(administration_id=administration_id, procedure_type=kind)
+
+
+@router.get("/kits/{kit_code}/preparation", response=responses(PreparationOut))
+def preparation(request: HttpRequest, kit_code: Text) -> PreparationOut:
+    return PreparationOut(kit_code=kit_code,
+                          preparations=access.access_preparation(kit_code, actor_of(request)))
+
+
+@router.get("/randomization/list/slots", response=responses(list[dict[str, Any]]))
+def slots(request: HttpRequest) -> list[dict[str, Any]]:
+    """The whole list with arms: only for roles that see the randomization list."""
+    return access.access_randomization_list(actor_of(request))
+
+
+@router.post("/participants/{participant_id}/unblinding", response=responses(AllocationOut))
+def unblind(request: HttpRequest, participant_id: int, body: UnblindIn) -> AllocationOut:
+    """Emergency unblinding (password re-entry, reason); answers with the arm."""
+    actor = actor_of(request)
+    participant = participant_for(actor, participant_id)
+    oversight.do_unblind_participant(participant, body.reason, body.password, actor=actor)
+    return _allocation_out(access.access_allocation(participant, actor))
+
+
+@router.get("/safety/decisions", response=responses(list[DecisionOut]))
+def decisions(request: HttpRequest) -> list[DecisionOut]:
+    actor_of(request)
+    return [_decision_out(d) for d in SafetyDecision.objects.order_by("signed_at", "id")]
+
+
+@router.post("/safety/decisions", response=responses(DecisionOut, 201))
+def decide(request: HttpRequest, body: DecisionIn) -> Status[DecisionOut]:
+    signed = oversight.do_sign_safety_decision(body.decision, body.rationale, body.password,
+                                               actor=actor_of(request),
+                                               gate_index=body.gate_index)
+    return Status(201, _decision_out(signed))
+
+
+@router.get("/notifications", response=responses(list[NotificationOut]))
+def notifications(request: HttpRequest) -> list[NotificationOut]:
+    """Notifications addressed to the actor's role, newest first."""
+    rows = Notification.objects.filter(recipient_role=actor_of(request).role)
+    return [NotificationOut(subject=n.subject, body=n.body, created_at=n.created_at)
+            for n in rows.order_by("-created_at", "-id")[:200]]

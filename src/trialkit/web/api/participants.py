@@ -1,0 +1,182 @@
+"""A participant's journey: screening, eligibility, consent, enrolment, the end.
+
+Visits and doses are in ``visits.py``; randomization in ``randomization.py``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Router, Schema, Status
+
+from trialkit.web.api.auth import actor_of
+from trialkit.web.api.lookups import participant_for, visible_participants
+from trialkit.web.api.schemas import InSchema, Text, responses
+from trialkit.web.trial.access import randomization_number_and_kit
+from trialkit.web.trial.actions import participants as journey
+from trialkit.web.trial.models import Participant
+
+router = Router(tags=["participants"])
+
+
+class ParticipantOut(Schema):
+    id: int
+    screening_number: str
+    site: str
+    status: str
+    part: str
+    sequence_in_part: int | None
+    planned_day0: dt.date | None
+    enrolled_at: dt.datetime | None
+    consent_date: dt.date | None
+    consent_form_version: str
+    verdict: str | None
+    """The latest eligibility verdict (eligible / ineligible / incomplete), if screened."""
+    ended_on: dt.date | None
+    end_reason: str
+    locked: bool
+
+
+class ParticipantDetailOut(ParticipantOut):
+    randomization_number: str | None
+    kit_code: str | None
+    """Blinded-safe: the kit's code, never its content."""
+
+
+class RegisterIn(InSchema):
+    screening_number: str
+    site: str
+
+
+class EvaluateIn(InSchema):
+    index_date: dt.date
+    """The planned Day 0 the screening windows count back from."""
+
+
+class EligibilityOut(Schema):
+    eligibility: dict[str, Any]
+
+
+class JudgeIn(InSchema):
+    judgements: dict[str, str]
+    """criterion id → ``met`` / ``not_met``, for criteria the engine left unknown."""
+    rationale: str
+    password: str
+
+
+class ScreenFailureIn(InSchema):
+    reason: str = ""
+
+
+class ConsentIn(InSchema):
+    consent_date: dt.date
+    form_version: str
+    taken_by: str
+
+
+class EnrolIn(InSchema):
+    part: str
+
+
+class EndIn(InSchema):
+    outcome: str
+    """completed, withdrawn, lost_to_follow_up or died."""
+    ended_on: dt.date
+    reason: str = ""
+
+
+def participant_out(p: Participant) -> ParticipantOut:
+    return ParticipantOut(
+        id=p.id, screening_number=p.screening_number, site=p.site.code, status=p.status,
+        part=p.part, sequence_in_part=p.sequence_in_part, planned_day0=p.planned_day0,
+        enrolled_at=p.enrolled_at, consent_date=p.consent_date,
+        consent_form_version=p.consent_form_version,
+        verdict=(p.eligibility or {}).get("verdict"), ended_on=p.ended_on,
+        end_reason=p.end_reason, locked=p.locked_at is not None)
+
+
+@router.get("/participants", response=responses(list[ParticipantOut]))
+def participants(request: HttpRequest, status: Text | None = None,
+                 site: Text | None = None) -> list[ParticipantOut]:
+    """Participants at the actor's sites, optionally by status and site code."""
+    rows = visible_participants(actor_of(request))
+    if status is not None:
+        rows = rows.filter(status=status)
+    if site is not None:
+        rows = rows.filter(site__code=site)
+    return [participant_out(p) for p in rows]
+
+
+@router.post("/participants", response=responses(ParticipantOut, 201))
+def register(request: HttpRequest, body: RegisterIn) -> Status[ParticipantOut]:
+    created = journey.do_register_candidate(body.screening_number, body.site,
+                                            actor=actor_of(request))
+    return Status(201, participant_out(created))
+
+
+@router.get("/participants/{participant_id}", response=responses(ParticipantDetailOut))
+def participant(request: HttpRequest, participant_id: int) -> ParticipantDetailOut:
+    actor = actor_of(request)
+    found = participant_for(actor, participant_id)
+    number, kit = randomization_number_and_kit(found, actor) or (None, None)
+    return ParticipantDetailOut(**participant_out(found).dict(), randomization_number=number,
+                                kit_code=kit)
+
+
+@router.get("/participants/{participant_id}/eligibility", response=responses(EligibilityOut))
+def eligibility(request: HttpRequest, participant_id: int) -> EligibilityOut:
+    """The stored screening result (engine statuses, judgements, verdict); {} if none yet."""
+    found = participant_for(actor_of(request), participant_id)
+    return EligibilityOut(eligibility=found.eligibility or {})
+
+
+@router.post("/participants/{participant_id}/eligibility", response=responses(EligibilityOut))
+def evaluate(request: HttpRequest, participant_id: int, body: EvaluateIn) -> EligibilityOut:
+    actor = actor_of(request)
+    result = journey.do_evaluate_eligibility(participant_for(actor, participant_id),
+                                             body.index_date, actor=actor)
+    return EligibilityOut(eligibility=result)
+
+
+@router.post("/participants/{participant_id}/judgements", response=responses(EligibilityOut))
+def judge(request: HttpRequest, participant_id: int, body: JudgeIn) -> EligibilityOut:
+    actor = actor_of(request)
+    result = journey.do_judge_criteria(participant_for(actor, participant_id), body.judgements,
+                                       body.rationale, body.password, actor=actor)
+    return EligibilityOut(eligibility=result)
+
+
+@router.post("/participants/{participant_id}/screen-failure",
+             response=responses(ParticipantOut))
+def screen_failure(request: HttpRequest, participant_id: int,
+                   body: ScreenFailureIn) -> ParticipantOut:
+    actor = actor_of(request)
+    return participant_out(journey.do_record_screen_failure(
+        participant_for(actor, participant_id), body.reason, actor=actor))
+
+
+@router.post("/participants/{participant_id}/consent", response=responses(ParticipantOut))
+def consent(request: HttpRequest, participant_id: int, body: ConsentIn) -> ParticipantOut:
+    actor = actor_of(request)
+    return participant_out(journey.do_record_consent(
+        participant_for(actor, participant_id), body.consent_date, body.form_version,
+        body.taken_by, actor=actor))
+
+
+@router.post("/participants/{participant_id}/enrolment", response=responses(ParticipantOut))
+def enrol(request: HttpRequest, participant_id: int, body: EnrolIn) -> ParticipantOut:
+    """Enrol into a part that is not randomized (randomized parts: POST .../randomization)."""
+    actor = actor_of(request)
+    return participant_out(journey.do_enrol_participant(
+        participant_for(actor, participant_id), body.part, actor=actor))
+
+
+@router.post("/participants/{participant_id}/end", response=responses(ParticipantOut))
+def end(request: HttpRequest, participant_id: int, body: EndIn) -> ParticipantOut:
+    actor = actor_of(request)
+    return participant_out(journey.do_end_participation(
+        participant_for(actor, participant_id), body.outcome, body.ended_on, body.reason,
+        actor=actor))
+

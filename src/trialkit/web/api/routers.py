@@ -1,0 +1,33 @@
+"""Every router of the API and where it is mounted (all under /api/)."""
+
+from __future__ import annotations
+
+from ninja import Router
+
+from trialkit.web.api import (
+    accounts,
+    audit,
+    exports,
+    forms,
+    oversight,
+    participants,
+    queries,
+    randomization,
+    safety,
+    study,
+    visits,
+)
+
+ALL: list[tuple[str, Router]] = [
+    ("/", accounts.router),
+    ("/", study.router),
+    ("/", participants.router),
+    ("/", visits.router),
+    ("/", randomization.router),
+    ("/", forms.router),
+    ("/", queries.router),
+    ("/", safety.router),
+    ("/", oversight.router),
+    ("/", exports.router),
+    ("/", audit.router),
+]

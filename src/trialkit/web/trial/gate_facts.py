@@ -48,16 +48,34 @@ def enrolled_in(study: Study, part_id: str) -> QuerySet[Participant]:
 
 
 def dosing_of(participant: Participant, protocol: Protocol) -> ParticipantDosing:
-    given = {a.administration_id: timezone.localdate(a.given_at)
-             for a in Administration.objects.filter(participant=participant)}
-    return ParticipantDosing(participant_id=participant.screening_number, administered=given,
-                             open_serious_adverse_events=open_serious_adverse_events(
-                                 participant, protocol))
+    return dosings_of([participant], protocol)[0]
 
 
 def dosing_by_part(study: Study, protocol: Protocol) -> dict[str, list[ParticipantDosing]]:
-    return {part.id: [dosing_of(p, protocol) for p in enrolled_in(study, part.id)]
-            for part in protocol.design.parts}
+    """Every enrolled participant's doses and open SAEs, by part in enrolment order.
+
+    A fixed number of queries whatever the number of participants: randomization evaluates
+    this while holding the list lock, so its cost is paid by every waiting request.
+    """
+    enrolled = list(Participant.objects.filter(study=study, sequence_in_part__isnull=False)
+                    .order_by("part", "sequence_in_part"))
+    by_part: dict[str, list[ParticipantDosing]] = {part.id: [] for part in protocol.design.parts}
+    for participant, dosing in zip(enrolled, dosings_of(enrolled, protocol), strict=True):
+        by_part.setdefault(participant.part, []).append(dosing)
+    return by_part
+
+
+def dosings_of(participants: list[Participant], protocol: Protocol) -> list[ParticipantDosing]:
+    ids = [p.pk for p in participants]
+    given: dict[int, dict[str, dt.date]] = {pk: {} for pk in ids}
+    for pk, administration, at in Administration.objects.filter(
+            participant_id__in=ids).values_list("participant_id", "administration_id",
+                                                "given_at"):
+        given[pk][administration] = timezone.localdate(at)
+    open_saes = _open_serious_adverse_events(ids, protocol)
+    return [ParticipantDosing(participant_id=p.screening_number, administered=given[p.pk],
+                              open_serious_adverse_events=open_saes.get(p.pk, 0))
+            for p in participants]
 
 
 def adverse_event_forms(protocol: Protocol) -> dict[str, Form]:
@@ -66,11 +84,19 @@ def adverse_event_forms(protocol: Protocol) -> dict[str, Form]:
 
 def open_serious_adverse_events(participant: Participant, protocol: Protocol) -> int:
     """Adverse-event instances whose latest version is serious and has no end date."""
+    return _open_serious_adverse_events([participant.pk], protocol).get(participant.pk, 0)
+
+
+def _open_serious_adverse_events(participant_ids: list[int],
+                                 protocol: Protocol) -> dict[int, int]:
     forms = adverse_event_forms(protocol)
     latest: dict[int, FormVersion] = {}
     for version in FormVersion.objects.filter(
-            record__participant=participant, record__form_id__in=forms).select_related(
-            "record").order_by("record_id", "number"):
+            record__participant_id__in=participant_ids, record__form_id__in=forms,
+    ).select_related("record").order_by("record_id", "number"):
         latest[version.record_id] = version
-    return sum(1 for v in latest.values()
-               if is_serious(forms[v.record.form_id], v.data) and not v.data.get(END_ITEM))
+    counts: dict[int, int] = {}
+    for v in latest.values():
+        if is_serious(forms[v.record.form_id], v.data) and not v.data.get(END_ITEM):
+            counts[v.record.participant_id] = counts.get(v.record.participant_id, 0) + 1
+    return counts

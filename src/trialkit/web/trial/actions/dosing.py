@@ -29,7 +29,7 @@ from trialkit.web.trial.actions.base import (
 )
 from trialkit.web.trial.gate_facts import (
     committee_decisions,
-    dosing_of,
+    dosings_of,
     enrolled_in,
     today,
 )
@@ -154,9 +154,10 @@ def _check_kit(participant: Participant, kit_code: str) -> None:
 def _gate_reasons(participant: Participant, protocol: Protocol, administration_id: str,
                   on: dt.date) -> tuple[str, ...]:
     study = current_study()
-    earlier = [dosing_of(p, protocol) for p in enrolled_in(study, participant.part)
-               if p.sequence_in_part is not None and participant.sequence_in_part is not None
-               and p.sequence_in_part < participant.sequence_in_part]
+    earlier = dosings_of([p for p in enrolled_in(study, participant.part)
+                          if p.sequence_in_part is not None
+                          and participant.sequence_in_part is not None
+                          and p.sequence_in_part < participant.sequence_in_part], protocol)
     verdict = may_dose(protocol, participant.part, administration_id, earlier,
                        committee_decisions(study, protocol), on)
     return verdict.reasons

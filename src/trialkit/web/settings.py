@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "trialkit.web.trial",
+    "trialkit.web.pages",
 ]
 
 MIDDLEWARE = [

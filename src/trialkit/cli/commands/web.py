@@ -7,7 +7,7 @@ import getpass
 import os
 from pathlib import Path
 
-from trialkit.cli.commands import openapi
+from trialkit.cli.commands import demo, openapi
 from trialkit.cli.common import default_protocol_path
 from trialkit.cli.django_setup import setup_django
 from trialkit.cli.errors import UsageError
@@ -30,6 +30,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     manage.add_argument("arguments", nargs=argparse.REMAINDER)
     manage.set_defaults(handler=_manage)
     openapi.add_to(sub)  # `trialkit web openapi`, defined in its own module
+    demo.add_to(sub)  # `trialkit web demo`, likewise
 
     audit = subparsers.add_parser("audit", help="the audit trail")
     audit_sub = audit.add_subparsers(dest="audit_command", metavar="ACTION", required=True)

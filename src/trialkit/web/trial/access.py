@@ -124,3 +124,30 @@ def _arm(participant: Participant, protocol: Protocol, slot: RandomizationSlot |
     if participant.part and len(protocol.part(participant.part).arms) == 1:
         return protocol.part(participant.part).arms[0]
     raise StateConflictError("the participant has no allocation yet", field="participant")
+
+
+def access_arms(actor: Actor) -> dict[int, str]:
+    """Participant id → arm id of every participant with an arm, at the actor's sites.
+
+    For enrolment by arm and safety tables by arm: roles that see ``allocation`` or
+    ``arm_summaries`` (the safety committee's closed session). Open-label single-arm parts
+    are included (their arm is not concealed). Two queries, whatever the number of
+    participants.
+    """
+    if not (actor.sees("allocation") or actor.sees("arm_summaries")):
+        raise NotPermittedError(f"role '{actor.role}' may not see arms")
+    study = current_study()
+    slots = RandomizationSlot.objects.filter(randomization_list__study=study,
+                                             participant__isnull=False)
+    enrolled = Participant.objects.filter(study=study, sequence_in_part__isnull=False)
+    if actor.site_ids is not None:
+        slots = slots.filter(participant__site_id__in=actor.site_ids)
+        enrolled = enrolled.filter(site_id__in=actor.site_ids)
+    arms: dict[int, str] = {pid: arm for pid, arm in slots.values_list("participant_id", "arm")
+                            if pid is not None}
+    protocol = actor.protocol()
+    single = {p.id: p.arms[0] for p in protocol.design.parts
+              if p.masking.level == "NONE" and len(p.arms) == 1}
+    for pid, part in enrolled.filter(part__in=single).values_list("pk", "part"):
+        arms.setdefault(pid, single[part])
+    return arms

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import wraps
+from functools import cached_property, wraps
 from typing import Any, ParamSpec, TypeVar
 
 from django.contrib.auth.models import User
@@ -67,8 +67,13 @@ class Actor:
     def name(self) -> str:
         return self.user.get_username()
 
+    @cached_property
+    def study(self) -> Study:
+        """The current study, read once per actor (an actor lives for one request or task)."""
+        return current_study()
+
     def protocol(self) -> Protocol:
-        return protocol_of(current_study())
+        return protocol_of(self.study)
 
     def can(self, permission: Permission) -> bool:
         try:
@@ -88,7 +93,10 @@ class Actor:
             return False
         if information in role.sees:
             return True
-        return role.blinded_until_lock and current_study().locked_at is not None
+        if not role.blinded_until_lock:
+            return False
+        # Read afresh: the study may have been locked since this actor was made.
+        return Study.objects.filter(pk=self.study.pk, locked_at__isnull=False).exists()
 
     def require_site(self, participant: Participant) -> None:
         if self.site_ids is not None and participant.site_id not in self.site_ids:

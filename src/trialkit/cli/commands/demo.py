@@ -1,0 +1,58 @@
+"""`trialkit web demo [--reset]`: build the demo trial into the local database and print one
+sign-in per role.
+
+Like ``openapi``, the command belongs to the ``web`` group and attaches itself through
+``add_to``. ``--reset`` deletes the SQLite database first; it refuses any other database,
+because the audit trail of a server database is append-only and must not be wiped by a demo.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from trialkit.cli.common import default_protocol_path
+from trialkit.cli.django_setup import setup_django
+from trialkit.cli.errors import UsageError
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Nothing at the top level: see ``add_to``."""
+
+
+def add_to(web_subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = web_subparsers.add_parser(
+        "demo", help="build a demo of the reference trial mid-way and print the sign-ins")
+    parser.add_argument("--reset", action="store_true",
+                        help="delete the local SQLite database first")
+    parser.add_argument("--protocol", type=Path, default=None, metavar="FILE")
+    parser.set_defaults(handler=_demo)
+
+
+def _demo(args: argparse.Namespace) -> int:
+    setup_django()
+    from django.conf import settings
+    from django.core.management import call_command
+
+    from trialkit.web.demo import build_demo
+    from trialkit.web.trial.models import Study
+
+    database = settings.DATABASES["default"]
+    if args.reset:
+        if database["ENGINE"] != "django.db.backends.sqlite3":
+            raise UsageError("--reset deletes only a local SQLite database; this server uses "
+                             f"{database['ENGINE'].rsplit('.', 1)[-1]}")
+        Path(database["NAME"]).unlink(missing_ok=True)
+    Path(database["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+    call_command("migrate", verbosity=0, interactive=False)
+    if Study.objects.exists():
+        raise UsageError("the database already holds a study; use --reset to start again")
+    print("building the demo trial (a minute at most) ...", flush=True)
+    demo = build_demo(args.protocol or default_protocol_path())
+    print(f"\nDemo of the trial as of {demo.today}: sign in at http://127.0.0.1:8000/login/\n")
+    width = max(len(s.role_name) for s in demo.sign_ins)
+    for s in demo.sign_ins:
+        print(f"  {s.role_name:<{width}}  user {s.username:<24} password {s.password}"
+              f"   ({s.site})")
+    print()
+    return 0

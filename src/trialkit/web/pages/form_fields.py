@@ -1,0 +1,88 @@
+"""HTML fields for a protocol form's items, and the submitted values back as item values.
+
+Only presentation: what an item's type means for the input control. Validation is the core's
+(``trialkit.core.forms.validate_form``), run by the save action.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.http import QueryDict
+
+from trialkit.core.protocol import Protocol
+from trialkit.core.protocol.schedule import Form, Item
+
+INPUT_TYPES = {"text": "text", "integer": "number", "decimal": "number", "date": "date",
+               "datetime": "datetime-local"}
+
+
+@dataclass(frozen=True)
+class Field:
+    item: Item
+    name: str
+    input_type: str
+    """text, number, date, datetime-local, boolean (radios), choice (select), derived."""
+    value: str
+    options: tuple[tuple[str, str], ...]
+    error: str
+    step: str
+
+    @property
+    def hint(self) -> str:
+        parts = [self.item.help or ""]
+        if self.item.unit:
+            parts.append(f"Unit: {self.item.unit}.")
+        if self.item.range is not None:
+            low, high = self.item.range.min, self.item.range.max
+            parts.append(f"From {low:g} to {high:g}." if low is not None and high is not None
+                         else "")
+        if self.input_type == "datetime-local":
+            parts.append("Date and time in UTC.")
+        return " ".join(p for p in parts if p)
+
+
+def fields(protocol: Protocol, form: Form, values: Mapping[str, Any],
+           errors: Mapping[str, str]) -> list[Field]:
+    codelists = {c.id: c for c in protocol.codelists}
+    result = []
+    for item in form.items:
+        kind = "derived" if item.derived else (
+            "boolean" if item.type == "boolean" else
+            "choice" if item.type == "choice" else INPUT_TYPES.get(item.type, "text"))
+        options = tuple((str(c.code), c.decode) for c in codelists[item.codelist].items) \
+            if item.codelist else ()
+        step = "any" if item.type == "decimal" else "1"
+        if item.range is not None and item.range.step is not None:
+            step = f"{item.range.step:g}"
+        result.append(Field(item, f"item-{item.id}", kind, _shown(item, values.get(item.id)),
+                            options, errors.get(item.id, ""), step))
+    return result
+
+
+def _shown(item: Item, value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if item.type == "datetime" and isinstance(value, str):
+        return value[:16]  # stored as UTC ISO 8601; the control shows minutes
+    return str(value)
+
+
+def submitted(form: Form, post: QueryDict) -> dict[str, object]:
+    """Item id → entered text (blank = not entered); datetime-local values are read as UTC."""
+    data: dict[str, object] = {}
+    for item in form.items:
+        if item.derived:
+            continue
+        text = post.get(f"item-{item.id}", "").strip()
+        if not text:
+            data[item.id] = None
+        elif item.type == "datetime" and len(text) == 16:
+            data[item.id] = text + ":00+00:00"
+        else:
+            data[item.id] = text
+    return data

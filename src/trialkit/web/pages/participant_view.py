@@ -1,0 +1,163 @@
+"""Everything the participant page shows, read in a fixed number of queries.
+
+Blinded facts come only from ``access`` (allocation, when the role may see it); the rest is
+not blinded (visits, forms, doses without their content, queries, signatures).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import F
+
+from trialkit.core.forms import is_adverse_event_form, is_assessment_form
+from trialkit.core.protocol import Protocol
+from trialkit.core.protocol.schedule import Form
+from trialkit.web.pages.charts import line_chart
+from trialkit.web.trial import access
+from trialkit.web.trial.actions.base import ActionError, Actor, NotFoundError
+from trialkit.web.trial.models import FormRecord, FormVersion, Participant, Query, Signature
+from trialkit.web.trial.queries_schedule import VisitRow, deviations_of, visit_schedule
+
+
+@dataclass(frozen=True)
+class FormState:
+    form: Form
+    visit_id: str
+    record: FormRecord | None
+    data: dict[str, Any]
+    signed: bool
+    open_queries: int
+
+    @property
+    def summary(self) -> str:
+        """The first few text, date and choice values, to tell log entries apart."""
+        shown = [str(self.data[i.id]) for i in self.form.items
+                 if i.type in ("text", "date", "choice") and self.data.get(i.id) is not None]
+        return " · ".join(shown[:3])
+
+    @property
+    def state(self) -> str:
+        if self.record is None or not self.record.latest_version:
+            return "not entered"
+        signed = ", signed" if self.signed else (
+            ", awaiting signature" if self.form.signature_required else "")
+        return f"version {self.record.latest_version}{signed}"
+
+
+@dataclass
+class VisitLine:
+    row: VisitRow
+    forms: list[FormState] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ParticipantPage:
+    participant: Participant
+    part_name: str
+    randomization: tuple[str, str] | None
+    allocation: access.AllocationView | None
+    visits: list[VisitLine]
+    logs: dict[str, list[FormState]]
+    """Repeating forms kept as logs (adverse events, relapses), by form name."""
+    doses: list[Any]
+    charts: list[tuple[str, Any, list[tuple[dt.date, float]]]]
+    queries: list[Query]
+    signatures: list[Signature]
+    deviations: list[Any]
+
+
+def participant_for(actor: Actor, pk: int) -> Participant:
+    participant = Participant.objects.select_related("site").filter(pk=pk).first()
+    if participant is None:
+        raise NotFoundError("no such participant", field="participant")
+    actor.require_site(participant)
+    return participant
+
+
+def participant_page(participant: Participant, actor: Actor) -> ParticipantPage:
+    protocol = actor.protocol()
+    records = list(FormRecord.objects.filter(participant=participant).order_by(
+        "visit_id", "form_id", "repeat_index"))
+    latest = {v.record_id: v for v in FormVersion.objects.filter(
+        record__participant=participant, number=F("record__latest_version"))}
+    signatures = list(Signature.objects.filter(version__record__participant=participant)
+                      .select_related("version").order_by("signed_at"))
+    signed = {s.version.record_id for s in signatures
+              if s.version_id == getattr(latest.get(s.version.record_id), "pk", None)}
+    queries = list(Query.objects.filter(record__participant=participant).select_related(
+        "record").order_by("-raised_at"))
+    open_by_record: dict[int, int] = defaultdict(int)
+    for query in queries:
+        if query.status != Query.Status.CLOSED:
+            open_by_record[query.record_id] += 1
+
+    def state(form: Form, visit_id: str, record: FormRecord | None) -> FormState:
+        version = latest.get(record.pk) if record else None
+        return FormState(form, visit_id, record, dict(version.data) if version else {},
+                         record is not None and record.pk in signed,
+                         open_by_record[record.pk] if record else 0)
+
+    by_place = {(r.visit_id, r.form_id): r for r in records if not protocol.form(
+        r.form_id).repeating}
+    visits = [VisitLine(row, [state(protocol.form(f), row.visit_id, by_place.get(
+        (row.visit_id, f))) for f in _visit_forms(protocol, row.visit_id)])
+        for row in visit_schedule(participant, actor)]
+    logs: dict[str, list[FormState]] = defaultdict(list)
+    for r in records:
+        form = protocol.form(r.form_id)
+        if form.repeating:
+            logs[form.name].append(state(form, r.visit_id, r))
+    return ParticipantPage(
+        participant, _part_name(protocol, participant), access.randomization_number_and_kit(
+            participant, actor), _allocation(participant, actor), visits, dict(logs),
+        list(participant.administrations.order_by("given_at")),
+        _charts(protocol, records, latest), queries, signatures,
+        deviations_of(participant, actor))
+
+
+def _visit_forms(protocol: Protocol, visit_id: str) -> list[str]:
+    return [f for f in protocol.visit(visit_id).forms if not protocol.form(f).repeating]
+
+
+def _part_name(protocol: Protocol, participant: Participant) -> str:
+    return protocol.part(participant.part).name if participant.part else ""
+
+
+def _allocation(participant: Participant, actor: Actor) -> access.AllocationView | None:
+    """The arm, only for a role (or an unblinding investigator) that may see it."""
+    try:
+        return access.access_allocation(participant, actor)
+    except ActionError:
+        return None
+
+
+def _charts(protocol: Protocol, records: list[FormRecord],
+            latest: dict[int, FormVersion]) -> list[tuple[str, Any, list[tuple[dt.date, float]]]]:
+    """One chart per assessment form: its rated score over the assessment dates."""
+    charts = []
+    for form in protocol.forms:
+        if not is_assessment_form(form) or is_adverse_event_form(form):
+            continue
+        rated = next(i for i in form.items if i.derived and i.derived.check_against)
+        score = rated.derived.check_against if rated.derived else ""
+        item = next(i for i in form.items if i.id == score)
+        date_item = next((i.id for i in form.items if i.type == "date"), None)
+        points = []
+        for record in records:
+            version = latest.get(record.pk)
+            if record.form_id != form.id or version is None or date_item is None:
+                continue
+            when, value = version.data.get(date_item), version.data.get(score)
+            if isinstance(when, str) and isinstance(value, int | float):
+                points.append((dt.date.fromisoformat(when), float(value)))
+        limits = item.range
+        low = float(limits.min) if limits and limits.min is not None else 0.0
+        high = float(limits.max) if limits and limits.max is not None else max(
+            [v for _, v in points] or [1.0])
+        svg = line_chart(points, title=f"{item.label} over time", y_min=low, y_max=high)
+        charts.append((item.label, svg, sorted(points)))
+    return charts

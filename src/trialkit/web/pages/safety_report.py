@@ -1,0 +1,79 @@
+"""Adverse-event listings and tables by part, and by arm for roles that may see arms.
+
+The listing reads the latest version of every adverse-event form (forms recognised by their
+items, trialkit.core.forms.kinds) at the actor's sites in one query. Tables by arm take the
+participant → arm map from ``access.access_arms``, which refuses blinded roles.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.db.models import F
+
+from trialkit.core.protocol import Protocol
+from trialkit.web.trial.gate_facts import END_ITEM, adverse_event_forms
+from trialkit.web.trial.models import FormVersion, Study
+
+
+@dataclass(frozen=True)
+class AdverseEvent:
+    record_id: int
+    participant_id: int
+    screening_number: str
+    part: str
+    term: str
+    grade: str
+    serious: bool
+    onset: str
+    end: str
+    outcome: str
+
+
+@dataclass(frozen=True)
+class TableRow:
+    group: str
+    participants: int
+    """Participants with at least one event."""
+    events: int
+    serious: int
+    by_grade: list[tuple[str, int]]
+
+
+def adverse_events(study: Study, protocol: Protocol,
+                   site_ids: frozenset[int] | None) -> list[AdverseEvent]:
+    forms = adverse_event_forms(protocol)
+    versions = FormVersion.objects.filter(
+        record__participant__study__protocol_id=study.protocol_id, record__form_id__in=forms,
+        number=F("record__latest_version")).select_related("record__participant").order_by(
+        "record__participant__screening_number", "record__repeat_index")
+    if site_ids is not None:
+        versions = versions.filter(record__participant__site_id__in=site_ids)
+    return [AdverseEvent(v.record_id, v.record.participant_id,
+                         v.record.participant.screening_number, v.record.participant.part,
+                         str(v.data.get("term", "")), str(v.data.get("ctcae_grade", "")),
+                         v.data.get("serious") is True, str(v.data.get("onset_date", "")),
+                         str(v.data.get(END_ITEM) or ""), str(v.data.get("outcome", "")))
+            for v in versions]
+
+
+def table(events: list[AdverseEvent], group_of: dict[int, str],
+          groups: list[str]) -> list[TableRow]:
+    """Counts per group (``group_of``: participant id → group); every listed group shown."""
+    people: dict[str, set[int]] = defaultdict(set)
+    counts: dict[str, list[AdverseEvent]] = defaultdict(list)
+    for event in events:
+        group = group_of.get(event.participant_id)
+        if group is None:
+            continue
+        people[group].add(event.participant_id)
+        counts[group].append(event)
+    rows = []
+    for group in groups:
+        grades: dict[str, int] = defaultdict(int)
+        for event in counts[group]:
+            grades[event.grade] += 1
+        rows.append(TableRow(group, len(people[group]), len(counts[group]),
+                             sum(e.serious for e in counts[group]), sorted(grades.items())))
+    return rows

@@ -1,0 +1,35 @@
+/* Progressive enhancement: pages work without this script.
+ * An element with data-refresh="URL" is replaced by the fragment that URL returns whenever a
+ * field inside the form named by data-refresh-form changes (e.g. the screening checklist).
+ * A form with data-confirm asks before submitting (e.g. irreversible decisions). */
+(function () {
+  "use strict";
+  function refresh(target) {
+    var form = document.getElementById(target.dataset.refreshForm);
+    var url = target.dataset.refresh;
+    var body = form ? new URLSearchParams(new FormData(form)).toString() : "";
+    fetch(url + (url.indexOf("?") < 0 ? "?" : "&") + body, {
+      headers: {"X-Fragment": "1"}, credentials: "same-origin"
+    }).then(function (response) {
+      return response.ok ? response.text() : null;
+    }).then(function (html) {
+      if (html !== null) { target.innerHTML = html; }
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-refresh]").forEach(function (target) {
+      var form = document.getElementById(target.dataset.refreshForm);
+      if (!form) { return; }
+      var timer = null;
+      form.addEventListener("input", function () {
+        clearTimeout(timer);
+        timer = setTimeout(function () { refresh(target); }, 400);
+      });
+    });
+    document.querySelectorAll("form[data-confirm]").forEach(function (form) {
+      form.addEventListener("submit", function (event) {
+        if (!window.confirm(form.dataset.confirm)) { event.preventDefault(); }
+      });
+    });
+  });
+})();

@@ -1,0 +1,81 @@
+"""The audit trail with chain verification, and administration of users, sites and roles."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import User
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from trialkit.web.pages.session import done, has, page, refused, render_page
+from trialkit.web.trial.actions.accounts import do_create_user, do_grant_role, do_revoke_role
+from trialkit.web.trial.actions.base import ActionError, Actor, InvalidInputError, NotFoundError
+from trialkit.web.trial.audit import is_append_only_enforced, verify_chain
+from trialkit.web.trial.models import AuditEvent, Membership, Site
+
+AUDIT_PAGE = 100
+
+
+@page(has("view_audit"), why="Only roles allowed to view the audit trail open it.")
+def audit(request: HttpRequest, actor: Actor) -> HttpResponse:
+    events = AuditEvent.objects.order_by("-sequence")
+    filters = {key: request.GET.get(key, "").strip() for key in ("actor", "action",
+                                                                  "object_type")}
+    for key, value in filters.items():
+        if value:
+            events = events.filter(**{key: value})
+    listing = Paginator(events, AUDIT_PAGE).get_page(request.GET.get("page"))
+    return render_page(request, actor, "pages/audit.html", {
+        "title": "Audit trail", "page_obj": listing, "filters": filters, "verified": None})
+
+
+@require_POST
+@page(has("view_audit"))
+def audit_verify(request: HttpRequest, actor: Actor) -> HttpResponse:
+    problems = verify_chain()
+    listing = Paginator(AuditEvent.objects.order_by("-sequence"), AUDIT_PAGE).get_page(1)
+    return render_page(request, actor, "pages/audit.html", {
+        "title": "Audit trail", "page_obj": listing, "filters": {},
+        "verified": {"problems": problems, "count": AuditEvent.objects.count(),
+                     "enforced": is_append_only_enforced()}})
+
+
+@page(has("manage_users"), why="Only an administrator manages users, sites and roles.")
+def admin_users(request: HttpRequest, actor: Actor) -> HttpResponse:
+    protocol = actor.protocol()
+    users = User.objects.select_related("profile").prefetch_related(
+        "memberships__site").order_by("username")
+    return render_page(request, actor, "pages/admin_users.html", {
+        "title": "Users, sites and roles", "users": users, "roles": protocol.roles,
+        "sites": Site.objects.order_by("code")})
+
+
+@require_POST
+@page(has("manage_users"))
+def admin_action(request: HttpRequest, actor: Actor, step: str) -> HttpResponse:
+    back = reverse("pages:admin_users")
+    post = request.POST
+    try:
+        if step == "create":
+            user = do_create_user(post.get("username", "").strip(), post.get("password", ""),
+                                  post.get("printed_name", ""), actor=actor)
+            message = f"User {user.username} created."
+        elif step == "grant":
+            user = User.objects.filter(username=post.get("username", "")).first()
+            if user is None:
+                raise InvalidInputError("no such user", field="username")
+            do_grant_role(user, post.get("role", ""), post.get("site") or None, actor=actor)
+            message = f"Role granted to {user.username}."
+        elif step == "revoke":
+            key = post.get("membership", "")
+            membership = Membership.objects.filter(pk=int(key)).first() if key.isdigit() else None
+            if membership is None:
+                raise NotFoundError("no such role membership", field="membership")
+            do_revoke_role(membership, actor=actor, reason=post.get("reason", ""))
+            message = "Role revoked."
+        else:
+            raise InvalidInputError(f"unknown step '{step}'", field="step")
+    except ActionError as exc:
+        return refused(request, exc, back)
+    return done(request, message, back)

@@ -1,0 +1,142 @@
+"""Form entry with the edit checks inline, reason for change, versions and the item audit
+trail, signatures and raising queries."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from trialkit.core.forms import validate_form
+from trialkit.web.pages.form_fields import fields, submitted
+from trialkit.web.pages.participant_view import participant_for
+from trialkit.web.pages.session import done, has, page, refused, render_page
+from trialkit.web.trial.actions.base import ActionError, Actor, InvalidInputError, NotFoundError
+from trialkit.web.trial.actions.forms import do_save_form, do_sign_form, may_enter
+from trialkit.web.trial.actions.queries import do_raise_query
+from trialkit.web.trial.capture_queries import (
+    form_versions,
+    item_audit_trail,
+    queries_of,
+    signature_state,
+)
+from trialkit.web.trial.models import FormRecord, Participant
+
+NO_VISIT = "-"
+
+
+@page()
+def form_entry(request: HttpRequest, actor: Actor, pk: int, visit_id: str,
+               form_id: str) -> HttpResponse:
+    participant = participant_for(actor, pk)
+    protocol = actor.protocol()
+    try:
+        form = protocol.form(form_id)
+    except KeyError:
+        raise NotFoundError(f"no form '{form_id}'") from None
+    visit = "" if visit_id == NO_VISIT else visit_id
+    entry = request.GET.get("entry")
+    record = _record(participant, visit, form_id, entry, form.repeating)
+    latest = record.versions.filter(number=record.latest_version).first() if record else None
+    values: dict[str, object] = dict(latest.data) if latest else {}
+    errors: dict[str, str] = {}
+    editable = may_enter(actor, form)
+    if request.method == "POST" and editable:
+        data = submitted(form, request.POST)
+        check = validate_form(form, {c.id: c for c in protocol.codelists}, data,
+                              as_of=timezone.now())
+        errors = {e.item: e.message for e in check.errors}
+        values = {**values, **data}
+        if not errors:
+            try:
+                version = do_save_form(participant, form_id, visit, data, actor=actor,
+                                       reason=request.POST.get("reason", ""),
+                                       repeat_index=record.repeat_index if record else None)
+            except InvalidInputError as exc:
+                errors[exc.field or "form"] = exc.message
+            except ActionError as exc:
+                return refused(request, exc, request.get_full_path())
+            else:
+                return done(request, f"{form.name} saved as version {version.number}.",
+                            reverse("pages:form_history", args=[version.record_id]))
+    return render_page(request, actor, "pages/form_entry.html", {
+        "title": f"{form.name} · {participant.screening_number}", "participant": participant,
+        "form": form, "visit": visit, "record": record, "editable": editable,
+        "fields": fields(protocol, form, values, errors),
+        "form_error": errors.get("form") or errors.get("reason") or errors.get("data", ""),
+        "needs_reason": record is not None and record.latest_version > 0,
+        "findings": latest.findings if latest else []},
+        status=422 if errors else 200)
+
+
+def _record(participant: Participant, visit: str, form_id: str, entry: str | None,
+            repeating: bool) -> FormRecord | None:
+    instances = FormRecord.objects.filter(participant=participant, visit_id=visit,
+                                          form_id=form_id)
+    if repeating:
+        if not entry:
+            return None  # a new entry of a log form
+        if not entry.isdigit():
+            raise NotFoundError("no such entry")
+        found = instances.filter(repeat_index=int(entry)).first()
+        if found is None:
+            raise NotFoundError("no such entry")
+        return found
+    return instances.first()
+
+
+@page()
+def form_history(request: HttpRequest, actor: Actor, record_id: int) -> HttpResponse:
+    record = _visible_record(actor, record_id)
+    form = actor.protocol().form(record.form_id)
+    return render_page(request, actor, "pages/form_history.html", {
+        "title": f"{form.name} · history", "record": record, "form": form,
+        "participant": record.participant, "versions": form_versions(record, actor=actor),
+        "trail": item_audit_trail(record, actor=actor),
+        "signatures": signature_state(record, actor=actor),
+        "queries": queries_of(record, actor=actor), "labels": {i.id: i.label for i in form.items},
+        "may_sign": actor.can("sign"), "may_query": actor.can("raise_query"),
+        "editable": may_enter(actor, form),
+        "visit_slug": record.visit_id or NO_VISIT})
+
+
+@require_POST
+@page(has("sign"))
+def sign_form(request: HttpRequest, actor: Actor, record_id: int) -> HttpResponse:
+    record = _visible_record(actor, record_id)
+    back = reverse("pages:form_history", args=[record_id])
+    try:
+        do_sign_form(record, request.POST.get("password", ""), request.POST.get("meaning", ""),
+                     actor=actor)
+    except ActionError as exc:
+        return refused(request, exc, back)
+    return done(request, "Signed.", back)
+
+
+@require_POST
+@page(has("raise_query"))
+def raise_query(request: HttpRequest, actor: Actor, record_id: int) -> HttpResponse:
+    record = _visible_record(actor, record_id)
+    back = reverse("pages:form_history", args=[record_id])
+    try:
+        query = do_raise_query(record, request.POST.get("item_id", ""),
+                               request.POST.get("text", ""), actor=actor)
+    except ActionError as exc:
+        return refused(request, exc, back)
+    return done(request, "Query raised.", reverse("pages:query", args=[query.pk]))
+
+
+def _visible_record(actor: Actor, record_id: int) -> FormRecord:
+    record = FormRecord.objects.select_related("participant__site").filter(pk=record_id).first()
+    if record is None:
+        raise NotFoundError("no such form", field="record")
+    participant_for(actor, record.participant_id)
+    return record
+
+
+def form_url(record: FormRecord) -> str:
+    entry = f"?entry={record.repeat_index}"
+    return reverse("pages:form_entry", args=[record.participant_id, record.visit_id or NO_VISIT,
+                                             record.form_id]) + entry
+

@@ -1,0 +1,128 @@
+"""Queries inbox, adverse events with the serious-event clocks, and the SMC workspace."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from trialkit.web.pages import readers, safety_report
+from trialkit.web.pages.session import done, has, page, refused, render_page
+from trialkit.web.trial import access
+from trialkit.web.trial.actions.adverse_events import do_report_serious_event
+from trialkit.web.trial.actions.base import ActionError, Actor, InvalidInputError, NotFoundError
+from trialkit.web.trial.actions.oversight import do_sign_safety_decision
+from trialkit.web.trial.actions.queries import (
+    do_answer_query,
+    do_close_query,
+    do_reopen_query,
+)
+from trialkit.web.trial.capture_queries import queries_of, running_sae_clocks
+from trialkit.web.trial.capture_queries import unresolved_queries_by_site as by_site
+from trialkit.web.trial.models import FormRecord, Participant, Query, SafetyDecision
+from trialkit.web.trial.study import current_study, protocol_of
+
+QUERY_ROLES = ("raise_query", "answer_query", "close_query")
+
+
+@page(has(*QUERY_ROLES), why="Only roles that raise, answer or close queries open the inbox.")
+def queries(request: HttpRequest, actor: Actor) -> HttpResponse:
+    return render_page(request, actor, "pages/queries.html", {
+        "title": "Queries", "by_site": sorted(by_site(actor=actor).items())})
+
+
+@page(has(*QUERY_ROLES))
+def query(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
+    found = Query.objects.select_related("record__participant").filter(pk=pk).first()
+    if found is None:
+        raise NotFoundError("no such query")
+    view = next(q for q in queries_of(found.record, actor=actor) if q.id == pk)
+    return render_page(request, actor, "pages/query.html", {
+        "title": f"Query {pk}", "query": view, "record": found.record,
+        "may_answer": actor.can("answer_query"), "may_raise": actor.can("raise_query"),
+        "may_close": actor.can("close_query")})
+
+
+@require_POST
+@page(has(*QUERY_ROLES))
+def query_action(request: HttpRequest, actor: Actor, pk: int, step: str) -> HttpResponse:
+    found = Query.objects.filter(pk=pk).first()
+    if found is None:
+        raise NotFoundError("no such query")
+    back = reverse("pages:query", args=[pk])
+    steps = {"answer": do_answer_query, "reopen": do_reopen_query, "close": do_close_query}
+    try:
+        if step not in steps:
+            raise InvalidInputError(f"unknown step '{step}'", field="step")
+        steps[step](found, request.POST.get("text", ""), actor=actor)
+    except ActionError as exc:
+        return refused(request, exc, back)
+    return done(request, f"Query {step}ed." if step != "close" else "Query closed.", back)
+
+
+@page(has("report_adverse_event", "review_safety", "sign"),
+      why="Only roles that report or review safety open this page.")
+def safety(request: HttpRequest, actor: Actor) -> HttpResponse:
+    study = current_study()
+    protocol = protocol_of(study)
+    return render_page(request, actor, "pages/safety.html", {
+        "title": "Adverse events and SAE clocks", "clocks": running_sae_clocks(actor=actor),
+        "events": safety_report.adverse_events(study, protocol, actor.site_ids),
+        "may_report": actor.can("report_adverse_event")})
+
+
+@require_POST
+@page(has("report_adverse_event"))
+def report_serious(request: HttpRequest, actor: Actor, record_id: int) -> HttpResponse:
+    record = FormRecord.objects.select_related("participant").filter(pk=record_id).first()
+    if record is None:
+        raise NotFoundError("no such form")
+    try:
+        do_report_serious_event(record, actor=actor)
+    except ActionError as exc:
+        return refused(request, exc, reverse("pages:safety"))
+    return done(request, "Initial report marked as sent; the clock is stopped.",
+                reverse("pages:safety"))
+
+
+@page(has("review_safety", "decide_safety"), why="The SMC workspace is for the committee.")
+def smc(request: HttpRequest, actor: Actor) -> HttpResponse:
+    study = current_study()
+    protocol = protocol_of(study)
+    events = safety_report.adverse_events(study, protocol, actor.site_ids)
+    parts = dict(Participant.objects.filter(pk__in={e.participant_id for e in events})
+                 .values_list("pk", "part"))
+    part_names = [p.id for p in protocol.design.parts]
+    by_arm = None
+    if actor.sees("arm_summaries") or actor.sees("allocation"):
+        # The randomized part only: an open-label run-in is not a comparison group.
+        randomized = protocol.randomization.part if protocol.randomization else ""
+        arms = access.access_arms(actor)
+        labels = {a.id: a.label for a in protocol.design.arms}
+        by_arm = safety_report.table(
+            events, {pid: labels[a] for pid, a in arms.items() if parts.get(pid) == randomized},
+            [labels[a] for a in protocol.part(randomized).arms] if randomized else [])
+    return render_page(request, actor, "pages/smc.html", {
+        "title": "SMC workspace", "events": events,
+        "by_part": safety_report.table(events, parts, part_names), "by_arm": by_arm,
+        "gates": readers.gate_status(study, protocol),
+        "committee": list(enumerate(protocol.gates.committee)),
+        "decisions": SafetyDecision.objects.filter(study__protocol_id=study.protocol_id)
+        .order_by("-signed_at"), "may_decide": actor.can("decide_safety")})
+
+
+@require_POST
+@page(has("decide_safety"))
+def decide(request: HttpRequest, actor: Actor) -> HttpResponse:
+    back = reverse("pages:smc")
+    try:
+        gate_index = int(request.POST.get("gate_index", "0"))
+        do_sign_safety_decision(request.POST.get("decision", ""),
+                                request.POST.get("rationale", ""),
+                                request.POST.get("password", ""), actor=actor,
+                                gate_index=gate_index)
+    except ValueError:
+        return refused(request, InvalidInputError("no such gate", field="gate_index"), back)
+    except ActionError as exc:
+        return refused(request, exc, back)
+    return done(request, "Decision e-signed.", back)

@@ -1,0 +1,158 @@
+"""The participant page and what is done from it: visits, doses, enrolment, randomization,
+emergency unblinding."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from trialkit.core.scheduling import Verdict, combine, may_enrol, may_randomize
+from trialkit.web.pages.participant_view import participant_for, participant_page
+from trialkit.web.pages.readers import dosing_by_part
+from trialkit.web.pages.session import done, has, page, refused, render_page
+from trialkit.web.trial import access
+from trialkit.web.trial.actions.base import ActionError, Actor, InvalidInputError
+from trialkit.web.trial.actions.dosing import do_record_administration, do_record_visit
+from trialkit.web.trial.actions.forms import may_enter
+from trialkit.web.trial.actions.oversight import do_unblind_participant
+from trialkit.web.trial.actions.participants import do_enrol_participant, participant_checks
+from trialkit.web.trial.actions.randomization import do_randomize_participant
+from trialkit.web.trial.gate_facts import committee_decisions, enrolled_in, today
+from trialkit.web.trial.models import Participant
+from trialkit.web.trial.study import current_study
+
+
+@page()
+def participant(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
+    view = participant_page(participant_for(actor, pk), actor)
+    protocol = actor.protocol()
+    return render_page(request, actor, "pages/participant.html", {
+        "title": f"Participant {view.participant.screening_number}", "view": view,
+        "administrations": protocol.design.administrations,
+        "may_enrol": view.participant.status == Participant.Status.CONSENTED and (
+            actor.can("enrol") or actor.can("randomize")),
+        "today": today().isoformat(), "can_unblind": actor.can("emergency_unblind"),
+        "can_enter": actor.can("enter_data"), "can_dose": actor.can("record_administration"),
+        "can_report": actor.can("report_adverse_event") or actor.can("enter_data"),
+        "log_forms": [f for f in protocol.forms if f.repeating and may_enter(actor, f)]})
+
+
+@require_POST
+@page(has("enter_data"))
+def record_visit(request: HttpRequest, actor: Actor, pk: int, visit_id: str) -> HttpResponse:
+    participant = participant_for(actor, pk)
+    back = reverse("pages:participant", args=[pk])
+    try:
+        do_record_visit(participant, visit_id, _date(request.POST.get("done_on", ""), "done_on"),
+                        actor=actor)
+    except ActionError as exc:
+        return refused(request, exc, back)
+    return done(request, f"Visit {visit_id} recorded.", back)
+
+
+@require_POST
+@page(has("record_administration"))
+def record_dose(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
+    participant = participant_for(actor, pk)
+    back = reverse("pages:participant", args=[pk])
+    try:
+        given_at = _moment(request.POST.get("given_at", ""))
+        do_record_administration(participant, request.POST.get("administration_id", ""),
+                                 given_at, request.POST.get("kit_code", "").strip(),
+                                 actor=actor,
+                                 override_reason=request.POST.get("override_reason", ""))
+    except ActionError as exc:
+        return refused(request, exc, back)
+    return done(request, "Administration recorded.", back)
+
+
+@page(has("enrol", "randomize"), why="Only roles that enrol or randomize open this page.")
+def enrol(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
+    """Every check shown before the button; the button performs the action."""
+    participant = participant_for(actor, pk)
+    protocol = actor.protocol()
+    parts = [p for p in protocol.design.parts
+             if actor.can("randomize" if p.allocation == "RANDOMIZED" else "enrol")]
+    if request.method == "POST":
+        return _enrol_post(request, actor, participant, request.POST.get("part", ""))
+    return render_page(request, actor, "pages/enrol.html", {
+        "title": f"Enrol {participant.screening_number}", "participant": participant,
+        "options": [(p, p.allocation == "RANDOMIZED", _checks(participant, p.id, actor))
+                    for p in parts]})
+
+
+def _checks(participant: Participant, part_id: str, actor: Actor) -> Verdict:
+    study, protocol = current_study(), actor.protocol()
+    decisions = committee_decisions(study, protocol)
+    verdicts = [participant_checks(participant, study),
+                may_enrol(protocol, part_id, enrolled_in(study, part_id).count(), decisions,
+                          today())]
+    if protocol.part(part_id).allocation == "RANDOMIZED":
+        verdicts.append(may_randomize(protocol, part_id, dosing_by_part(study, protocol),
+                                      decisions, today()))
+    return combine(f"enrol in {part_id}", verdicts)
+
+
+def _enrol_post(request: HttpRequest, actor: Actor, participant: Participant,
+                part_id: str) -> HttpResponse:
+    back = reverse("pages:enrol", args=[participant.pk])
+    protocol = actor.protocol()
+    try:
+        if protocol.randomization and protocol.randomization.part == part_id:
+            do_randomize_participant(participant, actor=actor)
+            return done(request, "Randomized.", reverse("pages:randomization_result",
+                                                        args=[participant.pk]))
+        do_enrol_participant(participant, part_id, actor=actor)
+    except ActionError as exc:
+        return refused(request, exc, back)
+    return done(request, f"Enrolled in {part_id}.", reverse("pages:participant",
+                                                            args=[participant.pk]))
+
+
+@page()
+def randomization_result(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
+    participant = participant_for(actor, pk)
+    return render_page(request, actor, "pages/randomization_result.html", {
+        "title": "Randomization result", "participant": participant,
+        "result": access.randomization_number_and_kit(participant, actor)})
+
+
+@page(has("emergency_unblind"), why="Only an investigator may unblind in an emergency.")
+def unblind(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
+    participant = participant_for(actor, pk)
+    error = ""
+    if request.method == "POST":
+        try:
+            do_unblind_participant(participant, request.POST.get("reason", ""),
+                                   request.POST.get("password", ""), actor=actor)
+        except ActionError as exc:
+            error = f"{exc.field + ': ' if exc.field else ''}{exc.message}"
+    allocation = None
+    with contextlib.suppress(ActionError):  # blinded until this investigator unblinds
+        allocation = access.access_allocation(participant, actor)
+    if allocation is not None and not allocation.randomization_number:
+        allocation = None  # an open-label part: nothing was concealed, nothing to unblind
+    return render_page(request, actor, "pages/unblind.html", {
+        "title": f"Emergency unblinding of {participant.screening_number}",
+        "participant": participant, "allocation": allocation, "error": error},
+        status=422 if error else 200)
+
+
+def _date(text: str, field: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise InvalidInputError("give a date as YYYY-MM-DD", field=field) from None
+
+
+def _moment(text: str) -> dt.datetime:
+    """A date and time from a datetime-local field, read as UTC (the page says so)."""
+    try:
+        moment = dt.datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise InvalidInputError("give the date and time given", field="given_at") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)

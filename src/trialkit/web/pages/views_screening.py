@@ -1,0 +1,137 @@
+"""Screening a candidate: the screening forms, the per-criterion checklist computed from what is
+entered so far, the investigator's judgements, consent and screen failure.
+
+The live checklist is a read: the core engine screens the record the saved forms make (the
+same path ``do_evaluate_eligibility`` takes) without storing anything. Storing an evaluation,
+a judgement, consent or a failure are actions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from trialkit.core.eligibility.compile import screen
+from trialkit.core.eligibility.record import RecordError
+from trialkit.core.protocol import Protocol
+from trialkit.web.pages.participant_view import participant_for
+from trialkit.web.pages.session import done, has, page, refused, render_page
+from trialkit.web.trial.actions.base import ActionError, Actor, InvalidInputError
+from trialkit.web.trial.actions.participants import (
+    do_evaluate_eligibility,
+    do_judge_criteria,
+    do_record_consent,
+    do_record_screen_failure,
+)
+from trialkit.web.trial.gate_facts import today
+from trialkit.web.trial.models import FormRecord, Participant
+from trialkit.web.trial.screening_record import (
+    screening_forms,
+    screening_record,
+    screening_visit_ids,
+)
+
+
+@dataclass(frozen=True)
+class CriterionLine:
+    id: str
+    kind: str
+    text: str
+    status: str
+    explanation: str
+    missing: list[str]
+    judgement: dict[str, Any] | None
+
+
+def checklist(participant: Participant, protocol: Protocol,
+              index_date: dt.date) -> tuple[str, list[CriterionLine], str]:
+    """(verdict, lines, problem) for the forms saved so far and a planned Day 0."""
+    try:
+        record = screening_record(protocol, participant.screening_number,
+                                  screening_forms(participant, protocol), index_date)
+    except RecordError as exc:
+        return "incomplete", [], f"The screening forms do not make a valid record yet: {exc}"
+    result = screen(protocol, record).to_json()
+    judged = (participant.eligibility or {}).get("judgements", {})
+    texts = {c.id: c.text for c in protocol.eligibility.criteria}
+    lines = [CriterionLine(c["id"], c["kind"], texts.get(c["id"], ""), c["status"],
+                           c["explanation"], [m.split(": ", 1)[-1] for m in result["missing"]
+                                              if m.startswith(f"{c['id']}: ")],
+                           judged.get(c["id"])) for c in result["criteria"]]
+    return result["verdict"], lines, ""
+
+
+def _index_date(request: HttpRequest, participant: Participant) -> dt.date:
+    text = request.GET.get("index_date", "")
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        return participant.planned_day0 or today() + dt.timedelta(days=7)
+
+
+@page(has("screen"), why="Only roles that screen candidates open screening.")
+def screening(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
+    participant = participant_for(actor, pk)
+    protocol = actor.protocol()
+    index = _index_date(request, participant)
+    verdict, lines, problem = checklist(participant, protocol, index)
+    context = {"participant": participant, "verdict": verdict, "lines": lines,
+               "problem": problem, "index_date": index.isoformat()}
+    if request.headers.get("X-Fragment") == "1":
+        return render(request, "pages/checklist.html", context)
+    visits = screening_visit_ids(protocol)
+    saved = {(r.visit_id, r.form_id): r for r in FormRecord.objects.filter(
+        participant=participant, visit_id__in=visits)}
+    forms = [(v, protocol.form(f), saved.get((v, f))) for v in visits
+             for f in protocol.visit(v).forms]
+    stored = participant.eligibility
+    return render_page(request, actor, "pages/screening.html", {
+        **context, "title": f"Screening {participant.screening_number}", "forms": forms,
+        "stored": stored, "undecided": [line for line in lines if stored and line.id in
+                                        stored.get("undecided", [])],
+        "may_judge": actor.can("sign"), "may_consent": actor.can("consent"),
+        "today": today().isoformat()})
+
+
+@require_POST
+@page(has("screen", "consent", "sign"))
+def screening_action(request: HttpRequest, actor: Actor, pk: int, step: str) -> HttpResponse:
+    participant = participant_for(actor, pk)
+    back = reverse("pages:screening", args=[pk])
+    post = request.POST
+    try:
+        if step == "evaluate":
+            result = do_evaluate_eligibility(participant, _date(post, "index_date"), actor=actor)
+            message = f"Eligibility evaluated: {result['verdict']}."
+        elif step == "judge":
+            judgements = {k.removeprefix("judge-"): v for k, v in post.items()
+                          if k.startswith("judge-") and v}
+            result = do_judge_criteria(participant, judgements, post.get("rationale", ""),
+                                       post.get("password", ""), actor=actor)
+            message = f"Judgements recorded: {result['verdict']}."
+        elif step == "consent":
+            do_record_consent(participant, _date(post, "consent_date"),
+                              post.get("form_version", ""), post.get("taken_by", ""),
+                              actor=actor)
+            message = "Consent recorded."
+        elif step == "fail":
+            do_record_screen_failure(participant, post.get("reason", ""), actor=actor)
+            message = "Screen failure recorded."
+        else:
+            raise InvalidInputError(f"unknown step '{step}'", field="step")
+    except ActionError as exc:
+        return refused(request, exc, back)
+    return done(request, message, back)
+
+
+def _date(post: Any, field: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(post.get(field, "").strip())
+    except ValueError:
+        raise InvalidInputError("give a date as YYYY-MM-DD", field=field) from None

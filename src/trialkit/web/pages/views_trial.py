@@ -1,0 +1,74 @@
+"""The study dashboard, the participant list and registering a candidate."""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from trialkit.web.pages import readers
+from trialkit.web.pages.session import done, has, page, refused, render_page
+from trialkit.web.trial.actions.base import ActionError, Actor
+from trialkit.web.trial.actions.participants import do_register_candidate
+from trialkit.web.trial.capture_queries import running_sae_clocks
+from trialkit.web.trial.models import Participant, Site
+from trialkit.web.trial.study import current_study, protocol_of
+
+PAGE_SIZE = 50
+
+
+@page()
+def dashboard(request: HttpRequest, actor: Actor) -> HttpResponse:
+    study = current_study()
+    protocol = protocol_of(study)
+    deviation_count, deviations = readers.recent_deviations(actor, study)
+    return render_page(request, actor, "pages/dashboard.html", {
+        "title": "Study dashboard", "parts": readers.enrolment_by_part(actor, study, protocol),
+        "funnel": readers.funnel(actor, study), "gates": readers.gate_status(study, protocol),
+        "due": readers.due_visits(actor, study), "queries": readers.query_counts(actor, study),
+        "clocks": running_sae_clocks(actor=actor), "deviation_count": deviation_count,
+        "deviations": deviations})
+
+
+@page()
+def participants(request: HttpRequest, actor: Actor) -> HttpResponse:
+    study = current_study()
+    protocol = protocol_of(study)
+    rows = readers.visible(actor, study).select_related("site").order_by("screening_number")
+    status = request.GET.get("status", "")
+    if status in Participant.Status.values:
+        rows = rows.filter(status=status)
+    listing = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    visits = readers.next_visits([p.pk for p in listing])
+    parts = {p.id: p.name for p in protocol.design.parts}
+    return render_page(request, actor, "pages/participants.html", {
+        "title": "Participants", "page_obj": listing, "status": status,
+        "statuses": Participant.Status.choices,
+        "rows": [(p, parts.get(p.part, ""), visits.get(p.pk)) for p in listing]})
+
+
+@page(has("screen"), why="Only roles that screen candidates open the screening list.")
+def screening_list(request: HttpRequest, actor: Actor) -> HttpResponse:
+    study = current_study()
+    in_screening = readers.visible(actor, study).filter(status__in=[
+        Participant.Status.SCREENING, Participant.Status.CONSENTED]).select_related(
+        "site").order_by("screening_number")
+    sites = Site.objects.order_by("code")
+    if actor.site_ids is not None:
+        sites = sites.filter(pk__in=actor.site_ids)
+    return render_page(request, actor, "pages/screening_list.html", {
+        "title": "Screening", "candidates": in_screening, "sites": sites})
+
+
+@require_POST
+@page(has("screen"))
+def register_candidate(request: HttpRequest, actor: Actor) -> HttpResponse:
+    back = reverse("pages:screening_list")
+    try:
+        participant = do_register_candidate(request.POST.get("screening_number", ""),
+                                            request.POST.get("site", ""), actor=actor)
+    except ActionError as exc:
+        return refused(request, exc, back)
+    return done(request, f"Candidate {participant.screening_number} registered.",
+                reverse("pages:screening", args=[participant.pk]))

@@ -1,0 +1,59 @@
+"""Every page URL of trialkit.web.pages, discovered from its URLconf and filled with real ids."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from django.urls import URLPattern, get_resolver
+
+from trialkit.web.trial.models import FormRecord, Participant, Query
+
+
+def pattern_names() -> list[tuple[str, list[str]]]:
+    """(name, parameter names) of every page URL."""
+    resolver = get_resolver("trialkit.web.pages.urls")
+    found = []
+    for pattern in resolver.url_patterns:
+        assert isinstance(pattern, URLPattern)
+        found.append((str(pattern.name), list(pattern.pattern.regex.groupindex)))
+    return found
+
+
+def urls_about(participants: list[Participant]) -> Iterator[str]:
+    """Each GET page once per given participant (and its records and queries); the pages
+    without parameters once. POST-only steps (``step`` parameters) are left out."""
+    from django.urls import reverse
+
+    for name, params in pattern_names():
+        if "step" in params or name in ("logout", "static"):
+            continue
+        if not params:
+            yield reverse(f"pages:{name}")
+            continue
+        for participant in participants:
+            for args in _arguments(name, params, participant):
+                yield reverse(f"pages:{name}", kwargs=args)
+
+
+def _arguments(name: str, params: list[str],
+               participant: Participant) -> Iterator[dict[str, object]]:
+    # One instance of each form (each renders the same way), every entry of the logs.
+    records = list({(r.form_id, r.repeat_index): r for r in FormRecord.objects.filter(
+        participant=participant).order_by("-pk")}.values())
+    if params == ["pk"] and name.startswith("query"):
+        for query in Query.objects.filter(record__participant=participant):
+            yield {"pk": query.pk}
+    elif params == ["pk"]:
+        yield {"pk": participant.pk}
+    elif params == ["record_id"]:
+        for record in records:
+            yield {"record_id": record.pk}
+    elif set(params) == {"pk", "visit_id", "form_id"}:
+        for record in records:
+            yield {"pk": participant.pk, "visit_id": record.visit_id or "-",
+                   "form_id": record.form_id}
+    elif set(params) == {"pk", "visit_id"}:
+        for visit in participant.visits.all():
+            yield {"pk": participant.pk, "visit_id": visit.visit_id}
+    else:
+        raise AssertionError(f"the crawl does not know how to fill {params}")

@@ -1,0 +1,108 @@
+"""Each page opens for the roles the protocol lets open it and refuses the others."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from tests.integration.capture_support import new_participant
+from tests.integration.pages.support import client_for, demo_trial
+from trialkit.web.trial.models import FormRecord, Participant, Query
+from trialkit.web.trial.study import current_study, protocol_of
+
+
+def _any(*permissions):
+    return lambda role: any(p in role.can for p in permissions)
+
+
+EVERYONE = lambda role: True  # noqa: E731
+# Page name → who may open it, in terms of the protocol role (a spec, written independently
+# of the pages' own checks).
+WHO = {
+    "dashboard": EVERYONE, "participants": EVERYONE, "participant": EVERYONE,
+    "randomization_result": EVERYONE, "form_entry": EVERYONE, "form_history": EVERYONE,
+    "screening_list": _any("screen"), "screening": _any("screen"),
+    "enrol": _any("enrol", "randomize"), "unblind": _any("emergency_unblind"),
+    "queries": _any("raise_query", "answer_query", "close_query"),
+    "query": _any("raise_query", "answer_query", "close_query"),
+    "safety": _any("report_adverse_event", "review_safety", "sign"),
+    "smc": _any("review_safety", "decide_safety"),
+    "cell_lab": lambda role: "preparation" in role.sees,
+    "procedures": lambda role: "procedure_type" in role.sees,
+    "randomization_list": _any("manage_randomization"), "audit": _any("view_audit"),
+    "admin_users": _any("manage_users"),
+}
+
+
+def _urls():
+    randomized = Participant.objects.filter(slot__isnull=False).first()
+    candidate = Participant.objects.filter(status="consented").first()
+    record = FormRecord.objects.filter(participant=randomized, form_id="DOSE").first()
+    query = Query.objects.first()
+    return {
+        "dashboard": reverse("pages:dashboard"), "participants": reverse("pages:participants"),
+        "participant": reverse("pages:participant", args=[randomized.pk]),
+        "randomization_result": reverse("pages:randomization_result", args=[randomized.pk]),
+        "form_entry": reverse("pages:form_entry", args=[randomized.pk, "D0", "DOSE"]),
+        "form_history": reverse("pages:form_history", args=[record.pk]),
+        "screening_list": reverse("pages:screening_list"),
+        "screening": reverse("pages:screening", args=[candidate.pk]),
+        "enrol": reverse("pages:enrol", args=[candidate.pk]),
+        "unblind": reverse("pages:unblind", args=[randomized.pk]),
+        "queries": reverse("pages:queries"), "query": reverse("pages:query", args=[query.pk]),
+        "safety": reverse("pages:safety"), "smc": reverse("pages:smc"),
+        "cell_lab": reverse("pages:cell_lab"), "procedures": reverse("pages:procedures"),
+        "randomization_list": reverse("pages:randomization_list"),
+        "audit": reverse("pages:audit"), "admin_users": reverse("pages:admin_users"),
+    }
+
+
+def test_every_page_renders_for_the_roles_that_may_open_it_and_refuses_the_others():
+    demo = demo_trial()
+    protocol = protocol_of(current_study())
+    urls = _urls()
+    assert set(urls) == set(WHO)
+    for role in protocol.roles:
+        client = client_for(demo, role.id)
+        for name, url in urls.items():
+            expected = 200 if WHO[name](role) else 403
+            assert client.get(url).status_code == expected, (role.id, name)
+
+
+def test_a_visitor_who_is_not_signed_in_is_sent_to_the_sign_in_page():
+    demo_trial()
+    for name, url in _urls().items():
+        response = Client().get(url)
+        assert response.status_code == 302, name
+        assert response["Location"].startswith("/login/?next="), name
+
+
+def test_a_participant_of_another_site_is_not_found_for_a_site_role():
+    demo = demo_trial()
+    elsewhere = new_participant("OTHER-001", site="NTUH")
+    client = client_for(demo, "coordinator")
+    assert client.get(reverse("pages:participant", args=[elsewhere.pk])).status_code == 404
+    listing = client.get(reverse("pages:participants")).content.decode()
+    assert "OTHER-001" not in listing
+    data_manager = client_for(demo, "data_manager")  # a study-wide role sees every site
+    assert data_manager.get(reverse("pages:participant", args=[elsewhere.pk])).status_code == 200
+
+
+@pytest.mark.parametrize("page", ["dashboard", "participants"])
+def test_the_active_study_site_and_role_are_on_every_page(page):
+    demo = demo_trial()
+    text = client_for(demo, "coordinator").get(reverse(f"pages:{page}")).content.decode()
+    assert "NCT05532943" in text and "Site: <strong>CMUH</strong>" in text
+    assert "Role: <strong>Site coordinator</strong>" in text
+    assert 'href="#main"' in text  # the skip link
+
+
+def test_navigation_follows_the_role():
+    demo = demo_trial()
+    nav_of = {role: client_for(demo, role).get("/").content.decode()
+              for role in ("cell_lab", "edss_rater", "administrator")}
+    assert "Cell-lab queue" in nav_of["cell_lab"] and "Cell-lab queue" not in nav_of["edss_rater"]
+    assert "Administration" in nav_of["administrator"]
+    assert "Administration" not in nav_of["edss_rater"]
+

@@ -56,7 +56,7 @@ def _two_enrolled(team, clock):
 def test_the_next_phase1_participant_waits_for_the_previous_one_to_clear(team, clock):
     first, second = _two_enrolled(team, clock)
     give(first, "iv", START, team.investigator, clock)
-    with pytest.raises(StateConflictError, match="has not yet received it"):
+    with pytest.raises(StateConflictError, match="has not yet received the intrathecal administration"):
         give(second, "iv", START + DAY, team.investigator, clock)
     it_day = START + 28 * DAY
     give(first, "it", it_day, team.proceduralist, clock)
@@ -98,7 +98,7 @@ def test_a_dose_given_against_the_gate_is_recorded_only_by_an_investigator_as_a_
          override_reason="Dosed by mistake before the gate was checked")
     deviation = Deviation.objects.get()
     assert deviation.kind == "dose_against_gate" and deviation.administration_id == "iv"
-    assert "has not yet received it" in deviation.description
+    assert "has not yet received the intrathecal administration" in deviation.description
     assert Administration.objects.get(participant=second).override_reason.startswith("Dosed")
 
 

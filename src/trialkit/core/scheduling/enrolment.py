@@ -40,10 +40,11 @@ def may_dose(protocol: Protocol, part_id: str, administration_id: str,
     """May the participant after ``earlier`` (in enrolment order) receive the administration?"""
     protocol.part(part_id)
     protocol.administration(administration_id)
-    sequential = [sequential_enrolment(rule, earlier, on)
+    sequential = [sequential_enrolment(rule, earlier, on, names_of(protocol))
                   for rule in protocol.gates.sequential_enrolment
                   if rule.part == part_id and rule.gated_administration == administration_id]
-    return combine(f"give {administration_id} in {part_id}",
+    names = names_of(protocol)
+    return combine(f"give {names[administration_id]} in {names[part_id]}",
                    [*sequential, *pauses(protocol, decisions, on)])
 
 
@@ -59,7 +60,20 @@ def may_randomize(protocol: Protocol, part_id: str,
         raise ValueError(f"part_id: part '{part_id}' is not randomized")
     gates = [
         committee_gate(gate, participants_by_part.get(gate.reviews_part, ()),
-                       protocol.part(gate.reviews_part).enrolment_target, decisions, on)
+                       protocol.part(gate.reviews_part).enrolment_target, decisions, on,
+                       names_of(protocol))
         for gate in protocol.gates.committee if gate.opens_part == part_id
     ]
-    return combine(f"randomize in {part_id}", [*gates, *pauses(protocol, decisions, on)])
+    return combine(f"randomize in {names_of(protocol)[part_id]}",
+                   [*gates, *pauses(protocol, decisions, on)])
+
+
+def names_of(protocol: Protocol) -> dict[str, str]:
+    """Part and administration ids → the names people read in a sentence.
+
+    Administrations read "the intravenous infusion": an id such as ``it`` reads as a pronoun.
+    """
+    names = {part.id: part.name for part in protocol.design.parts}
+    names.update({adm.id: "the " + adm.name[:1].lower() + adm.name[1:]
+                  for adm in protocol.design.administrations})
+    return names

@@ -58,17 +58,18 @@ class CommitteeDecision:
 
 
 def sequential_enrolment(rule: SequentialEnrolment, earlier: Sequence[ParticipantDosing],
-                         on: date) -> Verdict:
+                         on: date, names: Mapping[str, str] | None = None) -> Verdict:
     """May the next participant of ``rule.part`` (after ``earlier``, in order) dose on ``on``?"""
-    name = f"sequential enrolment in {rule.part}"
+    names = names or {}
+    name = f"sequential enrolment in {_n(names, rule.part)}"
     position = len(earlier) + 1
     if not earlier:
-        return Verdict(name, (Check("sequential.first", True,
-                                    f"Participant {position} is the first of {rule.part}; "
-                                    "there is no previous participant to wait for."),))
+        first = (f"Participant {position} is the first of {_n(names, rule.part)}; "
+                 "there is no previous participant to wait for.")
+        return Verdict(name, (Check("sequential.first", True, first),))
     previous = earlier[-1]
-    checks = [_received(previous, adm, on) for adm in rule.previous_must_have_received]
-    checks.append(_waited(rule, previous, on))
+    checks = [_received(previous, adm, on, names) for adm in rule.previous_must_have_received]
+    checks.append(_waited(rule, previous, on, names))
     if rule.no_open_serious_adverse_event:
         count = previous.open_serious_adverse_events
         if count < 0:
@@ -79,26 +80,29 @@ def sequential_enrolment(rule: SequentialEnrolment, earlier: Sequence[Participan
     return Verdict(name, tuple(checks))
 
 
-def _received(previous: ParticipantDosing, administration: str, on: date) -> Check:
+def _received(previous: ParticipantDosing, administration: str, on: date,
+              names: Mapping[str, str]) -> Check:
     given = previous.given_by(administration, on)
     who = f"Previous participant {previous.participant_id}"
     if given is None:
         return Check(f"sequential.received.{administration}", False,
-                     f"{who} has not yet received {administration}.")
+                     f"{who} has not yet received {_n(names, administration)}.")
     return Check(f"sequential.received.{administration}", True,
-                 f"{who} received {administration} on {given.isoformat()}.")
+                 f"{who} received {_n(names, administration)} on {given.isoformat()}.")
 
 
-def _waited(rule: SequentialEnrolment, previous: ParticipantDosing, on: date) -> Check:
+def _waited(rule: SequentialEnrolment, previous: ParticipantDosing, on: date,
+            names: Mapping[str, str]) -> Check:
     if not rule.previous_must_have_received:
         return Check("sequential.wait_days", True,
                      "The rule lists no administration of the previous participant to wait for.")
     dates = [previous.given_by(adm, on) for adm in rule.previous_must_have_received]
     known = [d for d in dates if d is not None]
     if len(known) < len(dates):
+        listed = " and ".join(_n(names, a) for a in rule.previous_must_have_received)
         return Check("sequential.wait_days", False,
                      f"The {rule.wait_days}-day wait starts only once the previous participant "
-                     f"has received {', '.join(rule.previous_must_have_received)}.")
+                     f"has received {listed}.")
     earliest = max(known) + timedelta(days=rule.wait_days)
     return Check("sequential.wait_days", on >= earliest,
                  f"{rule.wait_days} days must pass after the previous participant's last listed "
@@ -108,20 +112,25 @@ def _waited(rule: SequentialEnrolment, previous: ParticipantDosing, on: date) ->
 
 def committee_gate(gate: CommitteeGate, reviewed: Sequence[ParticipantDosing],
                    required_participants: int, decisions: Sequence[CommitteeDecision],
-                   on: date) -> Verdict:
-    """Is ``gate.opens_part`` open for randomization on ``on``?"""
+                   on: date, names: Mapping[str, str] | None = None) -> Verdict:
+    """Is ``gate.opens_part`` open for randomization on ``on``?
+
+    ``names`` maps part and administration ids to the protocol's names for the sentences.
+    """
+    names = names or {}
     if required_participants < 1:
         raise ValueError("required_participants: must be at least 1")
     cleared_on = _time_condition_met_on(gate, reviewed, on)
     checks = [
         Check("committee.enrolled", len(reviewed) >= required_participants,
-              f"{len(reviewed)} of {required_participants} participants of {gate.reviews_part} "
+              f"{len(reviewed)} of {required_participants} participants of "
+              f"{_n(names, gate.reviews_part)} "
               "are enrolled; all are required."),
-        _administered_to_all(gate, reviewed, on),
-        _days_elapsed(gate, reviewed, cleared_on, on),
+        _administered_to_all(gate, reviewed, on, names),
+        _days_elapsed(gate, reviewed, cleared_on, on, names),
     ]
     checks.extend(_decision_checks(gate, decisions, cleared_on, on))
-    return Verdict(f"{gate.committee} gate opening {gate.opens_part}", tuple(checks))
+    return Verdict(f"{gate.committee} gate opening {_n(names, gate.opens_part)}", tuple(checks))
 
 
 def _time_condition_met_on(gate: CommitteeGate, reviewed: Sequence[ParticipantDosing],
@@ -133,35 +142,39 @@ def _time_condition_met_on(gate: CommitteeGate, reviewed: Sequence[ParticipantDo
 
 
 def _administered_to_all(gate: CommitteeGate, reviewed: Sequence[ParticipantDosing],
-                         on: date) -> Check:
+                         on: date, names: Mapping[str, str]) -> Check:
+    part, given = _n(names, gate.reviews_part), _n(names, gate.after_administration)
     missing = [p.participant_id for p in reviewed
                if p.given_by(gate.after_administration, on) is None]
     if not reviewed:
         return Check("committee.administered", False,
-                     f"No participant of {gate.reviews_part} has received "
-                     f"{gate.after_administration}.")
+                     f"No participant of {part} has received {given}.")
     if missing:
         return Check("committee.administered", False,
-                     f"Not yet given {gate.after_administration}: {', '.join(missing)}.")
+                     f"Not yet given {given}: {', '.join(missing)}.")
     return Check("committee.administered", True,
-                 f"Every participant of {gate.reviews_part} has received "
-                 f"{gate.after_administration}.")
+                 f"Every participant of {part} has received {given}.")
 
 
 def _days_elapsed(gate: CommitteeGate, reviewed: Sequence[ParticipantDosing],
-                  cleared_on: date | None, on: date) -> Check:
-    days = gate.days_after_administration
+                  cleared_on: date | None, on: date, names: Mapping[str, str]) -> Check:
+    days, given = gate.days_after_administration, _n(names, gate.after_administration)
     if cleared_on is None:
         return Check("committee.days_elapsed", False,
-                     f"Every participant must be {days} days past {gate.after_administration}; "
+                     f"Every participant must be {days} days past {given}; "
                      "not every participant has received it.")
     waiting = [p.participant_id for p in reviewed
                if on < _after(p.given_by(gate.after_administration, on), days)]
-    sentence = (f"Every participant must be {days} days past {gate.after_administration}; "
+    sentence = (f"Every participant must be {days} days past {given}; "
                 f"the last reaches it on {cleared_on.isoformat()}.")
     if waiting:
         sentence += f" Still waiting: {', '.join(waiting)}."
     return Check("committee.days_elapsed", not waiting, sentence)
+
+
+def _n(names: Mapping[str, str], key: str) -> str:
+    """The protocol's name for an id (ids such as ``it`` read badly in a sentence)."""
+    return names.get(key, key)
 
 
 def _after(given: date | None, days: int) -> date:

@@ -20,6 +20,7 @@ from trialkit.core.scheduling import (
     ParticipantDosing,
     Verdict,
     may_randomize,
+    names_of,
     pause_state,
     sequential_enrolment,
 )
@@ -136,9 +137,11 @@ def gate_status(study: Study, protocol: Protocol) -> list[Verdict]:
         done = [d for d in dosing.get(rule.part, [])
                 if rule.gated_administration in d.administered]
         if len(done) < protocol.part(rule.part).enrolment_target:
+            names = names_of(protocol)
             verdicts.append(Verdict(
-                f"Sequential enrolment in {rule.part}: participant {len(done) + 1} may receive "
-                f"{rule.gated_administration}", sequential_enrolment(rule, done, on).checks))
+                f"Sequential enrolment in {names[rule.part]}: participant {len(done) + 1} may "
+                f"receive {names[rule.gated_administration]}",
+                sequential_enrolment(rule, done, on, names).checks))
     opened = {gate.opens_part for gate in protocol.gates.committee}
     for part in sorted(opened):
         verdicts.append(may_randomize(protocol, part, dosing, decisions, on))

@@ -11,13 +11,10 @@ import datetime as dt
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Count, F, Q, QuerySet
-from django.utils import timezone
+from django.db.models import Count, Q, QuerySet
 
-from trialkit.core.forms import is_serious
 from trialkit.core.protocol import Protocol
 from trialkit.core.scheduling import (
-    ParticipantDosing,
     Verdict,
     may_randomize,
     names_of,
@@ -26,11 +23,9 @@ from trialkit.core.scheduling import (
 )
 from trialkit.web.trial import access
 from trialkit.web.trial.actions.base import Actor, NotPermittedError
-from trialkit.web.trial.gate_facts import END_ITEM, adverse_event_forms, committee_decisions, today
+from trialkit.web.trial.gate_facts import committee_decisions, dosing_by_part, today
 from trialkit.web.trial.models import (
-    Administration,
     Deviation,
-    FormVersion,
     Participant,
     Query,
     ScheduledVisit,
@@ -101,31 +96,6 @@ def funnel(actor: Actor, study: Study) -> list[tuple[str, int]]:
         enrolled=Count("pk", filter=Q(sequence_in_part__isnull=False)),
         screen_failed=Count("pk", filter=Q(status=Participant.Status.SCREEN_FAILED)))
     return [(label, counts[key]) for label, key in FUNNEL]
-
-
-def dosing_by_part(study: Study, protocol: Protocol) -> dict[str, list[ParticipantDosing]]:
-    """Every enrolled participant's doses and open serious AEs, per part, in three queries."""
-    enrolled = list(Participant.objects.filter(study=study, sequence_in_part__isnull=False)
-                    .order_by("part", "sequence_in_part").values_list("pk", "screening_number",
-                                                                      "part"))
-    given: dict[int, dict[str, dt.date]] = defaultdict(dict)
-    for pid, administration, at in Administration.objects.filter(
-            participant__study=study).values_list("participant_id", "administration_id",
-                                                  "given_at"):
-        given[pid][administration] = timezone.localdate(at)
-    forms = adverse_event_forms(protocol)
-    open_serious: Counter[int] = Counter()
-    for pid, form_id, data in FormVersion.objects.filter(
-            record__participant__study=study, record__form_id__in=forms,
-            number=F("record__latest_version")).values_list(
-            "record__participant_id", "record__form_id", "data"):
-        if is_serious(forms[form_id], data) and not data.get(END_ITEM):
-            open_serious[pid] += 1
-    by_part: dict[str, list[ParticipantDosing]] = {p.id: [] for p in protocol.design.parts}
-    for pid, number, part in enrolled:
-        by_part.setdefault(part, []).append(ParticipantDosing(number, given[pid],
-                                                              open_serious[pid]))
-    return by_part
 
 
 def gate_status(study: Study, protocol: Protocol) -> list[Verdict]:

@@ -92,7 +92,8 @@ def smc(request: HttpRequest, actor: Actor) -> HttpResponse:
     events = safety_report.adverse_events(study, protocol, actor.site_ids)
     parts = dict(Participant.objects.filter(pk__in={e.participant_id for e in events})
                  .values_list("pk", "part"))
-    part_names = [p.id for p in protocol.design.parts]
+    name_of_part = {p.id: p.name for p in protocol.design.parts}
+    part_names = list(name_of_part.values())
     by_arm = None
     if actor.sees("arm_summaries") or actor.sees("allocation"):
         # The randomized part only: an open-label run-in is not a comparison group.
@@ -104,7 +105,10 @@ def smc(request: HttpRequest, actor: Actor) -> HttpResponse:
             [labels[a] for a in protocol.part(randomized).arms] if randomized else [])
     return render_page(request, actor, "pages/smc.html", {
         "title": "SMC workspace", "events": events,
-        "by_part": safety_report.table(events, parts, part_names), "by_arm": by_arm,
+        "by_part": safety_report.table(
+            events, {pid: name_of_part.get(part, str(part)) for pid, part in parts.items()},
+            part_names),
+        "by_arm": by_arm,
         "gates": readers.gate_status(study, protocol),
         "committee": list(enumerate(protocol.gates.committee)),
         "decisions": SafetyDecision.objects.filter(study__protocol_id=study.protocol_id)

@@ -76,4 +76,5 @@ def names_of(protocol: Protocol) -> dict[str, str]:
     names = {part.id: part.name for part in protocol.design.parts}
     names.update({adm.id: "the " + adm.name[:1].lower() + adm.name[1:]
                   for adm in protocol.design.administrations})
+    names.update({role.id: role.name for role in protocol.roles})
     return names

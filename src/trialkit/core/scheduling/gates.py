@@ -129,7 +129,7 @@ def committee_gate(gate: CommitteeGate, reviewed: Sequence[ParticipantDosing],
         _administered_to_all(gate, reviewed, on, names),
         _days_elapsed(gate, reviewed, cleared_on, on, names),
     ]
-    checks.extend(_decision_checks(gate, decisions, cleared_on, on))
+    checks.extend(_decision_checks(gate, decisions, cleared_on, on, names))
     return Verdict(f"{gate.committee} gate opening {_n(names, gate.opens_part)}", tuple(checks))
 
 
@@ -184,20 +184,22 @@ def _after(given: date | None, days: int) -> date:
 
 
 def _decision_checks(gate: CommitteeGate, decisions: Sequence[CommitteeDecision],
-                     cleared_on: date | None, on: date) -> list[Check]:
+                     cleared_on: date | None, on: date,
+                     names: Mapping[str, str]) -> list[Check]:
     valid, ignored = valid_decisions(gate, decisions, on)
-    note = f" ({ignored} decision(s) ignored: unsigned or not by {gate.signer_role})" \
+    signer = _n(names, gate.signer_role)
+    note = f" ({ignored} decision(s) ignored: unsigned or not by the {signer})" \
         if ignored else ""
     opening = ", ".join(gate.opening_decisions)
     if valid:
         latest = valid[-1]
         decision = Check("committee.decision", latest.decision in gate.opening_decisions,
-                         f"The latest e-signed decision by {gate.signer_role} is "
+                         f"The latest e-signed decision by the {signer} is "
                          f"'{latest.decision}' of {latest.signed_on.isoformat()}{note}; "
-                         f"{opening} open {gate.opens_part}.")
+                         f"{opening} open {_n(names, gate.opens_part)}.")
     else:
         decision = Check("committee.decision", False,
-                         f"No e-signed decision by {gate.signer_role} yet{note}; "
+                         f"No e-signed decision by the {signer} yet{note}; "
                          f"one of {opening} is required.")
     return [decision, _timing(gate, valid, cleared_on)]
 

@@ -1,19 +1,20 @@
 """Pre-screen speed and memory: the compiled DuckDB query against hand-written SQL and the
 in-memory reference engine, from 10 thousand patients up to ``--max-patients``.
 
-Each size runs in its own process (so peak memory is that size's own) and does:
-synthesise an OMOP cohort → map it onto the logical tables inside a DuckDB database file →
-run the query trialkit compiles from the protocol and the hand-written SQL
-(prescreen_handwritten.sql) into result tables → check both give identical statuses.
-The largest size also screens a sample with the in-memory engine and checks it agrees.
+Per size, each step in a fresh process (so peak memory is that step's own): synthesise an
+OMOP cohort; run the whole pre-screen pipeline (``run_prescreen``: OMOP Parquet → screening
+``--partition-size`` patients at a time → ranked Parquet output) ``--runs`` times, reporting the
+median time and the peak RSS; then map the cohort onto the logical tables inside a DuckDB
+database file and time the query trialkit compiles from the protocol against the hand-written
+SQL (prescreen_handwritten.sql), both over the whole materialised tables, checking both give
+identical statuses. The largest size also screens a sample with the in-memory engine (records
+built first, so only screening is timed) and checks it agrees with the compiled query.
 
     .venv/bin/python benchmarks/bench_prescreen.py                      # 10k, 100k, 1M
     .venv/bin/python benchmarks/bench_prescreen.py --max-patients 10000000   # adds 10M
 
-10 million patients need about 5 GB of disk in --workdir and roughly ten minutes; DuckDB's
-memory is capped by --memory-limit (default 4GB) and spills to --workdir beyond it, so peak
-memory levels off while time grows linearly. Figures are printed as plain numbers; nothing
-here is asserted.
+10 million patients need about 5 GB of disk in --workdir (each size's data is deleted once
+measured). Figures are printed as plain numbers; nothing here is asserted.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ import argparse
 import datetime as dt
 import json
 import resource
+import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -49,7 +52,6 @@ def sizes(smallest: int, largest: int) -> list[int]:
 def one_size(patients: int, workdir: Path, *, seed: int, sample: int, threads: int | None,
              memory_limit: str) -> dict[str, Any]:
     import ibis
-    import numpy as np
 
     from trialkit.core.eligibility.compile import compile_criteria
     from trialkit.core.protocol import load_protocol
@@ -57,13 +59,9 @@ def one_size(patients: int, workdir: Path, *, seed: int, sample: int, threads: i
     from trialkit.prescreen.engine import compile_cohort
     from trialkit.prescreen.logical import LogicalTables
     from trialkit.prescreen.omop import omop_to_logical, read_omop
-    from trialkit.prescreen.synth import write_cohort
 
     figures: dict[str, Any] = {"patients": patients}
     cohort = workdir / f"cohort-{patients}"
-    started = time.perf_counter()
-    write_cohort(cohort, patients=patients, rng=np.random.default_rng(seed))
-    figures["synth_s"] = time.perf_counter() - started
 
     database = workdir / f"prescreen-{patients}.duckdb"
     database.unlink(missing_ok=True)
@@ -97,9 +95,39 @@ def one_size(patients: int, workdir: Path, *, seed: int, sample: int, threads: i
         "SELECT verdict, count(*) FROM engine_result GROUP BY 1 ORDER BY 1").fetchall())
     if sample:
         figures.update(_in_memory(compiled, tables, con, sample))
-    figures["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    figures["compare_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     con.disconnect()
     return figures
+
+
+def synthesise(patients: int, workdir: Path, *, seed: int) -> dict[str, Any]:
+    import numpy as np
+
+    from trialkit.prescreen.synth import write_cohort
+
+    started = time.perf_counter()
+    write_cohort(workdir / f"cohort-{patients}", patients=patients,
+                 rng=np.random.default_rng(seed))
+    return {"synth_s": time.perf_counter() - started}
+
+
+def pipeline(patients: int, workdir: Path, *, partition_size: int) -> dict[str, Any]:
+    """What `trialkit prescreen COHORT --out FILE` does, in this fresh process: OMOP Parquet
+    → partitioned screening → ranked Parquet output. Its peak RSS is this size's own."""
+    from trialkit.core.eligibility.compile import compile_criteria
+    from trialkit.core.protocol import load_protocol
+    from trialkit.prescreen.run import run_prescreen
+
+    compiled = compile_criteria(load_protocol(ROOT / "protocols" / "nct05532943.yaml"))
+    out = workdir / f"ranked-{patients}.parquet"
+    started = time.perf_counter()
+    done = run_prescreen(compiled, workdir / f"cohort-{patients}", as_of=AS_OF, out=out,
+                         top=10, partition_size=partition_size)
+    seconds = time.perf_counter() - started
+    out.unlink()
+    return {"pipeline_s": seconds, "partitions": done.partitions,
+            "pipeline_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            "pipeline_verdicts": done.funnel.verdicts}
 
 
 def _timed(con: Any, table: str, sql: str) -> float:
@@ -139,50 +167,89 @@ def _in_memory(compiled: Any, tables: Any, con: Any, sample: int) -> dict[str, A
 
 
 def report(rows: list[dict[str, Any]]) -> None:
-    print("patients  synth_s  load_s  engine_s  patients_per_s  handwritten_s  "
-          "engine/handwritten  peak_rss_mb  disagreements")
+    print("pipeline = trialkit prescreen on OMOP Parquet, partitioned, ranked output written "
+          "(median of runs; peak RSS of a fresh process per run, max over runs)")
+    print("query = compiled query vs hand-written SQL, each over the whole size's logical "
+          "tables materialised in DuckDB (best of 3, interleaved)")
+    print("patients  partitions  pipeline_s  pipeline_patients_per_s  pipeline_peak_rss_mb  "
+          "query_s  query_patients_per_s  handwritten_s  query/handwritten  disagreements")
     for r in rows:
-        print(f"{r['patients']:>8}  {r['synth_s']:7.2f}  {r['load_s']:6.2f}  {r['engine_s']:8.3f}"
-              f"  {r['patients'] / r['engine_s']:14.0f}  {r['handwritten_s']:13.3f}"
-              f"  {r['engine_s'] / r['handwritten_s']:18.2f}  {r['peak_rss_mb']:11.0f}"
+        print(f"{r['patients']:>8}  {r['partitions']:10d}  {r['pipeline_s']:10.2f}"
+              f"  {r['patients'] / r['pipeline_s']:23.0f}  {r['pipeline_rss_mb']:20.0f}"
+              f"  {r['engine_s']:7.3f}  {r['patients'] / r['engine_s']:20.0f}"
+              f"  {r['handwritten_s']:13.3f}  {r['engine_s'] / r['handwritten_s']:17.2f}"
               f"  {r['disagreements']:13d}")
     if len(rows) > 1:
         first, last = rows[0], rows[-1]
         growth = last["patients"] / first["patients"]
         print(f"scaling {first['patients']} -> {last['patients']} patients (x{growth:g}): "
-              f"engine time x{last['engine_s'] / first['engine_s']:.1f}, "
-              f"peak memory x{last['peak_rss_mb'] / first['peak_rss_mb']:.2f}")
+              f"pipeline time x{last['pipeline_s'] / first['pipeline_s']:.1f}, "
+              f"pipeline peak memory x{last['pipeline_rss_mb'] / first['pipeline_rss_mb']:.2f}")
     sampled = [r for r in rows if r.get("memory_sample")]
     if sampled:
         r = sampled[-1]
         per_memory = r["memory_s"] / r["memory_sample"]
         per_engine = r["engine_s"] / r["patients"]
-        print(f"in-memory engine: {r['memory_sample']} patients in {r['memory_s']:.2f} s "
-              f"({per_memory * 1e6:.0f} us/patient); DuckDB engine at {r['patients']} "
-              f"patients: {per_engine * 1e6:.2f} us/patient; "
-              f"speed-up x{per_memory / per_engine:.0f}; "
+        print(f"in-memory engine: {r['memory_sample']} patients (records built beforehand) in "
+              f"{r['memory_s']:.2f} s = {per_memory * 1e6:.0f} us/patient; compiled query over "
+              f"the same materialised tables at {r['patients']} patients: "
+              f"{per_engine * 1e6:.2f} us/patient; speed-up x{per_memory / per_engine:.0f}; "
               f"sample disagreements {r['memory_disagreements']}")
     print("verdicts at the largest size:", json.dumps(rows[-1]["verdicts"]))
+
+
+def _child(mode: str, size: int, workdir: Path, *extra: str) -> dict[str, Any]:
+    command = [sys.executable, __file__, "--mode", mode, "--one", str(size),
+               "--workdir", str(workdir), *extra]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(done.stderr)
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def measure(size: int, workdir: Path, args: argparse.Namespace, sample: int) -> dict[str, Any]:
+    row: dict[str, Any] = {"patients": size}
+    row.update(_child("synth", size, workdir, "--seed", str(args.seed)))
+    runs = [_child("pipeline", size, workdir, "--partition-size", str(args.partition_size))
+            for _ in range(args.runs)]
+    row.update(runs[0])
+    row["pipeline_s"] = statistics.median(r["pipeline_s"] for r in runs)
+    row["pipeline_rss_mb"] = max(r["pipeline_rss_mb"] for r in runs)
+    row.update(_child("compare", size, workdir, "--sample", str(sample), "--memory-limit",
+                      args.memory_limit,
+                      *(["--threads", str(args.threads)] if args.threads else [])))
+    for leftover in workdir.glob(f"*-{size}*"):
+        shutil.rmtree(leftover) if leftover.is_dir() else leftover.unlink()
+    return row
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--max-patients", type=int, default=1_000_000)
     parser.add_argument("--min-patients", type=int, default=10_000)
+    parser.add_argument("--partition-size", type=int, default=250_000,
+                        help="patients screened at a time by the pipeline (default 250000)")
+    parser.add_argument("--runs", type=int, default=3, help="pipeline runs per size (median)")
     parser.add_argument("--memory-sample", type=int, default=2000,
                         help="patients screened in memory at the largest size (0 = skip)")
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--threads", type=int, default=None, help="DuckDB threads")
     parser.add_argument("--memory-limit", default="4GB",
-                        help="DuckDB memory limit (default 4GB); beyond it DuckDB spills to "
-                             "--workdir, so peak memory stays near it however many patients")
+                        help="DuckDB memory limit for the query comparison (default 4GB)")
     parser.add_argument("--workdir", type=Path, default=None)
+    parser.add_argument("--mode", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--one", type=int, default=None, help=argparse.SUPPRESS)
     parser.add_argument("--sample", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.one is not None:
-        figures = one_size(args.one, args.workdir, seed=args.seed, sample=args.sample,
-                           threads=args.threads, memory_limit=args.memory_limit)
+        if args.mode == "synth":
+            figures = synthesise(args.one, args.workdir, seed=args.seed)
+        elif args.mode == "pipeline":
+            figures = pipeline(args.one, args.workdir, partition_size=args.partition_size)
+        else:
+            figures = one_size(args.one, args.workdir, seed=args.seed, sample=args.sample,
+                               threads=args.threads, memory_limit=args.memory_limit)
         print(json.dumps(figures))
         return 0
     with tempfile.TemporaryDirectory(prefix="bench-prescreen-") as scratch:
@@ -192,16 +259,12 @@ def main(argv: list[str] | None = None) -> int:
         all_sizes = sizes(args.min_patients, args.max_patients)
         for size in all_sizes:
             sample = args.memory_sample if size == all_sizes[-1] else 0
-            command = [sys.executable, __file__, "--one", str(size), "--workdir", str(workdir),
-                       "--seed", str(args.seed), "--sample", str(sample),
-                       "--memory-limit", args.memory_limit,
-                       *(["--threads", str(args.threads)] if args.threads else [])]
-            done = subprocess.run(command, capture_output=True, text=True, check=False)
-            if done.returncode != 0:
-                print(done.stderr, file=sys.stderr)
-                return done.returncode
-            rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
-            print(f"done: {size} patients", file=sys.stderr)
+            try:
+                rows.append(measure(size, workdir, args, sample))
+            except RuntimeError as exc:
+                print(exc, file=sys.stderr)
+                return 1
+            print(f"done: {size} patients {json.dumps(rows[-1])}", file=sys.stderr)
         report(rows)
     return 0
 

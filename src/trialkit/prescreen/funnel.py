@@ -65,14 +65,40 @@ def funnel(result: pa.Table, criteria: list[tuple[str, str]]) -> Funnel:
     return Funnel(size, tuple(steps), verdicts)
 
 
-def ranked(result: pa.Table, criteria: list[str]) -> pa.Table:
-    """All patients, candidates first: eligible, then incomplete by how few criteria are
-    unknown, then ineligible; ties by patient id. Adds ``unknown_count`` and ``rank``
-    (1, 2, … for candidates, null for ineligible patients)."""
+def combined(parts: list[Funnel], criteria: list[tuple[str, str]]) -> Funnel:
+    """The funnel of several disjoint groups of patients: every figure is a patient count,
+    so the whole's is the sum of the parts'."""
+    steps = []
+    for i, (cid, kind) in enumerate(criteria):
+        mine = [p.steps[i] for p in parts]
+        steps.append(FunnelStep(cid, kind, *(sum(getattr(s, f) for s in mine) for f in (
+            "met", "not_met", "unknown", "remaining", "only_this"))))
+    verdicts = {v: sum(p.verdicts[v] for p in parts) for v in VERDICT_ORDER}
+    return Funnel(sum(p.patients for p in parts), tuple(steps), verdicts)
+
+
+def unknown_counts(result: pa.Table, criteria: list[str]) -> pa.Array:
     unknown = np.zeros(result.num_rows, dtype=np.int64)
     for cid in criteria:
         unknown += np.asarray(pc.equal(result.column(cid), n.UNKNOWN).to_numpy(
             zero_copy_only=False), dtype=np.int64)
+    return pa.array(unknown)
+
+
+def ranked_sql(source: str) -> str:
+    """DuckDB SQL that orders ``source`` (a table or table function with ``verdict``,
+    ``unknown_count`` and ``patient_id``) as :func:`ranked` does and adds ``rank``."""
+    order = " ".join(f"WHEN '{v}' THEN {k}" for v, k in VERDICT_ORDER.items())
+    key = f"CASE verdict {order} END, unknown_count, patient_id"
+    return (f"SELECT *, CASE WHEN verdict <> 'ineligible' THEN row_number() OVER "
+            f"(ORDER BY {key}) END AS rank FROM {source} ORDER BY {key}")
+
+
+def ranked(result: pa.Table, criteria: list[str]) -> pa.Table:
+    """All patients, candidates first: eligible, then incomplete by how few criteria are
+    unknown, then ineligible; ties by patient id. Adds ``unknown_count`` and ``rank``
+    (1, 2, … for candidates, null for ineligible patients)."""
+    unknown = unknown_counts(result, criteria).to_numpy()
     verdict = result.column("verdict").to_numpy(zero_copy_only=False)
     order_key = np.array([VERDICT_ORDER[v] for v in verdict], dtype=np.int64)
     ids = result.column("patient_id").to_numpy(zero_copy_only=False).astype(str)

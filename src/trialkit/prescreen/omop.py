@@ -37,12 +37,19 @@ def read_omop(source: Path, con: BaseBackend | None = None) -> tuple[BaseBackend
     """The OMOP tables of a Parquet folder (``<table>.parquet`` or ``<table>/*.parquet``) or
     of a DuckDB database file."""
     if source.is_file():
-        duck = ibis.duckdb.connect(str(source), read_only=True)
+        # Attached read-only to an in-memory database, which can still hold the views a
+        # partitioned pre-screen creates.
+        duck = ibis.duckdb.connect()
         duck.raw_sql("SET enable_progress_bar = false")
+        alias = "omop_extract"
+        quoted = str(source).replace("'", "''")
+        duck.raw_sql(f"ATTACH '{quoted}' AS {alias} (READ_ONLY)")
         # Asked of DuckDB itself: Ibis's list_tables trips over duckdb 2's Python API.
-        listed = duck.con.execute("SELECT table_name FROM information_schema.tables").fetchall()
+        listed = duck.con.execute("SELECT table_name FROM information_schema.tables "
+                                  "WHERE table_catalog = ?", [alias]).fetchall()
         present = {str(row[0]) for row in listed}
-        tables = {name: duck.table(name) for name in (*REQUIRED, *OPTIONAL) if name in present}
+        tables = {name: duck.table(name, database=alias) for name in (*REQUIRED, *OPTIONAL)
+                  if name in present}
         con = duck
     else:
         if con is None:

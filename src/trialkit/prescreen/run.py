@@ -1,12 +1,20 @@
-"""A whole pre-screen: read a source, screen every patient on one engine, rank, count."""
+"""A whole pre-screen: read a source, screen it range by range of patients, rank, count.
+
+Whatever the source's size, only one range of patients (``partition_size``) is screened at a
+time: each range's statuses are appended to a scratch Parquet file and added to the funnel;
+DuckDB then ranks the scratch file (sorting on disk if it must) into the output and the top
+candidates. Small sources are simply one range.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+import tempfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
@@ -15,27 +23,41 @@ from ibis.backends import BaseBackend
 from trialkit.core.eligibility.compile import CompiledCriteria, screen
 from trialkit.core.eligibility.record import PatientRecord
 from trialkit.prescreen.backends import connect
-from trialkit.prescreen.batch import screen_tables
-from trialkit.prescreen.funnel import Funnel, funnel, ranked
+from trialkit.prescreen.criteria import criteria_of
+from trialkit.prescreen.engine import compile_cohort
+from trialkit.prescreen.funnel import Funnel, combined, funnel, ranked_sql, unknown_counts
+from trialkit.prescreen.partition import (
+    DEFAULT_PARTITION_SIZE,
+    PartitionRunner,
+    of_logical,
+    of_omop,
+)
 from trialkit.prescreen.records import fetch, to_records
 from trialkit.prescreen.sources import Loaded, Rejected, SourceError, kind_of, load
 
 ENGINES = ("duckdb", "spark", "memory")
+OUTPUT_SUFFIXES = (".parquet", ".csv")
 Stage = Callable[[str], None]
+RANK_MEMORY = "512MB"
 
 
 @dataclass
 class Prescreen:
-    result: pa.Table
-    """Every patient, ranked, with a status column per criterion, verdict, unknown_count, rank."""
     funnel: Funnel
+    top: pa.Table
+    """The best-ranked candidates (at most ``top``): a status column per criterion, verdict,
+    unknown_count, rank."""
     rejected: list[Rejected] = field(default_factory=list)
+    partitions: int = 1
 
 
 def run_prescreen(compiled: CompiledCriteria, source: Path, *, as_of: dt.date,
-                  engine: str = "duckdb", stage: Stage | None = None) -> Prescreen:
-    if engine not in ENGINES:
-        raise ValueError(f"engine: expected one of {', '.join(ENGINES)}, not {engine!r}")
+                  engine: str = "duckdb", out: Path | None = None, top: int = 10,
+                  partition_size: int = DEFAULT_PARTITION_SIZE,
+                  stage: Stage | None = None) -> Prescreen:
+    """Screen every patient of ``source``; write all of them, ranked, to ``out`` (Parquet or
+    CSV by its suffix) if given."""
+    _check(engine, out, partition_size)
     note = stage or (lambda _: None)
     note("reading the source")
     con = connect(engine) if engine != "memory" else connect("duckdb")
@@ -43,21 +65,56 @@ def run_prescreen(compiled: CompiledCriteria, source: Path, *, as_of: dt.date,
         raise SourceError("--engine spark reads OMOP Parquet folders or record files, not a "
                           "DuckDB database file")
     loaded = load(source, as_of=as_of, con=con)
-    note("screening")
-    if engine == "memory":
-        statuses = _screen_in_memory(compiled, _records_of(loaded, con), as_of)
-    else:
-        statuses = screen_tables(compiled, loaded.tables, loaded.con or con)
-    note("ranking")
     ids = [c.id for c in compiled.criteria]
-    counted = funnel(statuses, [(c.id, c.kind) for c in compiled.criteria])
-    return Prescreen(ranked(statuses, ids), counted, loaded.rejected)
+    kinds: list[tuple[str, str]] = [(c.id, c.kind) for c in compiled.criteria]
+    parts: list[Funnel] = []
+    with tempfile.TemporaryDirectory(prefix="trialkit-prescreen-") as scratch:
+        statuses = Path(scratch) / "statuses.parquet"
+        writer: pq.ParquetWriter | None = None
+        chunks = _screened(compiled, loaded, loaded.con or con, engine, as_of, partition_size)
+        for number, chunk in enumerate(chunks, start=1):
+            note(f"screening patients: range {number}")
+            chunk = chunk.append_column("unknown_count", unknown_counts(chunk, ids))
+            parts.append(funnel(chunk, kinds))
+            writer = writer or pq.ParquetWriter(statuses, chunk.schema)
+            writer.write_table(chunk)
+        if writer is None:  # every source yields at least one (maybe empty) range
+            raise RuntimeError("the pre-screen produced no result table")
+        writer.close()
+        note("ranking")
+        best = _rank(statuses, Path(scratch), out, top)
+    return Prescreen(combined(parts, kinds), best, loaded.rejected, len(parts))
 
 
-def _records_of(loaded: Loaded, con: BaseBackend) -> list[PatientRecord]:
-    if loaded.records is not None:
-        return loaded.records
-    return to_records(fetch(loaded.tables, loaded.con or con))
+def _check(engine: str, out: Path | None, partition_size: int) -> None:
+    if engine not in ENGINES:
+        raise ValueError(f"engine: expected one of {', '.join(ENGINES)}, not {engine!r}")
+    if out is not None and out.suffix.lower() not in OUTPUT_SUFFIXES:
+        raise ValueError(f"--out: {out} must end in .parquet or .csv")
+    if partition_size < 1:
+        raise ValueError("partition_size: must be at least 1")
+
+
+def _screened(compiled: CompiledCriteria, loaded: Loaded, con: BaseBackend, engine: str,
+              as_of: dt.date, size: int) -> Iterator[pa.Table]:
+    """Statuses and verdict, one range of patients at a time."""
+    if engine == "memory" and loaded.records is not None:
+        records = sorted(loaded.records, key=lambda r: r.patient_id)
+        for start in range(0, max(len(records), 1), size):
+            yield _screen_in_memory(compiled, records[start:start + size], as_of)
+        return
+    source = of_omop(loaded.omop, as_of) if loaded.omop is not None else of_logical(
+        loaded.tables)
+    runner = PartitionRunner(source, con, size)
+    try:
+        if engine == "memory":
+            for tables in runner.each_logical():
+                yield _screen_in_memory(compiled, to_records(fetch(tables, con)), as_of)
+        else:
+            criteria = criteria_of(compiled)
+            yield from runner.each(lambda tables: compile_cohort(criteria, tables))
+    finally:
+        runner.close()
 
 
 def _screen_in_memory(compiled: CompiledCriteria, records: list[PatientRecord],
@@ -72,12 +129,44 @@ def _screen_in_memory(compiled: CompiledCriteria, records: list[PatientRecord],
     return pa.Table.from_pylist(rows, schema=schema)
 
 
-def write_result(table: pa.Table, out: Path) -> None:
-    """Parquet for ``.parquet``, CSV for ``.csv``."""
+def _rank(statuses: Path, scratch: Path, out: Path | None, top: int) -> pa.Table:
+    """Write every patient in rank order to ``out``; return the first ``top``."""
+    db = duckdb.connect()
+    try:
+        db.execute("SET enable_progress_bar = false")
+        db.execute("SET preserve_insertion_order = true")
+        # The sort spills to the scratch folder beyond this, so memory does not grow with
+        # the number of patients.
+        db.execute(f"SET memory_limit = '{RANK_MEMORY}'")
+        db.execute(f"SET temp_directory = '{_quoted(str(scratch / 'spill'))}'")
+        sql = ranked_sql(f"read_parquet('{_quoted(str(statuses))}')")
+        best = db.sql(f"{sql} LIMIT {int(top)}").to_arrow_table()
+        if out is not None:
+            write_batches(db.sql(sql).to_arrow_reader(65_536), out)
+        return best
+    finally:
+        db.close()
+
+
+def _quoted(text: str) -> str:
+    return text.replace("'", "''")
+
+
+def write_batches(batches: pa.RecordBatchReader, out: Path) -> None:
+    """Parquet for ``.parquet``, CSV for ``.csv``, a batch at a time."""
     suffix = out.suffix.lower()
     if suffix == ".parquet":
-        pq.write_table(table, out)
+        with pq.ParquetWriter(out, batches.schema) as parquet:
+            for batch in batches:
+                parquet.write_batch(batch)
     elif suffix == ".csv":
-        pacsv.write_csv(table, out)
+        with pacsv.CSVWriter(out, batches.schema) as csv:
+            for batch in batches:
+                csv.write_batch(batch)
     else:
         raise ValueError(f"--out: {out} must end in .parquet or .csv")
+
+
+def write_result(table: pa.Table, out: Path) -> None:
+    """Parquet for ``.parquet``, CSV for ``.csv``."""
+    write_batches(pa.RecordBatchReader.from_batches(table.schema, table.to_batches()), out)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+import ibis.expr.types as ir
 from ibis.backends import BaseBackend
 
 from trialkit.core.eligibility.record import PatientRecord, RecordError, parse_record
@@ -109,6 +110,8 @@ class Loaded:
     """The connection the tables live on (OMOP), or None (records run anywhere)."""
     records: list[PatientRecord] | None = None
     rejected: list[Rejected] = field(default_factory=list)
+    omop: dict[str, ir.Table] | None = None
+    """The OMOP tables the logical ones are mapped from (OMOP sources only)."""
 
 
 def load(source: Path, *, as_of: dt.date, con: BaseBackend | None = None) -> Loaded:
@@ -118,4 +121,4 @@ def load(source: Path, *, as_of: dt.date, con: BaseBackend | None = None) -> Loa
         return Loaded(kind, from_records(folder.records, as_of=as_of), None, folder.records,
                       folder.rejected)
     omop_con, tables = read_omop(source, con)
-    return Loaded(kind, omop_to_logical(tables, as_of=as_of), omop_con)
+    return Loaded(kind, omop_to_logical(tables, as_of=as_of), omop_con, omop=tables)

@@ -17,7 +17,8 @@ from trialkit.core.eligibility.compile import compile_criteria
 from trialkit.prescreen.backends import BackendUnavailableError
 from trialkit.prescreen.funnel import Funnel, draw
 from trialkit.prescreen.omop import OmopError
-from trialkit.prescreen.run import ENGINES, Prescreen, run_prescreen, write_result
+from trialkit.prescreen.partition import DEFAULT_PARTITION_SIZE
+from trialkit.prescreen.run import ENGINES, Prescreen, run_prescreen
 from trialkit.prescreen.sources import SourceError
 
 
@@ -36,6 +37,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                         help="attrition funnel chart (.png or .svg)")
     parser.add_argument("--top", type=int, default=10, metavar="N",
                         help="candidates to list (default 10)")
+    parser.add_argument("--partition-size", type=int, default=DEFAULT_PARTITION_SIZE,
+                        metavar="N", help="patients screened at a time; memory use grows with "
+                        f"it, not with the source (default {DEFAULT_PARTITION_SIZE:,})")
     parser.add_argument("--quiet", action="store_true", help="no progress display")
     add_protocol_option(parser)
     parser.set_defaults(handler=_prescreen)
@@ -58,12 +62,10 @@ def _prescreen(args: argparse.Namespace) -> int:
         task = progress.add_task("starting", total=None)
         try:
             done = run_prescreen(compiled, args.source, as_of=args.as_of, engine=args.engine,
+                                 out=args.out, top=args.top, partition_size=args.partition_size,
                                  stage=lambda text: progress.update(task, description=text))
         except (SourceError, OmopError, BackendUnavailableError) as exc:
             raise UsageError(str(exc)) from None
-        if args.out is not None:
-            progress.update(task, description=f"writing {args.out}")
-            write_result(done.result, args.out)
         if args.chart is not None:
             draw(done.funnel, args.chart, f"{protocol.identity.id}: pre-screen of "
                                           f"{done.funnel.patients:,} patients")
@@ -80,6 +82,8 @@ def _check_paths(args: argparse.Namespace) -> None:
         raise UsageError(f"--chart: {args.chart} must end in .png or .svg")
     if args.top < 0:
         raise UsageError("--top: must be 0 or more")
+    if args.partition_size < 1:
+        raise UsageError("--partition-size: must be at least 1")
 
 
 def _report(done: Prescreen, top: int) -> None:
@@ -106,7 +110,7 @@ def funnel_table(f: Funnel) -> Table:
 
 
 def candidates_table(done: Prescreen, top: int) -> Table:
-    result = done.result.slice(0, top).to_pylist()
+    result = done.top.slice(0, top).to_pylist()
     table = Table(title=f"Top {top} candidates")
     for name in ("rank", "patient", "verdict", "unknown criteria"):
         table.add_column(name)

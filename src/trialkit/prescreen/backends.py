@@ -17,10 +17,16 @@ class BackendUnavailableError(RuntimeError):
     """The requested engine cannot run here (e.g. no Java runtime for Spark)."""
 
 
+# DuckDB's own default is 80 % of RAM; pre-screening works a partition at a time, so a fixed cap
+# keeps memory flat as cohorts grow (DuckDB spills to disk beyond it rather than failing).
+DUCKDB_MEMORY_LIMIT = os.environ.get("TRIALKIT_DUCKDB_MEMORY_LIMIT", "1GB")
+
+
 def connect(backend: str = "duckdb", *, threads: int | None = None) -> BaseBackend:
     if backend == "duckdb":
         con = ibis.duckdb.connect()
         con.raw_sql("SET enable_progress_bar = false")
+        con.raw_sql(f"SET memory_limit = '{DUCKDB_MEMORY_LIMIT}'")
         if threads is not None:
             con.raw_sql(f"SET threads TO {int(threads)}")
         return con

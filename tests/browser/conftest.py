@@ -12,7 +12,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from django.db import connection
+from django.db import connection, connections
+from playwright.sync_api import Browser, Error, Page, sync_playwright
 
 from tests.conftest import ROOT
 from tests.integration.conftest import admin, make_actor, study  # noqa: F401  (fixtures)
@@ -25,16 +26,11 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
 
 
-
 @pytest.fixture
-def browser(monkeypatch) -> Iterator[object]:
+def browser(monkeypatch) -> Iterator[Browser]:
     """A Chromium of its own for the test, or a skip saying what is missing."""
     if not CHROMIUM.exists():
         pytest.skip("Debian's chromium is not installed: apt-get install -y chromium")
-    try:
-        from playwright.sync_api import Error, sync_playwright
-    except ImportError:
-        pytest.skip("the playwright package is not installed in .venv")
     # Playwright's sync API keeps an event loop in this thread; the test's own ORM calls (trial
     # state built through the actions) are still plain synchronous code.
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -47,6 +43,9 @@ def browser(monkeypatch) -> Iterator[object]:
         pytest.skip(f"Playwright could not start {CHROMIUM}: {str(exc).splitlines()[0]}")
     yield chromium
     chromium.close()
+    # The test's ORM calls ran in the context Playwright's event loop keeps, where Django opened
+    # a connection of its own; left open it would keep the test database from being dropped.
+    connections.close_all()
     manager.stop()
 
 
@@ -67,14 +66,16 @@ class Screenshots:
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir(parents=True)
 
-    def __call__(self, page, step: str) -> Path:
+    def __call__(self, page: Page, step: str) -> Path:
         self.count += 1
         path = self.folder / f"{self.count:02d}-{re.sub(r'[^a-z0-9]+', '-', step.lower())}.png"
-        # The whole page, taken by growing the viewport: after Chromium's own full-page capture
-        # the next click landed beside its target (the compositor kept a stale scroll offset).
+        # The whole page, taken by growing the viewport: after Playwright's full_page capture
+        # the next click on a long form landed on the form instead of its Save button.
         viewport = page.viewport_size
         height = page.evaluate("document.documentElement.scrollHeight")
-        page.set_viewport_size({"width": viewport["width"], "height": max(height, viewport["height"])})
+        assert viewport is not None
+        page.set_viewport_size({"width": viewport["width"],
+                                "height": max(height, viewport["height"])})
         page.screenshot(path=str(path))
         page.set_viewport_size(viewport)
         return path

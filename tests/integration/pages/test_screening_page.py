@@ -82,3 +82,33 @@ def test_evaluation_consent_and_screen_failure_are_recorded_from_the_page(make_a
     client.post(base + "fail/", {"reason": ""})
     participant.refresh_from_db()
     assert participant.status == "screen_failed" and "E1" in participant.end_reason
+
+
+def test_the_checklist_counts_the_investigators_judgements_as_the_stored_evaluation_does(
+        make_actor, monkeypatch):
+    from tests.integration.journey_support import (
+        Clock,
+        judge_history_criteria,
+        make_team,
+        register_and_screen,
+    )
+    from trialkit.web.pages.views_screening import checklist
+    from trialkit.web.trial.study import current_study, protocol_of
+
+    team = make_team(make_actor)
+    clock = Clock(monkeypatch)
+    index = dt.date(2026, 12, 10)
+    participant = register_and_screen("SCR-J1", team, clock, index)
+    protocol = protocol_of(current_study())
+    before, lines_before, _ = checklist(participant, protocol, index)
+    undecided = set(participant.eligibility["undecided"])
+    assert before == "incomplete" and undecided
+    assert {line.id for line in lines_before if line.status == "unknown"} == undecided
+
+    stored = judge_history_criteria(participant, team)
+    participant.refresh_from_db()
+    after, lines_after, _ = checklist(participant, protocol, index)
+    assert after == stored["verdict"] == "eligible"
+    judged = {line.id: line.status for line in lines_after if line.id in undecided}
+    assert "unknown" not in judged.values()
+    assert all(line.judgement is not None for line in lines_after if line.id in undecided)

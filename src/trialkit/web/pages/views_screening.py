@@ -28,6 +28,7 @@ from trialkit.web.trial.actions.participants import (
     do_judge_criteria,
     do_record_consent,
     do_record_screen_failure,
+    with_judgements,
 )
 from trialkit.web.trial.gate_facts import today
 from trialkit.web.trial.models import FormRecord, Participant
@@ -58,13 +59,17 @@ def checklist(participant: Participant, protocol: Protocol,
     except RecordError as exc:
         return "incomplete", [], f"The screening forms do not make a valid record yet: {exc}"
     result = screen(protocol, record).to_json()
-    judged = (participant.eligibility or {}).get("judgements", {})
+    # Judgements count only for criteria the forms still leave unknown, as in the stored
+    # evaluation; a judged criterion shows the judged status beside the engine's explanation.
+    combined = with_judgements(result, (participant.eligibility or {}).get("judgements", {}))
+    judged = combined["judgements"]
     texts = {c.id: c.text for c in protocol.eligibility.criteria}
-    lines = [CriterionLine(c["id"], c["kind"], texts.get(c["id"], ""), c["status"],
+    lines = [CriterionLine(c["id"], c["kind"], texts.get(c["id"], ""),
+                           judged[c["id"]]["status"] if c["id"] in judged else c["status"],
                            c["explanation"], [m.split(": ", 1)[-1] for m in result["missing"]
                                               if m.startswith(f"{c['id']}: ")],
                            judged.get(c["id"])) for c in result["criteria"]]
-    return result["verdict"], lines, ""
+    return combined["verdict"], lines, ""
 
 
 def _index_date(request: HttpRequest, participant: Participant) -> dt.date:

@@ -299,6 +299,14 @@ def _with_verdict(eligibility: dict[str, Any]) -> dict[str, Any]:
             "undecided": [r.id for r in results if r.outcome.status == "unknown"]}
 
 
+def with_judgements(result: dict[str, Any], judgements: dict[str, Any]) -> dict[str, Any]:
+    """A screening result (``screen(...).to_json()``) combined with the investigator's recorded
+    judgements of criteria it still leaves unknown: ``verdict``, ``failing``, ``undecided`` and
+    the ``judgements`` that apply. The same rule the stored evaluation uses."""
+    kept = _judgements_still_needed(judgements, result)
+    return _with_verdict({"result": result, "judgements": kept})
+
+
 def _judgements_still_needed(judgements: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:
     unknown = {c["id"] for c in result["criteria"] if c["status"] == "unknown"}
     return {cid: j for cid, j in judgements.items() if cid in unknown}

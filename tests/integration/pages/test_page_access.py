@@ -106,3 +106,24 @@ def test_navigation_follows_the_role():
     assert "Administration" in nav_of["administrator"]
     assert "Administration" not in nav_of["edss_rater"]
 
+
+
+def test_a_query_or_form_of_another_site_is_not_found_for_a_site_role():
+    from django.utils import timezone
+
+    demo = demo_trial()
+    elsewhere = new_participant("OTHER-002", site="NTUH")
+    record = FormRecord.objects.create(participant=elsewhere, visit_id="SCR", form_id="DM",
+                                       created_at=timezone.now())
+    query = Query.objects.create(record=record, item_id="birth_date", text="Please confirm.",
+                                 raised_by="data-manager", raised_at=timezone.now())
+    coordinator = client_for(demo, "coordinator")
+    assert coordinator.get(reverse("pages:query", args=[query.pk])).status_code == 404
+    answered = coordinator.post(reverse("pages:query_action", args=[query.pk, "answer"]),
+                                {"text": "Confirmed."})
+    assert answered.status_code == 404
+    assert coordinator.get(reverse("pages:form_history", args=[record.pk])).status_code == 404
+    query.refresh_from_db()
+    assert query.status == Query.Status.OPEN
+    data_manager = client_for(demo, "data_manager")
+    assert data_manager.get(reverse("pages:query", args=[query.pk])).status_code == 200

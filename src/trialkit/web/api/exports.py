@@ -18,10 +18,10 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Router, Schema
 
 from trialkit.web.api.auth import actor_of
-from trialkit.web.api.lookups import visible_participants
 from trialkit.web.api.participants import ParticipantOut, participant_out
 from trialkit.web.api.schemas import ERRORS, Text, responses
 from trialkit.web.trial.actions.base import Actor, InvalidInputError, NotPermittedError
+from trialkit.web.trial.lookups import visible_participants
 from trialkit.web.trial.models import FormVersion
 
 router = Router(tags=["exports"])

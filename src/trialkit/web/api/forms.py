@@ -10,10 +10,10 @@ from django.http import HttpRequest
 from ninja import Router, Schema, Status
 
 from trialkit.web.api.auth import actor_of
-from trialkit.web.api.lookups import form_record_for, participant_for
 from trialkit.web.api.schemas import InSchema, Text, responses
 from trialkit.web.trial.actions import forms as capture
 from trialkit.web.trial.capture_queries import item_audit_trail
+from trialkit.web.trial.lookups import form_record_for, participant_for
 from trialkit.web.trial.models import FormRecord, FormVersion, Query, Signature
 
 router = Router(tags=["forms"])

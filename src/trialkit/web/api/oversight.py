@@ -14,10 +14,10 @@ from django.http import HttpRequest
 from ninja import Router, Schema, Status
 
 from trialkit.web.api.auth import actor_of
-from trialkit.web.api.lookups import participant_for
 from trialkit.web.api.schemas import InSchema, Text, responses
 from trialkit.web.trial import access
 from trialkit.web.trial.actions import oversight
+from trialkit.web.trial.lookups import participant_for
 from trialkit.web.trial.models import Notification, SafetyDecision
 
 router = Router(tags=["blinding and oversight"])

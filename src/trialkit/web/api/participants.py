@@ -12,10 +12,10 @@ from django.http import HttpRequest
 from ninja import Router, Schema, Status
 
 from trialkit.web.api.auth import actor_of
-from trialkit.web.api.lookups import participant_for, visible_participants
 from trialkit.web.api.schemas import InSchema, Text, responses
 from trialkit.web.trial.access import randomization_number_and_kit
 from trialkit.web.trial.actions import participants as journey
+from trialkit.web.trial.lookups import participant_for, visible_participants
 from trialkit.web.trial.models import Participant
 
 router = Router(tags=["participants"])

@@ -8,9 +8,9 @@ from django.http import HttpRequest
 from ninja import Router, Schema, Status
 
 from trialkit.web.api.auth import actor_of
-from trialkit.web.api.lookups import form_record_for, query_for
 from trialkit.web.api.schemas import InSchema, Text, responses
 from trialkit.web.trial.actions import queries as data_queries
+from trialkit.web.trial.lookups import form_record_for, query_for
 from trialkit.web.trial.models import Query
 
 router = Router(tags=["queries"])

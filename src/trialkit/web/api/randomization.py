@@ -12,10 +12,10 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 
 from trialkit.web.api.auth import actor_of
-from trialkit.web.api.lookups import participant_for
 from trialkit.web.api.schemas import InSchema, responses
 from trialkit.web.trial.actions import randomization as allocation
 from trialkit.web.trial.actions.base import NotFoundError
+from trialkit.web.trial.lookups import participant_for
 from trialkit.web.trial.models import RandomizationList
 from trialkit.web.trial.study import current_study
 

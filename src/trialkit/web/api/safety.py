@@ -8,11 +8,11 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 
 from trialkit.web.api.auth import actor_of
-from trialkit.web.api.lookups import form_record_for, participant_for
 from trialkit.web.api.participants import ParticipantOut, participant_out
 from trialkit.web.api.schemas import ReasonIn, responses
 from trialkit.web.api.study import StudyOut, study
 from trialkit.web.trial.actions import adverse_events, locks
+from trialkit.web.trial.lookups import form_record_for, participant_for
 from trialkit.web.trial.models import SeriousEventClock
 
 router = Router(tags=["safety and locks"])

@@ -8,10 +8,10 @@ from django.http import HttpRequest
 from ninja import Router, Schema, Status
 
 from trialkit.web.api.auth import actor_of
-from trialkit.web.api.lookups import participant_for
 from trialkit.web.api.schemas import InSchema, Text, responses
 from trialkit.web.trial.actions import dosing
 from trialkit.web.trial.gate_facts import today
+from trialkit.web.trial.lookups import participant_for
 from trialkit.web.trial.models import Administration, Deviation, ScheduledVisit
 from trialkit.web.trial.queries_schedule import VisitRow, status_of, visit_schedule
 from trialkit.web.trial.study import protocol_of

@@ -18,7 +18,7 @@ from trialkit.core.protocol import Protocol
 from trialkit.core.protocol.schedule import Form
 from trialkit.web.pages.charts import line_chart
 from trialkit.web.trial import access
-from trialkit.web.trial.actions.base import ActionError, Actor, NotFoundError
+from trialkit.web.trial.actions.base import ActionError, Actor
 from trialkit.web.trial.models import FormRecord, FormVersion, Participant, Query, Signature
 from trialkit.web.trial.queries_schedule import VisitRow, deviations_of, visit_schedule
 
@@ -68,14 +68,6 @@ class ParticipantPage:
     queries: list[Query]
     signatures: list[Signature]
     deviations: list[Any]
-
-
-def participant_for(actor: Actor, pk: int) -> Participant:
-    participant = Participant.objects.select_related("site").filter(pk=pk).first()
-    if participant is None:
-        raise NotFoundError("no such participant", field="participant")
-    actor.require_site(participant)
-    return participant
 
 
 def participant_page(participant: Participant, actor: Actor) -> ParticipantPage:

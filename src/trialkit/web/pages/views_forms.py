@@ -10,7 +10,6 @@ from django.views.decorators.http import require_POST
 
 from trialkit.core.forms import validate_form
 from trialkit.web.pages.form_fields import fields, submitted
-from trialkit.web.pages.participant_view import participant_for
 from trialkit.web.pages.session import done, has, page, refused, render_page
 from trialkit.web.trial.actions.base import ActionError, Actor, InvalidInputError, NotFoundError
 from trialkit.web.trial.actions.forms import do_save_form, do_sign_form, may_enter
@@ -21,6 +20,7 @@ from trialkit.web.trial.capture_queries import (
     queries_of,
     signature_state,
 )
+from trialkit.web.trial.lookups import form_record_for, participant_for
 from trialkit.web.trial.models import FormRecord, Participant
 
 NO_VISIT = "-"
@@ -128,11 +128,7 @@ def raise_query(request: HttpRequest, actor: Actor, record_id: int) -> HttpRespo
 
 
 def _visible_record(actor: Actor, record_id: int) -> FormRecord:
-    record = FormRecord.objects.select_related("participant__site").filter(pk=record_id).first()
-    if record is None:
-        raise NotFoundError("no such form", field="record")
-    participant_for(actor, record.participant_id)
-    return record
+    return form_record_for(actor, record_id)
 
 
 def form_url(record: FormRecord) -> str:

@@ -10,7 +10,7 @@ from trialkit.web.pages import readers, safety_report
 from trialkit.web.pages.session import done, has, page, refused, render_page
 from trialkit.web.trial import access
 from trialkit.web.trial.actions.adverse_events import do_report_serious_event
-from trialkit.web.trial.actions.base import ActionError, Actor, InvalidInputError, NotFoundError
+from trialkit.web.trial.actions.base import ActionError, Actor, InvalidInputError
 from trialkit.web.trial.actions.oversight import do_sign_safety_decision
 from trialkit.web.trial.actions.queries import (
     do_answer_query,
@@ -19,7 +19,8 @@ from trialkit.web.trial.actions.queries import (
 )
 from trialkit.web.trial.capture_queries import queries_of, running_sae_clocks
 from trialkit.web.trial.capture_queries import unresolved_queries_by_site as by_site
-from trialkit.web.trial.models import FormRecord, Participant, Query, SafetyDecision
+from trialkit.web.trial.lookups import form_record_for, query_for
+from trialkit.web.trial.models import Participant, SafetyDecision
 from trialkit.web.trial.study import current_study, protocol_of
 
 QUERY_ROLES = ("raise_query", "answer_query", "close_query")
@@ -33,9 +34,7 @@ def queries(request: HttpRequest, actor: Actor) -> HttpResponse:
 
 @page(has(*QUERY_ROLES))
 def query(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
-    found = Query.objects.select_related("record__participant").filter(pk=pk).first()
-    if found is None:
-        raise NotFoundError("no such query")
+    found = query_for(actor, pk)
     view = next(q for q in queries_of(found.record, actor=actor) if q.id == pk)
     return render_page(request, actor, "pages/query.html", {
         "title": f"Query {pk}", "query": view, "record": found.record,
@@ -46,9 +45,7 @@ def query(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
 @require_POST
 @page(has(*QUERY_ROLES))
 def query_action(request: HttpRequest, actor: Actor, pk: int, step: str) -> HttpResponse:
-    found = Query.objects.filter(pk=pk).first()
-    if found is None:
-        raise NotFoundError("no such query")
+    found = query_for(actor, pk)
     back = reverse("pages:query", args=[pk])
     steps = {"answer": do_answer_query, "reopen": do_reopen_query, "close": do_close_query}
     try:
@@ -74,9 +71,7 @@ def safety(request: HttpRequest, actor: Actor) -> HttpResponse:
 @require_POST
 @page(has("report_adverse_event"))
 def report_serious(request: HttpRequest, actor: Actor, record_id: int) -> HttpResponse:
-    record = FormRecord.objects.select_related("participant").filter(pk=record_id).first()
-    if record is None:
-        raise NotFoundError("no such form")
+    record = form_record_for(actor, record_id)
     try:
         do_report_serious_event(record, actor=actor)
     except ActionError as exc:

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from trialkit.core.scheduling import Verdict, combine, may_enrol, may_randomize
-from trialkit.web.pages.participant_view import participant_for, participant_page
+from trialkit.web.pages.participant_view import participant_page
 from trialkit.web.pages.session import done, has, page, refused, render_page
 from trialkit.web.trial import access
 from trialkit.web.trial.actions.base import ActionError, Actor, InvalidInputError
@@ -21,6 +21,7 @@ from trialkit.web.trial.actions.oversight import do_unblind_participant
 from trialkit.web.trial.actions.participants import do_enrol_participant, participant_checks
 from trialkit.web.trial.actions.randomization import do_randomize_participant
 from trialkit.web.trial.gate_facts import committee_decisions, dosing_by_part, enrolled_in, today
+from trialkit.web.trial.lookups import participant_for
 from trialkit.web.trial.models import Participant
 from trialkit.web.trial.study import current_study
 

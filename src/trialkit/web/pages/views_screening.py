@@ -20,7 +20,6 @@ from django.views.decorators.http import require_POST
 from trialkit.core.eligibility.compile import screen
 from trialkit.core.eligibility.record import RecordError
 from trialkit.core.protocol import Protocol
-from trialkit.web.pages.participant_view import participant_for
 from trialkit.web.pages.session import done, has, page, refused, render_page
 from trialkit.web.trial.actions.base import ActionError, Actor, InvalidInputError
 from trialkit.web.trial.actions.participants import (
@@ -31,6 +30,7 @@ from trialkit.web.trial.actions.participants import (
     with_judgements,
 )
 from trialkit.web.trial.gate_facts import today
+from trialkit.web.trial.lookups import participant_for
 from trialkit.web.trial.models import FormRecord, Participant
 from trialkit.web.trial.screening_record import (
     screening_forms,

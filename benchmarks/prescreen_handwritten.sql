@@ -250,11 +250,20 @@ dmt_spans AS (  -- listed DMT taken > 6 months: events count from month 6 to 3 m
         'dimethyl fumarate', 'teriflunomide', 'fingolimod', 'ozanimod', 'cladribine',
         'siponimod', 'ofatumumab', 'natalizumab')
 ),
-edss_pairs AS (  -- each EDSS row against the earliest scores of the 24 months up to it
-    SELECT l.patient_id, l.date AS day, l.score AS late, b.date AS base_day, b.score AS base,
-           min(b.date) OVER (PARTITION BY l.patient_id, l.date, l.score) AS first
-    FROM edss l JOIN edss b ON b.patient_id = l.patient_id
+edss_days AS (
+    SELECT DISTINCT patient_id, date FROM edss
+),
+edss_first AS (  -- each EDSS date's earliest EDSS date of the 24 months up to it
+    SELECT l.patient_id, l.date AS day, min(b.date) AS first
+    FROM edss_days l JOIN edss_days b ON b.patient_id = l.patient_id
          AND b.date > CAST(l.date - INTERVAL 24 MONTH AS DATE) AND b.date <= l.date
+    GROUP BY l.patient_id, l.date
+),
+edss_pairs AS (  -- each EDSS row against the scores of that earliest date
+    SELECT f.patient_id, f.day, l.score AS late, b.date AS base_day, b.score AS base, f.first
+    FROM edss_first f
+    JOIN edss l ON l.patient_id = f.patient_id AND l.date = f.day
+    JOIN edss b ON b.patient_id = f.patient_id AND b.date = f.first
 ),
 activity AS (
     SELECT patient_id, onset_date AS day, true AS certain FROM relapses
@@ -335,7 +344,7 @@ flags AS (
     LEFT JOIN hcg USING (patient_id) LEFT JOIN med USING (patient_id)
     LEFT JOIN failure USING (patient_id)
 )
-SELECT patient_id,
+SELECT CAST(patient_id AS VARCHAR) AS patient_id,  -- ids are text in every result
        CASE i1 WHEN true THEN 'met' WHEN false THEN 'not_met' ELSE 'unknown' END AS I1,
        CASE i2 WHEN true THEN 'met' WHEN false THEN 'not_met' ELSE 'unknown' END AS I2,
        CASE i3 WHEN true THEN 'met' WHEN false THEN 'not_met' ELSE 'unknown' END AS I3,

@@ -93,7 +93,10 @@ def _forget(data: dict[str, Any], draw: Any) -> dict[str, Any]:
                     for row in data["labs"]]
     less["labs"] = [{k: v for k, v in row.items() if v is not None} for row in less["labs"]]
     if draw(st.booleans()):
-        less["observation_period"] = {"start": "2020-01-01", "end": draw(_day(-45, 0))}
+        # A shorter history lies inside the known one (none known: complete from birth).
+        known = data.get("observation_period", {"start": "0001-01-01", "end": INDEX.isoformat()})
+        less["observation_period"] = {"start": max(known["start"], "2020-01-01"),
+                                      "end": min(known["end"], draw(_day(-45, 0)))}
     return less
 
 

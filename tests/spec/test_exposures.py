@@ -85,3 +85,36 @@ def test_no_treatment_failure_needs_the_whole_history(engine: Engine) -> None:
         (patient("no_dmt_extract", observation_period={"start": "2020-01-01",
                                                        "end": "2026-11-20"}), "unknown"),
     ])
+
+
+def edss_on_dmt(pid: str, *scores: tuple[str, float]) -> object:
+    return dmt(pid, "2020-01-01", None,
+               edss=[{"date": day, "score": score} for day, score in scores])
+
+
+def test_edss_worsening_compares_with_the_earliest_scores_of_the_24_months_before(
+        engine: Engine) -> None:
+    """The look-back is (date − 24 months, date]: a baseline on its first day is out."""
+    check_table(engine, FAILURE, [
+        (edss_on_dmt("baseline_on_the_edge", ("2021-03-01", 3.0), ("2023-03-01", 4.0)),
+         "not_met"),
+        (edss_on_dmt("baseline_a_day_inside", ("2021-03-02", 3.0), ("2023-03-01", 4.0)), "met"),
+        (edss_on_dmt("leap_day_edge", ("2022-02-28", 2.0), ("2024-02-29", 3.5)), "not_met"),
+        (edss_on_dmt("leap_day_inside", ("2022-03-01", 2.0), ("2024-02-29", 3.5)), "met"),
+        (edss_on_dmt("earliest_not_lowest", ("2021-06-01", 4.0), ("2021-09-01", 2.0),
+                     ("2022-06-01", 4.5)), "not_met"),
+        (edss_on_dmt("high_baseline_half_step", ("2021-06-01", 6.0), ("2022-06-01", 6.5)),
+         "met"),
+    ])
+
+
+def test_same_day_edss_scores_each_count(engine: Engine) -> None:
+    """Two baseline scores on one day must both be exceeded; two later scores are two
+    candidate events."""
+    check_table(engine, FAILURE, [
+        (edss_on_dmt("baselines_disagree", ("2021-06-01", 3.0), ("2021-06-01", 3.5),
+                     ("2022-06-01", 4.0)), "unknown"),
+        (edss_on_dmt("one_of_two_late_scores", ("2021-06-01", 3.0), ("2022-06-01", 4.0),
+                     ("2022-06-01", 3.5)), "met"),
+        (edss_on_dmt("same_day_only", ("2022-06-01", 3.0), ("2022-06-01", 4.5)), "not_met"),
+    ])

@@ -93,18 +93,27 @@ def _event_rows(plan: Plan, source: n.EventSource) -> ir.Table:
 
 def _worsening_events(plan: Plan, source: n.EdssWorseningEvent) -> ir.Table:
     """``history._worsening_events``: each EDSS row against the earliest scores of the
-    ``lookback_months`` before it (its own date included), skipped when it is the earliest."""
-    late = plan.tables.edss.select(lpid="patient_id", ldate="date", lscore="score")
-    early = plan.tables.edss.select(bpid="patient_id", bdate="date", bscore="score")
+    ``lookback_months`` before it (its own date included), skipped when it is the earliest.
+
+    The earliest date is found among each patient's distinct EDSS dates (a GROUP BY over
+    date pairs) before any score is touched: a window over every pair of scores cost
+    several times more at a million patients (docs/adr/0006)."""
+    edss = plan.tables.edss
+    days = edss.select(pid=edss.patient_id, day=edss.date).distinct()
+    late = days.select(lpid="pid", ldate="day")
+    early = days.select(bpid="pid", bdate="day")
     lookback = s.add_months(late.ldate, -source.lookback_months)
-    pairs = late.join(early, [late.lpid == early.bpid, early.bdate > lookback,
+    spans = late.join(early, [late.lpid == early.bpid, early.bdate > lookback,
                               early.bdate <= late.ldate])
-    key = [pairs.lpid, pairs.ldate, pairs.lscore]
-    pairs = pairs.mutate(first=pairs.bdate.min().over(group_by=key))
-    baseline = pairs.filter((pairs.bdate == pairs.first) & (pairs.first < pairs.ldate))
-    ok = worsened(baseline.bscore, baseline.lscore)
-    judged = baseline.group_by(["lpid", "ldate", "lscore"]).aggregate(
-        good=baseline.lpid.count(where=ok), bad=baseline.lpid.count(where=~ok))
+    firsts = spans.group_by(["lpid", "ldate"]).aggregate(first=spans.bdate.min())
+    firsts = firsts.filter(firsts.first < firsts.ldate)
+    scored = edss.select(spid=edss.patient_id, sdate=edss.date, lscore=edss.score)
+    based = edss.select(bpid=edss.patient_id, bdate=edss.date, bscore=edss.score)
+    pairs = firsts.join(scored, [firsts.lpid == scored.spid, firsts.ldate == scored.sdate])
+    pairs = pairs.join(based, [pairs.lpid == based.bpid, pairs.first == based.bdate])
+    ok = worsened(pairs.bscore, pairs.lscore)
+    judged = pairs.group_by(["lpid", "ldate", "lscore"]).aggregate(
+        good=pairs.lpid.count(where=ok), bad=pairs.lpid.count(where=~ok))
     status = ibis.cases((judged.bad == 0, True), (judged.good == 0, False), else_=UNKNOWN)
     judged = judged.mutate(event_status=status)
     judged = judged.filter(judged.event_status.isnull() | judged.event_status)

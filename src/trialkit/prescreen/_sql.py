@@ -158,6 +158,18 @@ def row_status(r: ir.Table, table: str, cond: n.RowCond) -> ir.BooleanValue:
     raise CompileError(f"no row translation for {type(cond).__name__}")
 
 
+def always_decided(cond: n.RowCond) -> bool:
+    """True when ``row_status`` can never be null (unknown) for ``cond``: code-list tests
+    treat a missing code as no match, and and/or/not of decided parts stay decided."""
+    if isinstance(cond, n.InCodes):
+        return True
+    if isinstance(cond, n.RowNot):
+        return always_decided(cond.part)
+    if isinstance(cond, (n.RowAnd, n.RowOr)):
+        return all(always_decided(p) for p in cond.parts)
+    return False
+
+
 def conversion_steps(test: str | None, from_unit: str, to_unit: str) -> list[Step]:
     """The multiplications and divisions ``units.convert`` performs, in its order, so SQL
     reproduces its floating-point result bit for bit. Raises UnitError like convert."""

@@ -68,8 +68,9 @@ class Compiler:
             (_n(t, met) > 0, True), (_n(t, maybe) > 0, UNKNOWN),
             (s.covers(t, window), False), else_=UNKNOWN)
 
-    def _selected(self, events: n.Events) -> tuple[str, str]:
-        """Counts of rows in the window whose ``where`` is met, and whose ``where`` is unknown."""
+    def _selected(self, events: n.Events) -> tuple[str, str | None]:
+        """Counts of rows in the window whose ``where`` is met, and whose ``where`` is unknown
+        (None when it cannot be: code lists always decide, so none is computed)."""
         table, window, where = events.table, events.window, events.where
 
         def status(r: ir.Table) -> ir.BooleanValue:
@@ -80,6 +81,8 @@ class Compiler:
         self.plan.within(table, window)
         met = self.plan.count(table, "met", lambda r: s.in_window(r, table, window) & status(r),
                               key=("met", events))
+        if where is None or s.always_decided(where):
+            return met, None
         maybe = self.plan.count(table, "maybe", lambda r: s.in_window(r, table, window)
                                 & status(r).isnull(), key=("maybe", events))
         return met, maybe
@@ -204,9 +207,11 @@ def _always_unknown(t: ir.Table) -> ir.BooleanValue:
     return UNKNOWN
 
 
-def _n(t: ir.Table, column: str) -> ir.IntegerValue:
-    """A count column after the left join: patients without rows have none, i.e. 0."""
-    value: ir.IntegerValue = t[column].fill_null(0)
+def _n(t: ir.Table, column: str | None) -> ir.IntegerValue:
+    """A count column after the left join: patients without rows have none, i.e. 0. None:
+    a count that is 0 by construction."""
+    value: ir.IntegerValue = (t[column].fill_null(0) if column is not None
+                              else ibis.literal(0, type="int64"))
     return value
 
 
@@ -244,7 +249,8 @@ def compile_cohort(criteria: list[Criterion], tables: LogicalTables) -> ir.Table
     verdict = ibis.cases((failed.fill_null(False), "ineligible"),
                          (passed.fill_null(False), "eligible"), else_="incomplete")
     return flags.select(
-        patient_id=flags.pid,
+        # OMOP keys stay integers through the query (cheaper joins); ids are text outside.
+        patient_id=flags.pid.cast("string"),
         **{c.id: ibis.cases((flags[c.id] == True, n.MET),  # noqa: E712
                             (flags[c.id] == False, n.NOT_MET),  # noqa: E712
                             else_=n.UNKNOWN) for c in criteria},

@@ -3,6 +3,10 @@
 A backend (a list of patient records, a folder of record files, an OMOP extract) maps its data
 onto these eight tables; the compiled criteria read nothing else. Column names and types are
 the ones agreed in PATIENT-RECORD.md; dates are dates, a null means "not recorded".
+
+One liberty: ``patient_id`` may keep the source's own key type. OMOP's ``person_id`` is an
+integer and stays one (joining and grouping millions of rows on integers is markedly cheaper
+than on text, docs/adr/0006); the batch engine writes every id as text in its result.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
 
 import ibis
+import ibis.expr.datatypes as idt
 import ibis.expr.types as ir
 import pyarrow as pa
 
@@ -38,6 +43,14 @@ SCHEMAS: dict[str, pa.Schema] = {
         ("rxnorm", STR), ("atc", STR), ("route", STR)]),
     "attestations": pa.schema([("patient_id", STR), ("key", STR), ("value", BOOL)]),
 }
+
+
+def empty_keyed(name: str, key_type: idt.DataType) -> ir.Table:
+    """An empty logical table whose ``patient_id`` has the source's key type."""
+    schema = SCHEMAS[name]
+    keyed = schema.set(schema.get_field_index("patient_id"),
+                       pa.field("patient_id", key_type.to_pyarrow()))
+    return ibis.memtable(keyed.empty_table())
 
 
 @dataclass(frozen=True)

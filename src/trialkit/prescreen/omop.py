@@ -17,7 +17,7 @@ from ibis.backends import BaseBackend
 from trialkit.core.eligibility import units
 from trialkit.prescreen import omop_concepts as oc
 from trialkit.prescreen._omop_tables import latest_answers, medications
-from trialkit.prescreen.logical import SCHEMAS, LogicalTables
+from trialkit.prescreen.logical import LogicalTables, empty_keyed
 
 REQUIRED = ("person", "concept")
 OPTIONAL = ("observation_period", "condition_occurrence", "drug_exposure", "measurement",
@@ -92,7 +92,7 @@ class _Mapper:
         self.tables, self.concept = tables, concept
 
     def _empty(self, name: str) -> ir.Table:
-        return ibis.memtable(SCHEMAS[name].empty_table())
+        return empty_keyed(name, self.tables["person"].person_id.type())
 
     def _keyed(self, table: str, concept_column: str, keys: tuple[tuple[str, str], ...]
                ) -> ir.Table | None:
@@ -118,7 +118,7 @@ class _Mapper:
         # A year of birth alone cannot decide an age limit: the birth date stays unknown.
         birth = p.birth_datetime.cast("date").coalesce(
             ibis.ifelse(full_date, made, ibis.null("date")))
-        people = p.select(patient_id=p.person_id.cast("string"), sex=sex.cast("string"),
+        people = p.select(patient_id=p.person_id, sex=sex.cast("string"),
                           birth_date=birth.cast("date"))
         day = ibis.literal(as_of)
         people = people.mutate(consent_date=day, index_date=day)
@@ -134,7 +134,7 @@ class _Mapper:
             order_by=[op.observation_period_end_date.desc(),
                       op.observation_period_start_date.asc()]))
         latest = ranked.filter(ranked.rank == 0).select(
-            pid=ranked.person_id.cast("string"),
+            pid=ranked.person_id,
             obs_start=ranked.observation_period_start_date.cast("date"),
             obs_end=ranked.observation_period_end_date.cast("date"))
         joined = people.left_join(latest, people.patient_id == latest.pid)
@@ -156,7 +156,7 @@ class _Mapper:
         # SNOMED ids or ICD-10 prefixes, and many extracts keep ICD-10 only as source codes.
         for column in ("condition_concept_id", "condition_source_concept_id"):
             j = co.join(codes, co[column] == codes.cid)
-            parts.append(j.select(patient_id=j.person_id.cast("string"), code=j.code,
+            parts.append(j.select(patient_id=j.person_id, code=j.code,
                                   date=j.condition_start_date.cast("date"),
                                   end_date=j.condition_end_date.cast("date")))
         return ibis.union(*parts, distinct=True)
@@ -165,7 +165,7 @@ class _Mapper:
         rows = self._keyed("observation", "observation_concept_id", (oc.RELAPSE,))
         if rows is None:
             return self._empty("relapses")
-        return rows.select(patient_id=rows.person_id.cast("string"),
+        return rows.select(patient_id=rows.person_id,
                            onset_date=rows.observation_date.cast("date")).distinct()
 
     def mri_scans(self) -> ir.Table:
@@ -189,7 +189,7 @@ class _Mapper:
         # One scan per person and day: the lesion counts read on it, null if none was read.
         return u.group_by(["pid", "day"]).aggregate(
             gd=u.gd.max(), t2=u.t2.max()).select(
-            patient_id=ibis._.pid.cast("string"), date=ibis._.day,
+            patient_id=ibis._.pid, date=ibis._.day,
             gd_enhancing_lesions=ibis._.gd.cast("int64"),
             new_t2_lesions=ibis._.t2.cast("int64"))
 
@@ -198,7 +198,7 @@ class _Mapper:
         if rows is None:
             return self._empty("edss")
         rows = rows.filter(rows.value_as_number.notnull())
-        return rows.select(patient_id=rows.person_id.cast("string"),
+        return rows.select(patient_id=rows.person_id,
                            date=rows.measurement_date.cast("date"),
                            score=rows.value_as_number.cast("float64"))
 
@@ -214,7 +214,7 @@ class _Mapper:
         j = j.left_join(unit, j.unit_concept_id == unit.uid)
         j = j.left_join(answer, j.value_as_concept_id == answer.aid)
         return j.select(
-            patient_id=j.person_id.cast("string"), date=j.measurement_date.cast("date"),
+            patient_id=j.person_id, date=j.measurement_date.cast("date"),
             test=j.test, value=j.value_as_number.cast("float64"),
             value_text=_answer_text(j), unit=_record_unit(j.ucode),
             uln=j.range_high.cast("float64"), lln=j.range_low.cast("float64"))

@@ -49,7 +49,7 @@ def _record(p: dict[str, Any], rows: dict[str, list[dict[str, Any]]]) -> rec.Pat
     period = ((p["obs_start"], p["obs_end"])
               if p["obs_start"] is not None and p["obs_end"] is not None else None)
     return rec.PatientRecord(
-        patient_id=p["patient_id"], sex=p["sex"], birth_date=p["birth_date"],
+        patient_id=str(p["patient_id"]), sex=p["sex"], birth_date=p["birth_date"],
         consent_date=p["consent_date"], index_date=p["index_date"], observation_period=period,
         diagnoses=tuple(rec.Diagnosis(**r) for r in rows["diagnoses"]),
         relapses=tuple(rec.Relapse(**r) for r in rows["relapses"]),

@@ -20,7 +20,10 @@ def _logical(source: Path) -> dict[str, list[dict[str, Any]]]:
     logical = omop_to_logical(tables, as_of=AS_OF)
     out = {}
     for name, table in logical.items():
-        rows = con.to_pyarrow(table).to_pylist()
+        # person_id stays an integer key on every table (cheaper joins); compared as text here.
+        assert table.schema()["patient_id"].is_integer(), name
+        rows = [{**row, "patient_id": str(row["patient_id"])}
+                for row in con.to_pyarrow(table).to_pylist()]
         out[name] = sorted(rows, key=lambda r: tuple(str(v) for v in r.values()))
     return out
 
@@ -107,3 +110,27 @@ def test_an_extract_without_a_person_table_is_refused(tmp_path: Path) -> None:
     (folder / "person.parquet").unlink()
     with pytest.raises(OmopError, match="person"):
         read_omop(folder)
+
+
+def test_an_extract_with_only_person_and_concept_screens_with_nothing_met_by_absence(
+        tmp_path: Path) -> None:
+    """Missing event tables become empty tables keyed like person_id; their absence proves
+    nothing, so no patient becomes eligible."""
+    from trialkit.core.eligibility.compile import compile_criteria
+    from trialkit.core.protocol import load_protocol
+    from trialkit.prescreen.criteria import criteria_of
+    from trialkit.prescreen.engine import compile_cohort
+
+    folder = omop_fixture.as_parquet(tmp_path / "extract")
+    for path in folder.glob("*.parquet"):
+        if path.stem not in ("person", "concept"):
+            path.unlink()
+    con, tables = read_omop(folder)
+    protocol = load_protocol(Path(__file__).resolve().parents[3] / "protocols"
+                             / "nct05532943.yaml")
+    query = compile_cohort(criteria_of(compile_criteria(protocol)),
+                           omop_to_logical(tables, as_of=AS_OF))
+    rows = con.to_pyarrow(query).to_pylist()
+    assert sorted(row["patient_id"] for row in rows) == ["1", "2", "3"]
+    assert {row["verdict"] for row in rows} <= {"incomplete", "ineligible"}
+    assert all(row["I1"] == "unknown" for row in rows)  # no diagnosis table: MS not shown

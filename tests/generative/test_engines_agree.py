@@ -130,15 +130,16 @@ def test_missing_data_never_flips_a_status_or_makes_a_patient_eligible(conds, da
         assert full["verdict"] == "eligible"
 
 
-@pytest.mark.parametrize("name", ["duckdb", pytest.param("spark", marks=[pytest.mark.spark,
-                                                                          pytest.mark.slow])])
+@pytest.mark.parametrize("name", ["duckdb", "postgres",
+                                  pytest.param("spark", marks=[pytest.mark.spark,
+                                                               pytest.mark.slow])])
 def test_a_batch_engine_agrees_with_the_in_memory_engine(name):
     reason = batch_skip_reason(name)
     if reason is not None:
         pytest.skip(reason)
     batch, memory = Engine(name), Engine("memory")
 
-    @settings(max_examples=25 if name == "duckdb" else 5, deadline=None,
+    @settings(max_examples=5 if name == "spark" else 25, deadline=None,
               suppress_health_check=[HealthCheck.too_slow])
     @given(st.lists(conditions, min_size=1, max_size=3),
            st.lists(st.integers(0, 10**6), min_size=1, max_size=6, unique=True).flatmap(

@@ -10,7 +10,7 @@ import pytest
 from tests.spec.support import Engine, batch_skip_reason
 
 
-@pytest.fixture(params=["memory", "duckdb",
+@pytest.fixture(params=["memory", "duckdb", "postgres",
                         pytest.param("spark", marks=[pytest.mark.spark, pytest.mark.slow])])
 def engine(request: pytest.FixtureRequest) -> Engine:
     name: str = request.param

@@ -73,6 +73,12 @@ def batch_skip_reason(name: str) -> str | None:
         return f"batch engine not importable yet: {exc}"
     if not hasattr(prescreen, "evaluate_records"):
         return "trialkit.prescreen.evaluate_records does not exist yet"
+    if name == "postgres":
+        from trialkit.prescreen.backends import postgres_unavailable_reason
+
+        reason = postgres_unavailable_reason()
+        return None if reason is None else (
+            f"{reason} (set TRIALKIT_PRESCREEN_POSTGRES to a reachable database)")
     if name == "spark":
         if importlib.util.find_spec("pyspark") is None:
             return "PySpark is not installed"

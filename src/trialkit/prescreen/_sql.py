@@ -100,7 +100,8 @@ def completed_years(birth: ir.DateValue, on: ir.DateValue) -> ir.IntegerValue:
     feb29 = (birth.month() == 2) & (birth.day() == 29)
     birthday = ibis.ifelse(feb29 & ~leap, 28, birth.day())
     before = (on.month() < birth.month()) | ((on.month() == birth.month()) & (on.day() < birthday))
-    return year - birth.year() - before.cast("int64")
+    # A CASE, not a cast: PostgreSQL has no boolean → integer cast.
+    return year - birth.year() - ibis.ifelse(before, 1, 0)
 
 
 def compare(left: Any, op: n.Op, right: Any) -> ir.BooleanValue:

@@ -1,16 +1,23 @@
-"""Ibis connections: DuckDB in-process (the default) and PySpark in local mode."""
+"""Ibis connections: DuckDB in-process (the default), PySpark in local mode, and PostgreSQL
+(the query runs inside the database that holds the OMOP tables)."""
 
 from __future__ import annotations
 
 import os
 import shutil
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import ibis
 from ibis.backends import BaseBackend
 
-BACKENDS = ("duckdb", "spark")
+BACKENDS = ("duckdb", "spark", "postgres")
+POSTGRES_SCHEMES = ("postgresql", "postgres")
+# Where `evaluate_records(..., backend="postgres")` runs when given no URL (the test suites).
+POSTGRES_URL = os.environ.get("TRIALKIT_PRESCREEN_POSTGRES",
+                              "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
 class BackendUnavailableError(RuntimeError):
@@ -22,7 +29,10 @@ class BackendUnavailableError(RuntimeError):
 DUCKDB_MEMORY_LIMIT = os.environ.get("TRIALKIT_DUCKDB_MEMORY_LIMIT", "1GB")
 
 
-def connect(backend: str = "duckdb", *, threads: int | None = None) -> BaseBackend:
+def connect(backend: str = "duckdb", *, threads: int | None = None,
+            url: str | None = None) -> BaseBackend:
+    """A connection for ``backend``; ``url`` is the PostgreSQL database (default
+    ``TRIALKIT_PRESCREEN_POSTGRES``)."""
     if backend == "duckdb":
         con = ibis.duckdb.connect()
         con.raw_sql("SET enable_progress_bar = false")
@@ -32,7 +42,76 @@ def connect(backend: str = "duckdb", *, threads: int | None = None) -> BaseBacke
         return con
     if backend == "spark":
         return ibis.pyspark.connect(spark_session())
+    if backend == "postgres":
+        return connect_postgres(url or POSTGRES_URL)
     raise ValueError(f"backend: expected one of {', '.join(BACKENDS)}, not {backend!r}")
+
+
+class PostgresUrlError(ValueError):
+    """A postgresql:// URL that cannot be read (the message names the wrong part)."""
+
+
+@dataclass(frozen=True)
+class PostgresAddress:
+    host: str | None
+    port: int
+    user: str | None
+    password: str | None
+    database: str
+    schema: str
+    """The schema holding the OMOP tables (``?schema=``, default ``public``)."""
+
+
+def parse_postgres_url(url: str) -> PostgresAddress:
+    """``postgresql://user[:password]@host[:port]/database[?schema=cdm]``; a malformed URL
+    raises ValueError naming the part that is wrong."""
+    parts = urlsplit(url)
+    if parts.scheme not in POSTGRES_SCHEMES:
+        raise PostgresUrlError(f"{_redacted(url)}: expected a postgresql:// URL")
+    database = unquote(parts.path.lstrip("/"))
+    if not database or "/" in database:
+        raise PostgresUrlError(f"{_redacted(url)}: the URL names no database (postgresql://host/DB)")
+    try:
+        port = parts.port or 5432
+    except ValueError:
+        raise PostgresUrlError(f"{_redacted(url)}: the port is not a number") from None
+    query = parse_qs(parts.query)
+    unknown = sorted(set(query) - {"schema"})
+    if unknown:
+        raise PostgresUrlError(f"{_redacted(url)}: unknown URL parameter {', '.join(unknown)} "
+                         "(only schema=)")
+    schema = query.get("schema", ["public"])[-1]
+    return PostgresAddress(parts.hostname, port, unquote(parts.username or "") or None,
+                           unquote(parts.password) if parts.password else None, database,
+                           schema)
+
+
+def _redacted(url: str) -> str:
+    """The URL without its password, for messages."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    return url.replace(f":{parts.password}@", ":***@", 1)
+
+
+def connect_postgres(url: str) -> BaseBackend:
+    address = parse_postgres_url(url)
+    try:
+        return ibis.postgres.connect(host=address.host, port=address.port, user=address.user,
+                                     password=address.password, database=address.database,
+                                     connect_timeout=5)
+    except Exception as exc:  # psycopg's errors differ by cause; all mean "cannot reach"
+        raise BackendUnavailableError(
+            f"{_redacted(url)}: cannot connect to PostgreSQL: {str(exc).strip()}") from None
+
+
+def postgres_unavailable_reason(url: str | None = None) -> str | None:
+    """Why the PostgreSQL engine cannot run against ``url`` here, or None if it can."""
+    try:
+        connect_postgres(url or POSTGRES_URL).disconnect()
+    except (BackendUnavailableError, PostgresUrlError) as exc:
+        return str(exc)
+    return None
 
 
 def spark_unavailable_reason() -> str | None:

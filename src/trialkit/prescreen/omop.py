@@ -17,6 +17,7 @@ from ibis.backends import BaseBackend
 from trialkit.core.eligibility import units
 from trialkit.prescreen import omop_concepts as oc
 from trialkit.prescreen._omop_tables import latest_answers, medications
+from trialkit.prescreen.backends import connect_postgres, parse_postgres_url
 from trialkit.prescreen.logical import LogicalTables, empty_keyed
 
 REQUIRED = ("person", "concept")
@@ -63,6 +64,24 @@ def read_omop(source: Path, con: BaseBackend | None = None) -> tuple[BaseBackend
     missing = [name for name in REQUIRED if name not in tables]
     if missing:
         raise OmopError(f"{source}: no OMOP table {', '.join(missing)}")
+    return con, tables
+
+
+def read_omop_postgres(url: str) -> tuple[BaseBackend, dict[str, ir.Table]]:
+    """The OMOP tables of one PostgreSQL schema (``?schema=``, default ``public``). Nothing is
+    written to that database: the pre-screen only reads."""
+    address = parse_postgres_url(url)
+    con = connect_postgres(url)
+    listed = con.raw_sql("SELECT table_name FROM information_schema.tables "
+                         "WHERE table_schema = %s", params=(address.schema,))
+    with listed as cursor:
+        present = {str(row[0]) for row in cursor.fetchall()}
+    tables = {name: con.table(name, database=address.schema)
+              for name in (*REQUIRED, *OPTIONAL) if name in present}
+    missing = [name for name in REQUIRED if name not in tables]
+    if missing:
+        raise OmopError(f"schema {address.schema!r} of {address.database}: no OMOP table "
+                        f"{', '.join(missing)}")
     return con, tables
 
 

@@ -71,25 +71,40 @@ def restricted(table: ir.Table, key: str, bounds: Bounds) -> ir.Table:
 
 
 class PartitionRunner:
-    """Runs one query per key range over views named ``<prefix>_<table>``."""
+    """Runs one query per key range over views named ``<prefix>_<table>`` (PostgreSQL: over
+    the base tables, filtered per range)."""
 
     def __init__(self, source: Partitioned, con: BaseBackend, size: int) -> None:
         self.source, self.con = source, con
         self.prefix = ibis.util.gen_name("tk_part")
         self.bounds = partition_bounds(con, source.tables[source.key_table], source.key, size)
+        self._bounds: Bounds = (None, None)
+        # A pre-screen never creates objects in the user's PostgreSQL database: there the
+        # range is a filter inside each range's query instead of a view swapped under one.
+        self._views = con.name != "postgres"
         self._compiled = False
 
     def _point_views_at(self, bounds: Bounds) -> None:
+        self._bounds = bounds
+        if not self._views:
+            return
         for name, table in self.source.tables.items():
             if self.source.key in table.columns:
                 self.con.create_view(f"{self.prefix}_{name}",
                                      restricted(table, self.source.key, bounds), overwrite=True)
 
     def logical(self) -> LogicalTables:
-        """The logical tables over the views (valid for whichever range is current)."""
-        views = {name: (self.con.table(f"{self.prefix}_{name}")
-                        if self.source.key in table.columns else table)
-                 for name, table in self.source.tables.items()}
+        """The logical tables of the current range: over the range views, or (no views) over
+        the base tables filtered to the range."""
+        key = self.source.key
+        if self._views:
+            views = {name: (self.con.table(f"{self.prefix}_{name}") if key in table.columns
+                            else table)
+                     for name, table in self.source.tables.items()}
+        else:
+            views = {name: (restricted(table, key, self._bounds) if key in table.columns
+                            else table)
+                     for name, table in self.source.tables.items()}
         return self.source.logical(views)
 
     def each(self, build: Callable[[LogicalTables], ir.Table]) -> Iterator[pa.Table]:
@@ -97,7 +112,7 @@ class PartitionRunner:
         query: ir.Table | None = None
         for bounds in self.bounds:
             self._point_views_at(bounds)
-            if query is None:
+            if query is None or not self._views:
                 query = build(self.logical())
             yield self._run(query)
 
@@ -122,6 +137,8 @@ class PartitionRunner:
         return table
 
     def close(self) -> None:
+        if not self._views:
+            return
         if self._compiled:
             self._drop(f"{self.prefix}_result")
         for name, table in self.source.tables.items():

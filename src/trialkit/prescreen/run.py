@@ -33,9 +33,9 @@ from trialkit.prescreen.partition import (
     of_omop,
 )
 from trialkit.prescreen.records import fetch, to_records
-from trialkit.prescreen.sources import Loaded, Rejected, SourceError, kind_of, load
+from trialkit.prescreen.sources import Loaded, Rejected, Source, SourceError, kind_of, load
 
-ENGINES = ("duckdb", "spark", "memory")
+ENGINES = ("duckdb", "spark", "postgres", "memory")
 OUTPUT_SUFFIXES = (".parquet", ".csv")
 Stage = Callable[[str], None]
 RANK_MEMORY = "512MB"
@@ -51,19 +51,21 @@ class Prescreen:
     partitions: int = 1
 
 
-def run_prescreen(compiled: CompiledCriteria, source: Path, *, as_of: dt.date,
-                  engine: str = "duckdb", out: Path | None = None, top: int = 10,
+def run_prescreen(compiled: CompiledCriteria, source: Source, *, as_of: dt.date,
+                  engine: str | None = None, out: Path | None = None, top: int = 10,
                   partition_size: int = DEFAULT_PARTITION_SIZE,
                   stage: Stage | None = None) -> Prescreen:
     """Screen every patient of ``source``; write all of them, ranked, to ``out`` (Parquet or
-    CSV by its suffix) if given."""
+    CSV by its suffix) if given. ``engine`` defaults to PostgreSQL for a postgresql:// source
+    (the query runs where the data is), else DuckDB."""
+    kind = kind_of(source)
+    engine = engine or ("postgres" if kind == "omop-postgres" else "duckdb")
     _check(engine, out, partition_size)
+    _check_engine_reads(engine, kind)
     note = stage or (lambda _: None)
     note("reading the source")
-    con = connect(engine) if engine != "memory" else connect("duckdb")
-    if engine == "spark" and kind_of(source) == "omop-duckdb":
-        raise SourceError("--engine spark reads OMOP Parquet folders or record files, not a "
-                          "DuckDB database file")
+    # A PostgreSQL source brings its own connection; the others are read through this one.
+    con = connect("duckdb") if engine in ("memory", "postgres") else connect(engine)
     loaded = load(source, as_of=as_of, con=con)
     ids = [c.id for c in compiled.criteria]
     kinds: list[tuple[str, str]] = [(c.id, c.kind) for c in compiled.criteria]
@@ -93,6 +95,18 @@ def _check(engine: str, out: Path | None, partition_size: int) -> None:
         raise ValueError(f"--out: {out} must end in .parquet or .csv")
     if partition_size < 1:
         raise ValueError("partition_size: must be at least 1")
+
+
+def _check_engine_reads(engine: str, kind: str) -> None:
+    if engine == "spark" and kind in ("omop-duckdb", "omop-postgres"):
+        raise SourceError("--engine spark reads OMOP Parquet folders or record files, not a "
+                          "database")
+    if engine == "postgres" and kind != "omop-postgres":
+        raise SourceError("--engine postgres screens OMOP tables where they are: give a "
+                          "postgresql://user@host/database?schema=cdm SOURCE")
+    if engine == "duckdb" and kind == "omop-postgres":
+        raise SourceError("a postgresql:// SOURCE is screened inside PostgreSQL: use "
+                          "--engine postgres (the default for it) or memory")
 
 
 def _screened(compiled: CompiledCriteria, loaded: Loaded, con: BaseBackend, engine: str,

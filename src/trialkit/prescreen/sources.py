@@ -1,5 +1,6 @@
 """Patient sources a pre-screen reads: a folder of patient-record JSON/JSONL files, an OMOP
-CDM v5.4 Parquet folder, or an OMOP DuckDB database file."""
+CDM v5.4 Parquet folder, an OMOP DuckDB database file, or OMOP tables in a PostgreSQL schema
+(``postgresql://user@host/db?schema=cdm``)."""
 
 from __future__ import annotations
 
@@ -15,10 +16,13 @@ import ibis.expr.types as ir
 from ibis.backends import BaseBackend
 
 from trialkit.core.eligibility.record import PatientRecord, RecordError, parse_record
+from trialkit.prescreen.backends import POSTGRES_SCHEMES
 from trialkit.prescreen.logical import LogicalTables, from_records
-from trialkit.prescreen.omop import omop_to_logical, read_omop
+from trialkit.prescreen.omop import omop_to_logical, read_omop, read_omop_postgres
 
-Kind = Literal["records", "omop-parquet", "omop-duckdb"]
+Kind = Literal["records", "omop-parquet", "omop-duckdb", "omop-postgres"]
+Source = Path | str
+"""A path, or a postgresql:// URL."""
 DUCKDB_SUFFIXES = (".duckdb", ".ddb", ".db")
 
 
@@ -39,7 +43,14 @@ class RecordFolder:
     rejected: list[Rejected] = field(default_factory=list)
 
 
-def kind_of(source: Path) -> Kind:
+def is_database_url(source: Source) -> bool:
+    return isinstance(source, str) and source.split("://", 1)[0] in POSTGRES_SCHEMES
+
+
+def kind_of(source: Source) -> Kind:
+    if is_database_url(source):
+        return "omop-postgres"
+    source = Path(source)
     if source.is_file():
         if source.suffix.lower() in DUCKDB_SUFFIXES:
             return "omop-duckdb"
@@ -114,8 +125,12 @@ class Loaded:
     """The OMOP tables the logical ones are mapped from (OMOP sources only)."""
 
 
-def load(source: Path, *, as_of: dt.date, con: BaseBackend | None = None) -> Loaded:
+def load(source: Source, *, as_of: dt.date, con: BaseBackend | None = None) -> Loaded:
     kind = kind_of(source)
+    if kind == "omop-postgres":
+        pg_con, pg_tables = read_omop_postgres(str(source))
+        return Loaded(kind, omop_to_logical(pg_tables, as_of=as_of), pg_con, omop=pg_tables)
+    source = Path(source)
     if kind == "records":
         folder = read_records(source)
         return Loaded(kind, from_records(folder.records, as_of=as_of), None, folder.records,

@@ -14,23 +14,25 @@ from rich.table import Table
 from trialkit.cli.common import add_protocol_option, protocol_from
 from trialkit.cli.errors import UsageError
 from trialkit.core.eligibility.compile import compile_criteria
-from trialkit.prescreen.backends import BackendUnavailableError
+from trialkit.prescreen.backends import BackendUnavailableError, PostgresUrlError
 from trialkit.prescreen.funnel import Funnel, draw
 from trialkit.prescreen.omop import OmopError
 from trialkit.prescreen.partition import DEFAULT_PARTITION_SIZE
 from trialkit.prescreen.run import ENGINES, Prescreen, run_prescreen
-from trialkit.prescreen.sources import SourceError
+from trialkit.prescreen.sources import SourceError, is_database_url
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "prescreen", help="pre-screen a patient database (record folder or OMOP extract)")
-    parser.add_argument("source", type=Path, metavar="SOURCE",
+    parser.add_argument("source", type=_source, metavar="SOURCE",
                         help="folder of patient-record JSON/JSONL files, OMOP CDM v5.4 Parquet "
-                             "folder, or OMOP DuckDB file")
+                             "folder, OMOP DuckDB file, or postgresql://user@host/db?schema=S "
+                             "(OMOP tables in PostgreSQL)")
     parser.add_argument("--as-of", type=_date, required=True, metavar="DATE",
                         help="index and consent date for patients whose record has none")
-    parser.add_argument("--engine", choices=ENGINES, default="duckdb")
+    parser.add_argument("--engine", choices=ENGINES, default=None,
+                        help="default: postgres for a postgresql:// SOURCE, else duckdb")
     parser.add_argument("--out", type=Path, default=None, metavar="FILE",
                         help="per-patient statuses, ranked (.parquet or .csv)")
     parser.add_argument("--chart", type=Path, default=None, metavar="FILE",
@@ -43,6 +45,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--quiet", action="store_true", help="no progress display")
     add_protocol_option(parser)
     parser.set_defaults(handler=_prescreen)
+
+
+def _source(text: str) -> Path | str:
+    """A postgresql:// URL stays text (a Path would fold its '//'); anything else is a path."""
+    return text if is_database_url(text) else Path(text)
 
 
 def _date(text: str) -> dt.date:
@@ -64,7 +71,7 @@ def _prescreen(args: argparse.Namespace) -> int:
             done = run_prescreen(compiled, args.source, as_of=args.as_of, engine=args.engine,
                                  out=args.out, top=args.top, partition_size=args.partition_size,
                                  stage=lambda text: progress.update(task, description=text))
-        except (SourceError, OmopError, BackendUnavailableError) as exc:
+        except (SourceError, OmopError, BackendUnavailableError, PostgresUrlError) as exc:
             raise UsageError(str(exc)) from None
         if args.chart is not None:
             draw(done.funnel, args.chart, f"{protocol.identity.id}: pre-screen of "

@@ -36,6 +36,8 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT / "src"))
 
+from trialkit.prescreen.partition import DEFAULT_PARTITION_SIZE  # noqa: E402
+
 AS_OF = dt.date(2026, 11, 20)
 TABLES = ("patient", "diagnoses", "relapses", "mri_scans", "edss", "labs", "medications",
           "attestations")
@@ -228,8 +230,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--max-patients", type=int, default=1_000_000)
     parser.add_argument("--min-patients", type=int, default=10_000)
-    parser.add_argument("--partition-size", type=int, default=250_000,
-                        help="patients screened at a time by the pipeline (default 250000)")
+    parser.add_argument("--partition-size", type=int, default=DEFAULT_PARTITION_SIZE,
+                        help="patients screened at a time by the pipeline (default "
+                             f"{DEFAULT_PARTITION_SIZE})")
     parser.add_argument("--runs", type=int, default=3, help="pipeline runs per size (median)")
     parser.add_argument("--memory-sample", type=int, default=2000,
                         help="patients screened in memory at the largest size (0 = skip)")

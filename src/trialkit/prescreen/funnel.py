@@ -9,6 +9,7 @@ i.e. how many it alone rules out.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -87,11 +88,30 @@ def unknown_counts(result: pa.Table, criteria: list[str]) -> pa.Array:
 
 def ranked_sql(source: str) -> str:
     """DuckDB SQL that orders ``source`` (a table or table function with ``verdict``,
-    ``unknown_count`` and ``patient_id``) as :func:`ranked` does and adds ``rank``."""
+    ``unknown_count`` and ``patient_id``) as :func:`ranked` does; :func:`with_ranks` then
+    numbers the rows. A plain ORDER BY spills to disk under a memory limit, where a window
+    function over every patient would hold them all in memory."""
     order = " ".join(f"WHEN '{v}' THEN {k}" for v, k in VERDICT_ORDER.items())
     key = f"CASE verdict {order} END, unknown_count, patient_id"
-    return (f"SELECT *, CASE WHEN verdict <> 'ineligible' THEN row_number() OVER "
-            f"(ORDER BY {key}) END AS rank FROM {source} ORDER BY {key}")
+    return f"SELECT * FROM {source} ORDER BY {key}"
+
+
+def with_ranks(batches: pa.RecordBatchReader) -> pa.RecordBatchReader:
+    """The batches of :func:`ranked_sql`, in order, with ``rank``: 1, 2, … for candidates
+    (eligible or incomplete), null for ineligible patients."""
+    schema = batches.schema.append(pa.field("rank", pa.int64()))
+
+    def numbered() -> Iterator[pa.RecordBatch]:
+        seen = 0
+        for batch in batches:
+            candidate = np.asarray(pc.not_equal(batch.column("verdict"), "ineligible")
+                                   .to_numpy(zero_copy_only=False), dtype=bool)
+            ranks = seen + np.cumsum(candidate)
+            seen = int(ranks[-1]) if len(ranks) else seen
+            rank = pa.array(ranks, type=pa.int64(), mask=~candidate)
+            yield pa.RecordBatch.from_arrays([*batch.columns, rank], schema=schema)
+
+    return pa.RecordBatchReader.from_batches(schema, numbered())
 
 
 def ranked(result: pa.Table, criteria: list[str]) -> pa.Table:

@@ -22,7 +22,7 @@ from ibis.backends import BaseBackend
 from trialkit.prescreen.logical import LogicalTables
 from trialkit.prescreen.omop import omop_to_logical
 
-DEFAULT_PARTITION_SIZE = 250_000
+DEFAULT_PARTITION_SIZE = 100_000
 Bounds = tuple[Any, Any]
 """(first key, first key of the next range or None for the last range)."""
 

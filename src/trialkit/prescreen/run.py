@@ -25,7 +25,14 @@ from trialkit.core.eligibility.record import PatientRecord
 from trialkit.prescreen.backends import connect
 from trialkit.prescreen.criteria import criteria_of
 from trialkit.prescreen.engine import compile_cohort
-from trialkit.prescreen.funnel import Funnel, combined, funnel, ranked_sql, unknown_counts
+from trialkit.prescreen.funnel import (
+    Funnel,
+    combined,
+    funnel,
+    ranked_sql,
+    unknown_counts,
+    with_ranks,
+)
 from trialkit.prescreen.partition import (
     DEFAULT_PARTITION_SIZE,
     PartitionRunner,
@@ -38,7 +45,7 @@ from trialkit.prescreen.sources import Loaded, Rejected, Source, SourceError, ki
 ENGINES = ("duckdb", "spark", "postgres", "memory")
 OUTPUT_SUFFIXES = (".parquet", ".csv")
 Stage = Callable[[str], None]
-RANK_MEMORY = "512MB"
+RANK_MEMORY = "128MB"
 
 
 @dataclass
@@ -83,6 +90,9 @@ def run_prescreen(compiled: CompiledCriteria, source: Source, *, as_of: dt.date,
         if writer is None:  # every source yields at least one (maybe empty) range
             raise RuntimeError("the pre-screen produced no result table")
         writer.close()
+        # The screening connection's buffers would otherwise sit beside the ranking sort's:
+        # released first, the ranking does not raise the peak memory.
+        _release(con, loaded.con)
         note("ranking")
         best = _rank(statuses, Path(scratch), out, top)
     return Prescreen(combined(parts, kinds), best, loaded.rejected, len(parts))
@@ -95,6 +105,14 @@ def _check(engine: str, out: Path | None, partition_size: int) -> None:
         raise ValueError(f"--out: {out} must end in .parquet or .csv")
     if partition_size < 1:
         raise ValueError("partition_size: must be at least 1")
+
+
+def _release(*connections: BaseBackend | None) -> None:
+    """Close in-process DuckDB and PostgreSQL connections (a Spark session is shared by the
+    process and stays up)."""
+    for con in {id(c): c for c in connections if c is not None}.values():
+        if con.name in ("duckdb", "postgres"):
+            con.disconnect()
 
 
 def _check_engine_reads(engine: str, kind: str) -> None:
@@ -154,9 +172,10 @@ def _rank(statuses: Path, scratch: Path, out: Path | None, top: int) -> pa.Table
         db.execute(f"SET memory_limit = '{RANK_MEMORY}'")
         db.execute(f"SET temp_directory = '{_quoted(str(scratch / 'spill'))}'")
         sql = ranked_sql(f"read_parquet('{_quoted(str(statuses))}')")
-        best = db.sql(f"{sql} LIMIT {int(top)}").to_arrow_table()
+        best = with_ranks(db.sql(f"{sql} LIMIT {int(top)}").to_arrow_reader(65_536)
+                          ).read_all()
         if out is not None:
-            write_batches(db.sql(sql).to_arrow_reader(65_536), out)
+            write_batches(with_ranks(db.sql(sql).to_arrow_reader(65_536)), out)
         return best
     finally:
         db.close()

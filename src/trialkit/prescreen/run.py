@@ -45,7 +45,7 @@ from trialkit.prescreen.sources import Loaded, Rejected, Source, SourceError, ki
 ENGINES = ("duckdb", "spark", "postgres", "memory")
 OUTPUT_SUFFIXES = (".parquet", ".csv")
 Stage = Callable[[str], None]
-RANK_MEMORY = "128MB"
+RANK_MEMORY = "256MB"
 
 
 @dataclass

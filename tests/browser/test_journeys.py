@@ -242,7 +242,7 @@ def test_a_data_manager_raises_a_query_the_site_answers_and_the_data_manager_clo
     shot(page, "raise")
     page.get_by_role("button", name="Raise query").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(
-        re.compile(r"^Query on DM · birth_date open$"))
+        re.compile(r"^Query on Demographics · Date of birth open$"))
     query_url = page.url
     shot(page, "raised")
 

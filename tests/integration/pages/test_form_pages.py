@@ -50,6 +50,11 @@ def test_an_edit_needs_a_reason_and_the_history_shows_versions_trail_and_queries
     history = text_of(client.get(reverse("pages:form_history", args=[record.pk])).content)
     assert "version 2" in history and "reason for change: transcription error" in history
     assert "5.0 → 3.0" in history
+    # People read the protocol's labels, not item ids: in the trail, the queries and findings.
+    assert "edss (rater) 2 5.0 → 3.0" in history
+    query = Query.objects.get(record=record, automatic=True)
+    page = text_of(client.get(reverse("pages:query", args=[query.pk])).content)
+    assert "query on edss assessment (blinded rater) · edss (rater)" in page
 
 
 def test_the_investigator_signs_the_latest_version_with_the_password(make_actor):

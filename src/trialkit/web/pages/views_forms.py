@@ -3,12 +3,15 @@ trail, signatures and raising queries."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from trialkit.core.forms import validate_form
+from trialkit.core.protocol.schedule import Form
 from trialkit.web.pages.form_fields import fields, submitted
 from trialkit.web.pages.session import done, has, page, refused, render_page
 from trialkit.web.trial.actions.base import ActionError, Actor, InvalidInputError, NotFoundError
@@ -66,8 +69,15 @@ def form_entry(request: HttpRequest, actor: Actor, pk: int, visit_id: str,
         "fields": fields(protocol, form, values, errors),
         "form_error": errors.get("form") or errors.get("reason") or errors.get("data", ""),
         "needs_reason": record is not None and record.latest_version > 0,
-        "findings": latest.findings if latest else []},
+        "findings": labelled(form, latest.findings) if latest else []},
         status=422 if errors else 200)
+
+
+def labelled(form: Form, findings: list[dict[str, object]]) -> list[dict[str, object]]:
+    """Edit-check findings with the item's label beside its id, for people to read."""
+    labels = {i.id: i.label for i in form.items}
+    return [{**f, "label": labels.get(str(f.get("item", "")), f.get("item", ""))}
+            for f in findings]
 
 
 def _record(participant: Participant, visit: str, form_id: str, entry: str | None,
@@ -90,12 +100,16 @@ def _record(participant: Participant, visit: str, form_id: str, entry: str | Non
 def form_history(request: HttpRequest, actor: Actor, record_id: int) -> HttpResponse:
     record = _visible_record(actor, record_id)
     form = actor.protocol().form(record.form_id)
+    labels = {i.id: i.label for i in form.items}
+    versions = [replace(v, findings=labelled(form, v.findings))
+                for v in form_versions(record, actor=actor)]
     return render_page(request, actor, "pages/form_history.html", {
         "title": f"{form.name} · history", "record": record, "form": form,
-        "participant": record.participant, "versions": form_versions(record, actor=actor),
-        "trail": item_audit_trail(record, actor=actor),
+        "participant": record.participant, "versions": versions,
+        "trail": [(labels.get(item, item), changes)
+                  for item, changes in item_audit_trail(record, actor=actor).items()],
         "signatures": signature_state(record, actor=actor),
-        "queries": queries_of(record, actor=actor), "labels": {i.id: i.label for i in form.items},
+        "queries": queries_of(record, actor=actor), "labels": labels,
         "may_sign": actor.can("sign"), "may_query": actor.can("raise_query"),
         "editable": may_enter(actor, form),
         "visit_slug": record.visit_id or NO_VISIT})

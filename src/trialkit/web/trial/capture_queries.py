@@ -14,6 +14,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from trialkit.core.forms import item_changes
+from trialkit.core.protocol import Protocol
 from trialkit.web.trial.actions.base import Actor
 from trialkit.web.trial.models import FormRecord, FormVersion, Query, SeriousEventClock, Signature
 from trialkit.web.trial.study import protocol_of
@@ -79,6 +80,11 @@ class QueryView:
     raised_at: dt.datetime
     messages: list[tuple[str, str, str, dt.datetime]]
     """(author, role, text, written at), oldest first."""
+    form_name: str = ""
+    visit_name: str = ""
+    item_label: str = ""
+    """The protocol's names for ``form``, ``visit`` and ``item`` (the ids where the protocol
+    has none), for people; the ids stay for links and the API."""
 
 
 @dataclass(frozen=True)
@@ -165,16 +171,34 @@ def _signature(signature: Signature, form_record: FormRecord) -> SignatureView:
 
 
 def _with_context(queries: QuerySet[Query]) -> QuerySet[Query]:
-    return queries.select_related("record__participant__site").prefetch_related("messages")
+    return queries.select_related("record__participant__site", "record__participant__study"
+                                  ).prefetch_related("messages")
 
 
 def _query_view(query: Query) -> QueryView:
     form_record = query.record
     messages = [(m.author, m.author_role, m.text, m.written_at)
                 for m in sorted(query.messages.all(), key=lambda m: m.pk)]
+    names = _names(protocol_of(form_record.participant.study), form_record.form_id,
+                   form_record.visit_id, query.item_id)
     return QueryView(query.pk, form_record.participant.screening_number, form_record.form_id,
                      form_record.visit_id, query.item_id, query.text, query.status,
-                     query.automatic, query.raised_by, query.raised_at, messages)
+                     query.automatic, query.raised_by, query.raised_at, messages, *names)
+
+
+def _names(protocol: Protocol, form_id: str, visit_id: str, item_id: str
+           ) -> tuple[str, str, str]:
+    """(form name, visit name, item label); an id the protocol does not know stays as is."""
+    try:
+        form = protocol.form(form_id)
+    except KeyError:
+        return form_id, visit_id, item_id
+    labels = {item.id: item.label for item in form.items}
+    try:
+        visit = protocol.visit(visit_id).name if visit_id else ""
+    except KeyError:
+        visit = visit_id
+    return form.name, visit, labels.get(item_id, item_id) if item_id else ""
 
 
 def queries_of(form_record: FormRecord, *, actor: Actor) -> list[QueryView]:

@@ -68,7 +68,7 @@ def parse_postgres_url(url: str) -> PostgresAddress:
     parts = urlsplit(url)
     if parts.scheme not in POSTGRES_SCHEMES:
         raise PostgresUrlError(f"{_redacted(url)}: expected a postgresql:// URL")
-    database = unquote(parts.path.lstrip("/"))
+    database = unquote(parts.path.strip("/"))
     if not database or "/" in database:
         raise PostgresUrlError(f"{_redacted(url)}: the URL names no database (postgresql://host/DB)")
     try:
@@ -79,7 +79,8 @@ def parse_postgres_url(url: str) -> PostgresAddress:
     unknown = sorted(set(query) - {"schema"})
     if unknown:
         raise PostgresUrlError(f"{_redacted(url)}: unknown URL parameter {', '.join(unknown)} "
-                         "(only schema=)")
+                         "(only schema=; libpq's environment variables such as PGSSLMODE "
+                         "still apply)")
     schema = query.get("schema", ["public"])[-1]
     return PostgresAddress(parts.hostname, port, unquote(parts.username or "") or None,
                            unquote(parts.password) if parts.password else None, database,

@@ -27,12 +27,17 @@ def evaluate_records(compiled: Any, records: Sequence[PatientRecord], *,
                      as_of: dt.date | None, backend: str = "duckdb"
                      ) -> dict[str, dict[str, str]]:
     """patient_id → criterion id → status, plus ``"verdict"``: the batch engine on the same
-    records the in-memory engine screens (``backend`` "duckdb" or "spark")."""
+    records the in-memory engine screens (``backend`` "duckdb", "spark" or "postgres")."""
     undated = [r.patient_id for r in records if r.index_date is None and as_of is None]
     if undated:
         raise ValueError(f"index_date: missing for {', '.join(undated[:5])} and no as_of given")
     if not records:
         return {}
-    table = screen_tables(compiled, from_records(records, as_of=as_of), connect(backend))
+    con = connect(backend)
+    try:
+        table = screen_tables(compiled, from_records(records, as_of=as_of), con)
+    finally:
+        if con.name != "pyspark":  # the Spark session is shared by the process
+            con.disconnect()
     rows = table.to_pylist()
     return {str(row.pop("patient_id")): {k: str(v) for k, v in row.items()} for row in rows}

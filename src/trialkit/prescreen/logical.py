@@ -17,7 +17,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
 
 import ibis
-import ibis.expr.datatypes as idt
 import ibis.expr.types as ir
 import pyarrow as pa
 
@@ -43,14 +42,6 @@ SCHEMAS: dict[str, pa.Schema] = {
         ("rxnorm", STR), ("atc", STR), ("route", STR)]),
     "attestations": pa.schema([("patient_id", STR), ("key", STR), ("value", BOOL)]),
 }
-
-
-def empty_keyed(name: str, key_type: idt.DataType) -> ir.Table:
-    """An empty logical table whose ``patient_id`` has the source's key type."""
-    schema = SCHEMAS[name]
-    keyed = schema.set(schema.get_field_index("patient_id"),
-                       pa.field("patient_id", key_type.to_pyarrow()))
-    return ibis.memtable(keyed.empty_table())
 
 
 @dataclass(frozen=True)

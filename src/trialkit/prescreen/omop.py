@@ -16,11 +16,19 @@ from ibis.backends import BaseBackend
 
 from trialkit.core.eligibility import units
 from trialkit.prescreen import omop_concepts as oc
-from trialkit.prescreen._omop_tables import latest_answers, medications
+from trialkit.prescreen._omop_tables import (
+    empty_like,
+    latest_answers,
+    medications,
+    patient_key,
+)
 from trialkit.prescreen.backends import connect_postgres, parse_postgres_url
-from trialkit.prescreen.logical import LogicalTables, empty_keyed
+from trialkit.prescreen.logical import LogicalTables
 
 REQUIRED = ("person", "concept")
+EVENT_TABLES = ("observation_period", "condition_occurrence", "drug_exposure", "measurement",
+                "observation", "procedure_occurrence")
+"""Without any one of these, absence of events is no evidence (see ``_with_observation``)."""
 OPTIONAL = ("observation_period", "condition_occurrence", "drug_exposure", "measurement",
             "observation", "procedure_occurrence", "concept_ancestor")
 DIAGNOSIS_VOCABULARIES = {"SNOMED": "SNOMED:", "ICD10": "ICD10:", "ICD10CM": "ICD10:"}
@@ -72,16 +80,24 @@ def read_omop_postgres(url: str) -> tuple[BaseBackend, dict[str, ir.Table]]:
     written to that database: the pre-screen only reads."""
     address = parse_postgres_url(url)
     con = connect_postgres(url)
-    listed = con.raw_sql("SELECT table_name FROM information_schema.tables "
-                         "WHERE table_schema = %s", params=(address.schema,))
-    with listed as cursor:
-        present = {str(row[0]) for row in cursor.fetchall()}
-    tables = {name: con.table(name, database=address.schema)
-              for name in (*REQUIRED, *OPTIONAL) if name in present}
-    missing = [name for name in REQUIRED if name not in tables]
-    if missing:
-        raise OmopError(f"schema {address.schema!r} of {address.database}: no OMOP table "
-                        f"{', '.join(missing)}")
+    try:
+        # pg_catalog lists tables and views whatever the account may read (the information
+        # schema hides unreadable ones, which would then pass for absent): reading one then
+        # fails loudly instead.
+        listed = con.raw_sql("SELECT tablename FROM pg_catalog.pg_tables WHERE schemaname = %s "
+                             "UNION SELECT viewname FROM pg_catalog.pg_views "
+                             "WHERE schemaname = %s", params=(address.schema, address.schema))
+        with listed as cursor:
+            present = {str(row[0]) for row in cursor.fetchall()}
+        tables = {name: con.table(name, database=address.schema)
+                  for name in (*REQUIRED, *OPTIONAL) if name in present}
+        missing = [name for name in REQUIRED if name not in tables]
+        if missing:
+            raise OmopError(f"schema {address.schema!r} of {address.database}: no OMOP table "
+                            f"{', '.join(missing)}")
+    except BaseException:
+        con.disconnect()
+        raise
     return con, tables
 
 
@@ -111,7 +127,7 @@ class _Mapper:
         self.tables, self.concept = tables, concept
 
     def _empty(self, name: str) -> ir.Table:
-        return empty_keyed(name, self.tables["person"].person_id.type())
+        return empty_like(name, self.tables["person"])
 
     def _keyed(self, table: str, concept_column: str, keys: tuple[tuple[str, str], ...]
                ) -> ir.Table | None:
@@ -137,15 +153,18 @@ class _Mapper:
         # A year of birth alone cannot decide an age limit: the birth date stays unknown.
         birth = p.birth_datetime.cast("date").coalesce(
             ibis.ifelse(full_date, made, ibis.null("date")))
-        people = p.select(patient_id=p.person_id, sex=sex.cast("string"),
+        people = p.select(patient_id=patient_key(p.person_id), sex=sex.cast("string"),
                           birth_date=birth.cast("date"))
         day = ibis.literal(as_of)
         people = people.mutate(consent_date=day, index_date=day)
         return self._with_observation(people)
 
     def _with_observation(self, people: ir.Table) -> ir.Table:
-        if "observation_period" not in self.tables:
-            return people.mutate(obs_start=people.birth_date, obs_end=people.index_date)
+        if any(name not in self.tables for name in EVENT_TABLES):
+            # A table the extract lacks holds events we cannot see, so absence proves
+            # nothing for anyone: the observed history shrinks to the index day, and every
+            # "none in the window" stays unknown (missing data never makes anyone eligible).
+            return people.mutate(obs_start=people.index_date, obs_end=people.index_date)
         op = self.tables["observation_period"]
         # Only the latest period counts: absence in a gap between periods proves nothing.
         ranked = op.mutate(rank=ibis.row_number().over(
@@ -153,7 +172,7 @@ class _Mapper:
             order_by=[op.observation_period_end_date.desc(),
                       op.observation_period_start_date.asc()]))
         latest = ranked.filter(ranked.rank == 0).select(
-            pid=ranked.person_id,
+            pid=patient_key(ranked.person_id),
             obs_start=ranked.observation_period_start_date.cast("date"),
             obs_end=ranked.observation_period_end_date.cast("date"))
         joined = people.left_join(latest, people.patient_id == latest.pid)
@@ -175,7 +194,7 @@ class _Mapper:
         # SNOMED ids or ICD-10 prefixes, and many extracts keep ICD-10 only as source codes.
         for column in ("condition_concept_id", "condition_source_concept_id"):
             j = co.join(codes, co[column] == codes.cid)
-            parts.append(j.select(patient_id=j.person_id, code=j.code,
+            parts.append(j.select(patient_id=patient_key(j.person_id), code=j.code,
                                   date=j.condition_start_date.cast("date"),
                                   end_date=j.condition_end_date.cast("date")))
         return ibis.union(*parts, distinct=True)
@@ -184,14 +203,15 @@ class _Mapper:
         rows = self._keyed("observation", "observation_concept_id", (oc.RELAPSE,))
         if rows is None:
             return self._empty("relapses")
-        return rows.select(patient_id=rows.person_id,
+        return rows.select(patient_id=patient_key(rows.person_id),
                            onset_date=rows.observation_date.cast("date")).distinct()
 
     def mri_scans(self) -> ir.Table:
         parts = []
         scans = self._keyed("procedure_occurrence", "procedure_concept_id", (oc.BRAIN_MRI,))
         if scans is not None:
-            parts.append(scans.select(pid=scans.person_id, day=scans.procedure_date.cast("date"),
+            parts.append(scans.select(pid=patient_key(scans.person_id),
+                                      day=scans.procedure_date.cast("date"),
                                       gd=ibis.null("float64"), t2=ibis.null("float64")))
         counts = self._keyed("measurement", "measurement_concept_id",
                              (oc.GD_LESIONS, oc.NEW_T2_LESIONS))
@@ -199,7 +219,7 @@ class _Mapper:
             is_gd = counts.concept_code == oc.GD_LESIONS[1]
             value = counts.value_as_number.cast("float64")
             parts.append(counts.select(
-                pid=counts.person_id, day=counts.measurement_date.cast("date"),
+                pid=patient_key(counts.person_id), day=counts.measurement_date.cast("date"),
                 gd=ibis.ifelse(is_gd, value, ibis.null("float64")),
                 t2=ibis.ifelse(is_gd, ibis.null("float64"), value)))
         if not parts:
@@ -217,7 +237,7 @@ class _Mapper:
         if rows is None:
             return self._empty("edss")
         rows = rows.filter(rows.value_as_number.notnull())
-        return rows.select(patient_id=rows.person_id,
+        return rows.select(patient_id=patient_key(rows.person_id),
                            date=rows.measurement_date.cast("date"),
                            score=rows.value_as_number.cast("float64"))
 
@@ -233,7 +253,7 @@ class _Mapper:
         j = j.left_join(unit, j.unit_concept_id == unit.uid)
         j = j.left_join(answer, j.value_as_concept_id == answer.aid)
         return j.select(
-            patient_id=j.person_id, date=j.measurement_date.cast("date"),
+            patient_id=patient_key(j.person_id), date=j.measurement_date.cast("date"),
             test=j.test, value=j.value_as_number.cast("float64"),
             value_text=_answer_text(j), unit=_record_unit(j.ucode),
             uln=j.range_high.cast("float64"), lln=j.range_low.cast("float64"))

@@ -73,26 +73,22 @@ def run_prescreen(compiled: CompiledCriteria, source: Source, *, as_of: dt.date,
     note("reading the source")
     # A PostgreSQL source brings its own connection; the others are read through this one.
     con = connect("duckdb") if engine in ("memory", "postgres") else connect(engine)
-    loaded = load(source, as_of=as_of, con=con)
-    ids = [c.id for c in compiled.criteria]
+    try:
+        loaded = load(source, as_of=as_of, con=con)
+    except BaseException:
+        _release(con)
+        raise
     kinds: list[tuple[str, str]] = [(c.id, c.kind) for c in compiled.criteria]
-    parts: list[Funnel] = []
     with tempfile.TemporaryDirectory(prefix="trialkit-prescreen-") as scratch:
         statuses = Path(scratch) / "statuses.parquet"
-        writer: pq.ParquetWriter | None = None
-        chunks = _screened(compiled, loaded, loaded.con or con, engine, as_of, partition_size)
-        for number, chunk in enumerate(chunks, start=1):
-            note(f"screening patients: range {number}")
-            chunk = chunk.append_column("unknown_count", unknown_counts(chunk, ids))
-            parts.append(funnel(chunk, kinds))
-            writer = writer or pq.ParquetWriter(statuses, chunk.schema)
-            writer.write_table(chunk)
-        if writer is None:  # every source yields at least one (maybe empty) range
-            raise RuntimeError("the pre-screen produced no result table")
-        writer.close()
-        # The screening connection's buffers would otherwise sit beside the ranking sort's:
-        # released first, the ranking does not raise the peak memory.
-        _release(con, loaded.con)
+        try:
+            chunks = _screened(compiled, loaded, loaded.con or con, engine, as_of,
+                               partition_size)
+            parts = _write_statuses(chunks, statuses, kinds, note)
+        finally:
+            # Closed before ranking too: the screening connection's buffers would otherwise
+            # sit beside the ranking sort's and raise the peak memory.
+            _release(con, loaded.con)
         note("ranking")
         best = _rank(statuses, Path(scratch), out, top)
     return Prescreen(combined(parts, kinds), best, loaded.rejected, len(parts))
@@ -105,6 +101,25 @@ def _check(engine: str, out: Path | None, partition_size: int) -> None:
         raise ValueError(f"--out: {out} must end in .parquet or .csv")
     if partition_size < 1:
         raise ValueError("partition_size: must be at least 1")
+
+
+def _write_statuses(chunks: Iterator[pa.Table], statuses: Path, kinds: list[tuple[str, str]],
+                    note: Stage) -> list[Funnel]:
+    """Append every range's statuses (with ``unknown_count``) to ``statuses``; one funnel per
+    range."""
+    ids = [cid for cid, _ in kinds]
+    parts: list[Funnel] = []
+    writer: pq.ParquetWriter | None = None
+    for number, chunk in enumerate(chunks, start=1):
+        note(f"screening patients: range {number}")
+        chunk = chunk.append_column("unknown_count", unknown_counts(chunk, ids))
+        parts.append(funnel(chunk, kinds))
+        writer = writer or pq.ParquetWriter(statuses, chunk.schema)
+        writer.write_table(chunk)
+    if writer is None:  # every source yields at least one (maybe empty) range
+        raise RuntimeError("the pre-screen produced no result table")
+    writer.close()
+    return parts
 
 
 def _release(*connections: BaseBackend | None) -> None:

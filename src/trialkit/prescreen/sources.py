@@ -44,7 +44,7 @@ class RecordFolder:
 
 
 def is_database_url(source: Source) -> bool:
-    return isinstance(source, str) and source.split("://", 1)[0] in POSTGRES_SCHEMES
+    return isinstance(source, str) and source.split("://", 1)[0].lower() in POSTGRES_SCHEMES
 
 
 def kind_of(source: Source) -> Kind:

@@ -23,6 +23,7 @@ def test_port_schema_and_credentials_have_defaults() -> None:
     ("mysql://h/db", "postgresql:// URL"),
     ("postgresql://h", "names no database"),
     ("postgresql://h/db/extra", "names no database"),
+    ("postgresql://h/", "names no database"),
     ("postgresql://u:secret@h:port/db", "port is not a number"),
     ("postgresql://u:secret@h/db?search_path=x", "search_path"),
 ])
@@ -30,3 +31,10 @@ def test_a_malformed_url_names_the_part_and_hides_the_password(url: str, message
     with pytest.raises(PostgresUrlError, match=message) as caught:
         parse_postgres_url(url)
     assert "secret" not in str(caught.value)
+
+
+def test_a_trailing_slash_and_an_upper_case_scheme_are_accepted() -> None:
+    from trialkit.prescreen.sources import is_database_url
+
+    assert parse_postgres_url("PostgreSQL://h/omop/").database == "omop"
+    assert is_database_url("PostgreSQL://h/omop") and not is_database_url("omop/folder")

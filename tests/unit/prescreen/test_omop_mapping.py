@@ -134,3 +134,56 @@ def test_an_extract_with_only_person_and_concept_screens_with_nothing_met_by_abs
     assert sorted(row["patient_id"] for row in rows) == ["1", "2", "3"]
     assert {row["verdict"] for row in rows} <= {"incomplete", "ineligible"}
     assert all(row["I1"] == "unknown" for row in rows)  # no diagnosis table: MS not shown
+
+
+def test_tables_written_with_different_integer_widths_screen_together(tmp_path: Path) -> None:
+    """Extracts mix int32 and int64 person_id (Spark, pandas …); the key is one type."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from trialkit.core.eligibility.compile import compile_criteria
+    from trialkit.core.protocol import load_protocol
+    from trialkit.prescreen.criteria import criteria_of
+    from trialkit.prescreen.engine import compile_cohort
+
+    folder = omop_fixture.as_parquet(tmp_path / "extract")
+    for name in ("procedure_occurrence", "condition_occurrence"):
+        table = pq.read_table(folder / f"{name}.parquet")
+        index = table.schema.get_field_index("person_id")
+        pq.write_table(table.set_column(index, "person_id",
+                                        table.column("person_id").cast(pa.int32())),
+                       folder / f"{name}.parquet")
+    (folder / "observation.parquet").unlink()  # relapses become an empty table
+    con, tables = read_omop(folder)
+    protocol = load_protocol(Path(__file__).resolve().parents[3] / "protocols"
+                             / "nct05532943.yaml")
+    rows = con.to_pyarrow(compile_cohort(criteria_of(compile_criteria(protocol)),
+                                         omop_to_logical(tables, as_of=AS_OF))).to_pylist()
+    assert sorted(row["patient_id"] for row in rows) == ["1", "2", "3"]
+
+
+def test_without_an_event_table_absence_is_no_evidence(tmp_path: Path) -> None:
+    """No drug_exposure table: "no anti-CD20 in 12 months" (E11) cannot be not_met for
+    anyone, because the extract cannot show exposures; with the table it can."""
+    from trialkit.core.eligibility.compile import compile_criteria
+    from trialkit.core.protocol import load_protocol
+    from trialkit.prescreen.criteria import criteria_of
+    from trialkit.prescreen.engine import compile_cohort
+
+    protocol = load_protocol(Path(__file__).resolve().parents[3] / "protocols"
+                             / "nct05532943.yaml")
+    criteria = criteria_of(compile_criteria(protocol))
+
+    def e11(folder: Path) -> dict[str, str]:
+        con, tables = read_omop(folder)
+        rows = con.to_pyarrow(compile_cohort(criteria, omop_to_logical(tables, as_of=AS_OF)))
+        return {row["patient_id"]: row["E11"] for row in rows.to_pylist()}
+
+    whole = omop_fixture.as_parquet(tmp_path / "whole")
+    assert "not_met" in e11(whole).values()
+    lacking = omop_fixture.as_parquet(tmp_path / "lacking")
+    (lacking / "drug_exposure.parquet").unlink()
+    assert set(e11(lacking).values()) == {"unknown"}
+    con, tables = read_omop(lacking)
+    patients = con.to_pyarrow(omop_to_logical(tables, as_of=AS_OF).patient).to_pylist()
+    assert {(p["obs_start"], p["obs_end"]) for p in patients} == {(AS_OF, AS_OF)}

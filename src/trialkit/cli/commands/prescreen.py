@@ -7,6 +7,7 @@ import datetime as dt
 import sys
 from pathlib import Path
 
+import psycopg
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -73,6 +74,8 @@ def _prescreen(args: argparse.Namespace) -> int:
                                  stage=lambda text: progress.update(task, description=text))
         except (SourceError, OmopError, BackendUnavailableError, PostgresUrlError) as exc:
             raise UsageError(str(exc)) from None
+        except psycopg.Error as exc:  # e.g. an OMOP table the account may not read
+            raise UsageError(f"PostgreSQL refused the pre-screen: {str(exc).strip()}") from None
         if args.chart is not None:
             draw(done.funnel, args.chart, f"{protocol.identity.id}: pre-screen of "
                                           f"{done.funnel.patients:,} patients")

@@ -46,3 +46,31 @@ def make_actor(admin):
         return actor_for(user, role)
 
     return make
+
+
+@pytest.fixture
+def participant(study):
+    """A screening candidate at CMUH (``capture_support.new_participant``)."""
+    from tests.integration.capture_support import new_participant
+
+    return new_participant()
+
+
+@pytest.fixture
+def coordinator(make_actor):
+    return make_actor("coordinator")
+
+
+@pytest.fixture
+def rater(make_actor):
+    return make_actor("edss_rater")
+
+
+@pytest.fixture
+def data_manager(make_actor):
+    return make_actor("data_manager")
+
+
+@pytest.fixture
+def investigator(make_actor):
+    return make_actor("investigator")

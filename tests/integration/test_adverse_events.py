@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from tests.integration.capture_support import adverse_event, new_participant
+from tests.integration.capture_support import adverse_event
 from trialkit.web.trial.actions.adverse_events import do_report_serious_event
 from trialkit.web.trial.actions.base import (
     InvalidInputError,
@@ -18,16 +18,6 @@ from trialkit.web.trial.capture_queries import running_sae_clocks
 from trialkit.web.trial.models import AuditEvent, Notification, Query, SeriousEventClock
 
 SERIOUS = {"serious": True, "sae_hospitalisation": True, "ctcae_grade": 3}
-
-
-@pytest.fixture
-def participant(study):
-    return new_participant()
-
-
-@pytest.fixture
-def coordinator(make_actor):
-    return make_actor("coordinator")
 
 
 def test_a_serious_event_starts_a_24_hour_clock_and_alerts_safety_and_sponsor(participant,

@@ -15,21 +15,6 @@ from trialkit.web.trial.capture_queries import form_versions, item_audit_trail, 
 from trialkit.web.trial.models import AuditEvent, FormRecord, FormVersion, Query
 
 
-@pytest.fixture
-def participant(study):
-    return new_participant()
-
-
-@pytest.fixture
-def coordinator(make_actor):
-    return make_actor("coordinator")
-
-
-@pytest.fixture
-def rater(make_actor):
-    return make_actor("edss_rater")
-
-
 @pytest.mark.parametrize(("form_id", "visit", "data", "item"), [
     ("EDSS", "SCR", edss((0, 0, 0, 0, 0, 0, 0, "x"), 0), "ambulation"),
     ("VS", "D0", {**VITALS, "temperature": "hot"}, "temperature"),

@@ -21,21 +21,6 @@ from trialkit.web.trial.actions.queries import do_answer_query, do_close_query, 
 from trialkit.web.trial.models import AuditEvent, FormVersion, Participant, Study
 
 
-@pytest.fixture
-def participant(study):
-    return new_participant()
-
-
-@pytest.fixture
-def coordinator(make_actor):
-    return make_actor("coordinator")
-
-
-@pytest.fixture
-def data_manager(make_actor):
-    return make_actor("data_manager")
-
-
 def test_a_locked_participant_refuses_saves_and_queries(participant, coordinator, data_manager):
     vitals = do_save_form(participant, "VS", "D0", VITALS, actor=coordinator).record
     do_lock_participant(participant, actor=data_manager)

@@ -28,16 +28,6 @@ def vitals(study, make_actor):
     return do_save_form(participant, "VS", "D0", VITALS, actor=make_actor("coordinator")).record
 
 
-@pytest.fixture
-def data_manager(make_actor):
-    return make_actor("data_manager")
-
-
-@pytest.fixture
-def investigator(make_actor):
-    return make_actor("investigator")
-
-
 def test_a_query_goes_open_answered_closed_with_the_messages_of_both_sides(
         vitals, data_manager, investigator):
     query = do_raise_query(vitals, "heart_rate", "70 bpm? The source shows 107.",

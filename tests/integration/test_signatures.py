@@ -25,11 +25,6 @@ def edss_form(study, make_actor):
                         actor=make_actor("edss_rater")).record
 
 
-@pytest.fixture
-def investigator(make_actor):
-    return make_actor("investigator")
-
-
 def test_a_signature_carries_the_printed_name_time_and_meaning_of_the_latest_version(
         edss_form, investigator):
     signature = do_sign_form(edss_form, PASSWORD, MEANING, actor=investigator)

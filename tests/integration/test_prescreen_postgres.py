@@ -8,6 +8,7 @@ with the reason.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -128,69 +129,61 @@ def test_the_postgres_engine_needs_a_postgres_source(
     assert code == 2 and "postgresql://" in capsys.readouterr().err
 
 
+@contextmanager
+def _account(name: str, *grants: str) -> Iterator[str]:
+    """A login role holding only ``grants`` (SQL with ``{role}``); yields its URL without
+    a schema, and drops the role and everything granted to it afterwards."""
+    admin = connect_postgres(POSTGRES_URL)
+    role = name[:60]
+    try:
+        for statement in (f"DROP ROLE IF EXISTS {role}", f"CREATE ROLE {role} LOGIN",
+                          *(grant.format(role=role) for grant in grants)):
+            admin.raw_sql(statement).close()
+        yield f"postgresql://{role}@{POSTGRES_URL.split('@', 1)[1]}"
+    finally:
+        admin.raw_sql(f"DROP OWNED BY {role}").close()
+        admin.raw_sql(f"DROP ROLE IF EXISTS {role}").close()
+        admin.disconnect()
+
+
 def test_a_read_only_account_is_enough_even_for_a_schema_missing_tables(
         omop_schema: str, cohort: Path, tmp_path: Path) -> None:
     """SELECT on the OMOP schema, every transaction read-only (so not even a temporary
     table), and a second schema that lacks the optional tables the mapping fills with
     empty ones: the answers equal DuckDB's on the same tables."""
     schema = omop_schema.rsplit("schema=", 1)[1]
-    lean, role = f"{schema}_lean"[:60], f"{schema}_reader"[:60]
+    lean = f"{schema}_lean"[:60]
     kept = ("person", "concept", "observation_period", "condition_occurrence", "measurement")
     admin = connect_postgres(POSTGRES_URL)
-    database = POSTGRES_URL.rsplit("/", 1)[1]
-    setup = [f"DROP SCHEMA IF EXISTS {lean} CASCADE", f"CREATE SCHEMA {lean}",
-             *(f"CREATE TABLE {lean}.{t} AS SELECT * FROM {schema}.{t}" for t in kept),
-             f"DROP ROLE IF EXISTS {role}", f"CREATE ROLE {role} LOGIN",
-             f"ALTER ROLE {role} SET default_transaction_read_only = on"]
-    for target in (schema, lean):
-        setup += [f"GRANT USAGE ON SCHEMA {target} TO {role}",
-                  f"GRANT SELECT ON ALL TABLES IN SCHEMA {target} TO {role}"]
-    for statement in setup:
+    for statement in (f"DROP SCHEMA IF EXISTS {lean} CASCADE", f"CREATE SCHEMA {lean}",
+                      *(f"CREATE TABLE {lean}.{t} AS SELECT * FROM {schema}.{t}" for t in kept)):
         admin.raw_sql(statement).close()
+    reads = [f"{verb} {target} TO {{role}}" for target in (schema, lean)
+             for verb in ("GRANT USAGE ON SCHEMA", "GRANT SELECT ON ALL TABLES IN SCHEMA")]
     try:
-        host = POSTGRES_URL.split("@", 1)[1]
-        as_reader = _screen(f"postgresql://{role}@{host}?schema={schema}",
-                            tmp_path / "reader.parquet")
-        assert as_reader == _screen(omop_schema, tmp_path / "owner.parquet")
-        lean_folder = tmp_path / "lean"
-        lean_folder.mkdir()
-        for name in kept:
-            (lean_folder / f"{name}.parquet").symlink_to(cohort / f"{name}.parquet")
-        lean_rows = _screen(f"postgresql://{role}@{host}?schema={lean}",
-                            tmp_path / "lean.parquet")
-        assert lean_rows == _screen(str(lean_folder), tmp_path / "lean-duck.parquet")
-        assert len(lean_rows) == 600
+        with _account(f"{schema}_reader", "ALTER ROLE {role} SET "
+                      "default_transaction_read_only = on", *reads) as reader:
+            as_reader = _screen(f"{reader}?schema={schema}", tmp_path / "reader.parquet")
+            assert as_reader == _screen(omop_schema, tmp_path / "owner.parquet")
+            lean_folder = tmp_path / "lean"
+            lean_folder.mkdir()
+            for name in kept:
+                (lean_folder / f"{name}.parquet").symlink_to(cohort / f"{name}.parquet")
+            lean_rows = _screen(f"{reader}?schema={lean}", tmp_path / "lean.parquet")
+            assert lean_rows == _screen(str(lean_folder), tmp_path / "lean-duck.parquet")
+            assert len(lean_rows) == 600
     finally:
-        for statement in (f"DROP SCHEMA IF EXISTS {lean} CASCADE",
-                          f"REVOKE ALL ON ALL TABLES IN SCHEMA {schema} FROM {role}",
-                          f"REVOKE ALL ON SCHEMA {schema} FROM {role}",
-                          f"REVOKE ALL ON DATABASE {database} FROM {role}",
-                          f"DROP ROLE IF EXISTS {role}"):
-            admin.raw_sql(statement).close()
+        admin.raw_sql(f"DROP SCHEMA IF EXISTS {lean} CASCADE").close()
         admin.disconnect()
 
 
 def test_a_table_the_account_may_not_read_is_a_clear_error(
         omop_schema: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     schema = omop_schema.rsplit("schema=", 1)[1]
-    role = f"{schema}_partial"[:60]
-    admin = connect_postgres(POSTGRES_URL)
-    database = POSTGRES_URL.rsplit("/", 1)[1]
-    for statement in (f"DROP ROLE IF EXISTS {role}", f"CREATE ROLE {role} LOGIN",
-                      f"GRANT USAGE ON SCHEMA {schema} TO {role}",
-                      f"GRANT SELECT ON {schema}.person, {schema}.concept TO {role}"):
-        admin.raw_sql(statement).close()
-    try:
-        host = POSTGRES_URL.split("@", 1)[1]
-        code = main(["prescreen", f"postgresql://{role}@{host}?schema={schema}", "--as-of",
-                     AS_OF, "--quiet", "--out", str(tmp_path / "out.parquet"),
+    with _account(f"{schema}_partial", f"GRANT USAGE ON SCHEMA {schema} TO {{role}}",
+                  f"GRANT SELECT ON {schema}.person, {schema}.concept TO {{role}}") as partial:
+        code = main(["prescreen", f"{partial}?schema={schema}", "--as-of", AS_OF, "--quiet",
+                     "--out", str(tmp_path / "out.parquet"),
                      "--protocol", str(REFERENCE_PROTOCOL)])
-        assert code == 2 and "permission denied" in capsys.readouterr().err
-        assert not (tmp_path / "out.parquet").exists()
-    finally:
-        for statement in (f"REVOKE ALL ON ALL TABLES IN SCHEMA {schema} FROM {role}",
-                          f"REVOKE ALL ON SCHEMA {schema} FROM {role}",
-                          f"REVOKE ALL ON DATABASE {database} FROM {role}",
-                          f"DROP ROLE IF EXISTS {role}"):
-            admin.raw_sql(statement).close()
-        admin.disconnect()
+    assert code == 2 and "permission denied" in capsys.readouterr().err
+    assert not (tmp_path / "out.parquet").exists()

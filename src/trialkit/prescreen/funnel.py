@@ -88,9 +88,10 @@ def unknown_counts(result: pa.Table, criteria: list[str]) -> pa.Array:
 
 def ranked_sql(source: str) -> str:
     """DuckDB SQL that orders ``source`` (a table or table function with ``verdict``,
-    ``unknown_count`` and ``patient_id``) as :func:`ranked` does; :func:`with_ranks` then
-    numbers the rows. A plain ORDER BY spills to disk under a memory limit, where a window
-    function over every patient would hold them all in memory."""
+    ``unknown_count`` and ``patient_id``): eligible, then incomplete by how few criteria are
+    unknown, then ineligible; ties by patient id as text. :func:`with_ranks` then numbers
+    the rows: a plain ORDER BY spills to disk under a memory limit, where a window function
+    over every patient would hold them all in memory."""
     order = " ".join(f"WHEN '{v}' THEN {k}" for v, k in VERDICT_ORDER.items())
     key = f"CASE verdict {order} END, unknown_count, patient_id"
     return f"SELECT * FROM {source} ORDER BY {key}"
@@ -112,22 +113,6 @@ def with_ranks(batches: pa.RecordBatchReader) -> pa.RecordBatchReader:
             yield pa.RecordBatch.from_arrays([*batch.columns, rank], schema=schema)
 
     return pa.RecordBatchReader.from_batches(schema, numbered())
-
-
-def ranked(result: pa.Table, criteria: list[str]) -> pa.Table:
-    """All patients, candidates first: eligible, then incomplete by how few criteria are
-    unknown, then ineligible; ties by patient id. Adds ``unknown_count`` and ``rank``
-    (1, 2, … for candidates, null for ineligible patients)."""
-    unknown = unknown_counts(result, criteria).to_numpy()
-    verdict = result.column("verdict").to_numpy(zero_copy_only=False)
-    order_key = np.array([VERDICT_ORDER[v] for v in verdict], dtype=np.int64)
-    ids = result.column("patient_id").to_numpy(zero_copy_only=False).astype(str)
-    order = np.lexsort((ids, unknown, order_key))
-    table = result.append_column("unknown_count", pa.array(unknown)).take(pa.array(order))
-    candidates = int((order_key < 2).sum())
-    rank = pa.array(list(range(1, candidates + 1)) + [None] * (table.num_rows - candidates),
-                    type=pa.int64())
-    return table.append_column("rank", rank)
 
 
 def draw(result: Funnel, out: Path, title: str) -> None:

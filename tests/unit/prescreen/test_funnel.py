@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
 
-from trialkit.prescreen.funnel import draw, funnel, ranked
+from trialkit.prescreen.funnel import draw, funnel, ranked_sql, unknown_counts, with_ranks
 
 CRITERIA = [("I1", "inclusion"), ("I2", "inclusion"), ("E1", "exclusion")]
 RESULT = pa.table({
@@ -37,6 +38,15 @@ def test_the_funnel_counts_who_each_criterion_alone_rules_out() -> None:
 def test_the_last_step_leaves_exactly_the_patients_who_are_not_ineligible() -> None:
     f = funnel(RESULT, CRITERIA)
     assert f.steps[-1].remaining == f.verdicts["eligible"] + f.verdicts["incomplete"]
+
+
+def ranked(result: pa.Table, criteria: list[str]) -> pa.Table:
+    """What the pre-screen writes: sorted by DuckDB, numbered while streaming (batches of 2,
+    so the numbering must carry across batches)."""
+    table = result.append_column("unknown_count", unknown_counts(result, criteria))
+    db = duckdb.connect()
+    db.register("result", table)
+    return with_ranks(db.sql(ranked_sql("result")).to_arrow_reader(2)).read_all()
 
 
 def test_candidates_rank_eligible_first_then_by_fewest_unknowns() -> None:

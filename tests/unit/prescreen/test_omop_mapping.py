@@ -6,9 +6,16 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
+from tests.conftest import REFERENCE_PROTOCOL
 from tests.unit.prescreen import omop_fixture
+from trialkit.core.eligibility.compile import compile_criteria
+from trialkit.core.protocol import load_protocol
+from trialkit.prescreen.criteria import criteria_of
+from trialkit.prescreen.engine import compile_cohort
 from trialkit.prescreen.omop import OmopError, omop_to_logical, read_omop
 
 D = dt.date
@@ -112,25 +119,24 @@ def test_an_extract_without_a_person_table_is_refused(tmp_path: Path) -> None:
         read_omop(folder)
 
 
+def _screened(folder: Path) -> list[dict[str, Any]]:
+    """The reference protocol's statuses for every person of an OMOP Parquet folder."""
+    con, tables = read_omop(folder)
+    criteria = criteria_of(compile_criteria(load_protocol(REFERENCE_PROTOCOL)))
+    query = compile_cohort(criteria, omop_to_logical(tables, as_of=AS_OF))
+    rows: list[dict[str, Any]] = con.to_pyarrow(query).to_pylist()
+    return rows
+
+
 def test_an_extract_with_only_person_and_concept_screens_with_nothing_met_by_absence(
         tmp_path: Path) -> None:
     """Missing event tables become empty tables keyed like person_id; their absence proves
     nothing, so no patient becomes eligible."""
-    from trialkit.core.eligibility.compile import compile_criteria
-    from trialkit.core.protocol import load_protocol
-    from trialkit.prescreen.criteria import criteria_of
-    from trialkit.prescreen.engine import compile_cohort
-
     folder = omop_fixture.as_parquet(tmp_path / "extract")
     for path in folder.glob("*.parquet"):
         if path.stem not in ("person", "concept"):
             path.unlink()
-    con, tables = read_omop(folder)
-    protocol = load_protocol(Path(__file__).resolve().parents[3] / "protocols"
-                             / "nct05532943.yaml")
-    query = compile_cohort(criteria_of(compile_criteria(protocol)),
-                           omop_to_logical(tables, as_of=AS_OF))
-    rows = con.to_pyarrow(query).to_pylist()
+    rows = _screened(folder)
     assert sorted(row["patient_id"] for row in rows) == ["1", "2", "3"]
     assert {row["verdict"] for row in rows} <= {"incomplete", "ineligible"}
     assert all(row["I1"] == "unknown" for row in rows)  # no diagnosis table: MS not shown
@@ -138,14 +144,6 @@ def test_an_extract_with_only_person_and_concept_screens_with_nothing_met_by_abs
 
 def test_tables_written_with_different_integer_widths_screen_together(tmp_path: Path) -> None:
     """Extracts mix int32 and int64 person_id (Spark, pandas …); the key is one type."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    from trialkit.core.eligibility.compile import compile_criteria
-    from trialkit.core.protocol import load_protocol
-    from trialkit.prescreen.criteria import criteria_of
-    from trialkit.prescreen.engine import compile_cohort
-
     folder = omop_fixture.as_parquet(tmp_path / "extract")
     for name in ("procedure_occurrence", "condition_occurrence"):
         table = pq.read_table(folder / f"{name}.parquet")
@@ -154,36 +152,17 @@ def test_tables_written_with_different_integer_widths_screen_together(tmp_path: 
                                         table.column("person_id").cast(pa.int32())),
                        folder / f"{name}.parquet")
     (folder / "observation.parquet").unlink()  # relapses become an empty table
-    con, tables = read_omop(folder)
-    protocol = load_protocol(Path(__file__).resolve().parents[3] / "protocols"
-                             / "nct05532943.yaml")
-    rows = con.to_pyarrow(compile_cohort(criteria_of(compile_criteria(protocol)),
-                                         omop_to_logical(tables, as_of=AS_OF))).to_pylist()
-    assert sorted(row["patient_id"] for row in rows) == ["1", "2", "3"]
+    assert sorted(row["patient_id"] for row in _screened(folder)) == ["1", "2", "3"]
 
 
 def test_without_an_event_table_absence_is_no_evidence(tmp_path: Path) -> None:
     """No drug_exposure table: "no anti-CD20 in 12 months" (E11) cannot be not_met for
     anyone, because the extract cannot show exposures; with the table it can."""
-    from trialkit.core.eligibility.compile import compile_criteria
-    from trialkit.core.protocol import load_protocol
-    from trialkit.prescreen.criteria import criteria_of
-    from trialkit.prescreen.engine import compile_cohort
-
-    protocol = load_protocol(Path(__file__).resolve().parents[3] / "protocols"
-                             / "nct05532943.yaml")
-    criteria = criteria_of(compile_criteria(protocol))
-
-    def e11(folder: Path) -> dict[str, str]:
-        con, tables = read_omop(folder)
-        rows = con.to_pyarrow(compile_cohort(criteria, omop_to_logical(tables, as_of=AS_OF)))
-        return {row["patient_id"]: row["E11"] for row in rows.to_pylist()}
-
     whole = omop_fixture.as_parquet(tmp_path / "whole")
-    assert "not_met" in e11(whole).values()
+    assert "not_met" in {row["E11"] for row in _screened(whole)}
     lacking = omop_fixture.as_parquet(tmp_path / "lacking")
     (lacking / "drug_exposure.parquet").unlink()
-    assert set(e11(lacking).values()) == {"unknown"}
+    assert {row["E11"] for row in _screened(lacking)} == {"unknown"}
     con, tables = read_omop(lacking)
     patients = con.to_pyarrow(omop_to_logical(tables, as_of=AS_OF).patient).to_pylist()
     assert {(p["obs_start"], p["obs_end"]) for p in patients} == {(AS_OF, AS_OF)}

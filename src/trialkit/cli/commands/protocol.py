@@ -1,9 +1,10 @@
-"""`trialkit protocol validate | show | diff | schema`."""
+"""`trialkit protocol validate | show | diff | schema | upgrade`."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 from trialkit.cli.common import write_output
@@ -34,6 +35,16 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     schema = sub.add_parser("schema", help="JSON Schema of the protocol file format")
     schema.add_argument("-o", "--output", type=Path, default=None, metavar="FILE")
     schema.set_defaults(handler=_schema)
+
+    upgrade = sub.add_parser("upgrade", help="rewrite a format-1 protocol file as format 2 "
+                                             "(comments kept); prints what to review")
+    upgrade.add_argument("file", type=Path)
+    upgrade.add_argument("--library", type=Path, default=None, metavar="FILE",
+                         help="record tables and functions the criteria use that format 1 "
+                              "had built in (e.g. protocols/library/multiple-sclerosis.yaml)")
+    upgrade.add_argument("-o", "--output", type=Path, default=None, metavar="FILE",
+                         help="where to write the upgraded file (default: standard output)")
+    upgrade.set_defaults(handler=_upgrade)
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -71,4 +82,14 @@ def _diff(args: argparse.Namespace) -> int:
 
 def _schema(args: argparse.Namespace) -> int:
     write_output(json.dumps(json_schema(), indent=2, ensure_ascii=False), args.output)
+    return 0
+
+
+def _upgrade(args: argparse.Namespace) -> int:
+    from trialkit.cli.protocol_upgrade import upgrade_file
+
+    text, notes = upgrade_file(args.file, args.library)
+    write_output(text, args.output)
+    for note in notes:
+        print(f"review: {note}", file=sys.stderr)
     return 0

@@ -5,43 +5,49 @@ A rule states a fact about the patient; it is ``met``, ``not_met`` or ``unknown`
     age >= 20 and age <= 65                       # completed years on the consent date
     sex == "female"
     attested willing_to_consent                   # an attestation; absent = unknown
-    count(relapses within last 12 months) >= 1
-    exists(mri_scans within last 12 months where gd_enhancing_lesions >= 1)
+    count(relapses within last 12 months) >= 1   # a table the protocol declares
     exists(diagnoses in malignancy)               # a value set of the protocol; any time
     exists(medications in anti_cd20 within last 12 months)   # ongoing or ended in the window
     latest(labs "LOINC:5902-2" within screening) <= 1.5 x uln
     latest(labs in fasting_glucose within screening) > 250 mg/dL
-    latest(edss within screening) in [2.0, 6.5]   # inclusive bounds
     latest(diagnoses in ms_course) in ms_rrms     # the code of the latest row in a value set
     time_since(earliest(diagnoses in ms).date) in [2 years, 15 years]
-    edss_worsened(within last 24 months)
+    increase(score of edss within last 24 months, by 1.0 when baseline <= 5.0, by 0.5 otherwise)
     treatment_failure(medications in ms_dmt, over 6 months, until 3 months after stopping,
                       relapses, mri_scans where new_t2_lesions >= 1, edss_worsening)
+    edss_worsened(within last 24 months)          # a library function of the protocol
 
 Logic: ``and``, ``or``, ``not`` and parentheses, three-valued (``unknown and false`` is false).
-Selections: a table (``diagnoses relapses mri_scans edss labs medications``), then optionally
-codes (``in <value set>``, ``"LOINC:…"`` or ``["LOINC:…", …]``), a window (``within last N
-months|days|years|weeks [before consent]`` or ``within screening``) and ``where`` conditions on
-row fields. Values: ``age``, ``sex``, numbers, quantities with units (``250 mg/dL``), text in
-double quotes, ``count(…)``, ``latest(…)`` / ``earliest(…)`` with an optional ``.field``
-(default: the table's main value), ``time_since(date)`` compared with a duration.
-``#`` starts a comment. The full reference is docs/criteria-language.md.
+Selections: a table of the record schema, then optionally codes (``in <value set>``,
+``"LOINC:…"`` or ``["LOINC:…", …]``), a window (``within last N months|days|years|weeks
+[before consent]`` or ``within screening``) and ``where`` conditions on row fields. Values:
+``age``, ``sex``, numbers, quantities with units (``250 mg/dL``), text in double quotes,
+``count(…)``, ``latest(…)`` / ``earliest(…)`` with an optional ``.field`` (default: the
+table's default column), ``time_since(date)`` compared with a duration. Library functions
+(``record.functions`` of the protocol) take windows and selections as ``$parameters`` and
+expand to the same nodes. ``#`` starts a comment. Reference: docs/criteria-language.md.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from lark import Lark, Token, Transformer, Tree, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, VisitError
 
 from trialkit.core.eligibility import nodes as n
 from trialkit.core.eligibility.grammar import GRAMMAR
-from trialkit.core.eligibility.rule_builder import Builder, RuleError
+from trialkit.core.eligibility.rule_builder import Builder, Function, Located, RuleError
+from trialkit.core.protocol.record import RecordSchema, TableDef, base_schema
 
-__all__ = ["RuleError", "ValueSetLike", "parse_rule"]
+if TYPE_CHECKING:
+    from trialkit.core.protocol.model import Protocol as TrialProtocol
+
+__all__ = ["RuleContext", "RuleError", "ValueSetLike", "parse_rule", "table_ref"]
 
 
 class ValueSetLike(Protocol):
@@ -66,34 +72,99 @@ class FallbackLike(Protocol):
 
 @lru_cache(maxsize=1)
 def _parser() -> Lark:
-    return Lark(GRAMMAR, parser="lalr", propagate_positions=True, maybe_placeholders=False)
+    return Lark(GRAMMAR, parser="lalr", propagate_positions=True, maybe_placeholders=False,
+                start=["start", "event_start"])
 
 
-def parse_rule(text: str, *, value_sets: Mapping[str, ValueSetLike],
-               fallback_uln: Iterable[FallbackLike] = (),
-               screening_days: int = 28) -> n.Cond:
-    """Parse and type-check a rule; raise RuleError(message, line, column) if it is wrong."""
+_TYPES: dict[str, n.ValueType] = {"number": "number", "count": "number", "quantity": "quantity",
+                                  "text": "text", "code": "code", "date": "date"}
+
+
+def table_ref(table: TableDef) -> n.TableRef:
+    """A record-schema table as the nodes carry it."""
+    code = None
+    if table.code is not None:
+        c = table.code
+        code = n.CodeColumn(c.column, c.kind, tuple(c.prefix_match), c.lower_case,
+                            tuple(n.AlternateCode(a.prefix, a.column, a.match)
+                                  for a in c.alternates))
+    return n.TableRef(table.id, table.noun, tuple((c.id, _TYPES[c.type]) for c in table.columns),
+                      table.date, table.default, table.end, code)
+
+
+@dataclass(frozen=True)
+class RuleContext:
+    """Everything a rule may name: tables, value sets, fallback ULNs, library functions."""
+
+    tables: Mapping[str, n.TableRef]
+    value_sets: Mapping[str, n.CodeSet]
+    fallbacks: tuple[n.UlnFallback, ...] = ()
+    screening_days: int = 28
+    functions: Mapping[str, Function] | None = None
+    patterns: Mapping[str, re.Pattern[str]] | None = None
+
+    @classmethod
+    def of(cls, protocol: TrialProtocol) -> RuleContext:
+        """The context of a protocol's criteria; RuleError if a function body is malformed."""
+        elig = protocol.eligibility
+        return cls.build(protocol.record_schema(), protocol.value_sets,
+                         elig.fallback_uln, elig.screening_window_days)
+
+    @classmethod
+    def build(cls, schema: RecordSchema, value_sets: Iterable[ValueSetLike],
+              fallback_uln: Iterable[FallbackLike] = (), screening_days: int = 28
+              ) -> RuleContext:
+        functions: dict[str, Function] = {}
+        for f in schema.functions:
+            start = "start" if f.returns == "condition" else "event_start"
+            try:
+                tree = _parser().parse(f.body, start=start)
+            except UnexpectedInput as exc:
+                error = _syntax_error(exc, f.body)
+                raise RuleError(f"function {f.name}: {error.message}", error.line,
+                                error.column) from None
+            functions[f.name] = Function(f.name, tuple((p.name, p.type) for p in f.parameters),
+                                         f.returns, tree)
+        patterns = {kind: re.compile(column.pattern)
+                    for kind, column in schema.code_kinds().items() if column.pattern}
+        return cls({t.id: table_ref(t) for t in schema.tables},
+                   {vs.id: n.CodeSet(vs.id, vs.kind, tuple(vs.codes), vs.description)
+                    for vs in value_sets},
+                   tuple(n.UlnFallback(f.test, float(f.value), f.unit) for f in fallback_uln),
+                   screening_days, functions, patterns)
+
+    def builder(self) -> Builder:
+        return Builder(self.value_sets, self.fallbacks, self.screening_days, self.tables,
+                       self.functions, patterns=self.patterns)
+
+    def parse(self, text: str) -> n.Cond:
+        """Parse and type-check a rule; raise RuleError(message, line, column) if wrong."""
+        try:
+            tree = _parser().parse(text, start="start")
+        except UnexpectedInput as exc:
+            raise _syntax_error(exc, text) from None
+        builder = self.builder()
+        return builder.condition(build_tree(tree, builder), _start(tree))
+
+
+def build_tree(tree: Tree[Any], builder: Builder) -> Located:
+    """Nodes from a parse tree (a rule, or a function body with its arguments bound)."""
     try:
-        tree = _parser().parse(text)
-    except UnexpectedInput as exc:
-        raise _syntax_error(exc, text) from None
-    sets = {key: n.CodeSet(vs.id, _kind(vs.kind), tuple(vs.codes), vs.description)
-            for key, vs in value_sets.items()}
-    fallbacks = tuple(n.UlnFallback(f.test, float(f.value), f.unit) for f in fallback_uln)
-    builder = Builder(sets, fallbacks, screening_days)
-    try:
-        result = _ToNodes(builder).transform(tree)
+        result: Located = _ToNodes(builder).transform(tree)
     except VisitError as exc:
         if isinstance(exc.orig_exc, RuleError):
             raise exc.orig_exc from None
         raise
-    return builder.condition(result, _start(tree))
+    return result
 
 
-def _kind(kind: str) -> n.CodeKind:
-    if kind not in ("diagnosis", "ingredient", "lab"):
-        raise RuleError(f"value set kind '{kind}' is not diagnosis, ingredient or lab", 1, 1)
-    return kind  # type: ignore[return-value]
+def parse_rule(text: str, *, value_sets: Mapping[str, ValueSetLike],
+               fallback_uln: Iterable[FallbackLike] = (), screening_days: int = 28,
+               schema: RecordSchema | None = None) -> n.Cond:
+    """Parse and type-check a rule against a record schema (default: the base record)."""
+    context = RuleContext.build(schema or base_schema(), value_sets.values(), fallback_uln,
+                                screening_days)
+    return context.parse(text)
 
 
 def _start(tree: Tree[Any] | Any) -> tuple[int, int]:
@@ -105,9 +176,9 @@ def _start(tree: Tree[Any] | Any) -> tuple[int, int]:
 
 _READABLE = {
     "COMP": "a comparison (<, <=, ==, !=, >=, >)", "NUMBER": "a number", "STRING":
-    'a quoted text ("…")', "NAME": "a name", "UNIT": "a unit", "TABLE":
-    "a table (diagnoses, relapses, mri_scans, edss, labs, medications)", "LPAR": "'('",
+    'a quoted text ("…")', "NAME": "a name", "UNIT": "a unit", "LPAR": "'('",
     "RPAR": "')'", "COMMA": "','", "LSQB": "'['", "RSQB": "']'", "DOT": "'.'",
+    "PARAM": "a $parameter",
     "TIMES": "'x' (as in 1.5 x uln)", "ANCHOR": "index or consent", "$END": "the end of the rule",
 }
 

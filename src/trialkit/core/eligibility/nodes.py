@@ -10,11 +10,13 @@ Shared semantics (the contract between the in-memory and the batch engines):
 * **Anchors.** ``index`` is the planned Day-0 date, ``consent`` the consent date (the index
   date when absent). Calendar months move like ``dateutil.relativedelta``: the day is clipped
   to the month's length, so Mar 31 − 1 month = Feb 28 (Feb 29 in a leap year).
+* **Tables.** Every node that reads rows carries its table's schema (``TableRef``, copied from
+  the protocol's record schema), so engines know no table by name.
 * **Windows.** ``Window(months=N, days=D)`` is the interval (anchor − N months − D days, anchor]:
   exclusive start, inclusive end. No window (``None``) means all history up to the anchor.
-  Rows dated after the anchor never count. A diagnosis counts when [date, end_date] overlaps
-  the window (end_date null = still present); a medication when [start_date, end_date]
-  overlaps it (end_date null = ongoing up to the anchor); other tables by their date.
+  Rows dated after the anchor never count. A row of a spanning table (``TableRef.end``:
+  diagnoses, medications) counts when [date, end] overlaps the window (end null = still
+  present or ongoing up to the anchor); other rows count by their date.
 * **Observation period.** Absence counts only inside it. A node that concludes from absence
   (``Exists``, ``Count``'s upper bound, ``ExposureEvent``) is ``unknown`` instead of
   ``not_met`` when its window (capped at the birth date) is not inside the observation period.
@@ -24,9 +26,10 @@ Shared semantics (the contract between the in-memory and the batch engines):
 * **Counts** are intervals: rows whose ``where`` is ``unknown`` may or may not count, and an
   uncovered window leaves the upper bound open. A comparison is decided only if it holds (or
   fails) for every count in the interval.
-* **Codes.** ICD-10 value-set codes match by prefix (``ICD10:C`` matches ``ICD10:C50.9``);
-  SNOMED and LOINC codes exactly; an ingredient value set matches the lower-case ingredient
-  name, or ``RXNORM:<id>`` / ``ATC:<code>`` entries against those columns.
+* **Codes.** A value set matches its table's code column (``CodeColumn``): codes of the
+  systems in ``prefix_match`` by prefix (``ICD10:C`` matches ``ICD10:C50.9``), others exactly,
+  in lower case where ``lower_case``; codes with an alternate prefix (``RXNORM:``, ``ATC:``)
+  match that alternate column instead.
 """
 
 from __future__ import annotations
@@ -43,34 +46,9 @@ Anchor: TypeAlias = Literal["index", "consent"]
 Op: TypeAlias = Literal["<", "<=", "==", "!=", ">=", ">"]
 OPS_TYPED: Final[tuple[Op, ...]] = ("<", "<=", "==", "!=", ">=", ">")
 OPS: Final[tuple[str, ...]] = OPS_TYPED
-Table: TypeAlias = Literal["diagnoses", "relapses", "mri_scans", "edss", "labs", "medications"]
 ValueType: TypeAlias = Literal["number", "quantity", "text", "code", "date", "count"]
-CodeKind: TypeAlias = Literal["diagnosis", "ingredient", "lab"]
-
-# Columns of the logical tables (see PATIENT-RECORD.md) and the type each has in expressions.
-# "quantity" is a number that carries its row's unit and test, so it converts between units.
-TABLE_FIELDS: Final[dict[str, dict[str, ValueType]]] = {
-    "diagnoses": {"code": "code", "date": "date", "end_date": "date"},
-    "relapses": {"onset_date": "date"},
-    "mri_scans": {"date": "date", "gd_enhancing_lesions": "number", "new_t2_lesions": "number"},
-    "edss": {"date": "date", "score": "number"},
-    "labs": {"date": "date", "test": "code", "value": "quantity", "value_text": "text",
-             "unit": "text", "uln": "number", "lln": "number"},
-    "medications": {"ingredient": "code", "start_date": "date", "end_date": "date",
-                    "rxnorm": "text", "atc": "text", "route": "text"},
-}
-DATE_FIELD: Final[dict[str, str]] = {
-    "diagnoses": "date", "relapses": "onset_date", "mri_scans": "date", "edss": "date",
-    "labs": "date", "medications": "start_date",
-}
-CODE_FIELD: Final[dict[str, str]] = {"diagnoses": "code", "medications": "ingredient",
-                                     "labs": "test"}
-CODE_KIND: Final[dict[str, CodeKind]] = {"diagnoses": "diagnosis", "medications": "ingredient",
-                                         "labs": "lab"}
-# The field ``latest(edss)`` etc. means when no field is named.
-DEFAULT_FIELD: Final[dict[str, str]] = {"edss": "score", "labs": "value", "diagnoses": "code",
-                                        "medications": "ingredient", "relapses": "onset_date",
-                                        "mri_scans": "date"}
+"""How a value behaves in comparisons. "quantity" is a number that carries its row's unit and
+test, so it converts between units; "count" is the result of ``count(...)``."""
 
 
 class NodeError(ValueError):
@@ -85,11 +63,68 @@ def _require(ok: bool, message: str) -> None:
 # --- Building blocks ---------------------------------------------------------------------------
 
 @dataclass(frozen=True, slots=True)
+class AlternateCode:
+    """Value-set codes starting with ``prefix`` match ``column`` (exactly or by prefix)."""
+
+    prefix: str
+    column: str
+    match: Literal["exact", "prefix"] = "exact"
+
+
+@dataclass(frozen=True, slots=True)
+class CodeColumn:
+    """The column value sets of ``kind`` are matched against, and how (see CodeSet)."""
+
+    column: str
+    kind: str
+    prefix_match: tuple[str, ...] = ()
+    lower_case: bool = False
+    alternates: tuple[AlternateCode, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class TableRef:
+    """A table of the patient record as the nodes need it: copied from the record schema into
+    the tree, so every engine reads the same columns, dates and code rules without a lookup.
+
+    A row is dated by ``date``; with ``end`` it spans ``[date, end]`` (end null = ongoing) and
+    counts in any window it overlaps. ``default`` is what ``latest(table)`` reads.
+    """
+
+    name: str
+    noun: str
+    columns: tuple[tuple[str, ValueType], ...]
+    date: str
+    default: str
+    end: str | None = None
+    code: CodeColumn | None = None
+
+    def __post_init__(self) -> None:
+        names = [name for name, _ in self.columns]
+        _require(self.date in names and self.default in names,
+                 f"table {self.name}: date and default must be columns")
+        _require(self.end is None or self.end in names, f"table {self.name}: unknown end column")
+        _require(self.code is None or self.code.column in names,
+                 f"table {self.name}: unknown code column")
+
+    @property
+    def fields(self) -> dict[str, ValueType]:
+        return dict(self.columns)
+
+    def type_of(self, field: str) -> ValueType:
+        return self.fields[field]
+
+    @property
+    def spans(self) -> bool:
+        return self.end is not None
+
+
+@dataclass(frozen=True, slots=True)
 class CodeSet:
     """A protocol value set, copied into the tree so every engine sees the same codes."""
 
     id: str
-    kind: CodeKind
+    kind: str
     codes: tuple[str, ...]
     description: str = ""
 
@@ -203,26 +238,27 @@ def is_definite(cond: RowCond) -> bool:
 class Events:
     """The rows of one table inside a window that satisfy ``where``."""
 
-    table: Table
+    table: TableRef
     window: Window | None = None
     where: RowCond | None = None
 
     def __post_init__(self) -> None:
-        _require(self.table in TABLE_FIELDS, f"unknown table '{self.table}'")
         if self.where is not None:
-            fields = TABLE_FIELDS[self.table]
+            fields = self.table.fields
             for name in sorted(row_fields(self.where)):
-                _require(name in fields, f"{self.table} has no field '{name}' "
+                _require(name in fields, f"{self.table.name} has no field '{name}' "
                          f"(fields: {', '.join(fields)})")
             _check_codes(self.where, self.table)
             _check_field_values(self.where, fields)
 
 
-def _check_codes(cond: RowCond, table: str) -> None:
+def _check_codes(cond: RowCond, table: TableRef) -> None:
     if isinstance(cond, InCodes):
-        _require(table in CODE_KIND, f"{table} rows carry no code to match a value set against")
-        _require(cond.codes.kind == CODE_KIND[table], f"value set '{cond.codes.id}' holds "
-                 f"{cond.codes.kind} codes; {table} needs {CODE_KIND[table]} codes")
+        _require(table.code is not None,
+                 f"{table.name} rows carry no code to match a value set against")
+        assert table.code is not None
+        _require(cond.codes.kind == table.code.kind, f"value set '{cond.codes.id}' holds "
+                 f"{cond.codes.kind} codes; {table.name} needs {table.code.kind} codes")
     elif isinstance(cond, RowNot):
         _check_codes(cond.part, table)
     elif isinstance(cond, (RowAnd, RowOr)):
@@ -248,18 +284,58 @@ def _check_field_values(cond: RowCond, fields: dict[str, ValueType]) -> None:
 
 
 @dataclass(frozen=True, slots=True)
-class EdssWorseningEvent:
-    """Event source for ``ExposureEvent``: an EDSS row whose score exceeds the earliest EDSS
-    in the ``lookback_months`` before it (inclusive of that row's date) by ≥ 1.0 when that
-    baseline is ≤ 5.0, or by ≥ 0.5 when it is ≥ 5.5. The event is dated on the later row."""
+class Step:
+    """A threshold of a change: ``by`` when the baseline is at most ``at_most`` (None: any
+    baseline). Steps are tried in order; the first that applies sets the threshold."""
 
-    lookback_months: int = 24
+    by: float
+    at_most: float | None = None
 
     def __post_init__(self) -> None:
-        _require(self.lookback_months > 0, "lookback must be positive")
+        _require(self.by > 0, "a change threshold is positive")
 
 
-EventSource: TypeAlias = Events | EdssWorseningEvent
+def _check_steps(steps: tuple[Step, ...]) -> None:
+    _require(bool(steps), "give at least one threshold ('by N')")
+    _require(steps[-1].at_most is None, "the last threshold must apply to any baseline "
+             "('by N otherwise')")
+    for step in steps[:-1]:
+        _require(step.at_most is not None, "only the last threshold applies to any baseline")
+
+
+def threshold(steps: tuple[Step, ...], baseline: float) -> float:
+    """The change needed from ``baseline``: the first step whose bound admits it."""
+    for step in steps:
+        if step.at_most is None or baseline <= step.at_most:
+            return step.by
+    raise AssertionError("the last step applies to any baseline")
+
+
+def _check_number_field(table: TableRef, field: str) -> None:
+    _require(field in table.fields, f"{table.name} has no field '{field}' "
+             f"(fields: {', '.join(table.fields)})")
+    _require(table.type_of(field) == "number", f"{table.name}.{field} is not a number")
+
+
+@dataclass(frozen=True, slots=True)
+class IncreaseEvents:
+    """Event source for ``ExposureEvent``: a row whose ``field`` exceeds the earliest value in
+    the ``lookback_months`` before it (that row's own date included) by at least the step's
+    threshold for that earliest value. The event is dated on the later row; a row that is
+    itself the earliest in its look-back is no event."""
+
+    table: TableRef
+    field: str
+    steps: tuple[Step, ...]
+    lookback_months: int
+
+    def __post_init__(self) -> None:
+        _check_number_field(self.table, self.field)
+        _check_steps(self.steps)
+        _require(self.lookback_months > 0, "the look-back must be positive")
+
+
+EventSource: TypeAlias = Events | IncreaseEvents
 
 
 # --- Values --------------------------------------------------------------------------------------
@@ -340,8 +416,8 @@ class Earliest:
 
 
 def _check_pick(events: Events, field: str) -> None:
-    fields = TABLE_FIELDS[events.table]
-    _require(field in fields, f"{events.table} has no field '{field}' "
+    fields = events.table.fields
+    _require(field in fields, f"{events.table.name} has no field '{field}' "
              f"(fields: {', '.join(fields)})")
     _require(events.where is None or is_definite(events.where),
              "latest/earliest select rows by codes only; filter values with a comparison")
@@ -362,7 +438,7 @@ def value_type(value: Value) -> ValueType:
         return "date"
     if isinstance(value, Count):
         return "count"
-    return TABLE_FIELDS[value.events.table][value.field]
+    return value.events.table.type_of(value.field)
 
 
 _COMPARABLE: Final[set[tuple[str, str]]] = {
@@ -408,8 +484,8 @@ class UlnCompare:
 
     def __post_init__(self) -> None:
         _require(self.op in OPS, f"unknown operator '{self.op}'")
-        _require(self.value.events.table == "labs" and self.value.field == "value",
-                 "× ULN applies to a lab value")
+        _require(self.value.events.table.type_of(self.value.field) == "quantity",
+                 "× ULN applies to a lab value (a quantity with its own reference range)")
         _require(self.factor > 0, "the ULN factor must be positive")
 
 
@@ -422,10 +498,11 @@ class InSet:
 
     def __post_init__(self) -> None:
         table = self.value.events.table
-        _require(self.value.field == CODE_FIELD.get(table), "only a code field is matched "
-                 "against a value set")
-        _require(self.codes.kind == CODE_KIND[table], f"value set '{self.codes.id}' holds "
-                 f"{self.codes.kind} codes; {table} needs {CODE_KIND[table]} codes")
+        _require(table.code is not None and self.value.field == table.code.column,
+                 "only a code field is matched against a value set")
+        assert table.code is not None
+        _require(self.codes.kind == table.code.kind, f"value set '{self.codes.id}' holds "
+                 f"{self.codes.kind} codes; {table.name} needs {table.code.kind} codes")
 
 
 @dataclass(frozen=True, slots=True)
@@ -446,20 +523,31 @@ class Attested:
 
 
 @dataclass(frozen=True, slots=True)
-class EdssWorsening:
-    """Latest EDSS in the window minus the earliest EDSS in the window is ≥ 1.0 when that
-    earliest score is ≤ 5.0, ≥ 0.5 when it is ≥ 5.5. Fewer than two dated scores: unknown."""
+class Increase:
+    """The latest value of ``field`` among the selected rows minus the earliest value is at
+    least the threshold the steps give for that earliest value (the baseline). Fewer than two
+    dates: unknown. Rows tied on the latest or earliest date decide only if every pair agrees.
+    (A disease library names it: EDSS worsening is +1.0 from a baseline ≤ 5.0, else +0.5.)"""
 
-    window: Window
+    events: Events
+    field: str
+    steps: tuple[Step, ...]
+
+    def __post_init__(self) -> None:
+        _check_number_field(self.events.table, self.field)
+        _check_steps(self.steps)
+        _require(self.events.where is None or is_definite(self.events.where),
+                 "an increase selects rows by codes only")
 
 
 @dataclass(frozen=True, slots=True)
 class ExposureEvent:
-    """Treatment failure: some exposure (a row of ``exposures``, a medications selection) that
-    lasted more than ``min_months`` (end_date, or the anchor while ongoing, is later than
-    start + min_months) has an event from ``events`` dated in
-    [start + min_months, end + grace_months] (while ongoing: up to the anchor), never after
-    the anchor. ``not_met`` needs the observation period to cover birth to the anchor."""
+    """Events during an exposure (treatment failure): some exposure (a row of ``exposures``,
+    a table whose rows span an interval, e.g. medications) that lasted more than
+    ``min_months`` (its end, or the anchor while ongoing, is later than start + min_months)
+    has an event from ``events`` dated in [start + min_months, end + grace_months] (while
+    ongoing: up to the anchor), never after the anchor. ``not_met`` needs the observation
+    period to cover birth to the anchor."""
 
     exposures: Events
     events: tuple[EventSource, ...]
@@ -467,13 +555,12 @@ class ExposureEvent:
     grace_months: int = 3
 
     def __post_init__(self) -> None:
-        _require(self.exposures.table == "medications", "exposures are medication rows")
+        _require(self.exposures.table.spans, f"exposures are rows with a start and an end; "
+                 f"{self.exposures.table.name} rows are dated once")
         _require(bool(self.events), "name at least one kind of event")
         _require(self.min_months >= 0 and self.grace_months >= 0, "months must be ≥ 0")
         for source in self.events:
             if isinstance(source, Events):
-                _require(source.table in ("relapses", "mri_scans", "edss", "diagnoses"),
-                         f"{source.table} rows are not activity events")
                 _require(source.window is None, "events during an exposure take no window")
 
 
@@ -504,13 +591,14 @@ class Not:
     part: Cond
 
 
-Cond: TypeAlias = (Compare | UlnCompare | InSet | Exists | Attested | EdssWorsening
+Cond: TypeAlias = (Compare | UlnCompare | InSet | Exists | Attested | Increase
                    | ExposureEvent | And | Or | Not)
 CONDITIONS: Final[tuple[type, ...]] = (Compare, UlnCompare, InSet, Exists, Attested,
-                                        EdssWorsening, ExposureEvent, And, Or, Not)
+                                        Increase, ExposureEvent, And, Or, Not)
 VALUES: Final[tuple[type, ...]] = (Number, Quantity, Text, AnchorDate, Age, Sex, Count, Latest,
                                    Earliest)
-Node: TypeAlias = Cond | Value | Events | RowCond | EventSource | Window | CodeSet
+Node: TypeAlias = (Cond | Value | Events | RowCond | EventSource | Window | CodeSet | TableRef
+                   | Step)
 
 
 def kleene_and(statuses: list[Status]) -> Status:

@@ -20,11 +20,6 @@ _DURATIONS: Final[dict[str, tuple[int, int]]] = {
 _UNICODE_OPS: Final[dict[str, n.Op]] = {"≤": "<=", "≥": ">=", "≠": "!="}
 _FLIP: Final[dict[str, n.Op]] = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==",
                                  "!=": "!="}
-_CODE_FORMS: Final[dict[str, re.Pattern[str]]] = {
-    "lab": re.compile(r"^LOINC:[0-9]{1,7}-[0-9]$"),
-    "diagnosis": re.compile(r"^(SNOMED:[0-9]{6,18}|ICD10:[A-Z][0-9A-Z.]*)$"),
-    "ingredient": re.compile(r"^([a-z][a-z0-9 ,/()-]*|RXNORM:[0-9]+|ATC:[A-Z0-9]+)$"),
-}
 
 
 class RuleError(ValueError):
@@ -41,6 +36,14 @@ class Located:
 
     item: Any
     pos: Pos
+
+
+@dataclass(frozen=True, slots=True)
+class _Bare:
+    """A bare name in a selection's place that is not a table: maybe a function's name."""
+
+    name: str
+    token: Token
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,12 +67,36 @@ def _op(token: Token) -> n.Op:
     raise RuleError(f"unknown comparison '{text}'", token.line or 1, token.column or 1)
 
 
+@dataclass(frozen=True, slots=True)
+class Function:
+    """A library function: its declaration and its parsed body (a Lark tree)."""
+
+    name: str
+    parameters: tuple[tuple[str, str], ...]
+    """(name, type) pairs: type ``window`` or ``selection``."""
+    returns: str
+    body: Any
+
+
 class Builder:
-    """One method per grammar rule; each returns a ``Located`` node or part."""
+    """One method per grammar rule; each returns a ``Located`` node or part.
+
+    ``tables`` are the record schema's tables; ``functions`` the library functions a rule may
+    call, expanded where they are called with ``bindings`` holding their arguments.
+    """
 
     def __init__(self, value_sets: Mapping[str, n.CodeSet], fallbacks: tuple[n.UlnFallback, ...],
-                 screening_days: int) -> None:
+                 screening_days: int, tables: Mapping[str, n.TableRef],
+                 functions: Mapping[str, Function] | None = None,
+                 bindings: Mapping[str, Located] | None = None, depth: int = 0,
+                 patterns: Mapping[str, re.Pattern[str]] | None = None) -> None:
         self.value_sets, self.fallbacks, self.screening_days = value_sets, fallbacks, screening_days
+        self.tables = tables
+        self.functions = functions or {}
+        self.bindings = bindings or {}
+        self.depth = depth
+        self.patterns = patterns or {}
+        """Code kind → the pattern its codes must match (from the record schema)."""
 
     # --- checking helpers ----------------------------------------------------------------------
     def condition(self, piece: Located, pos: Pos | None = None) -> n.Cond:
@@ -139,17 +166,45 @@ class Builder:
         return self.make(pos, n.InSet, picked, self.code_set(name))
 
     def exists(self, pos: Pos, selection: Located) -> Located:
-        return self.make(pos, n.Exists, selection.item)
+        return self.make(pos, n.Exists, self._events(selection))
 
     def attested(self, pos: Pos, key: Token) -> Located:
         return self.make(pos, n.Attested, str(key))
 
-    def worsening(self, pos: Pos, window: Located) -> Located:
-        return self.make(pos, n.EdssWorsening, window.item[1])
+    def increase(self, pos: Pos, picked: Located, steps: Located) -> Located:
+        events, field = picked.item
+        return self.make(pos, n.Increase, events, field, steps.item)
+
+    def picked_field(self, pos: Pos, name: Token, selection: Located) -> Located:
+        return Located((selection.item, str(name)), pos)
+
+    def picked_default(self, pos: Pos, selection: Located) -> Located:
+        events: n.Events = selection.item
+        return Located((events, events.table.default), pos)
+
+    def steps(self, pos: Pos, *steps: Located) -> Located:
+        return Located(tuple(s.item for s in steps), pos)
+
+    def step_when(self, pos: Pos, by: Token, op: Token, bound: Token) -> Located:
+        if _op(op) != "<=":
+            raise RuleError("a threshold applies to a baseline at most some value: "
+                            "write 'when baseline <= N'", op.line or pos[0], op.column or pos[1])
+        return self.make(pos, n.Step, float(by), float(bound))
+
+    def step_otherwise(self, pos: Pos, by: Token) -> Located:
+        return self.make(pos, n.Step, float(by))
+
+    def step_always(self, pos: Pos, by: Token) -> Located:
+        return self.make(pos, n.Step, float(by))
+
+    def call(self, pos: Pos, name: Token, *args: Located) -> Located:
+        return self._expand(pos, name, args, "condition")
 
     def failure(self, pos: Pos, exposures: Located, over: Located, until: Located,
                 *events: Located) -> Located:
-        return self.make(pos, n.ExposureEvent, exposures.item, tuple(e.item for e in events),
+        sources = tuple(self._events(e) if not isinstance(e.item, n.IncreaseEvents) else e.item
+                        for e in events)
+        return self.make(pos, n.ExposureEvent, self._events(exposures), sources,
                          over.item, until.item)
 
     def over(self, pos: Pos, number: Token, unit: Token) -> Located:
@@ -159,10 +214,28 @@ class Builder:
         return Located(self._months(pos, number, unit), pos)
 
     def event_rows(self, pos: Pos, selection: Located) -> Located:
+        if isinstance(selection.item, _Bare):
+            # A bare name that is no table: a library function returning events.
+            return self._expand(pos, selection.item.name, (), "event")
         return selection
 
-    def event_worsening(self, pos: Pos) -> Located:
-        return self.make(pos, n.EdssWorseningEvent)
+    def event_increase(self, pos: Pos, picked: Located, number: Token, unit: Token,
+                       steps: Located) -> Located:
+        events, field = picked.item
+        if events.window is not None or events.where is not None:
+            raise _at(picked.pos, "increases(...) reads every row of its table: give the "
+                      "table alone")
+        months = self._months(pos, number, unit)
+        return self.make(pos, n.IncreaseEvents, events.table, field, steps.item, months)
+
+    def event_call(self, pos: Pos, name: Token, *args: Located) -> Located:
+        return self._expand(pos, name, args, "event")
+
+    def event_start(self, pos: Pos, event: Located) -> Located:
+        return event
+
+    def arg(self, pos: Pos, value: Located) -> Located:
+        return value
 
     # --- values --------------------------------------------------------------------------------
     def age(self, pos: Pos) -> Located:
@@ -187,16 +260,16 @@ class Builder:
         return self.make(pos, n.Text, str(token)[1:-1])
 
     def count(self, pos: Pos, selection: Located) -> Located:
-        return self.make(pos, n.Count, selection.item)
+        return self.make(pos, n.Count, self._events(selection))
 
     def latest(self, pos: Pos, selection: Located, field: Located | None = None) -> Located:
-        events: n.Events = selection.item
-        name = field.item if field is not None else n.DEFAULT_FIELD[events.table]
+        events = self._events(selection)
+        name = field.item if field is not None else events.table.default
         return self.make(field.pos if field else pos, n.Latest, events, name)
 
     def earliest(self, pos: Pos, selection: Located, field: Located | None = None) -> Located:
-        events: n.Events = selection.item
-        name = field.item if field is not None else n.DEFAULT_FIELD[events.table]
+        events = self._events(selection)
+        name = field.item if field is not None else events.table.default
         return self.make(field.pos if field else pos, n.Earliest, events, name)
 
     def field(self, pos: Pos, name: Token) -> Located:
@@ -212,17 +285,36 @@ class Builder:
     # --- selections ----------------------------------------------------------------------------
     def selection(self, pos: Pos, table: Token, *parts: Located) -> Located:
         name = str(table)
+        if name not in self.tables:
+            if not parts and name in self.functions:
+                return Located(_Bare(name, table), pos)
+            known = ", ".join(self.tables) or "none"
+            raise RuleError(f"unknown table '{name}' (tables: {known})", table.line or pos[0],
+                            table.column or pos[1])
+        ref = self.tables[name]
         window, conds = None, []
         for part in parts:
             kind, item = part.item
             if kind == "window":
                 window = item
             elif kind == "codes":
-                conds.append(n.InCodes(self._codes_for(name, item, part.pos)))
+                conds.append(n.InCodes(self._codes_for(ref, item, part.pos)))
             else:
                 conds.append(item)
         where = conds[0] if len(conds) == 1 else n.RowAnd(tuple(conds)) if conds else None
-        return self.make(pos, n.Events, name, window, where)
+        return self.make(pos, n.Events, ref, window, where)
+
+    def selection_param(self, pos: Pos, token: Token) -> Located:
+        bound = self._bound(token)
+        if not isinstance(bound.item, (n.Events, tuple)):
+            raise _at(pos, f"{token} is not a selection or a window")
+        return Located(bound.item, pos)
+
+    def window_param(self, pos: Pos, token: Token) -> Located:
+        bound = self._bound(token)
+        if not (isinstance(bound.item, tuple) and bound.item[0] == "window"):
+            raise _at(pos, f"{token} is not a window")
+        return Located(bound.item, pos)
 
     def codes_named(self, pos: Pos, name: Token) -> Located:
         return Located(("codes", self.code_set(name)), pos)
@@ -263,14 +355,64 @@ class Builder:
         return self.make(pos, n.FieldCompare, str(name), _op(op), literal)
 
     # --- private -------------------------------------------------------------------------------
-    def _codes_for(self, table: str, codes: n.CodeSet | tuple[str, ...], pos: Pos) -> n.CodeSet:
+    def _events(self, selection: Located) -> n.Events:
+        if isinstance(selection.item, _Bare):
+            known = ", ".join(self.tables) or "none"
+            raise _at(selection.pos, f"'{selection.item.name}' is a function, not a table "
+                      f"(tables: {known})")
+        if not isinstance(selection.item, n.Events):
+            raise _at(selection.pos, "expected a table selection here")
+        return selection.item
+
+    def _bound(self, token: Token) -> Located:
+        name = str(token)[1:]
+        if name not in self.bindings:
+            raise RuleError(f"unknown parameter {token}", token.line or 1, token.column or 1)
+        return self.bindings[name]
+
+    def _expand(self, pos: Pos, name: Token | str, args: tuple[Located, ...],
+                returns: str) -> Located:
+        """A library function call: its body built with the arguments bound."""
+        function = self.functions.get(str(name))
+        if function is None:
+            known = ", ".join(sorted(self.functions)) or "none defined"
+            raise _at(pos, f"unknown function '{name}' (functions: {known})")
+        if function.returns != returns:
+            wanted = "a condition" if returns == "condition" else "events"
+            raise _at(pos, f"{function.name}(...) gives {function.returns}s, not {wanted} here")
+        if len(args) != len(function.parameters):
+            raise _at(pos, f"{function.name} takes {len(function.parameters)} argument(s): "
+                      + ", ".join(f"{p} ({t})" for p, t in function.parameters))
+        bindings: dict[str, Located] = {}
+        for arg, (param, kind) in zip(args, function.parameters, strict=True):
+            is_window = isinstance(arg.item, tuple) and arg.item[0] == "window"
+            if (kind == "window") != is_window or (kind == "selection"
+                                                   and not isinstance(arg.item, n.Events)):
+                raise _at(arg.pos, f"{function.name}: {param} must be a {kind}")
+            bindings[param] = arg
+        if self.depth >= 8:
+            raise _at(pos, f"{function.name}: functions call each other too deeply")
+        inner = Builder(self.value_sets, self.fallbacks, self.screening_days, self.tables,
+                        self.functions, bindings, self.depth + 1, self.patterns)
+        from trialkit.core.eligibility.language import build_tree
+
+        try:
+            built = build_tree(function.body, inner)
+        except RuleError as exc:
+            raise _at(pos, f"in {function.name} (its body, line {exc.line}, column "
+                      f"{exc.column}): {exc.message}") from None
+        return Located(built.item, pos)
+
+    def _codes_for(self, table: n.TableRef, codes: n.CodeSet | tuple[str, ...],
+                   pos: Pos) -> n.CodeSet:
         if isinstance(codes, n.CodeSet):
             return codes
-        kind = n.CODE_KIND.get(table)
-        if kind is None:
-            raise _at(pos, f"{table} rows carry no code to select by")
+        if table.code is None:
+            raise _at(pos, f"{table.name} rows carry no code to select by")
+        kind = table.code.kind
+        pattern = self.patterns.get(kind)
         for code in codes:
-            if not _CODE_FORMS[kind].match(code):
+            if pattern is not None and not pattern.match(code):
                 raise _at(pos, f"'{code}' is not a {kind} code")
         return n.CodeSet(" or ".join(codes), kind, codes)
 
@@ -288,7 +430,8 @@ class Builder:
         return months
 
     def _check_unit(self, pos: Pos, left: n.Value, right: n.Quantity) -> None:
-        if not isinstance(left, (n.Latest, n.Earliest)) or left.events.table != "labs":
+        if not isinstance(left, (n.Latest, n.Earliest)) or \
+                left.events.table.type_of(left.field) != "quantity":
             return
         for test in _tests(left.events.where):
             try:

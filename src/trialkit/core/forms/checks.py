@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from trialkit.core.forms.values import JsonScalar
-from trialkit.core.protocol.schedule import Form
+from trialkit.core.protocol.forms import Form
 from trialkit.core.scoring.ctcae import Seriousness, seriousness_problems
 
 SERIOUS_ITEM = "serious"

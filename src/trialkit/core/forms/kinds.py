@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from trialkit.core.forms.checks import SERIOUS_ITEM
-from trialkit.core.protocol.schedule import Form
+from trialkit.core.protocol.forms import Form
 
 GRADE_ITEM = "ctcae_grade"
 

@@ -14,7 +14,7 @@ from datetime import datetime
 
 from trialkit.core.forms.checks import Finding, cross_item_findings
 from trialkit.core.forms.values import ItemValueError, JsonScalar, parse_value
-from trialkit.core.protocol.schedule import CodeList, Form, Item
+from trialkit.core.protocol.forms import CodeList, Form, Item
 from trialkit.core.scoring.checks import Outcome, ScoringInputError
 from trialkit.core.scoring.derivations import UnknownDerivationError, derive
 
@@ -76,7 +76,8 @@ def _entered(item: Item, data: Mapping[str, object],
     raw = data.get(item.id)
     if item.derived is not None:
         if raw is not None:
-            return None, "is computed from " + ", ".join(item.derived.inputs) + "; do not enter it"
+            return None, ("is computed from " + ", ".join(item.derived.inputs.values())
+                          + "; do not enter it")
         return None, ""
     try:
         value = parse_value(item, raw, codelists.get(item.codelist or ""))
@@ -93,11 +94,11 @@ def _derive_into(item: Item, values: dict[str, JsonScalar], errors: list[ItemErr
     assert item.derived is not None
     spec = item.derived
     failed = {e.item for e in errors}
-    if failed & {*spec.inputs, spec.check_against or ""} or any(
-            values.get(name) is None for name in spec.inputs):
+    if failed & {*spec.inputs.values(), spec.check_against or ""} or any(
+            values.get(item) is None for item in spec.inputs.values()):
         return
     try:
-        derived = derive(spec.function, values)
+        derived = derive(spec.function, spec.inputs, values)
     except ScoringInputError as exc:
         errors.append(ItemError(exc.field, exc.detail))
         return

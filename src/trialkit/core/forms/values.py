@@ -13,7 +13,7 @@ import re
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 
-from trialkit.core.protocol.schedule import CodeList, Item, Range
+from trialkit.core.protocol.forms import CodeList, Item, Range
 
 JsonScalar = str | int | float | bool | None
 

@@ -1,4 +1,5 @@
-"""Cross-references a single field cannot check: every id used must exist, totals must add up."""
+"""Cross-references a single field cannot check: every id used must exist, totals must add up,
+items must feed record fields that exist, expressions must parse."""
 
 from __future__ import annotations
 
@@ -12,15 +13,19 @@ from trialkit.core.protocol._base import duplicates
 from trialkit.core.protocol.problems import Loc, Problem
 
 if TYPE_CHECKING:
+    from trialkit.core.protocol.forms import Form, Item, RecordMapping
     from trialkit.core.protocol.model import Protocol
+    from trialkit.core.protocol.record import RecordSchema
 
 _SEGMENT = re.compile(r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?:\[(?P<key>[^\]]+)\])?$")
+# An adverse-event form must say which items hold the term, onset and seriousness.
+ADVERSE_EVENT_VARIABLES = ("AETERM", "AESTDTC", "AESER")
 
 
 def check(p: Protocol) -> list[Problem]:
     problems: list[Problem] = []
-    for check_part in (_unique_ids, _design, _gates, _randomization, _schedule, _forms,
-                       _interpretations, _criteria):
+    for check_part in (_unique_ids, _record, _design, _gates, _randomization, _schedule, _forms,
+                       _value_sets, _interpretations, _criteria):
         problems.extend(check_part(p))
     return problems
 
@@ -29,7 +34,9 @@ def _ids(items: Iterable[Any]) -> set[str]:
     return {item.id for item in items}
 
 
-def _missing(value: str, known: set[str], path: Loc, what: str) -> Iterator[Problem]:
+def _missing(value: str, known: set[str] | Iterable[str], path: Loc,
+             what: str) -> Iterator[Problem]:
+    known = set(known)
     if value not in known:
         choices = ", ".join(sorted(known)) or "none defined"
         yield Problem(path, f"unknown {what} '{value}' (expected one of: {choices})")
@@ -50,10 +57,36 @@ def _unique_ids(p: Protocol) -> Iterator[Problem]:
         ("endpoints",): p.endpoints,
         ("roles",): p.roles,
         ("interpretations",): p.interpretations,
+        ("record", "tables"): p.record.tables,
     }
     for path, items in collections.items():
         for dup in duplicates([item.id for item in items]):
             yield Problem(path, f"id '{dup}' is used more than once")
+    periods = [period.id for part in p.design.parts for period in part.periods]
+    for dup in duplicates(periods):
+        yield Problem(("design", "parts"), f"period id '{dup}' is used by more than one part")
+
+
+def _record(p: Protocol) -> Iterator[Problem]:
+    from trialkit.core.protocol.labs import packaged_catalogue
+    from trialkit.core.protocol.record import base_schema
+
+    base = base_schema()
+    for i, table in enumerate(p.record.tables):
+        if base.has_table(table.id):
+            yield Problem(("record", "tables", i, "id"), f"'{table.id}' is a table of the base "
+                          "patient record; declare only tables of your own")
+    functions = [f.name for f in (*base.functions, *p.record.functions)]
+    for dup in duplicates(functions):
+        yield Problem(("record", "functions"), f"function '{dup}' is defined more than once")
+    catalogue = packaged_catalogue()
+    for i, test in enumerate(p.lab_tests):
+        if catalogue.test(test.code) is not None:
+            yield Problem(("lab_tests", i, "code"), f"{test.code} is already in the lab "
+                          f"catalogue {catalogue.version}; use it as it is")
+        for j, unit in enumerate(test.units):
+            if unit not in catalogue.units:
+                yield from _missing(unit, catalogue.units, ("lab_tests", i, "units", j), "unit")
 
 
 def _design(p: Protocol) -> Iterator[Problem]:
@@ -61,6 +94,7 @@ def _design(p: Protocol) -> Iterator[Problem]:
     arms, interventions = _ids(d.arms), _ids(d.interventions)
     roles, visits = _ids(p.roles), _ids(p.schedule.visits)
     administrations = _ids(d.administrations)
+    periods = {period.id for part in d.parts for period in part.periods}
     for i, part in enumerate(d.parts):
         for j, arm_id in enumerate(part.arms):
             yield from _missing(arm_id, arms, ("design", "parts", i, "arms", j), "arm")
@@ -80,6 +114,8 @@ def _design(p: Protocol) -> Iterator[Problem]:
         yield from _missing(adm.visit, visits, (*here, "visit"), "visit")
         yield from _missing(adm.performed_by, roles, (*here, "performed_by"), "role")
         yield from _missing(adm.prepared_by, roles, (*here, "prepared_by"), "role")
+        if adm.period is not None:
+            yield from _missing(adm.period, periods, (*here, "period"), "period")
         for arm_id in adm.by_arm:
             yield from _missing(arm_id, arms, (*here, "by_arm", arm_id), "arm")
         for arm_id in sorted(arms - set(adm.by_arm)):
@@ -89,6 +125,9 @@ def _design(p: Protocol) -> Iterator[Problem]:
                             ("design", "follow_up", "after_administration"), "administration")
     if d.day_zero is not None:
         yield from _missing(d.day_zero, administrations, ("design", "day_zero"), "administration")
+    if d.intervention_model == "CROSSOVER" and not any(part.is_crossover for part in d.parts):
+        yield Problem(("design", "intervention_model"), "is CROSSOVER but no part has periods "
+                      "and sequences")
 
 
 def _gates(p: Protocol) -> Iterator[Problem]:
@@ -124,10 +163,11 @@ def _randomization(p: Protocol) -> Iterator[Problem]:
         return
     if part.allocation != "RANDOMIZED":
         yield Problem(("randomization", "part"), f"part '{part.id}' is not RANDOMIZED")
-    if set(r.ratio) != set(part.arms):
+    units = [s.id for s in part.sequences] if part.is_crossover else list(part.arms)
+    what = "sequences" if part.is_crossover else "arms"
+    if set(r.ratio) != set(units):
         yield Problem(("randomization", "ratio"),
-                      f"names arms {sorted(r.ratio)} but part '{part.id}' has arms "
-                      f"{sorted(part.arms)}")
+                      f"names {sorted(r.ratio)} but part '{part.id}' has {what} {sorted(units)}")
     forms = {f.id: f for f in p.forms}
     codelists = {c.id: c for c in p.codelists}
     for i, stratum in enumerate(r.strata):
@@ -150,35 +190,154 @@ def _randomization(p: Protocol) -> Iterator[Problem]:
 
 def _schedule(p: Protocol) -> Iterator[Problem]:
     forms = _ids(p.forms)
+    periods = {period.id for part in p.design.parts for period in part.periods}
     for i, visit in enumerate(p.schedule.visits):
         for j, form in enumerate(visit.forms):
             yield from _missing(form, forms, ("schedule", "visits", i, "forms", j), "form")
+        if visit.period is not None:
+            yield from _missing(visit.period, periods, ("schedule", "visits", i, "period"),
+                                "period")
     if p.schedule.safety_timepoint is not None:
         yield from _missing(p.schedule.safety_timepoint, _ids(p.schedule.visits),
                             ("schedule", "safety_timepoint"), "visit")
+    for part in p.design.parts:
+        for period in part.periods:
+            if not any(v.period == period.id for v in p.schedule.visits):
+                yield Problem(("design", "parts"), f"period '{period.id}' of part '{part.id}' "
+                              "has no visit (a visit's `period` starts it)")
 
 
 def _forms(p: Protocol) -> Iterator[Problem]:
-    # Imported here: the scoring package must stay importable without the protocol model.
-    from trialkit.core.scoring.derivations import known_derivations
+    # Imported here: the scoring and forms packages import the protocol model.
+    from trialkit.core.forms.expressions import ExpressionError, parse_check
+    from trialkit.core.scoring.derivations import derivation, known_derivations
 
-    codelists, functions = _ids(p.codelists), set(known_derivations())
+    codelists, functions, roles = _ids(p.codelists), set(known_derivations()), _ids(p.roles)
+    schema = p.record_schema()
     for i, form in enumerate(p.forms):
         items = {item.id for item in form.items}
+        for j, role in enumerate(form.entered_by):
+            yield from _missing(role, roles, ("forms", i, "entered_by", j), "role")
+        if form.kind == "adverse_event":
+            for variable in ADVERSE_EVENT_VARIABLES:
+                if form.item_with("AE", variable) is None:
+                    yield Problem(("forms", i, "kind"), f"an adverse_event form needs an item "
+                                  f"annotated cdisc: {{domain: AE, variable: {variable}}}")
         for j, item in enumerate(form.items):
             here: Loc = ("forms", i, "items", j)
             if item.codelist is not None:
                 yield from _missing(item.codelist, codelists, (*here, "codelist"), "codelist")
-            if item.derived is not None:
-                yield from _missing(item.derived.function, functions,
-                                    (*here, "derived", "function"), "derivation function")
-                for k, ref in enumerate(item.derived.inputs):
-                    yield from _missing(ref, items, (*here, "derived", "inputs", k),
-                                        f"item of form '{form.id}'")
-                if item.derived.check_against is not None:
-                    yield from _missing(item.derived.check_against, items,
-                                        (*here, "derived", "check_against"),
-                                        f"item of form '{form.id}'")
+            if item.maps_to is not None:
+                yield from _mapping(p, schema, form, item, (*here, "maps_to"))
+            if item.derived is None:
+                continue
+            spec = item.derived
+            yield from _missing(spec.function, functions, (*here, "derived", "function"),
+                                "derivation function")
+            if spec.function in functions:
+                expected = derivation(spec.function).inputs
+                if expected is not None and set(spec.inputs) != set(expected):
+                    yield Problem((*here, "derived", "inputs"), f"{spec.function} takes "
+                                  f"{', '.join(expected)}; got {', '.join(spec.inputs)}")
+            for name, ref in spec.inputs.items():
+                yield from _missing(ref, items, (*here, "derived", "inputs", name),
+                                    f"item of form '{form.id}'")
+            if spec.check_against is not None:
+                yield from _missing(spec.check_against, items,
+                                    (*here, "derived", "check_against"),
+                                    f"item of form '{form.id}'")
+        for j, edit in enumerate(form.checks):
+            here = ("forms", i, "checks", j)
+            yield from _missing(edit.item, items, (*here, "item"), f"item of form '{form.id}'")
+            for key in ("expression", "when"):
+                text = getattr(edit, key)
+                if text is None:
+                    continue
+                try:
+                    parse_check(text, form)
+                except ExpressionError as exc:
+                    yield Problem((*here, key), f"check {edit.id}: {exc.message}",
+                                  offset=(exc.line, exc.column))
+
+
+def _mapping(p: Protocol, schema: RecordSchema, form: Form, item: Item,
+             here: Loc) -> Iterator[Problem]:
+    """The record field an item feeds must exist and take the item's kind of value."""
+    from trialkit.core.protocol.record import ATTESTATIONS, PATIENT_TABLE
+
+    mapping = item.maps_to
+    assert mapping is not None
+    if mapping.table == ATTESTATIONS:
+        if item.type != "boolean":
+            yield Problem(here, f"an attestation is true or false; {item.id} is {item.type}")
+        return
+    if mapping.table == PATIENT_TABLE:
+        fields = {f.id: f.type for f in schema.patient if f.id != "observation_period"}
+        if mapping.column not in fields:
+            yield from _missing(mapping.column, fields, here, "patient field")
+            return
+        yield from _fits(item, fields[mapping.column], here)
+        if fields[mapping.column] == "code":
+            yield from _codes_cover(p, item, mapping, here)
+        return
+    if not schema.has_table(mapping.table):
+        yield from _missing(mapping.table, {*schema.table_ids, PATIENT_TABLE, ATTESTATIONS},
+                            here, "record table")
+        return
+    table = schema.table(mapping.table)
+    columns = {c.id: c.type for c in table.columns}
+    if mapping.column not in columns:
+        yield from _missing(mapping.column, columns, here, f"column of {table.id}")
+        return
+    yield from _fits(item, columns[mapping.column], here)
+    for column in mapping.set:
+        yield from _missing(column, columns, (*here, "set", column), f"column of {table.id}")
+    if columns[mapping.column] == "code" and mapping.column not in mapping.set:
+        yield from _codes_cover(p, item, mapping, here)
+
+
+_FITS: dict[str, tuple[str, ...]] = {
+    "date": ("date", "datetime"), "number": ("integer", "decimal"), "count": ("integer",),
+    "quantity": ("integer", "decimal"), "text": ("text", "choice"), "code": ("choice", "text"),
+}
+
+
+def _fits(item: Item, column_type: str, here: Loc) -> Iterator[Problem]:
+    if item.type not in _FITS[column_type]:
+        yield Problem(here, f"a {item.type} item cannot feed a {column_type} column")
+
+
+def _codes_cover(p: Protocol, item: Item, mapping: RecordMapping, here: Loc) -> Iterator[Problem]:
+    """A choice item feeding a code column needs a code for each of its choices (``codes``,
+    else the code list's ``concept``); a choice without one feeds nothing, silently."""
+    if item.type != "choice" or item.codelist is None:
+        return
+    try:
+        codelist = p.codelist(item.codelist)
+    except KeyError:
+        return
+    if mapping.table == "patient":
+        return  # patient fields take the code list's codes as they are
+    uncovered = [c.code for c in codelist.items
+                 if c.code not in mapping.codes and c.concept is None]
+    if uncovered:
+        yield Problem(here, f"choices {', '.join(uncovered)} of {codelist.id} have no record "
+                      "code: give `codes` or the code list's `concept`")
+
+
+def _value_sets(p: Protocol) -> Iterator[Problem]:
+    kinds = p.record_schema().code_kinds()
+    for i, value_set in enumerate(p.value_sets):
+        if value_set.kind not in kinds:
+            yield from _missing(value_set.kind, kinds, ("value_sets", i, "kind"), "code kind")
+            continue
+        pattern = kinds[value_set.kind].pattern
+        if pattern is None:
+            continue
+        for j, code in enumerate(value_set.codes):
+            if re.match(pattern, code) is None:
+                yield Problem(("value_sets", i, "codes", j), f"'{code}' is not a "
+                              f"{value_set.kind} code")
 
 
 def _interpretations(p: Protocol) -> Iterator[Problem]:
@@ -191,18 +350,20 @@ def _interpretations(p: Protocol) -> Iterator[Problem]:
 
 
 def _criteria(p: Protocol) -> Iterator[Problem]:
-    """Every rule must parse and type-check against the protocol's value sets."""
+    """Every rule and library function must parse and type-check against the record."""
     # Imported here: the eligibility package imports the protocol package.
-    from trialkit.core.eligibility.language import RuleError, parse_rule
+    from trialkit.core.eligibility.language import RuleContext, RuleError
 
-    value_sets = {vs.id: vs for vs in p.value_sets}
-    elig = p.eligibility
-    for i, criterion in enumerate(elig.criteria):
+    try:
+        context = RuleContext.of(p)
+    except RuleError as exc:
+        yield Problem(("record", "functions"), exc.message)
+        return
+    for i, criterion in enumerate(p.eligibility.criteria):
         if criterion.rule is None or not criterion.rule.strip():
             continue
         try:
-            parse_rule(criterion.rule, value_sets=value_sets, fallback_uln=elig.fallback_uln,
-                       screening_days=elig.screening_window_days)
+            context.parse(criterion.rule)
         except RuleError as exc:
             yield Problem(("eligibility", "criteria", i, "rule"),
                           f"criterion {criterion.id}: {exc.message}",

@@ -50,10 +50,11 @@ class Eligibility(Frozen):
 
 
 class ValueSet(Frozen):
-    """A named set of codes: diagnosis codes (ICD-10 prefixes, SNOMED) or drug ingredients."""
+    """A named set of codes of one code kind of the patient record: diagnosis codes (ICD-10
+    prefixes, SNOMED), drug ingredients, LOINC lab tests, or a kind a protocol table declares."""
 
     id: Ident
-    kind: Literal["diagnosis", "ingredient", "lab"]
+    kind: Ident
     description: Text
     codes: tuple[Text, ...] = Field(min_length=1)
     source: OptionalText | None = None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 
 from trialkit.core.protocol._base import (
     Frozen,
@@ -84,6 +84,31 @@ class Administration(Frozen):
     """Role that performs it (it sees the arm-specific procedure)."""
     prepared_by: Ident
     """Role that prepares it (it sees the arm-specific preparation)."""
+    period: Ident | None = None
+    """In a crossover part: the period it belongs to (its content follows the arm the
+    participant's sequence gives for that period)."""
+
+    @property
+    def differs_by_arm(self) -> bool:
+        """Whether performing it reveals the arm (a real procedure in one arm, a sham in
+        another): only a role that may see the procedure type may then record it."""
+        return len({content.procedure for content in self.by_arm.values()}) > 1
+
+
+class Period(Frozen):
+    """A treatment period of a crossover part."""
+
+    id: Ident
+    name: Text
+
+
+class Sequence(Frozen):
+    """The order in which a participant of a crossover part receives the arms: one arm per
+    period, in period order. Participants are randomized to a sequence."""
+
+    id: Ident
+    label: Text
+    arms: tuple[Ident, ...] = Field(min_length=2)
 
 
 class Part(Frozen):
@@ -98,14 +123,49 @@ class Part(Frozen):
     masking: Masking
     enrolment_order: Literal["sequential", "parallel"] = "parallel"
     description: OptionalText | None = None
+    periods: tuple[Period, ...] = ()
+    """Treatment periods of a crossover part, in order; empty = a parallel part."""
+    sequences: tuple[Sequence, ...] = ()
+    """The sequences of arms participants are randomized to (a crossover part)."""
+    washout_days: NonNegativeInt = 0
+    """Days that must pass between the end of one period and the first dose of the next."""
 
     @model_validator(mode="after")
-    def _randomized_parts_have_two_arms(self) -> Part:
+    def _arms_and_periods_hold(self) -> Part:
         if self.allocation == "RANDOMIZED" and len(self.arms) < 2:
             raise ValueError("a RANDOMIZED part needs at least two arms")
         if duplicates(self.arms):
             raise ValueError(f"arm listed twice: {', '.join(duplicates(self.arms))}")
+        if bool(self.periods) != bool(self.sequences):
+            raise ValueError("a crossover part has both periods and sequences")
+        for what, ids in (("period", [p.id for p in self.periods]),
+                          ("sequence", [s.id for s in self.sequences])):
+            if duplicates(ids):
+                raise ValueError(f"{what} id repeated: {', '.join(duplicates(ids))}")
+        for sequence in self.sequences:
+            if len(sequence.arms) != len(self.periods):
+                raise ValueError(f"sequence '{sequence.id}' gives {len(sequence.arms)} arms for "
+                                 f"{len(self.periods)} periods")
+            unknown = [a for a in sequence.arms if a not in self.arms]
+            if unknown:
+                raise ValueError(f"sequence '{sequence.id}' names arms not in the part: "
+                                 f"{', '.join(unknown)}")
         return self
+
+    @property
+    def is_crossover(self) -> bool:
+        return bool(self.sequences)
+
+    def sequence(self, sequence_id: str) -> Sequence:
+        for sequence in self.sequences:
+            if sequence.id == sequence_id:
+                return sequence
+        raise KeyError(f"part '{self.id}' has no sequence '{sequence_id}'")
+
+    def arm_in_period(self, sequence_id: str, period_id: str) -> str:
+        """The arm a participant on this sequence receives during this period."""
+        index = [p.id for p in self.periods].index(period_id)
+        return self.sequence(sequence_id).arms[index]
 
 
 class FollowUp(Frozen):
@@ -132,4 +192,3 @@ class Design(Frozen):
     follow_up: FollowUp | None = None
     day_zero: Ident | None = None
     """Administration that defines study day 0 (visit days are offsets from it)."""
-    screening_window_days: NonNegativeInt = 28

@@ -10,22 +10,25 @@ from trialkit.core.protocol import consistency
 from trialkit.core.protocol._base import Frozen, Ident
 from trialkit.core.protocol.criteria import Eligibility, Endpoint, ValueSet
 from trialkit.core.protocol.design import Administration, Arm, Design, Part
+from trialkit.core.protocol.forms import CodeList, Form
 from trialkit.core.protocol.gates import Gates, Randomization
 from trialkit.core.protocol.identity import Identity, Status
 from trialkit.core.protocol.interpretations import Interpretation
+from trialkit.core.protocol.labs import LabCatalogue, LabTest, packaged_catalogue
 from trialkit.core.protocol.problems import InconsistentProtocolError
+from trialkit.core.protocol.record import RecordSchema, RecordSection, base_schema
 from trialkit.core.protocol.roles import Role
-from trialkit.core.protocol.schedule import CodeList, Form, Schedule, Visit
+from trialkit.core.protocol.schedule import Schedule, Visit
 
-FORMAT = "trialkit-protocol/1"
+FORMAT = "trialkit-protocol/2"
 _T = TypeVar("_T")
 
 
 class Protocol(Frozen):
     """A whole trial protocol, validated and cross-checked at construction."""
 
-    format: Literal["trialkit-protocol/1"]
-    """Version of the protocol file format (not of the protocol)."""
+    format: Literal["trialkit-protocol/2"]
+    """Version of the protocol file format (not of the protocol); docs/adr/0007."""
     identity: Identity
     status: Status
     design: Design
@@ -39,6 +42,11 @@ class Protocol(Frozen):
     endpoints: tuple[Endpoint, ...] = ()
     roles: tuple[Role, ...] = ()
     interpretations: tuple[Interpretation, ...] = ()
+    record: RecordSection = RecordSection()
+    """Tables of the patient record this trial's disease needs, and library functions of the
+    criteria language, beyond the base record (docs/reference/patient-record.md)."""
+    lab_tests: tuple[LabTest, ...] = ()
+    """Laboratory tests this protocol adds to the packaged lab catalogue."""
 
     @model_validator(mode="after")
     def _cross_references_hold(self) -> Protocol:
@@ -46,6 +54,13 @@ class Protocol(Frozen):
         if problems:
             raise InconsistentProtocolError(problems)
         return self
+
+    def record_schema(self) -> RecordSchema:
+        """The patient record this protocol reads: the base tables and its own."""
+        return base_schema().extended(self.record)
+
+    def lab_catalogue(self) -> LabCatalogue:
+        return packaged_catalogue().extended(self.lab_tests)
 
     # Lookups by id: small helpers so callers never scan tuples by hand.
     def part(self, part_id: Ident) -> Part:

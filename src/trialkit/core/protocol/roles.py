@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import model_validator
 
-from trialkit.core.protocol._base import Flag, Frozen, Ident, Text, duplicates
+from trialkit.core.protocol._base import Flag, Frozen, Ident, OptionalText, Text, duplicates
 
 # The unblinded facts a trial protects. Each is reachable only through access functions.
 BlindedInformation = Literal[
@@ -44,6 +44,14 @@ Permission = Literal[
 ]
 
 
+# What a role hears about, as a notification in its inbox (and by e-mail where configured).
+NotificationKind = Literal[
+    "serious_adverse_event",   # an adverse event saved as serious (names no arm)
+    "emergency_unblinding",    # who unblinded whom and when (never the arm, never the reason)
+    "committee_decision",      # a safety committee's signed decision
+]
+
+
 class Role(Frozen):
     id: Ident
     name: Text
@@ -56,6 +64,11 @@ class Role(Frozen):
     """Sees allocation only once the study database is locked (e.g. the trial statistician)."""
     site_scoped: Flag = True
     """Sees only the sites the user belongs to."""
+    notified_of: tuple[NotificationKind, ...] = ()
+    """Events this role is told about."""
+    workspace: OptionalText | None = None
+    """The name of this role's own page in the navigation (e.g. "SMC workspace"); the page
+    itself follows from what the role may do and see."""
 
     @property
     def blinded(self) -> bool:
@@ -63,6 +76,8 @@ class Role(Frozen):
 
     @model_validator(mode="after")
     def _no_repeats(self) -> Role:
-        if duplicates(list(self.sees)) or duplicates(list(self.can)):
-            raise ValueError("each kind of information and each permission is listed once")
+        if duplicates(list(self.sees)) or duplicates(list(self.can)) or duplicates(
+                list(self.notified_of)):
+            raise ValueError("each kind of information, permission and notification is "
+                             "listed once")
         return self

@@ -1,8 +1,10 @@
 """The derivation functions protocol forms may name (``Derivation.function``), by name.
 
-A derived item is computed from entered items of the same form; when the protocol names a
-``check_against`` item, ``Derived.check`` compares the entered value with the computed one.
-A protocol naming a function missing here is refused at load (protocol/consistency.py).
+A derived item is computed from entered items of the same form: the protocol maps each of the
+function's parameters to one of its items (``inputs``), so the function knows no form. When
+the protocol names a ``check_against`` item, ``Derived.check`` compares the entered value
+with the computed one. A protocol naming a function missing here, or giving it other
+parameters, is refused at load (protocol/consistency.py).
 """
 
 from __future__ import annotations
@@ -47,8 +49,8 @@ DerivationFunction = Callable[[Mapping[str, object]], "Derived"]
 @dataclass(frozen=True)
 class RegisteredDerivation:
     function: DerivationFunction
-    inputs: tuple[str, ...]
-    """The item ids the function reads; a form's derived item must name these."""
+    inputs: tuple[str, ...] | None
+    """The function's parameters, in order; None = any number of parameters (``sum``)."""
     description: str
 
 
@@ -59,11 +61,9 @@ class UnknownDerivationError(LookupError):
         self.name = name
 
 
-_EDSS_FS_ITEMS = {"fs_pyramidal": "pyramidal", "fs_cerebellar": "cerebellar",
-                  "fs_brainstem": "brainstem", "fs_sensory": "sensory",
-                  "fs_bowel_bladder": "bowel_bladder", "fs_visual": "visual",
-                  "fs_cerebral": "cerebral"}
-_EDSS_INPUTS = (*_EDSS_FS_ITEMS, "ambulation")
+_FUNCTIONAL_SYSTEMS = ("pyramidal", "cerebellar", "brainstem", "sensory", "bowel_bladder",
+                       "visual", "cerebral")
+_EDSS_INPUTS = (*_FUNCTIONAL_SYSTEMS, "ambulation")
 
 
 def _require(values: Mapping[str, object], inputs: tuple[str, ...], what: str) -> None:
@@ -75,15 +75,20 @@ def _require(values: Mapping[str, object], inputs: tuple[str, ...], what: str) -
 
 def _neurostatus_edss(values: Mapping[str, object]) -> Derived:
     _require(values, _EDSS_INPUTS, "the EDSS")
-    item_of = {fs: item for item, fs in _EDSS_FS_ITEMS.items()}
-    try:
-        fs = FunctionalSystems.from_entered(
-            {fs: values[item] for item, fs in _EDSS_FS_ITEMS.items()})
-        result = neurostatus_edss(fs, values["ambulation"])
-    except ScoringInputError as exc:
-        # Name the form's item, which is what the person entering data sees.
-        raise ScoringInputError(item_of.get(exc.field, exc.field), exc.detail) from exc
+    fs = FunctionalSystems.from_entered({name: values[name] for name in _FUNCTIONAL_SYSTEMS})
+    result = neurostatus_edss(fs, values["ambulation"])
     return Derived(result.score, result.explanation, result.judgement_band)
+
+
+def _sum(values: Mapping[str, object]) -> Derived:
+    total = Decimal(0)
+    for name, value in values.items():
+        if value is None:
+            raise ScoringInputError(name, "is needed to compute the total")
+        if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+            raise ScoringInputError(name, f"must be a number, got {value!r}")
+        total += Decimal(str(value))
+    return Derived(float(total), "sum of " + ", ".join(values))
 
 
 _REGISTRY: Mapping[str, RegisteredDerivation] = MappingProxyType({
@@ -91,6 +96,9 @@ _REGISTRY: Mapping[str, RegisteredDerivation] = MappingProxyType({
         _neurostatus_edss, _EDSS_INPUTS,
         "Neurostatus EDSS from the seven FS grades (visual and bowel/bladder raw) and the "
         "Neurostatus ambulation score 0-16"),
+    "sum": RegisteredDerivation(
+        _sum, None, "The total of its inputs (e.g. a scale's item scores); every input is "
+                    "needed"),
 })
 
 
@@ -105,6 +113,12 @@ def derivation(name: str) -> RegisteredDerivation:
         raise UnknownDerivationError(name) from None
 
 
-def derive(name: str, values: Mapping[str, object]) -> Derived:
-    """The derived value of the function ``name`` from a form's entered ``values``."""
-    return derivation(name).function(values)
+def derive(name: str, inputs: Mapping[str, str], values: Mapping[str, object]) -> Derived:
+    """The derived value of the function ``name`` from a form's entered ``values``; ``inputs``
+    maps each parameter to the item that supplies it. An input problem names the item."""
+    try:
+        return derivation(name).function({param: values.get(item)
+                                           for param, item in inputs.items()})
+    except ScoringInputError as exc:
+        # Name the form's item, which is what the person entering data sees.
+        raise ScoringInputError(inputs.get(exc.field, exc.field), exc.detail) from exc

@@ -13,7 +13,7 @@ from typing import Any
 from django.http import QueryDict
 
 from trialkit.core.protocol import Protocol
-from trialkit.core.protocol.schedule import Form, Item
+from trialkit.core.protocol.forms import Form, Item
 
 INPUT_TYPES = {"text": "text", "integer": "number", "decimal": "number", "date": "date",
                "datetime": "datetime-local"}

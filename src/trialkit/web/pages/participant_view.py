@@ -15,7 +15,7 @@ from django.db.models import F
 
 from trialkit.core.forms import is_adverse_event_form, is_assessment_form
 from trialkit.core.protocol import Protocol
-from trialkit.core.protocol.schedule import Form
+from trialkit.core.protocol.forms import Form
 from trialkit.web.pages.charts import line_chart
 from trialkit.web.trial import access
 from trialkit.web.trial.actions.base import ActionError, Actor

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from trialkit.core.forms import validate_form
-from trialkit.core.protocol.schedule import Form
+from trialkit.core.protocol.forms import Form
 from trialkit.web.pages.form_fields import fields, submitted
 from trialkit.web.pages.session import done, has, page, refused, render_page
 from trialkit.web.trial.actions.base import ActionError, Actor, InvalidInputError, NotFoundError

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from trialkit.core.forms import is_adverse_event_form, is_serious
 from trialkit.core.protocol import Protocol
-from trialkit.core.protocol.schedule import Form
+from trialkit.core.protocol.forms import Form
 from trialkit.core.scheduling import CommitteeDecision, ParticipantDosing
 from trialkit.web.trial.models import (
     Administration,

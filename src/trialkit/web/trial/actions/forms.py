@@ -37,7 +37,7 @@ from trialkit.core.forms import (
     validate_form,
 )
 from trialkit.core.protocol import Protocol
-from trialkit.core.protocol.schedule import Form
+from trialkit.core.protocol.forms import Form
 from trialkit.web.trial.actions.accounts import check_password_again
 from trialkit.web.trial.actions.adverse_events import start_serious_event_clock
 from trialkit.web.trial.actions.base import (

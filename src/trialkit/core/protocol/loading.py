@@ -10,6 +10,7 @@ from pydantic import ValidationError
 
 from trialkit.core.protocol.model import Protocol
 from trialkit.core.protocol.problems import InconsistentProtocolError, Loc, Problem, ProtocolError
+from trialkit.core.protocol.upgrade import FORMAT_1
 
 Marks = dict[Loc, tuple[int, int]]
 
@@ -32,6 +33,11 @@ def parse_protocol(text: str, *, source: str = "<protocol>") -> Protocol:
 def validate_protocol(data: Any, *, marks: Marks | None = None,
                       source: str = "<protocol>") -> Protocol:
     marks = marks or {}
+    if isinstance(data, dict) and data.get("format") == FORMAT_1:
+        line, column = marks.get(("format",), (None, None))
+        raise ProtocolError(source, [Problem(
+            ("format",), f"this file is in format 1; trialkit reads format 2. Rewrite it with "
+            f"`trialkit protocol upgrade {source} -o NEW.yaml` (docs/adr/0007)", line, column)])
     try:
         return Protocol.model_validate(data)
     except ValidationError as exc:

@@ -239,8 +239,11 @@ class RecordSchema(Frozen):
         return next((f for f in self.functions if f.name == name), None)
 
     def extended(self, section: RecordSection) -> RecordSchema:
+        """This schema with a protocol's tables and functions; a table that would shadow one
+        of these is left out (the protocol's consistency check reports it)."""
+        own = tuple(t for t in section.tables if not self.has_table(t.id))
         return RecordSchema(version=self.version, patient=self.patient,
-                            tables=(*self.tables, *section.tables),
+                            tables=(*self.tables, *own),
                             functions=(*self.functions, *section.functions))
 
 

@@ -40,8 +40,10 @@ def test_a_reworded_criterion_is_a_criteria_change():
 
 
 def test_a_removed_form_item_is_a_forms_change():
-    text = TEXT.replace("      - {id: prior_dmt, label: Prior disease-modifying therapies, "
-                        "type: text}\n", "")
+    item = ("      - {id: prior_dmt, label: Prior disease-modifying therapies, type: text,\n"
+            "         cdisc: {domain: CM, variable: CMTRT}}\n")
+    assert item in TEXT
+    text = TEXT.replace(item, "")
     changes = _diff(text)
     assert [(c.section, c.kind, c.path) for c in changes] == [
         ("forms", "removed", "forms[MSHIST].items[prior_dmt]")]

@@ -1,28 +1,33 @@
-"""FHIR R4 input: a patient's Bundle read into the logical record of PATIENT-RECORD.md.
+"""FHIR R4 input: a patient's Bundle read into the logical record of its protocol.
+
+See docs/reference/patient-record.md for the record.
 
 The Bundle is first validated with ``fhir.resources`` (R4B models, which read R4 resources of
-these types), then mapped:
+these types), then mapped. The base record has a fixed mapping:
 
 * ``Patient``: ``id`` → patient_id, ``gender`` (female/male; other values = unknown sex),
   ``birthDate`` (a full date is required: age is counted in completed years).
 * ``Condition`` → diagnoses: every SNOMED CT (``http://snomed.info/sct``) and ICD-10
   (``http://hl7.org/fhir/sid/icd-10``, ``…/icd-10-cm``) coding; date = ``onsetDateTime``,
   ``onsetPeriod.start`` or ``recordedDate``; end = ``abatementDateTime``. Refuted or
-  entered-in-error conditions are skipped. A Condition coded ``relapse`` in the trialkit
-  system ``urn:trialkit:ms`` is an MS relapse (onset = its onset date).
+  entered-in-error conditions are skipped.
 * ``Observation`` (status not entered-in-error/cancelled): LOINC codings → labs with
   ``valueQuantity`` (UCUM ``code`` preferred over ``unit``) and ``referenceRange.high/low`` as
-  ULN/LLN; hCG results as ``valueCodeableConcept`` (SNOMED 10828004 positive, 260385009
-  negative) or ``valueString``. EDSS: SNOMED 273554001 or ``urn:trialkit:ms#edss``. MRI
-  lesion counts: ``urn:trialkit:ms#gd-enhancing-lesions`` / ``#new-t2-lesions`` (one scan per
-  date). Pregnancy status LOINC 82810-3 (SNOMED 77386006 pregnant, 60001007 not pregnant) →
-  attestation ``pregnant``. Other attestations: code = attestation key in
-  ``urn:trialkit:attestation`` with ``valueBoolean``.
+  ULN/LLN; qualitative results as ``valueCodeableConcept`` (SNOMED 10828004 positive,
+  260385009 negative) or ``valueString``. A LOINC observation answered with another coded
+  value (e.g. a pregnancy status) is no laboratory result and is skipped. Attestations: code =
+  attestation key in ``urn:trialkit:attestation`` with ``valueBoolean``.
 * ``MedicationStatement`` (not entered-in-error / not-taken): ingredient = the coding display
   or text, lower-cased; RxNorm and ATC codings kept; ``effectivePeriod`` start/end or
   ``effectiveDateTime``; route from the first dosage.
-* ``Consent`` (status active) → consent_date = ``dateTime`` and attestation
-  ``willing_to_consent`` = true (a signed consent shows the willingness of I1).
+* ``Consent`` (status active) → consent_date = ``dateTime``.
+
+A protocol's own tables are filled from their ``fhir`` declarations (``TableDef.fhir``): a
+resource of the declared type carrying one of a source's codes gives a row dated by its
+``effectiveDateTime`` / ``onsetDateTime`` (or the period's start); a column takes its
+``valueQuantity.value``, ``valueInteger`` or ``valueDecimal``. With several sources, rows are
+merged per date. Declared sources are matched before the base mapping, so a Condition coded as
+a protocol's event is not also a diagnosis.
 
 The index date (planned Day 0) has no FHIR element; it comes from ``--as-of``. A Bundle has no
 observation period either, so it is read like a desk record: complete from birth. Dates of
@@ -33,11 +38,15 @@ checks as a JSON record; its problems name the Bundle entry they come from.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from trialkit.core.eligibility.record import PatientRecord, RecordError, parse_record
+from trialkit.core.eligibility.record import PatientRecord, RecordError, parse_record_for
+from trialkit.core.protocol.record import FhirSource, TableDef
+
+if TYPE_CHECKING:
+    from trialkit.core.protocol.model import Protocol
 
 SNOMED = "http://snomed.info/sct"
 LOINC = "http://loinc.org"
@@ -45,18 +54,15 @@ ICD10 = ("http://hl7.org/fhir/sid/icd-10", "http://hl7.org/fhir/sid/icd-10-cm")
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
 ATC = "http://www.whocc.no/atc"
 UCUM = "http://unitsofmeasure.org"
-MS = "urn:trialkit:ms"
 ATTESTATION = "urn:trialkit:attestation"
-EDSS_SNOMED = "273554001"
-PREGNANCY_STATUS = "82810-3"
 _RESULT_TEXT = {"10828004": "positive", "260385009": "negative"}
-_PREGNANT = {"77386006": True, "60001007": False}
 _SKIP = {"entered-in-error", "cancelled", "refuted", "not-taken", "registered"}
 _DATE = re.compile(r"^([0-9]{4}-[0-9]{2}-[0-9]{2})")
 
 
-def record_from_bundle(data: object) -> PatientRecord:
-    """Validate a FHIR Bundle and map it to a PatientRecord; RecordError names the entry."""
+def record_from_bundle(data: object, protocol: Protocol) -> PatientRecord:
+    """Validate a FHIR Bundle and map it to a record of ``protocol``'s schema; RecordError
+    names the entry."""
     from fhir.resources.R4B.bundle import Bundle  # slow import: only when FHIR is used
 
     if not isinstance(data, dict) or data.get("resourceType") != "Bundle":
@@ -65,10 +71,10 @@ def record_from_bundle(data: object) -> PatientRecord:
         Bundle.model_validate(data)
     except ValidationError as exc:
         raise RecordError([(_loc(e["loc"]), e["msg"]) for e in exc.errors()]) from None
-    mapper = _Mapper()
+    mapper = _Mapper(tuple(t for t in protocol.record.tables if t.fhir is not None))
     for i, entry in enumerate(data.get("entry") or []):
         mapper.add(i, entry.get("resource") or {})
-    return mapper.record()
+    return mapper.record(protocol)
 
 
 def _loc(loc: tuple[Any, ...]) -> str:
@@ -95,11 +101,12 @@ def _code(concept: Any, system: str | tuple[str, ...]) -> str | None:
 class _Mapper:
     """Accumulates the record's tables; ``origin`` remembers which entry each row came from."""
 
-    def __init__(self) -> None:
+    def __init__(self, declared: tuple[TableDef, ...]) -> None:
         self.top: dict[str, Any] = {}
         self.rows: dict[str, list[dict[str, Any]]] = {
-            "diagnoses": [], "relapses": [], "edss": [], "labs": [], "medications": []}
-        self.scans: dict[str, dict[str, Any]] = {}
+            "diagnoses": [], "labs": [], "medications": []}
+        self.declared = declared
+        self.merged: dict[str, dict[str, dict[str, Any]]] = {t.id: {} for t in declared}
         self.attestations: dict[str, bool] = {}
         self.origin: dict[str, str] = {}
 
@@ -108,6 +115,8 @@ class _Mapper:
         if resource.get("status") in _SKIP:
             return
         where = f"entry[{i}] ({kind}/{resource.get('id', '?')})"
+        if kind in ("Condition", "Observation") and self._declared(resource, str(kind), where):
+            return
         handler = {"Patient": self._patient, "Condition": self._condition,
                    "Observation": self._observation,
                    "MedicationStatement": self._medication,
@@ -119,6 +128,39 @@ class _Mapper:
         self.origin[f"{table}[{len(self.rows[table])}]"] = where
         self.rows[table].append(row)
 
+    def _declared(self, r: dict[str, Any], kind: str, where: str) -> bool:
+        """Rows of the protocol's own tables this resource gives; whether it gave any."""
+        if kind == "Condition" and _refuted(r):
+            return True
+        used = False
+        for table in self.declared:
+            assert table.fhir is not None
+            sources: list[tuple[str | None, FhirSource]] = [
+                (None, s) for s in table.fhir.rows_from]
+            sources += [(column, s) for column, s in table.fhir.columns.items()]
+            for column, source in sources:
+                if _matches(r, kind, source):
+                    self._declared_row(table, column, r, where)
+                    used = True
+        return used
+
+    def _declared_row(self, table: TableDef, column: str | None, r: dict[str, Any],
+                      where: str) -> None:
+        assert table.fhir is not None
+        when = _when(r)
+        single = len(table.fhir.rows_from) + len(table.fhir.columns) == 1
+        rows = self.merged[table.id]
+        key = f"{len(rows)}" if single else str(when)
+        row = rows.setdefault(key, {table.date: when})
+        self.origin.setdefault(f"{table.id}:{key}", where)
+        if column is not None:
+            value = _value(r)
+            if isinstance(value, float) and value.is_integer() \
+                    and table.column(column).type == "count":
+                value = int(value)
+            if value is not None and (row.get(column) is None or value > row[column]):
+                row[column] = value
+
     def _patient(self, r: dict[str, Any], where: str) -> None:
         self.origin["patient"] = where
         self.top["patient_id"] = r.get("id") or next(
@@ -129,14 +171,9 @@ class _Mapper:
             self.top["birth_date"] = r["birthDate"]
 
     def _condition(self, r: dict[str, Any], where: str) -> None:
-        if _code(r.get("verificationStatus"), "http://terminology.hl7.org/CodeSystem/"
-                 "condition-ver-status") in ("refuted", "entered-in-error"):
+        if _refuted(r):
             return
-        onset = _day(r.get("onsetDateTime") or (r.get("onsetPeriod") or {}).get("start")
-                     or r.get("recordedDate"))
-        if _code(r.get("code"), MS) == "relapse":
-            self._row("relapses", {"onset_date": onset}, where)
-            return
+        onset = _when(r)
         end = _day(r.get("abatementDateTime"))
         for coding in _codings(r.get("code")):
             system, code = coding.get("system"), coding.get("code")
@@ -148,29 +185,11 @@ class _Mapper:
                 self._row("diagnoses", row, where)
 
     def _observation(self, r: dict[str, Any], where: str) -> None:
-        when = _day(r.get("effectiveDateTime") or (r.get("effectivePeriod") or {}).get("start"))
         code = r.get("code")
         if _code(code, ATTESTATION) is not None and isinstance(r.get("valueBoolean"), bool):
             self.attestations[str(_code(code, ATTESTATION))] = r["valueBoolean"]
-        elif _code(code, LOINC) == PREGNANCY_STATUS:
-            status = _code(r.get("valueCodeableConcept"), SNOMED)
-            if status in _PREGNANT:
-                self.attestations["pregnant"] = _PREGNANT[status]
-        elif _code(code, SNOMED) == EDSS_SNOMED or _code(code, MS) == "edss":
-            score = (r.get("valueQuantity") or {}).get("value", r.get("valueDecimal"))
-            self._row("edss", {"date": when, "score": score}, where)
-        elif _code(code, MS) in ("gd-enhancing-lesions", "new-t2-lesions"):
-            self._lesions(r, str(_code(code, MS)), when, where)
         elif _code(code, LOINC) is not None:
-            self._lab(r, f"LOINC:{_code(code, LOINC)}", when, where)
-
-    def _lesions(self, r: dict[str, Any], code: str, when: Any, where: str) -> None:
-        count = r.get("valueInteger", (r.get("valueQuantity") or {}).get("value"))
-        if isinstance(count, float) and count.is_integer():
-            count = int(count)
-        scan = self.scans.setdefault(str(when), {"date": when})
-        scan["gd_enhancing_lesions" if code == "gd-enhancing-lesions" else "new_t2_lesions"] = count
-        self.origin.setdefault(f"mri:{when}", where)
+            self._lab(r, f"LOINC:{_code(code, LOINC)}", _when(r), where)
 
     def _lab(self, r: dict[str, Any], test: str, when: Any, where: str) -> None:
         row: dict[str, Any] = {"date": when, "test": test}
@@ -185,7 +204,9 @@ class _Mapper:
                     row[key] = ranges[bound]["value"]
         elif r.get("valueCodeableConcept") is not None:
             text = _RESULT_TEXT.get(_code(r["valueCodeableConcept"], SNOMED) or "")
-            row["value"] = text or r["valueCodeableConcept"].get("text")
+            if text is None:
+                return  # an answer that is no result (e.g. a pregnancy status)
+            row["value"] = text
         elif r.get("valueString") is not None:
             row["value"] = str(r["valueString"]).strip().lower()
         self._row("labs", row, where)
@@ -209,21 +230,25 @@ class _Mapper:
     def _consent(self, r: dict[str, Any], where: str) -> None:
         if r.get("status") == "active" and r.get("dateTime"):
             self.top["consent_date"] = _day(r["dateTime"])
-            self.attestations["willing_to_consent"] = True
             self.origin["consent_date"] = where
 
-    def record(self) -> PatientRecord:
+    def record(self, protocol: Protocol) -> PatientRecord:
         data = {**self.top, **{k: v for k, v in self.rows.items() if v}}
-        if self.scans:
-            data["mri_scans"] = [self.scans[k] for k in sorted(self.scans)]
-            for index, key in enumerate(sorted(self.scans)):
-                self.origin[f"mri_scans[{index}]"] = self.origin[f"mri:{key}"]
+        for table in self.declared:
+            merged = self.merged[table.id]
+            # By date; rows of one date keep the Bundle's order (a stable sort).
+            date = table.date
+            keys = sorted(merged, key=lambda k: str(merged[k].get(date)))
+            if keys:
+                data[table.id] = [merged[k] for k in keys]
+            for index, key in enumerate(keys):
+                self.origin[f"{table.id}[{index}]"] = self.origin[f"{table.id}:{key}"]
         if self.attestations:
             data["attestations"] = self.attestations
         if "patient_id" not in data:
             raise RecordError([("(bundle)", "no Patient resource with an id")])
         try:
-            return parse_record(data)
+            return parse_record_for(data, protocol)
         except RecordError as exc:
             raise RecordError([(self._where(path), message) for path, message in exc.problems],
                               exc.patient_id) from None
@@ -232,3 +257,31 @@ class _Mapper:
         row = path.split(".", 1)[0]
         origin = self.origin.get(row) or self.origin.get(path) or self.origin.get("patient", "")
         return f"{origin}: {path}" if origin else path
+
+
+def _when(r: dict[str, Any]) -> str | None:
+    """The date a resource states: effective or onset date, else its period's start."""
+    value = (r.get("effectiveDateTime") or (r.get("effectivePeriod") or {}).get("start")
+             or r.get("onsetDateTime") or (r.get("onsetPeriod") or {}).get("start")
+             or r.get("recordedDate"))
+    return _day(value)
+
+
+def _value(r: dict[str, Any]) -> Any:
+    quantity = r.get("valueQuantity") or {}
+    for value in (quantity.get("value"), r.get("valueInteger"), r.get("valueDecimal")):
+        if value is not None:
+            return value
+    return None
+
+
+def _matches(r: dict[str, Any], kind: str, source: FhirSource) -> bool:
+    if source.resource != kind:
+        return False
+    wanted = {(c.system, c.code) for c in source.codes}
+    return any((c.get("system"), c.get("code")) in wanted for c in _codings(r.get("code")))
+
+
+def _refuted(r: dict[str, Any]) -> bool:
+    return _code(r.get("verificationStatus"), "http://terminology.hl7.org/CodeSystem/"
+                 "condition-ver-status") in ("refuted", "entered-in-error")

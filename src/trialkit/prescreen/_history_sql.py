@@ -1,4 +1,5 @@
-"""SQL twins of ``trialkit.core.eligibility.history``: EDSS worsening and treatment failure."""
+"""SQL twins of ``trialkit.core.eligibility.history``: increases of a score and events during an
+exposure. Tables, columns and thresholds come from the nodes; nothing here knows a disease."""
 
 from __future__ import annotations
 
@@ -11,25 +12,39 @@ from trialkit.prescreen._plan import Plan
 from trialkit.prescreen._sql import UNKNOWN, CompileError, Expr
 
 
-def worsened(base: ir.FloatingValue, score: ir.FloatingValue) -> ir.BooleanValue:
-    """``history._worsened`` for one pair: 1.0 from a baseline ≤ 5.0, else 0.5."""
-    threshold = ibis.ifelse(base <= 5.0, 1.0, 0.5)
-    return (score - base) >= threshold
+def threshold(steps: tuple[n.Step, ...], base: ir.FloatingValue) -> ir.FloatingValue:
+    """``nodes.threshold`` as a CASE: the first step whose bound admits the baseline."""
+    last = steps[-1].by
+    bounded = [(base <= step.at_most, step.by) for step in steps if step.at_most is not None]
+    if not bounded:
+        return ibis.literal(last, type="float64")
+    return ibis.cases(*bounded, else_=last)
 
 
-def edss_worsening(plan: Plan, cond: n.EdssWorsening) -> Expr:
-    """Every (earliest-date, latest-date) pair of scores in the window worsened: met; none
-    did: not_met; fewer than two dates or a mix: unknown."""
-    rows = plan.rows("edss")
-    rows = rows.filter(s.in_window(rows, "edss", cond.window))
-    rows = rows.mutate(first=rows.date.min().over(group_by=rows.pid),
-                       last=rows.date.max().over(group_by=rows.pid))
-    early = rows.filter(rows.date == rows.first).select(pid="pid", base="score")
-    late = rows.filter(rows.date == rows.last).select(lpid="pid", score="score",
-                                                      single=rows.first == rows.last)
+def increased(base: ir.FloatingValue, value: ir.FloatingValue,
+              steps: tuple[n.Step, ...]) -> ir.BooleanValue:
+    """``history._increased`` for one pair."""
+    return (value - base) >= threshold(steps, base)
+
+
+def increase(plan: Plan, cond: n.Increase) -> Expr:
+    """Every (earliest-date, latest-date) pair of values in the window rose by its threshold:
+    met; none did: not_met; fewer than two dates or a mix: unknown."""
+    events, field = cond.events, cond.field
+    rows = plan.rows(events.table)
+    chosen = s.in_window(rows, events.table, events.window) & rows[field].notnull()
+    if events.where is not None:
+        chosen = chosen & s.row_status(rows, events.table, events.where).fill_null(False)
+    rows = rows.filter(chosen)
+    rows = rows.mutate(first=rows[events.table.date].min().over(group_by=rows.pid),
+                       last=rows[events.table.date].max().over(group_by=rows.pid))
+    day = rows[events.table.date]
+    early = rows.filter(day == rows.first).select(pid="pid", base=rows[field])
+    late = rows.filter(day == rows.last).select(lpid="pid", value=rows[field],
+                                                single=rows.first == rows.last)
     pairs = early.join(late, early.pid == late.lpid)
-    ok = worsened(pairs.base, pairs.score)
-    met, unmet, single = plan.name("edss_met"), plan.name("edss_unmet"), plan.name("edss_one")
+    ok = increased(pairs.base, pairs.value, cond.steps)
+    met, unmet, single = plan.name("inc_met"), plan.name("inc_unmet"), plan.name("inc_one")
     plan.feature(pairs.group_by("pid").aggregate(**{
         met: pairs.pid.count(where=ok), unmet: pairs.pid.count(where=~ok),
         single: pairs.single.any()}))
@@ -39,9 +54,9 @@ def edss_worsening(plan: Plan, cond: n.EdssWorsening) -> Expr:
 
 
 def exposure_event(plan: Plan, cond: n.ExposureEvent) -> Expr:
-    """Some long-enough exposure has an activity event in its span (``history.exposure_event``):
-    met if a hit is certain, unknown if one is possible, else not_met if history reaches back
-    to birth."""
+    """Some long-enough exposure has an event in its span (``history.exposure_event``): met if
+    a hit is certain, unknown if one is possible, else not_met if history reaches back to
+    birth."""
     spans = _exposure_spans(plan, cond)
     events = [_event_rows(plan, source) for source in cond.events]
     found = ibis.union(*events) if len(events) > 1 else events[0]
@@ -59,27 +74,29 @@ def exposure_event(plan: Plan, cond: n.ExposureEvent) -> Expr:
 
 def _exposure_spans(plan: Plan, cond: n.ExposureEvent) -> ir.Table:
     """``history._event_span`` for each selected exposure: the dates an event must fall in."""
-    rows = plan.rows("medications")
-    chosen = s.in_window(rows, "medications", cond.exposures.window)
-    where = (s.row_status(rows, "medications", cond.exposures.where)
+    table = cond.exposures.table
+    if table.end is None:
+        raise CompileError(f"{table.name} rows do not span an interval")
+    rows = plan.rows(table)
+    chosen = s.in_window(rows, table, cond.exposures.window)
+    where = (s.row_status(rows, table, cond.exposures.where)
              if cond.exposures.where is not None else ibis.literal(True))
     rows = rows.filter(chosen & where.isnull() | (chosen & where.fill_null(False)))
     rows = rows.mutate(exposure_status=where)
-    index = rows.p_index
-    ends_before = rows.end_date.notnull() & (rows.end_date < index)
-    effective_end = ibis.ifelse(ends_before, rows.end_date, index)
-    first = s.add_months(rows.start_date, cond.min_months)
-    graced = s.add_months(rows.end_date, cond.grace_months)
-    last = ibis.ifelse(rows.end_date.isnull(), index,
-                       ibis.ifelse(graced < index, graced, index))
+    index, start, end = rows.p_index, rows[table.date], rows[table.end]
+    ends_before = end.notnull() & (end < index)
+    effective_end = ibis.ifelse(ends_before, end, index)
+    first = s.add_months(start, cond.min_months)
+    graced = s.add_months(end, cond.grace_months)
+    last = ibis.ifelse(end.isnull(), index, ibis.ifelse(graced < index, graced, index))
     rows = rows.filter(effective_end > first)
     return rows.select("pid", "exposure_status", first=first, last=last)
 
 
 def _event_rows(plan: Plan, source: n.EventSource) -> ir.Table:
-    """(epid, day, event_status) of every activity event that may count (not_met dropped)."""
-    if isinstance(source, n.EdssWorseningEvent):
-        return _worsening_events(plan, source)
+    """(epid, day, event_status) of every event that may count (not_met dropped)."""
+    if isinstance(source, n.IncreaseEvents):
+        return increase_events(plan, source)
     if not isinstance(source, n.Events):
         raise CompileError(f"no event rows for {type(source).__name__}")
     rows = plan.rows(source.table)
@@ -87,19 +104,21 @@ def _event_rows(plan: Plan, source: n.EventSource) -> ir.Table:
               if source.where is not None else ibis.literal(True))
     rows = rows.mutate(event_status=status)
     rows = rows.filter(rows.event_status.isnull() | rows.event_status)
-    return rows.select(epid=rows.pid, day=rows[n.DATE_FIELD[source.table]],
+    return rows.select(epid=rows.pid, day=rows[source.table.date],
                        event_status=rows.event_status)
 
 
-def _worsening_events(plan: Plan, source: n.EdssWorseningEvent) -> ir.Table:
-    """``history._worsening_events``: each EDSS row against the earliest scores of the
+def increase_events(plan: Plan, source: n.IncreaseEvents) -> ir.Table:
+    """``history.increase_events``: each row against the earliest values of the
     ``lookback_months`` before it (its own date included), skipped when it is the earliest.
 
-    The earliest date is found among each patient's distinct EDSS dates (a GROUP BY over
-    date pairs) before any score is touched: a window over every pair of scores cost
-    several times more at a million patients (docs/adr/0006)."""
-    edss = plan.tables.edss
-    days = edss.select(pid=edss.patient_id, day=edss.date).distinct()
+    The earliest date is found among each patient's distinct dates (a GROUP BY over date
+    pairs) before any value is touched: a window over every pair of values cost several times
+    more at a million patients (docs/adr/0006)."""
+    table, field = source.table, source.field
+    whole = plan.tables.table(table.name)
+    valued = whole.filter(whole[field].notnull())
+    days = valued.select(pid=valued.patient_id, day=valued[table.date]).distinct()
     late = days.select(lpid="pid", ldate="day")
     early = days.select(bpid="pid", bdate="day")
     lookback = s.add_months(late.ldate, -source.lookback_months)
@@ -107,12 +126,14 @@ def _worsening_events(plan: Plan, source: n.EdssWorseningEvent) -> ir.Table:
                               early.bdate <= late.ldate])
     firsts = spans.group_by(["lpid", "ldate"]).aggregate(first=spans.bdate.min())
     firsts = firsts.filter(firsts.first < firsts.ldate)
-    scored = edss.select(spid=edss.patient_id, sdate=edss.date, lscore=edss.score)
-    based = edss.select(bpid=edss.patient_id, bdate=edss.date, bscore=edss.score)
+    scored = valued.select(spid=valued.patient_id, sdate=valued[table.date],
+                           lvalue=valued[field])
+    based = valued.select(bpid=valued.patient_id, bdate=valued[table.date],
+                          bvalue=valued[field])
     pairs = firsts.join(scored, [firsts.lpid == scored.spid, firsts.ldate == scored.sdate])
     pairs = pairs.join(based, [pairs.lpid == based.bpid, pairs.first == based.bdate])
-    ok = worsened(pairs.bscore, pairs.lscore)
-    judged = pairs.group_by(["lpid", "ldate", "lscore"]).aggregate(
+    ok = increased(pairs.bvalue, pairs.lvalue, source.steps)
+    judged = pairs.group_by(["lpid", "ldate", "lvalue"]).aggregate(
         good=pairs.lpid.count(where=ok), bad=pairs.lpid.count(where=~ok))
     status = ibis.cases((judged.bad == 0, True), (judged.good == 0, False), else_=UNKNOWN)
     judged = judged.mutate(event_status=status)

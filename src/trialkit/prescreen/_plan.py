@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, fields, is_dataclass
 import ibis
 import ibis.expr.types as ir
 
-from trialkit.core.eligibility.nodes import Window
+from trialkit.core.eligibility.nodes import TableRef, Window
 from trialkit.prescreen._sql import (
     coverage_column,
     covers,
@@ -39,6 +39,8 @@ class _TablePlan:
     aggregates: dict[str, RowExpr] = field(default_factory=dict)
     windows: set[Window | None] = field(default_factory=set)
     """The windows every aggregate of the table restricts its rows to (None: any row)."""
+    ref: TableRef | None = None
+    """How the table dates its rows (None: a table without dates, read whole)."""
 
 
 class Plan:
@@ -63,9 +65,9 @@ class Plan:
         self._names += 1
         return f"f{self._names}_{hint}"
 
-    def rows(self, table: str) -> ir.Table:
+    def rows(self, table: TableRef | str) -> ir.Table:
         """The table's rows with their patient's dates (columns ``p_*``) beside them."""
-        events = self.tables.table(table)
+        events = self.tables.table(table if isinstance(table, str) else table.name)
         events = events.rename(pid="patient_id")
         return events.join(self.patients, "pid")
 
@@ -74,10 +76,15 @@ class Plan:
         Nodes that ask for the same ``key`` share one column."""
         return self._once(key, lambda: self._add(table, "firsts", hint, expr))
 
-    def within(self, table: str, window: Window | None) -> None:
+    def within(self, table: TableRef | str, window: Window | None) -> None:
         """Declare that some aggregates of ``table`` read only rows in ``window``. Rows outside
-        every declared window are dropped before aggregating."""
-        self._plans.setdefault(table, _TablePlan()).windows.add(window)
+        every declared window are dropped before aggregating. (A table given by name has no
+        dates: its window must be None.)"""
+        name = table if isinstance(table, str) else table.name
+        plan = self._plans.setdefault(name, _TablePlan())
+        plan.windows.add(window)
+        if not isinstance(table, str):
+            plan.ref = table
 
     def flag(self, table: str, hint: str, expr: RowExpr, *, key: object) -> str:
         """A row-level value (after the first pass) that aggregates read as ``r[name]``."""
@@ -107,8 +114,9 @@ class Plan:
         result = self.patients
         for table, plan in self._plans.items():
             rows = self.rows(table)
-            if plan.windows and None not in plan.windows:
-                rows = rows.filter(ibis.or_(*[in_window(rows, table, w) for w in sorted(
+            if plan.ref is not None and plan.windows and None not in plan.windows:
+                ref = plan.ref
+                rows = rows.filter(ibis.or_(*[in_window(rows, ref, w) for w in sorted(
                     plan.windows, key=repr)]))
             if plan.firsts:
                 firsts = rows.group_by("pid").aggregate(

@@ -16,9 +16,10 @@ import ibis.expr.types as ir
 
 from trialkit.core.eligibility import nodes as n
 from trialkit.core.eligibility import units
+from trialkit.core.protocol.labs import LabCatalogue
 
 UNKNOWN: ir.BooleanValue = ibis.null("boolean")
-Step = tuple[str, float]
+Step = units.Step
 
 
 class CompileError(NotImplementedError):
@@ -80,16 +81,16 @@ def covers(t: ir.Table, window: n.Window | None) -> ir.BooleanValue:
     return ((end <= t.p_obs_end) & inside).fill_null(False)
 
 
-def in_window(r: ir.Table, table: str, window: n.Window | None) -> ir.BooleanValue:
-    """``selection.in_window``: diagnoses and medications count by overlap."""
+def in_window(r: ir.Table, table: n.TableRef, window: n.Window | None) -> ir.BooleanValue:
+    """``selection.in_window``: a spanning row ([date, end]) counts when it overlaps."""
     start, end = bounds(r, window)
-    if table in ("diagnoses", "medications"):
-        first = r.date if table == "diagnoses" else r.start_date
-        overlap = first <= end
+    day = r[table.date]
+    if table.end is not None:
+        overlap = day <= end
         if start is None:
             return overlap
-        return overlap & (r.end_date.isnull() | (r.end_date > start))
-    day = r[n.DATE_FIELD[table]]
+        last = r[table.end]
+        return overlap & (last.isnull() | (last > start))
     return day <= end if start is None else (day > start) & (day <= end)
 
 
@@ -124,27 +125,34 @@ def compare(left: Any, op: n.Op, right: Any) -> ir.BooleanValue:
     return result
 
 
-def row_matches(r: ir.Table, table: str, codes: n.CodeSet) -> ir.BooleanValue:
-    """``selection.row_matches``: ICD-10 by prefix, ingredients by name/RxNorm/ATC prefix."""
+def row_matches(r: ir.Table, table: n.TableRef, codes: n.CodeSet) -> ir.BooleanValue:
+    """``selection.row_matches`` through the table's ``CodeColumn``: alternate prefixes match
+    their own column, ``prefix_match`` systems by prefix, the rest exactly (lower case for a
+    lower-case kind); a null code matches nothing."""
+    column = table.code
+    if column is None:
+        return ibis.literal(False)
     tests: list[ir.BooleanValue] = []
-    if table == "medications":
-        names = [c.lower() for c in codes.codes if not c.startswith(("RXNORM:", "ATC:"))]
-        rxnorm = [c.removeprefix("RXNORM:") for c in codes.codes if c.startswith("RXNORM:")]
-        atc = [c.removeprefix("ATC:") for c in codes.codes if c.startswith("ATC:")]
-        tests += [r.ingredient.isin(names)] if names else []
-        tests += [r.rxnorm.isin(rxnorm).fill_null(False)] if rxnorm else []
-        tests += [r.atc.startswith(code).fill_null(False) for code in atc]
-    else:
-        value = r[n.CODE_FIELD[table]]
-        exact = [c for c in codes.codes if not c.startswith("ICD10:")]
-        tests += [value.isin(exact)] if exact else []
-        tests += [value.startswith(c) for c in codes.codes if c.startswith("ICD10:")]
+    remaining = list(codes.codes)
+    for alternate in column.alternates:
+        mine = [c.removeprefix(alternate.prefix) for c in remaining
+                if c.startswith(alternate.prefix)]
+        remaining = [c for c in remaining if not c.startswith(alternate.prefix)]
+        if alternate.match == "prefix":
+            tests += [r[alternate.column].startswith(c).fill_null(False) for c in mine]
+        elif mine:
+            tests.append(r[alternate.column].isin(mine).fill_null(False))
+    value = r[column.column]
+    prefixed = [c for c in remaining if column.prefix_match and c.startswith(column.prefix_match)]
+    exact = [c.lower() if column.lower_case else c for c in remaining if c not in prefixed]
+    tests += [value.isin(exact)] if exact else []
+    tests += [value.startswith(c) for c in prefixed]
     if not tests:
         return ibis.literal(False)
     return ibis.or_(*tests).fill_null(False)
 
 
-def row_status(r: ir.Table, table: str, cond: n.RowCond) -> ir.BooleanValue:
+def row_status(r: ir.Table, table: n.TableRef, cond: n.RowCond) -> ir.BooleanValue:
     """``selection.row_status`` as a nullable boolean."""
     if isinstance(cond, n.InCodes):
         return row_matches(r, table, cond.codes)
@@ -171,27 +179,11 @@ def always_decided(cond: n.RowCond) -> bool:
     return False
 
 
-def conversion_steps(test: str | None, from_unit: str, to_unit: str) -> list[Step]:
+def conversion_steps(catalogue: LabCatalogue, test: str | None, from_unit: str,
+                     to_unit: str) -> list[Step]:
     """The multiplications and divisions ``units.convert`` performs, in its order, so SQL
     reproduces its floating-point result bit for bit. Raises UnitError like convert."""
-    src, dst = units.normalize(from_unit, test), units.normalize(to_unit, test)
-    steps: list[Step] = []
-    scaled = units._SCALED
-    if src in scaled:
-        base, factor = scaled[src]
-        steps.append(("*", factor))
-        src = base
-    if dst in scaled:
-        return [*steps, *conversion_steps(test, src, scaled[dst][0]), ("/", scaled[dst][1])]
-    if src == dst:
-        return steps
-    (src_dim, src_factor), (dst_dim, dst_factor) = units.UNITS[src], units.UNITS[dst]
-    if src_dim == dst_dim:
-        return [*steps, ("*", src_factor), ("/", dst_factor)]
-    if {src_dim, dst_dim} == {"mass", "molar"} and test in units.MOLAR_FACTOR:
-        middle = "*" if src_dim == "molar" else "/"
-        return [*steps, ("*", src_factor), (middle, units.MOLAR_FACTOR[test]), ("/", dst_factor)]
-    raise units.UnitError(f"cannot convert {from_unit} to {to_unit}")
+    return units.conversion_steps(catalogue, test, from_unit, to_unit)
 
 
 def apply_steps(value: ir.FloatingValue, steps: list[Step]) -> ir.FloatingValue:
@@ -200,11 +192,8 @@ def apply_steps(value: ir.FloatingValue, steps: list[Step]) -> ir.FloatingValue:
     return value
 
 
-SPELLINGS = sorted(set(units.UNITS) | set(units.ALIASES) | set(units._SCALED))
-
-
 def lab_tests(events: n.Events) -> tuple[str, ...] | None:
-    """The lab tests a selection can pick (from its value sets), or None if any test."""
+    """The tests a selection of quantities can pick (from its value sets), or None if any."""
     def tests(cond: n.RowCond | None) -> set[str] | None:
         if isinstance(cond, n.InCodes):
             return set(cond.codes.codes)
@@ -215,45 +204,57 @@ def lab_tests(events: n.Events) -> tuple[str, ...] | None:
             every = [tests(p) for p in cond.parts]
             return None if any(t is None for t in every) else set().union(*every)  # type: ignore[arg-type]
         return None
-    found = tests(events.where) if events.table == "labs" else None
+    found = tests(events.where) if "quantity" in events.table.fields.values() else None
     return None if found is None else tuple(sorted(found))
 
 
-def convert(r: ir.Table, to_unit: str, tests: tuple[str, ...] | None = None
-            ) -> ir.FloatingValue:
-    """A lab row's value in ``to_unit``; null when its unit is missing or not convertible.
-    ``tests``: the only tests the rows can have (keeps the CASE short), None = any."""
+def test_column(table: n.TableRef) -> str:
+    """The column naming a quantity's test: the table's code column."""
+    if table.code is None:
+        raise CompileError(f"{table.name} has quantities but no code column naming the test")
+    return table.code.column
+
+
+def convert(r: ir.Table, table: n.TableRef, field: str, to_unit: str, catalogue: LabCatalogue,
+            tests: tuple[str, ...] | None = None) -> ir.FloatingValue:
+    """A quantity row's ``field`` in ``to_unit``; null when its unit is missing or not
+    convertible. ``tests``: the only tests the rows can have (keeps the CASE short), None =
+    any."""
+    restricted = units.tests_with_units(catalogue)
+    test_col = r[test_column(table)]
     cases: list[tuple[ir.BooleanValue, ir.FloatingValue]] = []
-    listed = sorted(units.TEST_UNITS) if tests is None else sorted(
-        t for t in tests if t in units.TEST_UNITS)
-    unlisted = tests is None or any(t not in units.TEST_UNITS for t in tests)
+    listed = restricted if tests is None else sorted(t for t in tests if t in restricted)
+    unlisted = tests is None or any(t not in restricted for t in tests)
     for test in [*listed, *([None] if unlisted else [])]:
-        for unit in SPELLINGS:
+        for unit in units.spellings(catalogue):
             try:
-                steps = conversion_steps(test, unit, to_unit)
+                steps = conversion_steps(catalogue, test, unit, to_unit)
             except units.UnitError:
                 continue
-            on_test = (r.test == test) if test else ~r.test.isin(list(units.TEST_UNITS))
-            cases.append((on_test & (r.unit == unit), apply_steps(r.value, steps)))
+            on_test = (test_col == test) if test else ~test_col.isin(restricted)
+            cases.append((on_test & (r[units.UNIT_COLUMN] == unit),
+                          apply_steps(r[field], steps)))
     return ibis.cases(*cases, else_=ibis.null("float64"))
 
 
-def fallback_uln(r: ir.Table, fallbacks: tuple[n.UlnFallback, ...],
-                 tests: tuple[str, ...] | None = None) -> ir.FloatingValue:
-    """The protocol's ULN for the row's test, in the row's unit (``in_memory._uln_one``).
+def fallback_uln(r: ir.Table, table: n.TableRef, fallbacks: tuple[n.UlnFallback, ...],
+                 catalogue: LabCatalogue, tests: tuple[str, ...] | None = None
+                 ) -> ir.FloatingValue:
+    """The protocol's ULN for the row's test, in the row's unit (``comparison.uln_one``).
     ``tests``: the only tests the rows can have, None = any."""
+    test_col = r[test_column(table)]
     cases: list[tuple[ir.BooleanValue, float]] = []
     seen: set[str] = set()
     for fb in fallbacks:
         if fb.test in seen or (tests is not None and fb.test not in tests):
             continue  # the first fallback for a test wins, as in the reference engine
         seen.add(fb.test)
-        for unit in SPELLINGS:
+        for unit in units.spellings(catalogue):
             try:
-                value = units.convert(fb.value, fb.test, fb.unit, unit)
+                value = units.convert(catalogue, fb.value, fb.test, fb.unit, unit)
             except units.UnitError:
                 continue
-            cases.append(((r.test == fb.test) & (r.unit == unit), value))
+            cases.append(((test_col == fb.test) & (r[units.UNIT_COLUMN] == unit), value))
     if not cases:
         return ibis.null("float64")
     return ibis.cases(*cases, else_=ibis.null("float64"))

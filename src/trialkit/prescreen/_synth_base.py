@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from trialkit.prescreen import omop_concepts as oc
+from trialkit.prescreen._synth_plan import SynthPlan
 from trialkit.prescreen._synth_schema import EHR_TYPE, Columns
 
 YEAR = 365.25
@@ -19,18 +19,15 @@ COURSES = (("SNOMED", "426373005"), ("SNOMED", "425500002"), ("SNOMED", "4287000
 COURSE_P = (0.62, 0.22, 0.10, 0.06)
 
 
-def cid(key: tuple[str, str]) -> int:
-    return oc.concept_id(*key)
-
-
 def uniform_days(rng: np.random.Generator, low: np.ndarray | float, high: np.ndarray | float,
                   size: int) -> np.ndarray:
     return np.floor(rng.uniform(low, high, size)).astype(np.int64)
 
 
 class Patients:
-    def __init__(self, rng: np.random.Generator, first: int, n: int, ref: int) -> None:
-        self.rng, self.n, self.ref = rng, n, ref
+    def __init__(self, rng: np.random.Generator, first: int, n: int, ref: int,
+                 plan: SynthPlan) -> None:
+        self.rng, self.n, self.ref, self.plan = rng, n, ref, plan
         self.person_id = np.arange(first, first + n, dtype=np.int64)
         self.female = rng.random(n) < 0.7
         age_years = np.clip(rng.normal(42, 12, n), 16, 80)
@@ -46,6 +43,9 @@ class Patients:
         ends_early = ~self.screened & (rng.random(n) < 0.15)
         self.obs_end = np.where(ends_early, ref - uniform_days(rng, 20, 730, n), ref)
         self.course = rng.choice(len(COURSES), size=n, p=COURSE_P)
+
+    def cid(self, key: tuple[str, str]) -> int:
+        return self.plan.concepts.id(key)
 
     def keep(self, who: np.ndarray, day: np.ndarray) -> np.ndarray:
         inside: np.ndarray = (day >= self.obs_start[who]) & (day <= self.obs_end[who])
@@ -68,6 +68,10 @@ def rows(p: Patients, who: np.ndarray, day: np.ndarray, **columns: np.ndarray | 
 
 
 def concat(parts: list[Columns], type_column: str, date_column: str) -> Columns:
+    if not parts:  # a protocol that declares nothing for this table
+        empty = np.zeros(0, dtype=np.int64)
+        return {"person_id": empty, date_column: empty,
+                type_column: np.zeros(0, dtype=np.int32)}
     names = {name for part in parts for name in part}
     out: Columns = {}
     for name in sorted(names):

@@ -10,12 +10,12 @@ from trialkit.prescreen._synth_base import (
     NAN,
     YEAR,
     Patients,
-    cid,
     concat,
     rows,
     uniform_days,
 )
-from trialkit.prescreen._synth_measurements import attestations, edss, labs, mri
+from trialkit.prescreen._synth_measurements import attestations, labs, scans, scores
+from trialkit.prescreen._synth_plan import SynthPlan
 from trialkit.prescreen._synth_schema import EHR_TYPE, Columns
 
 Chunk = dict[str, Columns]
@@ -33,13 +33,12 @@ OTHER_DRUGS = (("azathioprine", 0.015), ("methotrexate", 0.015),
 
 
 def generate(rng: np.random.Generator, *, first_person_id: int, n: int,
-             reference_day: int) -> Chunk:
-    p = Patients(rng, first_person_id, n, reference_day)
-    lesions, scans = mri(p)
-    measurement = [*labs(p), *lesions, edss(p)]
-    relapse_who, relapse_day = p.recent_events(RELAPSES_PER_YEAR[p.course], 3.0)
-    observation = [rows(p, relapse_who, relapse_day, observation_concept_id=cid(oc.RELAPSE),
-                         value_as_concept_id=np.full(len(relapse_who), NAN)), attestations(p)]
+             reference_day: int, plan: SynthPlan) -> Chunk:
+    p = Patients(rng, first_person_id, n, reference_day, plan)
+    parts: dict[str, list[Columns]] = {table: [] for table in OMOP_EVENT_TABLES}
+    parts["measurement"] += labs(p)
+    for table, part in (*scans(p), *scores(p), *_events(p), *attestations(p)):
+        parts[table].append(part)
     return {
         "person": _person(p),
         "observation_period": {
@@ -48,10 +47,28 @@ def generate(rng: np.random.Generator, *, first_person_id: int, n: int,
             "period_type_concept_id": np.full(n, EHR_TYPE, dtype=np.int32)},
         "condition_occurrence": _conditions(p),
         "drug_exposure": _drugs(p),
-        "measurement": concat(measurement, "measurement_type_concept_id", "measurement_date"),
-        "observation": concat(observation, "observation_type_concept_id", "observation_date"),
-        "procedure_occurrence": concat([scans], "procedure_type_concept_id", "procedure_date"),
+        **{table: concat(parts[table], *OMOP_EVENT_TABLES[table]) for table in parts},
     }
+
+
+OMOP_EVENT_TABLES = {"measurement": ("measurement_type_concept_id", "measurement_date"),
+                     "observation": ("observation_type_concept_id", "observation_date"),
+                     "procedure_occurrence": ("procedure_type_concept_id", "procedure_date")}
+"""Where the declared sources are written: table → (type column, date column)."""
+
+
+def _events(p: Patients) -> list[tuple[str, Columns]]:
+    """Events of the protocol's event-log table (relapse-like), by course."""
+    if not p.plan.events:
+        return []
+    who, day = p.recent_events(RELAPSES_PER_YEAR[p.course], 3.0)
+    return [(source.table, rows(p, who, day, **{
+        _CONCEPT[source.table]: p.cid((source.vocabulary, source.code))}))
+        for source in p.plan.events]
+
+
+_CONCEPT = {"measurement": "measurement_concept_id", "observation": "observation_concept_id",
+            "procedure_occurrence": "procedure_concept_id"}
 
 
 def _person(p: Patients) -> Columns:
@@ -78,18 +95,18 @@ def _conditions(p: Patients) -> Columns:
     has_ms = p.rng.random(p.n) < 0.97
     dx_day = np.maximum(p.ref - uniform_days(p.rng, 180, 25 * YEAR, p.n), p.birth + 15 * 365)
     who = np.flatnonzero(has_ms)
-    course_ids = np.array([cid(c) for c in COURSES])
+    course_ids = np.array([p.cid(c) for c in COURSES])
     parts = [rows(p, who, dx_day[who], condition_concept_id=course_ids[p.course[who]],
-                   condition_source_concept_id=cid(("ICD10", "G35")),
+                   condition_source_concept_id=p.cid(("ICD10", "G35")),
                    condition_end_date=np.full(len(who), NAN))]
     for snomed, icd10, prevalence in COMORBIDITIES:
         who = np.flatnonzero(p.rng.random(p.n) < prevalence)
         day = p.ref - uniform_days(p.rng, 0, 20 * YEAR, len(who))
         resolved = p.rng.random(len(who)) < 0.3
         end = np.where(resolved, day + uniform_days(p.rng, 30, 900, len(who)), NAN)
-        standard = cid(("SNOMED", snomed)) if snomed else 0
+        standard = p.cid(("SNOMED", snomed)) if snomed else 0
         parts.append(rows(p, who, day, condition_concept_id=standard,
-                           condition_source_concept_id=cid(("ICD10", icd10)),
+                           condition_source_concept_id=p.cid(("ICD10", icd10)),
                            condition_end_date=np.where(end > p.ref, NAN, end)))
     table = concat(parts, "condition_type_concept_id", "condition_start_date")
     keep = table["condition_start_date"] <= p.obs_end[table["person_id"] - p.person_id[0]]
@@ -111,15 +128,15 @@ def _drugs(p: Patients) -> Columns:
     ongoing = (slot == k[who] - 1) & ((end >= p.ref) | (p.rng.random(len(who)) < 0.5))
     # v5.4 requires an end date: an ongoing exposure ends where the extract's knowledge ends.
     end = np.where(ongoing, p.obs_end[who], np.minimum(end, p.obs_end[who]))
-    ids = np.array([cid((oc.LOCAL_VOCABULARY, name)) for name in DMTS])
+    ids = np.array([p.cid((oc.LOCAL_VOCABULARY, name)) for name in DMTS])
     parts = [rows(p, who, start, drug_concept_id=ids[ingredient[who, slot]],
                    drug_exposure_end_date=end)]
     for name, prevalence in OTHER_DRUGS:
-        code = "investigational_product" if name == "investigational product" else name
+        code = name
         who = np.flatnonzero(p.rng.random(p.n) < prevalence)
         start = p.ref - uniform_days(p.rng, 0, 3 * YEAR, len(who))
         end = np.minimum(start + uniform_days(p.rng, 7, 400, len(who)), p.obs_end[who])
-        parts.append(rows(p, who, start, drug_concept_id=cid((oc.LOCAL_VOCABULARY, code)),
+        parts.append(rows(p, who, start, drug_concept_id=p.cid((oc.LOCAL_VOCABULARY, code)),
                            drug_exposure_end_date=end))
     table = concat(parts, "drug_type_concept_id", "drug_exposure_start_date")
     table["route_concept_id"] = np.zeros(len(table["person_id"]), dtype=np.int32)

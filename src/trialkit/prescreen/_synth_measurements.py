@@ -1,4 +1,7 @@
-"""Synthetic labs, MRI scans, EDSS ratings and attestations for one chunk of patients."""
+"""Synthetic labs, scans with counts, scores and attestations for one chunk of patients.
+
+Labs are the base record's (LOINC); the scans, scores and attestations are written to the
+concepts the protocol declares (``_synth_plan``)."""
 
 from __future__ import annotations
 
@@ -7,17 +10,20 @@ from collections.abc import Callable
 import numpy as np
 
 from trialkit.prescreen import omop_concepts as oc
-from trialkit.prescreen._synth_base import NAN, YEAR, Patients, cid, rows, uniform_days
+from trialkit.prescreen._synth_base import NAN, YEAR, Patients, rows, uniform_days
 from trialkit.prescreen._synth_schema import Columns
 
 GLUCOSE_MG_PER_MMOL = 18.016
 Draw = Callable[[np.random.Generator, int], np.ndarray]
-ATTESTATIONS = (  # key, probability answered, probability "yes" when answered
-    ("willing_to_consent", 0.8, 0.92), ("childbearing_potential", 0.75, 0.6),
-    ("agrees_to_contraception", 0.65, 0.85), ("pregnant", 0.6, 0.02), ("lactating", 0.6, 0.02),
-    ("mri_contraindicated", 0.7, 0.03), ("immunocompromised", 0.7, 0.02),
-    ("active_infection_systemic_treatment", 0.7, 0.02),
-    ("investigator_deems_unsuitable", 0.6, 0.05))
+Part = tuple[str, Columns]
+"""(OMOP table, its rows)."""
+CONCEPT = {"measurement": "measurement_concept_id", "observation": "observation_concept_id",
+           "procedure_occurrence": "procedure_concept_id"}
+# Per course (relapsing, secondary progressive, primary progressive, unknown): Poisson rates
+# of the first and second count read on a scan, and the score's baseline range and slope.
+COUNT_RATES = ((0.35, 0.15, 0.05, 0.2), (0.6, 0.3, 0.15, 0.3))
+SCORE_LOW, SCORE_HIGH = (1.0, 4.0, 3.0, 1.5), (4.0, 6.5, 6.5, 5.0)
+SCORE_SLOPE = (0.1, 0.3, 0.3, 0.15)
 
 
 def _with_outliers(base: Draw, share: float, factor: float) -> Draw:
@@ -66,12 +72,12 @@ def _lab_rows(p: Patients, who: np.ndarray, day: np.ndarray, codes: tuple[str, .
               uln: float, ranged: float, draw: Draw) -> Columns:
     size = len(who)
     value = np.round(draw(p.rng, size), 1)
-    unit_id = np.full(size, cid(("UCUM", unit)))
+    unit_id = np.full(size, p.cid(("UCUM", unit)))
     if unit == "mg/dL":  # half the sites report glucose in mmol/L
         in_mmol = p.rng.random(size) < 0.5
         value = np.where(in_mmol, np.round(value / GLUCOSE_MG_PER_MMOL, 1), value)
-        unit_id = np.where(in_mmol, cid(("UCUM", "mmol/L")), unit_id)
-    concept = np.array([cid(("LOINC", code)) for code in codes])[
+        unit_id = np.where(in_mmol, p.cid(("UCUM", "mmol/L")), unit_id)
+    concept = np.array([p.cid(("LOINC", code)) for code in codes])[
         p.rng.integers(0, len(codes), size)]
     has_range = p.rng.random(size) < ranged
     return rows(p, who, day, measurement_concept_id=concept, value_as_number=value,
@@ -83,29 +89,37 @@ def _hcg(p: Patients, taken: np.ndarray, day: np.ndarray) -> Columns:
     age = (p.ref - p.birth[taken]) / YEAR
     who = taken[p.female[taken] & (age < 55)]
     positive = p.rng.random(len(who)) < 0.02
-    answer = np.where(positive, cid(oc.POSITIVE), cid(oc.NEGATIVE))
-    return rows(p, who, day[who], measurement_concept_id=cid(("LOINC", "2118-8")),
+    answer = np.where(positive, p.cid(oc.POSITIVE), p.cid(oc.NEGATIVE))
+    return rows(p, who, day[who], measurement_concept_id=p.cid(("LOINC", "2118-8")),
                 value_as_concept_id=answer, value_as_number=np.full(len(who), NAN))
 
 
-def mri(p: Patients) -> tuple[list[Columns], Columns]:
-    """Brain MRI scans (procedures) and the lesion counts read on them (measurements)."""
+def scans(p: Patients) -> list[Part]:
+    """Scans (the declared rows_from sources) and the counts read on them (count sources)."""
+    plan = p.plan
+    if not plan.scans and not plan.counts:
+        return []
     who, day = p.recent_events(np.full(p.n, 1.0), 3.0)
-    parts = []
-    for key, rate in ((oc.GD_LESIONS, (0.35, 0.15, 0.05, 0.2)),
-                      (oc.NEW_T2_LESIONS, (0.6, 0.3, 0.15, 0.3))):
-        count = p.rng.poisson(np.array(rate)[p.course[who]]).astype(float)
+    parts: list[Part] = []
+    for i, source in enumerate(plan.counts):
+        rate = np.array(COUNT_RATES[i % len(COUNT_RATES)])
+        count = p.rng.poisson(rate[p.course[who]]).astype(float)
         assessed = p.rng.random(len(who)) >= 0.12
-        parts.append(rows(p, who[assessed], day[assessed], measurement_concept_id=cid(key),
-                          value_as_number=count[assessed]))
-    scans = rows(p, who, day, procedure_concept_id=cid(oc.BRAIN_MRI))
-    return parts, scans
+        parts.append((source.table, rows(p, who[assessed], day[assessed], value_as_number=count[
+            assessed], **{CONCEPT[source.table]: p.cid((source.vocabulary, source.code))})))
+    for source in plan.scans:
+        parts.append((source.table, rows(
+            p, who, day, **{CONCEPT[source.table]: p.cid((source.vocabulary, source.code))})))
+    return parts
 
 
-def edss(p: Patients) -> Columns:
-    baseline = p.rng.uniform(np.array([1.0, 4.0, 3.0, 1.5])[p.course],
-                             np.array([4.0, 6.5, 6.5, 5.0])[p.course])
-    slope = np.array([0.1, 0.3, 0.3, 0.15])[p.course]
+def scores(p: Patients) -> list[Part]:
+    """A score drifting up from a baseline by course, on the declared scale."""
+    source, scale = p.plan.score, p.plan.scale
+    if source is None or scale is None:
+        return []
+    baseline = p.rng.uniform(np.array(SCORE_LOW)[p.course], np.array(SCORE_HIGH)[p.course])
+    slope = np.array(SCORE_SLOPE)[p.course]
     who, day = p.recent_events(np.full(p.n, 2.5 / 3), 3.0)
     at_screening = np.flatnonzero(p.screened | (p.rng.random(p.n) < 0.65))
     screening_day = p.ref - uniform_days(p.rng, 0, 27, len(at_screening))
@@ -113,22 +127,37 @@ def edss(p: Patients) -> Columns:
     who = np.concatenate([who, at_screening[keep]])
     day = np.concatenate([day, screening_day[keep]])
     raw = baseline[who] - slope[who] * (p.ref - day) / YEAR + p.rng.normal(0, 0.4, len(who))
-    score = np.clip(np.round(raw * 2) / 2, 0.0, 9.5)
-    score = np.where(score == 0.5, 1.0, score)  # the scale has no 0.5 step
-    return rows(p, who, day, measurement_concept_id=cid(oc.EDSS), value_as_number=score)
+    score = _on_scale(np.clip(np.round(raw * 2) / 2, scale.low, scale.high), scale.allowed)
+    return [(source.table, rows(p, who, day, value_as_number=score, **{
+        CONCEPT[source.table]: p.cid((source.vocabulary, source.code))}))]
 
 
-def attestations(p: Patients) -> Columns:
+def _on_scale(values: np.ndarray, allowed: tuple[float, ...]) -> np.ndarray:
+    """Each value moved to the nearest allowed value (the upper one on a tie)."""
+    if not allowed:
+        return values
+    steps = np.array(allowed)
+    upper = np.clip(np.searchsorted(steps, values), 0, len(steps) - 1)
+    lower = np.clip(upper - 1, 0, len(steps) - 1)
+    nearer_low = (values - steps[lower]) < (steps[upper] - values)
+    result: np.ndarray = np.where(nearer_low, steps[lower], steps[upper])
+    return result
+
+
+def attestations(p: Patients) -> list[Part]:
+    """Answers to the attestations the criteria read (at most once per patient)."""
+    if not p.plan.attestations:
+        return []
     parts = []
     day = p.ref - uniform_days(p.rng, 0, 20, p.n)
-    for key, answered, yes in ATTESTATIONS:
-        asked = p.female if key == "childbearing_potential" else np.ones(p.n, dtype=bool)
-        who = np.flatnonzero(asked & (p.screened | (p.rng.random(p.n) < answered)))
-        answer = np.where(p.rng.random(len(who)) < yes, cid(oc.YES), cid(oc.NO))
-        parts.append(rows(p, who, day[who], observation_concept_id=cid((oc.LOCAL_VOCABULARY, key)),
+    for key, answered, yes in p.plan.attestations:
+        who = np.flatnonzero(p.screened | (p.rng.random(p.n) < answered))
+        answer = np.where(p.rng.random(len(who)) < yes, p.cid(oc.YES), p.cid(oc.NO))
+        parts.append(rows(p, who, day[who],
+                          observation_concept_id=p.cid((oc.LOCAL_VOCABULARY, key)),
                           value_as_concept_id=answer))
-    return _inside(p, {name: np.concatenate([part[name] for part in parts])
-                       for name in parts[0]})
+    return [("observation", _inside(p, {name: np.concatenate([part[name] for part in parts])
+                                        for name in parts[0]}))]
 
 
 def _inside(p: Patients, part: Columns) -> Columns:

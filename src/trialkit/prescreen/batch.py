@@ -11,14 +11,14 @@ from ibis.backends import BaseBackend
 
 from trialkit.core.eligibility.record import PatientRecord
 from trialkit.prescreen.backends import connect
-from trialkit.prescreen.criteria import criteria_of
+from trialkit.prescreen.criteria import catalogue_of, criteria_of
 from trialkit.prescreen.engine import compile_cohort
-from trialkit.prescreen.logical import LogicalTables, from_records
+from trialkit.prescreen.logical import LogicalTables, RecordSpec, from_records
 
 
 def screen_tables(compiled: Any, tables: LogicalTables, con: BaseBackend) -> pa.Table:
     """Statuses and verdict for every patient of ``tables``, as an Arrow table."""
-    query = compile_cohort(criteria_of(compiled), tables)
+    query = compile_cohort(criteria_of(compiled), tables, catalogue_of(compiled))
     result: pa.Table = con.to_pyarrow(query)
     return result
 
@@ -33,9 +33,10 @@ def evaluate_records(compiled: Any, records: Sequence[PatientRecord], *,
         raise ValueError(f"index_date: missing for {', '.join(undated[:5])} and no as_of given")
     if not records:
         return {}
+    schema = RecordSpec.of(compiled).schema
     con = connect(backend)
     try:
-        table = screen_tables(compiled, from_records(records, as_of=as_of), con)
+        table = screen_tables(compiled, from_records(records, as_of=as_of, schema=schema), con)
     finally:
         if con.name != "pyspark":  # the Spark session is shared by the process
             con.disconnect()

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from trialkit.core.eligibility import nodes as n
+from trialkit.core.eligibility.units import default_catalogue
+from trialkit.core.protocol.labs import LabCatalogue
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,3 +42,9 @@ def criteria_of(compiled: Any) -> list[Criterion]:
     if len(set(ids)) != len(ids):
         raise ValueError(f"criterion ids repeat: {', '.join(ids)}")
     return result
+
+
+def catalogue_of(compiled: Any) -> LabCatalogue:
+    """The lab catalogue compiled criteria carry (the packaged one for a bare list)."""
+    catalogue = getattr(compiled, "catalogue", None)
+    return catalogue if isinstance(catalogue, LabCatalogue) else default_catalogue()

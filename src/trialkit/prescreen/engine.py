@@ -16,8 +16,11 @@ import ibis
 import ibis.expr.types as ir
 
 from trialkit.core.eligibility import nodes as n
+from trialkit.core.eligibility import units
+from trialkit.core.protocol.labs import LabCatalogue
+from trialkit.core.protocol.record import ATTESTATIONS
 from trialkit.prescreen import _sql as s
-from trialkit.prescreen._history_sql import edss_worsening, exposure_event
+from trialkit.prescreen._history_sql import exposure_event, increase
 from trialkit.prescreen._plan import Plan, windows_in
 from trialkit.prescreen._sql import UNKNOWN, CompileError, Expr
 from trialkit.prescreen.criteria import Criterion
@@ -29,8 +32,9 @@ SCALARS = (n.Number, n.Quantity, n.Text, n.AnchorDate, n.Age, n.Sex)
 class Compiler:
     """Translates conditions into expressions over the joined per-patient table."""
 
-    def __init__(self, plan: Plan) -> None:
+    def __init__(self, plan: Plan, catalogue: LabCatalogue | None = None) -> None:
         self.plan = plan
+        self.catalogue = catalogue or units.default_catalogue()
 
     def compile(self, cond: n.Cond) -> Expr:
         method = _METHODS.get(type(cond))
@@ -53,11 +57,11 @@ class Compiler:
 
     # --- leaves --------------------------------------------------------------------------------
     def _attested(self, cond: n.Attested) -> Expr:
-        key = cond.key
-        self.plan.within("attestations", None)
-        yes = self.plan.count("attestations", "yes", lambda r: (r.key == key) & r.value,
+        key, table = cond.key, ATTESTATIONS
+        self.plan.within(table, None)
+        yes = self.plan.count(table, "yes", lambda r: (r.key == key) & r.value,
                               key=("yes", key))
-        no = self.plan.count("attestations", "no", lambda r: (r.key == key) & ~r.value,
+        no = self.plan.count(table, "no", lambda r: (r.key == key) & ~r.value,
                              key=("no", key))
         return lambda t: s.status_of(met=_n(t, yes) > 0, not_met=_n(t, no) > 0)
 
@@ -79,11 +83,11 @@ class Compiler:
             return s.row_status(r, table, where)
 
         self.plan.within(table, window)
-        met = self.plan.count(table, "met", lambda r: s.in_window(r, table, window) & status(r),
-                              key=("met", events))
+        met = self.plan.count(table.name, "met", lambda r: s.in_window(r, table, window)
+                              & status(r), key=("met", events))
         if where is None or s.always_decided(where):
             return met, None
-        maybe = self.plan.count(table, "maybe", lambda r: s.in_window(r, table, window)
+        maybe = self.plan.count(table.name, "maybe", lambda r: s.in_window(r, table, window)
                                 & status(r).isnull(), key=("maybe", events))
         return met, maybe
 
@@ -97,10 +101,12 @@ class Compiler:
         if isinstance(left, (n.Latest, n.Earliest)) and isinstance(right, SCALARS):
             rhs = scalar(right)
             unit = right.unit if isinstance(right, n.Quantity) else None
-            field, tests = left.field, s.lab_tests(left.events)
+            field, tests, table = left.field, s.lab_tests(left.events), left.events.table
+            catalogue = self.catalogue
 
             def row_test(r: ir.Table) -> ir.BooleanValue:
-                value = s.convert(r, unit, tests) if unit is not None else r[field]
+                value = (s.convert(r, table, field, unit, catalogue, tests)
+                         if unit is not None else r[field])
                 return s.compare(value, cond.op, rhs(r))
             return self._all_tied(left, row_test, key=cond)
         if isinstance(left, SCALARS) and isinstance(right, (n.Latest, n.Earliest)):
@@ -122,11 +128,14 @@ class Compiler:
 
     def _uln(self, cond: n.UlnCompare) -> Expr:
         fallbacks, tests = cond.fallbacks, s.lab_tests(cond.value.events)
+        table, field, catalogue = cond.value.events.table, cond.value.field, self.catalogue
 
         def row_test(r: ir.Table) -> ir.BooleanValue:
-            uln = r.uln.coalesce(s.fallback_uln(r, fallbacks, tests))
-            usable = r.value.notnull() & r.unit.notnull()
-            ratio = ibis.ifelse(usable, r.value / uln, ibis.null("float64"))
+            uln = r[units.ULN_COLUMN].coalesce(
+                s.fallback_uln(r, table, fallbacks, catalogue, tests))
+            value = r[field]
+            usable = value.notnull() & r[units.UNIT_COLUMN].notnull()
+            ratio = ibis.ifelse(usable, value / uln, ibis.null("float64"))
             return s.compare(ratio, cond.op, cond.factor)
         return self._all_tied(cond.value, row_test, key=cond)
 
@@ -134,8 +143,8 @@ class Compiler:
         table, codes = cond.value.events.table, cond.codes
         return self._all_tied(cond.value, lambda r: s.row_matches(r, table, codes), key=cond)
 
-    def _edss_worsening(self, cond: n.EdssWorsening) -> Expr:
-        return edss_worsening(self.plan, cond)
+    def _increase(self, cond: n.Increase) -> Expr:
+        return increase(self.plan, cond)
 
     def _exposure_event(self, cond: n.ExposureEvent) -> Expr:
         return exposure_event(self.plan, cond)
@@ -146,7 +155,7 @@ class Compiler:
         """Met if the test holds on every row of the latest (earliest) date, not_met if it
         fails on every one, else unknown; no row at all: unknown."""
         events = value.events
-        table, date = events.table, n.DATE_FIELD[events.table]
+        table, date, name = events.table, events.table.date, events.table.name
 
         def selected(r: ir.Table) -> ir.BooleanValue:
             chosen = s.in_window(r, table, events.window)
@@ -157,15 +166,15 @@ class Compiler:
         self.plan.within(table, events.window)
         pick = "max" if isinstance(value, n.Latest) else "min"
         chosen = (type(value), events)
-        when = self.plan.first_pass(table, pick, lambda r: getattr(r[date], pick)(
+        when = self.plan.first_pass(name, pick, lambda r: getattr(r[date], pick)(
             where=selected(r)), key=("when", chosen))
 
-        tied = self.plan.flag(table, "tied", lambda r: selected(r) & (r[date] == r[when]),
+        tied = self.plan.flag(name, "tied", lambda r: selected(r) & (r[date] == r[when]),
                               key=("tied", chosen))
-        test = self.plan.flag(table, "test", row_test, key=("test", key))
-        rows = self.plan.count(table, "rows", lambda r: r[tied], key=("rows", chosen))
-        passed = self.plan.count(table, "pass", lambda r: r[tied] & r[test], key=("pass", key))
-        failed = self.plan.count(table, "fail", lambda r: r[tied] & ~r[test], key=("fail", key))
+        test = self.plan.flag(name, "test", row_test, key=("test", key))
+        rows = self.plan.count(name, "rows", lambda r: r[tied], key=("rows", chosen))
+        passed = self.plan.count(name, "pass", lambda r: r[tied] & r[test], key=("pass", key))
+        failed = self.plan.count(name, "fail", lambda r: r[tied] & ~r[test], key=("fail", key))
         return lambda t: s.status_of(met=(_n(t, rows) > 0) & (_n(t, passed) == _n(t, rows)),
                                      not_met=(_n(t, rows) > 0) & (_n(t, failed) == _n(t, rows)))
 
@@ -224,18 +233,24 @@ _METHODS: dict[type, Callable[[Compiler, Any], Expr]] = {
     n.Compare: Compiler._compare,
     n.UlnCompare: Compiler._uln,
     n.InSet: Compiler._in_set,
-    n.EdssWorsening: Compiler._edss_worsening,
+    n.Increase: Compiler._increase,
     n.ExposureEvent: Compiler._exposure_event,
 }
+HANDLED = {"conditions": tuple(_METHODS),
+           "values": (*SCALARS, n.Count, n.Latest, n.Earliest)}
+"""The node types this engine compiles (the completeness tests read it): scalars per patient,
+counts inside ``Compare``, latest/earliest through ``_all_tied``."""
 
 STATUS_TEXT = {True: n.MET, False: n.NOT_MET}
 
 
-def compile_cohort(criteria: list[Criterion], tables: LogicalTables) -> ir.Table:
+def compile_cohort(criteria: list[Criterion], tables: LogicalTables,
+                   catalogue: LabCatalogue | None = None) -> ir.Table:
     """One query: ``patient_id``, a status column per criterion (``met``/``not_met``/
-    ``unknown``) in protocol order, and ``verdict``."""
+    ``unknown``) in protocol order, and ``verdict``. ``catalogue``: the lab catalogue unit
+    conversions read (default: the packaged one)."""
     plan = Plan(tables, set().union(*(windows_in(c.node) for c in criteria)))
-    compiler = Compiler(plan)
+    compiler = Compiler(plan, catalogue)
     exprs = [(c, compiler.compile(c.node) if c.node is not None else _always_unknown)
              for c in criteria]
     joined = plan.build()

@@ -1,8 +1,10 @@
-"""The logical patient tables both engines read, as Ibis tables.
+"""The logical patient tables both engines read, as Ibis tables, derived from the record schema.
 
 A backend (a list of patient records, a folder of record files, an OMOP extract) maps its data
-onto these eight tables; the compiled criteria read nothing else. Column names and types are
-the ones agreed in PATIENT-RECORD.md; dates are dates, a null means "not recorded".
+onto these tables; the compiled criteria read nothing else. Besides ``patient`` and
+``attestations`` there is one table per table of the record schema (the base tables and the
+protocol's own), with the columns it declares: dates are dates, numbers doubles, counts
+integers, codes and text strings; a null means "not recorded".
 
 One liberty: ``patient_id`` may keep the source's own key type. OMOP's ``person_id`` is an
 integer and stays one (joining and grouping millions of rows on integers is markedly cheaper
@@ -13,59 +15,90 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, fields
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
 
 from trialkit.core.eligibility.record import PatientRecord
+from trialkit.core.protocol.labs import LabCatalogue
+from trialkit.core.protocol.record import (
+    ATTESTATIONS,
+    PATIENT_TABLE,
+    RecordSchema,
+    TableDef,
+    base_schema,
+)
+from trialkit.prescreen.criteria import catalogue_of
 
 STR, DATE, F64, I64, BOOL = pa.string(), pa.date32(), pa.float64(), pa.int64(), pa.bool_()
-SCHEMAS: dict[str, pa.Schema] = {
-    "patient": pa.schema([
-        ("patient_id", STR), ("sex", STR), ("birth_date", DATE), ("consent_date", DATE),
-        ("index_date", DATE), ("obs_start", DATE), ("obs_end", DATE)]),
-    "diagnoses": pa.schema([
-        ("patient_id", STR), ("code", STR), ("date", DATE), ("end_date", DATE)]),
-    "relapses": pa.schema([("patient_id", STR), ("onset_date", DATE)]),
-    "mri_scans": pa.schema([
-        ("patient_id", STR), ("date", DATE), ("gd_enhancing_lesions", I64),
-        ("new_t2_lesions", I64)]),
-    "edss": pa.schema([("patient_id", STR), ("date", DATE), ("score", F64)]),
-    "labs": pa.schema([
-        ("patient_id", STR), ("date", DATE), ("test", STR), ("value", F64),
-        ("value_text", STR), ("unit", STR), ("uln", F64), ("lln", F64)]),
-    "medications": pa.schema([
-        ("patient_id", STR), ("ingredient", STR), ("start_date", DATE), ("end_date", DATE),
-        ("rxnorm", STR), ("atc", STR), ("route", STR)]),
-    "attestations": pa.schema([("patient_id", STR), ("key", STR), ("value", BOOL)]),
-}
+ARROW_TYPES: dict[str, pa.DataType] = {"date": DATE, "number": F64, "count": I64, "text": STR,
+                                       "code": STR, "quantity": F64}
+PATIENT_SCHEMA = pa.schema([
+    ("patient_id", STR), ("sex", STR), ("birth_date", DATE), ("consent_date", DATE),
+    ("index_date", DATE), ("obs_start", DATE), ("obs_end", DATE)])
+ATTESTATION_SCHEMA = pa.schema([("patient_id", STR), ("key", STR), ("value", BOOL)])
+
+
+def table_schema(table: TableDef) -> pa.Schema:
+    """A record table as an Arrow schema: ``patient_id`` and the table's columns."""
+    return pa.schema([("patient_id", STR),
+                      *((c.id, ARROW_TYPES[c.type]) for c in table.columns)])
+
+
+def arrow_schemas(schema: RecordSchema) -> dict[str, pa.Schema]:
+    """Every logical table of a record schema by name, ``patient`` first."""
+    return {PATIENT_TABLE: PATIENT_SCHEMA,
+            **{table.id: table_schema(table) for table in schema.tables},
+            ATTESTATIONS: ATTESTATION_SCHEMA}
 
 
 @dataclass(frozen=True)
-class LogicalTables:
-    """The eight logical tables of one patient source."""
+class RecordSpec:
+    """What a source must provide for some compiled criteria: the record schema's tables, the
+    lab catalogue (unit spellings) and the attestations the criteria read."""
 
-    patient: ir.Table
-    diagnoses: ir.Table
-    relapses: ir.Table
-    mri_scans: ir.Table
-    edss: ir.Table
-    labs: ir.Table
-    medications: ir.Table
-    attestations: ir.Table
+    schema: RecordSchema
+    catalogue: LabCatalogue
+    attestation_keys: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, compiled: Any) -> RecordSpec:
+        """From compiled criteria (``compile.CompiledCriteria``); a bare list of criteria reads
+        the base record with the packaged catalogue."""
+        schema = getattr(compiled, "schema", None)
+        keys = compiled.attestation_keys() if hasattr(compiled, "attestation_keys") else ()
+        return cls(schema if isinstance(schema, RecordSchema) else base_schema(),
+                   catalogue_of(compiled), tuple(keys))
+
+
+class LogicalTables:
+    """The logical tables of one patient source, by name."""
+
+    def __init__(self, tables: Mapping[str, ir.Table]) -> None:
+        missing = [name for name in (PATIENT_TABLE, ATTESTATIONS) if name not in tables]
+        if missing:
+            raise ValueError(f"missing logical tables: {', '.join(missing)}")
+        self._tables = dict(tables)
+
+    @property
+    def patient(self) -> ir.Table:
+        return self._tables[PATIENT_TABLE]
+
+    @property
+    def attestations(self) -> ir.Table:
+        return self._tables[ATTESTATIONS]
 
     def table(self, name: str) -> ir.Table:
-        if name not in SCHEMAS:
-            raise KeyError(f"no logical table '{name}'")
-        result: ir.Table = getattr(self, name)
-        return result
+        if name not in self._tables:
+            raise KeyError(f"no logical table '{name}' (tables: {', '.join(self._tables)})")
+        return self._tables[name]
 
     def items(self) -> Iterable[tuple[str, ir.Table]]:
-        for f in fields(self):
-            yield f.name, getattr(self, f.name)
+        return self._tables.items()
 
 
 def record_dates(record: PatientRecord, as_of: dt.date | None) -> tuple[dt.date | None, ...]:
@@ -81,54 +114,47 @@ def record_dates(record: PatientRecord, as_of: dt.date | None) -> tuple[dt.date 
     return consent, index, record.birth_date, last
 
 
-def records_to_arrow(records: Sequence[PatientRecord],
-                     as_of: dt.date | None) -> dict[str, pa.Table]:
+def records_to_arrow(records: Sequence[PatientRecord], as_of: dt.date | None,
+                     schema: RecordSchema) -> dict[str, pa.Table]:
     """The logical tables of some patient records, as Arrow tables."""
-    rows: dict[str, list[dict[str, object]]] = {name: [] for name in SCHEMAS}
+    schemas = arrow_schemas(schema)
+    rows: dict[str, list[Mapping[str, object]]] = {name: [] for name in schemas}
     for record in records:
-        _add_record(rows, record, as_of)
-    return {name: pa.Table.from_pylist(rows[name], schema=schema)
-            for name, schema in SCHEMAS.items()}
+        _add_record(rows, record, as_of, schema)
+    return {name: pa.Table.from_pylist(rows[name], schema=arrow)
+            for name, arrow in schemas.items()}
 
 
-def _add_record(rows: dict[str, list[dict[str, object]]], record: PatientRecord,
-                as_of: dt.date | None) -> None:
+def _add_record(rows: dict[str, list[Mapping[str, object]]], record: PatientRecord,
+                as_of: dt.date | None, schema: RecordSchema) -> None:
     pid = record.patient_id
     consent, index, start, end = record_dates(record, as_of)
-    rows["patient"].append({
+    rows[PATIENT_TABLE].append({
         "patient_id": pid, "sex": record.sex, "birth_date": record.birth_date,
         "consent_date": consent, "index_date": index, "obs_start": start, "obs_end": end})
-    rows["diagnoses"] += [{"patient_id": pid, "code": d.code, "date": d.date,
-                           "end_date": d.end_date} for d in record.diagnoses]
-    rows["relapses"] += [{"patient_id": pid, "onset_date": r.onset_date}
-                         for r in record.relapses]
-    rows["mri_scans"] += [{"patient_id": pid, "date": m.date,
-                           "gd_enhancing_lesions": m.gd_enhancing_lesions,
-                           "new_t2_lesions": m.new_t2_lesions} for m in record.mri_scans]
-    rows["edss"] += [{"patient_id": pid, "date": e.date, "score": e.score} for e in record.edss]
-    rows["labs"] += [{"patient_id": pid, "date": lab.date, "test": lab.test, "value": lab.value,
-                      "value_text": lab.value_text, "unit": lab.unit, "uln": lab.uln,
-                      "lln": lab.lln} for lab in record.labs]
-    rows["medications"] += [{"patient_id": pid, "ingredient": m.ingredient,
-                             "start_date": m.start_date, "end_date": m.end_date,
-                             "rxnorm": m.rxnorm, "atc": m.atc, "route": m.route}
-                            for m in record.medications]
-    rows["attestations"] += [{"patient_id": pid, "key": key, "value": value}
-                             for key, value in record.attestations.items()]
+    for table_id in record.tables:
+        if table_id not in rows or table_id in (PATIENT_TABLE, ATTESTATIONS):
+            raise ValueError(f"{pid}: table '{table_id}' is not in the record schema "
+                             f"(tables: {', '.join(schema.table_ids)})")
+        rows[table_id] += [{"patient_id": pid, **row} for row in record.rows(table_id)]
+    rows[ATTESTATIONS] += [{"patient_id": pid, "key": key, "value": value}
+                           for key, value in record.attestations.items()]
 
 
-def from_arrow(tables: dict[str, pa.Table]) -> LogicalTables:
+def from_arrow(tables: Mapping[str, pa.Table], schema: RecordSchema) -> LogicalTables:
     """Logical tables over Arrow data; run them on any Ibis backend."""
-    missing = sorted(set(SCHEMAS) - set(tables))
+    schemas = arrow_schemas(schema)
+    missing = sorted(set(schemas) - set(tables))
     if missing:
         raise ValueError(f"missing logical tables: {', '.join(missing)}")
-    return LogicalTables(**{name: ibis.memtable(tables[name].cast(SCHEMAS[name]))
-                            for name in SCHEMAS})
+    return LogicalTables({name: ibis.memtable(tables[name].cast(arrow))
+                          for name, arrow in schemas.items()})
 
 
-def from_records(records: Sequence[PatientRecord], *, as_of: dt.date | None) -> LogicalTables:
+def from_records(records: Sequence[PatientRecord], *, as_of: dt.date | None,
+                 schema: RecordSchema) -> LogicalTables:
     seen = Counter(r.patient_id for r in records)
     duplicated = sorted(pid for pid, times in seen.items() if times > 1)
     if duplicated:
         raise ValueError(f"patient_id: duplicated {', '.join(duplicated[:5])}")
-    return from_arrow(records_to_arrow(records, as_of))
+    return from_arrow(records_to_arrow(records, as_of, schema), schema)

@@ -1,8 +1,10 @@
 """OMOP CDM v5.4 → the logical patient tables (docs/omop-mapping.md explains each choice).
 
-Concept ids are always read through the extract's own ``concept`` table (vocabulary_id +
-concept_code), never compared as numbers, so the mapping works on any vocabulary release and
-on site-local concepts alike.
+The base tables (patient, diagnoses, medications, labs) have a fixed mapping here; a
+protocol's own tables are filled from their ``omop`` declarations (``_omop_tables``), and the
+attestations read are the ones the protocol's criteria name. Concept ids are always read
+through the extract's own ``concept`` table (vocabulary_id + concept_code), never compared as
+numbers, so the mapping works on any vocabulary release and on site-local concepts alike.
 """
 
 from __future__ import annotations
@@ -15,15 +17,18 @@ import ibis.expr.types as ir
 from ibis.backends import BaseBackend
 
 from trialkit.core.eligibility import units
+from trialkit.core.protocol.record import ATTESTATIONS, PATIENT_TABLE
 from trialkit.prescreen import omop_concepts as oc
 from trialkit.prescreen._omop_tables import (
+    declared_table,
     empty_like,
+    keyed,
     latest_answers,
     medications,
     patient_key,
 )
 from trialkit.prescreen.backends import connect_postgres, parse_postgres_url
-from trialkit.prescreen.logical import LogicalTables
+from trialkit.prescreen.logical import LogicalTables, RecordSpec, arrow_schemas
 
 REQUIRED = ("person", "concept")
 EVENT_TABLES = ("observation_period", "condition_occurrence", "drug_exposure", "measurement",
@@ -109,38 +114,29 @@ def _parquet_path(folder: Path, name: str) -> str | None:
     return None
 
 
-def omop_to_logical(tables: dict[str, ir.Table], *, as_of: dt.date) -> LogicalTables:
-    """Map OMOP tables onto the logical tables; ``as_of`` is every patient's consent and
-    index date (OMOP holds neither)."""
+def omop_to_logical(tables: dict[str, ir.Table], *, as_of: dt.date,
+                    spec: RecordSpec) -> LogicalTables:
+    """Map OMOP tables onto the logical tables of ``spec``'s record schema; ``as_of`` is every
+    patient's consent and index date (OMOP holds neither)."""
     concept = tables["concept"].select("concept_id", "concept_name", "vocabulary_id",
                                        "concept_code", "concept_class_id")
-    mapper = _Mapper(tables, concept)
-    return LogicalTables(
-        patient=mapper.patient(as_of), diagnoses=mapper.diagnoses(),
-        relapses=mapper.relapses(), mri_scans=mapper.mri_scans(), edss=mapper.edss(),
-        labs=mapper.labs(), medications=mapper.medications(),
-        attestations=mapper.attestations())
+    mapper = _Mapper(tables, concept, spec)
+    base = {PATIENT_TABLE: mapper.patient(as_of), "diagnoses": mapper.diagnoses(),
+            "medications": mapper.medications(), "labs": mapper.labs(),
+            ATTESTATIONS: mapper.attestations()}
+    logical = {}
+    for name in arrow_schemas(spec.schema):
+        logical[name] = base[name] if name in base else mapper.declared(name)
+    return LogicalTables(logical)
 
 
 class _Mapper:
-    def __init__(self, tables: dict[str, ir.Table], concept: ir.Table) -> None:
-        self.tables, self.concept = tables, concept
+    def __init__(self, tables: dict[str, ir.Table], concept: ir.Table, spec: RecordSpec) -> None:
+        self.tables, self.concept, self.spec = tables, concept, spec
+        self.schemas = arrow_schemas(spec.schema)
 
     def _empty(self, name: str) -> ir.Table:
-        return empty_like(name, self.tables["person"])
-
-    def _keyed(self, table: str, concept_column: str, keys: tuple[tuple[str, str], ...]
-               ) -> ir.Table | None:
-        """Rows of ``table`` whose concept is one of ``keys`` (vocabulary, code)."""
-        if table not in self.tables:
-            return None
-        t = self.tables[table]
-        c = self.concept
-        wanted = ibis.or_(*[(c.vocabulary_id == v) & (c.concept_code == code)
-                            for v, code in keys])
-        chosen = c.filter(wanted).select(cid=c.concept_id, vocabulary_id=c.vocabulary_id,
-                                         concept_code=c.concept_code)
-        return t.join(chosen, t[concept_column] == chosen.cid)
+        return empty_like(self.schemas[name], self.tables["person"])
 
     def patient(self, as_of: dt.date) -> ir.Table:
         p, c = self.tables["person"], self.concept
@@ -199,48 +195,6 @@ class _Mapper:
                                   end_date=j.condition_end_date.cast("date")))
         return ibis.union(*parts, distinct=True)
 
-    def relapses(self) -> ir.Table:
-        rows = self._keyed("observation", "observation_concept_id", (oc.RELAPSE,))
-        if rows is None:
-            return self._empty("relapses")
-        return rows.select(patient_id=patient_key(rows.person_id),
-                           onset_date=rows.observation_date.cast("date")).distinct()
-
-    def mri_scans(self) -> ir.Table:
-        parts = []
-        scans = self._keyed("procedure_occurrence", "procedure_concept_id", (oc.BRAIN_MRI,))
-        if scans is not None:
-            parts.append(scans.select(pid=patient_key(scans.person_id),
-                                      day=scans.procedure_date.cast("date"),
-                                      gd=ibis.null("float64"), t2=ibis.null("float64")))
-        counts = self._keyed("measurement", "measurement_concept_id",
-                             (oc.GD_LESIONS, oc.NEW_T2_LESIONS))
-        if counts is not None:
-            is_gd = counts.concept_code == oc.GD_LESIONS[1]
-            value = counts.value_as_number.cast("float64")
-            parts.append(counts.select(
-                pid=patient_key(counts.person_id), day=counts.measurement_date.cast("date"),
-                gd=ibis.ifelse(is_gd, value, ibis.null("float64")),
-                t2=ibis.ifelse(is_gd, ibis.null("float64"), value)))
-        if not parts:
-            return self._empty("mri_scans")
-        u = ibis.union(*parts)
-        # One scan per person and day: the lesion counts read on it, null if none was read.
-        return u.group_by(["pid", "day"]).aggregate(
-            gd=u.gd.max(), t2=u.t2.max()).select(
-            patient_id=ibis._.pid, date=ibis._.day,
-            gd_enhancing_lesions=ibis._.gd.cast("int64"),
-            new_t2_lesions=ibis._.t2.cast("int64"))
-
-    def edss(self) -> ir.Table:
-        rows = self._keyed("measurement", "measurement_concept_id", (oc.EDSS,))
-        if rows is None:
-            return self._empty("edss")
-        rows = rows.filter(rows.value_as_number.notnull())
-        return rows.select(patient_id=patient_key(rows.person_id),
-                           date=rows.measurement_date.cast("date"),
-                           score=rows.value_as_number.cast("float64"))
-
     def labs(self) -> ir.Table:
         if "measurement" not in self.tables:
             return self._empty("labs")
@@ -255,18 +209,30 @@ class _Mapper:
         return j.select(
             patient_id=patient_key(j.person_id), date=j.measurement_date.cast("date"),
             test=j.test, value=j.value_as_number.cast("float64"),
-            value_text=_answer_text(j), unit=_record_unit(j.ucode),
+            value_text=_answer_text(j), unit=self._record_unit(j.ucode),
             uln=j.range_high.cast("float64"), lln=j.range_low.cast("float64"))
 
     def medications(self) -> ir.Table:
-        return medications(self.tables, self.concept)
+        return medications(self.tables, self.concept, self.schemas["medications"])
+
+    def declared(self, name: str) -> ir.Table:
+        """A protocol table from its ``omop`` declaration (empty without one)."""
+        table = self.spec.schema.table(name)
+        if table.omop is None:
+            return self._empty(name)
+        mapped = declared_table(self.tables, self.concept, table)
+        return mapped if mapped is not None else self._empty(name)
 
     def attestations(self) -> ir.Table:
-        keys = tuple((oc.LOCAL_VOCABULARY, key) for key in oc.ATTESTATION_KEYS)
-        rows = self._keyed("observation", "observation_concept_id", keys)
+        keys = tuple((oc.LOCAL_VOCABULARY, key) for key in self.spec.attestation_keys)
+        rows = keyed(self.tables, self.concept, "observation", keys) if keys else None
         if rows is None:
-            return self._empty("attestations")
+            return self._empty(ATTESTATIONS)
         return latest_answers(rows, self.concept)
+
+    def _record_unit(self, ucum: ir.StringValue) -> ir.StringValue:
+        """UCUM codes in the spelling the patient record uses; unknown codes pass unchanged."""
+        return ucum.substitute(units.aliases(self.spec.catalogue), else_=ucum)
 
 
 def _answer_text(j: ir.Table) -> ir.StringValue:
@@ -274,8 +240,3 @@ def _answer_text(j: ir.Table) -> ir.StringValue:
         return ibis.or_(*[(j.avocab == v) & (j.acode == code) for v, code in keys])
     return ibis.cases((matches(POSITIVE_KEYS), "positive"), (matches(NEGATIVE_KEYS), "negative"),
                       else_=ibis.null("string"))
-
-
-def _record_unit(ucum: ir.StringValue) -> ir.StringValue:
-    """UCUM codes in the spelling the patient record uses; unknown codes pass unchanged."""
-    return ucum.substitute(dict(units.ALIASES), else_=ucum)

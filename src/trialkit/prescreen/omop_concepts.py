@@ -4,12 +4,15 @@ The OMOP mapping never trusts a concept id by itself: it always joins the extrac
 ``concept`` table and reads ``vocabulary_id`` + ``concept_code``. So the synthetic extract may
 number its concepts itself. It uses OMOP's range for site-local concepts (ids above
 2,000,000,000) except for the two gender concepts, whose ids are fixed across every OMOP
-vocabulary release. Facts OMOP has no standard concept for (MS relapse, MRI lesion counts,
-EDSS, the attestations) use the local vocabulary ``TRIALKIT``; see docs/omop-mapping.md.
+vocabulary release. Facts OMOP has no standard concept for (a protocol's own tables, the
+attestations) use the local vocabulary ``TRIALKIT``: a protocol declares them (its tables'
+``omop`` sources) and the synthetic extract adds them to its concept table
+(``Concepts.with_local``); see docs/omop-mapping.md.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 LOCAL_VOCABULARY = "TRIALKIT"
@@ -17,18 +20,6 @@ YES = ("SNOMED", "373066001")
 NO = ("SNOMED", "373067005")
 POSITIVE = ("SNOMED", "10828004")
 NEGATIVE = ("SNOMED", "260385009")
-RELAPSE = (LOCAL_VOCABULARY, "ms_relapse")
-BRAIN_MRI = (LOCAL_VOCABULARY, "brain_mri")
-GD_LESIONS = (LOCAL_VOCABULARY, "mri_gd_enhancing_lesions")
-NEW_T2_LESIONS = (LOCAL_VOCABULARY, "mri_new_t2_lesions")
-EDSS = (LOCAL_VOCABULARY, "edss")
-ATTESTATION_KEYS = (
-    "willing_to_consent", "childbearing_potential", "agrees_to_contraception", "pregnant",
-    "lactating", "mri_contraindicated", "immunocompromised",
-    "active_infection_systemic_treatment", "investigator_deems_unsuitable",
-)
-# UCUM codes whose spelling differs from the patient record's unit strings.
-UCUM_TO_RECORD_UNIT = {"mL/min/{1.73_m2}": "mL/min/1.73m2"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,16 +86,8 @@ _ROWS: tuple[tuple[str, str, str, str, str], ...] = (
     ("Intravenous", "Route", "SNOMED", "Qualifier Value", "47625008"),
     ("Oral", "Route", "SNOMED", "Qualifier Value", "26643006"),
     ("Subcutaneous", "Route", "SNOMED", "Qualifier Value", "34206005"),
-    ("MS relapse", "Observation", LOCAL_VOCABULARY, "Clinical Observation", "ms_relapse"),
-    ("Brain MRI", "Procedure", LOCAL_VOCABULARY, "Procedure", "brain_mri"),
-    ("Gd-enhancing lesions on brain MRI", "Measurement", LOCAL_VOCABULARY, "Clinical Observation",
-     "mri_gd_enhancing_lesions"),
-    ("New or enlarging T2 lesions on brain MRI", "Measurement", LOCAL_VOCABULARY,
-     "Clinical Observation", "mri_new_t2_lesions"),
-    ("EDSS (rater)", "Measurement", LOCAL_VOCABULARY, "Clinical Observation", "edss"),
-    ("investigational product", "Drug", LOCAL_VOCABULARY, "Ingredient", "investigational_product"),
-    *(("attestation: " + key, "Observation", LOCAL_VOCABULARY, "Clinical Observation", key)
-      for key in ATTESTATION_KEYS),
+    ("investigational product", "Drug", LOCAL_VOCABULARY, "Ingredient",
+     "investigational product"),
 )
 
 INGREDIENTS: tuple[str, ...] = (
@@ -115,20 +98,35 @@ INGREDIENTS: tuple[str, ...] = (
 )
 
 
-def _catalogue() -> tuple[Concept, ...]:
-    gender = (Concept(8507, "MALE", "Gender", "Gender", "Gender", "M"),
-              Concept(8532, "FEMALE", "Gender", "Gender", "Gender", "F"))
-    local = [Concept(2_000_000_001 + i, *row) for i, row in enumerate(_ROWS)]
-    # Ingredients are named, not coded: the mapping reads the ingredient's name (the INN).
-    first = 2_000_000_001 + len(local)
-    drugs = [Concept(first + i, name, "Drug", LOCAL_VOCABULARY, "Ingredient", name)
-             for i, name in enumerate(INGREDIENTS)]
-    return (*gender, *local, *drugs)
+Row = tuple[str, str, str, str, str]
+"""name, domain, vocabulary, class, code."""
 
 
-CONCEPTS: tuple[Concept, ...] = _catalogue()
-BY_KEY: dict[tuple[str, str], Concept] = {c.key: c for c in CONCEPTS}
+class Concepts:
+    """The concept table of one synthetic extract: the standard rows above and the local
+    concepts a protocol declares, numbered in that order."""
+
+    def __init__(self, local: Iterable[Row] = ()) -> None:
+        gender = (Concept(8507, "MALE", "Gender", "Gender", "Gender", "M"),
+                  Concept(8532, "FEMALE", "Gender", "Gender", "Gender", "F"))
+        known = {(row[2], row[4]) for row in _ROWS}
+        extra = [row for row in dict.fromkeys(local) if (row[2], row[4]) not in known]
+        rows = [*_ROWS, *extra]
+        numbered = [Concept(2_000_000_001 + i, *row) for i, row in enumerate(rows)]
+        # Ingredients are named, not coded: the mapping reads the ingredient's name (the INN).
+        first = 2_000_000_001 + len(numbered)
+        drugs = [Concept(first + i, name, "Drug", LOCAL_VOCABULARY, "Ingredient", name)
+                 for i, name in enumerate(INGREDIENTS)]
+        self.all: tuple[Concept, ...] = (*gender, *numbered, *drugs)
+        self.by_key: dict[tuple[str, str], Concept] = {c.key: c for c in self.all}
+
+    def id(self, key: tuple[str, str]) -> int:
+        return self.by_key[key].concept_id
+
+
+CONCEPTS: tuple[Concept, ...] = Concepts().all
+"""The standard concepts alone (no protocol's local ones)."""
 
 
 def concept_id(vocabulary: str, code: str) -> int:
-    return BY_KEY[(vocabulary, code)].concept_id
+    return Concepts().id((vocabulary, code))

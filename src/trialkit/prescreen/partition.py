@@ -19,7 +19,7 @@ import ibis.expr.types as ir
 import pyarrow as pa
 from ibis.backends import BaseBackend
 
-from trialkit.prescreen.logical import LogicalTables
+from trialkit.prescreen.logical import LogicalTables, RecordSpec
 from trialkit.prescreen.omop import omop_to_logical
 
 DEFAULT_PARTITION_SIZE = 100_000
@@ -39,14 +39,13 @@ class Partitioned:
     logical: Callable[[dict[str, ir.Table]], LogicalTables]
 
 
-def of_omop(tables: dict[str, ir.Table], as_of: dt.date) -> Partitioned:
+def of_omop(tables: dict[str, ir.Table], as_of: dt.date, spec: RecordSpec) -> Partitioned:
     return Partitioned(tables, "person_id", "person",
-                       lambda restricted: omop_to_logical(restricted, as_of=as_of))
+                       lambda restricted: omop_to_logical(restricted, as_of=as_of, spec=spec))
 
 
 def of_logical(tables: LogicalTables) -> Partitioned:
-    return Partitioned(dict(tables.items()), "patient_id", "patient",
-                       lambda restricted: LogicalTables(**restricted))
+    return Partitioned(dict(tables.items()), "patient_id", "patient", LogicalTables)
 
 
 def partition_bounds(con: BaseBackend, table: ir.Table, key: str, size: int) -> list[Bounds]:

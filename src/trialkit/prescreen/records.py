@@ -14,6 +14,7 @@ import pyarrow as pa
 from ibis.backends import BaseBackend
 
 from trialkit.core.eligibility import record as rec
+from trialkit.core.protocol.record import ATTESTATIONS, PATIENT_TABLE
 from trialkit.prescreen.logical import LogicalTables
 
 
@@ -23,10 +24,10 @@ def fetch(tables: LogicalTables, con: BaseBackend, *, limit: int | None = None
     patient = tables.patient
     if limit is not None:
         patient = patient.order_by("patient_id").limit(limit)
-    result = {"patient": con.to_pyarrow(patient)}
-    ids = ibis.memtable(result["patient"].select(["patient_id"]))
+    result = {PATIENT_TABLE: con.to_pyarrow(patient)}
+    ids = ibis.memtable(result[PATIENT_TABLE].select(["patient_id"]))
     for name, table in tables.items():
-        if name != "patient":
+        if name != PATIENT_TABLE:
             chosen = table.semi_join(ids, "patient_id") if limit is not None else table
             result[name] = con.to_pyarrow(chosen)
     return result
@@ -36,13 +37,13 @@ def to_records(tables: dict[str, pa.Table]) -> list[rec.PatientRecord]:
     """One PatientRecord per row of ``patient``, with that patient's rows of every table."""
     rows: dict[str, defaultdict[str, list[dict[str, Any]]]] = {}
     for name, table in tables.items():
-        if name != "patient":
+        if name != PATIENT_TABLE:
             grouped: defaultdict[str, list[dict[str, Any]]] = defaultdict(list)
             for row in table.to_pylist():
                 grouped[row.pop("patient_id")].append(row)
             rows[name] = grouped
     return [_record(p, {name: grouped.get(p["patient_id"], []) for name, grouped in rows.items()})
-            for p in tables["patient"].to_pylist()]
+            for p in tables[PATIENT_TABLE].to_pylist()]
 
 
 def _record(p: dict[str, Any], rows: dict[str, list[dict[str, Any]]]) -> rec.PatientRecord:
@@ -51,11 +52,7 @@ def _record(p: dict[str, Any], rows: dict[str, list[dict[str, Any]]]) -> rec.Pat
     return rec.PatientRecord(
         patient_id=str(p["patient_id"]), sex=p["sex"], birth_date=p["birth_date"],
         consent_date=p["consent_date"], index_date=p["index_date"], observation_period=period,
-        diagnoses=tuple(rec.Diagnosis(**r) for r in rows["diagnoses"]),
-        relapses=tuple(rec.Relapse(**r) for r in rows["relapses"]),
-        mri_scans=tuple(rec.MriScan(**r) for r in rows["mri_scans"]),
-        edss=tuple(rec.EdssScore(**r) for r in rows["edss"]),
-        labs=tuple(rec.Lab(**r) for r in rows["labs"]),
-        medications=tuple(rec.Medication(**r) for r in rows["medications"]),
-        attestations={r["key"]: r["value"] for r in rows["attestations"]},
+        attestations={r["key"]: r["value"] for r in rows[ATTESTATIONS]},
+        tables={name: tuple(found) for name, found in rows.items()
+                if name != ATTESTATIONS and found},
     )

@@ -33,6 +33,7 @@ from trialkit.prescreen.funnel import (
     unknown_counts,
     with_ranks,
 )
+from trialkit.prescreen.logical import RecordSpec
 from trialkit.prescreen.partition import (
     DEFAULT_PARTITION_SIZE,
     PartitionRunner,
@@ -74,7 +75,7 @@ def run_prescreen(compiled: CompiledCriteria, source: Source, *, as_of: dt.date,
     # A PostgreSQL source brings its own connection; the others are read through this one.
     con = connect("duckdb") if engine in ("memory", "postgres") else connect(engine)
     try:
-        loaded = load(source, as_of=as_of, con=con)
+        loaded = load(source, as_of=as_of, spec=RecordSpec.of(compiled), con=con)
     except BaseException:
         _release(con)
         raise
@@ -150,7 +151,8 @@ def _screened(compiled: CompiledCriteria, loaded: Loaded, con: BaseBackend, engi
         for start in range(0, max(len(records), 1), size):
             yield _screen_in_memory(compiled, records[start:start + size], as_of)
         return
-    source = of_omop(loaded.omop, as_of) if loaded.omop is not None else of_logical(
+    spec = RecordSpec.of(compiled)
+    source = of_omop(loaded.omop, as_of, spec) if loaded.omop is not None else of_logical(
         loaded.tables)
     runner = PartitionRunner(source, con, size)
     try:
@@ -159,7 +161,8 @@ def _screened(compiled: CompiledCriteria, loaded: Loaded, con: BaseBackend, engi
                 yield _screen_in_memory(compiled, to_records(fetch(tables, con)), as_of)
         else:
             criteria = criteria_of(compiled)
-            yield from runner.each(lambda tables: compile_cohort(criteria, tables))
+            yield from runner.each(lambda tables: compile_cohort(criteria, tables,
+                                                                 compiled.catalogue))
     finally:
         runner.close()
 

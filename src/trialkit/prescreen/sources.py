@@ -17,7 +17,7 @@ from ibis.backends import BaseBackend
 
 from trialkit.core.eligibility.record import PatientRecord, RecordError, parse_record
 from trialkit.prescreen.backends import POSTGRES_SCHEMES
-from trialkit.prescreen.logical import LogicalTables, from_records
+from trialkit.prescreen.logical import LogicalTables, RecordSpec, from_records
 from trialkit.prescreen.omop import omop_to_logical, read_omop, read_omop_postgres
 
 Kind = Literal["records", "omop-parquet", "omop-duckdb", "omop-postgres"]
@@ -68,15 +68,16 @@ def kind_of(source: Source) -> Kind:
                       "records (*.json, *.jsonl)")
 
 
-def read_records(source: Path) -> RecordFolder:
-    """Every record of the folder (or file); malformed ones are listed, not screened."""
+def read_records(source: Path, spec: RecordSpec) -> RecordFolder:
+    """Every record of the folder (or file), read against ``spec``'s record schema; malformed
+    ones are listed, not screened."""
     files = [source] if source.is_file() else sorted(
         [*source.glob("*.json"), *source.glob("*.jsonl")])
     folder = RecordFolder()
     for path in files:
         for where, data in _documents(path, folder):
             try:
-                folder.records.append(parse_record(data))
+                folder.records.append(parse_record(data, spec.schema, spec.catalogue))
             except RecordError as exc:
                 who = f" ({exc.patient_id})" if exc.patient_id else ""
                 folder.rejected.append(Rejected(where, f"{exc}{who}"))
@@ -125,15 +126,18 @@ class Loaded:
     """The OMOP tables the logical ones are mapped from (OMOP sources only)."""
 
 
-def load(source: Source, *, as_of: dt.date, con: BaseBackend | None = None) -> Loaded:
+def load(source: Source, *, as_of: dt.date, spec: RecordSpec,
+         con: BaseBackend | None = None) -> Loaded:
+    """The logical tables of ``source`` as ``spec`` (the compiled criteria's record) needs."""
     kind = kind_of(source)
     if kind == "omop-postgres":
         pg_con, pg_tables = read_omop_postgres(str(source))
-        return Loaded(kind, omop_to_logical(pg_tables, as_of=as_of), pg_con, omop=pg_tables)
+        return Loaded(kind, omop_to_logical(pg_tables, as_of=as_of, spec=spec), pg_con,
+                      omop=pg_tables)
     source = Path(source)
     if kind == "records":
-        folder = read_records(source)
-        return Loaded(kind, from_records(folder.records, as_of=as_of), None, folder.records,
-                      folder.rejected)
+        folder = read_records(source, spec)
+        return Loaded(kind, from_records(folder.records, as_of=as_of, schema=spec.schema),
+                      None, folder.records, folder.rejected)
     omop_con, tables = read_omop(source, con)
-    return Loaded(kind, omop_to_logical(tables, as_of=as_of), omop_con, omop=tables)
+    return Loaded(kind, omop_to_logical(tables, as_of=as_of, spec=spec), omop_con, omop=tables)

@@ -17,9 +17,11 @@ from pathlib import Path
 
 import numpy as np
 
-from trialkit.prescreen import omop_concepts as oc
+from trialkit.core.eligibility.compile import compile_criteria
+from trialkit.core.protocol import Protocol
 from trialkit.prescreen._synth_events import Chunk
 from trialkit.prescreen._synth_events import generate as generate_chunk
+from trialkit.prescreen._synth_plan import plan_for
 from trialkit.prescreen._synth_schema import ChunkWriter
 
 DEFAULT_REFERENCE_DATE = date(2026, 11, 20)
@@ -35,11 +37,12 @@ class CohortSummary:
 
 
 def write_cohort(
-    out: Path, *, patients: int, rng: np.random.Generator,
+    out: Path, *, patients: int, rng: np.random.Generator, protocol: Protocol,
     reference_date: date = DEFAULT_REFERENCE_DATE, chunk_size: int = DEFAULT_CHUNK,
     progress: Progress | None = None,
 ) -> CohortSummary:
     """Write ``patients`` synthetic patients as OMOP tables (one Parquet file per table) in ``out``.
+    The concepts of the protocol's own tables and attestations come from ``protocol``.
 
     Each chunk of ``chunk_size`` patients becomes one row group of every table. ``progress`` is
     called with the number of patients just written.
@@ -50,17 +53,19 @@ def write_cohort(
         raise ValueError("chunk_size: must be at least 1")
     out.mkdir(parents=True, exist_ok=True)
     ref = int((np.datetime64(reference_date, "D") - np.datetime64(0, "D")).astype(np.int64))
+    plan = plan_for(protocol, compile_criteria(protocol))
     writer = ChunkWriter(out)
     try:
         first = 1
         while first <= patients:
             n = min(chunk_size, patients - first + 1)
-            chunk: Chunk = generate_chunk(rng, first_person_id=first, n=n, reference_day=ref)
+            chunk: Chunk = generate_chunk(rng, first_person_id=first, n=n, reference_day=ref,
+                                         plan=plan)
             writer.write(chunk)
             first += n
             if progress is not None:
                 progress(n)
     finally:
         writer.close()
-    writer.write_concepts(oc.CONCEPTS)
+    writer.write_concepts(plan.concepts.all)
     return CohortSummary(patients=patients, rows=dict(writer.rows), out=out)

@@ -4,7 +4,7 @@ A file holds one record or a JSON array of records (``--format fhir``: a FHIR R4
 array of them). One record prints one result; several print a JSON array (``--json``) or one
 JSON object per line (``--jsonl``); without either, a readable checklist. A malformed record is
 reported on stderr with its field path and the others are still screened; the exit code is then
-2. See shared/design/PATIENT-RECORD.md for the record and result formats.
+2. See docs/reference/patient-record.md for the record and result formats.
 """
 
 from __future__ import annotations
@@ -26,7 +26,8 @@ from trialkit.core.eligibility.compile import (
     compile_criteria,
     screen,
 )
-from trialkit.core.eligibility.record import PatientRecord, RecordError, parse_record
+from trialkit.core.eligibility.record import PatientRecord, RecordError, parse_record_for
+from trialkit.core.protocol import Protocol
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -52,10 +53,11 @@ def _date(text: str) -> dt.date:
 
 
 def _screen(args: argparse.Namespace) -> int:
-    compiled = compile_criteria(protocol_from(args))
+    protocol = protocol_from(args)
+    compiled = compile_criteria(protocol)
     results: list[ScreeningResult] = []
     rejected = 0
-    inputs = list(_records(args.records, args.format))
+    inputs = list(_records(args.records, args.format, protocol))
     for where, record in inputs:
         try:
             if isinstance(record, RecordError):
@@ -74,7 +76,8 @@ def _screen(args: argparse.Namespace) -> int:
     return 0
 
 
-def _records(paths: list[Path], fmt: str) -> Iterator[tuple[str, PatientRecord | RecordError]]:
+def _records(paths: list[Path], fmt: str, protocol: Protocol
+             ) -> Iterator[tuple[str, PatientRecord | RecordError]]:
     """Each record with a label saying where it came from; a bad one as a RecordError."""
     for path in paths:
         try:
@@ -89,16 +92,17 @@ def _records(paths: list[Path], fmt: str) -> Iterator[tuple[str, PatientRecord |
         items = data if isinstance(data, list) else [data]
         for i, item in enumerate(items):
             label = f"{path}[{i}]" if isinstance(data, list) else str(path)
-            yield label, _parse(item, fmt)
+            yield label, _parse(item, fmt, protocol)
 
 
-def _parse(item: Any, fmt: str) -> PatientRecord | RecordError:
+def _parse(item: Any, fmt: str, protocol: Protocol) -> PatientRecord | RecordError:
+    """A record of the protocol's schema (its own tables included)."""
     try:
         if fmt == "fhir":
             from trialkit.interop.fhir import record_from_bundle
 
-            return record_from_bundle(item)
-        return parse_record(item)
+            return record_from_bundle(item, protocol)
+        return parse_record_for(item, protocol)
     except RecordError as exc:
         return exc
 

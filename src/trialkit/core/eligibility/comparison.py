@@ -8,6 +8,7 @@ from trialkit.core.eligibility import explain as ex
 from trialkit.core.eligibility import nodes as n
 from trialkit.core.eligibility import units
 from trialkit.core.eligibility.selection import Row, compare
+from trialkit.core.protocol.labs import LabCatalogue
 
 
 def range_bounds(cond: n.And) -> tuple[n.Compare, n.Compare] | None:
@@ -43,52 +44,55 @@ def interval_status(low: int, high: int | None, op: n.Op, k: float) -> n.Status:
     return n.NOT_MET if single else (n.UNKNOWN if inside else n.MET)
 
 
-def compare_one(value: Any, row: Row | None, op: n.Op, target: Any,
-                 unit: str | None) -> tuple[n.Status, str]:
-    shown = display(value, row, unit)
+def compare_one(value: Any, row: Row | None, op: n.Op, target: Any, unit: str | None,
+                catalogue: LabCatalogue) -> tuple[n.Status, str]:
+    shown = display(value, row, unit, catalogue)
     if value is None or target is None:
         return n.UNKNOWN, shown
     if unit is not None and row is not None:
         try:
-            value = units.convert(value, row.fields.get("test"), row.fields["unit"], unit)
+            value = units.convert(catalogue, value, row.code, row.fields[units.UNIT_COLUMN],
+                                  unit)
         except (units.UnitError, TypeError) as exc:
             return n.UNKNOWN, f"{shown} (cannot convert to {unit}: {exc})"
     return (n.MET if compare(value, op, target) else n.NOT_MET), shown
 
 
-def display(value: Any, row: Row | None, unit: str | None) -> str:
+def display(value: Any, row: Row | None, unit: str | None, catalogue: LabCatalogue) -> str:
     """A value as the coordinator reads it: with its unit, date and converted value."""
     when = f" on {row.date.isoformat()}" if row is not None and value != row.date else ""
     if value is None:
         return f"not given{when}"
     if unit is None or row is None:
         return f"{ex.show(value)}{when}"
-    from_unit = row.fields.get("unit")
+    from_unit = row.fields.get(units.UNIT_COLUMN)
     if from_unit is None:
         return f"{ex.show(value)} (no unit){when}"
     shown = f"{ex.show(value)} {from_unit}{when}"
     if from_unit != unit:
         try:
-            converted = units.convert(value, row.fields.get("test"), from_unit, unit)
+            converted = units.convert(catalogue, value, row.code, from_unit, unit)
             shown += f" (= {converted:.4g} {unit})"
         except units.UnitError:
             pass  # reported by the comparison itself
     return shown
 
 
-def uln_one(value: Any, row: Row, cond: n.UlnCompare) -> tuple[n.Status, str]:
+def uln_one(value: Any, row: Row, cond: n.UlnCompare,
+            catalogue: LabCatalogue) -> tuple[n.Status, str]:
+    """The result against its own ULN, else the protocol's fallback for its test."""
     when = f" on {row.date.isoformat()}"
-    unit, test = row.fields.get("unit"), row.fields["test"]
+    unit, test = row.fields.get(units.UNIT_COLUMN), row.code
     if value is None or unit is None:
         return n.UNKNOWN, f"no numeric result with a unit{when}"
-    uln, source = row.fields.get("uln"), "the result's own range"
+    uln, source = row.fields.get(units.ULN_COLUMN), "the result's own range"
     if uln is None:
         fallback = next((f for f in cond.fallbacks if f.test == test), None)
         if fallback is None:
             return n.UNKNOWN, f"{value:g} {unit}{when} with no ULN (no reference range given " \
                               "and no protocol fallback)"
         try:
-            uln = units.convert(fallback.value, test, fallback.unit, unit)
+            uln = units.convert(catalogue, fallback.value, test, fallback.unit, unit)
         except units.UnitError as exc:
             return n.UNKNOWN, f"{value:g} {unit}{when}; the fallback ULN is unusable ({exc})"
         source = "protocol fallback ULN"

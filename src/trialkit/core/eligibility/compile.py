@@ -17,10 +17,13 @@ from typing import Any, Literal, NamedTuple
 from trialkit.core.eligibility import nodes as n
 from trialkit.core.eligibility.dates import Dates
 from trialkit.core.eligibility.in_memory import evaluate
-from trialkit.core.eligibility.language import parse_rule
+from trialkit.core.eligibility.language import RuleContext
 from trialkit.core.eligibility.outcome import Outcome
 from trialkit.core.eligibility.record import PatientRecord, RecordError
+from trialkit.core.eligibility.units import default_catalogue
 from trialkit.core.protocol import Protocol, protocol_version
+from trialkit.core.protocol.labs import LabCatalogue
+from trialkit.core.protocol.record import RecordSchema, base_schema
 
 Kind = Literal["inclusion", "exclusion"]
 Verdict = Literal["eligible", "ineligible", "incomplete"]
@@ -35,26 +38,47 @@ class CompiledCriterion(NamedTuple):
 
 @dataclass(frozen=True, slots=True)
 class CompiledCriteria:
+    """A protocol's criteria as nodes, with what every engine needs to run them: the rule
+    context (record schema, lab catalogue). Without a context: the base record and the
+    packaged catalogue."""
+
     protocol_id: str
     protocol_version: str
     criteria: tuple[CompiledCriterion, ...]
     screening_days: int = 28
+    context: RuleContext | None = None
+
+    @property
+    def schema(self) -> RecordSchema:
+        return self.context.record_schema if self.context is not None else base_schema()
+
+    @property
+    def catalogue(self) -> LabCatalogue:
+        return self.context.lab_catalogue if self.context is not None else default_catalogue()
+
+    def attestation_keys(self) -> tuple[str, ...]:
+        """Every attestation a criterion reads, in order of first use (what a database
+        source must look up)."""
+        keys: dict[str, None] = {}
+        for criterion in self.criteria:
+            for node in n.walk(criterion.node):
+                if isinstance(node, n.Attested):
+                    keys.setdefault(node.key)
+        return tuple(keys)
 
 
 def compile_criteria(protocol: Protocol) -> CompiledCriteria:
     """Parse every rule of the protocol (the loader has already checked that they parse)."""
-    value_sets = {vs.id: vs for vs in protocol.value_sets}
+    context = RuleContext.of(protocol)
     elig = protocol.eligibility
     compiled = []
     for criterion in elig.criteria:
         node = None
         if criterion.rule is not None and criterion.rule.strip():
-            node = parse_rule(criterion.rule, value_sets=value_sets,
-                              fallback_uln=elig.fallback_uln,
-                              screening_days=elig.screening_window_days)
+            node = context.parse(criterion.rule)
         compiled.append(CompiledCriterion(criterion.id, criterion.kind, node))
     return CompiledCriteria(protocol.identity.id, protocol_version(protocol), tuple(compiled),
-                            elig.screening_window_days)
+                            elig.screening_window_days, context)
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +143,8 @@ def screen(compiled_or_protocol: CompiledCriteria | Protocol, record: PatientRec
     compiled = (compiled_or_protocol if isinstance(compiled_or_protocol, CompiledCriteria)
                 else compile_criteria(compiled_or_protocol))
     dates = screening_dates(record, as_of)
-    results = tuple(CriterionResult(c.id, c.kind, _outcome(c, record, dates))
+    catalogue = compiled.catalogue
+    results = tuple(CriterionResult(c.id, c.kind, _outcome(c, record, dates, catalogue))
                     for c in compiled.criteria)
     final = verdict(results)
     missing: tuple[str, ...] = ()
@@ -130,12 +155,13 @@ def screen(compiled_or_protocol: CompiledCriteria | Protocol, record: PatientRec
                            final, results, missing)
 
 
-def _outcome(criterion: CompiledCriterion, record: PatientRecord, dates: Dates) -> Outcome:
+def _outcome(criterion: CompiledCriterion, record: PatientRecord, dates: Dates,
+             catalogue: LabCatalogue) -> Outcome:
     if criterion.node is None:
         return Outcome(n.UNKNOWN, "This criterion has no executable rule yet; a person must "
                        "judge it.", missing=("a judgement by the investigator (no rule)",))
     kind_word = "excludes" if criterion.kind == "exclusion" else "includes"
-    outcome = evaluate(criterion.node, record, dates)
+    outcome = evaluate(criterion.node, record, dates, catalogue)
     if outcome.status == n.UNKNOWN and not outcome.missing:
         return Outcome(outcome.status, outcome.explanation, outcome.evidence,
                        (f"data to decide whether the criterion {kind_word} the patient",))

@@ -3,30 +3,26 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 from typing import Final
 
 from trialkit.core.eligibility import nodes as n
+from trialkit.core.eligibility import units
 from trialkit.core.eligibility.dates import Dates, add_months
+from trialkit.core.protocol.labs import LabCatalogue
 
-LAB_NAMES: Final[dict[str, str]] = {
-    "LOINC:5902-2": "PT",
-    "LOINC:14979-9": "APTT",
-    "LOINC:3173-2": "APTT",
-    "LOINC:1920-8": "AST",
-    "LOINC:1742-6": "ALT",
-    "LOINC:98979-8": "eGFR",
-    "LOINC:62238-1": "eGFR",
-    "LOINC:33914-3": "eGFR",
-    "LOINC:1558-6": "fasting glucose",
-    "LOINC:2345-7": "glucose",
-    "LOINC:2339-0": "blood glucose",
-    "LOINC:2118-8": "serum hCG",
-    "LOINC:2106-3": "urine hCG",
-}
-_NOUNS: Final[dict[str, str]] = {
-    "diagnoses": "diagnosis", "relapses": "relapse", "mri_scans": "MRI scan",
-    "edss": "EDSS score", "labs": "lab result", "medications": "medication",
-}
+
+@lru_cache(maxsize=1)
+def _packaged_names() -> dict[str, str]:
+    return units.short_names(units.default_catalogue())
+
+
+def lab_names(catalogue: LabCatalogue | None = None) -> dict[str, str]:
+    """Test code → short name, from the lab catalogue (default: the packaged one). A rule's
+    inline codes already carry their names (the builder reads the protocol's catalogue)."""
+    return _packaged_names() if catalogue is None else units.short_names(catalogue)
+
+
 SYMBOL: Final[dict[str, str]] = {"<": "<", "<=": "≤", "==": "=", "!=": "≠", ">=": "≥", ">": ">"}
 _WORDS: Final[dict[str, str]] = {"<": "below", "<=": "at most", "==": "", "!=": "other than",
                                  ">=": "at least", ">": "above"}
@@ -63,9 +59,10 @@ def _span(w: n.Window) -> str:
 
 
 def codes(c: n.CodeSet) -> str:
-    if c.kind == "lab":
-        names = sorted({LAB_NAMES.get(code, code) for code in c.codes})
-        label = c.description or " or ".join(names)
+    """A value set in words; tests of the lab catalogue are shown with their codes."""
+    names = lab_names()
+    if any(code in names for code in c.codes):
+        label = c.description or " or ".join(sorted({names.get(code, code) for code in c.codes}))
         return f"{label} ({', '.join(c.codes)})"
     return c.description or c.id
 
@@ -83,12 +80,13 @@ def row_cond(cond: n.RowCond) -> str:
 
 
 def what(e: n.Events) -> str:
-    """The rows an Events selects, without its window: "relapse", "PT (LOINC:5902-2) result"."""
-    noun = _NOUNS[e.table]
+    """The rows an Events selects, without its window: the table's noun ("relapse"), or
+    "PT (LOINC:5902-2) result" for a table of measured quantities selected by test."""
+    noun = e.table.noun
     if e.where is None:
         return noun
     if isinstance(e.where, n.InCodes):
-        if e.table == "labs":
+        if "quantity" in e.table.fields.values():
             return f"{codes(e.where.codes)} result"
         return f"{noun}: {codes(e.where.codes)}"
     return f"{noun} with {row_cond(e.where)}"
@@ -97,7 +95,7 @@ def what(e: n.Events) -> str:
 def codes_of(e: n.Events) -> str:
     """The value set an Events is about (its first code filter), else the table's noun."""
     found = _first_codes(e.where) if e.where is not None else None
-    return codes(found) if found is not None else _NOUNS[e.table]
+    return codes(found) if found is not None else e.table.noun
 
 
 def _first_codes(cond: n.RowCond) -> n.CodeSet | None:
@@ -132,7 +130,7 @@ def value(v: n.Value, dates: Dates) -> str:
     if isinstance(v, n.Count):
         return f"number of {events(v.events, dates)}"
     which = "latest" if isinstance(v, n.Latest) else "earliest"
-    if v.field == n.DEFAULT_FIELD[v.events.table]:
+    if v.field == v.events.table.default:
         return f"{which} {events(v.events, dates)}"
     return f"{v.field.replace('_', ' ')} of the {which} {events(v.events, dates)}"
 

@@ -1,4 +1,6 @@
-"""Disease-course rules of the in-memory engine: EDSS worsening and events during an exposure."""
+"""Course-of-disease rules of the in-memory engine: increases of a score, and events during an
+exposure. Which score, which thresholds and which events are data (the nodes carry them; a
+disease library names them), so nothing here knows a disease."""
 
 from __future__ import annotations
 
@@ -13,17 +15,14 @@ from trialkit.core.eligibility.record import PatientRecord
 from trialkit.core.eligibility.selection import Row, in_window, row_status, select, table_rows
 
 
-def worsening_threshold(baseline: float) -> float:
-    """EDSS points needed: 1.0 from a baseline ≤ 5.0, 0.5 from a baseline ≥ 5.5."""
-    return 1.0 if baseline <= 5.0 else 0.5
-
-
-def _worsened(baseline_rows: list[Row], later_rows: list[Row]) -> n.Status:
+def _increased(baseline_rows: list[Row], later_rows: list[Row], field: str,
+               steps: tuple[n.Step, ...]) -> n.Status:
+    """Met if every (baseline, later) pair rose by its threshold, not_met if none did."""
     statuses: list[n.Status] = []
     for early in baseline_rows:
         for late in later_rows:
-            base, score = early.fields["score"], late.fields["score"]
-            statuses.append(n.MET if score - base >= worsening_threshold(base) else n.NOT_MET)
+            base, value = early.fields[field], late.fields[field]
+            statuses.append(n.MET if value - base >= n.threshold(steps, base) else n.NOT_MET)
     return all_of(statuses)
 
 
@@ -32,23 +31,27 @@ def _dated(rows: list[Row], which: str) -> list[Row]:
     return [row for row in rows if row.date == when]
 
 
-def edss_worsening(record: PatientRecord, dates: Dates, cond: n.EdssWorsening) -> Outcome:
-    rows = [row for row, _ in select(record, dates, n.Events("edss", cond.window))]
-    where = ex.window(cond.window, dates)
+def increase(record: PatientRecord, dates: Dates, cond: n.Increase) -> Outcome:
+    """``Increase``: the latest value in the window against the earliest (the baseline)."""
+    rows = [row for row, status in select(record, dates, cond.events) if status == n.MET]
+    rows = [row for row in rows if row.fields.get(cond.field) is not None]
+    where = ex.window(cond.events.window, dates)
+    what = f"{ex.what(cond.events)} ({cond.field.replace('_', ' ')})"
     if len({row.date for row in rows}) < 2:
-        return Outcome(n.UNKNOWN, f"Fewer than two EDSS scores {where}; worsening cannot be "
-                       "judged.", tuple(row.evidence("score") for row in rows),
-                       (f"two EDSS scores on different dates {where}",))
+        return Outcome(n.UNKNOWN, f"Fewer than two dates with a {what} {where}; an increase "
+                       "cannot be judged.", tuple(row.evidence(cond.field) for row in rows),
+                       (f"two values of {what} on different dates {where}",))
     first, last = _dated(rows, "earliest"), _dated(rows, "latest")
-    status = all_of([_worsened(first, last)])
-    base, score = first[0].fields["score"], last[0].fields["score"]
-    text = (f"EDSS {base:g} on {first[0].date} → {score:g} on {last[0].date} "
-            f"({score - base:+g}; worsening needs {worsening_threshold(base):+g} from {base:g}).")
-    evidence = tuple(row.evidence("score") for row in first + last)
+    status = _increased(first, last, cond.field, cond.steps)
+    base, value = first[0].fields[cond.field], last[0].fields[cond.field]
+    needed = n.threshold(cond.steps, base)
+    text = (f"{_cap(what)} {base:g} on {first[0].date} → {value:g} on {last[0].date} "
+            f"({value - base:+g}; an increase needs {needed:+g} from {base:g}).")
+    evidence = tuple(row.evidence(cond.field) for row in first + last)
     if status == n.UNKNOWN:
-        return Outcome(status, "Same-day EDSS scores disagree: " + text, evidence,
-                       (f"one EDSS score per date {where}",))
-    verdict = "Worsened: " if status == n.MET else "Not worsened: "
+        return Outcome(status, "Same-day values disagree: " + text, evidence,
+                       (f"one value of {what} per date {where}",))
+    verdict = "Increased: " if status == n.MET else "Not increased: "
     return Outcome(status, verdict + text, evidence)
 
 
@@ -65,7 +68,7 @@ def exposure_event(record: PatientRecord, dates: Dates, cond: n.ExposureEvent) -
     considered: list[str] = []
     for exposure, exposure_status in select(record, dates, cond.exposures):
         span = _event_span(exposure, dates.index, cond)
-        label = f"{exposure.fields['ingredient']} from {exposure.fields['start_date']}"
+        label = f"{_name(exposure)} from {exposure.date}"
         if span is None:
             considered.append(f"{label} (not taken more than {cond.min_months} months)")
             continue
@@ -76,10 +79,15 @@ def exposure_event(record: PatientRecord, dates: Dates, cond: n.ExposureEvent) -
     return _exposure_outcome(hits, considered, dates, cond)
 
 
+def _name(row: Row) -> str:
+    return str(row.code) if row.code is not None else row.table.noun
+
+
 def _event_span(exposure: Row, anchor: dt.date,
                 cond: n.ExposureEvent) -> tuple[dt.date, dt.date] | None:
     """Dates an event must fall in for this exposure, or None if it lasted too briefly."""
-    start, end = exposure.fields["start_date"], exposure.fields["end_date"]
+    assert exposure.table.end is not None  # ExposureEvent checks its table spans
+    start, end = exposure.date, exposure.fields[exposure.table.end]
     effective_end = end if end is not None and end < anchor else anchor
     earliest = add_months(start, cond.min_months)
     if not effective_end > earliest:
@@ -90,8 +98,8 @@ def _event_span(exposure: Row, anchor: dt.date,
 
 def _events_between(record: PatientRecord, source: n.EventSource, first: dt.date,
                     last: dt.date) -> list[tuple[Row, n.Status, str]]:
-    if isinstance(source, n.EdssWorseningEvent):
-        return _worsening_events(record, source, first, last)
+    if isinstance(source, n.IncreaseEvents):
+        return increase_events(record, source, first, last)
     found: list[tuple[Row, n.Status, str]] = []
     for row in table_rows(record, source.table):
         if not first <= row.date <= last:
@@ -102,9 +110,12 @@ def _events_between(record: PatientRecord, source: n.EventSource, first: dt.date
     return found
 
 
-def _worsening_events(record: PatientRecord, source: n.EdssWorseningEvent, first: dt.date,
-                      last: dt.date) -> list[tuple[Row, n.Status, str]]:
-    rows = table_rows(record, "edss")
+def increase_events(record: PatientRecord, source: n.IncreaseEvents, first: dt.date,
+                    last: dt.date) -> list[tuple[Row, n.Status, str]]:
+    """``IncreaseEvents`` dated in [first, last]: each row against the earliest values of the
+    look-back before it (its own date included); a row that is itself earliest is no event."""
+    rows = [row for row in table_rows(record, source.table)
+            if row.fields.get(source.field) is not None]
     found: list[tuple[Row, n.Status, str]] = []
     for late in rows:
         if not first <= late.date <= last:
@@ -114,10 +125,11 @@ def _worsening_events(record: PatientRecord, source: n.EdssWorseningEvent, first
         baseline = _dated(earlier, "earliest")
         if baseline[0].date == late.date:
             continue
-        status = _worsened(baseline, [late])
+        status = _increased(baseline, [late], source.field, source.steps)
         if status != n.NOT_MET:
-            found.append((late, status, f"EDSS worsening from {baseline[0].fields['score']:g}"
-                                        f" to {late.fields['score']:g}"))
+            found.append((late, status, f"{source.table.noun} increase from "
+                                        f"{baseline[0].fields[source.field]:g} to "
+                                        f"{late.fields[source.field]:g}"))
     return found
 
 
@@ -127,14 +139,14 @@ def _exposure_outcome(hits: list[_Hit], considered: list[str], dates: Dates,
     status = n.kleene_or([hit.status for hit in hits]) if hits else n.NOT_MET
     shown = [hit for hit in hits if hit.status == status] or hits
     evidence = tuple(e for hit in shown for e in (hit.exposure.evidence(), hit.event.evidence()))
-    listed = "; ".join(f"{hit.label} on {hit.event.date} during {hit.exposure.fields['ingredient']}"
-                       f" started {hit.exposure.fields['start_date']}" for hit in shown[:5])
+    listed = "; ".join(f"{hit.label} on {hit.event.date} during {_name(hit.exposure)}"
+                       f" started {hit.exposure.date}" for hit in shown[:5])
     if status == n.MET:
         return Outcome(status, f"Treatment failure on {what}: {listed}.", evidence)
     if status == n.UNKNOWN:
         return Outcome(status, f"Possible treatment failure on {what}, data incomplete: {listed}.",
                        evidence, (f"the missing values of events during {what}",))
-    rule = (f"{what} taken more than {cond.min_months} months with an activity event from "
+    rule = (f"{what} taken more than {cond.min_months} months with an event from "
             f"{cond.min_months} months after its start to {cond.grace_months} months after it "
             "stopped")
     if not dates.covers(None):
@@ -144,3 +156,6 @@ def _exposure_outcome(hits: list[_Hit], considered: list[str], dates: Dates,
     exposures = "; ".join(considered) if considered else f"no {what} in the record"
     return Outcome(n.NOT_MET, f"No {rule}. Exposures checked: {exposures}.")
 
+
+def _cap(text: str) -> str:
+    return text[:1].upper() + text[1:]

@@ -21,10 +21,12 @@ from trialkit.core.eligibility.comparison import (
     uln_one,
 )
 from trialkit.core.eligibility.dates import Dates, completed_years
-from trialkit.core.eligibility.history import edss_worsening, exposure_event
+from trialkit.core.eligibility.history import exposure_event, increase
 from trialkit.core.eligibility.outcome import Outcome, all_of, combine
 from trialkit.core.eligibility.record import PatientRecord
 from trialkit.core.eligibility.selection import Row, row_matches, select
+from trialkit.core.eligibility.units import default_catalogue
+from trialkit.core.protocol.labs import LabCatalogue
 
 Cand = tuple[Any, Row | None]
 
@@ -41,9 +43,11 @@ class Picked:
 class MemoryEngine:
     """Evaluates conditions for one record on fixed dates."""
 
-    def __init__(self, record: PatientRecord, dates: Dates) -> None:
+    def __init__(self, record: PatientRecord, dates: Dates,
+                 catalogue: LabCatalogue | None = None) -> None:
         self.record = record
         self.dates = dates
+        self.catalogue = catalogue or default_catalogue()
 
     def evaluate(self, cond: n.Cond) -> Outcome:
         handler = _CONDITIONS.get(type(cond))
@@ -66,7 +70,7 @@ class MemoryEngine:
         if status == n.UNKNOWN or not picked.items:
             return combine("and", outcomes)
         unit = low.right.unit if isinstance(low.right, n.Quantity) else None
-        shown = [display(value, row, unit) for value, row in picked.items]
+        shown = [display(value, row, unit, self.catalogue) for value, row in picked.items]
         span = f"{ex.value(low.right, self.dates)} to {ex.value(high.right, self.dates)}"
         word = "within" if status == n.MET else "outside"
         text = f"{_cap(ex.value(low.left, self.dates))} is {'; '.join(shown)}, {word} {span}."
@@ -121,7 +125,7 @@ class MemoryEngine:
         statuses, shown = [], []
         for value, row in left.items:
             for target, _ in right.items:
-                status, text = compare_one(value, row, cond.op, target, unit)
+                status, text = compare_one(value, row, cond.op, target, unit, self.catalogue)
                 statuses.append(status)
                 shown.append(text)
         status = all_of(statuses)
@@ -156,7 +160,7 @@ class MemoryEngine:
         statuses, shown = [], []
         for value, row in picked.items:
             assert row is not None
-            status, text = uln_one(value, row, cond)
+            status, text = uln_one(value, row, cond, self.catalogue)
             statuses.append(status)
             shown.append(text)
         rhs = ex.relation(cond.op, f"{cond.factor:g} × ULN")
@@ -174,29 +178,34 @@ class MemoryEngine:
         return _judged(all_of(statuses), what, shown, f"in {ex.codes(cond.codes)}",
                        picked.evidence)
 
-    def _edss_worsening(self, cond: n.EdssWorsening) -> Outcome:
-        return edss_worsening(self.record, self.dates, cond)
+    def _increase(self, cond: n.Increase) -> Outcome:
+        return increase(self.record, self.dates, cond)
 
     def _exposure_event(self, cond: n.ExposureEvent) -> Outcome:
         return exposure_event(self.record, self.dates, cond)
 
     # --- values --------------------------------------------------------------------------------
     def pick(self, value: n.Value) -> Picked:
-        if isinstance(value, (n.Number, n.Quantity, n.Text)):
-            return Picked(((value.value, None),))
-        if isinstance(value, n.AnchorDate):
-            return Picked(((ex.anchor_date(value, self.dates), None),))
-        if isinstance(value, n.Age):
-            return self._age(value)
-        if isinstance(value, n.Sex):
-            sex = self.record.sex
-            evidence = ({"table": "patient", "field": "sex", "value": sex},)
-            if sex is None:
-                return Picked((), "no sex recorded")
-            return Picked(((sex, None),), evidence=evidence)
-        if isinstance(value, (n.Latest, n.Earliest)):
-            return self._latest_or_earliest(value)
-        raise NotImplementedError(f"the in-memory engine cannot pick a {type(value).__name__}")
+        handler = _VALUES.get(type(value))
+        if handler is None:
+            raise NotImplementedError(f"the in-memory engine cannot pick a {type(value).__name__}")
+        return handler(self, value)
+
+    def _literal(self, value: n.Number | n.Quantity | n.Text) -> Picked:
+        return Picked(((value.value, None),))
+
+    def _anchor_date(self, value: n.AnchorDate) -> Picked:
+        return Picked(((ex.anchor_date(value, self.dates), None),))
+
+    def _sex(self, value: n.Sex) -> Picked:
+        sex = self.record.sex
+        evidence = ({"table": "patient", "field": "sex", "value": sex},)
+        if sex is None:
+            return Picked((), "no sex recorded")
+        return Picked(((sex, None),), evidence=evidence)
+
+    def _count_value(self, value: n.Count) -> Picked:
+        raise NotImplementedError("a count is compared by Compare itself (an interval)")
 
     def _age(self, value: n.Age) -> Picked:
         birth = self.record.birth_date
@@ -240,9 +249,8 @@ def _uncovered(what: str, dates: Dates) -> Outcome:
 
 
 def _row_label(row: Row) -> str:
-    code = row.fields.get({"diagnoses": "code", "medications": "ingredient",
-                           "labs": "test"}.get(row.table, ""), "")
-    return f"{code} on {row.date.isoformat()}".strip() if code else row.date.isoformat()
+    code = row.code
+    return f"{code} on {row.date.isoformat()}" if code else row.date.isoformat()
 
 
 def _cap(text: str) -> str:
@@ -258,14 +266,28 @@ _CONDITIONS: dict[type, Callable[[MemoryEngine, Any], Outcome]] = {
     n.Compare: MemoryEngine._compare,
     n.UlnCompare: MemoryEngine._uln,
     n.InSet: MemoryEngine._in_set,
-    n.EdssWorsening: MemoryEngine._edss_worsening,
+    n.Increase: MemoryEngine._increase,
     n.ExposureEvent: MemoryEngine._exposure_event,
 }
+_VALUES: dict[type, Callable[[MemoryEngine, Any], Picked]] = {
+    n.Number: MemoryEngine._literal,
+    n.Quantity: MemoryEngine._literal,
+    n.Text: MemoryEngine._literal,
+    n.AnchorDate: MemoryEngine._anchor_date,
+    n.Age: MemoryEngine._age,
+    n.Sex: MemoryEngine._sex,
+    n.Count: MemoryEngine._count_value,
+    n.Latest: MemoryEngine._latest_or_earliest,
+    n.Earliest: MemoryEngine._latest_or_earliest,
+}
+HANDLED = {"conditions": tuple(_CONDITIONS), "values": tuple(_VALUES)}
+"""The node types this engine evaluates (the completeness tests read it)."""
 
 
-def evaluate(cond: n.Cond, record: PatientRecord, dates: Dates) -> Outcome:
+def evaluate(cond: n.Cond, record: PatientRecord, dates: Dates,
+             catalogue: LabCatalogue | None = None) -> Outcome:
     """Evaluate one condition for one record."""
-    return MemoryEngine(record, dates).evaluate(cond)
+    return MemoryEngine(record, dates, catalogue).evaluate(cond)
 
 
 __all__ = ["MemoryEngine", "Outcome", "evaluate", "interval_status"]

@@ -40,8 +40,10 @@ from lark import Lark, Token, Transformer, Tree, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, VisitError
 
 from trialkit.core.eligibility import nodes as n
+from trialkit.core.eligibility import units
 from trialkit.core.eligibility.grammar import GRAMMAR
 from trialkit.core.eligibility.rule_builder import Builder, Function, Located, RuleError
+from trialkit.core.protocol.labs import LabCatalogue
 from trialkit.core.protocol.record import RecordSchema, TableDef, base_schema
 
 if TYPE_CHECKING:
@@ -94,7 +96,8 @@ def table_ref(table: TableDef) -> n.TableRef:
 
 @dataclass(frozen=True)
 class RuleContext:
-    """Everything a rule may name: tables, value sets, fallback ULNs, library functions."""
+    """Everything a rule may name: tables, value sets, fallback ULNs, library functions; and
+    what the engines need to run its rules (the record schema and the lab catalogue)."""
 
     tables: Mapping[str, n.TableRef]
     value_sets: Mapping[str, n.CodeSet]
@@ -102,18 +105,21 @@ class RuleContext:
     screening_days: int = 28
     functions: Mapping[str, Function] | None = None
     patterns: Mapping[str, re.Pattern[str]] | None = None
+    schema: RecordSchema | None = None
+    catalogue: LabCatalogue | None = None
 
     @classmethod
     def of(cls, protocol: TrialProtocol) -> RuleContext:
         """The context of a protocol's criteria; RuleError if a function body is malformed."""
         elig = protocol.eligibility
         return cls.build(protocol.record_schema(), protocol.value_sets,
-                         elig.fallback_uln, elig.screening_window_days)
+                         elig.fallback_uln, elig.screening_window_days,
+                         catalogue=protocol.lab_catalogue())
 
     @classmethod
     def build(cls, schema: RecordSchema, value_sets: Iterable[ValueSetLike],
-              fallback_uln: Iterable[FallbackLike] = (), screening_days: int = 28
-              ) -> RuleContext:
+              fallback_uln: Iterable[FallbackLike] = (), screening_days: int = 28,
+              *, catalogue: LabCatalogue | None = None) -> RuleContext:
         functions: dict[str, Function] = {}
         for f in schema.functions:
             start = "start" if f.returns == "condition" else "event_start"
@@ -131,11 +137,20 @@ class RuleContext:
                    {vs.id: n.CodeSet(vs.id, vs.kind, tuple(vs.codes), vs.description)
                     for vs in value_sets},
                    tuple(n.UlnFallback(f.test, float(f.value), f.unit) for f in fallback_uln),
-                   screening_days, functions, patterns)
+                   screening_days, functions, patterns, schema,
+                   catalogue or units.default_catalogue())
+
+    @property
+    def record_schema(self) -> RecordSchema:
+        return self.schema or base_schema()
+
+    @property
+    def lab_catalogue(self) -> LabCatalogue:
+        return self.catalogue or units.default_catalogue()
 
     def builder(self) -> Builder:
         return Builder(self.value_sets, self.fallbacks, self.screening_days, self.tables,
-                       self.functions, patterns=self.patterns)
+                       self.functions, patterns=self.patterns, catalogue=self.lab_catalogue)
 
     def parse(self, text: str) -> n.Cond:
         """Parse and type-check a rule; raise RuleError(message, line, column) if wrong."""
@@ -160,10 +175,12 @@ def build_tree(tree: Tree[Any], builder: Builder) -> Located:
 
 def parse_rule(text: str, *, value_sets: Mapping[str, ValueSetLike],
                fallback_uln: Iterable[FallbackLike] = (), screening_days: int = 28,
-               schema: RecordSchema | None = None) -> n.Cond:
-    """Parse and type-check a rule against a record schema (default: the base record)."""
+               schema: RecordSchema | None = None,
+               catalogue: LabCatalogue | None = None) -> n.Cond:
+    """Parse and type-check a rule against a record schema (default: the base record) and a
+    lab catalogue (default: the packaged one)."""
     context = RuleContext.build(schema or base_schema(), value_sets.values(), fallback_uln,
-                                screening_days)
+                                screening_days, catalogue=catalogue)
     return context.parse(text)
 
 

@@ -34,7 +34,8 @@ Shared semantics (the contract between the in-memory and the batch engines):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, fields, is_dataclass
 from typing import Final, Literal, TypeAlias
 
 Status: TypeAlias = Literal["met", "not_met", "unknown"]
@@ -210,6 +211,7 @@ class RowNot:
 
 
 RowCond: TypeAlias = InCodes | FieldCompare | RowAnd | RowOr | RowNot
+ROW_CONDITIONS: Final[tuple[type, ...]] = (InCodes, FieldCompare, RowAnd, RowOr, RowNot)
 
 
 def row_fields(cond: RowCond) -> set[str]:
@@ -336,6 +338,7 @@ class IncreaseEvents:
 
 
 EventSource: TypeAlias = Events | IncreaseEvents
+EVENT_SOURCES: Final[tuple[type, ...]] = (Events, IncreaseEvents)
 
 
 # --- Values --------------------------------------------------------------------------------------
@@ -599,6 +602,22 @@ VALUES: Final[tuple[type, ...]] = (Number, Quantity, Text, AnchorDate, Age, Sex,
                                    Earliest)
 Node: TypeAlias = (Cond | Value | Events | RowCond | EventSource | Window | CodeSet | TableRef
                    | Step)
+
+
+def walk(node: object) -> Iterator[object]:
+    """Every node of a tree (the node itself first), through tuples of nodes."""
+    if node is None:
+        return
+    if isinstance(node, tuple):
+        for item in node:
+            yield from walk(item)
+        return
+    yield node
+    if is_dataclass(node) and not isinstance(node, type):
+        for f in fields(node):
+            value = getattr(node, f.name)
+            if isinstance(value, tuple) or is_dataclass(value):
+                yield from walk(value)
 
 
 def kleene_and(statuses: list[Status]) -> Status:

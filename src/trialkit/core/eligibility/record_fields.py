@@ -11,15 +11,6 @@ from typing import Any, TypeVar
 _T = TypeVar("_T")
 _ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
-ROW_KEYS: dict[str, tuple[str, ...]] = {
-    "diagnoses": ("code", "date", "end_date"),
-    "relapses": ("onset_date",),
-    "mri_scans": ("date", "gd_enhancing_lesions", "new_t2_lesions"),
-    "edss": ("date", "score"),
-    "labs": ("date", "test", "value", "unit", "uln", "lln"),
-    "medications": ("ingredient", "start_date", "end_date", "rxnorm", "atc", "route"),
-}
-
 
 def _join(at: str, key: str) -> str:
     return f"{at}.{key}" if at else key
@@ -94,8 +85,9 @@ class Reader:
             return None
         return float(value)
 
-    def count(self, obj: Mapping[str, Any], key: str, at: str) -> int | None:
-        value = obj.get(key)
+    def count(self, obj: Mapping[str, Any], key: str, at: str,
+              *, required: bool = False) -> int | None:
+        value = self._get(obj, key, at, required)
         if value is None:
             return None
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
@@ -103,8 +95,10 @@ class Reader:
             return None
         return value
 
-    def each(self, obj: Mapping[str, Any], key: str,
+    def each(self, obj: Mapping[str, Any], key: str, columns: tuple[str, ...],
              read: Callable[[Reader, Mapping[str, Any], str], _T | None]) -> Iterator[_T]:
+        """Each row of the list ``obj[key]`` read by ``read``; keys outside ``columns`` are
+        problems (a misspelt column must not read as "not recorded")."""
         rows = obj.get(key)
         if rows is None:
             return
@@ -113,7 +107,7 @@ class Reader:
             return
         for i, row in enumerate(rows):
             at = f"{key}[{i}]"
-            checked = self.mapping(row, at, ROW_KEYS[key]) if row is not None else None
+            checked = self.mapping(row, at, columns) if row is not None else None
             if row is None:
                 self.problem(at, "expected an object, got null")
             if checked is not None:

@@ -11,6 +11,7 @@ from lark import Token
 
 from trialkit.core.eligibility import nodes as n
 from trialkit.core.eligibility import units
+from trialkit.core.protocol.labs import LabCatalogue
 
 Pos = tuple[int, int]
 _DURATIONS: Final[dict[str, tuple[int, int]]] = {
@@ -89,7 +90,8 @@ class Builder:
                  screening_days: int, tables: Mapping[str, n.TableRef],
                  functions: Mapping[str, Function] | None = None,
                  bindings: Mapping[str, Located] | None = None, depth: int = 0,
-                 patterns: Mapping[str, re.Pattern[str]] | None = None) -> None:
+                 patterns: Mapping[str, re.Pattern[str]] | None = None,
+                 catalogue: LabCatalogue | None = None) -> None:
         self.value_sets, self.fallbacks, self.screening_days = value_sets, fallbacks, screening_days
         self.tables = tables
         self.functions = functions or {}
@@ -97,6 +99,8 @@ class Builder:
         self.depth = depth
         self.patterns = patterns or {}
         """Code kind → the pattern its codes must match (from the record schema)."""
+        self.catalogue = catalogue or units.default_catalogue()
+        """Units and test names of the lab catalogue (protocol tests included)."""
 
     # --- checking helpers ----------------------------------------------------------------------
     def condition(self, piece: Located, pos: Pos | None = None) -> n.Cond:
@@ -251,7 +255,7 @@ class Builder:
         if str(unit) in _DURATIONS:
             return Located(_duration(float(number), str(unit), pos), pos)
         try:
-            canonical = units.normalize(str(unit))
+            canonical = units.normalize(self.catalogue, str(unit))
         except units.UnitError as exc:
             raise RuleError(str(exc), unit.line or pos[0], unit.column or pos[1]) from None
         return self.make(pos, n.Quantity, float(number), canonical)
@@ -393,7 +397,7 @@ class Builder:
         if self.depth >= 8:
             raise _at(pos, f"{function.name}: functions call each other too deeply")
         inner = Builder(self.value_sets, self.fallbacks, self.screening_days, self.tables,
-                        self.functions, bindings, self.depth + 1, self.patterns)
+                        self.functions, bindings, self.depth + 1, self.patterns, self.catalogue)
         from trialkit.core.eligibility.language import build_tree
 
         try:
@@ -414,7 +418,9 @@ class Builder:
         for code in codes:
             if pattern is not None and not pattern.match(code):
                 raise _at(pos, f"'{code}' is not a {kind} code")
-        return n.CodeSet(" or ".join(codes), kind, codes)
+        names = units.short_names(self.catalogue)
+        described = " or ".join(dict.fromkeys(names[c] for c in codes if c in names))
+        return n.CodeSet(" or ".join(codes), kind, codes, described)
 
     def _elapsed(self, pos: Pos, elapsed: Elapsed, op: n.Op, right: Located) -> Located:
         if not isinstance(right.item, tuple):
@@ -435,7 +441,7 @@ class Builder:
             return
         for test in _tests(left.events.where):
             try:
-                units.convert(1.0, test, right.unit, right.unit)
+                units.convert(self.catalogue, 1.0, test, right.unit, right.unit)
             except units.UnitError as exc:
                 raise _at(pos, str(exc)) from None
 

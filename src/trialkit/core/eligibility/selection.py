@@ -1,20 +1,23 @@
-"""Selecting rows of the logical tables: windows, codes and ``where`` conditions, three-valued."""
+"""Selecting rows of the record's tables: windows, codes and ``where`` conditions, three-valued.
+
+Every rule comes from the node's ``TableRef`` (the record schema copied into the tree): which
+column dates a row, whether a row spans ``[date, end]``, and how value-set codes match the
+table's code column. No table is known here by name.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from trialkit.core.eligibility.dates import Dates
 from trialkit.core.eligibility.nodes import (
-    CODE_FIELD,
-    DATE_FIELD,
     MET,
     NOT_MET,
-    TABLE_FIELDS,
     UNKNOWN,
+    CodeColumn,
     CodeSet,
     Events,
     FieldCompare,
@@ -25,6 +28,7 @@ from trialkit.core.eligibility.nodes import (
     RowNot,
     RowOr,
     Status,
+    TableRef,
     kleene_and,
     kleene_not,
     kleene_or,
@@ -34,19 +38,25 @@ from trialkit.core.eligibility.record import PatientRecord
 
 @dataclass(frozen=True, slots=True)
 class Row:
-    """One row of a logical table, as plain field values."""
+    """One row of a record table, as plain field values."""
 
-    table: str
+    table: TableRef
     fields: Mapping[str, Any]
 
     @property
     def date(self) -> dt.date:
-        value: dt.date = self.fields[DATE_FIELD[self.table]]
+        value: dt.date = self.fields[self.table.date]
         return value
+
+    @property
+    def code(self) -> Any:
+        """The row's code (diagnosis code, ingredient, test), or None if its table has none."""
+        code = self.table.code
+        return self.fields.get(code.column) if code is not None else None
 
     def evidence(self, field: str | None = None) -> dict[str, Any]:
         shown = {k: _jsonable(v) for k, v in self.fields.items() if v is not None}
-        out: dict[str, Any] = {"table": self.table}
+        out: dict[str, Any] = {"table": self.table.name}
         if field is not None:
             out["field"] = field
             out["value"] = _jsonable(self.fields.get(field))
@@ -58,19 +68,17 @@ def _jsonable(value: Any) -> Any:
     return value.isoformat() if isinstance(value, dt.date) else value
 
 
-def table_rows(record: PatientRecord, table: str) -> list[Row]:
-    names = TABLE_FIELDS[table]
-    return [Row(table, {name: getattr(item, name) for name in names})
-            for item in getattr(record, table)]
+def table_rows(record: PatientRecord, table: TableRef) -> list[Row]:
+    return [Row(table, fields) for fields in record.rows(table.name)]
 
 
 def in_window(row: Row, start: dt.date | None, end: dt.date) -> bool:
-    """Whether the row falls in (start, end]; diagnoses and medications count by overlap."""
-    if row.table in ("diagnoses", "medications"):
-        first = row.fields["date" if row.table == "diagnoses" else "start_date"]
-        last = row.fields["end_date"]
+    """Whether the row falls in (start, end]; a spanning row counts when it overlaps."""
+    first = row.date
+    if row.table.end is not None:
+        last = row.fields[row.table.end]
         return bool(first <= end and (start is None or last is None or last > start))
-    return (start is None or row.date > start) and row.date <= end
+    return (start is None or first > start) and first <= end
 
 
 def select(record: PatientRecord, dates: Dates, events: Events) -> list[tuple[Row, Status]]:
@@ -87,43 +95,57 @@ def select(record: PatientRecord, dates: Dates, events: Events) -> list[tuple[Ro
 
 
 def row_status(cond: RowCond, row: Row) -> Status:
-    if isinstance(cond, InCodes):
-        return MET if row_matches(cond.codes, row) else NOT_MET
-    if isinstance(cond, FieldCompare):
-        value = row.fields.get(cond.field)
-        if value is None:
-            return UNKNOWN
-        return MET if compare(value, cond.op, cond.value) else NOT_MET
-    if isinstance(cond, RowNot):
-        return kleene_not(row_status(cond.part, row))
-    if isinstance(cond, RowAnd):
-        return kleene_and([row_status(p, row) for p in cond.parts])
-    if isinstance(cond, RowOr):
-        return kleene_or([row_status(p, row) for p in cond.parts])
-    raise NotImplementedError(f"no row evaluation for {type(cond).__name__}")
+    """The status of a ``where`` condition on one row (one handler per row condition)."""
+    handler = ROW_HANDLERS.get(type(cond))
+    if handler is None:
+        raise NotImplementedError(f"no row evaluation for {type(cond).__name__}")
+    return handler(cond, row)
+
+
+def _in_codes(cond: InCodes, row: Row) -> Status:
+    return MET if row_matches(cond.codes, row) else NOT_MET
+
+
+def _field_compare(cond: FieldCompare, row: Row) -> Status:
+    value = row.fields.get(cond.field)
+    if value is None:
+        return UNKNOWN
+    return MET if compare(value, cond.op, cond.value) else NOT_MET
+
+
+ROW_HANDLERS: dict[type, Callable[[Any, Row], Status]] = {
+    InCodes: _in_codes,
+    FieldCompare: _field_compare,
+    RowNot: lambda cond, row: kleene_not(row_status(cond.part, row)),
+    RowAnd: lambda cond, row: kleene_and([row_status(p, row) for p in cond.parts]),
+    RowOr: lambda cond, row: kleene_or([row_status(p, row) for p in cond.parts]),
+}
 
 
 def row_matches(codes: CodeSet, row: Row) -> bool:
-    value = row.fields[CODE_FIELD[row.table]]
-    if row.table == "medications":
-        return any(_ingredient_matches(code, row) for code in codes.codes)
-    return any(code_matches(code, value) for code in codes.codes)
+    column = row.table.code
+    if column is None:
+        return False
+    return any(code_matches(column, code, row.fields) for code in codes.codes)
 
 
-def code_matches(pattern: str, code: str) -> bool:
-    """ICD-10 value-set codes match by prefix; every other system exactly."""
-    if pattern.startswith("ICD10:"):
-        return code.startswith(pattern)
-    return code == pattern
-
-
-def _ingredient_matches(code: str, row: Row) -> bool:
-    if code.startswith("RXNORM:"):
-        return bool(row.fields["rxnorm"] == code.removeprefix("RXNORM:"))
-    if code.startswith("ATC:"):
-        atc = row.fields["atc"]
-        return atc is not None and str(atc).startswith(code.removeprefix("ATC:"))
-    return bool(row.fields["ingredient"] == code.lower())
+def code_matches(column: CodeColumn, code: str, fields: Mapping[str, Any]) -> bool:
+    """A value-set code against a row: an alternate prefix (``RXNORM:``) matches its own
+    column; codes of a ``prefix_match`` system match by prefix; others exactly (in lower case
+    for a lower-case kind). A missing value matches nothing."""
+    for alternate in column.alternates:
+        if code.startswith(alternate.prefix):
+            value, wanted = fields.get(alternate.column), code.removeprefix(alternate.prefix)
+            if value is None:
+                return False
+            return str(value).startswith(wanted) if alternate.match == "prefix" \
+                else bool(value == wanted)
+    value = fields.get(column.column)
+    if value is None:
+        return False
+    if column.prefix_match and code.startswith(column.prefix_match):
+        return str(value).startswith(code)
+    return bool(value == (code.lower() if column.lower_case else code))
 
 
 def compare(left: Any, op: Op, right: Any) -> bool:

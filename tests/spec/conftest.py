@@ -1,4 +1,4 @@
-"""The ``engine`` fixture: every spec table runs on the in-memory engine and the batch engines.
+"""The ``engine`` fixture: every spec case runs on the in-memory engine and the batch engines.
 
 A batch engine that cannot run here is skipped with the reason, never passed silently.
 """
@@ -14,8 +14,7 @@ from tests.spec.support import Engine, batch_skip_reason
                         pytest.param("spark", marks=[pytest.mark.spark, pytest.mark.slow])])
 def engine(request: pytest.FixtureRequest) -> Engine:
     name: str = request.param
-    if name != "memory":
-        reason = batch_skip_reason(name)
-        if reason is not None:
-            pytest.skip(reason)
+    reason = batch_skip_reason(name)
+    if reason is not None:
+        pytest.skip(reason)
     return Engine(name)

@@ -93,6 +93,10 @@ def _exposure_spans(plan: Plan, cond: n.ExposureEvent) -> ir.Table:
     return rows.select("pid", "exposure_status", first=first, last=last)
 
 
+EVENT_SOURCES = (n.Events, n.IncreaseEvents)
+"""The event sources ``_event_rows`` reads (the completeness tests read it)."""
+
+
 def _event_rows(plan: Plan, source: n.EventSource) -> ir.Table:
     """(epid, day, event_status) of every event that may count (not_met dropped)."""
     if isinstance(source, n.IncreaseEvents):

@@ -152,6 +152,10 @@ def row_matches(r: ir.Table, table: n.TableRef, codes: n.CodeSet) -> ir.BooleanV
     return ibis.or_(*tests).fill_null(False)
 
 
+ROW_CONDITIONS = (n.InCodes, n.FieldCompare, n.RowNot, n.RowAnd, n.RowOr)
+"""The row conditions ``row_status`` translates (the completeness tests read it)."""
+
+
 def row_status(r: ir.Table, table: n.TableRef, cond: n.RowCond) -> ir.BooleanValue:
     """``selection.row_status`` as a nullable boolean."""
     if isinstance(cond, n.InCodes):
@@ -159,12 +163,18 @@ def row_status(r: ir.Table, table: n.TableRef, cond: n.RowCond) -> ir.BooleanVal
     if isinstance(cond, n.FieldCompare):
         return compare(r[cond.field], cond.op, cond.value)
     if isinstance(cond, n.RowNot):
-        return ~row_status(r, table, cond.part)
+        return kleene_not(row_status(r, table, cond.part))
     if isinstance(cond, n.RowAnd):
         return ibis.and_(*[row_status(r, table, p) for p in cond.parts])
     if isinstance(cond, n.RowOr):
         return ibis.or_(*[row_status(r, table, p) for p in cond.parts])
     raise CompileError(f"no row translation for {type(cond).__name__}")
+
+
+def kleene_not(value: ir.BooleanValue) -> ir.BooleanValue:
+    """Kleene not, written ``value = FALSE``: Ibis renders ``~value`` as ``NOT value``, and
+    ``NOT value IS NULL`` then reads as ``NOT (value IS NULL)`` in SQL."""
+    return value == ibis.literal(False)
 
 
 def always_decided(cond: n.RowCond) -> bool:

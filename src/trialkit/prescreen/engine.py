@@ -53,7 +53,7 @@ class Compiler:
 
     def _not(self, cond: n.Not) -> Expr:
         part = self.compile(cond.part)
-        return lambda t: ~part(t)
+        return lambda t: s.kleene_not(part(t))
 
     # --- leaves --------------------------------------------------------------------------------
     def _attested(self, cond: n.Attested) -> Expr:

@@ -96,6 +96,10 @@ def _event_span(exposure: Row, anchor: dt.date,
     return earliest, latest
 
 
+EVENT_SOURCES = (n.Events, n.IncreaseEvents)
+"""The event sources ``_events_between`` reads (the completeness tests read it)."""
+
+
 def _events_between(record: PatientRecord, source: n.EventSource, first: dt.date,
                     last: dt.date) -> list[tuple[Row, n.Status, str]]:
     if isinstance(source, n.IncreaseEvents):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from trialkit.core.scoring.derivations import derive
+from trialkit.core.scoring.derivations import derivation, derive
 
 FS_ITEMS = ("fs_pyramidal", "fs_cerebellar", "fs_brainstem", "fs_sensory", "fs_bowel_bladder",
             "fs_visual", "fs_cerebral", "ambulation")
@@ -52,7 +52,8 @@ def screening(on: dt.date, *, sex: str, birth_year: int, course: str,
 def edss(on: dt.date, fs: tuple[int, ...], *, rated: float | None = None) -> Data:
     """An EDSS form; the rater's score is the computed one unless ``rated`` says otherwise."""
     scores = dict(zip(FS_ITEMS, fs, strict=True))
-    computed = derive(EDSS_FUNCTION, scores).value
+    parameters = derivation(EDSS_FUNCTION).inputs or ()
+    computed = derive(EDSS_FUNCTION, dict(zip(parameters, FS_ITEMS, strict=True)), scores).value
     return {"assessment_date": on.isoformat(), **scores,
             "edss": computed if rated is None else rated}
 

@@ -3,17 +3,18 @@
 Pure: the web layer stores what ``validate_form`` returns and opens queries for its findings.
 """
 
-from trialkit.core.forms.checks import Finding
-from trialkit.core.forms.kinds import (
-    is_adverse_event_form,
-    is_assessment_form,
+from trialkit.core.forms.adverse_events import (
+    AdverseEventItems,
+    adverse_event_items,
     is_serious,
-    item_changes,
 )
+from trialkit.core.forms.checks import Finding, edit_check_problems
 from trialkit.core.forms.validate import FormCheck, ItemError, validate_form
 from trialkit.core.forms.values import ItemValueError, JsonScalar, parse_value
+from trialkit.core.forms.versions import item_changes
 
 __all__ = [
-    "Finding", "FormCheck", "ItemError", "ItemValueError", "JsonScalar", "is_adverse_event_form",
-    "is_assessment_form", "is_serious", "item_changes", "parse_value", "validate_form",
+    "AdverseEventItems", "Finding", "FormCheck", "ItemError", "ItemValueError", "JsonScalar",
+    "adverse_event_items", "edit_check_problems", "is_serious", "item_changes", "parse_value",
+    "validate_form",
 ]

@@ -1,16 +1,12 @@
-"""The few cross-item edit checks that need no protocol data, because they follow from item ids
-that the software itself defines.
+"""Cross-item edit checks: the protocol's own, and the one that needs no protocol data.
 
-The protocol model has no place for form-specific edit checks, so only these run:
-
+- **the protocol's checks** (``form.checks``): expressions in the edit-check language
+  (``trialkit.core.forms.expressions``). A check that is False opens a query on its ``item``
+  with its ``message``; a check that cannot be judged (an item unanswered) opens none, and a
+  check whose ``when`` does not hold is not evaluated;
 - **dates in the future**: a date or date-time item after the moment of entry (a CRF records
   what happened); the date is compared with the entry moment's own calendar day, so a site's
-  local date is never flagged because UTC has not reached it yet;
-- **end before start**: an item ``<prefix>end_date`` before ``<prefix>onset_date`` or
-  ``<prefix>start_date`` of the same form;
-- **seriousness**: on a form with a boolean ``serious`` item and at least one seriousness
-  criterion item ``sae_<criterion>`` (trialkit.core.scoring.ctcae.Seriousness), the answer and
-  the ticked criteria must agree.
+  local date is never flagged because UTC has not reached it yet.
 
 Each failure is a finding that opens a data query; none refuses the save, because the source
 document may really say so and the site must be able to record it and explain.
@@ -22,13 +18,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from trialkit.core.forms.expressions import Expr, ExpressionError, holds, parse_check
 from trialkit.core.forms.values import JsonScalar
-from trialkit.core.protocol.forms import Form
-from trialkit.core.scoring.ctcae import Seriousness, seriousness_problems
-
-SERIOUS_ITEM = "serious"
-_STARTS = ("onset_date", "start_date")
-_END = "end_date"
+from trialkit.core.protocol.forms import CodeList, EditCheck, Form
 
 
 @dataclass(frozen=True)
@@ -40,10 +32,52 @@ class Finding:
     opens_query: bool = True
 
 
-def cross_item_findings(form: Form, values: Mapping[str, JsonScalar],
-                        as_of: datetime) -> list[Finding]:
-    return [*_future_dates(form, values, as_of), *_end_before_start(values),
-            *_seriousness(form, values)]
+def cross_item_findings(form: Form, values: Mapping[str, JsonScalar], as_of: datetime,
+                        codelists: Mapping[str, CodeList]) -> list[Finding]:
+    return [*_future_dates(form, values, as_of),
+            *protocol_check_findings(form, values, as_of.date(), codelists)]
+
+
+def choice_codes(form: Form, codelists: Mapping[str, CodeList]) -> dict[str, tuple[str, ...]]:
+    """Each choice item's codes, so a check comparing it with a literal names a real code."""
+    return {item.id: tuple(c.code for c in codelists[item.codelist].items)
+            for item in form.items if item.codelist is not None and item.codelist in codelists}
+
+
+def edit_check_problems(form: Form, codelists: Mapping[str, CodeList]) -> list[str]:
+    """Why the form's checks do not parse against its items and code lists (empty: they do)."""
+    codes = choice_codes(form, codelists)
+    problems = []
+    for check in form.checks:
+        for key in ("expression", "when"):
+            text = getattr(check, key)
+            try:
+                if text is not None:
+                    parse_check(text, form, codes)
+            except ExpressionError as exc:
+                problems.append(f"form {form.id}, check {check.id} ({key}): {exc}")
+    return problems
+
+
+def protocol_check_findings(form: Form, values: Mapping[str, JsonScalar], today: date,
+                            codelists: Mapping[str, CodeList]) -> list[Finding]:
+    codes = choice_codes(form, codelists)
+    findings = []
+    for check in form.checks:
+        if _applies(check, form, values, today, codes) and _fails(
+                parse_check(check.expression, form, codes), values, today):
+            findings.append(Finding(check.item, check.message))
+    return findings
+
+
+def _applies(check: EditCheck, form: Form, values: Mapping[str, JsonScalar], today: date,
+             codes: Mapping[str, tuple[str, ...]]) -> bool:
+    return check.when is None or holds(parse_check(check.when, form, codes), values,
+                                       today) is True
+
+
+def _fails(expression: Expr, values: Mapping[str, JsonScalar], today: date) -> bool:
+    return holds(expression, values, today) is False
 
 
 def _future_dates(form: Form, values: Mapping[str, JsonScalar],
@@ -58,27 +92,3 @@ def _future_dates(form: Form, values: Mapping[str, JsonScalar],
         if future:
             findings.append(Finding(item.id, f"{item.label} {value} is in the future"))
     return findings
-
-
-def _end_before_start(values: Mapping[str, JsonScalar]) -> list[Finding]:
-    findings = []
-    for item_id, value in values.items():
-        if not item_id.endswith(_END) or not isinstance(value, str):
-            continue
-        prefix = item_id[: -len(_END)]
-        for start_id in (prefix + start for start in _STARTS):
-            start = values.get(start_id)
-            if isinstance(start, str) and value < start:  # ISO dates sort as text
-                findings.append(Finding(item_id, f"{item_id} {value} is before "
-                                                 f"{start_id} {start}"))
-    return findings
-
-
-def _seriousness(form: Form, values: Mapping[str, JsonScalar]) -> list[Finding]:
-    item_ids = {item.id for item in form.items}
-    criteria = [c for c in Seriousness if c.item_id in item_ids]
-    serious = values.get(SERIOUS_ITEM)
-    if not criteria or not isinstance(serious, bool):
-        return []
-    ticked = [c for c in criteria if values.get(c.item_id) is True]
-    return [Finding(SERIOUS_ITEM, problem) for problem in seriousness_problems(serious, ticked)]

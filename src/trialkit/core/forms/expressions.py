@@ -76,7 +76,7 @@ class Expr:
 
 
 @dataclass(frozen=True, slots=True)
-class Literal_(Expr):
+class Constant(Expr):
     value: Any
 
 
@@ -128,11 +128,12 @@ def _parser() -> Lark:
 
 
 @lru_cache(maxsize=256)
-def _parse_cached(text: str, items: tuple[tuple[str, str, tuple[str, ...]], ...]) -> Expr:
+def _parse_cached(text: str, items: tuple[tuple[str, Kind, tuple[str, ...]], ...]) -> Expr:
     try:
         tree = _parser().parse(text)
     except UnexpectedCharacters as exc:
-        raise ExpressionError(f"unexpected character {text[exc.pos_in_stream]!r}",
+        where = exc.pos_in_stream or 0
+        raise ExpressionError(f"unexpected character {text[where:where + 1]!r}",
                               exc.line, exc.column) from None
     except UnexpectedInput as exc:
         token = getattr(exc, "token", None)
@@ -175,16 +176,16 @@ class _Build(Transformer[Token, Expr]):
         return ItemRef(self.items[name][0], name)
 
     def number(self, meta: Any, children: list[Token]) -> Expr:
-        return Literal_("number", float(children[0]))
+        return Constant("number", float(children[0]))
 
     def text(self, meta: Any, children: list[Token]) -> Expr:
-        return Literal_("text", str(children[0])[1:-1])
+        return Constant("text", str(children[0])[1:-1])
 
     def true(self, meta: Any, children: list[Token]) -> Expr:
-        return Literal_("boolean", True)
+        return Constant("boolean", True)
 
     def false(self, meta: Any, children: list[Token]) -> Expr:
-        return Literal_("boolean", False)
+        return Constant("boolean", False)
 
     def today(self, meta: Any, children: list[Token]) -> Expr:
         return Today("date")
@@ -222,7 +223,7 @@ class _Build(Transformer[Token, Expr]):
             raise ExpressionError(f"{left.kind} compares only with == or !=",
                                   meta.line, meta.column)
         for ref, literal in ((left, right), (right, left)):
-            if isinstance(ref, ItemRef) and isinstance(literal, Literal_) and ref.kind == "text":
+            if isinstance(ref, ItemRef) and isinstance(literal, Constant) and ref.kind == "text":
                 codes = self.items[ref.item][1]
                 if codes and literal.value not in codes:
                     raise ExpressionError(f'"{literal.value}" is not a code of {ref.item} '
@@ -248,7 +249,7 @@ class _Build(Transformer[Token, Expr]):
 
 def evaluate(expr: Expr, values: Mapping[str, object], today: dt.date) -> Any:
     """The value of ``expr`` for a form's saved values; None = unknown."""
-    if isinstance(expr, Literal_):
+    if isinstance(expr, Constant):
         return expr.value
     if isinstance(expr, ItemRef):
         return _as_kind(values.get(expr.item), expr.kind)
@@ -291,8 +292,9 @@ def _as_kind(value: object, kind: Kind) -> Any:
 def _compare(left: Any, op: str, right: Any) -> Truth:
     if left is None or right is None:
         return None
-    return {"<": left < right, "<=": left <= right, "==": left == right,
-            "!=": left != right, ">=": left >= right, ">": left > right}[op]
+    result: bool = {"<": left < right, "<=": left <= right, "==": left == right,
+                    "!=": left != right, ">=": left >= right, ">": left > right}[op]
+    return result
 
 
 def _kleene(op: str, parts: list[Any]) -> Truth:

@@ -2,8 +2,9 @@
 
 Hard errors (wrong type, out of range, not in the code list, a required item missing, an
 unknown or computed item entered) refuse the save. Soft findings (an entered score that
-disagrees with the score computed from its components, the generic checks of ``checks``) let
-the save through and open data queries; rater judgement is kept as a note without a query.
+disagrees with the score computed from its components, the protocol's edit checks and the
+future-date check of ``checks``) let the save through and open data queries; rater judgement
+is kept as a note without a query.
 """
 
 from __future__ import annotations
@@ -67,7 +68,7 @@ def validate_form(form: Form, codelists: Mapping[str, CodeList], data: Mapping[s
         if item.derived is not None:
             _derive_into(item, values, errors, findings)
     if not errors:
-        findings.extend(cross_item_findings(form, values, as_of))
+        findings.extend(cross_item_findings(form, values, as_of, codelists))
     return FormCheck(values, tuple(errors), tuple(findings))
 
 

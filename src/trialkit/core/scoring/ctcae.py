@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
@@ -12,7 +11,7 @@ from trialkit.core.scoring.checks import ScoringInputError, positive_number
 
 __all__ = [
     "SAE_REPORTING_WINDOW", "Seriousness", "aminotransferase_grade", "ctcae_grade",
-    "sae_report_deadline", "sae_report_is_late", "seriousness_problems",
+    "sae_report_deadline", "sae_report_is_late",
 ]
 
 SAE_REPORTING_WINDOW = timedelta(hours=24)
@@ -51,7 +50,11 @@ def aminotransferase_grade(value: object, uln: object, field: str = "alt") -> in
 
 
 class Seriousness(StrEnum):
-    """ICH E2A seriousness criteria; values match the AE form items ``sae_<value>``."""
+    """ICH E2A seriousness criteria, each with the CDISC SDTM AE variable that flags it.
+
+    A protocol's adverse-event form asks a criterion through an item annotated with that
+    variable (``cdisc: {domain: AE, variable: AESHOSP}``), whatever the item's id.
+    """
 
     DEATH = "death"
     LIFE_THREATENING = "life_threatening"
@@ -65,8 +68,9 @@ class Seriousness(StrEnum):
         return _LABELS[self]
 
     @property
-    def item_id(self) -> str:
-        return f"sae_{self.value}"
+    def variable(self) -> str:
+        """The SDTM AE variable (``AESDTH``, ``AESLIFE``, ...)."""
+        return _VARIABLES[self]
 
 
 _LABELS = {
@@ -78,18 +82,11 @@ _LABELS = {
     Seriousness.CONGENITAL_ANOMALY: "is a congenital anomaly/birth defect",
     Seriousness.MEDICALLY_IMPORTANT: "is an important medical event (medical judgement)",
 }
-
-
-def seriousness_problems(serious: bool, criteria_met: Iterable[Seriousness]) -> list[str]:
-    """Why the 'serious' answer and the ticked criteria contradict (empty: they agree)."""
-    ticked = set(criteria_met)
-    met = [criterion for criterion in Seriousness if criterion in ticked]
-    if serious and not met:
-        return ["the event is marked serious but no seriousness criterion is ticked"]
-    if not serious and met:
-        names = ", ".join(criterion.label for criterion in met)
-        return [f"the event is marked not serious but meets a seriousness criterion: {names}"]
-    return []
+_VARIABLES = {
+    Seriousness.DEATH: "AESDTH", Seriousness.LIFE_THREATENING: "AESLIFE",
+    Seriousness.HOSPITALISATION: "AESHOSP", Seriousness.DISABILITY: "AESDISAB",
+    Seriousness.CONGENITAL_ANOMALY: "AESCONG", Seriousness.MEDICALLY_IMPORTANT: "AESMIE",
+}
 
 
 def sae_report_deadline(aware_at: datetime) -> datetime:

@@ -1,7 +1,7 @@
 """Adverse-event listings and tables by part, and by arm for roles that may see arms.
 
-The listing reads the latest version of every adverse-event form (forms recognised by their
-items, trialkit.core.forms.kinds) at the actor's sites in one query. Tables by arm take the
+The listing reads the latest version of every adverse-event form (``kind: adverse_event``; its
+items read by their CDISC AE variables) at the actor's sites in one query. Tables by arm take the
 participant → arm map from ``access.access_arms``, which refuses blinded roles.
 """
 
@@ -12,8 +12,9 @@ from dataclasses import dataclass
 
 from django.db.models import F
 
+from trialkit.core.forms import AdverseEventItems
 from trialkit.core.protocol import Protocol
-from trialkit.web.trial.gate_facts import END_ITEM, adverse_event_forms
+from trialkit.web.trial.gate_facts import adverse_event_forms
 from trialkit.web.trial.models import FormVersion, Study
 
 
@@ -50,12 +51,15 @@ def adverse_events(study: Study, protocol: Protocol,
         "record__participant__screening_number", "record__repeat_index")
     if site_ids is not None:
         versions = versions.filter(record__participant__site_id__in=site_ids)
-    return [AdverseEvent(v.record_id, v.record.participant_id,
-                         v.record.participant.screening_number, v.record.participant.part,
-                         str(v.data.get("term", "")), str(v.data.get("ctcae_grade", "")),
-                         v.data.get("serious") is True, str(v.data.get("onset_date", "")),
-                         str(v.data.get(END_ITEM) or ""), str(v.data.get("outcome", "")))
-            for v in versions]
+    return [_event(v, forms[v.record.form_id]) for v in versions]
+
+
+def _event(version: FormVersion, items: AdverseEventItems) -> AdverseEvent:
+    data, participant = version.data, version.record.participant
+    return AdverseEvent(version.record_id, participant.pk, participant.screening_number,
+                        participant.part, items.term_of(data), items.grade_of(data),
+                        items.is_serious(data), str(data.get(items.onset) or ""),
+                        items.end_of(data), items.outcome_of(data))
 
 
 def table(events: list[AdverseEvent], group_of: dict[int, str],

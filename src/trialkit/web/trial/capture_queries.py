@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from trialkit.core.forms import item_changes
+from trialkit.core.forms import adverse_event_items, is_serious, item_changes
 from trialkit.core.protocol import Protocol
 from trialkit.web.trial.actions.base import Actor
 from trialkit.web.trial.models import FormRecord, FormVersion, Query, SeriousEventClock, Signature
@@ -145,18 +145,21 @@ def running_sae_clocks(*, actor: Actor, now: dt.datetime | None = None) -> list[
     """Serious events whose initial report is not yet marked sent, most urgent first."""
     now = now or timezone.now()
     clocks = SeriousEventClock.objects.filter(reported_at__isnull=True).select_related(
-        "record__participant__site").order_by("deadline")
+        "record__participant__site", "record__participant__study").order_by("deadline")
     if actor.site_ids is not None:
         clocks = clocks.filter(record__participant__site_id__in=actor.site_ids)
     views = []
     for clock in clocks:
         latest = _versions(clock.record).last()
         data = latest.data if latest else {}
+        form = protocol_of(clock.record.participant.study).form(clock.record.form_id)
+        items = adverse_event_items(form)
         views.append(ClockView(
             clock.record_id, clock.record.participant.screening_number,
-            clock.record.participant.site.code, str(data.get("term", "")), clock.aware_at,
+            clock.record.participant.site.code,
+            items.term_of(data, form.name) if items else form.name, clock.aware_at,
             clock.deadline, clock.deadline - now, now > clock.deadline,
-            data.get("serious") is True))
+            is_serious(form, data)))
     return views
 
 

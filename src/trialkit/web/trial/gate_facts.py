@@ -12,9 +12,8 @@ import datetime as dt
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from trialkit.core.forms import is_adverse_event_form, is_serious
+from trialkit.core.forms import AdverseEventItems, adverse_event_items
 from trialkit.core.protocol import Protocol
-from trialkit.core.protocol.forms import Form
 from trialkit.core.scheduling import CommitteeDecision, ParticipantDosing
 from trialkit.web.trial.models import (
     Administration,
@@ -23,9 +22,6 @@ from trialkit.web.trial.models import (
     SafetyDecision,
     Study,
 )
-
-# An adverse event stays open until its ``end_date`` item is filled in.
-END_ITEM = "end_date"
 
 
 def today() -> dt.date:
@@ -78,12 +74,14 @@ def dosings_of(participants: list[Participant], protocol: Protocol) -> list[Part
             for p in participants]
 
 
-def adverse_event_forms(protocol: Protocol) -> dict[str, Form]:
-    return {f.id: f for f in protocol.forms if is_adverse_event_form(f)}
+def adverse_event_forms(protocol: Protocol) -> dict[str, AdverseEventItems]:
+    """Form id → the meaning of its items, for every adverse-event form of the protocol."""
+    return {f.id: items for f in protocol.forms if (items := adverse_event_items(f)) is not None}
 
 
 def open_serious_adverse_events(participant: Participant, protocol: Protocol) -> int:
-    """Adverse-event instances whose latest version is serious and has no end date."""
+    """Adverse-event instances whose latest version is serious and has no end date (AEENDTC;
+    a form that asks no end date keeps its serious events open)."""
     return _open_serious_adverse_events([participant.pk], protocol).get(participant.pk, 0)
 
 
@@ -97,6 +95,7 @@ def _open_serious_adverse_events(participant_ids: list[int],
         latest[version.record_id] = version
     counts: dict[int, int] = {}
     for v in latest.values():
-        if is_serious(forms[v.record.form_id], v.data) and not v.data.get(END_ITEM):
+        items = forms[v.record.form_id]
+        if items.is_serious(v.data) and items.is_open(v.data):
             counts[v.record.participant_id] = counts.get(v.record.participant_id, 0) + 1
     return counts

@@ -1,19 +1,25 @@
-"""From the screening forms of one participant to the logical patient record (PATIENT-RECORD.md).
+"""From the screening forms of one participant to the patient record
+(docs/reference/patient-record.md).
 
-The eligibility engine reads a ``PatientRecord``; the site enters case report forms. This
-module is the bridge, driven by a small table keyed by form and item ids (``MAPPING``). It
-is not tied to one trial: a protocol whose forms use these ids gets the same reading, and an
-entry whose form or item the protocol lacks is skipped (``mapping_gaps`` names it). Units come
-from the protocol's item definitions, never from this table.
+The eligibility engine reads a ``PatientRecord``; the site enters case report forms. The
+bridge is written in the protocol, not here: every item that feeds the record says where
+(``maps_to``, trialkit.core.protocol.forms.RecordMapping), so any protocol gets its record
+without a line of code naming its forms or items:
 
-What the forms cannot say is left unknown rather than guessed:
+- ``patient.<field>``: the first entered value among the screening forms' instances;
+- ``attestations.<key>``: a yes/no item; an unanswered item is absent, i.e. unknown;
+- ``<table>.<column>``: the items of one form instance that map to one table make one row;
+  items with a ``row`` make one row per ``row`` value, and items without one (the sample
+  date) belong to each of them. A row exists when one of its own items was entered. ``set``
+  fills constant columns (the analyte's LOINC code), a choice is translated through the
+  mapping's ``codes`` or else its code list's ``concept`` (a code column) and kept as entered
+  otherwise; an item feeding a quantity column also fills the row's ``unit`` from the item's
+  unit; a date-time item feeds a date column with its (UTC) calendar date.
 
-- the record's observation period is the screening window only (``index − screening window
-  days .. index``): the forms capture no medication or relapse history, so "no cytotoxic in the
-  last month" is ``unknown`` for the engine, and an investigator judges it
-  (``actions.participants.do_judge_criteria``);
-- every boolean item of a screening form is an attestation keyed by its item id
-  (``ELIG.pregnant`` → ``attestations.pregnant``); an unanswered item is absent, i.e. unknown.
+What the forms cannot say is left unknown rather than guessed: the record's observation period
+is the screening window only (``index − eligibility.screening_window_days .. index``), so a
+history criterion ("no cytotoxic in the last month") is ``unknown`` for the engine and an
+investigator judges it (``actions.participants.do_judge_criteria``).
 
 Screening forms are those of the scheduled visits before study day 0.
 """
@@ -22,77 +28,17 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from trialkit.core.eligibility.record import PatientRecord, parse_record
 from trialkit.core.protocol import Protocol
+from trialkit.core.protocol.forms import Item, RecordMapping
+from trialkit.core.protocol.record import ATTESTATIONS, PATIENT_TABLE
 from trialkit.web.trial.models import FormVersion, Participant
 
 FormData = Mapping[str, Any]
-
-
-@dataclass(frozen=True)
-class Measured:
-    """A form whose instances are dated rows of one record table."""
-
-    form: str
-    date_item: str
-    items: Mapping[str, str]
-    """Form item id → field of the record row."""
-
-
-@dataclass(frozen=True)
-class Coded:
-    """A choice item whose code becomes a coded row (diagnosis, lab test) with a date."""
-
-    form: str
-    date_item: str
-    code_item: str
-    codes: Mapping[str, str]
-    """Code list value → record code (``RRMS`` → ``SNOMED:426373005``)."""
-
-
-@dataclass(frozen=True)
-class Analyte:
-    """A numeric lab item, its LOINC code and the item holding its upper limit of normal."""
-
-    item: str
-    test: str
-    uln_item: str | None = None
-
-
-@dataclass(frozen=True)
-class FormMapping:
-    patient: Mapping[tuple[str, str], str]
-    diagnoses: Sequence[Coded]
-    edss: Sequence[Measured]
-    mri_scans: Sequence[Measured]
-    lab_form: tuple[str, str]
-    """(form id, sample date item) of the numeric laboratory form."""
-    analytes: Sequence[Analyte]
-    qualitative_labs: Sequence[tuple[Coded, str]]
-    """A coded test (specimen → LOINC) and the item holding its positive/negative result."""
-
-
-# The proposal for per-protocol data (see the module docstring); a protocol-format extension
-# (``record_field`` on items) could replace it without changing the functions below.
-MAPPING = FormMapping(
-    patient={("DM", "birth_date"): "birth_date", ("DM", "sex"): "sex",
-             ("CONSENT", "consent_date"): "consent_date"},
-    diagnoses=(Coded("MSHIST", "diagnosis_date", "ms_course",
-                     {"RRMS": "SNOMED:426373005", "SPMS": "SNOMED:425500002",
-                      "PPMS": "SNOMED:428700003"}),),
-    edss=(Measured("EDSS", "assessment_date", {"edss": "score"}),),
-    mri_scans=(Measured("MRI", "scan_date", {"gd_enhancing_lesions": "gd_enhancing_lesions",
-                                             "new_t2_lesions": "new_t2_lesions"}),),
-    lab_form=("LAB", "sample_date"),
-    analytes=(Analyte("pt", "LOINC:5902-2", "pt_uln"), Analyte("aptt", "LOINC:14979-9", "aptt_uln"),
-              Analyte("ast", "LOINC:1920-8", "ast_uln"), Analyte("alt", "LOINC:1742-6", "alt_uln"),
-              Analyte("egfr", "LOINC:98979-8"), Analyte("fasting_glucose", "LOINC:1558-6")),
-    qualitative_labs=((Coded("PREG", "test_date", "specimen",
-                             {"serum": "LOINC:2118-8", "urine": "LOINC:2106-3"}), "result"),),
-)
+UNIT_COLUMN = "unit"
+"""The column holding the unit of a row's quantity (the patient-record contract)."""
 
 
 def screening_visit_ids(protocol: Protocol) -> tuple[str, ...]:
@@ -115,99 +61,99 @@ def screening_forms(participant: Participant, protocol: Protocol) -> dict[str, l
     return forms
 
 
-def mapping_gaps(protocol: Protocol, mapping: FormMapping = MAPPING) -> list[str]:
-    """``FORM.item`` references of the mapping that the protocol does not define."""
-    known = {(f.id, i.id) for f in protocol.forms for i in f.items}
-    wanted = set(mapping.patient) | {(mapping.lab_form[0], mapping.lab_form[1])}
-    for coded in [*mapping.diagnoses, *(c for c, _ in mapping.qualitative_labs)]:
-        wanted |= {(coded.form, coded.date_item), (coded.form, coded.code_item)}
-    for measured in [*mapping.edss, *mapping.mri_scans]:
-        wanted |= {(measured.form, measured.date_item)} | {(measured.form, i)
-                                                            for i in measured.items}
-    for analyte in mapping.analytes:
-        wanted.add((mapping.lab_form[0], analyte.item))
-    return sorted(f"{form}.{item}" for form, item in wanted - known)
-
-
 def record_data(protocol: Protocol, patient_id: str, forms: Mapping[str, Sequence[FormData]],
-                index_date: dt.date, mapping: FormMapping = MAPPING) -> dict[str, Any]:
-    """The patient record (decoded JSON form) that the screening forms support."""
-    start = index_date - dt.timedelta(days=protocol.design.screening_window_days)
+                index_date: dt.date) -> dict[str, Any]:
+    """The patient record (decoded JSON, the patient-record contract) the forms support."""
+    start = index_date - dt.timedelta(days=protocol.eligibility.screening_window_days)
     data: dict[str, Any] = {
         "patient_id": patient_id, "index_date": index_date.isoformat(),
         "observation_period": {"start": start.isoformat(), "end": index_date.isoformat()},
-        "attestations": _attestations(protocol, forms),
+        ATTESTATIONS: {},
     }
-    for (form, item), field in mapping.patient.items():
-        value = _first(forms, form, item)
-        if value is not None:
-            data[field] = value
-    data["diagnoses"] = [row for c in mapping.diagnoses for row in _coded(forms, c, "date")]
-    data["edss"] = [row for m in mapping.edss for row in _measured(forms, m, "date")]
-    data["mri_scans"] = [row for m in mapping.mri_scans for row in _measured(forms, m, "date")]
-    data["labs"] = _labs(protocol, forms, mapping)
+    reader = _Reader(protocol)
+    for form in protocol.forms:
+        mapped = [item for item in form.items if item.maps_to is not None]
+        for values in forms.get(form.id, ()) if mapped else ():
+            reader.fill(data, mapped, values)
     return data
 
 
 def screening_record(protocol: Protocol, patient_id: str,
                      forms: Mapping[str, Sequence[FormData]], index_date: dt.date) -> PatientRecord:
     """Parsed record; a malformed entry raises ``RecordError`` naming the record field."""
-    return parse_record(record_data(protocol, patient_id, forms, index_date))
+    return parse_record(record_data(protocol, patient_id, forms, index_date),
+                        protocol.record_schema(), protocol.lab_catalogue())
 
 
-def _first(forms: Mapping[str, Sequence[FormData]], form: str, item: str) -> Any:
-    return next((d[item] for d in forms.get(form, ()) if d.get(item) is not None), None)
+class _Reader:
+    """Reads one form instance's mapped items into the record, with the protocol's schema
+    (column types) and code lists (concepts) at hand."""
 
+    def __init__(self, protocol: Protocol) -> None:
+        schema = protocol.record_schema()
+        self.types: dict[tuple[str, str], str] = {
+            (PATIENT_TABLE, f.id): f.type for f in schema.patient}
+        self.types.update({(t.id, c.id): c.type for t in schema.tables for c in t.columns})
+        self.concepts = {c.id: {i.code: i.concept for i in c.items} for c in protocol.codelists}
 
-def _attestations(protocol: Protocol, forms: Mapping[str, Sequence[FormData]]) -> dict[str, bool]:
-    facts: dict[str, bool] = {}
-    for form in protocol.forms:
-        booleans = [i.id for i in form.items if i.type == "boolean"]
-        for data in forms.get(form.id, ()):
-            facts.update({i: data[i] for i in booleans if isinstance(data.get(i), bool)})
-    return facts
+    def fill(self, data: dict[str, Any], items: list[Item], values: FormData) -> None:
+        by_table: dict[str, list[Item]] = {}
+        for item in items:
+            mapping = _mapping(item)
+            if mapping.table == PATIENT_TABLE:
+                value = self.value(item, values)
+                if value is not None:
+                    data.setdefault(mapping.column, value)
+            elif mapping.table == ATTESTATIONS:
+                if isinstance(values.get(item.id), bool):
+                    data[ATTESTATIONS][mapping.column] = values[item.id]
+            else:
+                by_table.setdefault(mapping.table, []).append(item)
+        for table, table_items in by_table.items():
+            data.setdefault(table, []).extend(self.rows(table_items, values))
 
+    def rows(self, items: list[Item], values: FormData) -> list[dict[str, Any]]:
+        """The rows one form instance gives a table (see the module docstring)."""
+        shared = [i for i in items if _mapping(i).row is None]
+        keys = list(dict.fromkeys(_mapping(i).row for i in items if _mapping(i).row))
+        groups = ([([i for i in items if _mapping(i).row == key], shared) for key in keys]
+                  if keys else [(shared, [])])
+        rows = []
+        for own, common in groups:
+            entered = self.columns(own, values)
+            if entered:
+                constants = {k: v for i in (*common, *own) for k, v in _mapping(i).set.items()}
+                rows.append({**constants, **self.columns(common, values), **entered})
+        return rows
 
-def _coded(forms: Mapping[str, Sequence[FormData]], coded: Coded,
-           date_field: str) -> list[dict[str, Any]]:
-    rows = []
-    for data in forms.get(coded.form, ()):
-        code, when = coded.codes.get(str(data.get(coded.code_item))), data.get(coded.date_item)
-        if code is not None and when is not None:
-            rows.append({"code": code, date_field: when})
-    return rows
-
-
-def _measured(forms: Mapping[str, Sequence[FormData]], measured: Measured,
-              date_field: str) -> list[dict[str, Any]]:
-    rows = []
-    for data in forms.get(measured.form, ()):
-        if data.get(measured.date_item) is None:
-            continue
-        row = {date_field: data[measured.date_item]}
-        row.update({field: data[item] for item, field in measured.items.items()
-                    if data.get(item) is not None})
-        rows.append(row)
-    return rows
-
-
-def _labs(protocol: Protocol, forms: Mapping[str, Sequence[FormData]],
-          mapping: FormMapping) -> list[dict[str, Any]]:
-    form_id, date_item = mapping.lab_form
-    units = {(f.id, i.id): i.unit for f in protocol.forms for i in f.items}
-    rows: list[dict[str, Any]] = []
-    for data in forms.get(form_id, ()):
-        for analyte in mapping.analytes:
-            if data.get(analyte.item) is None or data.get(date_item) is None:
+    def columns(self, items: list[Item], values: FormData) -> dict[str, Any]:
+        row: dict[str, Any] = {}
+        for item in items:
+            mapping, value = _mapping(item), self.value(item, values)
+            if value is None:
                 continue
-            row = {"date": data[date_item], "test": analyte.test, "value": data[analyte.item],
-                   "unit": units.get((form_id, analyte.item))}
-            if analyte.uln_item and data.get(analyte.uln_item) is not None:
-                row["uln"] = data[analyte.uln_item]
-            rows.append(row)
-    for coded, result_item in mapping.qualitative_labs:
-        for data in forms.get(coded.form, ()):
-            test, when = coded.codes.get(data.get(coded.code_item, "")), data.get(coded.date_item)
-            if test is not None and when is not None and data.get(result_item) is not None:
-                rows.append({"date": when, "test": test, "value": data[result_item]})
-    return rows
+            row[mapping.column] = value
+            if self.types.get((mapping.table, mapping.column)) == "quantity" and item.unit:
+                row[UNIT_COLUMN] = item.unit
+        return row
+
+    def value(self, item: Item, values: FormData) -> Any:
+        """The entered value as the record column takes it (None: nothing to record)."""
+        raw, mapping = values.get(item.id), _mapping(item)
+        if raw is None:
+            return None
+        if item.type == "datetime":
+            return str(raw)[:10]
+        if item.type != "choice":
+            return raw
+        if str(raw) in mapping.codes:
+            return mapping.codes[str(raw)]
+        if (mapping.table != PATIENT_TABLE
+                and self.types.get((mapping.table, mapping.column)) == "code"):
+            return self.concepts.get(item.codelist or "", {}).get(str(raw))
+        return raw
+
+
+def _mapping(item: Item) -> RecordMapping:
+    assert item.maps_to is not None  # callers pass mapped items only
+    return item.maps_to

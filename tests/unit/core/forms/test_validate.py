@@ -7,8 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from trialkit.core.forms import (
-    is_adverse_event_form,
-    is_assessment_form,
+    adverse_event_items,
     is_serious,
     item_changes,
     validate_form,
@@ -136,21 +135,28 @@ def test_a_date_in_the_future_of_the_site_opens_a_query(reference_protocol):
     assert [f.item for f in tomorrow.queries] == ["onset_date"]
 
 
-def test_serious_without_a_criterion_and_a_criterion_without_serious_open_queries(
+def test_the_protocols_seriousness_checks_open_queries_with_the_protocols_messages(
         reference_protocol):
     no_criterion = check(reference_protocol, "AE", ae(serious=True))
     not_marked = check(reference_protocol, "AE", ae(sae_hospitalisation=True))
     consistent = check(reference_protocol, "AE", ae(serious=True, sae_hospitalisation=True))
-    assert [f.item for f in no_criterion.queries] == ["serious"]
-    assert "hospitalisation" in not_marked.queries[0].message
+    messages = {c.id: c.message for c in reference_protocol.form("AE").checks}
+    assert [(f.item, f.message) for f in no_criterion.queries] == [
+        ("serious", messages["serious_needs_a_criterion"])]
+    assert [f.message for f in not_marked.queries] == [messages["criterion_means_serious"]]
     assert consistent.findings == ()
 
 
-def test_forms_are_recognised_by_their_items(reference_protocol):
-    kinds = {f.id: (is_adverse_event_form(f), is_assessment_form(f))
-             for f in reference_protocol.forms}
-    assert kinds["AE"] == (True, False) and kinds["EDSS"] == (False, True)
-    assert kinds["RELAPSE"] == kinds["VS"] == (False, False)
+def test_a_check_whose_condition_does_not_hold_is_not_evaluated(reference_protocol):
+    fatal = check(reference_protocol, "AE", ae(outcome="fatal", sae_death=False))
+    recovered = check(reference_protocol, "AE", ae(outcome="recovered", sae_death=False))
+    assert [f.item for f in fatal.queries] == ["sae_death"]
+    assert recovered.findings == ()
+
+
+def test_adverse_event_forms_are_those_the_protocol_calls_so(reference_protocol):
+    kinds = {f.id for f in reference_protocol.forms if adverse_event_items(f) is not None}
+    assert kinds == {f.id for f in reference_protocol.forms if f.kind == "adverse_event"}
     assert is_serious(reference_protocol.form("AE"), {"serious": True})
     assert not is_serious(reference_protocol.form("RELAPSE"), {"serious": True})
 

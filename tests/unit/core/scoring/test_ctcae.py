@@ -13,7 +13,6 @@ from trialkit.core.scoring.ctcae import (
     ctcae_grade,
     sae_report_deadline,
     sae_report_is_late,
-    seriousness_problems,
 )
 
 
@@ -64,20 +63,14 @@ def test_the_seriousness_criteria_are_the_six_of_ich_e2a():
         "is an important medical event (medical judgement)"]
 
 
-def test_each_seriousness_criterion_names_an_item_of_the_reference_ae_form(reference_protocol):
-    ae = next(form for form in reference_protocol.forms if form.id == "AE")
-    sae_items = {item.id for item in ae.items if item.id.startswith("sae_")}
-    assert {criterion.item_id for criterion in Seriousness} == sae_items
+def test_each_seriousness_criterion_is_flagged_by_its_sdtm_ae_variable():
+    assert [c.variable for c in Seriousness] == [
+        "AESDTH", "AESLIFE", "AESHOSP", "AESDISAB", "AESCONG", "AESMIE"]
 
 
-def test_a_serious_event_needs_a_criterion_and_a_non_serious_one_must_have_none():
-    assert seriousness_problems(True, []) == [
-        "the event is marked serious but no seriousness criterion is ticked"]
-    assert seriousness_problems(False, [Seriousness.HOSPITALISATION, Seriousness.DEATH]) == [
-        "the event is marked not serious but meets a seriousness criterion: results in death, "
-        "requires inpatient hospitalisation or prolongation of existing hospitalisation"]
-    assert seriousness_problems(True, [Seriousness.LIFE_THREATENING]) == []
-    assert seriousness_problems(False, []) == []
+def test_the_reference_ae_form_asks_every_criterion_through_its_variable(reference_protocol):
+    form = next(f for f in reference_protocol.forms if f.kind == "adverse_event")
+    assert all(form.item_with("AE", c.variable) is not None for c in Seriousness)
 
 
 def test_the_sae_deadline_is_24_hours_after_awareness_in_utc():

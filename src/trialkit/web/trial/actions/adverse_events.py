@@ -1,11 +1,11 @@
 """Serious adverse events: the 24-hour reporting clock and who is alerted.
 
-Saving an adverse-event form (trialkit.core.forms.kinds) as serious starts the clock once per
-event: awareness is the moment the site saved it as serious, the deadline comes from
-trialkit.core.scoring.ctcae.sae_report_deadline. Alerts go to every role the protocol lets
-``review_safety`` and to the sponsor's roles — the protocol's role model has no "sponsor"
-permission, so a role whose id or name mentions the sponsor is taken as the sponsor's. The
-alert names the participant, the event and the deadline, never anything blinded.
+Saving an adverse-event form (``kind: adverse_event``) as serious (its AESER item) starts the
+clock once per event: awareness is the moment the site saved it as serious, the deadline comes
+from trialkit.core.scoring.ctcae.sae_report_deadline. Alerts go to the roles whose
+``notified_of`` lists ``serious_adverse_event``. The alert names the participant, the event
+(its AETERM item), its grade (AETOXGR) and seriousness criteria, and the deadline, never
+anything blinded.
 
 A later version that downgrades the event to non-serious does not stop the clock: a report may
 still be owed, and the read helper shows whether the latest version is still serious.
@@ -17,17 +17,13 @@ import datetime as dt
 
 from django.utils import timezone
 
+from trialkit.core.forms import adverse_event_items
 from trialkit.core.protocol import Protocol
 from trialkit.core.scoring.ctcae import sae_report_deadline, sae_report_is_late
 from trialkit.web.trial.actions.base import Actor, StateConflictError, audited, record
 from trialkit.web.trial.actions.locks import ensure_unlocked
-from trialkit.web.trial.models import FormRecord, FormVersion, Notification, SeriousEventClock
-
-
-def sae_recipients(protocol: Protocol) -> list[str]:
-    """Role ids alerted when a serious adverse event is reported."""
-    return [role.id for role in protocol.roles
-            if "review_safety" in role.can or "sponsor" in f"{role.id} {role.name}".lower()]
+from trialkit.web.trial.actions.notifications import notify
+from trialkit.web.trial.models import FormRecord, FormVersion, SeriousEventClock
 
 
 def start_serious_event_clock(version: FormVersion, *, actor: Actor,
@@ -39,25 +35,34 @@ def start_serious_event_clock(version: FormVersion, *, actor: Actor,
     clock = SeriousEventClock.objects.create(record=form_record, aware_at=now,
                                              deadline=sae_report_deadline(now))
     participant = form_record.participant
-    term = version.data.get("term") or form_record.form_id
+    protocol = actor.protocol()
     subject = (f"Serious adverse event: participant {participant.screening_number} "
                f"at {participant.site.code}")
-    body = (f"{term} (CTCAE grade {version.data.get('ctcae_grade')}), saved as serious by "
-            f"{actor.name} ({actor.role}) at {now:%Y-%m-%d %H:%M %Z}. The initial report is due "
-            f"by {clock.deadline:%Y-%m-%d %H:%M %Z}.")
-    roles = sae_recipients(actor.protocol())
-    Notification.objects.bulk_create([
-        Notification(recipient_role=role, subject=subject, body=body, created_at=now)
-        for role in roles])
+    body = (f"{_event_in_words(protocol, form_record.form_id, version.data)}, saved as "
+            f"serious by {actor.name} ({actor.role}) at {now:%Y-%m-%d %H:%M %Z}. The initial "
+            f"report is due by {clock.deadline:%Y-%m-%d %H:%M %Z}.")
+    roles = notify(protocol, "serious_adverse_event", subject, body, now)
     record(actor, "start_sae_clock", clock,
            new={"record": form_record.pk, "aware_at": now, "deadline": clock.deadline,
                 "notified_roles": roles})
     return clock
 
 
+def _event_in_words(protocol: Protocol, form_id: str, values: dict[str, object]) -> str:
+    """The event in words: its term, then its grade and the seriousness criteria it meets."""
+    form = protocol.form(form_id)
+    items = adverse_event_items(form)
+    if items is None:
+        return form.name
+    details = [f"grade {items.grade_of(values)}"] if items.grade_of(values) else []
+    details += [criterion.label for criterion in items.criteria_met(values)]
+    term = items.term_of(values, form.name)
+    return f"{term} ({'; '.join(details)})" if details else term
+
+
 @audited("report_serious_event")
 def do_report_serious_event(form_record: FormRecord, *, actor: Actor) -> SeriousEventClock:
-    """Mark the initial report of a serious event as sent to the sponsor."""
+    """Mark the initial report of a serious event as sent (to the sponsor or its delegate)."""
     actor.require("report_adverse_event")
     actor.require_site(form_record.participant)
     ensure_unlocked(form_record.participant)

@@ -1,14 +1,9 @@
 """Case report forms: each save is a new version; e-signatures bind to a version.
 
-Who may enter which form, decided from the protocol's roles:
-
-- an adverse-event form (trialkit.core.forms.kinds) needs ``report_adverse_event``;
-- any other form needs ``enter_data``;
-- a role that holds ``enter_data`` but none of the site-work permissions (screen, consent,
-  enrol, record_administration, report_adverse_event, sign) only assesses — the blinded EDSS
-  rater — and may enter only assessment forms (a derived score checked against an entered
-  rating). The protocol model has no per-form list of roles; if one is added
-  (``Form.entered_by``), it should replace this rule.
+Who may enter a form is written in the protocol: the roles of ``form.entered_by``, holding
+the permission the kind of form needs (``report_adverse_event`` for an adverse-event form,
+``enter_data`` for any other). Both must hold: a protocol that lists a role without granting
+it the permission has contradicted itself, and the refusal says which half is missing.
 
 A form that is not repeating is entered at a visit that lists it; a repeating form (adverse
 events, relapses) is entered at a visit that lists it or, as a log, without a visit.
@@ -28,16 +23,10 @@ from django.db import IntegrityError
 from django.db.models import Max
 from django.utils import timezone
 
-from trialkit.core.forms import (
-    Finding,
-    is_adverse_event_form,
-    is_assessment_form,
-    is_serious,
-    item_changes,
-    validate_form,
-)
+from trialkit.core.forms import Finding, is_serious, item_changes, validate_form
 from trialkit.core.protocol import Protocol
 from trialkit.core.protocol.forms import Form
+from trialkit.core.protocol.roles import Permission
 from trialkit.web.trial.actions.accounts import check_password_again
 from trialkit.web.trial.actions.adverse_events import start_serious_event_clock
 from trialkit.web.trial.actions.base import (
@@ -61,21 +50,26 @@ from trialkit.web.trial.models import (
 )
 from trialkit.web.trial.study import current_study
 
-SITE_WORK = frozenset({"screen", "consent", "enrol", "record_administration",
-                       "report_adverse_event", "sign"})
 EDIT_CHECK = "edit check"
 # Date items are compared with the calendar day in the zone furthest ahead (UTC+14): the server
 # does not know each site's zone, and a date that is already "today" somewhere is not flagged.
 _EARLIEST_DAY_ZONE = dt.timezone(dt.timedelta(hours=14))
 
 
+def why_not_enter(actor: Actor, form: Form) -> str:
+    """Why this actor may not enter ``form`` (empty: it may)."""
+    if actor.role not in form.entered_by:
+        return (f"form {form.id} is entered by {', '.join(form.entered_by)}, "
+                f"not by '{actor.role}'")
+    needed: Permission = ("report_adverse_event" if form.kind == "adverse_event"
+                          else "enter_data")
+    if not actor.can(needed):
+        return f"role '{actor.role}' may not {needed.replace('_', ' ')}"
+    return ""
+
+
 def may_enter(actor: Actor, form: Form) -> bool:
-    if is_adverse_event_form(form):
-        return actor.can("report_adverse_event")
-    if not actor.can("enter_data"):
-        return False
-    role = actor.protocol().role(actor.role)
-    return bool(SITE_WORK & set(role.can)) or is_assessment_form(form)
+    return not why_not_enter(actor, form)
 
 
 @audited("save_form")
@@ -84,9 +78,9 @@ def do_save_form(participant: Participant, form_id: str, visit_id: str,
                  repeat_index: int | None = None) -> FormVersion:
     protocol = actor.protocol()
     form = _form(protocol, form_id)
-    if not may_enter(actor, form):
-        raise NotPermittedError(f"role '{actor.role}' may not enter form {form.id}",
-                                field="form_id")
+    refusal = why_not_enter(actor, form)
+    if refusal:
+        raise NotPermittedError(refusal, field="form_id")
     actor.require_site(participant)
     ensure_unlocked(participant)
     _check_instance(protocol, form, visit_id, repeat_index)

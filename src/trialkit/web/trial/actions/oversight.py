@@ -2,13 +2,16 @@
 
 A committee decision is e-signed by the gate's ``signer_role`` with password re-entry; the
 gates (``trialkit.core.scheduling``) read only these stored decisions. A pause decision blocks
-enrolment and dosing until a later non-pause decision resumes them.
+enrolment and dosing until a later non-pause decision resumes them. The roles whose
+``notified_of`` lists ``committee_decision`` are told of it (the decision, not the rationale:
+a committee that has seen tables by arm may write what hints at one).
 
-Emergency unblinding reveals one participant's arm to the investigator who asks, with a reason
-and password re-entry. The arm is then read through ``access.access_allocation`` (the unblinding
+Emergency unblinding reveals one participant's arm to the person who asks, with a reason and
+password re-entry. The arm is then read through ``access.access_allocation`` (the unblinding
 grants it to that user for that participant only). The audit event and the notifications to
-the sponsor and the safety committee say who, whom and when, never the arm. The free-text reason
-stays in the audit trail only, not in the notifications, because it might hint at the arm.
+the roles whose ``notified_of`` lists ``emergency_unblinding`` say who, whom and when, never
+the arm. The free-text reason stays in the audit trail only, not in the notifications,
+because it might hint at the arm.
 """
 
 from __future__ import annotations
@@ -26,8 +29,8 @@ from trialkit.web.trial.actions.base import (
     audited,
     record,
 )
+from trialkit.web.trial.actions.notifications import notify
 from trialkit.web.trial.models import (
-    Notification,
     Participant,
     RandomizationSlot,
     SafetyDecision,
@@ -55,10 +58,21 @@ def do_sign_safety_decision(decision: str, rationale: str, password: str, *, act
         rationale=rationale.strip(), signed_by=actor.user, signer_role=actor.role,
         printed_name=actor.user.profile.printed_name,
         meaning=f"Decision of the {gate.committee}", signed_at=timezone.now())
+    notified = _notify_decision(actor, gate, signed)
     record(actor, "sign_safety_decision", signed,
            new={"committee": gate.committee, "decision": decision,
-                "printed_name": signed.printed_name}, reason=rationale)
+                "printed_name": signed.printed_name, "notified_roles": notified},
+           reason=rationale)
     return signed
+
+
+def _notify_decision(actor: Actor, gate: CommitteeGate, signed: SafetyDecision) -> list[str]:
+    return notify(
+        actor.protocol(), "committee_decision",
+        f"Decision of the {gate.committee}: {signed.decision}",
+        f"The {gate.committee} decided '{signed.decision}', e-signed by {signed.printed_name} "
+        f"({actor.role}) at {signed.signed_at.isoformat(timespec='minutes')}. The rationale "
+        "is kept with the signed decision.", signed.signed_at)
 
 
 @audited("unblind_participant")
@@ -74,34 +88,22 @@ def do_unblind_participant(participant: Participant, reason: str, password: str,
                                  "blinded allocation", field="participant")
     unblinding = Unblinding.objects.create(participant=participant, by=actor.user,
                                            reason=reason.strip(), at=timezone.now())
-    _notify(actor.protocol(), participant, actor, unblinding)
+    notified = _notify(actor.protocol(), participant, actor, unblinding)
     record(actor, "unblind_participant", unblinding,
-           new={"participant": participant.screening_number, "site": participant.site.code},
+           new={"participant": participant.screening_number, "site": participant.site.code,
+                "notified_roles": notified},
            reason=reason)
     return unblinding
 
 
-def notified_roles(protocol: Protocol) -> tuple[str, ...]:
-    """Who hears of an unblinding: the safety committee's roles and study-wide observers.
-
-    Committee roles are those that review or decide safety; observers (e.g. the sponsor) are
-    roles working across sites with no permission to act.
-    """
-    return tuple(r.id for r in protocol.roles
-                 if {"review_safety", "decide_safety"} & set(r.can)
-                 or (not r.site_scoped and not r.can))
-
-
 def _notify(protocol: Protocol, participant: Participant, actor: Actor,
-            unblinding: Unblinding) -> None:
+            unblinding: Unblinding) -> list[str]:
     subject = f"Emergency unblinding of participant {participant.screening_number}"
     body = (f"Participant {participant.screening_number} at site {participant.site.code} was "
             f"unblinded in an emergency by {actor.user.profile.printed_name} ({actor.role}) "
             f"at {unblinding.at.isoformat(timespec='minutes')}. The reason is in the audit "
             "trail; the allocation is not stated here.")
-    Notification.objects.bulk_create([
-        Notification(recipient_role=role, subject=subject, body=body, created_at=unblinding.at)
-        for role in notified_roles(protocol)])
+    return notify(protocol, "emergency_unblinding", subject, body, unblinding.at)
 
 
 def _gate(protocol: Protocol, gate_index: int) -> CommitteeGate:

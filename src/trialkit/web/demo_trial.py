@@ -36,6 +36,7 @@ from trialkit.web.trial.actions.participants import (
     do_record_screen_failure,
     do_register_candidate,
 )
+from trialkit.web.trial.actions.preparations import do_confirm_preparation
 from trialkit.web.trial.actions.queries import do_answer_query, do_close_query, do_raise_query
 from trialkit.web.trial.actions.randomization import (
     do_generate_randomization_list,
@@ -184,9 +185,13 @@ class DemoTrial:
         if "EDSS" in self.protocol.visit(visit).forms:  # the baseline rating precedes the dose
             self.save(participant, "EDSS", visit, data.edss(
                 self.today, profile.fs_at(visit), rated=profile.rated.get(visit)), "edss_rater")
-        performer = self.protocol.administration(administration).performed_by
+        planned = self.protocol.administration(administration)
         given_at = self.clock.moment
         assert given_at is not None
+        participant.refresh_from_db()  # enrolled since the object was made
+        if participant.part != "phase1":  # a concealed kit: the preparing role confirms it
+            do_confirm_preparation(kit, administration, actor=self.actor(planned.prepared_by))
+        performer = planned.performed_by
         do_record_administration(participant, administration, given_at,
                                  kit if participant.part != "phase1" else "",
                                  actor=self.actor(performer))

@@ -77,7 +77,11 @@ def test_the_crawl_would_notice_an_arm_on_an_unblinded_page():
     demo = demo_trial()
     protocol = protocol_of(current_study())
     patterns, public = concealed(protocol), public_text(protocol)
-    cell_lab = client_for(demo, "cell_lab").get("/cell-lab/")
-    assert leaks(cell_lab.content, patterns, public)
-    proceduralist = client_for(demo, "it_proceduralist").get("/procedures/")
-    assert any("sham" in hit for hit in leaks(proceduralist.content, patterns, public))
+    preparer = next(r.id for r in protocol.roles
+                    if "prepare_kit" in r.can and "preparation" in r.sees)
+    queue = client_for(demo, preparer).get("/preparations/")
+    assert leaks(queue.content, patterns, public)
+    performer = next(r.id for r in protocol.roles
+                     if "perform_procedure" in r.can and "procedure_type" in r.sees)
+    procedures = client_for(demo, performer).get("/procedures/")
+    assert any("sham" in hit for hit in leaks(procedures.content, patterns, public))

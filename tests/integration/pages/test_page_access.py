@@ -27,9 +27,9 @@ WHO = {
     "queries": _any("raise_query", "answer_query", "close_query"),
     "query": _any("raise_query", "answer_query", "close_query"),
     "safety": _any("report_adverse_event", "review_safety", "sign"),
-    "smc": _any("review_safety", "decide_safety"),
-    "cell_lab": lambda role: "preparation" in role.sees,
-    "procedures": lambda role: "procedure_type" in role.sees,
+    "committee": _any("review_safety"),
+    "preparations": lambda role: "prepare_kit" in role.can and "preparation" in role.sees,
+    "procedures": lambda role: "perform_procedure" in role.can and "procedure_type" in role.sees,
     "randomization_list": _any("manage_randomization"), "audit": _any("view_audit"),
     "admin_users": _any("manage_users"),
 }
@@ -51,8 +51,9 @@ def _urls():
         "enrol": reverse("pages:enrol", args=[candidate.pk]),
         "unblind": reverse("pages:unblind", args=[randomized.pk]),
         "queries": reverse("pages:queries"), "query": reverse("pages:query", args=[query.pk]),
-        "safety": reverse("pages:safety"), "smc": reverse("pages:smc"),
-        "cell_lab": reverse("pages:cell_lab"), "procedures": reverse("pages:procedures"),
+        "safety": reverse("pages:safety"), "committee": reverse("pages:committee"),
+        "preparations": reverse("pages:preparations"),
+        "procedures": reverse("pages:procedures"),
         "randomization_list": reverse("pages:randomization_list"),
         "audit": reverse("pages:audit"), "admin_users": reverse("pages:admin_users"),
     }
@@ -102,9 +103,29 @@ def test_navigation_follows_the_role():
     demo = demo_trial()
     nav_of = {role: client_for(demo, role).get("/").content.decode()
               for role in ("cell_lab", "edss_rater", "administrator")}
-    assert "Cell-lab queue" in nav_of["cell_lab"] and "Cell-lab queue" not in nav_of["edss_rater"]
+    assert 'href="/preparations/"' in nav_of["cell_lab"]
+    assert 'href="/preparations/"' not in nav_of["edss_rater"]
     assert "Administration" in nav_of["administrator"]
     assert "Administration" not in nav_of["edss_rater"]
+
+
+def test_a_roles_own_page_is_labelled_by_its_workspace_name_else_generically():
+    demo = demo_trial()
+    protocol = protocol_of(current_study())
+    pages = {"committee": "Safety committee", "preparations": "Preparations",
+             "procedures": "Procedures"}
+    labelled = 0
+    for role in protocol.roles:
+        nav = client_for(demo, role.id).get("/").content.decode()
+        links = {page: f'href="/{page}/"' in nav for page in pages}
+        first = next((page for page, shown in links.items() if shown), None)
+        for page, shown in links.items():
+            if not shown:
+                continue
+            label = role.workspace if role.workspace and page == first else pages[page]
+            assert f'<a href="/{page}/">{label}</a>' in nav, (role.id, page)
+            labelled += bool(role.workspace and page == first)
+    assert labelled, "the reference protocol names workspaces"
 
 
 

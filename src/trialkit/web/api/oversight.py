@@ -16,7 +16,7 @@ from ninja import Router, Schema, Status
 from trialkit.web.api.auth import actor_of
 from trialkit.web.api.schemas import InSchema, Text, responses
 from trialkit.web.trial import access
-from trialkit.web.trial.actions import oversight
+from trialkit.web.trial.actions import oversight, preparations
 from trialkit.web.trial.lookups import participant_for
 from trialkit.web.trial.models import Notification, SafetyDecision
 
@@ -42,6 +42,17 @@ class PreparationOut(Schema):
     kit_code: str
     preparations: dict[str, str]
     """administration id → what to prepare."""
+
+
+class PreparationIn(InSchema):
+    administration_id: str
+
+
+class PreparationConfirmedOut(Schema):
+    kit_code: str
+    administration_id: str
+    prepared_at: dt.datetime
+    prepared_by: str
 
 
 class UnblindIn(InSchema):
@@ -107,6 +118,18 @@ def procedure_type(request: HttpRequest, participant_id: int,
 def preparation(request: HttpRequest, kit_code: Text) -> PreparationOut:
     return PreparationOut(kit_code=kit_code,
                           preparations=access.access_preparation(kit_code, actor_of(request)))
+
+
+@router.post("/kits/{kit_code}/preparation", response=responses(PreparationConfirmedOut, 201))
+def confirm_preparation(request: HttpRequest, kit_code: Text,
+                        body: PreparationIn) -> Status[PreparationConfirmedOut]:
+    """The preparing role confirms the kit is ready for an administration (never says what
+    was prepared)."""
+    done = preparations.do_confirm_preparation(kit_code, body.administration_id,
+                                               actor=actor_of(request))
+    return Status(201, PreparationConfirmedOut(
+        kit_code=done.kit_code, administration_id=done.administration_id,
+        prepared_at=done.prepared_at, prepared_by=done.prepared_by.get_username()))
 
 
 @router.get("/randomization/list/slots", response=responses(list[dict[str, Any]]))

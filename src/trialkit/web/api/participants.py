@@ -6,6 +6,7 @@ Visits and doses are in ``visits.py``; randomization in ``randomization.py``.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 from django.http import HttpRequest
@@ -15,10 +16,22 @@ from trialkit.web.api.auth import actor_of
 from trialkit.web.api.schemas import InSchema, Text, responses
 from trialkit.web.trial.access import randomization_number_and_kit
 from trialkit.web.trial.actions import participants as journey
+from trialkit.web.trial.actions.participants import screened_under
 from trialkit.web.trial.lookups import participant_for, visible_participants
 from trialkit.web.trial.models import Participant
+from trialkit.web.trial.study import VersionView, versions
 
 router = Router(tags=["participants"])
+
+
+class ProtocolVersionOut(Schema):
+    version: str
+    """The protocol version's hash (SHA-256 of its canonical form)."""
+    amendment: int
+    """0 for the protocol as first loaded, then 1, 2, ... in the order amendments were loaded."""
+    current: bool
+    """Whether the server still runs this version; if not, the participant must be screened
+    again before enrolment."""
 
 
 class ParticipantOut(Schema):
@@ -34,6 +47,8 @@ class ParticipantOut(Schema):
     consent_form_version: str
     verdict: str | None
     """The latest eligibility verdict (eligible / ineligible / incomplete), if screened."""
+    screened_under: ProtocolVersionOut | None
+    """The protocol version the latest screening was made under, if screened."""
     ended_on: dt.date | None
     end_reason: str
     locked: bool
@@ -87,14 +102,23 @@ class EndIn(InSchema):
     reason: str = ""
 
 
-def participant_out(p: Participant) -> ParticipantOut:
+def participant_out(p: Participant,
+                    known: Mapping[str, VersionView] | None = None) -> ParticipantOut:
     return ParticipantOut(
         id=p.id, screening_number=p.screening_number, site=p.site.code, status=p.status,
         part=p.part, sequence_in_part=p.sequence_in_part, planned_day0=p.planned_day0,
         enrolled_at=p.enrolled_at, consent_date=p.consent_date,
         consent_form_version=p.consent_form_version,
-        verdict=(p.eligibility or {}).get("verdict"), ended_on=p.ended_on,
+        verdict=(p.eligibility or {}).get("verdict"), screened_under=_screened_under(p, known),
+        ended_on=p.ended_on,
         end_reason=p.end_reason, locked=p.locked_at is not None)
+
+
+def _screened_under(p: Participant,
+                    known: Mapping[str, VersionView] | None) -> ProtocolVersionOut | None:
+    view = screened_under(p, known)
+    return None if view is None else ProtocolVersionOut(
+        version=view.version, amendment=view.amendment, current=view.current)
 
 
 @router.get("/participants", response=responses(list[ParticipantOut]))
@@ -106,7 +130,8 @@ def participants(request: HttpRequest, status: Text | None = None,
         rows = rows.filter(status=status)
     if site is not None:
         rows = rows.filter(site__code=site)
-    return [participant_out(p) for p in rows]
+    known = versions()
+    return [participant_out(p, known) for p in rows]
 
 
 @router.post("/participants", response=responses(ParticipantOut, 201))

@@ -15,7 +15,7 @@ from ninja import Router, Schema
 from trialkit.web.api.auth import actor_of
 from trialkit.web.api.schemas import responses
 from trialkit.web.trial.models import Site
-from trialkit.web.trial.study import current_study
+from trialkit.web.trial.study import current_study, version_view
 
 router = Router(tags=["study"])
 
@@ -23,6 +23,8 @@ router = Router(tags=["study"])
 class StudyOut(Schema):
     protocol_id: str
     protocol_version: str
+    amendment: int
+    """0 for the protocol as first loaded, then 1, 2, ... per amendment loaded."""
     title: str
     loaded_at: dt.datetime
     locked_at: dt.datetime | None
@@ -67,6 +69,9 @@ class ItemOut(Schema):
 class FormOut(Schema):
     id: str
     name: str
+    kind: str
+    entered_by: list[str]
+    """Roles that may enter this form."""
     repeating: bool
     signature_required: bool
     items: list[ItemOut]
@@ -87,6 +92,8 @@ class RoleOut(Schema):
     sees: list[str]
     site_scoped: bool
     blinded_until_lock: bool
+    notified_of: list[str]
+    workspace: str | None
 
 
 class ProtocolOut(Schema):
@@ -103,7 +110,9 @@ class ProtocolOut(Schema):
 def study(request: HttpRequest) -> StudyOut:
     actor = actor_of(request)
     current = current_study()
+    view = version_view(current.protocol_version)
     return StudyOut(protocol_id=current.protocol_id, protocol_version=current.protocol_version,
+                    amendment=view.amendment if view else 0,
                     title=actor.protocol().identity.brief_title, loaded_at=current.loaded_at,
                     locked_at=current.locked_at)
 
@@ -127,7 +136,8 @@ def protocol(request: HttpRequest) -> ProtocolOut:
         visits=[ProtocolVisitOut(id=v.id, name=v.name, day=v.day, before=v.window.before,
                          after=v.window.after, forms=list(v.forms), unscheduled=v.unscheduled)
                 for v in p.schedule.visits],
-        forms=[FormOut(id=f.id, name=f.name, repeating=f.repeating,
+        forms=[FormOut(id=f.id, name=f.name, kind=f.kind, entered_by=list(f.entered_by),
+                       repeating=f.repeating,
                        signature_required=f.signature_required,
                        items=[ItemOut(id=i.id, label=i.label, type=str(i.type), unit=i.unit,
                                       required=i.required, codelist=i.codelist,
@@ -137,4 +147,5 @@ def protocol(request: HttpRequest) -> ProtocolOut:
                          for a in p.design.administrations],
         roles=[RoleOut(id=r.id, name=r.name, description=r.description, can=list(r.can),
                        sees=list(r.sees), site_scoped=r.site_scoped,
-                       blinded_until_lock=r.blinded_until_lock) for r in p.roles])
+                       blinded_until_lock=r.blinded_until_lock, notified_of=list(r.notified_of),
+                       workspace=r.workspace) for r in p.roles])

@@ -1,5 +1,7 @@
 """The navigation a role gets: one entry per page it may open, decided by the protocol role's
-permissions (``can``) and unblinded information (``sees``), never by role names."""
+permissions (``can``) and unblinded information (``sees``), never by role names. The label of
+a role's own page (the committee's, the preparations, the procedures) is the protocol role's
+``workspace`` when it names one."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from dataclasses import dataclass
 
 from django.urls import reverse
 
+from trialkit.web.pages.vocabulary import OWN_PAGES, workspace_label
 from trialkit.web.trial.actions.base import Actor
 
 
@@ -22,15 +25,22 @@ def _any(*permissions: str) -> Callable[[Actor], bool]:
     return lambda actor: any(actor.can(p) for p in permissions)  # type: ignore[arg-type]
 
 
-ENTRIES: tuple[tuple[str, str, Callable[[Actor], bool]], ...] = (
+Entry = tuple[str | Callable[[Actor], str], str, Callable[[Actor], bool]]
+
+
+def _own(page: str) -> Entry:
+    return (lambda actor: workspace_label(actor, page), f"pages:{page}", OWN_PAGES[page])
+
+
+ENTRIES: tuple[Entry, ...] = (
     ("Dashboard", "pages:dashboard", lambda actor: True),
     ("Participants", "pages:participants", lambda actor: True),
     ("Screening", "pages:screening_list", _any("screen")),
     ("Queries", "pages:queries", _any("raise_query", "answer_query", "close_query")),
     ("Safety", "pages:safety", _any("report_adverse_event", "review_safety", "sign")),
-    ("SMC workspace", "pages:smc", _any("review_safety", "decide_safety")),
-    ("Cell-lab queue", "pages:cell_lab", lambda actor: actor.sees("preparation")),
-    ("IT procedures", "pages:procedures", lambda actor: actor.sees("procedure_type")),
+    _own("committee"),
+    _own("preparations"),
+    _own("procedures"),
     ("Randomization list", "pages:randomization_list", _any("manage_randomization")),
     ("Audit trail", "pages:audit", _any("view_audit")),
     ("Administration", "pages:admin_users", _any("manage_users")),
@@ -43,5 +53,6 @@ def navigation(actor: Actor, path: str) -> list[NavItem]:
         if allowed(actor):
             url = reverse(name)
             current = path == url if url == "/" else path.startswith(url)
-            items.append(NavItem(label, url, current))
+            items.append(NavItem(label if isinstance(label, str) else label(actor), url,
+                                 current))
     return items

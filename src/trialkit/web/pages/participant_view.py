@@ -13,14 +13,15 @@ from typing import Any
 
 from django.db.models import F
 
-from trialkit.core.forms import is_adverse_event_form, is_assessment_form
 from trialkit.core.protocol import Protocol
-from trialkit.core.protocol.forms import Form
+from trialkit.core.protocol.forms import Form, Item
 from trialkit.web.pages.charts import line_chart
 from trialkit.web.trial import access
 from trialkit.web.trial.actions.base import ActionError, Actor
+from trialkit.web.trial.actions.participants import screened_under
 from trialkit.web.trial.models import FormRecord, FormVersion, Participant, Query, Signature
 from trialkit.web.trial.queries_schedule import VisitRow, deviations_of, visit_schedule
+from trialkit.web.trial.study import VersionView
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,8 @@ class ParticipantPage:
     queries: list[Query]
     signatures: list[Signature]
     deviations: list[Any]
+    screened_under: VersionView | None
+    """The protocol version of the latest screening, and whether it is still current."""
 
 
 def participant_page(participant: Participant, actor: Actor) -> ParticipantPage:
@@ -108,7 +111,7 @@ def participant_page(participant: Participant, actor: Actor) -> ParticipantPage:
             participant, actor), _allocation(participant, actor), visits, dict(logs),
         list(participant.administrations.order_by("given_at")),
         _charts(protocol, records, latest), queries, signatures,
-        deviations_of(participant, actor))
+        deviations_of(participant, actor), screened_under(participant))
 
 
 def _visit_forms(protocol: Protocol, visit_id: str) -> list[str]:
@@ -129,27 +132,41 @@ def _allocation(participant: Participant, actor: Actor) -> access.AllocationView
 
 def _charts(protocol: Protocol, records: list[FormRecord],
             latest: dict[int, FormVersion]) -> list[tuple[str, Any, list[tuple[dt.date, float]]]]:
-    """One chart per assessment form: its rated score over the assessment dates."""
+    """One chart per assessment form (``kind: assessment``): its rated score over time."""
     charts = []
     for form in protocol.forms:
-        if not is_assessment_form(form) or is_adverse_event_form(form):
-            continue
-        rated = next(i for i in form.items if i.derived and i.derived.check_against)
-        score = rated.derived.check_against if rated.derived else ""
-        item = next(i for i in form.items if i.id == score)
+        rated = _rated_item(protocol, form) if form.kind == "assessment" else None
         date_item = next((i.id for i in form.items if i.type == "date"), None)
+        if rated is None or date_item is None:
+            continue
         points = []
         for record in records:
             version = latest.get(record.pk)
-            if record.form_id != form.id or version is None or date_item is None:
+            if record.form_id != form.id or version is None:
                 continue
-            when, value = version.data.get(date_item), version.data.get(score)
+            when, value = version.data.get(date_item), version.data.get(rated.id)
             if isinstance(when, str) and isinstance(value, int | float):
                 points.append((dt.date.fromisoformat(when), float(value)))
-        limits = item.range
+        limits = rated.range
         low = float(limits.min) if limits and limits.min is not None else 0.0
         high = float(limits.max) if limits and limits.max is not None else max(
             [v for _, v in points] or [1.0])
-        svg = line_chart(points, title=f"{item.label} over time", y_min=low, y_max=high)
-        charts.append((item.label, svg, sorted(points)))
+        svg = line_chart(points, title=f"{rated.label} over time", y_min=low, y_max=high)
+        charts.append((rated.label, svg, sorted(points)))
     return charts
+
+
+def _rated_item(protocol: Protocol, form: Form) -> Item | None:
+    """The score an assessment form rates: the entered item a derived score is checked
+    against, else the numeric item feeding the default column of a record table."""
+    for item in form.items:
+        if item.derived is not None and item.derived.check_against is not None:
+            return form.item(item.derived.check_against)
+    schema = protocol.record_schema()
+    for item in form.items:
+        mapping = item.maps_to
+        if (mapping is not None and item.type in ("integer", "decimal")
+                and schema.has_table(mapping.table)
+                and schema.table(mapping.table).default == mapping.column):
+            return item
+    return None

@@ -26,7 +26,7 @@ from trialkit.web.trial.actions.base import (
     actor_for,
 )
 from trialkit.web.trial.models import Membership, Site
-from trialkit.web.trial.study import NoStudyError, current_study, protocol_of
+from trialkit.web.trial.study import NoStudyError, current_study, protocol_of, version_view
 
 ROLE_KEY = "trialkit_role"
 View = Callable[..., HttpResponse]
@@ -49,8 +49,10 @@ def session_actor(request: HttpRequest) -> Actor | None:
         return None
 
 
-def page(condition: Condition | None = None, *, why: str = "") -> Callable[[View], View]:
-    """Wrap a view taking ``(request, actor, ...)``; ``condition`` says who may open it."""
+def page(condition: Condition | None = None, *,
+         why: str | Callable[[Actor], str] = "") -> Callable[[View], View]:
+    """Wrap a view taking ``(request, actor, ...)``; ``condition`` says who may open it and
+    ``why`` (text, or text made from the actor's protocol) what the refusal says."""
 
     def decorate(view: View) -> View:
         @wraps(view)
@@ -62,7 +64,9 @@ def page(condition: Condition | None = None, *, why: str = "") -> Callable[[View
             if actor is None:
                 return HttpResponseRedirect(reverse("pages:choose_role"))
             if condition is not None and not condition(actor):
-                return refusal(request, actor, why or "Your role may not open this page.", 403)
+                reason = why(actor) if callable(why) else why
+                return refusal(request, actor, reason or "Your role may not open this page.",
+                               403)
             try:
                 return view(request, actor, *args, **kwargs)
             except NotFoundError as exc:
@@ -90,7 +94,8 @@ def render_page(request: HttpRequest, actor: Actor | None, template: str,
         study = current_study()
         protocol = protocol_of(study)
         base["study"] = {"id": protocol.identity.id, "title": protocol.identity.brief_title,
-                         "version": study.protocol_version[:12], "locked": study.locked_at}
+                         "version": version_view(study.protocol_version),
+                         "locked": study.locked_at}
     except NoStudyError:
         protocol = None
     if actor is not None and protocol is not None:

@@ -14,6 +14,7 @@ from trialkit.core.forms import validate_form
 from trialkit.core.protocol.forms import Form
 from trialkit.web.pages.form_fields import fields, submitted
 from trialkit.web.pages.session import done, has, page, refused, render_page
+from trialkit.web.pages.vocabulary import holders
 from trialkit.web.trial.actions.base import ActionError, Actor, InvalidInputError, NotFoundError
 from trialkit.web.trial.actions.forms import do_save_form, do_sign_form, may_enter
 from trialkit.web.trial.actions.queries import do_raise_query
@@ -109,6 +110,7 @@ def form_history(request: HttpRequest, actor: Actor, record_id: int) -> HttpResp
         "trail": [(labels.get(item, item), changes)
                   for item, changes in item_audit_trail(record, actor=actor).items()],
         "signatures": signature_state(record, actor=actor),
+        "signers": holders(actor.protocol(), "sign"),
         "queries": queries_of(record, actor=actor), "labels": labels,
         "may_sign": actor.can("sign"), "may_query": actor.can("raise_query"),
         "editable": may_enter(actor, form),

@@ -1,4 +1,5 @@
-"""Queries inbox, adverse events with the serious-event clocks, and the SMC workspace."""
+"""Queries inbox, adverse events with the serious-event clocks, and the safety committee's
+page (tables by arm for a committee that may see them, the gate checklist, its decisions)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from trialkit.web.pages import readers, safety_report
 from trialkit.web.pages.session import done, has, page, refused, render_page
+from trialkit.web.pages.vocabulary import capitalised, committee_name, holders
 from trialkit.web.trial import access
 from trialkit.web.trial.actions.adverse_events import do_report_serious_event
 from trialkit.web.trial.actions.base import ActionError, Actor, InvalidInputError
@@ -80,8 +82,14 @@ def report_serious(request: HttpRequest, actor: Actor, record_id: int) -> HttpRe
                 reverse("pages:safety"))
 
 
-@page(has("review_safety", "decide_safety"), why="The SMC workspace is for the committee.")
-def smc(request: HttpRequest, actor: Actor) -> HttpResponse:
+def _for_the_committee(actor: Actor) -> str:
+    protocol = actor.protocol()
+    return (f"This page is for {committee_name(protocol)}: the roles that review safety "
+            f"({holders(protocol, 'review_safety')}).")
+
+
+@page(has("review_safety"), why=_for_the_committee)
+def committee(request: HttpRequest, actor: Actor) -> HttpResponse:
     study = current_study()
     protocol = protocol_of(study)
     events = safety_report.adverse_events(study, protocol, actor.site_ids)
@@ -98,8 +106,8 @@ def smc(request: HttpRequest, actor: Actor) -> HttpResponse:
         by_arm = safety_report.table(
             events, {pid: labels[a] for pid, a in arms.items() if parts.get(pid) == randomized},
             [labels[a] for a in protocol.part(randomized).arms] if randomized else [])
-    return render_page(request, actor, "pages/smc.html", {
-        "title": "SMC workspace", "events": events,
+    return render_page(request, actor, "pages/committee.html", {
+        "title": capitalised(committee_name(protocol)), "events": events,
         "by_part": safety_report.table(
             events, {pid: name_of_part.get(part, str(part)) for pid, part in parts.items()},
             part_names),
@@ -113,7 +121,7 @@ def smc(request: HttpRequest, actor: Actor) -> HttpResponse:
 @require_POST
 @page(has("decide_safety"))
 def decide(request: HttpRequest, actor: Actor) -> HttpResponse:
-    back = reverse("pages:smc")
+    back = reverse("pages:committee")
     try:
         gate_index = int(request.POST.get("gate_index", "0"))
         do_sign_safety_decision(request.POST.get("decision", ""),

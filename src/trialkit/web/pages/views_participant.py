@@ -13,10 +13,12 @@ from django.views.decorators.http import require_POST
 from trialkit.core.scheduling import Verdict, combine, may_enrol, may_randomize
 from trialkit.web.pages.participant_view import participant_page
 from trialkit.web.pages.session import done, has, page, refused, render_page
+from trialkit.web.pages.vocabulary import holders, notified, preparers
 from trialkit.web.trial import access
 from trialkit.web.trial.actions.base import ActionError, Actor, InvalidInputError
 from trialkit.web.trial.actions.dosing import do_record_administration, do_record_visit
 from trialkit.web.trial.actions.forms import may_enter
+from trialkit.web.trial.actions.notifications import recipients
 from trialkit.web.trial.actions.oversight import do_unblind_participant
 from trialkit.web.trial.actions.participants import do_enrol_participant, participant_checks
 from trialkit.web.trial.actions.randomization import do_randomize_participant
@@ -118,12 +120,19 @@ def randomization_result(request: HttpRequest, actor: Actor, pk: int) -> HttpRes
     participant = participant_for(actor, pk)
     return render_page(request, actor, "pages/randomization_result.html", {
         "title": "Randomization result", "participant": participant,
+        "preparers": preparers(actor.protocol()),
         "result": access.randomization_number_and_kit(participant, actor)})
 
 
-@page(has("emergency_unblind"), why="Only an investigator may unblind in an emergency.")
+def _for_unblinders(actor: Actor) -> str:
+    return (f"Only a role that may unblind in an emergency opens this page "
+            f"({holders(actor.protocol(), 'emergency_unblind')}).")
+
+
+@page(has("emergency_unblind"), why=_for_unblinders)
 def unblind(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     participant = participant_for(actor, pk)
+    protocol = actor.protocol()
     error = ""
     if request.method == "POST":
         try:
@@ -138,7 +147,9 @@ def unblind(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
         allocation = None  # an open-label part: nothing was concealed, nothing to unblind
     return render_page(request, actor, "pages/unblind.html", {
         "title": f"Emergency unblinding of {participant.screening_number}",
-        "participant": participant, "allocation": allocation, "error": error},
+        "participant": participant, "allocation": allocation, "error": error,
+        "notified": notified(protocol, "emergency_unblinding"),
+        "notified_count": len(recipients(protocol, "emergency_unblinding"))},
         status=422 if error else 200)
 
 

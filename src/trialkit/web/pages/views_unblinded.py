@@ -1,5 +1,8 @@
-"""Pages for unblinded roles only: the cell lab's preparation queue, the IT proceduralist's list
-(real or sham) and the randomization list. Every blinded fact is read through ``access``."""
+"""Pages for unblinded roles only: the preparing role's queue (with its confirmations), the
+list of procedures that differ by arm (real or sham) for the role that performs them, and the
+randomization list. Every blinded fact is read through ``access``; each page is opened by the
+permission its work needs together with the information it shows (``prepare_kit`` and
+``sees: preparation``; ``perform_procedure`` and ``sees: procedure_type``)."""
 
 from __future__ import annotations
 
@@ -11,9 +14,18 @@ from django.views.decorators.http import require_POST
 
 from trialkit.core.protocol.design import Administration
 from trialkit.web.pages.readers import visible
-from trialkit.web.pages.session import done, has, page, refused, render_page, sees
+from trialkit.web.pages.session import done, has, page, refused, render_page
+from trialkit.web.pages.vocabulary import (
+    OWN_PAGES,
+    PREPARATIONS,
+    PROCEDURES,
+    holders,
+    seers,
+    workspace_label,
+)
 from trialkit.web.trial import access
 from trialkit.web.trial.actions.base import ActionError, Actor, InvalidInputError
+from trialkit.web.trial.actions.preparations import do_confirm_preparation
 from trialkit.web.trial.actions.randomization import (
     do_generate_randomization_list,
     do_release_randomization_list,
@@ -28,9 +40,10 @@ class Task:
     administration: str
     name: str
     due: object
-    given: bool
+    state: str
+    """``given``, ``prepared`` (the kit is confirmed ready) or ``pending``."""
     detail: str
-    """The preparation (cell lab) or real/sham (proceduralist)."""
+    """The preparation (preparing role) or real/sham (performing role)."""
     kit_code: str
 
 
@@ -52,43 +65,80 @@ def _due(participant: Participant, visit_id: str) -> object:
     return visit.target_date if visit else None
 
 
-@page(sees("preparation"), why="The preparation queue is for the unblinded cell lab.")
-def cell_lab(request: HttpRequest, actor: Actor) -> HttpResponse:
+def _state(participant: Participant, administration_id: str) -> str:
+    if participant.administrations.filter(administration_id=administration_id).exists():
+        return "given"
+    if participant.preparations.filter(administration_id=administration_id).exists():
+        return "prepared"
+    return "pending"
+
+
+def _for_preparers(actor: Actor) -> str:
+    return (f"The preparation queue is for the preparing role "
+            f"({holders(actor.protocol(), 'prepare_kit')}).")
+
+
+def _for_performers(actor: Actor) -> str:
+    return (f"This list is for the role that performs procedures "
+            f"({holders(actor.protocol(), 'perform_procedure')}).")
+
+
+def _for_list_managers(actor: Actor) -> str:
+    return (f"Only the role that manages the randomization list opens it "
+            f"({holders(actor.protocol(), 'manage_randomization')}).")
+
+
+@page(OWN_PAGES[PREPARATIONS], why=_for_preparers)
+def preparations(request: HttpRequest, actor: Actor) -> HttpResponse:
     tasks = []
     for participant, administration, kit in _tasks(actor, "prepared_by"):
         if not kit:
             continue  # an open-label part: no concealed kit to prepare
-        given = participant.administrations.filter(
-            administration_id=administration.id).exists()
         preparation = access.access_preparation(kit, actor).get(administration.id, "")
         tasks.append(Task(participant, administration.id, administration.name,
-                          _due(participant, administration.visit), given, preparation, kit))
+                          _due(participant, administration.visit),
+                          _state(participant, administration.id), preparation, kit))
     return render_page(request, actor, "pages/unblinded_tasks.html", {
-        "title": "Cell-lab preparation queue", "tasks": tasks, "detail_label": "Prepare",
-        "intro": "Kits to prepare for the coming administrations. This page is unblinded: "
-                 "do not share it with blinded staff."})
+        "title": workspace_label(actor, PREPARATIONS), "tasks": tasks,
+        "detail_label": "Prepare", "confirm": True,
+        "intro": "Kits to prepare for the coming administrations; confirm each kit once it is "
+                 "ready. This page is unblinded: do not share it with blinded staff."})
 
 
-@page(sees("procedure_type"), why="This list is for the unblinded proceduralist.")
+@require_POST
+@page(OWN_PAGES[PREPARATIONS])
+def confirm_preparation(request: HttpRequest, actor: Actor) -> HttpResponse:
+    back = reverse("pages:preparations")
+    try:
+        do_confirm_preparation(request.POST.get("kit_code", ""),
+                               request.POST.get("administration_id", ""), actor=actor)
+    except ActionError as exc:
+        return refused(request, exc, back)
+    return done(request, "Preparation confirmed.", back)
+
+
+@page(OWN_PAGES[PROCEDURES], why=_for_performers)
 def procedures(request: HttpRequest, actor: Actor) -> HttpResponse:
     tasks = []
     for participant, administration, kit in _tasks(actor, "performed_by"):
-        given = participant.administrations.filter(
-            administration_id=administration.id).exists()
         kind = access.access_procedure_type(participant, administration.id, actor)
         tasks.append(Task(participant, administration.id, administration.name,
-                          _due(participant, administration.visit), given, kind, kit))
+                          _due(participant, administration.visit),
+                          _state(participant, administration.id), kind, kit))
     return render_page(request, actor, "pages/unblinded_tasks.html", {
-        "title": "IT procedures", "tasks": tasks, "detail_label": "Procedure",
+        "title": workspace_label(actor, PROCEDURES), "tasks": tasks,
+        "detail_label": "Procedure",
         "intro": "Procedures you perform, real or sham. This page is unblinded: keep it away "
                  "from the participant and blinded staff."})
 
 
-@page(has("manage_randomization"), why="Only the unblinded statistician manages the list.")
+@page(has("manage_randomization"), why=_for_list_managers)
 def randomization_list(request: HttpRequest, actor: Actor) -> HttpResponse:
-    current = RandomizationList.objects.filter(study=current_study()).first()
+    current = RandomizationList.objects.filter(
+        study__protocol_id=current_study().protocol_id).first()
     return render_page(request, actor, "pages/randomization_list.html", {
         "title": "Randomization list", "current": current,
+        "viewers": seers(actor.protocol(), "randomization_list"),
         "slots": access.access_randomization_list(actor) if current else []})
 
 

@@ -1,7 +1,14 @@
-"""The protocol the server runs, parsed once per version."""
+"""The protocol the server runs, parsed once per version, and the versions it has run.
+
+Amendments are versions: loading one adds a ``Study`` row and makes it current, and every
+stored record keeps the version it was made under. A version's amendment number is its place
+among the versions of its protocol (0: as first loaded).
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from functools import lru_cache
 
 from trialkit.core.protocol import Protocol, parse_protocol
@@ -26,3 +33,36 @@ def _parse(version: str, text: str) -> Protocol:
 
 def protocol_of(study: Study) -> Protocol:
     return _parse(study.protocol_version, study.protocol_text)
+
+
+@dataclass(frozen=True)
+class VersionView:
+    """A protocol version as people read it: "amendment 1 (3f9a0c21d4e2)", current or not."""
+
+    version: str
+    short: str
+    amendment: int
+    loaded_at: dt.datetime
+    current: bool
+
+    def __str__(self) -> str:
+        return f"amendment {self.amendment} ({self.short})" if self.amendment else \
+            f"original version ({self.short})"
+
+
+def versions() -> dict[str, VersionView]:
+    """Every version this server has loaded, by hash (one query: there are few)."""
+    views: dict[str, VersionView] = {}
+    seen: dict[str, int] = {}
+    for study in Study.objects.order_by("pk"):
+        amendment = seen.get(study.protocol_id, 0)
+        seen[study.protocol_id] = amendment + 1
+        views[study.protocol_version] = VersionView(
+            study.protocol_version, study.protocol_version[:12], amendment, study.loaded_at,
+            study.is_current)
+    return views
+
+
+def version_view(version: str) -> VersionView | None:
+    """The protocol version with this hash, None if this server never loaded it."""
+    return versions().get(version)

@@ -1,5 +1,10 @@
 """Doses and visits: the sequential-enrolment rule, pauses, windows, and deviations.
 
+Recording a dose needs ``record_administration``, except an administration that differs by
+arm in how it is performed (a real procedure in one arm, a sham in another: ``differs_by_arm``):
+recording it reveals the arm, so only a role that ``sees`` the procedure type and holds
+``perform_procedure`` may record it.
+
 A dose is refused when a gate refuses it (the previous participant of a sequential part has
 not cleared, or the safety committee has paused the trial). A dose that *was* given against a
 gate is still a fact the record must hold: an investigator (a role with the ``sign``
@@ -18,6 +23,7 @@ import datetime as dt
 from django.utils import timezone
 
 from trialkit.core.protocol import Protocol
+from trialkit.core.protocol.design import Administration as ProtocolAdministration
 from trialkit.core.scheduling import PlannedVisit, may_dose, plan_visits, window_deviation
 from trialkit.web.trial.actions.base import (
     Actor,
@@ -47,9 +53,11 @@ from trialkit.web.trial.study import current_study
 def do_record_administration(participant: Participant, administration_id: str,
                              given_at: dt.datetime, kit_code: str = "", *, actor: Actor,
                              override_reason: str = "") -> Administration:
-    actor.require("record_administration")
-    participant = _locked(participant, actor)
     protocol = actor.protocol()
+    refusal = why_not_record(actor, _administration(protocol, administration_id))
+    if refusal:
+        raise NotPermittedError(refusal, field="administration_id")
+    participant = _locked(participant, actor)
     if participant.status != Participant.Status.ENROLLED:
         raise StateConflictError(f"a participant who is {participant.status} is not dosed")
     _check_administration(participant, protocol, administration_id, given_at)
@@ -118,6 +126,25 @@ def do_record_missed_visit(participant: Participant, visit_id: str, reason: str,
     return visit
 
 
+def why_not_record(actor: Actor, administration: ProtocolAdministration) -> str:
+    """Why this actor may not record ``administration`` (empty: it may)."""
+    if not administration.differs_by_arm:
+        return ("" if actor.can("record_administration") else
+                f"role '{actor.role}' may not record administration")
+    if actor.can("perform_procedure") and actor.sees("procedure_type"):
+        return ""
+    return (f"{administration.name} is real in one arm and sham in another: only a role that "
+            "sees the procedure type and may perform procedure records it")
+
+
+def _administration(protocol: Protocol, administration_id: str) -> ProtocolAdministration:
+    try:
+        return protocol.administration(administration_id)
+    except KeyError:
+        raise InvalidInputError(f"unknown administration '{administration_id}'",
+                                field="administration_id") from None
+
+
 def _locked(participant: Participant, actor: Actor) -> Participant:
     actor.require_site(participant)
     return Participant.objects.select_for_update().get(pk=participant.pk)
@@ -125,11 +152,6 @@ def _locked(participant: Participant, actor: Actor) -> Participant:
 
 def _check_administration(participant: Participant, protocol: Protocol, administration_id: str,
                           given_at: dt.datetime) -> None:
-    try:
-        protocol.administration(administration_id)
-    except KeyError:
-        raise InvalidInputError(f"unknown administration '{administration_id}'",
-                                field="administration_id") from None
     if given_at.tzinfo is None or given_at > timezone.now():
         raise InvalidInputError("the time given must be timezone-aware and not in the future",
                                 field="given_at")

@@ -39,7 +39,7 @@ from trialkit.web.trial.screening_record import (
     screening_record,
     screening_visit_ids,
 )
-from trialkit.web.trial.study import current_study
+from trialkit.web.trial.study import VersionView, current_study, versions
 
 S = Participant.Status
 ENDINGS = {"completed": S.COMPLETED, "withdrawn": S.WITHDRAWN,
@@ -237,6 +237,17 @@ def eligibility_verdict(participant: Participant, study: Study) -> str:
     if not stored or stored.get("protocol_version") != study.protocol_version:
         return "not_screened"
     return str(stored["verdict"])
+
+
+def screened_under(participant: Participant,
+                   known: Mapping[str, VersionView] | None = None) -> VersionView | None:
+    """The protocol version the participant's latest screening was made under (None: not
+    screened). ``known`` saves the look-up when listing many participants."""
+    stored = participant.eligibility
+    if not stored or not stored.get("protocol_version"):
+        return None
+    version = str(stored["protocol_version"])
+    return (known if known is not None else versions()).get(version)
 
 
 @audited("end_participation")

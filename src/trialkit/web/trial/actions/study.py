@@ -1,4 +1,11 @@
-"""Loading a protocol version and its sites."""
+"""Loading a protocol version and its sites.
+
+The first load makes a server run a trial; a later load of the same trial (same
+``identity.id``) with different content is an amendment: a new version becomes current and
+every record keeps the version it was made under. Loading an earlier version again makes it
+current again, under its first amendment number. A server runs one trial: a protocol with
+another identity is refused.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +13,15 @@ from pathlib import Path
 
 from django.utils import timezone
 
-from trialkit.core.protocol import load_protocol, protocol_version
-from trialkit.web.trial.actions.base import Actor, StateConflictError, audited, record
+from trialkit.core.forms import edit_check_problems
+from trialkit.core.protocol import Protocol, load_protocol, protocol_version
+from trialkit.web.trial.actions.base import (
+    Actor,
+    InvalidInputError,
+    StateConflictError,
+    audited,
+    record,
+)
 from trialkit.web.trial.models import Site, Study
 
 
@@ -22,18 +36,35 @@ def do_load_protocol(path: str | Path, *, actor: Actor | None) -> Study:
     elif Study.objects.exists():
         raise StateConflictError("an amendment must be loaded by an administrator")
     protocol = load_protocol(path)
+    _refuse_bad_checks(protocol)
+    running = Study.objects.filter(is_current=True).first()
+    if running is not None and running.protocol_id != protocol.identity.id:
+        raise StateConflictError(f"this server runs {running.protocol_id}; "
+                                 f"{protocol.identity.id} is another trial", field="protocol")
     version = protocol_version(protocol)
-    existing = Study.objects.filter(protocol_version=version).first()
-    if existing is not None and existing.is_current:
-        return existing
-    text = Path(path).read_text(encoding="utf-8")
+    study = Study.objects.filter(protocol_version=version).first()
+    if study is not None and study.is_current:
+        return study
     Study.objects.filter(protocol_id=protocol.identity.id, is_current=True).update(
         is_current=False)
-    study = Study.objects.create(protocol_id=protocol.identity.id, protocol_version=version,
-                                 protocol_text=text, loaded_at=timezone.now())
+    if study is None:
+        study = Study.objects.create(protocol_id=protocol.identity.id, protocol_version=version,
+                                     protocol_text=Path(path).read_text(encoding="utf-8"),
+                                     loaded_at=timezone.now())
+    else:
+        study.is_current = True
+        study.save(update_fields=["is_current"])
     for site in protocol.identity.sites:
         Site.objects.update_or_create(code=site.id, defaults={
             "name": site.name, "country": site.country, "status": site.status})
     record(actor, "load_protocol", study, new={"protocol": protocol.identity.id,
                                                "version": version}, study=study)
     return study
+
+
+def _refuse_bad_checks(protocol: Protocol) -> None:
+    """Edit checks that compare a choice with a code its code list lacks would never fire."""
+    codelists = {c.id: c for c in protocol.codelists}
+    problems = [p for form in protocol.forms for p in edit_check_problems(form, codelists)]
+    if problems:
+        raise InvalidInputError("; ".join(problems), field="checks")

@@ -13,12 +13,17 @@ from trialkit.web.trial.models.participants import (
     ScheduledVisit,
 )
 from trialkit.web.trial.models.people import ApiToken, Membership, Profile, Site, Study
-from trialkit.web.trial.models.randomization import RandomizationList, RandomizationSlot, Unblinding
+from trialkit.web.trial.models.randomization import (
+    KitPreparation,
+    RandomizationList,
+    RandomizationSlot,
+    Unblinding,
+)
 from trialkit.web.trial.models.safety import Notification, SafetyDecision, SeriousEventClock
 
 __all__ = [
     "Administration", "ApiToken", "AuditEvent", "AuditHead", "Deviation", "FormRecord",
-    "FormVersion", "Membership", "Notification", "Participant", "Profile", "Query",
-    "QueryMessage", "RandomizationList", "RandomizationSlot", "SafetyDecision",
+    "FormVersion", "KitPreparation", "Membership", "Notification", "Participant", "Profile",
+    "Query", "QueryMessage", "RandomizationList", "RandomizationSlot", "SafetyDecision",
     "ScheduledVisit", "SeriousEventClock", "Signature", "Site", "Study", "Unblinding",
 ]

@@ -1,4 +1,4 @@
-"""Concealed allocation: the list, its slots, and emergency unblinding.
+"""Concealed allocation: the list, its slots, kit preparations, and emergency unblinding.
 
 Nothing here may be read outside ``trialkit.web.trial.access``: arm and kit content are the
 facts blinding protects.
@@ -62,3 +62,21 @@ class Unblinding(models.Model):
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
     reason = models.TextField()
     at = models.DateTimeField()
+
+
+class KitPreparation(models.Model):
+    """The preparing role's confirmation that a kit is ready for one administration.
+
+    What was prepared is not stored: it follows from the kit's arm, which is concealed.
+    """
+
+    participant = models.ForeignKey(Participant, on_delete=models.PROTECT,
+                                    related_name="preparations")
+    administration_id = models.CharField(max_length=64)
+    kit_code = models.CharField(max_length=64)
+    prepared_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    prepared_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["participant", "administration_id"],
+                                               name="one_preparation_per_administration")]

@@ -1,0 +1,75 @@
+"""The preparing role confirms that a participant's kit is ready for an administration.
+
+Only a role that may ``prepare_kit`` and ``sees`` preparations confirms, and only for an
+administration the protocol gives it to prepare (``prepared_by``). A confirmation stores the
+kit code, who and when; never what was prepared, which follows from the concealed arm. The
+audit event says the same, so the blinded roles that read the trail learn nothing more than
+that a kit is ready.
+"""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+from trialkit.core.protocol.design import Administration as ProtocolAdministration
+from trialkit.web.trial.actions.base import (
+    Actor,
+    InvalidInputError,
+    NotFoundError,
+    NotPermittedError,
+    StateConflictError,
+    audited,
+    record,
+)
+from trialkit.web.trial.actions.locks import ensure_unlocked
+from trialkit.web.trial.models import KitPreparation, Participant, RandomizationSlot
+from trialkit.web.trial.study import current_study
+
+
+@audited("confirm_preparation")
+def do_confirm_preparation(kit_code: str, administration_id: str, *,
+                           actor: Actor) -> KitPreparation:
+    actor.require("prepare_kit")
+    if not actor.sees("preparation"):
+        raise NotPermittedError(f"role '{actor.role}' may not see preparations")
+    administration = _administration(actor, administration_id)
+    participant = _participant_of(kit_code, actor)
+    ensure_unlocked(participant)
+    if participant.status != Participant.Status.ENROLLED:
+        raise StateConflictError(f"a participant who is {participant.status} is not dosed")
+    if participant.administrations.filter(administration_id=administration.id).exists():
+        raise StateConflictError(f"{administration.name} is already given",
+                                 field="administration_id")
+    if participant.preparations.filter(administration_id=administration.id).exists():
+        raise StateConflictError(f"the kit for {administration.name} is already confirmed",
+                                 field="administration_id")
+    prepared = KitPreparation.objects.create(
+        participant=participant, administration_id=administration.id, kit_code=kit_code,
+        prepared_by=actor.user, prepared_at=timezone.now())
+    record(actor, "confirm_preparation", prepared, new={
+        "participant": participant.screening_number, "administration": administration.id,
+        "kit_code": kit_code})
+    return prepared
+
+
+def _administration(actor: Actor, administration_id: str) -> ProtocolAdministration:
+    try:
+        administration = actor.protocol().administration(administration_id)
+    except KeyError:
+        raise InvalidInputError(f"unknown administration '{administration_id}'",
+                                field="administration_id") from None
+    if administration.prepared_by != actor.role:
+        raise NotPermittedError(f"{administration.name} is prepared by "
+                                f"'{administration.prepared_by}'", field="administration_id")
+    return administration
+
+
+def _participant_of(kit_code: str, actor: Actor) -> Participant:
+    """The participant holding this kit, locked, if the actor may see their site."""
+    slot = RandomizationSlot.objects.filter(
+        kit_code=kit_code, randomization_list__study__protocol_id=current_study().protocol_id,
+        participant__isnull=False).select_related("participant").first()
+    if slot is None or slot.participant is None:
+        raise NotFoundError("no allocated kit with this code", field="kit_code")
+    actor.require_site(slot.participant)
+    return Participant.objects.select_for_update().get(pk=slot.participant.pk)

@@ -163,8 +163,8 @@ def test_the_open_label_trial_gives_the_control_arm_nothing():
 # Pinned versions (SHA-256 of the canonical form). A failure here means the file's meaning
 # changed: if that was intended, it is an amendment — update the pin in the same commit.
 PINNED = {
-    "nct01854957": "a8c66ecf8d63e146eb262c27c3659dad38cb4245b326b89217248c7a98d83b75",
-    "nct01716481": "67d3633570fb7a2e554db267605612be278da77c84eb279227dfef4c8ea57ebc",
+    "nct01854957": "9d2fae2922f161befc3e88334dbbe2713a7efd612426e025906f27266bad52a4",
+    "nct01716481": "d264d3cc181e45c58ca666272c703502536364134dc2242e147fcb290890af3a",
 }
 
 

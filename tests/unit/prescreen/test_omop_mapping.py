@@ -16,15 +16,18 @@ from trialkit.core.eligibility.compile import compile_criteria
 from trialkit.core.protocol import load_protocol
 from trialkit.prescreen.criteria import criteria_of
 from trialkit.prescreen.engine import compile_cohort
+from trialkit.prescreen.logical import RecordSpec
 from trialkit.prescreen.omop import OmopError, omop_to_logical, read_omop
 
 D = dt.date
 AS_OF = D(2026, 11, 20)
+COMPILED = compile_criteria(load_protocol(REFERENCE_PROTOCOL))
+SPEC = RecordSpec.of(COMPILED)
 
 
 def _logical(source: Path) -> dict[str, list[dict[str, Any]]]:
     con, tables = read_omop(source)
-    logical = omop_to_logical(tables, as_of=AS_OF)
+    logical = omop_to_logical(tables, as_of=AS_OF, spec=SPEC)
     out = {}
     for name, table in logical.items():
         # person_id stays an integer key on every table (cheaper joins); compared as text here.
@@ -72,7 +75,9 @@ def test_conditions_give_both_standard_and_source_codes(logical: Any) -> None:
     }
 
 
-def test_relapses_edss_and_mri_scans_come_from_the_trialkit_concepts(logical: Any) -> None:
+def test_the_protocols_own_tables_come_from_their_declared_concepts(logical: Any) -> None:
+    """relapses: one source (rows); edss: one column source, rows without a value dropped
+    (score is required); mri_scans: several sources merged per person and date."""
     assert logical["relapses"] == [{"patient_id": "1", "onset_date": D(2026, 4, 2)}]
     assert logical["edss"] == [{"patient_id": "1", "date": D(2026, 11, 5), "score": 3.5}]
     assert logical["mri_scans"] == [
@@ -119,11 +124,29 @@ def test_an_extract_without_a_person_table_is_refused(tmp_path: Path) -> None:
         read_omop(folder)
 
 
+def test_attestation_keys_are_those_the_criteria_read(tmp_path: Path) -> None:
+    folder = omop_fixture.as_parquet(tmp_path / "extract")
+    con, tables = read_omop(folder)
+    only = RecordSpec(SPEC.schema, SPEC.catalogue, ("pregnant",))
+    rows = con.to_pyarrow(omop_to_logical(tables, as_of=AS_OF, spec=only).attestations)
+    assert [(str(r["patient_id"]), r["key"]) for r in rows.to_pylist()] == [("1", "pregnant")]
+
+
+def test_a_protocol_table_without_a_declaration_is_empty(tmp_path: Path) -> None:
+    folder = omop_fixture.as_parquet(tmp_path / "extract")
+    con, tables = read_omop(folder)
+    table = SPEC.schema.table("relapses").model_copy(update={"omop": None})
+    schema = SPEC.schema.model_copy(update={"tables": tuple(
+        table if t.id == "relapses" else t for t in SPEC.schema.tables)})
+    logical = omop_to_logical(tables, as_of=AS_OF, spec=RecordSpec(schema, SPEC.catalogue))
+    assert con.to_pyarrow(logical.table("relapses")).num_rows == 0
+
+
 def _screened(folder: Path) -> list[dict[str, Any]]:
     """The reference protocol's statuses for every person of an OMOP Parquet folder."""
     con, tables = read_omop(folder)
-    criteria = criteria_of(compile_criteria(load_protocol(REFERENCE_PROTOCOL)))
-    query = compile_cohort(criteria, omop_to_logical(tables, as_of=AS_OF))
+    criteria = criteria_of(COMPILED)
+    query = compile_cohort(criteria, omop_to_logical(tables, as_of=AS_OF, spec=SPEC))
     rows: list[dict[str, Any]] = con.to_pyarrow(query).to_pylist()
     return rows
 
@@ -164,5 +187,6 @@ def test_without_an_event_table_absence_is_no_evidence(tmp_path: Path) -> None:
     (lacking / "drug_exposure.parquet").unlink()
     assert {row["E11"] for row in _screened(lacking)} == {"unknown"}
     con, tables = read_omop(lacking)
-    patients = con.to_pyarrow(omop_to_logical(tables, as_of=AS_OF).patient).to_pylist()
+    patients = con.to_pyarrow(omop_to_logical(tables, as_of=AS_OF, spec=SPEC).patient
+                              ).to_pylist()
     assert {(p["obs_start"], p["obs_end"]) for p in patients} == {(AS_OF, AS_OF)}

@@ -8,9 +8,15 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import REFERENCE_PROTOCOL
 from tests.unit.prescreen import omop_fixture
+from trialkit.core.eligibility.compile import compile_criteria
+from trialkit.core.protocol import load_protocol
 from trialkit.prescreen.backends import connect
+from trialkit.prescreen.logical import RecordSpec
 from trialkit.prescreen.sources import SourceError, kind_of, load, read_records
+
+SPEC = RecordSpec.of(compile_criteria(load_protocol(REFERENCE_PROTOCOL)))
 
 GOOD = {"patient_id": "A", "sex": "male", "birth_date": "1980-01-01",
         "relapses": [{"onset_date": "2026-01-05"}],
@@ -28,7 +34,7 @@ def test_a_folder_reads_objects_arrays_and_json_lines(tmp_path: Path) -> None:
                                            {**GOOD, "patient_id": "C"}]))
     _write(tmp_path, "d.jsonl", json.dumps({**GOOD, "patient_id": "D"}) + "\n\n"
            + json.dumps({**GOOD, "patient_id": "E"}) + "\n")
-    folder = read_records(tmp_path)
+    folder = read_records(tmp_path, SPEC)
     assert [r.patient_id for r in folder.records] == ["A", "B", "C", "D", "E"]
     assert folder.rejected == []
 
@@ -37,7 +43,7 @@ def test_malformed_records_are_rejected_with_their_place_and_field(tmp_path: Pat
     _write(tmp_path, "a.jsonl", json.dumps(GOOD) + "\n"
            + json.dumps({**GOOD, "patient_id": "X", "relapses": [{"onset_date": "soon"}]})
            + "\n{not json\n")
-    folder = read_records(tmp_path)
+    folder = read_records(tmp_path, SPEC)
     assert [r.patient_id for r in folder.records] == ["A"]
     places = [(bad.where.rsplit("/", 1)[-1], bad.message) for bad in folder.rejected]
     assert places[0][0] == "a.jsonl:2" and "relapses[0].onset_date" in places[0][1]
@@ -48,13 +54,13 @@ def test_a_patient_id_in_two_files_is_refused(tmp_path: Path) -> None:
     _write(tmp_path, "a.json", json.dumps(GOOD))
     _write(tmp_path, "b.json", json.dumps(GOOD))
     with pytest.raises(SourceError, match="repeated"):
-        read_records(tmp_path)
+        read_records(tmp_path, SPEC)
 
 
 def test_record_folders_load_into_logical_tables_with_as_of_dates(tmp_path: Path) -> None:
     _write(tmp_path, "a.json", json.dumps([GOOD, {**GOOD, "patient_id": "B",
                                                   "index_date": "2026-02-01"}]))
-    loaded = load(tmp_path, as_of=dt.date(2026, 3, 1))
+    loaded = load(tmp_path, as_of=dt.date(2026, 3, 1), spec=SPEC)
     con = connect("duckdb")
     patients = con.to_pyarrow(loaded.tables.patient.order_by("patient_id")).to_pylist()
     assert [(p["patient_id"], p["index_date"], p["consent_date"], p["obs_start"], p["obs_end"])
@@ -66,6 +72,13 @@ def test_record_folders_load_into_logical_tables_with_as_of_dates(tmp_path: Path
     attested = con.to_pyarrow(loaded.tables.attestations).to_pylist()
     assert attested == [{"patient_id": "A", "key": "willing_to_consent", "value": True},
                         {"patient_id": "B", "key": "willing_to_consent", "value": True}]
+
+
+def test_a_table_the_protocol_does_not_declare_is_rejected_not_ignored(tmp_path: Path) -> None:
+    _write(tmp_path, "a.json", json.dumps({**GOOD, "nihss": [{"date": "2026-01-05"}]}))
+    folder = read_records(tmp_path, SPEC)
+    assert folder.records == []
+    assert "nihss: unknown field" in folder.rejected[0].message
 
 
 def test_sources_are_told_apart_by_their_content(tmp_path: Path) -> None:

@@ -9,7 +9,11 @@ import duckdb
 import numpy as np
 import pytest
 
+from tests.conftest import REFERENCE_PROTOCOL
+from trialkit.core.protocol import load_protocol
 from trialkit.prescreen.synth import write_cohort
+
+PROTOCOL = load_protocol(REFERENCE_PROTOCOL)
 
 
 def one(sql: str) -> tuple[object, ...]:
@@ -24,7 +28,8 @@ TABLES = ("person", "observation_period", "condition_occurrence", "drug_exposure
 
 
 def _write(folder: Path, seed: int, patients: int = 600, chunk: int = 250) -> Path:
-    write_cohort(folder, patients=patients, rng=np.random.default_rng(seed), chunk_size=chunk)
+    write_cohort(folder, patients=patients, rng=np.random.default_rng(seed), chunk_size=chunk,
+                 protocol=PROTOCOL)
     return folder
 
 
@@ -100,7 +105,7 @@ def test_the_population_has_the_mix_a_prescreen_needs(tmp_path: Path) -> None:
 
 def test_a_reference_date_moves_the_whole_history(tmp_path: Path) -> None:
     folder = tmp_path / "g"
-    write_cohort(folder, patients=100, rng=np.random.default_rng(1),
+    write_cohort(folder, patients=100, rng=np.random.default_rng(1), protocol=PROTOCOL,
                  reference_date=dt.date(2020, 1, 1))
     latest = one(f"SELECT max(observation_period_end_date) "
                  f"FROM '{folder}/observation_period.parquet'")
@@ -109,4 +114,20 @@ def test_a_reference_date_moves_the_whole_history(tmp_path: Path) -> None:
 
 def test_a_cohort_of_no_patients_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="patients"):
-        write_cohort(tmp_path, patients=0, rng=np.random.default_rng(1))
+        write_cohort(tmp_path, patients=0, rng=np.random.default_rng(1), protocol=PROTOCOL)
+
+
+def test_the_protocols_declared_concepts_are_written_and_named_nowhere_else(
+        tmp_path: Path) -> None:
+    """Every local concept comes from the protocol: its tables' OMOP sources and the
+    attestation keys its criteria read."""
+    folder = _write(tmp_path / "h", 4, patients=200, chunk=200)
+    local = {row[0] for row in duckdb.execute(
+        f"SELECT concept_code FROM '{folder}/concept.parquet' "
+        "WHERE vocabulary_id = 'TRIALKIT' AND concept_class_id <> 'Ingredient'").fetchall()}
+    declared = {source.code for table in PROTOCOL.record.tables if table.omop
+                for source in (*table.omop.rows_from, *table.omop.columns.values())}
+    keys = {c.rule.split("attested ", 1)[1].split()[0] for c in PROTOCOL.eligibility.criteria
+            if c.rule and "attested " in c.rule}
+    assert declared | keys <= local
+    assert local - declared - {"investigational product"} >= keys

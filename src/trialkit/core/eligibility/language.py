@@ -215,6 +215,12 @@ def _syntax_error(exc: UnexpectedInput, text: str) -> RuleError:
     if token is not None and token.type == "$END":
         last = text.rstrip().splitlines() or [""]
         return RuleError(f"the rule ends too early{wanted}", len(last), len(last[-1]) + 1)
+    previous = (getattr(exc, "token_history", None) or [None])[-1]
+    if names == ["'('"] and previous is not None and previous.type == "NAME":
+        # A bare name where a value or condition belongs reads as a function call missing
+        # its '(': the name itself is what is wrong (a typo, or a keyword out of place).
+        return RuleError(f"unexpected '{previous}'", previous.line or line,
+                         previous.column or column)
     word, column = _word_at(text, line, column)
     return RuleError(f"unexpected '{word or token}'{wanted}", line, column)
 

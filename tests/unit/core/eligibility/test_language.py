@@ -5,9 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
+import yaml
 
+from tests.spec.support import LIBRARY
 from trialkit.core.eligibility import nodes as n
-from trialkit.core.eligibility.language import RuleError, parse_rule
+from trialkit.core.eligibility.language import RuleContext, RuleError, parse_rule
+from trialkit.core.protocol.record import RecordSection, base_schema
+
+MS_LIBRARY = RecordSection.model_validate(
+    yaml.safe_load((LIBRARY / "multiple-sclerosis.yaml").read_text(encoding="utf-8"))["record"])
+SCHEMA = base_schema().extended(MS_LIBRARY)
+TABLES = RuleContext.build(SCHEMA, ()).tables
+RELAPSES, EDSS, MRI = TABLES["relapses"], TABLES["edss"], TABLES["mri_scans"]
 
 
 @dataclass(frozen=True)
@@ -27,7 +36,7 @@ SETS = {
 
 
 def parse(text: str) -> n.Cond:
-    return parse_rule(text, value_sets=SETS)
+    return parse_rule(text, value_sets=SETS, schema=SCHEMA)
 
 
 def error(text: str) -> RuleError:
@@ -49,7 +58,7 @@ def test_and_binds_tighter_than_or_and_not_tighter_than_and():
 
 def test_a_count_over_a_window_in_months():
     assert parse("count(relapses within last 12 months) >= 1") == n.Compare(
-        n.Count(n.Events("relapses", n.Window(months=12))), ">=", n.Number(1))
+        n.Count(n.Events(RELAPSES, n.Window(months=12))), ">=", n.Number(1))
 
 
 def test_years_and_weeks_become_months_and_days():
@@ -60,13 +69,14 @@ def test_years_and_weeks_become_months_and_days():
 
 
 def test_the_screening_window_comes_from_the_protocol():
-    rule = parse_rule("exists(edss within screening)", value_sets={}, screening_days=21)
-    assert rule == n.Exists(n.Events("edss", n.Window(days=21, name="the screening window")))
+    rule = parse_rule("exists(edss within screening)", value_sets={}, screening_days=21,
+                      schema=SCHEMA)
+    assert rule == n.Exists(n.Events(EDSS, n.Window(days=21, name="the screening window")))
 
 
 def test_a_window_may_end_on_the_consent_date():
     rule = parse("exists(relapses within last 1 month before consent)")
-    assert rule == n.Exists(n.Events("relapses", n.Window(months=1, anchor="consent")))
+    assert rule == n.Exists(n.Events(RELAPSES, n.Window(months=1, anchor="consent")))
 
 
 def test_a_lab_against_its_uln_with_an_inline_loinc_code():
@@ -84,9 +94,9 @@ def test_a_quantity_keeps_its_unit_and_checks_it_fits_the_test():
 
 def test_in_brackets_is_an_inclusive_range():
     assert parse("latest(edss within screening) in [2.0, 6.5]") == n.And((
-        n.Compare(n.Latest(n.Events("edss", n.Window(days=28, name="the screening window")),
+        n.Compare(n.Latest(n.Events(EDSS, n.Window(days=28, name="the screening window")),
                            "score"), ">=", n.Number(2.0)),
-        n.Compare(n.Latest(n.Events("edss", n.Window(days=28, name="the screening window")),
+        n.Compare(n.Latest(n.Events(EDSS, n.Window(days=28, name="the screening window")),
                            "score"), "<=", n.Number(6.5))))
 
 
@@ -113,8 +123,26 @@ def test_treatment_failure_lists_its_event_kinds():
     rule = parse("treatment_failure(medications in cd20, over 6 months, "
                  "until 3 months after stopping, relapses, edss_worsening)")
     assert isinstance(rule, n.ExposureEvent)
-    assert rule.events == (n.Events("relapses"), n.EdssWorseningEvent())
+    assert rule.events == (n.Events(RELAPSES), n.IncreaseEvents(
+        EDSS, "score", (n.Step(1.0, 5.0), n.Step(0.5)), 24))
     assert (rule.min_months, rule.grace_months) == (6, 3)
+
+
+def test_a_library_function_expands_to_generic_nodes():
+    rule = parse("edss_worsened(within last 24 months)")
+    assert rule == n.Increase(n.Events(EDSS, n.Window(months=24)), "score",
+                              (n.Step(1.0, 5.0), n.Step(0.5)))
+
+
+def test_a_table_the_schema_does_not_declare_is_refused():
+    with pytest.raises(RuleError, match="unknown table 'relapses'"):
+        parse_rule("exists(relapses)", value_sets={})
+
+
+def test_inline_lab_codes_are_named_from_the_lab_catalogue():
+    rule = parse('latest(labs "LOINC:5902-2" within screening) <= 1.5 x uln')
+    assert isinstance(rule, n.UlnCompare) and isinstance(rule.value.events.where, n.InCodes)
+    assert rule.value.events.where.codes.description == "PT"
 
 
 def test_comments_and_unicode_comparisons_are_accepted():

@@ -6,22 +6,62 @@ import datetime as dt
 
 import pytest
 
+from tests.conftest import REFERENCE_PROTOCOL
 from tests.unit.core.eligibility.reference_patient import eligible
-from trialkit.core.eligibility.record import RecordError, parse_record
+from trialkit.core.eligibility.record import RecordError, parse_record, parse_record_for
+from trialkit.core.protocol import load_protocol
+from trialkit.core.protocol.labs import packaged_catalogue
+from trialkit.core.protocol.record import RecordSection, base_schema
+
+PROTOCOL = load_protocol(REFERENCE_PROTOCOL)
+
+
+def parse(data: object):
+    return parse_record_for(data, PROTOCOL)
 
 
 def problems(data: object) -> list[tuple[str, str]]:
     with pytest.raises(RecordError) as info:
-        parse_record(data)
+        parse(data)
     return info.value.problems
 
 
 def test_the_documented_example_record_parses_into_typed_rows():
-    record = parse_record(eligible())
+    record = parse(eligible())
     assert record.birth_date == dt.date(1984, 5, 12)
-    assert record.medications[0].end_date is None
-    assert record.labs[-1].value_text == "negative" and record.labs[-1].value is None
+    assert record.rows("medications")[0]["end_date"] is None
+    lab = record.rows("labs")[-1]
+    assert lab["value_text"] == "negative" and lab["value"] is None
+    assert record.rows("edss") == ({"date": dt.date(2026, 11, 5), "score": 3.5},)
     assert record.attestations["willing_to_consent"] is True
+
+
+def test_every_row_carries_every_column_of_its_table():
+    scan = parse(eligible(mri_scans=[{"date": "2026-05-10"}])).rows("mri_scans")[0]
+    assert scan == {"date": dt.date(2026, 5, 10), "gd_enhancing_lesions": None,
+                    "new_t2_lesions": None}
+
+
+def test_a_protocol_table_is_unknown_to_the_base_record():
+    with pytest.raises(RecordError) as info:
+        parse_record(eligible(), base_schema(), packaged_catalogue())
+    assert ("relapses", "unknown field (expected one of: patient_id, sex, birth_date, "
+            "consent_date, index_date, observation_period, attestations, diagnoses, "
+            "medications, labs)") in info.value.problems
+
+
+def test_a_declared_tables_bounds_are_checked():
+    section = RecordSection.model_validate({"tables": [{
+        "id": "nihss", "description": "NIHSS", "noun": "NIHSS score", "date": "date",
+        "default": "score", "columns": [
+            {"id": "date", "type": "date", "required": True, "description": "d"},
+            {"id": "score", "type": "number", "minimum": 0, "maximum": 42,
+             "description": "s"}]}]})
+    schema = base_schema().extended(section)
+    with pytest.raises(RecordError) as info:
+        parse_record({"patient_id": "S1", "nihss": [{"date": "2026-11-01", "score": 43}]},
+                     schema, packaged_catalogue())
+    assert info.value.problems == [("nihss[0].score", "43 is above the maximum 42")]
 
 
 @pytest.mark.parametrize(("change", "path", "fragment"), [
@@ -29,7 +69,7 @@ def test_the_documented_example_record_parses_into_typed_rows():
     ({"birth_date": "1984-02-30"}, "birth_date", "YYYY-MM-DD"),
     ({"sex": "F"}, "sex", "not one of: female, male"),
     ({"diagnoses": [{"code": "MEDDRA:10028245", "date": "2016-03-01"}]}, "diagnoses[0].code",
-     "not SNOMED:<id> or ICD10:<code>"),
+     "not a diagnosis code (SNOMED:<id> or ICD10:<code>)"),
     ({"labs": [{"date": "2026-11-05", "test": "LOINC:1558-6", "value": 6.1, "unit": "mg/dl"}]},
      "labs[0].unit", "unknown unit 'mg/dl'"),
     ({"labs": [{"date": "2026-11-05", "test": "LOINC:5902-2", "value": 12.1, "unit": "U/L"}]},
@@ -39,8 +79,15 @@ def test_the_documented_example_record_parses_into_typed_rows():
     ({"labs": [{"date": "2026-11-05", "test": "LOINC:5902-2", "value": "12.1", "unit": "s"}]},
      "labs[0].value", "neither a number"),
     ({"labs": [{"date": "2026-11-05", "test": "5902-2", "value": 12.1, "unit": "s"}]},
-     "labs[0].test", "not LOINC:<code>"),
-    ({"edss": [{"date": "2026-11-05", "score": 0.5}]}, "edss[0].score", "not an EDSS score"),
+     "labs[0].test", "not a lab code (LOINC:<code>)"),
+    ({"labs": [{"date": "2026-11-05", "test": "LOINC:2106-3", "value_text": "Positive"}]},
+     "labs[0].value_text", "neither positive nor negative"),
+    ({"labs": [{"date": "2026-11-05", "test": "LOINC:5902-2", "value": "positive"}]},
+     "labs[0].value", "reported as a number"),
+    ({"labs": [{"date": "2026-11-05", "test": "LOINC:5902-2", "value": 1, "unit": "s",
+                "units": "s"}]}, "labs[0].units", "unknown field"),
+    ({"edss": [{"date": "2026-11-05", "score": 0.5}]}, "edss[0].score",
+     "not an allowed value of edss.score"),
     ({"mri_scans": [{"date": "2026-05-10", "gd_enhancing_lesions": "1"}]},
      "mri_scans[0].gd_enhancing_lesions", "expected a count"),
     ({"mri_scans": [{"date": "2026-05-10", "gd_enhancing_lesions": True}]},
@@ -68,8 +115,8 @@ def test_a_record_must_be_an_object_with_a_patient_id():
 
 
 def test_ingredients_are_lower_cased_and_units_canonical():
-    record = parse_record(eligible(
+    record = parse(eligible(
         medications=[{"ingredient": "Fingolimod", "start_date": "2021-02-01"}],
         labs=[{"date": "2026-11-05", "test": "LOINC:1920-8", "value": 1, "unit": "ukat/L"}]))
-    assert record.medications[0].ingredient == "fingolimod"
-    assert record.labs[0].unit == "µkat/L"
+    assert record.rows("medications")[0]["ingredient"] == "fingolimod"
+    assert record.rows("labs")[0]["unit"] == "µkat/L"

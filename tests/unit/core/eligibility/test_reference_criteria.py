@@ -8,7 +8,7 @@ import pytest
 
 from tests.unit.core.eligibility.reference_patient import attesting, eligible, with_lab
 from trialkit.core.eligibility.compile import compile_criteria, screen
-from trialkit.core.eligibility.record import parse_record
+from trialkit.core.eligibility.record import parse_record_for
 
 EARLY_END = {"start": "1984-05-12", "end": "2026-10-01"}
 FROM_2005 = {"start": "2005-01-01", "end": "2026-11-20"}
@@ -116,10 +116,16 @@ def compiled(reference_protocol):
     return compile_criteria(reference_protocol)
 
 
+@pytest.fixture(scope="module")
+def parse_record(reference_protocol):
+    """Records of the reference protocol's schema (its MS tables included)."""
+    return lambda data: parse_record_for(data, reference_protocol)
+
+
 @pytest.mark.parametrize(("criterion", "record", "expected"),
                          [pytest.param(c, r, e, id=f"{c}-{name}-{e}") for c, name, r, e in CASES])
-def test_each_criterion_reads_the_record_as_the_protocol_says(compiled, criterion, record,
-                                                              expected):
+def test_each_criterion_reads_the_record_as_the_protocol_says(compiled, parse_record, criterion,
+                                                              record, expected):
     result = screen(compiled, parse_record(record))
     assert result.statuses()[criterion] == expected, result.to_json()["criteria"]
 
@@ -130,13 +136,13 @@ def test_every_criterion_is_covered_met_not_met_and_unknown():
     assert {(c, s) for c in ids for s in ("met", "not_met", "unknown")} <= seen
 
 
-def test_the_reference_patient_is_eligible(compiled):
+def test_the_reference_patient_is_eligible(compiled, parse_record):
     result = screen(compiled, parse_record(eligible()))
     assert result.verdict == "eligible", result.to_json()
     assert result.missing == ()
 
 
-def test_an_incomplete_screening_lists_what_would_decide_it(compiled):
+def test_an_incomplete_screening_lists_what_would_decide_it(compiled, parse_record):
     result = screen(compiled, parse_record(with_lab("LOINC:14979-9", None)))
     assert result.verdict == "incomplete"
     assert len(result.missing) == 1
@@ -144,6 +150,7 @@ def test_an_incomplete_screening_lists_what_would_decide_it(compiled):
     assert "2026-10-24 to 2026-11-20" in result.missing[0]
 
 
-def test_one_failed_criterion_makes_the_patient_ineligible_despite_unknowns(compiled):
+def test_one_failed_criterion_makes_the_patient_ineligible_despite_unknowns(compiled,
+                                                                            parse_record):
     record = attesting(willing_to_consent=False, mri_contraindicated=None)
     assert screen(compiled, parse_record(record)).verdict == "ineligible"

@@ -21,7 +21,7 @@ $(STAMP): pyproject.toml requirements.lock
 
 run: setup
 	$(BIN)/trialkit protocol validate protocols/nct05532943.yaml
-	$(BIN)/trialkit web demo --reset && $(BIN)/trialkit web serve
+	$(BIN)/trialkit web demo --reset --protocol protocols/nct05532943.yaml && $(BIN)/trialkit web serve
 
 test: setup
 	$(BIN)/pytest $(PYTEST_ARGS)

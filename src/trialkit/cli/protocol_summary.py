@@ -30,6 +30,8 @@ def print_summary(p: Protocol, console: Console | None = None) -> None:
     console.print(_parts_table(p))
     console.print(_gates_text(p))
     console.print(_schedule_table(p))
+    console.print(_forms_table(p))
+    console.print(_roles_table(p))
     console.print(_criteria_table(p))
     console.print(_interpretations_table(p))
 
@@ -40,6 +42,12 @@ def _parts_table(p: Protocol) -> Table:
         table.add_column(column)
     for part in p.design.parts:
         arms = ", ".join(f"{p.arm(a).label} ({p.arm(a).type.lower()})" for a in part.arms)
+        if part.is_crossover:
+            periods = ", ".join(period.name for period in part.periods)
+            sequences = "; ".join(f"{s.label}: {' → '.join(p.arm(a).label for a in s.arms)}"
+                                  for s in part.sequences)
+            arms += (f"; crossover over {periods} (washout {part.washout_days} days); "
+                     f"sequences {sequences}")
         _row(table, part.name, part.phase, str(part.enrolment_target), part.allocation,
              part.masking.level, part.enrolment_order, arms)
     return table
@@ -80,6 +88,29 @@ def _schedule_table(p: Protocol) -> Table:
         window = ("" if visit.day is None else
                   f"{visit.day - visit.window.before} to {visit.day + visit.window.after}")
         _row(table, f"{visit.id} {visit.name}", day, window, ", ".join(visit.forms))
+    return table
+
+
+def _forms_table(p: Protocol) -> Table:
+    table = Table(title="Forms", title_justify="left")
+    for column in ("form", "kind", "entered by", "edit checks", "feeds the record"):
+        table.add_column(column, overflow="fold")
+    for form in p.forms:
+        fed = sorted({i.maps_to.to for i in form.items if i.maps_to is not None})
+        _row(table, f"{form.id} {form.name}", form.kind.replace("_", " "),
+             ", ".join(form.entered_by), ", ".join(c.id for c in form.checks),
+             ", ".join(fed))
+    return table
+
+
+def _roles_table(p: Protocol) -> Table:
+    table = Table(title="Roles", title_justify="left")
+    for column in ("role", "may", "sees", "is told of", "workspace"):
+        table.add_column(column, overflow="fold")
+    for role in p.roles:
+        _row(table, f"{role.id} {role.name}", ", ".join(role.can) or "—",
+             ", ".join(role.sees) or "blinded", ", ".join(role.notified_of),
+             role.workspace or "")
     return table
 
 

@@ -45,6 +45,20 @@ def test_show_presents_design_gates_arms_schedule_criteria_and_assumptions(capsy
         assert expected in out, expected
 
 
+def test_show_presents_what_each_form_is_and_what_each_role_does(capsys, monkeypatch,
+                                                                 reference_protocol):
+    monkeypatch.setenv("COLUMNS", "400")
+    assert main(["protocol", "show", str(REFERENCE_PROTOCOL)]) == 0
+    out = capsys.readouterr().out
+    assert "Forms" in out and "Roles" in out
+    adverse = next(f for f in reference_protocol.forms if f.kind == "adverse_event")
+    assert f"{adverse.id} {adverse.name}" in out and "adverse event" in out
+    assert all(check.id in out for check in adverse.checks)
+    told = next(r for r in reference_protocol.roles if r.notified_of)
+    assert ", ".join(told.notified_of) in out
+    assert all(r.workspace in out for r in reference_protocol.roles if r.workspace)
+
+
 def test_diff_groups_changes_by_section(tmp_path, capsys):
     new = _write(tmp_path, "v2.yaml", TEXT.replace("wait_days: 7", "wait_days: 10").replace(
         "window: {before: 3, after: 3}", "window: {before: 2, after: 2}"))

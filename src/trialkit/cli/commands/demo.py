@@ -1,5 +1,6 @@
-"""`trialkit web demo [--reset]`: build the demo trial into the local database and print one
-sign-in per role.
+"""`trialkit web demo [--reset] --protocol FILE`: build the demo trial into the local database
+and print one sign-in per role. The protocol comes from ``--protocol`` or ``TRIALKIT_PROTOCOL``;
+no trial is the default.
 
 Like ``openapi``, the command belongs to the ``web`` group and attaches itself through
 ``add_to``. ``--reset`` deletes the SQLite database first; it refuses any other database,
@@ -11,7 +12,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from trialkit.cli.common import default_protocol_path
+from trialkit.cli.common import add_protocol_option, protocol_path_from
 from trialkit.cli.django_setup import setup_django
 from trialkit.cli.errors import UsageError
 
@@ -22,10 +23,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def add_to(web_subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = web_subparsers.add_parser(
-        "demo", help="build a demo of the reference trial mid-way and print the sign-ins")
+        "demo", help="build a demo of a trial mid-way and print the sign-ins")
     parser.add_argument("--reset", action="store_true",
                         help="delete the local SQLite database first")
-    parser.add_argument("--protocol", type=Path, default=None, metavar="FILE")
+    add_protocol_option(parser)
     parser.set_defaults(handler=_demo)
 
 
@@ -37,6 +38,7 @@ def _demo(args: argparse.Namespace) -> int:
     from trialkit.web.demo import build_demo
     from trialkit.web.trial.models import Study
 
+    protocol = protocol_path_from(args)  # before anything is deleted
     database = settings.DATABASES["default"]
     if args.reset:
         if database["ENGINE"] != "django.db.backends.sqlite3":
@@ -48,7 +50,7 @@ def _demo(args: argparse.Namespace) -> int:
     if Study.objects.exists():
         raise UsageError("the database already holds a study; use --reset to start again")
     print("building the demo trial (a minute at most) ...", flush=True)
-    demo = build_demo(args.protocol or default_protocol_path())
+    demo = build_demo(protocol)
     print(f"\nDemo of the trial as of {demo.today}: sign in at http://127.0.0.1:8000/login/\n")
     width = max(len(s.role_name) for s in demo.sign_ins)
     for s in demo.sign_ins:

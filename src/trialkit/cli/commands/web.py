@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 
 from trialkit.cli.commands import demo, openapi
-from trialkit.cli.common import default_protocol_path
+from trialkit.cli.common import add_protocol_option, protocol_path_from
 from trialkit.cli.django_setup import setup_django
 from trialkit.cli.errors import UsageError
 
@@ -18,7 +18,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     sub = web.add_subparsers(dest="web_command", metavar="ACTION", required=True)
 
     init = sub.add_parser("init", help="create the database, load the protocol, first admin")
-    init.add_argument("--protocol", type=Path, default=None, metavar="FILE")
+    add_protocol_option(init)
     init.add_argument("--admin", default=None, help="username of the first administrator")
     init.set_defaults(handler=_init)
 
@@ -51,8 +51,12 @@ def _init(args: argparse.Namespace) -> int:
     from trialkit.web.trial.actions.base import ActionError
     from trialkit.web.trial.actions.study import do_load_protocol
 
+    path = protocol_path_from(args)  # no trial is the default: refuse before any change
     _migrate()
-    study = do_load_protocol(args.protocol or default_protocol_path(), actor=None)
+    try:
+        study = do_load_protocol(path, actor=None)
+    except ActionError as exc:
+        raise UsageError(f"{exc.field or 'protocol'}: {exc.message}") from None
     print(f"protocol {study.protocol_id} version {study.protocol_version[:12]} loaded")
     if args.admin:
         password = os.environ.get("TRIALKIT_ADMIN_PASSWORD") or getpass.getpass("Password: ")

@@ -1,0 +1,36 @@
+"""`trialkit web init` and `trialkit web demo` run the trial their protocol file names."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import REFERENCE_PROTOCOL
+from trialkit.cli.common import PROTOCOL_VARIABLE
+from trialkit.cli.main import main
+from trialkit.web.trial.models import Study
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("command", [["web", "init"], ["web", "demo"]])
+def test_without_a_protocol_the_command_names_both_ways_to_give_one_and_changes_nothing(
+        command, monkeypatch, capsys):
+    monkeypatch.delenv(PROTOCOL_VARIABLE, raising=False)
+    assert main(command) == 2
+    error = capsys.readouterr().err
+    assert "--protocol FILE" in error and PROTOCOL_VARIABLE in error
+    assert not Study.objects.exists()
+
+
+def test_init_loads_the_protocol_given_on_the_command_line(monkeypatch, capsys,
+                                                           reference_protocol):
+    monkeypatch.delenv(PROTOCOL_VARIABLE, raising=False)
+    assert main(["web", "init", "--protocol", str(REFERENCE_PROTOCOL)]) == 0
+    assert f"protocol {reference_protocol.identity.id} version" in capsys.readouterr().out
+    assert Study.objects.get().protocol_id == reference_protocol.identity.id
+
+
+def test_init_reads_the_protocol_from_the_environment(monkeypatch, reference_protocol):
+    monkeypatch.setenv(PROTOCOL_VARIABLE, str(REFERENCE_PROTOCOL))
+    assert main(["web", "init"]) == 0
+    assert Study.objects.get().protocol_id == reference_protocol.identity.id

@@ -13,10 +13,18 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.spec.support import Engine, batch_skip_reason, patient
+from tests.conftest import REFERENCE_PROTOCOL
+from tests.spec.support import BASE, Engine, batch_skip_reason, compiled_of
 from trialkit.core.eligibility import nodes as n
-from trialkit.core.eligibility.record import PatientRecord
+from trialkit.core.eligibility.language import RuleContext
+from trialkit.core.eligibility.record import PatientRecord, parse_record_for
+from trialkit.core.protocol import load_protocol
 
+PROTOCOL = load_protocol(REFERENCE_PROTOCOL)
+CONTEXT = RuleContext.of(PROTOCOL)
+"""The reference protocol's record: the base tables and its MS tables."""
+T = CONTEXT.tables
+STEPS = (n.Step(1.0, 5.0), n.Step(0.5))
 INDEX = dt.date(2026, 11, 20)
 KEYS = ("a", "b", "c")
 CANCER = n.CodeSet("cancer", "diagnosis", ("ICD10:C", "SNOMED:363346000"))
@@ -31,19 +39,20 @@ def _day(lo: int, hi: int) -> st.SearchStrategy[str]:
 
 windows = st.tuples(st.integers(0, 24), st.sampled_from([0, 1, 28])).filter(any).map(
     lambda md: n.Window(months=md[0], days=md[1])) | st.none()
-glucose_value = n.Latest(n.Events("labs", n.Window(days=60), n.InCodes(GLUCOSE)), "value")
+glucose_value = n.Latest(n.Events(T["labs"], n.Window(days=60), n.InCodes(GLUCOSE)), "value")
 
 leaves = st.one_of(
     st.builds(n.Attested, st.sampled_from(KEYS)),
-    st.builds(lambda w: n.Exists(n.Events("relapses", w)), windows),
-    st.builds(lambda w, op, k: n.Compare(n.Count(n.Events("relapses", w)), op, n.Number(k)),
+    st.builds(lambda w: n.Exists(n.Events(T["relapses"], w)), windows),
+    st.builds(lambda w, op, k: n.Compare(n.Count(n.Events(T["relapses"], w)), op, n.Number(k)),
               windows, OPS, st.integers(0, 3)),
     st.builds(lambda op, v, unit: n.Compare(glucose_value, op, n.Quantity(v, unit)),
               OPS, st.sampled_from([5.5, 7.0, 13.9]), st.sampled_from(["mmol/L", "mg/dL"])),
     st.builds(lambda op, k: n.Compare(n.Age(), op, n.Number(k)), OPS, st.integers(18, 70)),
-    st.builds(lambda w: n.Exists(n.Events("medications", w, n.InCodes(CD20))), windows),
-    st.builds(lambda: n.Exists(n.Events("diagnoses", None, n.InCodes(CANCER)))),
-    st.builds(lambda m: n.EdssWorsening(n.Window(months=m)), st.integers(6, 36)),
+    st.builds(lambda w: n.Exists(n.Events(T["medications"], w, n.InCodes(CD20))), windows),
+    st.builds(lambda: n.Exists(n.Events(T["diagnoses"], None, n.InCodes(CANCER)))),
+    st.builds(lambda m: n.Increase(n.Events(T["edss"], n.Window(months=m)), "score", STEPS),
+              st.integers(6, 36)),
 )
 conditions = st.recursive(leaves, lambda inner: st.one_of(
     st.builds(n.Not, inner),
@@ -101,7 +110,12 @@ def _forget(data: dict[str, Any], draw: Any) -> dict[str, Any]:
 
 
 def _build(data: dict[str, Any]) -> PatientRecord:
-    return patient(data["patient_id"], **{k: v for k, v in data.items() if k != "patient_id"})
+    return parse_record_for({**BASE, **data}, PROTOCOL)
+
+
+def _run(engine: Engine, criteria: dict[str, n.Cond], records: list[PatientRecord]
+         ) -> dict[str, dict[str, str]]:
+    return engine.run(compiled_of(criteria, CONTEXT), records)
 
 
 @settings(max_examples=150, deadline=None)
@@ -110,9 +124,9 @@ def test_not_is_involutive_and_de_morgan_holds(cond, data):
     memory = Engine("memory")
     record = [_build(data)]
     other = n.Attested("a")
-    got = memory.run({"c": cond, "nn": n.Not(n.Not(cond)),
-                      "not_and": n.Not(n.And((cond, other))),
-                      "or_not": n.Or((n.Not(cond), n.Not(other)))}, record)["P"]
+    got = _run(memory, {"c": cond, "nn": n.Not(n.Not(cond)),
+                        "not_and": n.Not(n.And((cond, other))),
+                        "or_not": n.Or((n.Not(cond), n.Not(other)))}, record)["P"]
     assert got["nn"] == got["c"]
     assert got["not_and"] == got["or_not"]
 
@@ -122,8 +136,8 @@ def test_not_is_involutive_and_de_morgan_holds(cond, data):
 def test_missing_data_never_flips_a_status_or_makes_a_patient_eligible(conds, data, more):
     memory = Engine("memory")
     criteria = {f"C{i}": c for i, c in enumerate(conds)}
-    full = memory.run(criteria, [_build(data)])["P"]
-    partial = memory.run(criteria, [_build(_forget(data, more.draw))])["P"]
+    full = _run(memory, criteria, [_build(data)])["P"]
+    partial = _run(memory, criteria, [_build(_forget(data, more.draw))])["P"]
     for cid in criteria:
         assert partial[cid] in (full[cid], "unknown"), (cid, full[cid], partial[cid])
     if partial["verdict"] == "eligible":
@@ -147,6 +161,6 @@ def test_a_batch_engine_agrees_with_the_in_memory_engine(name):
     def agree(conds, datas):
         criteria = {f"C{i}": c for i, c in enumerate(conds)}
         records = [_build(d) for d in datas]
-        assert batch.run(criteria, records) == memory.run(criteria, records)
+        assert _run(batch, criteria, records) == _run(memory, criteria, records)
 
     agree()

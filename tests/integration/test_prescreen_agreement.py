@@ -14,6 +14,7 @@ from trialkit.core.eligibility.record import PatientRecord
 from trialkit.core.protocol import load_protocol
 from trialkit.prescreen import evaluate_records
 from trialkit.prescreen.backends import spark_unavailable_reason
+from trialkit.prescreen.logical import RecordSpec
 from trialkit.prescreen.omop import omop_to_logical, read_omop
 from trialkit.prescreen.records import fetch, to_records
 from trialkit.prescreen.synth import write_cohort
@@ -27,11 +28,14 @@ def compiled() -> CompiledCriteria:
 
 
 @pytest.fixture(scope="module")
-def records(tmp_path_factory: pytest.TempPathFactory) -> list[PatientRecord]:
+def records(compiled: CompiledCriteria,
+            tmp_path_factory: pytest.TempPathFactory) -> list[PatientRecord]:
     folder = tmp_path_factory.mktemp("cohort")
-    write_cohort(folder, patients=2000, rng=np.random.default_rng(19), chunk_size=1000)
+    write_cohort(folder, patients=2000, rng=np.random.default_rng(19), chunk_size=1000,
+                 protocol=load_protocol(REFERENCE_PROTOCOL))
     con, tables = read_omop(folder)
-    return to_records(fetch(omop_to_logical(tables, as_of=AS_OF), con))
+    spec = RecordSpec.of(compiled)
+    return to_records(fetch(omop_to_logical(tables, as_of=AS_OF, spec=spec), con))
 
 
 def _reference(compiled: CompiledCriteria, records: list[PatientRecord]

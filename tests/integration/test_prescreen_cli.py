@@ -25,7 +25,8 @@ ORDER = {"eligible": 0, "incomplete": 1, "ineligible": 2}
 def cohort(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("synth") / "cohort"
     assert main(["synth", "cohort", "--patients", "1500", "--seed", "5", "--out", str(out),
-                 "--chunk", "500", "--quiet"]) == 0
+                 "--chunk", "500", "--quiet",
+                 "--protocol", str(REFERENCE_PROTOCOL)]) == 0
     return out
 
 

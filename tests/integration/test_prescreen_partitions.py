@@ -28,7 +28,8 @@ def compiled() -> CompiledCriteria:
 @pytest.fixture(scope="module")
 def cohort(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("partitions") / "cohort"
-    write_cohort(out, patients=1200, rng=np.random.default_rng(11), chunk_size=400)
+    write_cohort(out, patients=1200, rng=np.random.default_rng(11), chunk_size=400,
+                 protocol=load_protocol(REFERENCE_PROTOCOL))
     return out
 
 

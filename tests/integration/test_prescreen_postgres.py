@@ -29,7 +29,8 @@ AS_OF = "2026-11-20"
 def cohort(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("synth") / "cohort"
     assert main(["synth", "cohort", "--patients", "600", "--seed", "11", "--out", str(out),
-                 "--chunk", "300", "--quiet"]) == 0
+                 "--chunk", "300", "--quiet",
+                 "--protocol", str(REFERENCE_PROTOCOL)]) == 0
     return out
 
 
@@ -107,7 +108,7 @@ def test_bad_postgres_sources_are_usage_errors(
         capsys: pytest.CaptureFixture[str]) -> None:
     extra = ["--engine", engine] if engine else []
     code = main(["prescreen", source, "--as-of", AS_OF, "--quiet", "--out",
-                 str(tmp_path / "out.parquet"), *extra])
+                 str(tmp_path / "out.parquet"), "--protocol", str(REFERENCE_PROTOCOL), *extra])
     assert code == 2 and message in capsys.readouterr().err
     assert not (tmp_path / "out.parquet").exists()
 
@@ -118,14 +119,14 @@ def test_a_schema_without_omop_tables_is_named(tmp_path: Path,
     if reason is not None:
         pytest.skip(f"PostgreSQL engine unavailable: {reason}")
     code = main(["prescreen", f"{POSTGRES_URL}?schema=no_such_schema_here", "--as-of", AS_OF,
-                 "--quiet"])
+                 "--quiet", "--protocol", str(REFERENCE_PROTOCOL)])
     assert code == 2 and "no_such_schema_here" in capsys.readouterr().err
 
 
 def test_the_postgres_engine_needs_a_postgres_source(
         cohort: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code = main(["prescreen", str(cohort), "--as-of", AS_OF, "--engine", "postgres",
-                 "--quiet"])
+                 "--quiet", "--protocol", str(REFERENCE_PROTOCOL)])
     assert code == 2 and "postgresql://" in capsys.readouterr().err
 
 

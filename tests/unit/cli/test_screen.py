@@ -91,3 +91,17 @@ def test_a_bad_as_of_date_is_a_usage_error(capsys):
         main(["screen", str(RECORDS / "eligible.json"), "--as-of", "tomorrow", *PROTOCOL])
     assert info.value.code == 2
     assert "'tomorrow' is not a date" in capsys.readouterr().err
+
+
+def test_without_a_protocol_the_command_says_how_to_name_one(capsys, monkeypatch):
+    monkeypatch.delenv("TRIALKIT_PROTOCOL", raising=False)
+    assert main(["screen", str(RECORDS / "eligible.json"), "--json"]) == 2
+    err = capsys.readouterr().err
+    assert "--protocol FILE" in err and "TRIALKIT_PROTOCOL" in err
+    assert "Traceback" not in err
+
+
+def test_the_protocol_may_come_from_the_environment(capsys, monkeypatch):
+    monkeypatch.setenv("TRIALKIT_PROTOCOL", str(REFERENCE_PROTOCOL))
+    assert main(["screen", str(RECORDS / "eligible.json"), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["verdict"] == "eligible"

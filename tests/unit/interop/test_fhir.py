@@ -12,10 +12,17 @@ from tests.conftest import FIXTURES, REFERENCE_PROTOCOL
 from trialkit.cli.main import main
 from trialkit.core.eligibility.compile import screen
 from trialkit.core.eligibility.record import RecordError
-from trialkit.interop.fhir import record_from_bundle
+from trialkit.core.protocol import load_protocol
+from trialkit.core.protocol.record import RecordSection
+from trialkit.interop import fhir
 
 BUNDLE_PATH = FIXTURES / "fhir" / "screening_bundle.json"
 BUNDLE = json.loads(BUNDLE_PATH.read_text(encoding="utf-8"))
+PROTOCOL = load_protocol(REFERENCE_PROTOCOL)
+
+
+def record_from_bundle(bundle: dict, protocol=PROTOCOL):
+    return fhir.record_from_bundle(bundle, protocol)
 
 
 def _resource(bundle: dict, resource_id: str) -> dict:
@@ -28,28 +35,43 @@ def test_patient_consent_and_conditions_map_to_the_record():
         ("scr-0101", "female", dt.date(1986, 9, 23))
     assert record.consent_date == dt.date(2026, 11, 2)
     assert record.attestations["willing_to_consent"] is True
-    assert [d.code for d in record.diagnoses] == ["SNOMED:426373005", "ICD10:G35"]
-    assert [r.onset_date for r in record.relapses] == [dt.date(2026, 3, 14)]
+    assert [d["code"] for d in record.rows("diagnoses")] == ["SNOMED:426373005", "ICD10:G35"]
+    assert record.rows("relapses") == ({"onset_date": dt.date(2026, 3, 14)},)
 
 
 def test_observations_map_codes_ucum_units_and_reference_ranges():
     record = record_from_bundle(BUNDLE)
-    labs = {lab.test: lab for lab in record.labs}
-    assert (labs["LOINC:5902-2"].value, labs["LOINC:5902-2"].uln) == (11.8, 13.2)
-    assert labs["LOINC:1920-8"].unit == "µkat/L"
-    assert labs["LOINC:98979-8"].unit == "mL/min/1.73m2"
-    assert labs["LOINC:2106-3"].value_text == "negative"
-    assert labs["LOINC:1558-6"].value == 5.4  # the entered-in-error 540 mg/dL is ignored
-    assert [(s.gd_enhancing_lesions, s.new_t2_lesions) for s in record.mri_scans] == [(2, 1)]
-    assert [e.score for e in record.edss] == [4.0]
+    labs = {lab["test"]: lab for lab in record.rows("labs")}
+    assert (labs["LOINC:5902-2"]["value"], labs["LOINC:5902-2"]["uln"]) == (11.8, 13.2)
+    assert labs["LOINC:1920-8"]["unit"] == "µkat/L"
+    assert labs["LOINC:98979-8"]["unit"] == "mL/min/1.73m2"
+    assert labs["LOINC:2106-3"]["value_text"] == "negative"
+    assert labs["LOINC:1558-6"]["value"] == 5.4  # the entered-in-error 540 mg/dL is ignored
+    assert "LOINC:82810-3" not in labs  # a pregnancy status is an answer, not a lab result
     assert record.attestations["pregnant"] is False
 
 
+def test_the_protocols_tables_come_from_their_fhir_declarations():
+    """mri_scans: two column sources merged per date; edss: one source, a row each."""
+    record = record_from_bundle(BUNDLE)
+    assert [(s["gd_enhancing_lesions"], s["new_t2_lesions"])
+            for s in record.rows("mri_scans")] == [(2, 1)]
+    assert [e["score"] for e in record.rows("edss")] == [4.0]
+
+
+def test_a_protocol_without_those_tables_reads_the_same_bundle_as_base_record_only():
+    """Without the declarations the relapse Condition is just a diagnosis-free Condition
+    and the MS observations are no lab results: nothing lands in an undeclared table."""
+    bare = PROTOCOL.model_copy(update={"record": RecordSection()})
+    record = record_from_bundle(BUNDLE, bare)
+    assert set(record.tables) == {"diagnoses", "labs", "medications"}
+
+
 def test_medication_statements_map_to_exposures():
-    meds = {m.ingredient: m for m in record_from_bundle(BUNDLE).medications}
-    assert meds["fingolimod"].end_date is None and meds["fingolimod"].atc == "L04AE01"
-    assert meds["fingolimod"].route == "oral"
-    assert meds["interferon beta-1a"].end_date == dt.date(2021, 12, 20)
+    meds = {m["ingredient"]: m for m in record_from_bundle(BUNDLE).rows("medications")}
+    assert meds["fingolimod"]["end_date"] is None and meds["fingolimod"]["atc"] == "L04AE01"
+    assert meds["fingolimod"]["route"] == "oral"
+    assert meds["interferon beta-1a"]["end_date"] == dt.date(2021, 12, 20)
 
 
 def test_a_refuted_condition_is_not_a_diagnosis(reference_protocol):

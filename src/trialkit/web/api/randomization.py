@@ -67,7 +67,8 @@ def generate(request: HttpRequest, body: SeedIn) -> ListOut:
 @router.get("/randomization/list", response=responses(ListOut))
 def status(request: HttpRequest) -> ListOut:
     actor_of(request).require("manage_randomization")
-    rand_list = RandomizationList.objects.filter(study=current_study()).first()
+    rand_list = RandomizationList.objects.filter(
+        study__protocol_id=current_study().protocol_id).first()
     if rand_list is None:
         raise NotFoundError("no randomization list has been generated")
     return _list_out(rand_list)
@@ -76,7 +77,8 @@ def status(request: HttpRequest) -> ListOut:
 @router.post("/randomization/list/release", response=responses(ListOut))
 def release(request: HttpRequest) -> ListOut:
     allocation.do_release_randomization_list(actor=actor_of(request))
-    return _list_out(RandomizationList.objects.get(study=current_study(), live_at__isnull=False))
+    return _list_out(RandomizationList.objects.get(
+        study__protocol_id=current_study().protocol_id, live_at__isnull=False))
 
 
 @router.get("/randomization/list/verify", response=responses(VerifyListOut))

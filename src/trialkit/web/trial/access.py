@@ -55,7 +55,8 @@ def access_preparation(kit_code: str, actor: Actor) -> dict[str, str]:
     if not actor.sees("preparation"):
         raise NotPermittedError(f"role '{actor.role}' may not see preparations")
     slot = RandomizationSlot.objects.filter(
-        kit_code=kit_code, randomization_list__study=current_study()).select_related(
+        kit_code=kit_code,
+        randomization_list__study__protocol_id=current_study().protocol_id).select_related(
         "participant").first()
     if slot is None or slot.participant is None:
         raise NotFoundError("no allocated kit with this code", field="kit_code")
@@ -86,7 +87,8 @@ def access_randomization_list(actor: Actor) -> list[dict[str, Any]]:
     if not actor.sees("randomization_list"):
         raise NotPermittedError(f"role '{actor.role}' may not see the randomization list")
     slots = RandomizationSlot.objects.filter(
-        randomization_list__study=current_study()).select_related("participant").order_by(
+        randomization_list__study__protocol_id=current_study().protocol_id).select_related(
+        "participant").order_by(
         "stratum", "sequence")
     return [{"stratum": s.stratum, "sequence": s.sequence, "block": s.block,
              "block_size": s.block_size, "randomization_number": s.number, "arm": s.arm,
@@ -137,9 +139,10 @@ def access_arms(actor: Actor) -> dict[int, str]:
     if not (actor.sees("allocation") or actor.sees("arm_summaries")):
         raise NotPermittedError(f"role '{actor.role}' may not see arms")
     study = current_study()
-    slots = RandomizationSlot.objects.filter(randomization_list__study=study,
-                                             participant__isnull=False)
-    enrolled = Participant.objects.filter(study=study, sequence_in_part__isnull=False)
+    slots = RandomizationSlot.objects.filter(
+        randomization_list__study__protocol_id=study.protocol_id, participant__isnull=False)
+    enrolled = Participant.objects.filter(study__protocol_id=study.protocol_id,
+                                          sequence_in_part__isnull=False)
     if actor.site_ids is not None:
         slots = slots.filter(participant__site_id__in=actor.site_ids)
         enrolled = enrolled.filter(site_id__in=actor.site_ids)

@@ -1,8 +1,9 @@
 """The stored facts the protocol's gates are evaluated on, in the shapes trialkit.core expects.
 
 Read helpers for the actions (enrolment, dosing, randomization): committee decisions,
-participants' doses in enrolment order, open serious adverse events. Dates are calendar dates
-in the server's time zone (UTC), as the core gate functions take them.
+participants' doses in enrolment order, open serious adverse events. Facts made under every
+version of the protocol count (an amendment does not restart the trial). Dates are calendar
+dates in the server's time zone (UTC), as the core gate functions take them.
 """
 
 from __future__ import annotations
@@ -33,13 +34,14 @@ def committee_decisions(study: Study, protocol: Protocol) -> list[CommitteeDecis
     gates = protocol.gates.committee
     return [CommitteeDecision(committee=gates[d.gate_index].committee, decision=d.decision,
                               signed_by_role=d.signer_role, signed_at=d.signed_at, e_signed=True)
-            for d in SafetyDecision.objects.filter(study=study).order_by("signed_at", "pk")
+            for d in SafetyDecision.objects.filter(study__protocol_id=study.protocol_id)
+            .order_by("signed_at", "pk")
             if d.gate_index < len(gates)]
 
 
 def enrolled_in(study: Study, part_id: str) -> QuerySet[Participant]:
     """Participants who took a place in the part, in enrolment order (ended ones included)."""
-    return Participant.objects.filter(study=study, part=part_id,
+    return Participant.objects.filter(study__protocol_id=study.protocol_id, part=part_id,
                                       sequence_in_part__isnull=False).order_by("sequence_in_part")
 
 
@@ -53,7 +55,8 @@ def dosing_by_part(study: Study, protocol: Protocol) -> dict[str, list[Participa
     A fixed number of queries whatever the number of participants: randomization evaluates
     this while holding the list lock, so its cost is paid by every waiting request.
     """
-    enrolled = list(Participant.objects.filter(study=study, sequence_in_part__isnull=False)
+    enrolled = list(Participant.objects.filter(study__protocol_id=study.protocol_id,
+                                               sequence_in_part__isnull=False)
                     .order_by("part", "sequence_in_part"))
     by_part: dict[str, list[ParticipantDosing]] = {part.id: [] for part in protocol.design.parts}
     for participant, dosing in zip(enrolled, dosings_of(enrolled, protocol), strict=True):

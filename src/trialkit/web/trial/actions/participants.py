@@ -58,7 +58,8 @@ def do_register_candidate(screening_number: str, site_code: str, *, actor: Actor
     if site is None or (actor.site_ids is not None and site.pk not in actor.site_ids):
         raise InvalidInputError(f"unknown site '{site_code}'", field="site")
     study = current_study()
-    if Participant.objects.filter(study=study, screening_number=number).exists():
+    if Participant.objects.filter(study__protocol_id=study.protocol_id,
+                                  screening_number=number).exists():
         raise StateConflictError(f"screening number '{number}' is taken",
                                  field="screening_number")
     participant = Participant.objects.create(study=study, site=site, screening_number=number)

@@ -79,7 +79,7 @@ def do_generate_randomization_list(seed: int, *, actor: Actor) -> RandomizationL
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise InvalidInputError("the seed is a non-negative integer", field="seed")
     existing = RandomizationList.objects.select_for_update().filter(
-        study=study, part=randomization.part).first()
+        study__protocol_id=study.protocol_id, part=randomization.part).first()
     if existing is not None and existing.live_at is not None:
         raise StateConflictError("the list is live and can no longer change")
     if existing is not None:
@@ -104,7 +104,8 @@ def do_release_randomization_list(*, actor: Actor) -> str:
     actor.require("manage_randomization")
     protocol = actor.protocol()
     rand_list = RandomizationList.objects.select_for_update().filter(
-        study=current_study(), part=_randomization(protocol).part).first()
+        study__protocol_id=current_study().protocol_id,
+        part=_randomization(protocol).part).first()
     if rand_list is None:
         raise StateConflictError("there is no list to release")
     if rand_list.live_at is not None:
@@ -118,7 +119,8 @@ def do_release_randomization_list(*, actor: Actor) -> str:
 
 def verify_randomization_list(protocol: Protocol, study: Study) -> bool:
     """Whether the stored live list still hashes to the SHA-256 recorded at release."""
-    rand_list = RandomizationList.objects.filter(study=study, live_at__isnull=False).first()
+    rand_list = RandomizationList.objects.filter(study__protocol_id=study.protocol_id,
+                                                 live_at__isnull=False).first()
     return rand_list is not None and list_sha256(rand_list, protocol) == rand_list.sha256
 
 
@@ -133,7 +135,8 @@ def do_randomize_participant(participant: Participant, *, actor: Actor) -> Rando
     protocol, study = actor.protocol(), current_study()
     randomization = _randomization(protocol)
     rand_list = RandomizationList.objects.select_for_update().filter(
-        study=study, part=randomization.part, live_at__isnull=False).first()
+        study__protocol_id=study.protocol_id, part=randomization.part,
+        live_at__isnull=False).first()
     if rand_list is None:
         raise StateConflictError("randomization has not started: no list is live")
     levels = stratification_levels(participant, protocol)

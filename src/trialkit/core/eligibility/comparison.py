@@ -59,7 +59,7 @@ def compare_one(value: Any, row: Row | None, op: n.Op, target: Any, unit: str | 
 
 
 def display(value: Any, row: Row | None, unit: str | None, catalogue: LabCatalogue) -> str:
-    """A value as the coordinator reads it: with its unit, date and converted value."""
+    """A value as screening staff read it: with its unit, date and converted value."""
     when = f" on {row.date.isoformat()}" if row is not None and value != row.date else ""
     if value is None:
         return f"not given{when}"

@@ -1,4 +1,4 @@
-"""Plain-language descriptions of nodes, for explanations a study coordinator can check."""
+"""Plain-language descriptions of nodes, for explanations screening staff can check."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """The reference engine: evaluates a criterion tree against one patient record, in memory.
 
 One method per node type; a node type without a method raises ``NotImplementedError`` rather
-than guessing. Every outcome carries a sentence for the coordinator, the rows it rests on and,
+than guessing. Every outcome carries a sentence for the screening staff, the rows it rests on and,
 when ``unknown``, what data would decide it.
 """
 

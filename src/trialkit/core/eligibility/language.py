@@ -4,18 +4,18 @@ A rule states a fact about the patient; it is ``met``, ``not_met`` or ``unknown`
 
     age >= 20 and age <= 65                       # completed years on the consent date
     sex == "female"
-    attested willing_to_consent                   # an attestation; absent = unknown
-    count(relapses within last 12 months) >= 1   # a table the protocol declares
-    exists(diagnoses in malignancy)               # a value set of the protocol; any time
-    exists(medications in anti_cd20 within last 12 months)   # ongoing or ended in the window
+    attested consent_given                        # an attestation; absent = unknown
+    count(seizures within last 12 months) >= 1   # a table the protocol declares
+    exists(diagnoses in cancer)                   # a value set of the protocol; any time
+    exists(medications in steroids within last 12 months)   # ongoing or ended in the window
     latest(labs "LOINC:5902-2" within screening) <= 1.5 x uln
-    latest(labs in fasting_glucose within screening) > 250 mg/dL
-    latest(diagnoses in ms_course) in ms_rrms     # the code of the latest row in a value set
-    time_since(earliest(diagnoses in ms).date) in [2 years, 15 years]
-    increase(score of edss within last 24 months, by 1.0 when baseline <= 5.0, by 0.5 otherwise)
-    treatment_failure(medications in ms_dmt, over 6 months, until 3 months after stopping,
-                      relapses, mri_scans where new_t2_lesions >= 1, edss_worsening)
-    edss_worsened(within last 24 months)          # a library function of the protocol
+    latest(labs in glucose within screening) > 250 mg/dL
+    latest(diagnoses in subtype) in early_onset   # the code of the latest row in a value set
+    time_since(earliest(diagnoses in disease).date) in [2 years, 15 years]
+    increase(score of nihss within last 30 days, by 4)
+    treatment_failure(medications in therapy, over 6 months, until 3 months after stopping,
+                      seizures, scans where new_lesions >= 1, score_worsening)
+    score_worsened(within last 24 months)         # a library function of the protocol
 
 Logic: ``and``, ``or``, ``not`` and parentheses, three-valued (``unknown and false`` is false).
 Selections: a table of the record schema, then optionally codes (``in <value set>``,

@@ -530,7 +530,8 @@ class Increase:
     """The latest value of ``field`` among the selected rows minus the earliest value is at
     least the threshold the steps give for that earliest value (the baseline). Fewer than two
     dates: unknown. Rows tied on the latest or earliest date decide only if every pair agrees.
-    (A disease library names it: EDSS worsening is +1.0 from a baseline ≤ 5.0, else +0.5.)"""
+    (A disease library names it, e.g. a disability score that worsened by 1.0 from a low
+    baseline, else by 0.5.)"""
 
     events: Events
     field: str

@@ -283,7 +283,7 @@ class Builder:
         date = self.value(value)
         if n.value_type(date) != "date":
             raise _at(value.pos, "time_since(...) needs a date, e.g. "
-                      "time_since(earliest(diagnoses in ms).date)")
+                      "time_since(earliest(diagnoses in <value set>).date)")
         return Located(Elapsed(date), pos)
 
     # --- selections ----------------------------------------------------------------------------

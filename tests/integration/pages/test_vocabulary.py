@@ -1,0 +1,47 @@
+"""The pages speak no trial's language of their own: every name of a role, a committee or a
+workspace comes from the protocol, so no template or web module names one trial's people."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.conftest import ROOT
+
+WEB = ROOT / "src" / "trialkit" / "web"
+TRIAL_WORDS = [r"\bSMC\b", r"(?i:\bcell[- _]?lab\b)", r"\bEDSS\b", r"\bIT\b", r"\bMS\b",
+               r"(?i:\bproceduralist\b)"]
+"""The reference trial's vocabulary the pages once used."""
+
+
+def _role_ids() -> set[str]:
+    ids: set[str] = set()
+    for path in (ROOT / "protocols").glob("*.yaml"):
+        ids |= {role["id"] for role in yaml.safe_load(path.read_text("utf-8")).get("roles", [])}
+    return ids
+
+
+def _web_sources() -> list[Path]:
+    """Templates and modules of the web layer, except the demo (which stages the reference
+    trial's story until it is built from any protocol)."""
+    return [p for p in sorted(WEB.rglob("*")) if p.suffix in (".html", ".py")
+            and not p.name.startswith("demo")]
+
+
+@pytest.mark.parametrize("pattern", TRIAL_WORDS)
+def test_no_web_template_or_module_uses_the_reference_trials_words(pattern):
+    found = [str(p.relative_to(WEB)) for p in _web_sources()
+             if re.search(pattern, p.read_text("utf-8"))]
+    assert found == []
+
+
+def test_no_template_names_a_role_of_any_protocol():
+    roles = _role_ids()
+    assert roles
+    found = {(p.name, role) for p in _web_sources() if p.suffix == ".html"
+             for role in roles
+             if re.search(rf"(?<![\w-]){re.escape(role)}(?![\w-])", p.read_text("utf-8"))}
+    assert found == set()

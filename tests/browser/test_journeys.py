@@ -276,7 +276,7 @@ def test_an_investigator_signs_a_form_and_an_edit_with_a_reason_voids_the_signat
     page = sign_in(browser, server, team.investigator.name)
     open_participant(page, "S-701")
     open_history(page, "EDSS assessment (blinded rater)")
-    expect(page.get_by_text("This form needs an investigator's signature")).to_contain_text(
+    expect(page.get_by_text("This form needs a signature")).to_contain_text(
         "(version 1)")
     page.get_by_label("Meaning of the signature").fill("Reviewed against the source")
     page.get_by_label("Your password (re-entered)").fill(PASSWORD)

@@ -145,3 +145,26 @@ def test_corrections_queries_signatures_and_exports_work_through_the_api(api, si
     assert api.get("/api/exports/forms/XX.json", token=exporter).status_code == 422
     assert api.get("/api/exports/participants.json", token=tokens["coordinator"]
                    ).status_code == 403
+
+
+def test_the_preparing_role_confirms_a_kit_through_the_api_and_a_blinded_role_may_not(
+        api, site, token_for, reference_protocol):
+    clock, day0, tokens = site
+    pid = _screened(api, tokens, clock, day0)
+    detail = api.get(f"/api/participants/{pid}", token=tokens["coordinator"]).body
+    assert detail["screened_under"]["current"] and detail["screened_under"]["amendment"] == 0
+    kit = api.post(f"/api/participants/{pid}/randomization",
+                   token=tokens["coordinator"]).body["kit_code"]
+    administration = reference_protocol.design.administrations[0]
+    preparer = token_for(administration.prepared_by)
+    body = {"administration_id": administration.id}
+    refused = api.post(f"/api/kits/{kit}/preparation", body, token=tokens["coordinator"])
+    assert refused.status_code == 403
+    confirmed = api.post(f"/api/kits/{kit}/preparation", body, token=preparer)
+    assert confirmed.status_code == 201 and confirmed.body["kit_code"] == kit
+    again = api.post(f"/api/kits/{kit}/preparation", body, token=preparer)
+    assert again.status_code == 409 and again.body["field"] == "administration_id"
+    listing = api.get("/api/exports/participants.csv", token=token_for("data_manager", site=None))
+    rows = list(csv.DictReader(io.StringIO(listing.content.decode())))
+    mine = next(r for r in rows if r["id"] == str(pid))
+    assert mine["screened_under_amendment"] == "0" and mine["screened_under_current"] == "True"

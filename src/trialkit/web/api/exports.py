@@ -23,10 +23,13 @@ from trialkit.web.api.schemas import ERRORS, Text, responses
 from trialkit.web.trial.actions.base import Actor, InvalidInputError, NotPermittedError
 from trialkit.web.trial.lookups import visible_participants
 from trialkit.web.trial.models import FormVersion
+from trialkit.web.trial.study import versions
 
 router = Router(tags=["exports"])
 
-PARTICIPANT_COLUMNS = list(ParticipantOut.model_fields)
+VERSION_COLUMNS = ("version", "amendment", "current")
+"""``screened_under`` flattened into ``screened_under_<column>`` columns of the CSV."""
+PARTICIPANT_COLUMNS = [c for c in ParticipantOut.model_fields if c != "screened_under"]
 CSV_RESPONSE = {"responses": {200: {"description": "CSV, one row per line, a header first",
                                       "content": {"text/csv": {"schema": {"type": "string"}}}}}}
 
@@ -52,7 +55,8 @@ def _require_export(actor: Actor) -> None:
 def _participant_rows(request: HttpRequest) -> list[ParticipantOut]:
     actor = actor_of(request)
     _require_export(actor)
-    return [participant_out(p) for p in visible_participants(actor)]
+    known = versions()
+    return [participant_out(p, known) for p in visible_participants(actor)]
 
 
 def _form_rows(request: HttpRequest, form_id: str) -> list[FormRowOut]:
@@ -93,8 +97,11 @@ def participants_json(request: HttpRequest) -> list[ParticipantOut]:
 @router.get("/exports/participants.csv", response=ERRORS, openapi_extra=CSV_RESPONSE)
 def participants_csv(request: HttpRequest) -> HttpResponse:
     rows = _participant_rows(request)
-    return _csv(PARTICIPANT_COLUMNS,
-                ([getattr(r, c) for c in PARTICIPANT_COLUMNS] for r in rows), "participants.csv")
+    screened = [f"screened_under_{c}" for c in VERSION_COLUMNS]
+    return _csv(PARTICIPANT_COLUMNS + screened,
+                ([getattr(r, c) for c in PARTICIPANT_COLUMNS]
+                 + [getattr(r.screened_under, c, None) for c in VERSION_COLUMNS]
+                 for r in rows), "participants.csv")
 
 
 @router.get("/exports/forms/{form_id}.json", response=responses(list[FormRowOut]))

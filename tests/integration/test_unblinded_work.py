@@ -8,6 +8,7 @@ import json
 
 import pytest
 
+from tests.integration.conftest import PASSWORD
 from tests.integration.journey_support import (
     Clock,
     eligible_and_consented,
@@ -16,6 +17,7 @@ from tests.integration.journey_support import (
     make_team,
     open_phase2a,
 )
+from tests.integration.pages.support import signed_in
 from trialkit.web.trial.actions.base import NotFoundError, NotPermittedError, StateConflictError
 from trialkit.web.trial.actions.preparations import do_confirm_preparation
 from trialkit.web.trial.actions.randomization import do_randomize_participant
@@ -88,3 +90,16 @@ def test_an_administration_that_differs_by_arm_is_recorded_only_by_its_unblinded
             give(participant, differs.id, day, blinded, clock, kit_code=kit)
     dose = give(participant, differs.id, day, trial.proceduralist, clock, kit_code=kit)
     assert dose.administration_id == differs.id
+
+
+def test_the_participant_page_offers_each_role_only_the_administrations_it_may_record(trial):
+    participant = trial.others["participant"]
+    differs, same = trial.others["differs"], trial.others["same"]
+    page = f"/participants/{participant.pk}/"
+    offered = {}
+    for actor in (trial.coordinator, trial.proceduralist):
+        text = signed_in(actor.name, PASSWORD).get(page).content.decode()
+        offered[actor.role] = {a.id for a in (differs, same)
+                               if f'<option value="{a.id}">' in text}
+    assert offered[trial.coordinator.role] == {same.id}
+    assert differs.id in offered[trial.proceduralist.role]

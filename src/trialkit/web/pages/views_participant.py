@@ -16,7 +16,11 @@ from trialkit.web.pages.session import done, has, page, refused, render_page
 from trialkit.web.pages.vocabulary import holders, notified, preparers
 from trialkit.web.trial import access
 from trialkit.web.trial.actions.base import ActionError, Actor, InvalidInputError
-from trialkit.web.trial.actions.dosing import do_record_administration, do_record_visit
+from trialkit.web.trial.actions.dosing import (
+    do_record_administration,
+    do_record_visit,
+    why_not_record,
+)
 from trialkit.web.trial.actions.forms import may_enter
 from trialkit.web.trial.actions.notifications import recipients
 from trialkit.web.trial.actions.oversight import do_unblind_participant
@@ -32,13 +36,14 @@ from trialkit.web.trial.study import current_study
 def participant(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     view = participant_page(participant_for(actor, pk), actor)
     protocol = actor.protocol()
+    recordable = [a for a in protocol.design.administrations if not why_not_record(actor, a)]
     return render_page(request, actor, "pages/participant.html", {
         "title": f"Participant {view.participant.screening_number}", "view": view,
-        "administrations": protocol.design.administrations,
+        "administrations": recordable,
         "may_enrol": view.participant.status == Participant.Status.CONSENTED and (
             actor.can("enrol") or actor.can("randomize")),
         "today": today().isoformat(), "can_unblind": actor.can("emergency_unblind"),
-        "can_enter": actor.can("enter_data"), "can_dose": actor.can("record_administration"),
+        "can_enter": actor.can("enter_data"), "can_dose": bool(recordable),
         "can_report": actor.can("report_adverse_event") or actor.can("enter_data"),
         "log_forms": [f for f in protocol.forms if f.repeating and may_enter(actor, f)]})
 
@@ -57,7 +62,7 @@ def record_visit(request: HttpRequest, actor: Actor, pk: int, visit_id: str) -> 
 
 
 @require_POST
-@page(has("record_administration"))
+@page(has("record_administration", "perform_procedure"))
 def record_dose(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     participant = participant_for(actor, pk)
     back = reverse("pages:participant", args=[pk])

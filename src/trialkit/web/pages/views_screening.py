@@ -27,6 +27,7 @@ from trialkit.web.trial.actions.participants import (
     do_judge_criteria,
     do_record_consent,
     do_record_screen_failure,
+    screened_under,
     with_judgements,
 )
 from trialkit.web.trial.gate_facts import today
@@ -101,7 +102,7 @@ def screening(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
         "stored": stored, "undecided": [line for line in lines if stored and line.id in
                                         stored.get("undecided", [])],
         "may_judge": actor.can("sign"), "may_consent": actor.can("consent"),
-        "today": today().isoformat()})
+        "screened_under": screened_under(participant), "today": today().isoformat()})
 
 
 @require_POST

@@ -45,3 +45,18 @@ def test_no_template_names_a_role_of_any_protocol():
              for role in roles
              if re.search(rf"(?<![\w-]){re.escape(role)}(?![\w-])", p.read_text("utf-8"))}
     assert found == set()
+
+
+def test_the_committee_is_named_by_the_gates_and_generically_without_one(reference_protocol):
+    from trialkit.core.protocol.gates import Gates
+    from trialkit.web.pages.vocabulary import committee_name, names, the_committee
+
+    [gate] = reference_protocol.gates.committee
+    assert committee_name(reference_protocol) == gate.committee
+    assert the_committee(reference_protocol) == f"the {gate.committee}"
+    ungated = reference_protocol.model_copy(update={"gates": Gates()})
+    assert (committee_name(ungated), the_committee(ungated)) == (
+        "Safety committee", "the safety committee")
+    first, second, third = reference_protocol.roles[:3]
+    assert names(reference_protocol, [first.id, second.id, first.id, third.id]) == (
+        f"{first.name}, {second.name} or {third.name}")

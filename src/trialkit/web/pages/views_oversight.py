@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 
 from trialkit.web.pages import readers, safety_report
 from trialkit.web.pages.session import done, has, page, refused, render_page
-from trialkit.web.pages.vocabulary import capitalised, committee_name, holders
+from trialkit.web.pages.vocabulary import committee_name, holders, the_committee
 from trialkit.web.trial import access
 from trialkit.web.trial.actions.adverse_events import do_report_serious_event
 from trialkit.web.trial.actions.base import ActionError, Actor, InvalidInputError
@@ -84,7 +84,7 @@ def report_serious(request: HttpRequest, actor: Actor, record_id: int) -> HttpRe
 
 def _for_the_committee(actor: Actor) -> str:
     protocol = actor.protocol()
-    return (f"This page is for {committee_name(protocol)}: the roles that review safety "
+    return (f"This page is for {the_committee(protocol)}: the roles that review safety "
             f"({holders(protocol, 'review_safety')}).")
 
 
@@ -107,7 +107,7 @@ def committee(request: HttpRequest, actor: Actor) -> HttpResponse:
             events, {pid: labels[a] for pid, a in arms.items() if parts.get(pid) == randomized},
             [labels[a] for a in protocol.part(randomized).arms] if randomized else [])
     return render_page(request, actor, "pages/committee.html", {
-        "title": capitalised(committee_name(protocol)), "events": events,
+        "title": committee_name(protocol), "events": events,
         "by_part": safety_report.table(
             events, {pid: name_of_part.get(part, str(part)) for pid, part in parts.items()},
             part_names),

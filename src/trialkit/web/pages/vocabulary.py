@@ -64,11 +64,13 @@ def preparers(protocol: Protocol) -> str:
 
 
 def committee_name(protocol: Protocol) -> str:
-    """The committee the gates name when there is one, else "the safety committee"."""
+    """The committee the gates name when there is one, else "Safety committee" (a title)."""
     committees = list(dict.fromkeys(g.committee for g in protocol.gates.committee))
-    return committees[0] if len(committees) == 1 else "the safety committee"
+    return committees[0] if len(committees) == 1 else GENERIC_LABELS[COMMITTEE]
 
 
-def capitalised(text: str) -> str:
-    """First letter upper-case, the rest as written ("the safety committee" → a title)."""
-    return text[:1].upper() + text[1:]
+def the_committee(protocol: Protocol) -> str:
+    """The committee in a sentence: "the Data Monitoring Committee", "the safety committee"."""
+    name = committee_name(protocol)
+    return "the safety committee" if name == GENERIC_LABELS[COMMITTEE] else f"the {name}"
+

@@ -1,0 +1,17 @@
+"""Statistical methods for a trial's analyses: pure numpy/scipy, typed results, oracle-tested.
+
+Inputs are ``Table``s of named columns (ADaM-like datasets); results are frozen dataclasses
+with estimates, SEs, CIs, p-values, df, n and notes (``as_data`` makes them JSON-ready).
+Methods are also available by name with parameters as data (``method("mmrm")``), which is
+how protocol files declare analyses. See docs/analysis.md.
+"""
+
+from trialkit.core.analysis.dataset_json import read_dataset_json
+from trialkit.core.analysis.results import Estimate, as_data
+from trialkit.core.analysis.subsets import AllOf, AnyOf, Condition, Not, where_from_data
+from trialkit.core.analysis.table import AnalysisInputError, Table
+
+__all__ = [
+    "AllOf", "AnalysisInputError", "AnyOf", "Condition", "Estimate", "Not", "Table", "as_data",
+    "read_dataset_json", "where_from_data",
+]

@@ -7,11 +7,17 @@ how protocol files declare analyses. See docs/analysis.md.
 """
 
 from trialkit.core.analysis.dataset_json import read_dataset_json
+from trialkit.core.analysis.proportions import clopper_pearson, fisher_exact, newcombe_difference
+from trialkit.core.analysis.responders import ProportionsResult, proportions_by_arm
 from trialkit.core.analysis.results import Estimate, as_data
+from trialkit.core.analysis.safety import SafetyTable, events_by_term, overview
+from trialkit.core.analysis.safety_worst import by_worst_category
 from trialkit.core.analysis.subsets import AllOf, AnyOf, Condition, Not, where_from_data
 from trialkit.core.analysis.table import AnalysisInputError, Table
 
 __all__ = [
-    "AllOf", "AnalysisInputError", "AnyOf", "Condition", "Estimate", "Not", "Table", "as_data",
-    "read_dataset_json", "where_from_data",
+    "AllOf", "AnalysisInputError", "AnyOf", "Condition", "Estimate", "Not", "ProportionsResult",
+    "SafetyTable", "Table", "as_data", "by_worst_category", "clopper_pearson", "events_by_term",
+    "fisher_exact", "newcombe_difference", "overview", "proportions_by_arm", "read_dataset_json",
+    "where_from_data",
 ]

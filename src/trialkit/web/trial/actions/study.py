@@ -45,20 +45,26 @@ def do_load_protocol(path: str | Path, *, actor: Actor | None) -> Study:
     study = Study.objects.filter(protocol_version=version).first()
     if study is not None and study.is_current:
         return study
-    Study.objects.filter(protocol_id=protocol.identity.id, is_current=True).update(
-        is_current=False)
-    if study is None:
-        study = Study.objects.create(protocol_id=protocol.identity.id, protocol_version=version,
-                                     protocol_text=Path(path).read_text(encoding="utf-8"),
-                                     loaded_at=timezone.now())
-    else:
-        study.is_current = True
-        study.save(update_fields=["is_current"])
+    study = _make_current(study, protocol, version, path)
     for site in protocol.identity.sites:
         Site.objects.update_or_create(code=site.id, defaults={
             "name": site.name, "country": site.country, "status": site.status})
     record(actor, "load_protocol", study, new={"protocol": protocol.identity.id,
                                                "version": version}, study=study)
+    return study
+
+
+def _make_current(study: Study | None, protocol: Protocol, version: str,
+                  path: str | Path) -> Study:
+    """The version's row made the current one: a new row, or an earlier version's again."""
+    Study.objects.filter(protocol_id=protocol.identity.id, is_current=True).update(
+        is_current=False)
+    if study is None:
+        return Study.objects.create(protocol_id=protocol.identity.id, protocol_version=version,
+                                    protocol_text=Path(path).read_text(encoding="utf-8"),
+                                    loaded_at=timezone.now())
+    study.is_current = True
+    study.save(update_fields=["is_current"])
     return study
 
 

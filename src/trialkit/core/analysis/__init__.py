@@ -8,6 +8,7 @@ how protocol files declare analyses. See docs/analysis.md.
 
 from trialkit.core.analysis.ancova import AncovaResult, ancova
 from trialkit.core.analysis.dataset_json import read_dataset_json
+from trialkit.core.analysis.mmrm import MmrmResult, mmrm
 from trialkit.core.analysis.proportions import clopper_pearson, fisher_exact, newcombe_difference
 from trialkit.core.analysis.responders import ProportionsResult, proportions_by_arm
 from trialkit.core.analysis.results import Estimate, as_data
@@ -17,8 +18,8 @@ from trialkit.core.analysis.subsets import AllOf, AnyOf, Condition, Not, where_f
 from trialkit.core.analysis.table import AnalysisInputError, Table
 
 __all__ = [
-    "AllOf", "AnalysisInputError", "AncovaResult", "AnyOf", "Condition", "Estimate", "Not",
-    "ProportionsResult", "SafetyTable", "Table", "ancova", "as_data", "by_worst_category",
-    "clopper_pearson", "events_by_term", "fisher_exact", "newcombe_difference", "overview",
+    "AllOf", "AnalysisInputError", "AncovaResult", "AnyOf", "Condition", "Estimate", "MmrmResult",
+    "Not", "ProportionsResult", "SafetyTable", "Table", "ancova", "as_data", "by_worst_category",
+    "clopper_pearson", "events_by_term", "fisher_exact", "mmrm", "newcombe_difference", "overview",
     "proportions_by_arm", "read_dataset_json", "where_from_data",
 ]

@@ -7,6 +7,7 @@ how protocol files declare analyses. See docs/analysis.md.
 """
 
 from trialkit.core.analysis.ancova import AncovaResult, ancova
+from trialkit.core.analysis.counts import CountResult, negative_binomial, poisson
 from trialkit.core.analysis.dataset_json import read_dataset_json
 from trialkit.core.analysis.mmrm import MmrmResult, mmrm
 from trialkit.core.analysis.proportions import clopper_pearson, fisher_exact, newcombe_difference
@@ -18,8 +19,9 @@ from trialkit.core.analysis.subsets import AllOf, AnyOf, Condition, Not, where_f
 from trialkit.core.analysis.table import AnalysisInputError, Table
 
 __all__ = [
-    "AllOf", "AnalysisInputError", "AncovaResult", "AnyOf", "Condition", "Estimate", "MmrmResult",
-    "Not", "ProportionsResult", "SafetyTable", "Table", "ancova", "as_data", "by_worst_category",
-    "clopper_pearson", "events_by_term", "fisher_exact", "mmrm", "newcombe_difference", "overview",
-    "proportions_by_arm", "read_dataset_json", "where_from_data",
+    "AllOf", "AnalysisInputError", "AncovaResult", "AnyOf", "Condition", "CountResult", "Estimate",
+    "MmrmResult", "Not", "ProportionsResult", "SafetyTable", "Table", "ancova", "as_data",
+    "by_worst_category", "clopper_pearson", "events_by_term", "fisher_exact", "mmrm",
+    "negative_binomial", "newcombe_difference", "overview", "poisson", "proportions_by_arm",
+    "read_dataset_json", "where_from_data",
 ]

@@ -7,6 +7,7 @@ how protocol files declare analyses. See docs/analysis.md.
 """
 
 from trialkit.core.analysis.ancova import AncovaResult, ancova
+from trialkit.core.analysis.catalogue import method, methods
 from trialkit.core.analysis.counts import CountResult, negative_binomial, poisson
 from trialkit.core.analysis.cox import CoxResult, cox
 from trialkit.core.analysis.dataset_json import read_dataset_json
@@ -19,6 +20,7 @@ from trialkit.core.analysis.disability import (
 from trialkit.core.analysis.logrank import LogRankTest, logrank
 from trialkit.core.analysis.mmrm import MmrmResult, mmrm
 from trialkit.core.analysis.proportions import clopper_pearson, fisher_exact, newcombe_difference
+from trialkit.core.analysis.registry import Method, Parameter
 from trialkit.core.analysis.responders import ProportionsResult, proportions_by_arm
 from trialkit.core.analysis.results import Estimate, as_data
 from trialkit.core.analysis.safety import SafetyTable, events_by_term, overview
@@ -30,9 +32,10 @@ from trialkit.core.analysis.table import AnalysisInputError, Table
 __all__ = [
     "AllOf", "AnalysisInputError", "AncovaResult", "AnyOf", "Assessment", "Condition",
     "CountResult", "CoxResult", "DisabilityOutcome", "DisabilityRule", "Estimate",
-    "KaplanMeierResult", "LogRankTest", "MmrmResult", "Not", "ProportionsResult", "SafetyTable",
-    "Table", "ancova", "as_data", "by_worst_category", "clopper_pearson", "confirmed_change",
-    "cox", "events_by_term", "fisher_exact", "kaplan_meier", "logrank", "mmrm",
-    "negative_binomial", "newcombe_difference", "overview", "poisson", "proportions_by_arm",
-    "read_dataset_json", "where_from_data",
+    "KaplanMeierResult", "LogRankTest", "Method", "MmrmResult", "Not", "Parameter",
+    "ProportionsResult", "SafetyTable", "Table", "ancova", "as_data", "by_worst_category",
+    "clopper_pearson", "confirmed_change", "cox", "events_by_term", "fisher_exact",
+    "kaplan_meier", "logrank", "method", "methods", "mmrm", "negative_binomial",
+    "newcombe_difference", "overview", "poisson", "proportions_by_arm", "read_dataset_json",
+    "where_from_data",
 ]

@@ -145,7 +145,7 @@ def _date_order_checks(items: dict[str, MutableMapping[str, Any]]
 
 def _annotate_adverse_event(items: dict[str, MutableMapping[str, Any]]) -> None:
     variables = {_TERM: "AETERM", _SERIOUS: "AESER", _GRADE: "AETOXGR",
-                 _ENDS: "AEENDTC", **{s: "AESTDTC" for s in _STARTS}, **_SERIOUSNESS}
+                 _ENDS: "AEENDTC", **dict.fromkeys(_STARTS, "AESTDTC"), **_SERIOUSNESS}
     for item_id, variable in variables.items():
         if item_id in items and "cdisc" not in items[item_id]:
             items[item_id]["cdisc"] = {"domain": "AE", "variable": variable}

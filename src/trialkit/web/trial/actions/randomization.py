@@ -78,7 +78,7 @@ def do_generate_randomization_list(seed: int, *, actor: Actor) -> RandomizationL
     randomization = _randomization(protocol)
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise InvalidInputError("the seed is a non-negative integer", field="seed")
-    existing = RandomizationList.objects.select_for_update().filter(
+    existing = RandomizationList.objects.select_for_update(of=("self",)).filter(
         study__protocol_id=study.protocol_id, part=randomization.part).first()
     if existing is not None and existing.live_at is not None:
         raise StateConflictError("the list is live and can no longer change")
@@ -103,7 +103,7 @@ def do_release_randomization_list(*, actor: Actor) -> str:
     """Make the list live; returns the SHA-256 recorded for it."""
     actor.require("manage_randomization")
     protocol = actor.protocol()
-    rand_list = RandomizationList.objects.select_for_update().filter(
+    rand_list = RandomizationList.objects.select_for_update(of=("self",)).filter(
         study__protocol_id=current_study().protocol_id,
         part=_randomization(protocol).part).first()
     if rand_list is None:
@@ -134,7 +134,7 @@ def do_randomize_participant(participant: Participant, *, actor: Actor) -> Rando
         return RandomizationResult(participant.screening_number, held.number, held.kit_code, False)
     protocol, study = actor.protocol(), current_study()
     randomization = _randomization(protocol)
-    rand_list = RandomizationList.objects.select_for_update().filter(
+    rand_list = RandomizationList.objects.select_for_update(of=("self",)).filter(
         study__protocol_id=study.protocol_id, part=randomization.part,
         live_at__isnull=False).first()
     if rand_list is None:

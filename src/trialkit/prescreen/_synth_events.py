@@ -39,22 +39,35 @@ def generate(rng: np.random.Generator, *, first_person_id: int, n: int,
     parts["measurement"] += labs(p)
     for table, part in (*scans(p), *scores(p), *_events(p), *attestations(p)):
         parts[table].append(part)
+    declared = {table: concat(parts[table], *OMOP_EVENT_TABLES[table]) for table in parts}
     return {
         "person": _person(p),
         "observation_period": {
             "person_id": p.person_id, "observation_period_start_date": p.obs_start,
             "observation_period_end_date": p.obs_end,
             "period_type_concept_id": np.full(n, EHR_TYPE, dtype=np.int32)},
-        "condition_occurrence": _conditions(p),
+        "condition_occurrence": _merged(_conditions(p), declared.pop("condition_occurrence")),
         "drug_exposure": _drugs(p),
-        **{table: concat(parts[table], *OMOP_EVENT_TABLES[table]) for table in parts},
+        **declared,
     }
 
 
 OMOP_EVENT_TABLES = {"measurement": ("measurement_type_concept_id", "measurement_date"),
                      "observation": ("observation_type_concept_id", "observation_date"),
-                     "procedure_occurrence": ("procedure_type_concept_id", "procedure_date")}
+                     "procedure_occurrence": ("procedure_type_concept_id", "procedure_date"),
+                     "condition_occurrence": ("condition_type_concept_id",
+                                              "condition_start_date")}
 """Where the declared sources are written: table → (type column, date column)."""
+
+
+def _merged(first: Columns, second: Columns) -> Columns:
+    """Two sets of rows of one OMOP table (a column one lacks is null there)."""
+    if not len(second["person_id"]):
+        return first
+    names = sorted(set(first) | set(second))
+    return {name: np.concatenate([
+        part.get(name, np.full(len(part["person_id"]), NAN)) for part in (first, second)])
+        for name in names}
 
 
 def _events(p: Patients) -> list[tuple[str, Columns]]:
@@ -68,7 +81,8 @@ def _events(p: Patients) -> list[tuple[str, Columns]]:
 
 
 _CONCEPT = {"measurement": "measurement_concept_id", "observation": "observation_concept_id",
-            "procedure_occurrence": "procedure_concept_id"}
+            "procedure_occurrence": "procedure_concept_id",
+            "condition_occurrence": "condition_concept_id"}
 
 
 def _person(p: Patients) -> Columns:

@@ -18,7 +18,8 @@ Draw = Callable[[np.random.Generator, int], np.ndarray]
 Part = tuple[str, Columns]
 """(OMOP table, its rows)."""
 CONCEPT = {"measurement": "measurement_concept_id", "observation": "observation_concept_id",
-           "procedure_occurrence": "procedure_concept_id"}
+           "procedure_occurrence": "procedure_concept_id",
+           "condition_occurrence": "condition_concept_id"}
 # Per course (relapsing, secondary progressive, primary progressive, unknown): Poisson rates
 # of the first and second count read on a scan, and the score's baseline range and slope.
 COUNT_RATES = ((0.35, 0.15, 0.05, 0.2), (0.6, 0.3, 0.15, 0.3))

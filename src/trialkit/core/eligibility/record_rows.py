@@ -47,7 +47,20 @@ def _read(r: Reader, row: Mapping[str, Any], at: str, column: ColumnDef,
     text = r.text(row, key, at, required=required)
     if column.type == "code" and text is not None:
         return _code(r, f"{at}.{key}", text, column, table)
+    if text is not None and not _text_fits(r, f"{at}.{key}", text, column):
+        return None
     return text
+
+
+def _text_fits(r: Reader, path: str, text: str, column: ColumnDef) -> bool:
+    """A text value is one of the column's ``values`` and matches its ``pattern``, if given."""
+    if column.values and text not in column.values:
+        r.problem(path, f"'{text}' is not one of: {', '.join(column.values)}")
+        return False
+    if column.pattern and not _pattern(column.pattern).match(text):
+        r.problem(path, f"'{text}' is not a valid {column.description.rstrip('.')}")
+        return False
+    return True
 
 
 def _bounded(r: Reader, path: str, value: float | int | None, column: ColumnDef,

@@ -17,14 +17,15 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from trialkit.core.protocol.labs import LabCatalogue, packaged_catalogue
+from trialkit.core.protocol.record import QUANTITY_COMPANIONS
 
 Step = tuple[str, float]
 """("*", factor) or ("/", factor), applied in order."""
 
-UNIT_COLUMN = "unit"
-"""The column holding a quantity's unit, on the quantity's row (``labs.unit``)."""
-TEXT_COLUMN = "value_text"
-"""Where a qualitative result (``positive``/``negative``) given as the quantity is stored."""
+# The companion columns every table with a quantity column has (the record schema checks it).
+UNIT_COLUMN, TEXT_COLUMN = QUANTITY_COMPANIONS
+"""The column holding a quantity's unit, on its row (``labs.unit``), and where a qualitative
+result (``positive``/``negative``) given as the quantity is stored (``labs.value_text``)."""
 ULN_COLUMN = "uln"
 """The result's own upper limit of normal, in its unit."""
 QUALITATIVE = ("positive", "negative")

@@ -25,7 +25,7 @@ ADVERSE_EVENT_VARIABLES = ("AETERM", "AESTDTC", "AESER")
 def check(p: Protocol) -> list[Problem]:
     problems: list[Problem] = []
     for check_part in (_unique_ids, _record, _design, _gates, _randomization, _schedule, _forms,
-                       _value_sets, _interpretations, _criteria):
+                       _assignments, _value_sets, _interpretations, _criteria):
         problems.extend(check_part(p))
     return problems
 
@@ -213,9 +213,12 @@ def _forms(p: Protocol) -> Iterator[Problem]:
     from trialkit.core.scoring.derivations import derivation, known_derivations
 
     codelists, functions, roles = _ids(p.codelists), set(known_derivations()), _ids(p.roles)
+    codes_of = {c.id: tuple(entry.code for entry in c.items) for c in p.codelists}
     schema = p.record_schema()
     for i, form in enumerate(p.forms):
         items = {item.id for item in form.items}
+        choices = {item.id: codes_of[item.codelist] for item in form.items
+                   if item.codelist in codes_of}
         for j, role in enumerate(form.entered_by):
             yield from _missing(role, roles, ("forms", i, "entered_by", j), "role")
         if form.kind == "adverse_event":
@@ -254,10 +257,47 @@ def _forms(p: Protocol) -> Iterator[Problem]:
                 if text is None:
                     continue
                 try:
-                    parse_check(text, form)
+                    parse_check(text, form, choices)
                 except ExpressionError as exc:
                     yield Problem((*here, key), f"check {edit.id}: {exc.message}",
                                   offset=(exc.line, exc.column))
+
+
+def _assignments(p: Protocol) -> Iterator[Problem]:
+    """A role the protocol assigns a task must hold the permission and sight the task needs,
+    or the server would refuse the very role the protocol names."""
+    roles = {role.id: role for role in p.roles}
+
+    def lacks(role_id: str, permission: str, sees: str | None = None) -> str | None:
+        role = roles.get(role_id)
+        if role is None:
+            return None  # reported as an unknown role where it is named
+        missing = [f"`can: {permission}`"] if permission not in role.can else []
+        if sees is not None and sees not in role.sees:
+            missing.append(f"`sees: {sees}`")
+        return f"role '{role_id}' needs {' and '.join(missing)}" if missing else None
+
+    def report(path: Loc, problem: str | None, task: str) -> Iterator[Problem]:
+        if problem is not None:
+            yield Problem(path, f"{problem} to {task}")
+
+    for i, form in enumerate(p.forms):
+        needed = "report_adverse_event" if form.kind == "adverse_event" else "enter_data"
+        for j, role in enumerate(form.entered_by):
+            yield from report(("forms", i, "entered_by", j), lacks(role, needed),
+                              f"enter form {form.id}")
+    for i, adm in enumerate(p.design.administrations):
+        here: Loc = ("design", "administrations", i)
+        yield from report((*here, "prepared_by"), lacks(adm.prepared_by, "prepare_kit",
+                                                        "preparation"), f"prepare {adm.id}")
+        if adm.differs_by_arm:
+            yield from report((*here, "performed_by"),
+                              lacks(adm.performed_by, "perform_procedure", "procedure_type"),
+                              f"perform {adm.id}, whose procedure differs by arm")
+    for i, gate in enumerate(p.gates.committee):
+        yield from report(("gates", "committee", i, "signer_role"),
+                          lacks(gate.signer_role, "decide_safety"),
+                          f"sign the {gate.committee}'s decisions")
 
 
 def _mapping(p: Protocol, schema: RecordSchema, form: Form, item: Item,

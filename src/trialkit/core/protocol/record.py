@@ -51,6 +51,10 @@ class ColumnDef(Frozen):
     maximum: Number | None = None
     allowed: tuple[Number, ...] = ()
     """The only values a number may take (e.g. the EDSS steps 0, 1.0, 1.5, … 10.0)."""
+    values: tuple[Text, ...] = ()
+    """The only values a text column may take (e.g. ``left``, ``right``); compared exactly."""
+    pattern: OptionalText | None = None
+    """A regular expression every value of a text column must match (an RxNorm id: digits)."""
 
 
 class AlternateCode(Frozen):
@@ -147,6 +151,19 @@ class TableDef(Frozen):
                 raise ValueError(f"{name} '{value}' is not a {'/'.join(set(wanted))} column")
         if self.code is not None and types.get(self.code.column) != "code":
             raise ValueError(f"code column '{self.code.column}' is not a code column")
+        if "quantity" in types.values():
+            # A quantity's unit and its qualitative alternative sit in companion columns the
+            # readers share (trialkit.core.eligibility.units.UNIT_COLUMN / TEXT_COLUMN).
+            for companion in QUANTITY_COMPANIONS:
+                if types.get(companion) != "text":
+                    raise ValueError(f"a table with a quantity column needs a text column "
+                                     f"'{companion}'")
+            if self.code is None:
+                raise ValueError("a table with a quantity column needs a code column (its "
+                                 "test), which the unit conversions read")
+        for column in self.columns:
+            if (column.values or column.pattern) and column.type not in ("text", "code"):
+                raise ValueError(f"column '{column.id}': values and pattern apply to text")
         for source in (self.omop, self.fhir):
             for column in (source.columns if source is not None else {}):
                 if column not in types:
@@ -257,3 +274,6 @@ def base_schema() -> RecordSchema:
 
 PATIENT_TABLE = "patient"
 ATTESTATIONS = "attestations"
+QUANTITY_COMPANIONS = ("unit", "value_text")
+"""The text columns beside a quantity: its unit, and the qualitative result (positive or
+negative) a test may report instead of a number."""

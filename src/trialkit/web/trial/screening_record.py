@@ -33,11 +33,10 @@ from typing import Any
 from trialkit.core.eligibility.record import PatientRecord, parse_record
 from trialkit.core.protocol import Protocol
 from trialkit.core.protocol.forms import Item, RecordMapping
-from trialkit.core.protocol.record import ATTESTATIONS, PATIENT_TABLE
+from trialkit.core.protocol.record import ATTESTATIONS, PATIENT_TABLE, QUANTITY_COMPANIONS
 from trialkit.web.trial.models import FormVersion, Participant
 
 FormData = Mapping[str, Any]
-UNIT_COLUMN = "unit"
 """The column holding the unit of a row's quantity (the patient-record contract)."""
 
 
@@ -134,7 +133,7 @@ class _Reader:
                 continue
             row[mapping.column] = value
             if self.types.get((mapping.table, mapping.column)) == "quantity" and item.unit:
-                row[UNIT_COLUMN] = item.unit
+                row[QUANTITY_COMPANIONS[0]] = item.unit
         return row
 
     def value(self, item: Item, values: FormData) -> Any:

@@ -156,3 +156,38 @@ def test_a_period_without_a_visit_to_start_it_is_refused():
 
     with pytest.raises(ProtocolError, match="period 'P2' of part 'phase2a' has no visit"):
         parse_protocol(_crossover(orphan))
+
+
+def test_an_edit_check_comparing_a_choice_with_a_code_it_lacks_is_refused():
+    _, message = _one('when: outcome == "fatal"', 'when: outcome == "died"')
+    assert message.startswith("check fatal_outcome_means_death")
+    assert '"died" is not a code of outcome' in message
+
+
+def test_a_role_entering_a_form_must_be_permitted_to_enter_data():
+    path, message = _one("    kind: imaging\n    entered_by: [coordinator, investigator]",
+                         "    kind: imaging\n    entered_by: [coordinator, monitor]")
+    assert path == "forms[5].entered_by[1]"
+    assert message == "role 'monitor' needs `can: enter_data` to enter form MRI"
+
+
+def test_the_role_preparing_an_administration_must_see_what_it_prepares():
+    problems = _problems("      prepared_by: cell_lab\n      performed_by: investigator",
+                         "      prepared_by: coordinator\n      performed_by: investigator")
+    assert ("design.administrations[0].prepared_by",
+            "role 'coordinator' needs `can: prepare_kit` and `sees: preparation` to "
+            "prepare iv") \
+        in problems
+
+
+def test_a_sham_procedure_is_performed_only_by_a_role_that_may_know_it_is_a_sham():
+    problems = _problems("      performed_by: it_proceduralist",
+                         "      performed_by: investigator")
+    assert any(path == "design.administrations[1].performed_by" and "`can: perform_procedure` "
+               "and `sees: procedure_type`" in message for path, message in problems)
+
+
+def test_the_committee_signer_must_be_permitted_to_decide():
+    _, message = _one("      signer_role: smc_chair", "      signer_role: smc_member")
+    assert message == ("role 'smc_member' needs `can: decide_safety` to sign the Safety "
+                       "Monitoring Committee (SMC)'s decisions")

@@ -24,13 +24,6 @@ from trialkit.core.protocol.consistency import resolve
 
 PROTOCOLS = sorted((ROOT / "protocols").glob("*.yaml"))
 
-# The reference protocol's screening forms do not feed every table its rules read (no
-# screening form maps to `relapses` or `medications`), so from its forms alone several
-# criteria stay unknown. Remove this marker when the reference protocol gains such forms.
-_REFERENCE_GAP = pytest.mark.xfail(
-    strict=True, reason="nct05532943: no screening form maps to relapses or medications")
-
-
 def _ids(paths: list[Path]) -> list[str]:
     return [path.stem for path in paths]
 
@@ -111,12 +104,7 @@ def _fed_at_screening(protocol: Protocol) -> set[str]:
     return fed
 
 
-def _mapping_cases() -> list[object]:
-    return [pytest.param(path, marks=_REFERENCE_GAP if path.stem == "nct05532943" else (),
-                         id=path.stem) for path in PROTOCOLS]
-
-
-@pytest.mark.parametrize("path", _mapping_cases())
+@pytest.mark.parametrize("path", PROTOCOLS, ids=_ids(PROTOCOLS))
 def test_the_screening_forms_feed_everything_the_rules_read(path):
     protocol = load_protocol(path)
     unfed = _needed(protocol) - _fed_at_screening(protocol)

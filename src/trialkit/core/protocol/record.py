@@ -161,13 +161,13 @@ class TableDef(Frozen):
             if self.code is None:
                 raise ValueError("a table with a quantity column needs a code column (its "
                                  "test), which the unit conversions read")
-        for column in self.columns:
-            if (column.values or column.pattern) and column.type not in ("text", "code"):
-                raise ValueError(f"column '{column.id}': values and pattern apply to text")
+        for declared in self.columns:
+            if (declared.values or declared.pattern) and declared.type not in ("text", "code"):
+                raise ValueError(f"column '{declared.id}': values and pattern apply to text")
         for source in (self.omop, self.fhir):
-            for column in (source.columns if source is not None else {}):
-                if column not in types:
-                    raise ValueError(f"mapping names no column of this table: '{column}'")
+            for name in (source.columns if source is not None else {}):
+                if name not in types:
+                    raise ValueError(f"mapping names no column of this table: '{name}'")
         return self
 
     def column(self, column_id: str) -> ColumnDef:

@@ -22,7 +22,7 @@ SAE_REPORTING_WINDOW = timedelta(hours=24)
 _AMINOTRANSFERASE_UPPER = ((Decimal(1), 0), (Decimal(3), 1), (Decimal(5), 2), (Decimal(20), 3))
 
 
-def ctcae_grade(value: object, field: str = "ctcae_grade") -> int:
+def ctcae_grade(value: object, field: str = "grade") -> int:
     """A CTCAE v5.0 grade 1-5 from an int or its codelist code ("1"-"5")."""
     if isinstance(value, str) and value.strip().isdigit():
         value = int(value)

@@ -117,7 +117,7 @@ def edss_from_kurtzke(fs: FunctionalSystems, ambulation: object) -> EdssResult:
     return _combine(fs, kurtzke_ambulation_floor(grade), f"Kurtzke ambulation {grade}")
 
 
-def edss_value(value: object, field: str = "edss") -> float:
+def edss_value(value: object, field: str = "score") -> float:
     """A score on the EDSS scale (0, 1.0-10.0 in steps of 0.5), else a ScoringInputError."""
     if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
         raise ScoringInputError(field, f"must be an EDSS score, got {value!r}")

@@ -23,7 +23,7 @@ def test_a_ctcae_grade_from_one_to_five_is_accepted(value, grade):
 
 @pytest.mark.parametrize("bad", [0, 6, -1, "x", "", True, 2.0, None])
 def test_anything_else_is_not_a_ctcae_grade(bad):
-    with pytest.raises(ScoringInputError, match=r"^ctcae_grade: must be a CTCAE grade 1-5"):
+    with pytest.raises(ScoringInputError, match=r"^grade: must be a CTCAE grade 1-5"):
         ctcae_grade(bad)
 
 

@@ -189,7 +189,7 @@ def test_a_rater_score_outside_the_judgement_band_still_opens_a_query():
 
 @pytest.mark.parametrize("bad", [0.5, 4.25, 10.5, -1, "4.0", True])
 def test_a_rater_score_off_the_edss_scale_is_refused(bad):
-    with pytest.raises(ScoringInputError, match=r"^edss"):
+    with pytest.raises(ScoringInputError, match=r"^score: "):
         edss_value(bad)
 
 

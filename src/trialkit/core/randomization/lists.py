@@ -9,6 +9,10 @@ be able to take every participant) and at most ``largest block − 1`` more.
 Randomization numbers are a random permutation of ``1..N`` over the whole list and kit codes
 are random (``kits``): neither reveals arm, stratum or order. The list's canonical JSON and its
 SHA-256 are what gets recorded when a list goes live; the same seed gives the same list.
+
+A crossover part randomizes to *sequences* of arms (``units``): blocks are built the same way
+over the ratio's sequence ids, and each slot holds its ``treatment_sequence`` with no arm (the
+arm depends on the period). A parallel list's canonical JSON is unchanged by this.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ import numpy as np
 from trialkit.core.protocol.gates import Randomization
 from trialkit.core.protocol.model import Protocol
 from trialkit.core.randomization.kits import draw_kit_codes
+from trialkit.core.randomization.units import AllocationUnit, allocation_unit
 
 FORMAT = "trialkit-randomization-list/1"
 StratumKey = tuple[tuple[str, str], ...]
@@ -41,25 +46,44 @@ class Slot:
     block_size: int
     randomization_number: str
     arm: str
+    """The arm allocated (a parallel part); blank in a crossover list."""
     kit_code: str
+    treatment_sequence: str = ""
+    """The sequence of arms allocated (a crossover part); blank in a parallel list. Not to be
+    confused with ``sequence``, the slot's position in its stratum."""
+
+    @property
+    def allocation_unit(self) -> str:
+        """What the slot allocates: its treatment sequence, else its arm."""
+        return self.treatment_sequence or self.arm
 
     def as_json(self) -> dict[str, Any]:
-        return {"stratum": dict(self.stratum), "sequence": self.sequence, "block": self.block,
-                "block_size": self.block_size, "randomization_number": self.randomization_number,
-                "arm": self.arm, "kit_code": self.kit_code}
+        data: dict[str, Any] = {
+            "stratum": dict(self.stratum), "sequence": self.sequence, "block": self.block,
+            "block_size": self.block_size, "randomization_number": self.randomization_number,
+            "kit_code": self.kit_code}
+        if self.treatment_sequence:
+            data["treatment_sequence"] = self.treatment_sequence
+        else:
+            data["arm"] = self.arm
+        return data
 
 
 @dataclass(frozen=True)
 class RandomizationList:
     part: str
     ratio: tuple[tuple[str, int], ...]
-    """``(arm id, weight)`` sorted by arm id."""
+    """``(allocation unit id, weight)`` sorted by id: arms, or sequences (``unit``)."""
     factors: tuple[str, ...]
     slots: tuple[Slot, ...]
+    unit: AllocationUnit = "arm"
 
     def canonical_json(self) -> str:
-        data = {"format": FORMAT, "part": self.part, "ratio": dict(self.ratio),
-                "factors": list(self.factors), "slots": [s.as_json() for s in self.slots]}
+        data: dict[str, Any] = {
+            "format": FORMAT, "part": self.part, "ratio": dict(self.ratio),
+            "factors": list(self.factors), "slots": [s.as_json() for s in self.slots]}
+        if self.unit != "arm":  # a parallel list hashes as it always has
+            data["allocates"] = self.unit
         return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
     def sha256(self) -> str:
@@ -108,14 +132,15 @@ def generate_list(protocol: Protocol, rng: np.random.Generator) -> Randomization
     if randomization.method != "permuted_blocks":
         raise ValueError(f"randomization.method: '{randomization.method}' allocates "
                          "participant by participant; it has no list")
-    per_stratum = (randomization.list_size_per_stratum
-                   or protocol.part(randomization.part).enrolment_target)
-    return build_list(randomization, per_stratum, rng)
+    part = protocol.part(randomization.part)
+    per_stratum = randomization.list_size_per_stratum or part.enrolment_target
+    return build_list(randomization, per_stratum, rng, unit=allocation_unit(part))
 
 
-def build_list(randomization: Randomization, per_stratum: int,
-               rng: np.random.Generator) -> RandomizationList:
-    """A list with at least ``per_stratum`` slots in every stratum (whole blocks only)."""
+def build_list(randomization: Randomization, per_stratum: int, rng: np.random.Generator,
+               *, unit: AllocationUnit = "arm") -> RandomizationList:
+    """A list with at least ``per_stratum`` slots in every stratum (whole blocks only), over
+    the ratio's ids: arms, or sequences when ``unit`` is ``sequence``."""
     if randomization.permuted_blocks is None:
         raise ValueError("randomization.permuted_blocks: missing")
     if per_stratum < 1:
@@ -127,18 +152,21 @@ def build_list(randomization: Randomization, per_stratum: int,
     numbers = rng.permutation(len(rows)) + 1
     width = max(4, len(str(len(rows))))
     kits = draw_kit_codes(randomization.kit_code_prefix, len(rows), rng)
+    crossover = unit == "sequence"
     slots = tuple(
         Slot(stratum=key, sequence=seq, block=block, block_size=size,
-             randomization_number=f"{int(number):0{width}d}", arm=arm, kit_code=kit)
-        for (key, seq, block, size, arm), number, kit in zip(rows, numbers, kits, strict=True)
+             randomization_number=f"{int(number):0{width}d}", arm="" if crossover else drawn,
+             kit_code=kit, treatment_sequence=drawn if crossover else "")
+        for (key, seq, block, size, drawn), number, kit in zip(rows, numbers, kits, strict=True)
     )
     return RandomizationList(part=randomization.part, ratio=ratio,
-                             factors=tuple(s.id for s in randomization.strata), slots=slots)
+                             factors=tuple(s.id for s in randomization.strata), slots=slots,
+                             unit=unit)
 
 
 def _stratum_rows(ratio: tuple[tuple[str, int], ...], sizes: tuple[int, ...], needed: int,
                   rng: np.random.Generator) -> list[tuple[int, int, int, str]]:
-    """``(sequence, block, block size, arm)`` for one stratum, whole blocks until ``needed``."""
+    """``(sequence, block, block size, unit)`` for one stratum, whole blocks until ``needed``."""
     rows: list[tuple[int, int, int, str]] = []
     block = 0
     while len(rows) < needed:
@@ -151,7 +179,8 @@ def _stratum_rows(ratio: tuple[tuple[str, int], ...], sizes: tuple[int, ...], ne
 
 def permuted_block(ratio: tuple[tuple[str, int], ...], size: int,
                    rng: np.random.Generator) -> list[str]:
-    """One block of ``size``: each arm ``size × weight / total`` times, in random order."""
+    """One block of ``size``: each arm (or sequence) ``size × weight / total`` times, in random
+    order."""
     total = sum(weight for _, weight in ratio)
     if size % total:
         raise ValueError(f"block size {size} is not a multiple of the ratio sum {total}")

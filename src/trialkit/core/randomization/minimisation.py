@@ -40,6 +40,8 @@ class ArmScore:
 @dataclass(frozen=True)
 class MinimisationDecision:
     arm: str
+    """The ratio id chosen: an arm, or for a crossover part a sequence of arms (the ratio names
+    sequences there; ``units.allocation_unit`` says which)."""
     measure: Measure
     scores: tuple[ArmScore, ...]
     preferred: tuple[str, ...]

@@ -2,7 +2,8 @@
 
 These are the questions the trial-operations server asks before enabling a button: may this
 participant enrol, receive this administration, be randomized? Each answer lists every check
-that applies (sequential rule, committee gate, pause, cap), met or not.
+that applies (sequential rule, committee gate, pause, cap, and in a crossover part the period
+and washout of the administration), met or not.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from trialkit.core.scheduling.gates import (
     pause_state,
     sequential_enrolment,
 )
+from trialkit.core.scheduling.periods import PeriodFacts, period_checks
 
 
 def pauses(protocol: Protocol, decisions: Sequence[CommitteeDecision], on: date) -> list[Verdict]:
@@ -36,16 +38,26 @@ def may_enrol(protocol: Protocol, part_id: str, enrolled: int,
 
 def may_dose(protocol: Protocol, part_id: str, administration_id: str,
              earlier: Sequence[ParticipantDosing], decisions: Sequence[CommitteeDecision],
-             on: date) -> Verdict:
-    """May the participant after ``earlier`` (in enrolment order) receive the administration?"""
-    protocol.part(part_id)
-    protocol.administration(administration_id)
-    sequential = [sequential_enrolment(rule, earlier, on, names_of(protocol))
+             on: date, periods: PeriodFacts | None = None) -> Verdict:
+    """May the participant after ``earlier`` (in enrolment order) receive the administration?
+
+    An administration given in a period of a crossover part also needs ``periods``, the
+    participant's own period facts (period reached, washout passed).
+    """
+    part = protocol.part(part_id)
+    administration = protocol.administration(administration_id)
+    names = names_of(protocol)
+    sequential = [sequential_enrolment(rule, earlier, on, names)
                   for rule in protocol.gates.sequential_enrolment
                   if rule.part == part_id and rule.gated_administration == administration_id]
-    names = names_of(protocol)
+    crossover: list[Verdict] = []
+    if part.is_crossover and administration.period in {p.id for p in part.periods}:
+        if periods is None:
+            raise ValueError(f"periods: {administration_id} is given in a period of "
+                             f"{part_id}; the participant's period facts are needed")
+        crossover.append(period_checks(protocol, part, administration, periods, on, names))
     return combine(f"give {names[administration_id]} in {names[part_id]}",
-                   [*sequential, *pauses(protocol, decisions, on)])
+                   [*sequential, *crossover, *pauses(protocol, decisions, on)])
 
 
 def may_randomize(protocol: Protocol, part_id: str,
@@ -69,11 +81,13 @@ def may_randomize(protocol: Protocol, part_id: str,
 
 
 def names_of(protocol: Protocol) -> dict[str, str]:
-    """Part and administration ids → the names people read in a sentence.
+    """Part, period and administration ids → the names people read in a sentence.
 
     Administrations read "the intravenous infusion": an id such as ``it`` reads as a pronoun.
     """
     names = {part.id: part.name for part in protocol.design.parts}
+    names.update({period.id: period.name for part in protocol.design.parts
+                  for period in part.periods})
     names.update({adm.id: "the " + adm.name[:1].lower() + adm.name[1:]
                   for adm in protocol.design.administrations})
     names.update({role.id: role.name for role in protocol.roles})

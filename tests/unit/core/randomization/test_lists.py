@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections import Counter
 from fractions import Fraction
 
@@ -12,7 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from trialkit.core.protocol import Protocol
+from tests.conftest import ROOT
+from trialkit.core.protocol import Protocol, load_protocol
 from trialkit.core.protocol.gates import PermutedBlocks, Randomization, Stratum
 from trialkit.core.randomization import (
     RandomizationList,
@@ -22,6 +24,11 @@ from trialkit.core.randomization import (
     stratum_key,
     stratum_keys,
 )
+
+
+@pytest.fixture(scope="module")
+def crossover_protocol() -> Protocol:
+    return load_protocol(ROOT / "protocols" / "nct01854957.yaml")
 
 
 def rng(seed: int) -> np.random.Generator:
@@ -62,11 +69,11 @@ def assert_well_formed(rand_list: RandomizationList, randomization: Randomizatio
             members = [s for s in slots if s.block == block]
             size = members[0].block_size
             assert len(members) == size
-            assert Counter(s.arm for s in members) == {
+            assert Counter(s.allocation_unit for s in members) == {
                 arm: size * w // total for arm, w in ratio.items()}
         seen: Counter[str] = Counter()
         for k, slot in enumerate(slots, start=1):
-            seen[slot.arm] += 1
+            seen[slot.allocation_unit] += 1
             for arm, w in ratio.items():
                 share = Fraction(w, total)
                 # Inside one block the deviation from the expected count peaks at B·p·(1−p).
@@ -193,3 +200,37 @@ def test_blocks_are_shuffled_so_every_arrangement_of_a_block_of_four_occurs() ->
     assert set(arrangements) == {"aabb", "abab", "abba", "baab", "baba", "bbaa"}
     # 100 blocks over 6 arrangements: each expected ~16.7; none should be starved or dominant.
     assert all(5 <= n <= 35 for n in arrangements.values())
+
+
+def test_a_crossover_list_allocates_balanced_sequences_and_no_arm(
+        crossover_protocol: Protocol) -> None:
+    randomization = crossover_protocol.randomization
+    assert randomization is not None
+    part = crossover_protocol.part(randomization.part)
+    rand_list = generate_list(crossover_protocol, rng(13))
+    assert_well_formed(rand_list, randomization, part.enrolment_target)
+    assert rand_list.unit == "sequence"
+    assert {s.treatment_sequence for s in rand_list.slots} == {s.id for s in part.sequences}
+    assert {s.arm for s in rand_list.slots} == {""}
+
+
+def test_a_crossover_lists_canonical_json_names_sequences_never_arms(
+        crossover_protocol: Protocol) -> None:
+    document = json.loads(generate_list(crossover_protocol, rng(13)).canonical_json())
+    assert document["allocates"] == "sequence"
+    assert all("arm" not in slot and slot["treatment_sequence"] for slot in document["slots"])
+
+
+def test_a_parallel_lists_canonical_json_has_no_allocation_unit_key(
+        reference_protocol: Protocol) -> None:
+    document = json.loads(generate_list(reference_protocol, rng(13)).canonical_json())
+    assert "allocates" not in document
+    assert all("treatment_sequence" not in slot for slot in document["slots"])
+
+
+def test_the_same_blocks_as_arms_or_as_sequences_hash_differently() -> None:
+    randomization = make_randomization({"a": 1, "b": 1}, (2, 4), (2,))
+    as_arms = build_list(randomization, 10, rng(1))
+    as_sequences = build_list(randomization, 10, rng(1), unit="sequence")
+    assert [s.arm for s in as_arms.slots] == [s.treatment_sequence for s in as_sequences.slots]
+    assert as_arms.sha256() != as_sequences.sha256()

@@ -1,7 +1,9 @@
 """The stored facts the protocol's gates are evaluated on, in the shapes trialkit.core expects.
 
 Read helpers for the actions (enrolment, dosing, randomization): committee decisions,
-participants' doses in enrolment order, open serious adverse events. Facts made under every
+participants' doses in enrolment order, open serious adverse events, and a crossover
+participant's periods (for the period gates and, not blinded, for the participant's page and
+API: every sequence switches at the same planned visit). Facts made under every
 version of the protocol count (an amendment does not restart the trial). Dates are calendar
 dates in the server's time zone (UTC), as the core gate functions take them.
 """
@@ -9,17 +11,24 @@ dates in the server's time zone (UTC), as the core gate functions take them.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from trialkit.core.forms import AdverseEventItems, adverse_event_items
 from trialkit.core.protocol import Protocol
-from trialkit.core.scheduling import CommitteeDecision, ParticipantDosing
+from trialkit.core.scheduling import (
+    CommitteeDecision,
+    ParticipantDosing,
+    PeriodFacts,
+    first_visit,
+)
 from trialkit.web.trial.models import (
     Administration,
     FormVersion,
     Participant,
+    PeriodStart,
     SafetyDecision,
     Study,
 )
@@ -75,6 +84,54 @@ def dosings_of(participants: list[Participant], protocol: Protocol) -> list[Part
     return [ParticipantDosing(participant_id=p.screening_number, administered=given[p.pk],
                               open_serious_adverse_events=open_saes.get(p.pk, 0))
             for p in participants]
+
+
+def period_facts(participant: Participant, protocol: Protocol) -> PeriodFacts:
+    """The participant's period starts, doses and day 0, as the period gates take them."""
+    starts = period_starts([participant.pk])[participant.pk]
+    given = {a.administration_id: timezone.localdate(a.given_at)
+             for a in Administration.objects.filter(participant=participant)}
+    day_zero = given.get(protocol.design.day_zero or "")
+    return PeriodFacts(starts=starts, administered=given, day_zero=day_zero)
+
+
+def period_starts(participant_ids: list[int]) -> dict[int, dict[str, dt.date]]:
+    """Participant id → period id → the day they entered it (one query)."""
+    found: dict[int, dict[str, dt.date]] = {pk: {} for pk in participant_ids}
+    for pk, period, started in PeriodStart.objects.filter(
+            participant_id__in=participant_ids).values_list("participant_id", "period_id",
+                                                             "started_on"):
+        found[pk][period] = started
+    return found
+
+
+@dataclass(frozen=True)
+class PeriodLine:
+    period: str
+    name: str
+    starts_at: str
+    """The name of the visit that starts the period."""
+    started_on: dt.date | None
+
+
+@dataclass(frozen=True)
+class Periods:
+    """A crossover participant's periods (not blinded)."""
+
+    current: PeriodLine | None
+    """None before the first period starts."""
+    lines: list[PeriodLine]
+
+
+def periods_of(participant: Participant, protocol: Protocol) -> Periods | None:
+    """The participant's periods, or None outside a crossover part."""
+    if not participant.part or not protocol.part(participant.part).is_crossover:
+        return None
+    started = period_starts([participant.pk])[participant.pk]
+    lines = [PeriodLine(p.id, p.name, first_visit(protocol, p.id).name, started.get(p.id))
+             for p in protocol.part(participant.part).periods]
+    return Periods(next((line for line in lines if line.period == participant.period), None),
+                   lines)
 
 
 def adverse_event_forms(protocol: Protocol) -> dict[str, AdverseEventItems]:

@@ -14,6 +14,13 @@ produces a deviation; it is never refused for that.
 
 Study day 0 is the date the protocol's ``design.day_zero`` administration was given, so that
 dose re-plans every later visit from the actual date (as ``trialkit.core.scheduling`` defines).
+
+A participant of a crossover part moves into a treatment period when a visit of that period is
+recorded (the planned switch visit) or an administration of that period is given; the move is
+stored (``Participant.period``, ``PeriodStart``) and audited as ``start_period``. A period's
+administration is gated like any dose: refused before its period is reached (the dose at the
+period's first visit, once its window has opened, is the switch itself) or inside the washout
+after the previous period's last dose, unless an investigator overrides with a reason.
 """
 
 from __future__ import annotations
@@ -24,7 +31,13 @@ from django.utils import timezone
 
 from trialkit.core.protocol import Protocol
 from trialkit.core.protocol.design import Administration as ProtocolAdministration
-from trialkit.core.scheduling import PlannedVisit, may_dose, plan_visits, window_deviation
+from trialkit.core.scheduling import (
+    PlannedVisit,
+    may_dose,
+    period_started_by,
+    plan_visits,
+    window_deviation,
+)
 from trialkit.web.trial.actions.base import (
     Actor,
     InvalidInputError,
@@ -37,12 +50,14 @@ from trialkit.web.trial.gate_facts import (
     committee_decisions,
     dosings_of,
     enrolled_in,
+    period_facts,
     today,
 )
 from trialkit.web.trial.models import (
     Administration,
     Deviation,
     Participant,
+    PeriodStart,
     RandomizationSlot,
     ScheduledVisit,
 )
@@ -75,16 +90,32 @@ def do_record_administration(participant: Participant, administration_id: str,
                                      f"{administration_id} given although: "
                                      + " ".join(against_gate) + f" Override: {override_reason}",
                                      administration_id=administration_id))
-    visit_id = protocol.administration(administration_id).visit
-    if administration_id == protocol.design.day_zero:
-        _replan(participant, protocol, on)
-    deviations += _complete_visit(actor, participant, visit_id, on, "dose_out_of_window",
-                                  administration_id=administration_id)
+    deviations += _after_dose(actor, participant, protocol, administration_id, on)
     record(actor, "record_administration", dose,
            new={"participant": participant.screening_number, "administration": administration_id,
                 "given_at": given_at, "kit_code": kit_code,
                 "deviations": [d.kind for d in deviations]}, reason=override_reason)
+    _enter_period_of_dose(actor, participant, protocol, administration_id, on)
     return dose
+
+
+def _after_dose(actor: Actor, participant: Participant, protocol: Protocol,
+                administration_id: str, on: dt.date) -> list[Deviation]:
+    """Day 0 re-plans the visits; the dose completes its visit (a deviation if outside its
+    window)."""
+    if administration_id == protocol.design.day_zero:
+        _replan(participant, protocol, on)
+    return _complete_visit(actor, participant, protocol.administration(administration_id).visit,
+                           on, "dose_out_of_window", administration_id=administration_id)
+
+
+def _enter_period_of_dose(actor: Actor, participant: Participant, protocol: Protocol,
+                          administration_id: str, on: dt.date) -> None:
+    """A dose moves a crossover participant into its period (or its visit's period)."""
+    administration = protocol.administration(administration_id)
+    for period in (administration.period, protocol.visit(administration.visit).period):
+        _enter_period(actor, participant, protocol, period, on,
+                      visit_id=administration.visit, administration_id=administration_id)
 
 
 @audited("record_visit")
@@ -101,6 +132,9 @@ def do_record_visit(participant: Participant, visit_id: str, done_on: dt.date, *
     record(actor, "record_visit", visit, old={"done_on": None},
            new={"participant": participant.screening_number, "visit": visit_id,
                 "done_on": done_on, "deviations": [d.kind for d in deviations]})
+    protocol = actor.protocol()
+    _enter_period(actor, participant, protocol, protocol.visit(visit_id).period, done_on,
+                  visit_id=visit_id)
     return visit
 
 
@@ -180,9 +214,34 @@ def _gate_reasons(participant: Participant, protocol: Protocol, administration_i
                           if p.sequence_in_part is not None
                           and participant.sequence_in_part is not None
                           and p.sequence_in_part < participant.sequence_in_part], protocol)
+    periods = (period_facts(participant, protocol)
+               if protocol.part(participant.part).is_crossover else None)
     verdict = may_dose(protocol, participant.part, administration_id, earlier,
-                       committee_decisions(study, protocol), on)
+                       committee_decisions(study, protocol), on, periods=periods)
     return verdict.reasons
+
+
+def _enter_period(actor: Actor, participant: Participant, protocol: Protocol,
+                  period_id: str | None, on: dt.date, *, visit_id: str = "",
+                  administration_id: str = "") -> None:
+    """Move a crossover participant into the period a recorded visit or dose belongs to, when
+    that period comes after the current one (audited as ``start_period``; no arm in it)."""
+    if not participant.part:
+        return
+    entered = period_started_by(protocol.part(participant.part), participant.period or None,
+                                period_id)
+    if entered is None:
+        return
+    previous = participant.period
+    PeriodStart.objects.create(
+        participant=participant, period_id=entered, started_on=on, visit_id=visit_id,
+        administration_id=administration_id, recorded_at=timezone.now(),
+        recorded_by=actor.name)
+    participant.period = entered
+    participant.save(update_fields=["period"])
+    record(actor, "start_period", participant, old={"period": previous or None},
+           new={"participant": participant.screening_number, "period": entered,
+                "started_on": on, "visit": visit_id, "administration": administration_id})
 
 
 def _allow_override(actor: Actor, reasons: tuple[str, ...], override_reason: str) -> None:

@@ -6,12 +6,14 @@
   draw; the arm is chosen on allocation).
 - Releasing the list records the SHA-256 of its content; from then on it cannot be replaced,
   and ``verify_randomization_list`` recomputes the hash from the stored rows.
+- A crossover part randomizes to a sequence of arms (the protocol's ratio names sequences): the
+  slot then holds ``treatment_sequence`` and no arm (``allocation_unit`` reads either).
 - Randomizing a participant locks the participant (a repeated request returns the same
   allocation), then the list row, so allocations on one list are serialised and two requests
   never read the same free slot; the slot is then taken with a conditional UPDATE (``participant
   IS NULL``) and the one-to-one column forbids a second slot per participant in the database.
 
-Audit events of these actions never carry an arm: blinded roles read the trail.
+Audit events of these actions never carry an arm or a sequence: blinded roles read the trail.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from trialkit.core.randomization import (
     Slot,
     StratumKey,
     allocate,
+    allocation_unit,
     generate_list,
     minimise_for,
     stratum_key,
@@ -140,11 +143,11 @@ def do_randomize_participant(participant: Participant, *, actor: Actor) -> Rando
     if rand_list is None:
         raise StateConflictError("randomization has not started: no list is live")
     levels = stratification_levels(participant, protocol)
-    slot, arm, decision = _choose(rand_list, randomization, participant, levels, protocol, study)
+    slot, unit, decision = _choose(rand_list, randomization, participant, levels, protocol, study)
     enrol(participant, randomization.part, actor=actor, gates=())
     taken = RandomizationSlot.objects.filter(pk=slot.pk, participant__isnull=True).update(
-        participant=participant, allocated_at=timezone.now(), levels=levels, arm=arm,
-        decision=decision)
+        participant=participant, allocated_at=timezone.now(), levels=levels, decision=decision,
+        **_allocated(protocol, randomization.part, unit))
     if taken != 1:  # the list lock makes this unreachable; the guard keeps the invariant local
         raise StateConflictError("the slot was taken concurrently; try again")
     record(actor, "randomize_participant", participant,
@@ -152,6 +155,13 @@ def do_randomize_participant(participant: Participant, *, actor: Actor) -> Rando
                 "stratum": slot.stratum if rand_list.method == "permuted_blocks" else "",
                 "list_sha256": rand_list.sha256})
     return RandomizationResult(participant.screening_number, slot.number, slot.kit_code, True)
+
+
+def _allocated(protocol: Protocol, part_id: str, unit: str) -> dict[str, str]:
+    """The slot columns for what was allocated: a sequence never goes in ``arm``."""
+    if allocation_unit(protocol.part(part_id)) == "sequence":
+        return {"arm": "", "treatment_sequence": unit}
+    return {"arm": unit, "treatment_sequence": ""}
 
 
 def stratification_levels(participant: Participant, protocol: Protocol) -> dict[str, str]:
@@ -177,7 +187,8 @@ def _randomization(protocol: Protocol) -> Randomization:
 def _choose(rand_list: RandomizationList, randomization: Randomization, participant: Participant,
             levels: dict[str, str], protocol: Protocol,
             study: Study) -> tuple[RandomizationSlot, str, dict[str, object] | None]:
-    """The slot the core allocation rule picks (after every check), its arm and decision."""
+    """The slot the core allocation rule picks (after every check), what it allocates (an arm,
+    or a crossover sequence) and the minimisation decision."""
     rows = list(rand_list.slots.order_by("stratum", "sequence"))
     core = _core_list(rand_list, rows, protocol)
     minimising = rand_list.method == "minimisation"
@@ -195,8 +206,8 @@ def _choose(rand_list: RandomizationList, randomization: Randomization, particip
                                  field="participant") from None
     slot = next(r for r in rows if r.number == chosen.slot.randomization_number)
     if not minimising:
-        return slot, slot.arm, None
-    counts = tally((r.levels, r.arm) for r in rows if r.participant_id is not None)
+        return slot, slot.allocation_unit, None
+    counts = tally((r.levels, r.allocation_unit) for r in rows if r.participant_id is not None)
     assert slot.draw_seed is not None  # every minimisation slot is generated with one
     decision = minimise_for(randomization, counts, levels, np.random.default_rng(slot.draw_seed))
     return slot, decision.arm, {"explanation": decision.explanation(), "draw": decision.draw,
@@ -208,7 +219,8 @@ def _slots(rand_list: RandomizationList, protocol: Protocol, randomization: Rand
     if randomization.method == "permuted_blocks":
         return [RandomizationSlot(randomization_list=rand_list, stratum=_stratum_text(s.stratum),
                                   sequence=s.sequence, number=s.randomization_number, arm=s.arm,
-                                  kit_code=s.kit_code, block=s.block, block_size=s.block_size)
+                                  treatment_sequence=s.treatment_sequence, kit_code=s.kit_code,
+                                  block=s.block, block_size=s.block_size)
                 for s in generate_list(protocol, rng).slots]
     size = randomization.list_size_per_stratum or protocol.part(randomization.part).enrolment_target
     numbers = rng.permutation(size) + 1
@@ -232,11 +244,14 @@ def _core_list(rand_list: RandomizationList, rows: list[RandomizationSlot],
     slots = tuple(Slot(stratum=_stratum_key(r.stratum),
                        sequence=r.sequence, block=r.block, block_size=r.block_size,
                        randomization_number=r.number, arm="" if minimising else r.arm,
-                       kit_code=r.kit_code) for r in rows)
+                       kit_code=r.kit_code,
+                       treatment_sequence="" if minimising else r.treatment_sequence)
+                  for r in rows)
     order = {key: i for i, key in enumerate(_strata(randomization, minimising))}
     slots = tuple(sorted(slots, key=lambda s: (order.get(s.stratum, len(order)), s.sequence)))
     return CoreList(part=rand_list.part, ratio=tuple(sorted(randomization.ratio.items())),
-                    factors=tuple(s.id for s in randomization.strata), slots=slots)
+                    factors=tuple(s.id for s in randomization.strata), slots=slots,
+                    unit=allocation_unit(protocol.part(rand_list.part)))
 
 
 def _stratum_key(text: str) -> StratumKey:

@@ -10,6 +10,7 @@ from trialkit.web.trial.models.participants import (
     Administration,
     Deviation,
     Participant,
+    PeriodStart,
     ScheduledVisit,
 )
 from trialkit.web.trial.models.people import ApiToken, Membership, Profile, Site, Study
@@ -23,7 +24,8 @@ from trialkit.web.trial.models.safety import Notification, SafetyDecision, Serio
 
 __all__ = [
     "Administration", "ApiToken", "AuditEvent", "AuditHead", "Deviation", "FormRecord",
-    "FormVersion", "KitPreparation", "Membership", "Notification", "Participant", "Profile",
-    "Query", "QueryMessage", "RandomizationList", "RandomizationSlot", "SafetyDecision",
-    "ScheduledVisit", "SeriousEventClock", "Signature", "Site", "Study", "Unblinding",
+    "FormVersion", "KitPreparation", "Membership", "Notification", "Participant", "PeriodStart",
+    "Profile", "Query", "QueryMessage", "RandomizationList", "RandomizationSlot",
+    "SafetyDecision", "ScheduledVisit", "SeriousEventClock", "Signature", "Site", "Study",
+    "Unblinding",
 ]

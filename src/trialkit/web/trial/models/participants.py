@@ -35,6 +35,10 @@ class Participant(models.Model):
     ended_on = models.DateField(null=True)
     end_reason = models.TextField(blank=True)
     locked_at = models.DateTimeField(null=True)
+    period = models.CharField(max_length=64, blank=True)
+    """The treatment period of a crossover part the participant is in (blank: a parallel part,
+    or before the first period starts). Not blinded: every sequence switches at the same
+    planned visit. Its history, with dates, is in ``PeriodStart``."""
 
     class Meta:
         constraints = [
@@ -44,6 +48,24 @@ class Participant(models.Model):
                                     condition=models.Q(sequence_in_part__isnull=False),
                                     name="unique_sequence_in_part"),
         ]
+
+
+class PeriodStart(models.Model):
+    """The day a participant entered a treatment period of a crossover part, and what started
+    it (the period's visit or its administration)."""
+
+    participant = models.ForeignKey(Participant, on_delete=models.PROTECT,
+                                    related_name="period_starts")
+    period_id = models.CharField(max_length=64)
+    started_on = models.DateField()
+    visit_id = models.CharField(max_length=64, blank=True)
+    administration_id = models.CharField(max_length=64, blank=True)
+    recorded_at = models.DateTimeField()
+    recorded_by = models.CharField(max_length=150)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["participant", "period_id"],
+                                               name="one_start_per_period")]
 
 
 class ScheduledVisit(models.Model):

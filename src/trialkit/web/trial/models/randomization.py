@@ -40,6 +40,11 @@ class RandomizationSlot(models.Model):
     block_size = models.PositiveIntegerField(default=0)
     """Permuted blocks only; 0 for a minimisation slot (its arm is chosen on allocation)."""
     arm = models.CharField(max_length=64, blank=True)
+    """The arm allocated (a parallel part); blank for a crossover part, whose participants
+    receive one arm per period."""
+    treatment_sequence = models.CharField(max_length=64, blank=True)
+    """The sequence of arms allocated (a crossover part); blank for a parallel part. Not the
+    slot's position, which is ``sequence``."""
     kit_code = models.CharField(max_length=64, unique=True)
     draw_seed = models.BigIntegerField(null=True)
     """Minimisation: seeds the allocation's random draw, so the decision can be re-derived."""
@@ -50,6 +55,11 @@ class RandomizationSlot(models.Model):
     participant = models.OneToOneField(Participant, null=True, on_delete=models.PROTECT,
                                        related_name="slot")
     allocated_at = models.DateTimeField(null=True)
+
+    @property
+    def allocation_unit(self) -> str:
+        """What the slot allocates: its treatment sequence (crossover), else its arm."""
+        return self.treatment_sequence or self.arm
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["randomization_list", "stratum", "sequence"],

@@ -16,7 +16,9 @@ from trialkit.web.api.auth import actor_of
 from trialkit.web.api.schemas import InSchema, Text, responses
 from trialkit.web.trial.access import randomization_number_and_kit
 from trialkit.web.trial.actions import participants as journey
+from trialkit.web.trial.actions.base import Actor
 from trialkit.web.trial.actions.participants import screened_under
+from trialkit.web.trial.gate_facts import periods_of
 from trialkit.web.trial.lookups import participant_for, visible_participants
 from trialkit.web.trial.models import Participant
 from trialkit.web.trial.study import VersionView, versions
@@ -52,12 +54,27 @@ class ParticipantOut(Schema):
     ended_on: dt.date | None
     end_reason: str
     locked: bool
+    period: str
+    """The crossover period the participant is in (blank: a parallel part, or before the first
+    period starts). Not blinded: every sequence switches at the same planned visit."""
+
+
+class PeriodOut(Schema):
+    period: str
+    name: str
+    starts_at_visit: str
+    """The visit that starts the period (its first visit)."""
+    started_on: dt.date | None
+    """The day the participant entered it (None: not yet)."""
 
 
 class ParticipantDetailOut(ParticipantOut):
     randomization_number: str | None
     kit_code: str | None
     """Blinded-safe: the kit's code, never its content."""
+    periods: list[PeriodOut]
+    """A crossover participant's periods in order, with the day each started (never the arm);
+    empty in a parallel part."""
 
 
 class RegisterIn(InSchema):
@@ -111,7 +128,7 @@ def participant_out(p: Participant,
         consent_form_version=p.consent_form_version,
         verdict=(p.eligibility or {}).get("verdict"), screened_under=_screened_under(p, known),
         ended_on=p.ended_on,
-        end_reason=p.end_reason, locked=p.locked_at is not None)
+        end_reason=p.end_reason, locked=p.locked_at is not None, period=p.period)
 
 
 def _screened_under(p: Participant,
@@ -147,7 +164,14 @@ def participant(request: HttpRequest, participant_id: int) -> ParticipantDetailO
     found = participant_for(actor, participant_id)
     number, kit = randomization_number_and_kit(found, actor) or (None, None)
     return ParticipantDetailOut(**participant_out(found).dict(), randomization_number=number,
-                                kit_code=kit)
+                                kit_code=kit, periods=_periods(found, actor))
+
+
+def _periods(found: Participant, actor: Actor) -> list[PeriodOut]:
+    periods = periods_of(found, actor.protocol())
+    return [] if periods is None else [
+        PeriodOut(period=line.period, name=line.name, starts_at_visit=line.starts_at,
+                  started_on=line.started_on) for line in periods.lines]
 
 
 @router.get("/participants/{participant_id}/eligibility", response=responses(EligibilityOut))

@@ -1,7 +1,10 @@
-"""The randomization list (generate, release, verify) and randomizing a participant.
+"""The randomization list (generate, release, verify), randomizing a participant, and a
+crossover participant's sequence for the roles that see allocation.
 
-Nothing here ever answers with an arm: a randomization returns its number and kit code, the
-list's status its method, size and hash.
+Randomizing never answers with an arm or a sequence: it returns the number and kit code, the
+list's status its method, size and hash. The one allocation reader here,
+``GET /participants/{id}/allocation/sequence``, goes through ``access.access_allocation``
+(403 for a blinded role), like ``GET /participants/{id}/allocation``.
 """
 
 from __future__ import annotations
@@ -13,8 +16,9 @@ from ninja import Router, Schema
 
 from trialkit.web.api.auth import actor_of
 from trialkit.web.api.schemas import InSchema, responses
+from trialkit.web.trial import access
 from trialkit.web.trial.actions import randomization as allocation
-from trialkit.web.trial.actions.base import NotFoundError
+from trialkit.web.trial.actions.base import NotFoundError, StateConflictError
 from trialkit.web.trial.lookups import participant_for
 from trialkit.web.trial.models import RandomizationList
 from trialkit.web.trial.study import current_study
@@ -40,6 +44,26 @@ class ListOut(Schema):
 
 class VerifyListOut(Schema):
     intact: bool
+
+
+class PeriodArmOut(Schema):
+    period: str
+    period_name: str
+    arm: str
+    arm_label: str
+    started_on: dt.date | None
+    """The day the participant entered the period (None: not yet)."""
+
+
+class SequenceOut(Schema):
+    screening_number: str
+    sequence: str
+    sequence_label: str
+    period: str
+    """The period the participant is in (blank before the first starts)."""
+    arm: str
+    """The arm of the current period (the first period's before it starts)."""
+    periods: list[PeriodArmOut]
 
 
 class RandomizationOut(Schema):
@@ -100,3 +124,21 @@ def randomize(request: HttpRequest, participant_id: int) -> RandomizationOut:
     return RandomizationOut(screening_number=result.screening_number,
                             randomization_number=result.randomization_number,
                             kit_code=result.kit_code, new=result.new)
+
+
+@router.get("/participants/{participant_id}/allocation/sequence",
+            response=responses(SequenceOut))
+def sequence(request: HttpRequest, participant_id: int) -> SequenceOut:
+    """A crossover participant's sequence and the arm of each period: for the roles that see
+    allocation (and an investigator who unblinded them); 409 outside a crossover part."""
+    actor = actor_of(request)
+    view = access.access_allocation(participant_for(actor, participant_id), actor)
+    if not view.sequence:
+        raise StateConflictError("the participant is not randomized to a sequence (not a "
+                                 "crossover part)", field="participant_id")
+    return SequenceOut(
+        screening_number=view.screening_number, sequence=view.sequence,
+        sequence_label=view.sequence_label, period=view.period, arm=view.arm,
+        periods=[PeriodArmOut(period=p.period, period_name=p.period_name, arm=p.arm,
+                              arm_label=p.arm_label, started_on=p.started_on)
+                 for p in view.periods])

@@ -1,7 +1,9 @@
 """Everything the participant page shows, read in a fixed number of queries.
 
 Blinded facts come only from ``access`` (allocation, when the role may see it); the rest is
-not blinded (visits, forms, doses without their content, queries, signatures).
+not blinded (visits, forms, doses without their content, queries, signatures, and a crossover
+participant's periods: every sequence switches at the same planned visit, so the period says
+nothing of the arm).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from trialkit.web.pages.charts import line_chart
 from trialkit.web.trial import access
 from trialkit.web.trial.actions.base import ActionError, Actor
 from trialkit.web.trial.actions.participants import screened_under
+from trialkit.web.trial.gate_facts import Periods, periods_of
 from trialkit.web.trial.models import FormRecord, FormVersion, Participant, Query, Signature
 from trialkit.web.trial.queries_schedule import VisitRow, deviations_of, visit_schedule
 from trialkit.web.trial.study import VersionView
@@ -53,6 +56,8 @@ class FormState:
 class VisitLine:
     row: VisitRow
     forms: list[FormState] = field(default_factory=list)
+    period: str = ""
+    """The name of the crossover period the visit belongs to (blank: none)."""
 
 
 @dataclass(frozen=True)
@@ -71,6 +76,7 @@ class ParticipantPage:
     deviations: list[Any]
     screened_under: VersionView | None
     """The protocol version of the latest screening, and whether it is still current."""
+    periods: Periods | None = None
 
 
 def participant_page(participant: Participant, actor: Actor) -> ParticipantPage:
@@ -99,7 +105,8 @@ def participant_page(participant: Participant, actor: Actor) -> ParticipantPage:
     by_place = {(r.visit_id, r.form_id): r for r in records if not protocol.form(
         r.form_id).repeating}
     visits = [VisitLine(row, [state(protocol.form(f), row.visit_id, by_place.get(
-        (row.visit_id, f))) for f in _visit_forms(protocol, row.visit_id)])
+        (row.visit_id, f))) for f in _visit_forms(protocol, row.visit_id)],
+        _period_name(protocol, participant, row.visit_id))
         for row in visit_schedule(participant, actor)]
     logs: dict[str, list[FormState]] = defaultdict(list)
     for r in records:
@@ -111,11 +118,22 @@ def participant_page(participant: Participant, actor: Actor) -> ParticipantPage:
             participant, actor), _allocation(participant, actor), visits, dict(logs),
         list(participant.administrations.order_by("given_at")),
         _charts(protocol, records, latest), queries, signatures,
-        deviations_of(participant, actor), screened_under(participant))
+        deviations_of(participant, actor), screened_under(participant),
+        periods_of(participant, protocol))
 
 
 def _visit_forms(protocol: Protocol, visit_id: str) -> list[str]:
     return [f for f in protocol.visit(visit_id).forms if not protocol.form(f).repeating]
+
+
+def _period_name(protocol: Protocol, participant: Participant, visit_id: str) -> str:
+    """The visit's period name, when the participant's part is a crossover (one schedule from
+    day 0; periods only group its visits)."""
+    period = protocol.visit(visit_id).period
+    if period is None or not participant.part:
+        return ""
+    names = {p.id: p.name for p in protocol.part(participant.part).periods}
+    return names.get(period, "")
 
 
 def _part_name(protocol: Protocol, participant: Participant) -> str:

@@ -123,9 +123,12 @@ def _enrol_post(request: HttpRequest, actor: Actor, participant: Participant,
 @page()
 def randomization_result(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     participant = participant_for(actor, pk)
+    protocol = actor.protocol()
+    randomized = protocol.randomization.part if protocol.randomization else ""
     return render_page(request, actor, "pages/randomization_result.html", {
         "title": "Randomization result", "participant": participant,
-        "preparers": preparers(actor.protocol()),
+        "preparers": preparers(protocol),
+        "crossover": bool(randomized) and protocol.part(randomized).is_crossover,
         "result": access.randomization_number_and_kit(participant, actor)})
 
 

@@ -24,7 +24,12 @@ from trialkit.web.pages.vocabulary import (
     workspace_label,
 )
 from trialkit.web.trial import access
-from trialkit.web.trial.actions.base import ActionError, Actor, InvalidInputError
+from trialkit.web.trial.actions.base import (
+    ActionError,
+    Actor,
+    InvalidInputError,
+    StateConflictError,
+)
 from trialkit.web.trial.actions.preparations import do_confirm_preparation
 from trialkit.web.trial.actions.randomization import (
     do_generate_randomization_list,
@@ -43,8 +48,11 @@ class Task:
     state: str
     """``given``, ``prepared`` (the kit is confirmed ready) or ``pending``."""
     detail: str
-    """The preparation (preparing role) or real/sham (performing role)."""
+    """The preparation (preparing role) or real/sham (performing role); in a crossover part,
+    for the arm of the administration's period."""
     kit_code: str
+    period: str = ""
+    """The name of the administration's crossover period (blank: none)."""
 
 
 def _tasks(actor: Actor, role_field: str) -> list[tuple[Participant, Administration, str]]:
@@ -58,6 +66,11 @@ def _tasks(actor: Actor, role_field: str) -> list[tuple[Participant, Administrat
         held = access.randomization_number_and_kit(participant, actor)
         rows.extend((participant, a, held[1] if held else "") for a in mine)
     return rows
+
+
+def _period(actor: Actor, administration: Administration) -> str:
+    names = {p.id: p.name for part in actor.protocol().design.parts for p in part.periods}
+    return names.get(administration.period or "", "")
 
 
 def _due(participant: Participant, visit_id: str) -> object:
@@ -97,7 +110,8 @@ def preparations(request: HttpRequest, actor: Actor) -> HttpResponse:
         preparation = access.access_preparation(kit, actor).get(administration.id, "")
         tasks.append(Task(participant, administration.id, administration.name,
                           _due(participant, administration.visit),
-                          _state(participant, administration.id), preparation, kit))
+                          _state(participant, administration.id), preparation, kit,
+                          _period(actor, administration)))
     return render_page(request, actor, "pages/unblinded_tasks.html", {
         "title": workspace_label(actor, PREPARATIONS), "tasks": tasks,
         "detail_label": "Prepare", "confirm": True,
@@ -121,10 +135,14 @@ def confirm_preparation(request: HttpRequest, actor: Actor) -> HttpResponse:
 def procedures(request: HttpRequest, actor: Actor) -> HttpResponse:
     tasks = []
     for participant, administration, kit in _tasks(actor, "performed_by"):
-        kind = access.access_procedure_type(participant, administration.id, actor)
+        try:
+            kind = access.access_procedure_type(participant, administration.id, actor)
+        except StateConflictError:
+            continue  # a crossover participant receives it in no period of their sequence
         tasks.append(Task(participant, administration.id, administration.name,
                           _due(participant, administration.visit),
-                          _state(participant, administration.id), kind, kit))
+                          _state(participant, administration.id), kind, kit,
+                          _period(actor, administration)))
     return render_page(request, actor, "pages/unblinded_tasks.html", {
         "title": workspace_label(actor, PROCEDURES), "tasks": tasks,
         "detail_label": "Procedure",

@@ -1,10 +1,12 @@
 """The demo's trial, step by step on an agenda run in date order (see trialkit.web.demo).
 
-Each step is what a person does on a day: screen a candidate, give a dose, see a participant
-at a visit and enter the visit's forms, report an adverse event, raise or answer a query.
-Steps that follow from others (a participant's visits after the Day-0 dose) are put on the
-agenda when their cause happens, with the dates the schedule gives them. The agenda stops at
-the present: later visits stay upcoming.
+Each step is what a person does on a day: screen a candidate, randomize or enrol them, give a
+dose, see a participant at a visit and enter the visit's forms. Steps that follow from others
+(a participant's visits after the Day-0 dose) are put on the agenda when their cause happens,
+with the dates the schedule gives them. The agenda stops at the present: later visits stay
+upcoming. What each person enters and what happens to them comes from the story
+(trialkit.web.demo_story); everything else follows from the protocol: which parts open when,
+who does what, which forms a visit collects.
 """
 
 from __future__ import annotations
@@ -20,9 +22,12 @@ from functools import partial
 from django.utils import timezone
 
 from trialkit.core.protocol import Protocol
-from trialkit.web import demo_data as data
-from trialkit.web.demo_people import AWAITING, FAILURE, IN_SCREENING, PHASE1, PHASE2A, Profile
-from trialkit.web.trial.actions.adverse_events import do_report_serious_event
+from trialkit.core.protocol.design import Administration, Part
+from trialkit.core.protocol.forms import Form
+from trialkit.core.protocol.gates import CommitteeGate
+from trialkit.web.demo_events import EventSteps
+from trialkit.web.demo_story import Person, Story
+from trialkit.web.demo_values import form_values
 from trialkit.web.trial.actions.base import Actor
 from trialkit.web.trial.actions.dosing import do_record_administration, do_record_visit
 from trialkit.web.trial.actions.forms import do_save_form, do_sign_form
@@ -37,15 +42,20 @@ from trialkit.web.trial.actions.participants import (
     do_register_candidate,
 )
 from trialkit.web.trial.actions.preparations import do_confirm_preparation
-from trialkit.web.trial.actions.queries import do_answer_query, do_close_query, do_raise_query
 from trialkit.web.trial.actions.randomization import (
     do_generate_randomization_list,
     do_randomize_participant,
     do_release_randomization_list,
 )
-from trialkit.web.trial.models import FormRecord, FormVersion, Participant, Query
+from trialkit.web.trial.models import FormRecord, FormVersion, Participant
 
 DAY = dt.timedelta(days=1)
+FOLLOWING = ("vital_signs", "administration")
+"""Kinds of forms entered after the dose at a dosing visit (the others are its baseline)."""
+
+
+class DemoError(RuntimeError):
+    """The story does not fit the protocol (a candidate meant to join is not eligible...)."""
 
 
 class DemoClock:
@@ -75,17 +85,34 @@ class _Step:
     run: Callable[[], object] = field(compare=False)
 
 
+@dataclass(frozen=True)
+class Joining:
+    """A person of the story with the part they join and their planned Day 0."""
+
+    person: Person
+    part: Part
+    day0: dt.date
+
+
 class DemoTrial:
-    def __init__(self, protocol: Protocol, team: dict[str, Actor], passwords: dict[str, str],
-                 clock: DemoClock) -> None:
-        self.protocol, self.team, self.passwords, self.clock = protocol, team, passwords, clock
+    def __init__(self, protocol: Protocol, story: Story, team: dict[str, Actor],
+                 passwords: dict[str, str], clock: DemoClock) -> None:
+        self.protocol, self.story, self.team = protocol, story, team
+        self.passwords, self.clock = passwords, clock
         self.site = protocol.identity.sites[0].id
         self.agenda: list[_Step] = []
         self.counter = itertools.count()
         self.numbers = itertools.count(1)
         self.participants: dict[str, Participant] = {}
+        self.joined: list[str] = []
+        """Keys of the people who joined a part, in order."""
+        self.order = [v.id for v in sorted(protocol.schedule.visits,
+                                           key=lambda v: (v.day is None, v.day or 0))]
+        self.screening = next(v for v in protocol.schedule.visits if v.day is not None
+                              and v.id == self.order[0])
         scheduled = [v for v in protocol.schedule.visits if v.day is not None]
         self.last_visit = max(scheduled, key=lambda v: v.day or 0).id
+        self.events = EventSteps(self)
 
     # -- the agenda -------------------------------------------------------------------------
     def at(self, day: dt.date, hour: int, step: Callable[[], object]) -> None:
@@ -102,182 +129,311 @@ class DemoTrial:
     def today(self) -> dt.date:
         return (self.clock.moment or timezone.now()).date()
 
+    # -- who does what ----------------------------------------------------------------------
     def actor(self, role: str) -> Actor:
         return self.team[role]
 
-    # -- the plan ---------------------------------------------------------------------------
-    def plan(self, start: dt.date, seed: int, present: dt.date) -> None:
-        """Put the whole trial on the agenda, Phase I Day 0 of the first participant on
-        ``start``; ``present`` is the real today (the pipeline of candidates sits just before)."""
-        statistician = self.actor("unblinded_statistician")
-        self.at(start - 30 * DAY, 9, lambda: do_generate_randomization_list(
-            seed, actor=statistician))
-        self.at(start - 30 * DAY, 11, lambda: do_release_randomization_list(actor=statistician))
-        for n, profile in enumerate(PHASE1):
-            self.at(start + 35 * n * DAY - 7 * DAY, 9, partial(self.phase1, profile,
-                                                               start + 35 * n * DAY))
-        last_it = start + 35 * (len(PHASE1) - 1) * DAY + 28 * DAY
-        decided = last_it + 28 * DAY
-        self.at(decided, 15, self.smc_proceed)
-        for k, profile in enumerate(PHASE2A):
-            day0 = decided + (7 + 12 * k) * DAY
-            self.at(day0 - 7 * DAY, 9, partial(self.phase2a, profile, day0))
-        self.pipeline(present)
+    def role_that(self, *can: str) -> str:
+        return next(r.id for r in self.protocol.roles if set(can) <= set(r.can))
 
-    # -- screening --------------------------------------------------------------------------
-    def candidate(self, profile: Profile, index: dt.date, *, forms: tuple[str, ...] = ()
-                  ) -> Participant:
+    @property
+    def screener(self) -> Actor:
+        doers = [r for r in self.protocol.roles
+                 if {"screen", "consent", "enter_data"} <= set(r.can)]
+        joining = [r for r in doers if {"enrol", "randomize"} & set(r.can)]
+        return self.actor(next((r.id for r in joining if "sign" not in r.can), joining[0].id))
+
+    @property
+    def investigator(self) -> Actor:
+        return self.actor(self.role_that("sign", "screen"))
+
+    def enterer(self, form: Form, visit_id: str = "") -> Actor:
+        """The story's choice, else the listed role that enters the fewest forms (the rater
+        enters the rating, the infusion nurse the infusion record)."""
+        chosen = (self.story.screening_entry if visit_id == self.screening.id
+                  else {}).get(form.id) or self.story.entry.get(form.id)
+        if chosen:
+            return self.actor(chosen)
+        needed = "report_adverse_event" if form.kind == "adverse_event" else "enter_data"
+        able = [r for r in form.entered_by if needed in self.protocol.role(r).can]
+        load = {r: sum(r in f.entered_by for f in self.protocol.forms) for r in able}
+        return self.actor(min(able, key=lambda r: (load[r], able.index(r))))
+
+    # -- the plan ---------------------------------------------------------------------------
+    def plan(self, seed: int, present: dt.date, limit: int | None = None) -> dt.date:
+        """Put the whole trial on the agenda, its last Day 0 three weeks before ``present``
+        unless the story says when the first one was; returns the first Day 0."""
+        joinings = self.layout(dt.date(2000, 1, 1), limit)
+        last = max(j.day0 for j in joinings)
+        days = self.story.first_day0_days_ago
+        start = present - dt.timedelta(days=days) if days is not None else \
+            present - 21 * DAY - (last - dt.date(2000, 1, 1))
+        shift = start - dt.date(2000, 1, 1)
+        if self.protocol.randomization is not None:
+            manager = self.actor(self.role_that("manage_randomization"))
+            self.at(start - 30 * DAY, 9, lambda: do_generate_randomization_list(
+                seed, actor=manager))
+            self.at(start - 30 * DAY, 11, lambda: do_release_randomization_list(actor=manager))
+        for joining in self.layout(start, limit):
+            self.at(joining.day0 - self.story.screening_days * DAY, 9,
+                    partial(self.screen_and_join, joining))
+        for part_id, decided in self._decisions(joinings).items():
+            self.at(decided + shift, 15, partial(self.committee_opens, part_id))
+        self.pipeline(present)
+        return start
+
+    def layout(self, start: dt.date, limit: int | None) -> list[Joining]:
+        """Every person's part and Day 0: one after another in each part (as its sequential
+        rule allows, or every ``spacing`` days), a part a committee opens a week after its
+        decision."""
+        joinings: list[Joining] = []
+        for part in self.protocol.design.parts:
+            people = self._people(part, limit)
+            first = start
+            gate = self._gate_opening(part.id)
+            if gate is not None:
+                first = self._decisions(joinings)[part.id] + 7 * DAY
+            step = self._step(part.id)
+            joinings += [Joining(p, part, first + k * step) for k, p in enumerate(people)]
+        return joinings
+
+    def _people(self, part: Part, limit: int | None) -> list[Person]:
+        first = self.protocol.design.parts[0].id
+        people = [p for p in self.story.people if (p.part or first) == part.id]
+        if not self.story.people:
+            people = [Person(key=f"{part.id}-{n + 1}", part=part.id)
+                      for n in range(min(part.enrolment_target, 8))]
+        reviewed = {g.reviews_part for g in self.protocol.gates.committee}
+        return people if limit is None or part.id in reviewed else people[:limit]
+
+    def _gate_opening(self, part_id: str) -> CommitteeGate | None:
+        return next((g for g in self.protocol.gates.committee if g.opens_part == part_id), None)
+
+    def _step(self, part_id: str) -> dt.timedelta:
+        gate = next((g for g in self.protocol.gates.sequential_enrolment
+                     if g.part == part_id), None)
+        if gate is None:
+            return self.story.spacing * DAY
+        last = max(self._day_of(a) for a in gate.previous_must_have_received)
+        return (last + gate.wait_days) * DAY
+
+    def _decisions(self, joinings: list[Joining]) -> dict[str, dt.date]:
+        """Part id → the day its committee signs the opening decision: when the reviewed
+        part's last participant reaches the end of the review period."""
+        decisions = {}
+        for gate in self.protocol.gates.committee:
+            reviewed = [j.day0 for j in joinings if j.part.id == gate.reviews_part]
+            if reviewed:
+                decisions[gate.opens_part] = max(reviewed) + (
+                    self._day_of(gate.after_administration)
+                    + gate.days_after_administration) * DAY
+        return decisions
+
+    def _day_of(self, administration: str) -> int:
+        return self.protocol.visit(self.protocol.administration(administration).visit).day or 0
+
+    # -- screening and joining --------------------------------------------------------------
+    def candidate(self, person: Person, index: dt.date) -> Participant:
         """Registered today, screening forms saved, eligibility evaluated for Day 0 ``index``."""
-        coordinator = self.actor("coordinator")
         participant = do_register_candidate(f"{self.site}-{next(self.numbers):03d}", self.site,
-                                            actor=coordinator)
-        self.participants[profile.key] = participant
-        screening = data.screening(self.today, sex=profile.sex, birth_year=profile.birth_year,
-                                   course=profile.course, fs=profile.fs,
-                                   pregnant=profile.pregnant)
-        for form_id, values in screening.items():
-            if not forms or form_id in forms:
-                who = self.actor("edss_rater") if form_id == "EDSS" else coordinator
-                do_save_form(participant, form_id, "SCR", values, actor=who)
-        do_evaluate_eligibility(participant, index, actor=coordinator)
+                                            actor=self.screener)
+        self.participants[person.key] = participant
+        visit = self.screening.id
+        for form_id in self.screening.forms:
+            if person.only is None or form_id in person.only:
+                self.enter(participant, person, form_id, visit)
+        do_evaluate_eligibility(participant, index, actor=self.screener)
         participant.refresh_from_db()
         return participant
 
-    def confirm(self, participant: Participant) -> None:
-        """The investigator judges the history criteria; consent is signed and recorded."""
+    def enter(self, participant: Participant, person: Person, form_id: str, visit_id: str,
+              **given: object) -> list[FormRecord]:
+        """The visit's instances of a form as the person gives them, filled in now. A
+        repeating form at screening (a history log) has the instances the story lists."""
+        form = self.protocol.form(form_id)
+        history = form.repeating and visit_id == self.screening.id
+        now = {i.id: self._now() for i in form.items if i.type == "datetime"}
+        records = []
+        for values in self.story.instances(person, form_id, self.order, visit_id,
+                                           repeating=history):
+            data = form_values(self.protocol, form, self.today, {**now, **values, **given})
+            records.append(self.save(participant, form_id, visit_id, data,
+                                     self.enterer(form, visit_id)))
+        return records
+
+    def _now(self) -> str:
+        return (self.clock.moment or timezone.now()).isoformat()
+
+    def confirm(self, participant: Participant, person: Person) -> None:
+        """The investigator judges what the forms leave open; consent is recorded."""
         eligibility = participant.eligibility or {}
+        if eligibility.get("failing"):
+            raise DemoError(f"the demo's candidate '{person.key}' fails criteria "
+                            f"{', '.join(eligibility['failing'])}: give values that meet them "
+                            "in the story (protocols/demo/<protocol>.yaml)")
         kinds = {c["id"]: c["kind"] for c in eligibility["result"]["criteria"]}
         judgements = {cid: "met" if kinds[cid] == "inclusion" else "not_met"
                       for cid in eligibility["undecided"]}
-        investigator = self.actor("investigator")
         if judgements:
-            do_judge_criteria(participant, judgements, "Referral letters, pharmacy and relapse "
-                              "history reviewed with the patient", self.passwords["investigator"],
-                              actor=investigator)
-        taken_by = investigator.user.profile.printed_name
-        do_save_form(participant, "CONSENT", "SCR", {
-            "consent_date": self.today.isoformat(), "form_version": "ICF 2.0",
-            "taken_by": taken_by}, actor=self.actor("coordinator"))
-        do_record_consent(participant, self.today, "ICF 2.0", taken_by,
-                          actor=self.actor("coordinator"))
+            do_judge_criteria(participant, judgements, "Referral letters, pharmacy and "
+                              "medical history reviewed with the patient",
+                              self.passwords[self.investigator.role], actor=self.investigator)
+        do_record_consent(participant, self.today, self.story.consent_version,
+                          self.investigator.user.profile.printed_name, actor=self.screener)
         participant.refresh_from_db()
 
-    def phase1(self, profile: Profile, day0: dt.date) -> None:
-        participant = self.candidate(profile, day0)
-        self.confirm(participant)
-        do_enrol_participant(participant, "phase1", actor=self.actor("coordinator"))
-        lot = f"LOT-{day0:%y%m}-{profile.birth_year % 100:02d}"
-        self.at(day0, 10, lambda: self.dose(participant, profile, "iv", lot))
+    def screen_and_join(self, joining: Joining) -> None:
+        participant = self.candidate(joining.person, joining.day0)
+        self.joined.append(joining.person.key)
+        self.confirm(participant, joining.person)
+        self._before_day0(participant, joining)
+        if joining.part.allocation != "RANDOMIZED":
+            do_enrol_participant(participant, joining.part.id, actor=self.screener)
+            self._dose_day0(participant, joining, "")
+            return
+        self.at(joining.day0 + self.story.randomize_day * DAY, 8,
+                partial(self.randomize, participant, joining))
 
-    def phase2a(self, profile: Profile, day0: dt.date) -> None:
-        participant = self.candidate(profile, day0)
-        self.confirm(participant)
-        self.at(day0, 8, lambda: self.randomize(participant, profile))
+    def _before_day0(self, participant: Participant, joining: Joining) -> None:
+        """Visits between screening and Day 0 (a harvest, a randomization visit): their forms
+        on their planned day."""
+        for visit in self.protocol.schedule.visits:
+            if visit.day is not None and visit.day < 0 and visit.id != self.screening.id:
+                self.at(joining.day0 + visit.day * DAY, 11, partial(
+                    self._enter_visit_forms, participant, joining.person, visit.id))
 
-    def randomize(self, participant: Participant, profile: Profile) -> None:
-        result = do_randomize_participant(participant, actor=self.actor("coordinator"))
-        self.at(self.today, 10, lambda: self.dose(participant, profile, "iv", result.kit_code))
+    def _enter_visit_forms(self, participant: Participant, person: Person, visit_id: str,
+                           kinds: Callable[[Form], bool] = lambda form: True) -> None:
+        for form_id in self.protocol.visit(visit_id).forms:
+            form = self.protocol.form(form_id)
+            if kinds(form) and form.kind != "administration":
+                for record in self.enter(participant, person, form_id, visit_id):
+                    self._sign_later(record, form, 2)
+
+    def randomize(self, participant: Participant, joining: Joining) -> None:
+        result = do_randomize_participant(participant, actor=self.screener)
+        self._dose_day0(participant, joining, result.kit_code)
+
+    def _dose_day0(self, participant: Participant, joining: Joining, kit: str) -> None:
+        day_zero = self.protocol.design.day_zero or self.protocol.design.administrations[0].id
+        self.at(joining.day0, 10, partial(self.dose, participant, joining.person,
+                                          self.protocol.administration(day_zero), kit))
+
+    def committee_opens(self, part_id: str) -> None:
+        gate = self._gate_opening(part_id)
+        assert gate is not None  # scheduled only for a part a gate opens
+        do_sign_safety_decision(gate.opening_decisions[0], self.story.committee_rationale,
+                                self.passwords[gate.signer_role],
+                                actor=self.actor(gate.signer_role))
 
     # -- treatment and visits ---------------------------------------------------------------
-    def dose(self, participant: Participant, profile: Profile, administration: str,
+    def dose(self, participant: Participant, person: Person, administration: Administration,
              kit: str) -> None:
-        visit = self.protocol.administration(administration).visit
-        if "EDSS" in self.protocol.visit(visit).forms:  # the baseline rating precedes the dose
-            self.save(participant, "EDSS", visit, data.edss(
-                self.today, profile.fs_at(visit), rated=profile.rated.get(visit)), "edss_rater")
-        planned = self.protocol.administration(administration)
+        visit = administration.visit
+        self._enter_visit_forms(participant, person, visit,
+                                lambda form: form.kind not in FOLLOWING)
+        if kit:  # a concealed kit: the preparing role confirms it
+            do_confirm_preparation(kit, administration.id,
+                                   actor=self.actor(administration.prepared_by))
         given_at = self.clock.moment
         assert given_at is not None
-        participant.refresh_from_db()  # enrolled since the object was made
-        if participant.part != "phase1":  # a concealed kit: the preparing role confirms it
-            do_confirm_preparation(kit, administration, actor=self.actor(planned.prepared_by))
-        performer = planned.performed_by
-        do_record_administration(participant, administration, given_at,
-                                 kit if participant.part != "phase1" else "",
-                                 actor=self.actor(performer))
-        record = self.save(participant, "DOSE", visit, data.dose(administration, given_at, kit))
-        self.save(participant, "VS", visit, data.vitals(self.today, seed=profile.birth_year,
-                                                        hour=12))
-        self.at(self.today + DAY, 16, lambda: self.sign(record))
-        for step in profile.events.get(administration, ()):
-            self.at(self.today + step.after_days * DAY, 11,
-                    partial(step.run, self, participant))
-        if administration == self.protocol.design.day_zero:
-            self.schedule_visits(participant, profile, kit)
+        do_record_administration(participant, administration.id, given_at, kit,
+                                 actor=self.actor(administration.performed_by))
+        for form_id in self.protocol.visit(visit).forms:
+            form = self.protocol.form(form_id)
+            if form.kind == "administration":
+                values = self._administration_values(form, administration, given_at, kit)
+                for record in self.enter(participant, person, form_id, visit, **values):
+                    self._sign_later(record, form, 1)
+        self._enter_visit_forms(participant, person, visit,
+                                lambda form: form.kind == "vital_signs")
+        for event in person.events:
+            if event.after == administration.id:
+                self.at(self.today + event.days * DAY, 11,
+                        partial(self.events.run, event, participant, person))
+        if administration.id == self.protocol.design.day_zero:
+            self.schedule_visits(participant, person, kit)
 
-    def schedule_visits(self, participant: Participant, profile: Profile, kit: str) -> None:
+    def _administration_values(self, form: Form, administration: Administration,
+                               given_at: dt.datetime, kit: str) -> dict[str, object]:
+        """What the administration form records, found by the items' CDISC annotations: when,
+        the kit (or the lot of an open-label product), whether it was given; and a choice
+        whose code list names the administration."""
+        lot = kit or f"LOT-{given_at:%y%m%d}"
+        meaning = {"EXSTDTC": given_at.isoformat(), "EXREFID": lot, "EXLOT": lot,
+                   "EXOCCUR": any(c.procedure != "none" for c in administration.by_arm.values())}
+        values: dict[str, object] = {}
+        for item in form.items:
+            variable = item.cdisc.variable if item.cdisc is not None else None
+            if variable in meaning:
+                values[item.id] = meaning[variable]
+            elif item.codelist is not None and administration.id in {
+                    c.code for c in self.protocol.codelist(item.codelist).items}:
+                values[item.id] = administration.id
+        return values
+
+    def schedule_visits(self, participant: Participant, person: Person, kit: str) -> None:
         dosed = {a.visit for a in self.protocol.design.administrations}
-        for visit in participant.visits.exclude(visit_id__in=dosed).filter(
-                done_on__isnull=True, target_date__isnull=False):
-            if visit.visit_id in profile.skipped:
+        for n, visit in enumerate(participant.visits.exclude(visit_id__in=dosed).filter(
+                done_on__isnull=True, target_date__isnull=False)):
+            if visit.visit_id in person.skipped:
                 continue
-            late = profile.late.get(visit.visit_id, profile.birth_year % 3)
+            late = person.late.get(visit.visit_id, self._lateness(visit.visit_id, n))
             self.at(visit.target_date + late * DAY, 9,
-                    partial(self.visit, participant, profile, visit.visit_id))
+                    partial(self.visit, participant, person, visit.visit_id))
         for administration in self.protocol.design.administrations:
             if administration.id != self.protocol.design.day_zero:
                 target = participant.visits.get(visit_id=administration.visit).target_date
-                self.at(target, 10, partial(self.dose, participant, profile,
-                                            administration.id, kit))
+                self.at(target, 10, partial(self.dose, participant, person, administration,
+                                            kit))
 
-    def visit(self, participant: Participant, profile: Profile, visit_id: str) -> None:
-        do_record_visit(participant, visit_id, self.today, actor=self.actor("coordinator"))
-        for form_id in self.protocol.visit(visit_id).forms:
-            values = data.visit_form(form_id, self.today, fs=profile.fs_at(visit_id),
-                                     seed=profile.birth_year,
-                                     relapse=visit_id in profile.relapse_reviews)
-            who = "edss_rater" if form_id == "EDSS" else "coordinator"
-            record = self.save(participant, form_id, visit_id, values, who)
-            if self.protocol.form(form_id).signature_required and form_id != "EDSS":
-                self.at(self.today + 2 * DAY, 16, partial(self.sign, record))
-        if visit_id == self.last_visit:
+    def _lateness(self, visit_id: str, n: int) -> int:
+        """A day or two late now and then, never past the end of the window."""
+        window = self.protocol.visit(visit_id).window
+        return min(n % 3, window.after) if window is not None else 0
+
+    def visit(self, participant: Participant, person: Person, visit_id: str) -> None:
+        do_record_visit(participant, visit_id, self.today, actor=self.screener)
+        self._enter_visit_forms(participant, person, visit_id)
+        open_visits = participant.visits.filter(done_on__isnull=True, missed=False)
+        if visit_id == self.last_visit and not open_visits.exists():  # none skipped
             do_end_participation(participant, "completed", self.today, "",
-                                 actor=self.actor("investigator"))
+                                 actor=self.investigator)
 
     def save(self, participant: Participant, form_id: str, visit_id: str,
-             values: data.Data, role: str = "coordinator", **kwargs: object) -> FormRecord:
+             values: dict[str, object], actor: Actor, **kwargs: object) -> FormRecord:
         version: FormVersion = do_save_form(participant, form_id, visit_id, values,
-                                            actor=self.actor(role), **kwargs)  # type: ignore[arg-type]
+                                            actor=actor, **kwargs)  # type: ignore[arg-type]
         return version.record
 
+    def _sign_later(self, record: FormRecord, form: Form, days: int) -> None:
+        """The investigator signs what needs a signature (a rating is left for them to do)."""
+        if form.signature_required and form.kind != "assessment":
+            self.at(self.today + days * DAY, 16, partial(self.sign, record))
+
     def sign(self, record: FormRecord) -> None:
-        do_sign_form(record, self.passwords["investigator"],
+        do_sign_form(record, self.passwords[self.investigator.role],
                      "I confirm these data are accurate and complete",
-                     actor=self.actor("investigator"))
+                     actor=self.investigator)
 
-    # -- oversight --------------------------------------------------------------------------
-    def smc_proceed(self) -> None:
-        do_sign_safety_decision(
-            "proceed", "All six Phase I participants completed the 28-day post-IT review with "
-            "no dose-limiting toxicity; one grade 2 post-lumbar-puncture headache resolved.",
-            self.passwords["smc_chair"], actor=self.actor("smc_chair"))
-
-    def report_serious(self, record: FormRecord) -> None:
-        do_report_serious_event(record, actor=self.actor("investigator"))
-
+    # -- the candidates at the present ------------------------------------------------------
     def pipeline(self, present: dt.date) -> None:
-        """A screen failure, a candidate awaiting randomization, one still in screening."""
-        def fail() -> None:
-            participant = self.candidate(FAILURE, self.today + 14 * DAY)
-            do_record_screen_failure(participant, "", actor=self.actor("coordinator"))
+        """A screen failure, a candidate awaiting their part, one still in screening."""
+        story = self.story
 
-        def awaiting() -> None:
-            self.confirm(self.candidate(AWAITING, self.today + 6 * DAY))
+        def fail(person: Person) -> None:
+            participant = self.candidate(person, self.today + 14 * DAY)
+            reason = "" if (participant.eligibility or {}).get("failing") else \
+                "The investigator judged the candidate unsuitable"
+            do_record_screen_failure(participant, reason, actor=self.screener)
 
-        self.at(present - 40 * DAY, 9, fail)
-        self.at(present - 1 * DAY, 9, awaiting)
-        self.at(present - 2 * DAY, 14, lambda: self.candidate(
-            IN_SCREENING, self.today + 14 * DAY, forms=("DM", "MSHIST", "ELIG")))
+        def awaiting(person: Person) -> None:
+            self.confirm(self.candidate(person, self.today + 6 * DAY), person)
 
-    # -- data management --------------------------------------------------------------------
-    def raise_query(self, participant: Participant, form_id: str, visit_id: str, item: str,
-                    text: str, role: str = "data_manager") -> Query:
-        record = FormRecord.objects.get(participant=participant, form_id=form_id,
-                                        visit_id=visit_id)
-        return do_raise_query(record, item, text, actor=self.actor(role))
-
-    def answer(self, query: Query, text: str, role: str = "coordinator") -> None:
-        do_answer_query(query, text, actor=self.actor(role))
-
-    def close(self, query: Query, text: str = "") -> None:
-        do_close_query(query, text, actor=self.actor("data_manager"))
+        if story.screen_failure is not None:
+            self.at(present - 40 * DAY, 9, partial(fail, story.screen_failure))
+        if story.awaiting is not None:
+            self.at(present - 1 * DAY, 9, partial(awaiting, story.awaiting))
+        if story.in_screening is not None:
+            self.at(present - 2 * DAY, 14, partial(self.candidate, story.in_screening,
+                                                   present + 12 * DAY))

@@ -1,4 +1,12 @@
-"""Shared fixtures: the reference protocol and paths to the shared reference data."""
+"""Shared fixtures: the trial under test (every protocol in protocols/), the reference
+protocol, and paths to the shared reference data.
+
+A test that takes ``trial`` (a ``tests.protocol_cases.TrialCase``) runs on the reference
+protocol, unless it (or its module) carries ``@pytest.mark.protocols(...)``: then it runs once
+per protocol file in protocols/ that has every named capability (all of them when none is
+named). A capability no protocol has makes one failing test that says so, rather than a test
+that silently never runs.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +15,7 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
+from tests.protocol_cases import CAPABILITIES, TrialCase, case_for, with_capabilities
 from trialkit.core.protocol import Protocol, load_protocol
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -19,6 +28,36 @@ FIXTURES = ROOT / "tests" / "fixtures"
 @pytest.fixture(scope="session")
 def reference_protocol() -> Protocol:
     return load_protocol(REFERENCE_PROTOCOL)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    marker = metafunc.definition.get_closest_marker("protocols")
+    if marker is None or "trial_path" not in metafunc.fixturenames:
+        return
+    paths = with_capabilities(*marker.args)
+    if paths:
+        metafunc.parametrize("trial_path", paths, ids=[p.stem for p in paths], scope="module")
+    else:
+        wanted = " and ".join(marker.args)
+        metafunc.parametrize("trial_path", [pytest.param(None, id=f"no-protocol-{wanted}")],
+                             scope="module")
+
+
+@pytest.fixture(scope="session")
+def trial_path() -> Path:
+    """The reference protocol, unless the ``protocols`` marker parametrises this."""
+    return REFERENCE_PROTOCOL
+
+
+@pytest.fixture(scope="module")
+def trial(trial_path: Path | None, request: pytest.FixtureRequest) -> TrialCase:
+    """The protocol under test, with what the tests derive from it (tests/protocol_cases.py)."""
+    if trial_path is None:
+        marker = request.node.get_closest_marker("protocols")
+        wanted = marker.args if marker is not None else ()
+        pytest.fail(f"no protocol in protocols/ has {' and '.join(wanted)}: the tests of that "
+                    f"capability would never run (capabilities: {', '.join(CAPABILITIES)})")
+    return case_for(trial_path)
 
 
 @pytest.fixture(autouse=True)

@@ -25,9 +25,10 @@ FOCUSED = """() => { const e = document.activeElement;
 
 
 def test_the_keyboard_reaches_every_control_of_sign_in_and_form_entry_and_the_skip_link_works(
-        browser, server, shot, make_actor):
-    coordinator = make_actor("coordinator")
-    participant = do_register_candidate("S-801", "CMUH", actor=coordinator)
+        browser, server, shot, trial, make_actor):
+    coordinator = make_actor(trial.screener)
+    participant = do_register_candidate("S-801", trial.site, actor=coordinator)
+    form = trial.forms_of_kind("demographics")[0]
     page = browser.new_context(viewport=VIEWPORT, base_url=server).new_page()
     page.goto("/login/")
     expect(page.get_by_label("Username")).to_be_focused()
@@ -51,13 +52,15 @@ def test_the_keyboard_reaches_every_control_of_sign_in_and_form_entry_and_the_sk
     page.keyboard.press("Enter")
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
 
-    page.goto(f"/participants/{participant.pk}/forms/SCR/DM/")
+    page.goto(f"/participants/{participant.pk}/forms/{trial.visits_collecting(form)[0]}/"
+              f"{form.id}/")
     page.keyboard.press("Tab")
     expect(page.get_by_role("link", name="Skip to main content")).to_be_focused()
     page.keyboard.press("Enter")
     assert page.evaluate("document.activeElement.id") == "main"
     controls = page.locator("#entry-form").evaluate(FORM_CONTROLS)
-    assert len(controls) == 4, controls  # date of birth, sex, child-bearing potential, Save
+    entered = [i for i in form.items if i.derived is None]
+    assert len(controls) == len(entered) + 1, controls  # one per item, then Save
     # A date control takes a Tab stop per part (month, day, year): count each control once.
     pressed = _tab_stops(page, len(controls) + 6)
     stops = [s for i, s in enumerate(pressed) if i == 0 or s != pressed[i - 1]]

@@ -2,7 +2,8 @@
 
 Facts are taken from the database and protocol of the trial under test, never hard-coded:
 - anywhere: any preparation text, the value ``sham``, an arm that belongs to no open-label part
-  (its id or label), and the number or kit code of any slot not yet allocated (list content);
+  (its id or label), any sequence of a crossover part (its id or label), and the number or kit
+  code of any slot not yet allocated (list content);
 - in anything about a randomized participant (an endpoint whose path names the participant or
   one of their records or kits, a JSON object or CSV row that names them): any arm id or label
   of the randomized part, and the values ``real`` / ``sham``.
@@ -42,6 +43,8 @@ def concealed_facts(protocol: Protocol) -> Concealed:
     free = RandomizationSlot.objects.filter(participant__isnull=True)
     taken = RandomizationSlot.objects.filter(participant__isnull=False)
     hidden_arms = {v for a in masked_arms if a.id not in open_arms for v in (a.id, a.label)}
+    hidden_arms |= {v for part in protocol.design.parts for seq in part.sequences
+                    for v in (seq.id, seq.label)}
     ids = frozenset(taken.values_list("participant_id", flat=True))
     return Concealed(
         everywhere=frozenset(v.lower() for v in preparations | hidden_arms | {"sham"}

@@ -115,12 +115,13 @@ def api(openapi_document) -> Api:
 
 
 @pytest.fixture
-def token_for(admin, make_actor) -> Callable[..., str]:  # noqa: F811
-    """``token_for("monitor")`` → a bearer token of a new user holding that role."""
+def token_for(admin, make_actor, trial) -> Callable[..., str]:  # noqa: F811
+    """``token_for(role)`` → a bearer token of a new user holding that role (at the trial's
+    first site, or ``site``)."""
     from trialkit.web.trial.actions.accounts import do_issue_api_token
 
-    def issue(role: str, site: str | None = "CMUH", username: str | None = None) -> str:
-        actor = admin if role == "administrator" and username is None else make_actor(
+    def issue(role: str, site: str | None = None, username: str | None = None) -> str:
+        actor = admin if role == trial.administrator and username is None else make_actor(
             role, site=site, username=username)
         return do_issue_api_token(actor.user, role, f"test {role}", actor=admin)
 

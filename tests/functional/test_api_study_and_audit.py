@@ -1,15 +1,19 @@
-"""The study, its protocol's operational parts, and the audit trail over the API."""
+"""The study, its protocol's operational parts, and the audit trail over the API, on every
+protocol."""
 
 from __future__ import annotations
 
-from tests.conftest import REFERENCE_PROTOCOL
-from trialkit.core.protocol import load_protocol
+import pytest
+
+pytestmark = pytest.mark.protocols()
 
 
-def test_every_role_reads_the_study_its_sites_and_protocol(api, token_for):
-    token = token_for("edss_rater")
+def test_every_role_reads_the_study_its_sites_and_protocol(trial, api, token_for):
+    protocol = trial.protocol
+    for role in protocol.roles:
+        assert api.get("/api/study", token=token_for(role.id)).status_code == 200, role.id
+    token = token_for(trial.investigator, username="reader")
     study = api.get("/api/study", token=token).body
-    protocol = load_protocol(REFERENCE_PROTOCOL)
     assert study["protocol_id"] == protocol.identity.id and study["locked_at"] is None
     assert {s["code"] for s in api.get("/api/study/sites", token=token).body} == {
         s.id for s in protocol.identity.sites}
@@ -18,17 +22,17 @@ def test_every_role_reads_the_study_its_sites_and_protocol(api, token_for):
     assert [v["id"] for v in described["visits"]] == [v.id for v in protocol.schedule.visits]
 
 
-def test_the_protocol_view_says_nothing_about_arms_or_kit_contents(api, token_for):
-    protocol = load_protocol(REFERENCE_PROTOCOL)
-    text = api.get("/api/study/protocol", token=token_for("coordinator")).content.decode()
+def test_the_protocol_view_says_nothing_about_arms_or_kit_contents(trial, api, token_for):
+    protocol = trial.protocol
+    text = api.get("/api/study/protocol", token=token_for(trial.screener)).content.decode()
     for administration in protocol.design.administrations:
         for preparation in administration.by_arm.values():
             assert preparation.preparation not in text
     assert '"arms"' not in text and '"by_arm"' not in text
 
 
-def test_the_audit_trail_is_listed_and_verified_for_roles_that_view_it(api, token_for):
-    token = token_for("data_manager", site=None)
+def test_the_audit_trail_is_listed_and_verified_for_roles_that_view_it(trial, api, token_for):
+    token = token_for(trial.data_manager)
     verified = api.get("/api/audit/verify", token=token).body
     assert verified["intact"] is True and verified["events"] > 0
     grants = api.get("/api/audit/events?action=grant_role", token=token).body
@@ -37,14 +41,14 @@ def test_the_audit_trail_is_listed_and_verified_for_roles_that_view_it(api, toke
     assert len(after) == 1 and after[0]["sequence"] > grants[0]["sequence"]
 
 
-def test_roles_without_view_audit_cannot_read_the_trail(api, token_for):
-    token = token_for("coordinator")
+def test_roles_without_view_audit_cannot_read_the_trail(trial, api, token_for):
+    token = token_for(trial.screener)
     assert api.get("/api/audit/events", token=token).status_code == 403
     assert api.get("/api/audit/verify", token=token).status_code == 403
 
 
-def test_a_malformed_query_parameter_is_refused_naming_it(api, token_for):
-    answer = api.get("/api/audit/events?limit=many", token=token_for("administrator"))
+def test_a_malformed_query_parameter_is_refused_naming_it(trial, api, token_for):
+    answer = api.get("/api/audit/events?limit=many", token=token_for(trial.administrator))
     assert answer.status_code == 422 and answer.body["field"] == "limit"
 
 
@@ -83,13 +87,17 @@ def test_the_cli_writes_the_same_schema_the_server_publishes(api, tmp_path):
     assert json.loads(out.read_text()) == api.client.get("/api/openapi.json").json()
 
 
-def test_audit_payloads_show_blinded_keys_only_to_roles_that_see_them(admin, make_actor):
+def test_audit_payloads_show_blinded_keys_only_to_roles_that_see_them(trial, admin,
+                                                                     make_actor):
     from trialkit.web.api.redaction import MASK, redact_event
 
-    payload = {"participant": "P2-001", "new": [{"arm": "placebo", "kit_code": "K-1"}],
+    arm = trial.protocol.design.arms[-1].id
+    payload = {"participant": "R-001", "new": [{"arm": arm, "kit_code": "K-1"}],
                "procedure_type": "sham", "preparation": None}
-    blinded = redact_event(make_actor("data_manager"), payload)
-    assert blinded == {"participant": "P2-001", "new": [{"arm": MASK, "kit_code": "K-1"}],
+    blinded = redact_event(make_actor(trial.data_manager), payload)
+    assert blinded == {"participant": "R-001", "new": [{"arm": MASK, "kit_code": "K-1"}],
                        "procedure_type": MASK, "preparation": None}
-    cell_lab = redact_event(make_actor("cell_lab"), payload)
-    assert (cell_lab["new"][0]["arm"], cell_lab["procedure_type"]) == ("placebo", MASK)
+    preparer = next(r for r in trial.protocol.roles
+                    if "allocation" in r.sees and "procedure_type" not in r.sees)
+    unblinded = redact_event(make_actor(preparer.id), payload)
+    assert (unblinded["new"][0]["arm"], unblinded["procedure_type"]) == (arm, MASK)

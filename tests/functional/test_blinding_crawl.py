@@ -1,5 +1,6 @@
-"""Every blinded role walks every GET endpoint of the published schema (exports included) in
-a trial with randomized, dosed participants, and receives nothing that reveals an allocation.
+"""On every randomized protocol, every blinded role walks every GET endpoint of the published
+schema (exports included) in a trial with randomized, dosed participants, and receives
+nothing that reveals an allocation.
 
 Endpoints are discovered from the OpenAPI schema, so new ones are crawled without edits here;
 a path parameter this crawl cannot fill fails the test (add its source to ``_values``).
@@ -7,7 +8,6 @@ a path parameter this crawl cannot fill fails the test (add its source to ``_val
 
 from __future__ import annotations
 
-import datetime as dt
 import itertools
 from urllib.parse import quote
 
@@ -16,51 +16,53 @@ import pytest
 from tests.functional.blinding import concealed_facts, leaks
 from tests.integration.journey_support import (
     Clock,
-    eligible_and_consented,
     give,
-    last_it_day,
     make_team,
-    open_phase2a,
+    open_randomized_part,
+    randomized,
 )
 from trialkit.web.trial.actions.base import actor_for
 from trialkit.web.trial.actions.forms import do_save_form
 from trialkit.web.trial.actions.queries import do_raise_query
-from trialkit.web.trial.actions.randomization import do_randomize_participant
 from trialkit.web.trial.models import FormRecord, Participant, Query
 
+pytestmark = pytest.mark.protocols("randomized")
 BLINDING = ("allocation", "preparation", "procedure_type")
 
 
 @pytest.fixture
-def trial(make_actor, monkeypatch):
-    """Phase I done, four Phase IIa participants randomized, two of them dosed, a query open."""
+def crawled(trial, make_actor, monkeypatch):
+    """The randomized part open (its reviewed part done, if any), four participants
+    randomized, two of them given the Day-0 dose with the visit's forms, a query open."""
     clock = Clock(monkeypatch)
-    team = make_team(make_actor)
-    phase1 = open_phase2a(team, clock)
-    day0 = last_it_day(phase1) + dt.timedelta(days=35)
-    randomized = []
-    for n in range(1, 5):
-        participant = eligible_and_consented(f"P2-{n:03d}", team, clock, day0)
-        result = do_randomize_participant(participant, actor=team.coordinator)
-        randomized.append((participant, result.kit_code))
-    for participant, kit in randomized[:2]:
-        give(participant, "iv", day0, team.investigator, clock, kit_code=kit)
-        do_save_form(participant, "VS", "D0", {
-            "measured_at": f"{day0.isoformat()}T11:00:00+00:00", "systolic_bp": 120,
-            "diastolic_bp": 80, "heart_rate": 70, "temperature": 36.8}, actor=team.coordinator)
-    monitor = make_actor("monitor")
-    record = FormRecord.objects.filter(participant=randomized[0][0], form_id="DM").get()
-    do_raise_query(record, "birth_date", "Please confirm against the ID card.", actor=monitor)
-    return team, phase1
+    team = make_team(trial, make_actor)
+    opened = open_randomized_part(team, clock)
+    people = [randomized(f"R-{n:03d}", team, clock, opened.day0) for n in range(1, 5)]
+    day_zero = trial.administrations()[0]
+    visit = trial.visit(day_zero.visit)
+    for participant, kit in people[:2]:
+        give(participant, day_zero.id, opened.day0, team.performing(day_zero.id), clock,
+             kit_code=kit)
+        for form_id in visit.forms:
+            form = trial.form(form_id)
+            if form.kind not in ("administration", "adverse_event"):
+                do_save_form(participant, form_id, visit.id, trial.values(form, opened.day0),
+                             actor=team.entering(form_id))
+    form = trial.forms_of_kind("demographics")[0]
+    record = FormRecord.objects.filter(participant=people[0][0], form_id=form.id).get()
+    item = next(i.id for i in form.items if i.required)
+    do_raise_query(record, item, "Please confirm against the ID card.",
+                   actor=make_actor(trial.monitor))
+    return team, opened.earlier
 
 
 def _blinded_roles(protocol) -> list[str]:
     return [r.id for r in protocol.roles if not set(BLINDING) & set(r.sees)]
 
 
-def _values(protocol, facts, phase1) -> dict[str, list[str]]:
+def _values(protocol, facts, earlier) -> dict[str, list[str]]:
     """Real ids for every path parameter: randomized participants first, one open-label too."""
-    participants = [*sorted(facts.randomized_ids), phase1[0].id]
+    participants = [*sorted(facts.randomized_ids), *(p.id for p in earlier[:1])]
     return {
         "participant_id": [str(p) for p in participants],
         "record_id": [str(r) for r in sorted(facts.randomized_records)],
@@ -110,35 +112,37 @@ def crawl(api, token: str, openapi_document, values, facts) -> dict[str, set[str
 
 
 def test_no_blinded_role_receives_any_allocation_from_any_endpoint_or_export(
-        trial, api, admin, openapi_document, token_for):
-    _, phase1 = trial
+        trial, crawled, api, admin, openapi_document, token_for):
+    _, earlier = crawled
     protocol = admin.protocol()
     facts = concealed_facts(protocol)
     assert len(facts.randomized_ids) == 4 and facts.randomized_kits
-    values = _values(protocol, facts, phase1)
+    values = _values(protocol, facts, earlier)
     roles = _blinded_roles(protocol)
-    assert {"coordinator", "investigator", "edss_rater", "monitor", "data_manager",
-            "statistician", "administrator"} <= set(roles)
+    assert len(roles) >= 3 and {trial.data_manager, trial.administrator} <= set(roles)
     leaked = {}
     for role in roles:
-        token = token_for(role, site="CMUH", username=f"crawl-{role}")
+        token = token_for(role, username=f"crawl-{role}")
         found = crawl(api, token, openapi_document, values, facts)
         leaked |= {f"{role} {path}": hits for path, hits in found.items()}
     assert leaked == {}
 
 
 def test_the_crawl_finds_the_allocation_an_unblinded_role_is_shown(
-        trial, api, admin, openapi_document, token_for):
-    """The detector is not blind itself: the cell lab legitimately sees arms and preparations,
-    and the crawl reports exactly those answers."""
-    team, phase1 = trial
+        trial, crawled, api, admin, openapi_document, token_for):
+    """The detector is not blind itself: the preparing role legitimately sees allocations and
+    preparations, and the crawl reports exactly those answers."""
+    team, earlier = crawled
     protocol = admin.protocol()
     facts = concealed_facts(protocol)
-    token = token_for("cell_lab", site="CMUH", username="crawl-cell-lab")
-    found = crawl(api, token, openapi_document, _values(protocol, facts, phase1), facts)
-    randomized = sorted(facts.randomized_ids)
-    assert {f"/api/participants/{p}/allocation" for p in randomized} <= set(found)
+    preparer = next(r.id for r in protocol.roles
+                    if {"allocation", "preparation"} <= set(r.sees) and "prepare_kit" in r.can)
+    token = token_for(preparer, username="crawl-preparer")
+    found = crawl(api, token, openapi_document, _values(protocol, facts, earlier), facts)
+    allocated = sorted(facts.randomized_ids)
+    assert {f"/api/participants/{p}/allocation" for p in allocated} <= set(found)
     assert {f"/api/kits/{k}/preparation" for k in facts.randomized_kits} <= set(found)
     assert all(p.startswith(("/api/participants/", "/api/kits/")) for p in found)
-    assert Participant.objects.filter(id__in=randomized, status="enrolled").count() == 4
-    assert actor_for(team.coordinator.user, "coordinator").sees("allocation") is False
+    assert Participant.objects.filter(id__in=allocated, status="enrolled").count() == 4
+    screener = actor_for(team.coordinator.user, trial.screener)
+    assert screener.sees("allocation") is ("allocation" in protocol.role(trial.screener).sees)

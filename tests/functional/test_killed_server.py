@@ -55,10 +55,10 @@ def _start_server(port: int, tmp_path: Path) -> subprocess.Popen[bytes]:
     raise AssertionError("the server did not start within 60 s")
 
 
-def _register(port: int, token: str, number: str) -> int:
+def _register(port: int, token: str, number: str, site: str) -> int:
     request = urllib.request.Request(
         f"http://127.0.0.1:{port}/api/participants", method="POST",
-        data=json.dumps({"screening_number": number, "site": "CMUH"}).encode(),
+        data=json.dumps({"screening_number": number, "site": site}).encode(),
         headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
     with urllib.request.urlopen(request, timeout=10) as response:
         return int(response.status)
@@ -67,8 +67,9 @@ def _register(port: int, token: str, number: str) -> int:
 @pytest.mark.postgres
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
-def test_a_killed_server_loses_no_acknowledged_write(flushable_audit, token_for, tmp_path):
-    token = token_for("coordinator")
+def test_a_killed_server_loses_no_acknowledged_write(flushable_audit, trial, token_for,
+                                                     tmp_path):
+    token = token_for(trial.screener)
     port = _free_port()
     server = _start_server(port, tmp_path)
     acknowledged: list[str] = []
@@ -81,7 +82,7 @@ def test_a_killed_server_loses_no_acknowledged_write(flushable_audit, token_for,
                 return
             number = f"K-{i:04d}"
             try:
-                if _register(port, token, number) == 201:
+                if _register(port, token, number, trial.site) == 201:
                     acknowledged.append(number)
             except (urllib.error.URLError, ConnectionError, TimeoutError, OSError) as exc:
                 failures.append(f"{number}: {exc}")

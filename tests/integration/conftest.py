@@ -1,10 +1,13 @@
-"""Integration fixtures: a loaded study, users in roles, and PostgreSQL-only tests."""
+"""Integration fixtures: the trial's study loaded, users in its roles, PostgreSQL-only tests.
+
+``study`` loads the protocol of the ``trial`` fixture (the reference protocol unless the test
+is marked ``@pytest.mark.protocols(...)``, tests/conftest.py); the role fixtures name roles by
+what they do in that protocol (tests/protocol_cases.py), never by a trial's role ids.
+"""
 
 from __future__ import annotations
 
 import pytest
-
-from tests.conftest import REFERENCE_PROTOCOL
 
 PASSWORD = "correct horse battery staple"
 
@@ -16,29 +19,31 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture
-def study(db):
+def study(db, trial):
     from trialkit.web.trial.actions.study import do_load_protocol
 
-    return do_load_protocol(REFERENCE_PROTOCOL, actor=None)
+    return do_load_protocol(trial.path, actor=None)
 
 
 @pytest.fixture
-def admin(study):
+def admin(study, trial):
     from trialkit.web.trial.actions.accounts import do_create_user, do_grant_role
     from trialkit.web.trial.actions.base import actor_for
 
     user = do_create_user("admin", PASSWORD, "Ada Admin", actor=None)
-    do_grant_role(user, "administrator", None, actor=None)
-    return actor_for(user, "administrator")
+    do_grant_role(user, trial.administrator, None, actor=None)
+    return actor_for(user, trial.administrator)
 
 
 @pytest.fixture
-def make_actor(admin):
-    """``make_actor("coordinator", site="CMUH")`` → an Actor holding that role."""
+def make_actor(admin, trial):
+    """``make_actor(role)`` → an Actor holding that role at the trial's first site (or study
+    wide for a role that is not site-scoped); ``site=`` names another site."""
     from trialkit.web.trial.actions.accounts import do_create_user, do_grant_role
     from trialkit.web.trial.actions.base import actor_for
 
-    def make(role: str, site: str | None = "CMUH", username: str | None = None):
+    def make(role: str, site: str | None = None, username: str | None = None):
+        site = site or trial.site
         protocol_role = admin.protocol().role(role)
         name = username or f"{role}-{site if protocol_role.site_scoped else 'all'}"
         user = do_create_user(name, PASSWORD, name.replace("-", " ").title(), actor=admin)
@@ -50,27 +55,22 @@ def make_actor(admin):
 
 @pytest.fixture
 def participant(study):
-    """A screening candidate at CMUH (``capture_support.new_participant``)."""
+    """A screening candidate at the trial's first site (``capture_support.new_participant``)."""
     from tests.integration.capture_support import new_participant
 
     return new_participant()
 
 
 @pytest.fixture
-def coordinator(make_actor):
-    return make_actor("coordinator")
+def coordinator(make_actor, trial):
+    return make_actor(trial.screener)
 
 
 @pytest.fixture
-def rater(make_actor):
-    return make_actor("edss_rater")
+def data_manager(make_actor, trial):
+    return make_actor(trial.data_manager)
 
 
 @pytest.fixture
-def data_manager(make_actor):
-    return make_actor("data_manager")
-
-
-@pytest.fixture
-def investigator(make_actor):
-    return make_actor("investigator")
+def investigator(make_actor, trial):
+    return make_actor(trial.investigator)

@@ -1,17 +1,24 @@
-"""Shared steps of the participant-journey tests: a settable clock, screening data, Phase I.
+"""Shared steps of the participant-journey tests, for any protocol: a settable clock, the
+protocol's roles as a team, screening, joining a part, doses, and the gates before a part.
 
 Every step goes through the actions (forms by data capture's ``do_save_form``), so the tests
-exercise what a site does. Dates are absolute; the clock makes "today" whatever a step needs.
+exercise what a site does. What is entered, by whom, and in which order the parts open follows
+from the protocol (tests/protocol_cases.py). Dates are absolute; the clock makes "today"
+whatever a step needs.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.utils import timezone
 
 from tests.integration.conftest import PASSWORD
+from tests.protocol_cases import TrialCase
+from trialkit.web.trial.actions.base import Actor
 from trialkit.web.trial.actions.dosing import do_record_administration
 from trialkit.web.trial.actions.forms import do_save_form
 from trialkit.web.trial.actions.oversight import do_sign_safety_decision
@@ -23,15 +30,16 @@ from trialkit.web.trial.actions.participants import (
     do_register_candidate,
 )
 from trialkit.web.trial.actions.randomization import (
+    RandomizationResult,
     do_generate_randomization_list,
+    do_randomize_participant,
     do_release_randomization_list,
 )
-from trialkit.web.trial.models import Participant
+from trialkit.web.trial.models import Administration, Participant, RandomizationSlot
 
-FS_ITEMS = ("fs_pyramidal", "fs_cerebellar", "fs_brainstem", "fs_sensory", "fs_bowel_bladder",
-            "fs_visual", "fs_cerebral", "ambulation")
+DAY = dt.timedelta(days=1)
 START = dt.date(2027, 1, 4)
-"""Day 0 of the first Phase I participant."""
+"""Day 0 of the first participant."""
 
 
 class Clock:
@@ -52,49 +60,64 @@ class Clock:
 
 @dataclass
 class Team:
-    coordinator: object
-    investigator: object
-    proceduralist: object
-    chair: object
-    statistician: object
-    others: dict[str, object] = field(default_factory=dict)
+    """The protocol's roles as actors at the trial's first site, each made when first needed."""
+
+    trial: TrialCase
+    make_actor: Callable[..., Actor]
+    actors: dict[str, Actor] = field(default_factory=dict)
+    others: dict[str, Any] = field(default_factory=dict)
+    """What a test's fixture built beforehand (participants, kits, ...)."""
+
+    def actor(self, role: str) -> Actor:
+        if role not in self.actors:
+            self.actors[role] = self.make_actor(role)
+        return self.actors[role]
+
+    @property
+    def coordinator(self) -> Actor:
+        """The site's screening, consenting and enrolling role."""
+        return self.actor(self.trial.screener)
+
+    @property
+    def investigator(self) -> Actor:
+        return self.actor(self.trial.investigator)
+
+    @property
+    def statistician(self) -> Actor:
+        """The role that generates and releases the randomization list."""
+        return self.actor(self.trial.list_manager)
+
+    @property
+    def chair(self) -> Actor:
+        """The signer of the first committee gate's decisions."""
+        return self.actor(self.trial.protocol.gates.committee[0].signer_role)
+
+    def entering(self, form: str) -> Actor:
+        return self.actor(self.trial.entry_role(form))
+
+    def performing(self, administration: str) -> Actor:
+        return self.actor(self.trial.performer(administration))
 
 
-def make_team(make_actor) -> Team:
-    return Team(coordinator=make_actor("coordinator"), investigator=make_actor("investigator"),
-                proceduralist=make_actor("it_proceduralist"), chair=make_actor("smc_chair"),
-                statistician=make_actor("unblinded_statistician"))
+def make_team(trial: TrialCase, make_actor) -> Team:
+    return Team(trial, make_actor)
 
 
-def screening_forms(on: dt.date, *, course: str = "RRMS", sex: str = "male",
-                    birth_date: str = "1984-05-12") -> dict[str, dict[str, object]]:
-    """Screening data of a patient who meets every criterion the forms can decide."""
-    day = on.isoformat()
-    return {
-        "DM": {"birth_date": birth_date, "sex": sex, "childbearing_potential": False},
-        "MSHIST": {"ms_course": course, "diagnosis_date": (on.replace(year=on.year - 6)).isoformat()},
-        "ELIG": {"willing_to_consent": True, "agrees_to_contraception": True, "pregnant": False,
-                 "lactating": False, "mri_contraindicated": False, "immunocompromised": False,
-                 "active_infection_systemic_treatment": False,
-                 "investigator_deems_unsuitable": False},
-        "EDSS": {"assessment_date": day, **dict.fromkeys(FS_ITEMS, 0), "fs_pyramidal": 3,
-                 "edss": 3.0},
-        "MRI": {"scan_date": day, "gd_enhancing_lesions": 1, "new_t2_lesions": 2},
-        "LAB": {"sample_date": day, "pt": 12.0, "pt_uln": 13.5, "aptt": 30.0, "aptt_uln": 35.0,
-                "ast": 22.0, "ast_uln": 40.0, "alt": 25.0, "alt_uln": 40.0, "egfr": 96.0,
-                "fasting_glucose": 92.0},
-    }
+def screening_forms(trial: TrialCase, on: dt.date,
+                    changes: Mapping[str, Any] | None = None) -> dict[str, list[dict[str, Any]]]:
+    return trial.screening_forms(on, changes)
 
 
-def register_and_screen(number: str, team: Team, clock: Clock, index: dt.date, *,
-                        course: str = "RRMS", **changes: dict[str, object]) -> Participant:
+def register_and_screen(number: str, team: Team, clock: Clock, index: dt.date,
+                        changes: Mapping[str, Any] | None = None) -> Participant:
     """Registered, screening forms saved (a week before ``index``) and eligibility evaluated."""
-    clock.set(index - dt.timedelta(days=7))
-    participant = do_register_candidate(number, "CMUH", actor=team.coordinator)
-    forms = screening_forms(clock.today, course=course)
-    for form_id, data in forms.items():
-        do_save_form(participant, form_id, "SCR", {**data, **changes.get(form_id, {})},
-                     actor=team.coordinator)
+    trial = team.trial
+    clock.set(index - 7 * DAY)
+    participant = do_register_candidate(number, trial.site, actor=team.coordinator)
+    visit = trial.screening_visit.id
+    for form_id, instances in trial.screening_forms(clock.today, changes).items():
+        for values in instances:
+            do_save_form(participant, form_id, visit, values, actor=team.entering(form_id))
     do_evaluate_eligibility(participant, index, actor=team.coordinator)
     participant.refresh_from_db()
     return participant
@@ -105,53 +128,123 @@ def judge_history_criteria(participant: Participant, team: Team) -> dict[str, ob
     undecided = participant.eligibility["undecided"]
     kinds = {c["id"]: c["kind"] for c in participant.eligibility["result"]["criteria"]}
     judgements = {cid: "met" if kinds[cid] == "inclusion" else "not_met" for cid in undecided}
+    if not judgements:
+        return participant.eligibility
     return do_judge_criteria(participant, judgements, "Referral letters and pharmacy history "
                              "reviewed with the patient", PASSWORD, actor=team.investigator)
 
 
 def eligible_and_consented(number: str, team: Team, clock: Clock, index: dt.date,
-                           *, course: str = "RRMS") -> Participant:
-    participant = register_and_screen(number, team, clock, index, course=course)
+                           changes: Mapping[str, Any] | None = None) -> Participant:
+    participant = register_and_screen(number, team, clock, index, changes)
     judge_history_criteria(participant, team)
     do_record_consent(participant, clock.today, "ICF 2.0", "Dr Lin", actor=team.coordinator)
     participant.refresh_from_db()
     return participant
 
 
-def run_phase1(team: Team, clock: Clock, part: str = "phase1") -> list[Participant]:
-    """Six participants enrolled and dosed in turn: IV on day 0, IT on day 28, the next IV
-    exactly seven days after the previous IT (the earliest the sequential rule allows)."""
-    participants = []
-    day0 = START
-    for n in range(1, 7):
-        p = eligible_and_consented(f"P1-{n:02d}", team, clock, day0)
-        do_enrol_participant(p, part, actor=team.coordinator)
-        give(p, "iv", day0, team.investigator, clock)
-        give(p, "it", day0 + dt.timedelta(days=28), team.proceduralist, clock)
-        participants.append(p)
-        day0 += dt.timedelta(days=35)
-    return participants
+def join(participant: Participant, part_id: str, team: Team) -> RandomizationResult | None:
+    """Into a part: by randomization where the part is randomized, else by enrolment."""
+    if team.trial.protocol.part(part_id).allocation == "RANDOMIZED":
+        return do_randomize_participant(participant, actor=team.coordinator)
+    do_enrol_participant(participant, part_id, actor=team.coordinator)
+    return None
 
 
-def give(participant: Participant, administration: str, day: dt.date, actor, clock: Clock,
-         **kwargs):
+def give(participant: Participant, administration: str, day: dt.date, actor: Actor,
+         clock: Clock, **kwargs) -> Administration:
     when = clock.set(day, hour=10)
     return do_record_administration(participant, administration, when, actor=actor, **kwargs)
 
 
-def last_it_day(phase1: list[Participant]) -> dt.date:
-    """The day the last Phase I participant received the intrathecal dose."""
-    return max(timezone.localdate(a.given_at) for p in phase1
-               for a in p.administrations.filter(administration_id="it"))
+def kit_of(participant: Participant) -> str:
+    slot = RandomizationSlot.objects.filter(participant=participant).first()
+    return slot.kit_code if slot is not None else ""
 
 
-def open_phase2a(team: Team, clock: Clock, seed: int = 20260101) -> list[Participant]:
-    """Phase I done, the list live, the chair's proceed signed after the review period."""
-    clock.set(START - dt.timedelta(days=30))
+def dose_all(participant: Participant, day0: dt.date, team: Team, clock: Clock) -> None:
+    """Every administration of the protocol on its visit's day after ``day0``, by its
+    performer, from the participant's own kit."""
+    for administration in team.trial.administrations():
+        give(participant, administration.id, day0 + team.trial.day_of(administration) * DAY,
+             team.performing(administration.id), clock, kit_code=kit_of(participant))
+
+
+def run_part(part_id: str, team: Team, clock: Clock, count: int | None = None,
+             first_day0: dt.date = START) -> list[Participant]:
+    """``count`` participants (the part's target) joined and dosed in turn; in a sequential
+    part each Day 0 is the earliest the rule allows after the previous participant."""
+    trial = team.trial
+    gate = trial.sequential_gate(part_id)
+    step = 7 * DAY
+    if gate is not None:
+        step = (max(trial.day_of(a) for a in gate.previous_must_have_received)
+                + gate.wait_days) * DAY
+    participants, day0 = [], first_day0
+    for n in range(1, (count or trial.protocol.part(part_id).enrolment_target) + 1):
+        participant = eligible_and_consented(f"{part_id[:6].upper()}-{n:02d}", team, clock, day0)
+        join(participant, part_id, team)
+        dose_all(participant, day0, team, clock)
+        participants.append(participant)
+        day0 += step
+    return participants
+
+
+def last_dose_day(participants: list[Participant], administration: str) -> dt.date:
+    """The day the last of ``participants`` received ``administration``."""
+    return max(timezone.localdate(a.given_at) for p in participants
+               for a in p.administrations.filter(administration_id=administration))
+
+
+@dataclass(frozen=True)
+class Opened:
+    """A randomized part open for randomization."""
+
+    earlier: list[Participant]
+    """The participants of the part its committee reviewed (none without a gate)."""
+    review_end: dt.date | None
+    """The first day the committee's decision may open the part (None: no gate)."""
+    day0: dt.date
+    """A Day 0 a participant may be randomized for."""
+
+
+def list_live(team: Team, clock: Clock, seed: int = 20260101) -> None:
+    clock.set(START - 30 * DAY)
     do_generate_randomization_list(seed, actor=team.statistician)
     do_release_randomization_list(actor=team.statistician)
-    phase1 = run_phase1(team, clock)
-    clock.set(last_it_day(phase1) + dt.timedelta(days=28))
-    do_sign_safety_decision("proceed", "No safety concern in Phase I", PASSWORD,
-                            actor=team.chair)
-    return phase1
+
+
+def reviewed_part_done(team: Team, clock: Clock, seed: int = 20260101) -> Opened:
+    """The list live; the part the randomized part's committee reviews run to the end of its
+    review period (no decision yet). Without a gate the part is open from the start."""
+    list_live(team, clock, seed)
+    trial = team.trial
+    assert trial.randomized_part is not None
+    gate = trial.committee_gate_opening(trial.randomized_part.id)
+    if gate is None:
+        clock.set(START - 7 * DAY)
+        return Opened([], None, START)
+    earlier = run_part(gate.reviews_part, team, clock)
+    review_end = last_dose_day(earlier, gate.after_administration) + \
+        gate.days_after_administration * DAY
+    clock.set(review_end)
+    return Opened(earlier, review_end, review_end + 7 * DAY)
+
+
+def open_randomized_part(team: Team, clock: Clock, seed: int = 20260101) -> Opened:
+    """The randomized part open: its list live and, where a committee gate stands before it,
+    the reviewed part done and the committee's opening decision e-signed."""
+    opened = reviewed_part_done(team, clock, seed)
+    gate = team.trial.committee_gate_opening(team.trial.randomized_part.id)
+    if gate is not None:
+        do_sign_safety_decision(gate.opening_decisions[0], "No safety concern in the "
+                                "reviewed part", PASSWORD, actor=team.actor(gate.signer_role))
+    return opened
+
+
+def randomized(number: str, team: Team, clock: Clock, day0: dt.date,
+               changes: Mapping[str, Any] | None = None) -> tuple[Participant, str]:
+    """Screened a week before ``day0``, consented and randomized; with the kit code."""
+    participant = eligible_and_consented(number, team, clock, day0, changes)
+    result = do_randomize_participant(participant, actor=team.coordinator)
+    return participant, result.kit_code

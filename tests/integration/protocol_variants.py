@@ -1,5 +1,6 @@
-"""Variants of the reference protocol for tests that need the protocol to say something else,
-and form data made from a form's own definition (so a test names no item)."""
+"""Variants of a protocol (the reference one unless told) for tests that need the protocol to
+say something else, and form data made from a form's own definition (so a test names no
+item)."""
 
 from __future__ import annotations
 
@@ -18,9 +19,9 @@ Document = dict[str, Any]
 
 
 def variant(directory: Path, change: Callable[[Document], None],
-            name: str = "variant.yaml") -> Path:
-    """The reference protocol file with ``change`` applied to its YAML document."""
-    document: Document = yaml.safe_load(REFERENCE_PROTOCOL.read_text(encoding="utf-8"))
+            name: str = "variant.yaml", source: Path = REFERENCE_PROTOCOL) -> Path:
+    """The protocol file ``source`` with ``change`` applied to its YAML document."""
+    document: Document = yaml.safe_load(source.read_text(encoding="utf-8"))
     change(document)
     path = directory / name
     path.write_text(yaml.safe_dump(document, sort_keys=False, allow_unicode=True),

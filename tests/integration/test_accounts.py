@@ -1,4 +1,5 @@
-"""Users, roles, sign-in safeguards and tokens; every change is audited."""
+"""Users, roles, sign-in safeguards and tokens, with each protocol's roles; every change is
+audited."""
 
 from __future__ import annotations
 
@@ -22,6 +23,8 @@ from trialkit.web.trial.actions.base import (
 )
 from trialkit.web.trial.models import AuditEvent, Membership
 
+pytestmark = pytest.mark.protocols()
+
 
 def test_passwords_are_stored_with_argon2(admin):
     assert User.objects.get(username="admin").password.startswith("argon2")
@@ -39,36 +42,36 @@ def test_a_weak_password_is_refused_naming_the_field(admin):
     assert not User.objects.filter(username="weak").exists()
 
 
-def test_a_site_role_must_name_its_site_and_an_unknown_role_is_refused(admin):
+def test_a_site_role_must_name_its_site_and_an_unknown_role_is_refused(trial, admin):
     user = do_create_user("casey", PASSWORD, "Casey", actor=admin)
     with pytest.raises(InvalidInputError) as no_site:
-        do_grant_role(user, "coordinator", None, actor=admin)
+        do_grant_role(user, trial.screener, None, actor=admin)
     with pytest.raises(InvalidInputError) as bad_role:
-        do_grant_role(user, "coordinater", "CMUH", actor=admin)
+        do_grant_role(user, trial.screener + "x", trial.site, actor=admin)
     assert (no_site.value.field, bad_role.value.field) == ("site", "role")
     assert not Membership.objects.filter(user=user).exists()
 
 
-def test_a_coordinator_cannot_manage_users(make_actor):
-    coordinator = make_actor("coordinator")
+def test_a_coordinator_cannot_manage_users(trial, make_actor):
+    coordinator = make_actor(trial.screener)
     with pytest.raises(NotPermittedError):
         do_create_user("someone", PASSWORD, "Someone", actor=coordinator)
 
 
-def test_a_user_cannot_act_in_a_role_they_do_not_hold(make_actor):
-    coordinator = make_actor("coordinator")
+def test_a_user_cannot_act_in_a_role_they_do_not_hold(trial, make_actor):
+    coordinator = make_actor(trial.screener)
     with pytest.raises(NotPermittedError):
-        actor_for(coordinator.user, "cell_lab")
+        actor_for(coordinator.user, trial.preparer(trial.protocol.design.administrations[0]))
 
 
-def test_revoking_a_role_needs_a_reason_and_is_audited(admin, make_actor):
-    rater = make_actor("edss_rater")
+def test_revoking_a_role_needs_a_reason_and_is_audited(trial, admin, make_actor):
+    rater = make_actor(trial.investigator)
     membership = Membership.objects.get(user=rater.user)
     with pytest.raises(InvalidInputError):
         do_revoke_role(membership, actor=admin, reason=" ")
     do_revoke_role(membership, actor=admin, reason="left the site")
     with pytest.raises(NotPermittedError):
-        actor_for(rater.user, "edss_rater")
+        actor_for(rater.user, trial.investigator)
     with pytest.raises(StateConflictError):
         do_revoke_role(membership, actor=admin, reason="again")
     event = AuditEvent.objects.filter(action="revoke_role").get()
@@ -76,33 +79,34 @@ def test_revoking_a_role_needs_a_reason_and_is_audited(admin, make_actor):
                                                     {"active": False})
 
 
-def test_five_failed_sign_ins_lock_the_account_even_for_the_right_password(make_actor):
-    make_actor("coordinator")
+def test_five_failed_sign_ins_lock_the_account_even_for_the_right_password(trial, make_actor):
+    name = make_actor(trial.screener).name
     for _ in range(5):
         with pytest.raises(NotPermittedError, match="wrong username or password"):
-            do_sign_in("coordinator-CMUH", "not the password")
+            do_sign_in(name, "not the password")
     with pytest.raises(NotPermittedError, match="locked"):
-        do_sign_in("coordinator-CMUH", PASSWORD)
+        do_sign_in(name, PASSWORD)
     actions = list(AuditEvent.objects.filter(action__startswith="sign_in").values_list(
         "action", "actor"))
-    assert actions.count(("sign_in_failed", "coordinator-CMUH")) == 5
-    assert actions[-1] == ("sign_in_refused", "coordinator-CMUH")
+    assert actions.count(("sign_in_failed", name)) == 5
+    assert actions[-1] == ("sign_in_refused", name)
 
 
-def test_a_successful_sign_in_resets_the_failure_count(make_actor):
-    make_actor("coordinator")
+def test_a_successful_sign_in_resets_the_failure_count(trial, make_actor):
+    name = make_actor(trial.screener).name
     for _ in range(4):
         with pytest.raises(NotPermittedError):
-            do_sign_in("coordinator-CMUH", "nope")
-    assert do_sign_in("coordinator-CMUH", PASSWORD).username == "coordinator-CMUH"
+            do_sign_in(name, "nope")
+    assert do_sign_in(name, PASSWORD).username == name
     for _ in range(4):
         with pytest.raises(NotPermittedError, match="wrong"):
-            do_sign_in("coordinator-CMUH", "nope")
+            do_sign_in(name, "nope")
 
 
-def test_an_api_token_is_shown_once_stored_hashed_and_maps_to_its_role(admin, make_actor):
-    dm = make_actor("data_manager")
-    token = do_issue_api_token(dm.user, "data_manager", "EDC sync", actor=admin)
+def test_an_api_token_is_shown_once_stored_hashed_and_maps_to_its_role(trial, admin,
+                                                                       make_actor):
+    dm = make_actor(trial.data_manager)
+    token = do_issue_api_token(dm.user, trial.data_manager, "EDC sync", actor=admin)
     user, role = user_for_token(token)
-    assert (user.username, role) == ("data_manager-all", "data_manager")
+    assert (user.username, role) == (dm.name, trial.data_manager)
     assert token not in str(list(AuditEvent.objects.values_list("new", flat=True)))

@@ -3,19 +3,16 @@ says which, and the trial carries on under the new version."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
+import yaml
 
-from tests.conftest import REFERENCE_PROTOCOL
 from tests.integration.conftest import PASSWORD
 from tests.integration.journey_support import (
     START,
     Clock,
     eligible_and_consented,
-    last_it_day,
     make_team,
-    open_phase2a,
+    open_randomized_part,
     register_and_screen,
 )
 from tests.integration.pages.support import signed_in
@@ -34,6 +31,8 @@ from trialkit.web.trial.actions.study import do_load_protocol
 from trialkit.web.trial.models import FormVersion, Study
 from trialkit.web.trial.study import current_study
 
+pytestmark = pytest.mark.protocols()
+
 
 @pytest.fixture
 def clock(monkeypatch):
@@ -41,17 +40,20 @@ def clock(monkeypatch):
 
 
 @pytest.fixture
-def team(make_actor):
-    return make_team(make_actor)
+def team(trial, make_actor):
+    return make_team(trial, make_actor)
 
 
 @pytest.fixture
-def amended(tmp_path):
-    """The reference protocol with the sequential rule's wait lengthened: a new version."""
-    text = REFERENCE_PROTOCOL.read_text(encoding="utf-8")
-    assert "wait_days: 7" in text
+def amended(trial, tmp_path):
+    """The trial's protocol with its last part's target enrolment (and so the total) raised by
+    one: a new version."""
+    document = yaml.safe_load(trial.path.read_text(encoding="utf-8"))
+    document["design"]["enrolment"]["count"] += 1
+    document["design"]["parts"][-1]["enrolment_target"] += 1
     path = tmp_path / "amendment-1.yaml"
-    path.write_text(text.replace("wait_days: 7", "wait_days: 8"), encoding="utf-8")
+    path.write_text(yaml.safe_dump(document, sort_keys=False, allow_unicode=True),
+                    encoding="utf-8")
     return path
 
 
@@ -96,14 +98,14 @@ def test_the_participant_page_says_which_version_the_screening_was_made_under(
     assert f"amendment 1 ({current_study().protocol_version[:12]})" in after  # the header
 
 
+@pytest.mark.protocols("randomized")
 def test_the_trial_carries_on_under_an_amendment(team, clock, admin, amended):
-    """Phase I enrolled, the committee's decision and the live list, all made under the
-    original version, still count: a participant screened under the amendment is randomized
-    from the same list."""
-    phase1 = open_phase2a(team, clock)
+    """The live list and any reviewed part and committee decision, all made under the original
+    version, still count: a participant screened under the amendment is randomized from the
+    same list."""
+    opened = open_randomized_part(team, clock)
     do_load_protocol(amended, actor=admin)
-    index = last_it_day(phase1) + dt.timedelta(days=35)
-    participant = eligible_and_consented("P2-001", team, clock, index)
+    participant = eligible_and_consented("R-001", team, clock, opened.day0)
     result = do_randomize_participant(participant, actor=team.coordinator)
     assert result.new and result.randomization_number
     with pytest.raises(StateConflictError, match="live"):
@@ -111,9 +113,9 @@ def test_the_trial_carries_on_under_an_amendment(team, clock, admin, amended):
 
 
 def test_loading_an_earlier_version_again_makes_it_current_under_its_first_number(
-        admin, amended):
+        trial, admin, amended):
     original = current_study()
     do_load_protocol(amended, actor=admin)
-    again = do_load_protocol(REFERENCE_PROTOCOL, actor=admin)
+    again = do_load_protocol(trial.path, actor=admin)
     assert again.pk == original.pk and current_study().pk == original.pk
     assert Study.objects.count() == 2 and Study.objects.filter(is_current=True).count() == 1

@@ -1,4 +1,6 @@
-"""The protocol's gates, enforced by the server: sequential dosing, the SMC gate, pauses, caps."""
+"""The protocol's gates, enforced by the server, on every protocol that has them: sequential
+dosing, the committee's gate before a randomized part, pauses, the enrolment cap, and the
+order of a participant's doses."""
 
 from __future__ import annotations
 
@@ -6,15 +8,21 @@ import datetime as dt
 
 import pytest
 
+from tests.integration.capture_support import adverse_event, ae_item
 from tests.integration.conftest import PASSWORD
 from tests.integration.journey_support import (
+    DAY,
     START,
     Clock,
     eligible_and_consented,
     give,
-    last_it_day,
+    join,
+    kit_of,
+    last_dose_day,
+    list_live,
     make_team,
-    run_phase1,
+    reviewed_part_done,
+    run_part,
 )
 from trialkit.web.trial.actions.base import (
     InvalidInputError,
@@ -25,14 +33,8 @@ from trialkit.web.trial.actions.dosing import do_record_administration
 from trialkit.web.trial.actions.forms import do_save_form
 from trialkit.web.trial.actions.oversight import do_sign_safety_decision
 from trialkit.web.trial.actions.participants import do_enrol_participant
-from trialkit.web.trial.actions.randomization import (
-    do_generate_randomization_list,
-    do_randomize_participant,
-    do_release_randomization_list,
-)
+from trialkit.web.trial.actions.randomization import do_randomize_participant
 from trialkit.web.trial.models import Administration, Deviation, RandomizationSlot
-
-DAY = dt.timedelta(days=1)
 
 
 @pytest.fixture
@@ -41,131 +43,180 @@ def clock(monkeypatch):
 
 
 @pytest.fixture
-def team(make_actor):
-    return make_team(make_actor)
+def team(trial, make_actor):
+    return make_team(trial, make_actor)
 
 
-def _two_enrolled(team, clock):
-    first = eligible_and_consented("P1-01", team, clock, START)
-    do_enrol_participant(first, "phase1", actor=team.coordinator)
-    second = eligible_and_consented("P1-02", team, clock, START)
-    do_enrol_participant(second, "phase1", actor=team.coordinator)
+@pytest.fixture
+def sequential(trial):
+    return trial.protocol.gates.sequential_enrolment[0]
+
+
+@pytest.fixture
+def committee(trial):
+    return trial.protocol.gates.committee[0]
+
+
+def _two_enrolled(part: str, team, clock):
+    first = eligible_and_consented("S-01", team, clock, START)
+    join(first, part, team)
+    second = eligible_and_consented("S-02", team, clock, START)
+    join(second, part, team)
     return first, second
 
 
-def test_the_next_phase1_participant_waits_for_the_previous_one_to_clear(team, clock):
-    first, second = _two_enrolled(team, clock)
-    give(first, "iv", START, team.investigator, clock)
-    with pytest.raises(StateConflictError, match="has not yet received the intrathecal administration"):
-        give(second, "iv", START + DAY, team.investigator, clock)
-    it_day = START + 28 * DAY
-    give(first, "it", it_day, team.proceduralist, clock)
+def _previous_done(first, gate, team, clock) -> dt.date:
+    """The first participant receives what the rule waits for; the day of the last one."""
+    trial = team.trial
+    for administration in gate.previous_must_have_received:
+        if administration != gate.gated_administration:
+            give(first, administration, START + trial.day_of(administration) * DAY,
+                 team.performing(administration), clock)
+    return START + max(trial.day_of(a) for a in gate.previous_must_have_received) * DAY
+
+
+@pytest.mark.protocols("sequential")
+def test_the_next_participant_of_a_sequential_part_waits_for_the_previous_one_to_clear(
+        trial, team, clock, sequential):
+    first, second = _two_enrolled(sequential.part, team, clock)
+    gated = sequential.gated_administration
+    give(first, gated, START, team.performing(gated), clock)
+    with pytest.raises(StateConflictError, match="has not yet received"):
+        give(second, gated, START + DAY, team.performing(gated), clock)
+    cleared = _previous_done(first, sequential, team, clock)
     with pytest.raises(StateConflictError, match="earliest date is"):
-        give(second, "iv", it_day + 6 * DAY, team.investigator, clock)
-    give(second, "iv", it_day + 7 * DAY, team.investigator, clock)
+        give(second, gated, cleared + (sequential.wait_days - 1) * DAY, team.performing(gated),
+             clock)
+    give(second, gated, cleared + sequential.wait_days * DAY, team.performing(gated), clock)
     assert not Deviation.objects.exists()
 
 
+@pytest.mark.protocols("sequential")
 def test_an_open_serious_adverse_event_of_the_previous_participant_holds_the_next_dose(
-        team, clock):
-    first, second = _two_enrolled(team, clock)
-    give(first, "iv", START, team.investigator, clock)
-    give(first, "it", START + 28 * DAY, team.proceduralist, clock)
-    clock.set(START + 30 * DAY)
-    sae = {"term": "Meningitis", "onset_date": clock.today.isoformat(), "ctcae_grade": 3,
-           "serious": True, "sae_hospitalisation": True, "relation_iv": "unlikely",
-           "relation_it": "possible", "relation_procedure": "possible",
-           "relation_study": "possible", "action": "none", "outcome": "recovering"}
-    version = do_save_form(first, "AE", "", sae, actor=team.investigator)
+        trial, team, clock, sequential):
+    assert sequential.no_open_serious_adverse_event
+    first, second = _two_enrolled(sequential.part, team, clock)
+    gated = sequential.gated_administration
+    give(first, gated, START, team.performing(gated), clock)
+    cleared = _previous_done(first, sequential, team, clock)
+    clock.set(cleared + 2 * DAY)
+    form = trial.adverse_event_form
+    reporter = team.entering(form.id)
+    sae = adverse_event(trial, clock.today, serious=True, term="Meningitis")
+    version = do_save_form(first, form.id, "", sae, actor=reporter)
     with pytest.raises(StateConflictError, match="open serious adverse event"):
-        give(second, "iv", START + 35 * DAY, team.investigator, clock)
-    clock.set(START + 40 * DAY)
-    do_save_form(first, "AE", "", {**sae, "end_date": clock.today.isoformat(),
-                                   "outcome": "recovered"},
-                 actor=team.investigator, reason="resolved", repeat_index=version.record.repeat_index)
-    give(second, "iv", START + 40 * DAY, team.investigator, clock)
+        give(second, gated, cleared + sequential.wait_days * DAY, team.performing(gated), clock)
+    resolved_on = cleared + (sequential.wait_days + 5) * DAY
+    clock.set(resolved_on)
+    do_save_form(first, form.id, "", {**sae, ae_item(trial, "AEENDTC"): clock.today.isoformat()},
+                 actor=reporter, reason="resolved", repeat_index=version.record.repeat_index)
+    give(second, gated, resolved_on, team.performing(gated), clock)
 
 
+@pytest.mark.protocols("sequential")
 def test_a_dose_given_against_the_gate_is_recorded_only_by_an_investigator_as_a_deviation(
-        team, clock):
-    first, second = _two_enrolled(team, clock)
-    give(first, "iv", START, team.investigator, clock)
+        trial, team, clock, sequential):
+    first, second = _two_enrolled(sequential.part, team, clock)
+    gated = sequential.gated_administration
+    give(first, gated, START, team.performing(gated), clock)
+    recorder = next(r.id for r in trial.roles("record_administration") if "sign" not in r.can)
     with pytest.raises(NotPermittedError) as refused:
-        give(second, "iv", START + DAY, team.coordinator, clock,
+        give(second, gated, START + DAY, team.actor(recorder), clock,
              override_reason="given before the check")
     assert refused.value.field == "override_reason"
-    give(second, "iv", START + DAY, team.investigator, clock,
+    signer = trial.role("record_administration", "sign")
+    give(second, gated, START + DAY, team.actor(signer), clock,
          override_reason="Dosed by mistake before the gate was checked")
     deviation = Deviation.objects.get()
-    assert deviation.kind == "dose_against_gate" and deviation.administration_id == "iv"
-    assert "has not yet received the intrathecal administration" in deviation.description
+    assert deviation.kind == "dose_against_gate" and deviation.administration_id == gated
+    assert "has not yet received" in deviation.description
     assert Administration.objects.get(participant=second).override_reason.startswith("Dosed")
 
 
-def test_the_intrathecal_dose_can_not_precede_day_zero_nor_be_given_twice(team, clock):
-    first, _ = _two_enrolled(team, clock)
+@pytest.mark.protocols("several_administrations")
+def test_a_later_dose_can_not_precede_day_zero_nor_any_dose_be_given_twice(trial, team, clock):
+    part = trial.entry_part.id
+    if trial.entry_part.allocation == "RANDOMIZED":
+        list_live(team, clock)
+    first = eligible_and_consented("S-01", team, clock, START)
+    join(first, part, team)
+    day_zero, later = trial.administrations()[0].id, trial.administrations()[1].id
+    kit = kit_of(first)
     with pytest.raises(StateConflictError, match="Day-0"):
-        give(first, "it", START, team.proceduralist, clock)
-    give(first, "iv", START, team.investigator, clock)
+        give(first, later, START, team.performing(later), clock, kit_code=kit)
+    give(first, day_zero, START, team.performing(day_zero), clock, kit_code=kit)
     with pytest.raises(StateConflictError, match="already recorded"):
-        give(first, "iv", START + DAY, team.investigator, clock)
+        give(first, day_zero, START + DAY, team.performing(day_zero), clock, kit_code=kit)
     with pytest.raises(InvalidInputError) as future:
-        do_record_administration(first, "it", clock.moment + dt.timedelta(days=2),
-                                 actor=team.proceduralist)
+        do_record_administration(first, later, clock.moment + 2 * DAY, kit,
+                                 actor=team.performing(later))
     assert future.value.field == "given_at"
 
 
-def test_the_seventh_phase1_participant_is_refused_by_the_cap(team, clock):
-    phase1 = run_phase1(team, clock)
-    seventh = eligible_and_consented("P1-07", team, clock, last_it_day(phase1) + 10 * DAY)
+@pytest.mark.protocols("sequential")
+def test_a_participant_beyond_the_sequential_parts_target_is_refused_by_the_cap(
+        trial, team, clock, sequential):
+    done = run_part(sequential.part, team, clock)
+    last = max(sequential.previous_must_have_received, key=trial.day_of)
+    extra = eligible_and_consented("S-99", team, clock, last_dose_day(done, last) + 10 * DAY)
     with pytest.raises(StateConflictError, match="would exceed the target"):
-        do_enrol_participant(seventh, "phase1", actor=team.coordinator)
+        do_enrol_participant(extra, sequential.part, actor=team.coordinator)
 
 
-def test_a_pause_blocks_enrolment_and_dosing_until_the_chair_resumes(team, clock):
-    first, _ = _two_enrolled(team, clock)
-    third = eligible_and_consented("P1-03", team, clock, START)
+@pytest.mark.protocols("committee_gate")
+def test_a_pause_blocks_enrolment_and_dosing_until_the_chair_resumes(trial, team, clock,
+                                                                     committee):
+    assert committee.can_pause_any_time and committee.pause_decisions
+    part = committee.reviews_part
+    first, _ = _two_enrolled(part, team, clock)
+    third = eligible_and_consented("S-03", team, clock, START)
     clock.set(START - DAY)
-    do_sign_safety_decision("pause", "Unexpected SAE under review", PASSWORD, actor=team.chair)
+    chair = team.actor(committee.signer_role)
+    do_sign_safety_decision(committee.pause_decisions[0], "Unexpected SAE under review",
+                            PASSWORD, actor=chair)
+    gated = trial.administrations()[0].id
     with pytest.raises(StateConflictError, match="paused"):
-        do_enrol_participant(third, "phase1", actor=team.coordinator)
+        do_enrol_participant(third, part, actor=team.coordinator)
     with pytest.raises(StateConflictError, match="paused"):
-        give(first, "iv", START, team.investigator, clock)
+        give(first, gated, START, team.performing(gated), clock)
     clock.set(START + DAY)
-    do_sign_safety_decision("proceed", "Reviewed: not related", PASSWORD, actor=team.chair)
-    do_enrol_participant(third, "phase1", actor=team.coordinator)
-    give(first, "iv", START + DAY, team.investigator, clock)
+    do_sign_safety_decision(committee.opening_decisions[0], "Reviewed: not related", PASSWORD,
+                            actor=chair)
+    do_enrol_participant(third, part, actor=team.coordinator)
+    give(first, gated, START + DAY, team.performing(gated), clock)
 
 
-def test_only_the_chair_signs_committee_decisions_with_the_password(team, clock, make_actor):
-    member = make_actor("smc_member")
+@pytest.mark.protocols("committee_gate")
+def test_only_the_signer_signs_committee_decisions_with_the_password(trial, team, committee):
+    member = next(r.id for r in trial.roles("review_safety") if "decide_safety" not in r.can)
+    chair = team.actor(committee.signer_role)
     with pytest.raises(NotPermittedError):
-        do_sign_safety_decision("pause", "x", PASSWORD, actor=member)
+        do_sign_safety_decision(committee.decisions[0], "x", PASSWORD, actor=team.actor(member))
     with pytest.raises(NotPermittedError) as wrong:
-        do_sign_safety_decision("pause", "x", "not my password", actor=team.chair)
+        do_sign_safety_decision(committee.decisions[0], "x", "not my password", actor=chair)
     assert wrong.value.field == "password"
     with pytest.raises(InvalidInputError) as unknown:
-        do_sign_safety_decision("carry_on", "x", PASSWORD, actor=team.chair)
+        do_sign_safety_decision("carry_on", "x", PASSWORD, actor=chair)
     assert unknown.value.field == "decision"
 
 
-def test_phase2a_randomization_waits_for_day_56_of_the_last_phase1_participant_and_a_proceed(
-        team, clock):
-    clock.set(START - 30 * DAY)
-    do_generate_randomization_list(7, actor=team.statistician)
-    do_release_randomization_list(actor=team.statistician)
-    phase1 = run_phase1(team, clock)
-    review_end = last_it_day(phase1) + 28 * DAY
-    early = eligible_and_consented("P2-001", team, clock, review_end - 2 * DAY)
+@pytest.mark.protocols("committee_gate")
+def test_the_gated_part_waits_for_the_end_of_the_review_and_an_opening_decision_after_it(
+        trial, team, clock, committee):
+    opened = reviewed_part_done(team, clock, seed=7)
+    review_end = opened.review_end
+    early = eligible_and_consented("R-001", team, clock, review_end - 2 * DAY)
+    chair = team.actor(committee.signer_role)
     clock.set(review_end - 8 * DAY)
-    do_sign_safety_decision("proceed", "Interim look", PASSWORD, actor=team.chair)
+    do_sign_safety_decision(committee.opening_decisions[0], "Interim look", PASSWORD,
+                            actor=chair)
     clock.set(review_end - DAY)
     with pytest.raises(StateConflictError, match="the last reaches it on"):
         do_randomize_participant(early, actor=team.coordinator)
     clock.set(review_end)
     with pytest.raises(StateConflictError, match="signed on or after the end of the review"):
         do_randomize_participant(early, actor=team.coordinator)
-    do_sign_safety_decision("proceed", "Every participant reviewed at day 56", PASSWORD,
-                            actor=team.chair)
+    do_sign_safety_decision(committee.opening_decisions[0], "Every participant reviewed",
+                            PASSWORD, actor=chair)
     allocation = do_randomize_participant(early, actor=team.coordinator)
     assert allocation.new and RandomizationSlot.objects.filter(participant=early).exists()

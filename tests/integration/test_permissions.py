@@ -1,9 +1,10 @@
 """Every permission a protocol can grant is checked by some action or page.
 
 For each ``Permission`` literal the test loads a protocol with two probe roles that see every
-kind of unblinded information and are listed wherever the protocol names who does something
-(who enters forms, prepares kits, signs the committee's decisions): one holding only that
-permission, one holding none. Its scenario, run as each, must be refused to the role without
+kind of unblinded information: one holding only that permission, one holding none. The
+holder of a permission is listed wherever the protocol names who does that (who enters forms,
+prepares kits, signs the committee's decisions); the loader refuses a role listed for a task
+without its permission, so the probe holding none is listed nowhere. Its scenario, run as each, must be refused to the role without
 the permission and let past the permission check for the role with it (the scenario may still
 end in another refusal, such as a participant who is not enrolled yet).
 """
@@ -58,9 +59,9 @@ def _with_probes(document: Document) -> None:
     document["roles"].extend([*roles, {"id": NONE, "name": "Probe none",
                                        "description": "test", "sees": SEES,
                                        "site_scoped": False}])
-    for form in document["forms"]:
-        form["entered_by"] = [*form["entered_by"], probe("enter_data"),
-                              probe("report_adverse_event"), NONE]
+    for form in document["forms"]:  # the probe holding the permission the form's kind needs
+        needed = "report_adverse_event" if form["kind"] == "adverse_event" else "enter_data"
+        form["entered_by"] = [*form["entered_by"], probe(needed)]
     for administration in document["design"]["administrations"]:
         administration["prepared_by"] = probe("prepare_kit")
     for gate in document["gates"]["committee"]:
@@ -137,7 +138,8 @@ def _dose(differs_by_arm: bool) -> Scenario:
 
 
 SCENARIOS: dict[str, Scenario] = {
-    "screen": lambda w, a: do_register_candidate(f"R-{next(w.numbers)}", "CMUH", actor=a),
+    "screen": lambda w, a: do_register_candidate(f"R-{next(w.numbers)}",
+                                                 w.protocol.identity.sites[0].id, actor=a),
     "consent": lambda w, a: do_record_consent(w.participant(), timezone.localdate(), "v1",
                                               "Dr A", actor=a),
     "enrol": lambda w, a: do_enrol_participant(w.participant(), w.protocol.design.parts[0].id,

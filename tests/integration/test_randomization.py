@@ -1,20 +1,19 @@
-"""The randomization list (seeded, hashed at release, then fixed) and allocation."""
+"""The randomization list (seeded, hashed at release, then fixed) and allocation, on every
+randomized protocol — to an arm, or to a sequence of arms in a crossover part."""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 
 import numpy as np
 import pytest
+import yaml
 
-from tests.conftest import REFERENCE_PROTOCOL
 from tests.integration.journey_support import (
     Clock,
     eligible_and_consented,
-    last_it_day,
     make_team,
-    open_phase2a,
+    open_randomized_part,
     register_and_screen,
 )
 from trialkit.core.randomization import generate_list, minimise_for, tally
@@ -31,7 +30,7 @@ from trialkit.web.trial.actions.study import do_load_protocol
 from trialkit.web.trial.models import AuditEvent, RandomizationList, RandomizationSlot
 from trialkit.web.trial.study import current_study, protocol_of
 
-DAY = dt.timedelta(days=1)
+pytestmark = pytest.mark.protocols("randomized")
 
 
 @pytest.fixture
@@ -40,24 +39,31 @@ def clock(monkeypatch):
 
 
 @pytest.fixture
-def team(make_actor):
-    return make_team(make_actor)
+def team(trial, make_actor):
+    return make_team(trial, make_actor)
 
 
-def _first_phase2a_day(phase1) -> dt.date:
-    return last_it_day(phase1) + 35 * DAY
+def _allocated(slot: RandomizationSlot) -> str:
+    """What the slot allocates: a sequence in a crossover part, else an arm."""
+    return slot.treatment_sequence or slot.arm
 
 
-def test_only_the_unblinded_statistician_generates_and_releases_the_list(team):
-    for actor in (team.coordinator, team.investigator, team.chair):
+def _units(trial) -> set[str]:
+    """The arms, or in a crossover part the sequences, participants are randomized to."""
+    part = trial.randomized_part
+    return {s.id for s in part.sequences} if part.is_crossover else set(part.arms)
+
+
+def test_only_the_list_manager_generates_and_releases_the_list(trial, team):
+    for role in (r.id for r in trial.protocol.roles if "manage_randomization" not in r.can):
         with pytest.raises(NotPermittedError):
-            do_generate_randomization_list(1, actor=actor)
+            do_generate_randomization_list(1, actor=team.actor(role))
     do_generate_randomization_list(1, actor=team.statistician)
     with pytest.raises(NotPermittedError):
         do_release_randomization_list(actor=team.coordinator)
 
 
-def test_the_released_hash_is_the_seeds_list_and_the_list_can_no_longer_change(team):
+def test_the_released_hash_is_the_seeds_list_and_the_list_can_no_longer_change(trial, team):
     do_generate_randomization_list(11, actor=team.statistician)
     do_generate_randomization_list(42, actor=team.statistician)  # replaced before release
     protocol = protocol_of(current_study())
@@ -65,65 +71,82 @@ def test_the_released_hash_is_the_seeds_list_and_the_list_can_no_longer_change(t
     sha = do_release_randomization_list(actor=team.statistician)
     rand_list = RandomizationList.objects.get()
     assert sha == expected.sha256() == rand_list.sha256
-    assert rand_list.slots.count() == len(expected.slots) >= 70
+    assert rand_list.slots.count() == len(expected.slots) >= trial.randomized_part.enrolment_target
+    assert {_allocated(s) for s in rand_list.slots.all()} == _units(trial)
     assert verify_randomization_list(protocol, current_study())
     with pytest.raises(StateConflictError, match="live"):
         do_generate_randomization_list(43, actor=team.statistician)
     with pytest.raises(StateConflictError, match="live already"):
         do_release_randomization_list(actor=team.statistician)
-    slot = rand_list.slots.order_by("pk").first()
-    RandomizationSlot.objects.filter(pk=slot.pk).update(
-        arm="placebo" if slot.arm == "umsc01" else "umsc01")
+    first = rand_list.slots.order_by("pk").first()
+    other = next(u for u in sorted(_units(trial)) if u != _allocated(first))
+    field = "treatment_sequence" if first.treatment_sequence else "arm"
+    RandomizationSlot.objects.filter(pk=first.pk).update(**{field: other})
     assert not verify_randomization_list(protocol, current_study())
     generated = AuditEvent.objects.filter(action="generate_randomization_list").last()
     assert generated.new["seed_digest"] == rand_list.seed_digest and "42" not in json.dumps(
         generated.new)
 
 
-def test_randomization_is_refused_before_consent_and_before_confirmed_eligibility(team, clock):
-    phase1 = open_phase2a(team, clock)
-    index = _first_phase2a_day(phase1)
-    unconsented = register_and_screen("P2-001", team, clock, index)
+def test_randomization_is_refused_before_consent_and_before_confirmed_eligibility(
+        trial, team, clock):
+    opened = open_randomized_part(team, clock)
+    unconsented = register_and_screen("R-001", team, clock, opened.day0)
     with pytest.raises(StateConflictError, match="No signed informed consent"):
         do_randomize_participant(unconsented, actor=team.coordinator)
     do_record_consent(unconsented, clock.today, "ICF 2.0", "Dr Lin", actor=team.coordinator)
-    with pytest.raises(StateConflictError, match="not confirmed eligible"):
-        do_randomize_participant(unconsented, actor=team.coordinator)
-    assert not RandomizationSlot.objects.filter(participant__isnull=False).exists()
-    assert not AuditEvent.objects.filter(action="randomize_participant").exists()
+    if unconsented.eligibility["undecided"]:
+        with pytest.raises(StateConflictError, match="not confirmed eligible"):
+            do_randomize_participant(unconsented, actor=team.coordinator)
+        assert not RandomizationSlot.objects.filter(participant__isnull=False).exists()
+        assert not AuditEvent.objects.filter(action="randomize_participant").exists()
     with pytest.raises(NotPermittedError):
         do_randomize_participant(unconsented, actor=team.statistician)
 
 
-def test_each_participant_takes_the_next_slot_of_their_stratum_once(team, clock):
-    phase1 = open_phase2a(team, clock)
-    index = _first_phase2a_day(phase1)
-    spms = [eligible_and_consented(f"P2-S{n}", team, clock, index, course="SPMS")
-            for n in range(3)]
-    results = [do_randomize_participant(p, actor=team.coordinator) for p in spms]
-    slots = [RandomizationSlot.objects.get(participant=p) for p in spms]
+def _stratum_changes(trial) -> tuple[dict, list[list[str]]]:
+    """Screening changes that put a participant in the last level of every factor, and the
+    stratum those levels make."""
+    strata = trial.protocol.randomization.strata
+    changes: dict[str, dict[str, str]] = {}
+    for factor in strata:
+        changes.setdefault(factor.form, {})[factor.item] = factor.levels[-1]
+    return changes, [[factor.id, factor.levels[-1]] for factor in strata]
+
+
+def test_each_participant_takes_the_next_slot_of_their_stratum_once(trial, team, clock):
+    opened = open_randomized_part(team, clock)
+    changes, stratum = _stratum_changes(trial)
+    people = [eligible_and_consented(f"R-S{n}", team, clock, opened.day0, changes)
+              for n in range(3)]
+    results = [do_randomize_participant(p, actor=team.coordinator) for p in people]
+    slots = [RandomizationSlot.objects.get(participant=p) for p in people]
     assert [s.sequence for s in slots] == [1, 2, 3]
-    assert {s.stratum for s in slots} == {json.dumps([["ms_course", "SPMS"]])}
+    assert {s.stratum for s in slots} == {json.dumps(stratum)}
     assert [r.randomization_number for r in results] == [s.number for s in slots]
-    assert [do_randomize_participant(p, actor=team.coordinator) for p in spms] == [
+    assert [do_randomize_participant(p, actor=team.coordinator) for p in people] == [
         type(r)(r.screening_number, r.randomization_number, r.kit_code, False) for r in results]
     events = AuditEvent.objects.filter(action="randomize_participant")
     assert events.count() == 3
-    arms = {"umsc01", "placebo"}
-    assert not any(arms & set(map(str, e.new.values())) for e in events)
+    concealed = _units(trial) | set(trial.randomized_part.arms)
+    assert not any(concealed & set(map(str, e.new.values())) for e in events)
 
 
-def test_minimisation_selected_by_the_protocol_allocates_reproducibly(team, clock, admin,
-                                                                      tmp_path):
+@pytest.mark.protocols("randomized", "strata")
+def test_minimisation_selected_by_the_protocol_allocates_reproducibly(trial, team, clock,
+                                                                      admin, tmp_path):
+    document = yaml.safe_load(trial.path.read_text(encoding="utf-8"))
+    document["randomization"]["method"] = "minimisation"
+    document["randomization"].setdefault("minimisation", {"probability": 0.8})
     amended = tmp_path / "minimisation.yaml"
-    amended.write_text(REFERENCE_PROTOCOL.read_text(encoding="utf-8").replace(
-        "method: permuted_blocks", "method: minimisation"), encoding="utf-8")
+    amended.write_text(yaml.safe_dump(document, sort_keys=False, allow_unicode=True),
+                       encoding="utf-8")
     do_load_protocol(amended, actor=admin)
-    phase1 = open_phase2a(team, clock)
+    opened = open_randomized_part(team, clock)
     assert RandomizationList.objects.get().method == "minimisation"
-    index = _first_phase2a_day(phase1)
-    people = [eligible_and_consented(f"P2-M{n}", team, clock, index,
-                                     course="RRMS" if n % 3 else "SPMS") for n in range(8)]
+    factor = trial.protocol.randomization.strata[0]
+    people = [eligible_and_consented(f"R-M{n}", team, clock, opened.day0, {
+        factor.form: {factor.item: factor.levels[n % len(factor.levels)]}}) for n in range(8)]
     for p in people:
         do_randomize_participant(p, actor=team.coordinator)
     rows = access_randomization_list(team.statistician)

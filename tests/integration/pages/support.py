@@ -4,16 +4,36 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Iterator
+from pathlib import Path
 
+import pytest
+from django.db import transaction
 from django.test import Client
+from django.test.utils import override_settings
 
-from tests.conftest import REFERENCE_PROTOCOL
 from trialkit.web.demo import Demo, build_demo
 
+SMALL = 4
+"""Participants of each part a committee does not review, in the page tests' demo."""
 
-def demo_trial() -> Demo:
-    """The `make run` demo, built through the actions into the test database."""
-    return build_demo(REFERENCE_PROTOCOL)
+
+def demo_trial(path: Path, limit: int | None = SMALL) -> Demo:
+    """The protocol's demo (`trialkit web demo`), built through the actions into the test
+    database; smaller than `make run`'s unless ``limit`` is None."""
+    return build_demo(path, limit=limit)
+
+
+@pytest.fixture(scope="module")
+def module_demo(trial, django_db_setup, django_db_blocker) -> Iterator[Demo]:
+    """The trial's demo, built once for the module in a transaction rolled back after it; each
+    test runs in a savepoint inside it, so a test's own writes are undone as usual."""
+    quick = override_settings(PASSWORD_HASHERS=[
+        "tests.hashers.QuickArgon2PasswordHasher",
+        "django.contrib.auth.hashers.Argon2PasswordHasher"])
+    with django_db_blocker.unblock(), quick, transaction.atomic():
+        yield demo_trial(trial.path)
+        transaction.set_rollback(True)
 
 
 def signed_in(username: str, password: str, role: str | None = None) -> Client:
@@ -36,3 +56,19 @@ def text_of(body: bytes) -> str:
     text = re.sub(r"<(script|style)\b.*?</\1>", " ", text, flags=re.S)
     text = re.sub(r"<[^>]+>", " ", text)
     return re.sub(r"\s+", " ", html.unescape(text)).lower()
+
+
+def randomize_the_waiting_candidate(demo: Demo, protocol) -> object:
+    """The demo's consented candidate is randomized: a kit nobody has prepared yet."""
+    from django.contrib.auth.models import User
+
+    from trialkit.web.trial.actions.base import actor_for
+    from trialkit.web.trial.actions.randomization import do_randomize_participant
+    from trialkit.web.trial.models import Participant, RandomizationSlot
+
+    role = next(r.id for r in protocol.roles if "randomize" in r.can)
+    sign_in = next(s for s in demo.sign_ins if s.role == role)
+    randomizer = actor_for(User.objects.get(username=sign_in.username), role)
+    waiting = Participant.objects.get(status=Participant.Status.CONSENTED)
+    do_randomize_participant(waiting, actor=randomizer)
+    return RandomizationSlot.objects.select_related("participant").get(participant=waiting)

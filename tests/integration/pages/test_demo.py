@@ -1,10 +1,17 @@
-"""`make run` builds the demo trial through the actions; it is mid-trial as the issue asks."""
+"""`trialkit web demo --protocol FILE` builds any protocol's trial mid-way through the actions:
+its parts opened as its gates allow, randomized where it randomizes (to sequences in a
+crossover part), doses by the roles that give them, visits with their forms, adverse events
+(one serious, its clock running), queries, signatures, a screen failure and candidates in
+screening. `make run` serves the reference trial's demo at its full size."""
 
 from __future__ import annotations
 
+import pytest
 from django.utils import timezone
 
+from tests.conftest import REFERENCE_PROTOCOL
 from tests.integration.pages.support import demo_trial, signed_in
+from trialkit.web.demo_story import load_story
 from trialkit.web.trial.audit import verify_chain
 from trialkit.web.trial.models import (
     Administration,
@@ -18,42 +25,64 @@ from trialkit.web.trial.models import (
     SeriousEventClock,
     Signature,
 )
-from trialkit.web.trial.study import current_study, protocol_of
+
+pytestmark = pytest.mark.protocols()
 
 
-def test_the_demo_is_the_reference_trial_mid_way_built_by_actions_only():
-    demo = demo_trial()
-    protocol = protocol_of(current_study())
-    assert sorted(s.role for s in demo.sign_ins) == sorted(r.id for r in protocol.roles)
-    phase1 = Participant.objects.filter(part="phase1")
-    assert phase1.count() == 6
-    assert all(set(p.administrations.values_list("administration_id", flat=True)) == {"iv", "it"}
-               for p in phase1)
-    assert SafetyDecision.objects.get().decision == "proceed"
-    assert RandomizationList.objects.get().live_at is not None
-    randomized = Participant.objects.filter(part="phase2a", slot__isnull=False)
-    assert randomized.count() == 12
-    assert Administration.objects.filter(participant__in=randomized,
-                                         administration_id="iv").count() == 12
+def test_the_demo_is_the_trial_mid_way_built_by_actions_only(trial, module_demo):
+    protocol = trial.protocol
+    assert sorted(s.role for s in module_demo.sign_ins) == sorted(r.id for r in protocol.roles)
+    for part in protocol.design.parts:
+        joined = Participant.objects.filter(part=part.id)
+        assert joined.exists(), part.id
+        assert all(p.administrations.exists() for p in joined), part.id
+    for gate in protocol.gates.committee:
+        assert Participant.objects.filter(part=gate.reviews_part).count() == \
+            protocol.part(gate.reviews_part).enrolment_target
+        assert SafetyDecision.objects.get().decision in gate.opening_decisions
+    if protocol.randomization is not None:
+        assert RandomizationList.objects.get().live_at is not None
+        randomized = Participant.objects.filter(part=protocol.randomization.part)
+        assert randomized.count() == AuditEvent.objects.filter(
+            action="randomize_participant").count() > 0
+        assert all(p.slot is not None for p in randomized)
+    assert set(Administration.objects.values_list("administration_id", flat=True)) == {
+        a.id for a in protocol.design.administrations}
     assert Participant.objects.filter(status="screen_failed").count() == 1
     assert Participant.objects.filter(status="consented").count() == 1
+    assert Participant.objects.filter(status="screening").count() == 1
+    running = SeriousEventClock.objects.filter(reported_at__isnull=True).last()
+    assert running is not None and running.deadline > timezone.now()
+    assert Query.objects.exists() and Signature.objects.exists()
+    forms = set(FormRecord.objects.values_list("form_id", flat=True))
+    assert trial.adverse_event_form.id in forms
+    assert {f for f in trial.screening_visit.forms if not trial.form(f).repeating} <= forms
+    assert verify_chain() == []
+
+
+def test_every_printed_demo_sign_in_works_on_the_sign_in_page(module_demo):
+    for sign_in in module_demo.sign_ins:
+        client = signed_in(sign_in.username, sign_in.password)
+        assert client.get("/").status_code == 200, sign_in.role
+
+
+@pytest.mark.slow
+def test_make_runs_demo_is_the_reference_trial_with_its_whole_story(db, reference_protocol):
+    demo_trial(REFERENCE_PROTOCOL, limit=None)
+    story = load_story(REFERENCE_PROTOCOL)
+    phase1, phase2a = (p.id for p in reference_protocol.design.parts)
+    assert Participant.objects.filter(part=phase1).count() == 6
+    assert all(p.administrations.count() == len(reference_protocol.design.administrations)
+               for p in Participant.objects.filter(part=phase1))
+    randomized = Participant.objects.filter(part=phase2a, slot__isnull=False)
+    assert randomized.count() == sum(p.part == phase2a for p in story.people) == 12
     assert Participant.objects.filter(status="completed").exists()
-    running = SeriousEventClock.objects.filter(reported_at__isnull=True).get()
-    assert running.deadline > timezone.now()
     assert SeriousEventClock.objects.filter(reported_at__isnull=False).exists()
-    assert FormRecord.objects.filter(form_id="RELAPSE").count() == 1
+    assert SeriousEventClock.objects.filter(reported_at__isnull=True).count() == 1
+    logs = {f.id for f in reference_protocol.forms if f.kind == "event_log"}
+    assert FormRecord.objects.filter(form_id__in=logs, visit_id="").count() == 1
     assert Query.objects.filter(status="open", automatic=True).exists()
     assert Query.objects.filter(status="open", automatic=False).exists()
     assert Query.objects.filter(status="closed").exists()
     assert Deviation.objects.filter(kind="visit_out_of_window").exists()
-    assert Signature.objects.exists()
-    # Every row came with its audited action, and the chain is whole.
-    assert AuditEvent.objects.filter(action="randomize_participant").count() == 12
     assert verify_chain() == []
-
-
-def test_every_printed_demo_sign_in_works_on_the_sign_in_page():
-    demo = demo_trial()
-    for sign_in in demo.sign_ins:
-        client = signed_in(sign_in.username, sign_in.password)
-        assert client.get("/").status_code == 200, sign_in.role

@@ -1,70 +1,100 @@
-"""Form entry with edit checks inline, reason for change, versions, audit trail, sign-off."""
+"""Form entry on every protocol: edit checks inline, reason for change, versions, audit trail,
+sign-off. The forms are found by what they are: one whose entered total is checked against a
+derivation, one that needs a signature, one a role may not enter."""
 
 from __future__ import annotations
 
+import pytest
 from django.urls import reverse
 
-from tests.integration.capture_support import FS_ITEMS
+from tests.integration.capture_support import DAY, measured, signed_form
 from tests.integration.conftest import PASSWORD
 from tests.integration.pages.support import signed_in, text_of
 from trialkit.web.trial.actions.participants import do_register_candidate
 from trialkit.web.trial.models import FormRecord, Query, Signature
 
-
-def _edss(day: str, rater: str, pyramidal: str = "3") -> dict[str, str]:
-    fields = {f"item-{item}": "0" for item in FS_ITEMS}
-    fields.update({"item-assessment_date": day, "item-fs_pyramidal": pyramidal,
-                   "item-edss": rater})
-    return fields
+pytestmark = pytest.mark.protocols()
 
 
-def test_a_hard_error_is_shown_at_its_item_and_nothing_is_saved(make_actor):
-    coordinator = make_actor("coordinator")
-    participant = do_register_candidate("S-200", "CMUH", actor=coordinator)
-    client = signed_in(coordinator.name, PASSWORD)
-    url = reverse("pages:form_entry", args=[participant.pk, "SCR", "EDSS"])
-    response = client.post(url, _edss("2025-03-10", "3.0", pyramidal="9"))
+def _fields(values: dict[str, object]) -> dict[str, str]:
+    return {f"item-{k}": ("true" if v is True else "false" if v is False else str(v))
+            for k, v in values.items()}
+
+
+def _candidate(trial, make_actor, number: str):
+    coordinator = make_actor(trial.screener)
+    return coordinator, do_register_candidate(number, trial.site, actor=coordinator)
+
+
+def test_a_hard_error_is_shown_at_its_item_and_nothing_is_saved(trial, make_actor):
+    _, participant = _candidate(trial, make_actor, "S-200")
+    target = measured(trial)
+    enterer = make_actor(trial.entry_role(target.form), username="enterer")
+    client = signed_in(enterer.name, PASSWORD)
+    url = reverse("pages:form_entry", args=[participant.pk, target.visit, target.form.id])
+    above = target.item.range.max + 1
+    above = int(above) if target.item.type == "integer" else above
+    response = client.post(url, _fields(target.values(trial, **{target.item.id: above})))
     assert response.status_code == 422
     page = response.content.decode()
-    assert 'id="err-fs_pyramidal"' in page and "must be at most 6" in page
+    assert f'id="err-{target.item.id}"' in page
+    assert f"must be at most {target.item.range.max:g}" in page
     assert 'aria-invalid="true"' in page
     assert not FormRecord.objects.filter(participant=participant).exists()
 
 
-def test_an_edit_needs_a_reason_and_the_history_shows_versions_trail_and_queries(make_actor):
-    coordinator = make_actor("coordinator")
-    participant = do_register_candidate("S-201", "CMUH", actor=coordinator)
-    client = signed_in(coordinator.name, PASSWORD)
-    url = reverse("pages:form_entry", args=[participant.pk, "SCR", "EDSS"])
-    saved = client.post(url, _edss("2025-03-10", "5.0"))
-    record = FormRecord.objects.get(participant=participant, form_id="EDSS")
+def _derived(trial):
+    form, item = next((f, i) for f in trial.protocol.forms for i in f.items
+                      if i.derived is not None and i.derived.check_against)
+    visit = trial.visits_collecting(form)[0]
+    return form, form.item(item.derived.check_against), visit
+
+
+def _number(value: object) -> str:
+    return f"{value:.1f}" if isinstance(value, float) else str(value)
+
+
+@pytest.mark.protocols("derived_check")
+def test_an_edit_needs_a_reason_and_the_history_shows_versions_trail_and_queries(
+        trial, make_actor):
+    _, participant = _candidate(trial, make_actor, "S-201")
+    form, checked, visit = _derived(trial)
+    enterer = make_actor(trial.entry_role(form), username="enterer")
+    client = signed_in(enterer.name, PASSWORD)
+    url = reverse("pages:form_entry", args=[participant.pk, visit, form.id])
+    right = trial.values(form, DAY)
+    wrong = {**right, checked.id: right[checked.id] + 2}
+    saved = client.post(url, _fields(wrong))
+    record = FormRecord.objects.get(participant=participant, form_id=form.id)
     assert saved["Location"] == reverse("pages:form_history", args=[record.pk])
     assert Query.objects.filter(record=record, automatic=True, status="open").exists()
 
-    no_reason = client.post(url, _edss("2025-03-10", "3.0"))
+    edit = url + (f"?entry={record.repeat_index}" if form.repeating else "")
+    no_reason = client.post(edit, _fields(right))
     assert no_reason.status_code == 422 and "needs a reason" in no_reason.content.decode()
-    client.post(url, {**_edss("2025-03-10", "3.0"), "reason": "Transcription error"})
+    client.post(edit, {**_fields(right), "reason": "Transcription error"})
     record.refresh_from_db()
     assert record.latest_version == 2
     assert Query.objects.get(record=record, automatic=True).status == "closed"
     history = text_of(client.get(reverse("pages:form_history", args=[record.pk])).content)
     assert "version 2" in history and "reason for change: transcription error" in history
-    assert "5.0 → 3.0" in history
-    # People read the protocol's labels, not item ids: in the trail, the queries and findings.
-    assert "edss (rater) 2 5.0 → 3.0" in history
+    change = f"{_number(wrong[checked.id])} → {_number(right[checked.id])}"
+    # People read the protocol's labels, not item ids: in the trail, the queries, findings.
+    assert f"{checked.label.lower()} 2 {change}" in history
     query = Query.objects.get(record=record, automatic=True)
     page = text_of(client.get(reverse("pages:query", args=[query.pk])).content)
-    assert "query on edss assessment (blinded rater) · edss (rater)" in page
+    assert f"query on {form.name.lower()} · {checked.label.lower()}" in page
 
 
-def test_the_investigator_signs_the_latest_version_with_the_password(make_actor):
-    coordinator = make_actor("coordinator")
-    investigator = make_actor("investigator")
-    participant = do_register_candidate("S-202", "CMUH", actor=coordinator)
-    signed_in(coordinator.name, PASSWORD).post(
-        reverse("pages:form_entry", args=[participant.pk, "SCR", "EDSS"]),
-        _edss("2025-03-10", "3.0"))
-    record = FormRecord.objects.get(participant=participant, form_id="EDSS")
+def test_the_investigator_signs_the_latest_version_with_the_password(trial, make_actor):
+    _, participant = _candidate(trial, make_actor, "S-202")
+    form, visit = signed_form(trial)
+    enterer = make_actor(trial.entry_role(form), username="enterer")
+    signed_in(enterer.name, PASSWORD).post(
+        reverse("pages:form_entry", args=[participant.pk, visit, form.id]),
+        _fields(trial.values(form, DAY)))
+    record = FormRecord.objects.get(participant=participant, form_id=form.id)
+    investigator = make_actor(trial.investigator, username="signer")
     client = signed_in(investigator.name, PASSWORD)
     sign = reverse("pages:sign_form", args=[record.pk])
     wrong = client.post(sign, {"password": "nope", "meaning": "Reviewed"}, follow=True)
@@ -75,12 +105,16 @@ def test_the_investigator_signs_the_latest_version_with_the_password(make_actor)
     assert signature.printed_name in history and "Valid:" in history
 
 
-def test_the_blinded_rater_may_enter_an_assessment_but_not_a_dose(make_actor):
-    coordinator = make_actor("coordinator")
-    rater = make_actor("edss_rater")
-    participant = do_register_candidate("S-203", "CMUH", actor=coordinator)
-    client = signed_in(rater.name, PASSWORD)
-    edss = client.get(reverse("pages:form_entry", args=[participant.pk, "D0", "EDSS"]))
-    dose = client.get(reverse("pages:form_entry", args=[participant.pk, "D0", "DOSE"]))
-    assert '<form method="post" novalidate id="entry-form">' in edss.content.decode()
-    assert "Your role may not enter this form" in dose.content.decode()
+def test_a_role_may_enter_its_forms_but_not_the_administration_record(trial, make_actor):
+    _, participant = _candidate(trial, make_actor, "S-203")
+    dose = trial.forms_of_kind("administration")[0]
+    role, mine = next((r.id, f) for r in trial.roles("enter_data") for f in trial.protocol.forms
+                      if r.id in trial.entry_roles(f) and r.id not in dose.entered_by
+                      and trial.visits_collecting(f))
+    client = signed_in(make_actor(role, username="specialist").name, PASSWORD)
+    own = client.get(reverse("pages:form_entry", args=[
+        participant.pk, trial.visits_collecting(mine)[0], mine.id]))
+    other = client.get(reverse("pages:form_entry", args=[
+        participant.pk, trial.visits_collecting(dose)[0], dose.id]))
+    assert '<form method="post" novalidate id="entry-form">' in own.content.decode()
+    assert "Your role may not enter this form" in other.content.decode()

@@ -1,4 +1,5 @@
-"""Each page opens for the roles the protocol lets open it and refuses the others."""
+"""Each page opens for the roles the protocol lets open it and refuses the others, on every
+protocol (its demo trial)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ from django.test import Client
 from django.urls import reverse
 
 from tests.integration.capture_support import new_participant
-from tests.integration.pages.support import client_for, demo_trial
+from tests.integration.pages.support import client_for
 from trialkit.web.trial.models import FormRecord, Participant, Query
-from trialkit.web.trial.study import current_study, protocol_of
+
+pytestmark = pytest.mark.protocols()
 
 
 def _any(*permissions):
@@ -35,21 +37,24 @@ WHO = {
 }
 
 
-def _urls():
-    randomized = Participant.objects.filter(slot__isnull=False).first()
+def _urls(trial):
+    joined = Participant.objects.exclude(part="")
+    shown = joined.filter(slot__isnull=False).first() or joined.first()
     candidate = Participant.objects.filter(status="consented").first()
-    record = FormRecord.objects.filter(participant=randomized, form_id="DOSE").first()
+    dose_form = trial.forms_of_kind("administration")[0]
+    record = FormRecord.objects.filter(participant=shown, form_id=dose_form.id).first()
     query = Query.objects.first()
+    visit = trial.visits_collecting(dose_form)[0]
     return {
         "dashboard": reverse("pages:dashboard"), "participants": reverse("pages:participants"),
-        "participant": reverse("pages:participant", args=[randomized.pk]),
-        "randomization_result": reverse("pages:randomization_result", args=[randomized.pk]),
-        "form_entry": reverse("pages:form_entry", args=[randomized.pk, "D0", "DOSE"]),
+        "participant": reverse("pages:participant", args=[shown.pk]),
+        "randomization_result": reverse("pages:randomization_result", args=[shown.pk]),
+        "form_entry": reverse("pages:form_entry", args=[shown.pk, visit, dose_form.id]),
         "form_history": reverse("pages:form_history", args=[record.pk]),
         "screening_list": reverse("pages:screening_list"),
         "screening": reverse("pages:screening", args=[candidate.pk]),
         "enrol": reverse("pages:enrol", args=[candidate.pk]),
-        "unblind": reverse("pages:unblind", args=[randomized.pk]),
+        "unblind": reverse("pages:unblind", args=[shown.pk]),
         "queries": reverse("pages:queries"), "query": reverse("pages:query", args=[query.pk]),
         "safety": reverse("pages:safety"), "committee": reverse("pages:committee"),
         "preparations": reverse("pages:preparations"),
@@ -59,64 +64,62 @@ def _urls():
     }
 
 
-def test_every_page_renders_for_the_roles_that_may_open_it_and_refuses_the_others():
-    demo = demo_trial()
-    protocol = protocol_of(current_study())
-    urls = _urls()
+def test_every_page_renders_for_the_roles_that_may_open_it_and_refuses_the_others(
+        trial, module_demo):
+    urls = _urls(trial)
     assert set(urls) == set(WHO)
-    for role in protocol.roles:
-        client = client_for(demo, role.id)
+    for role in trial.protocol.roles:
+        client = client_for(module_demo, role.id)
         for name, url in urls.items():
             expected = 200 if WHO[name](role) else 403
             assert client.get(url).status_code == expected, (role.id, name)
 
 
-def test_a_visitor_who_is_not_signed_in_is_sent_to_the_sign_in_page():
-    demo_trial()
-    for name, url in _urls().items():
+def test_a_visitor_who_is_not_signed_in_is_sent_to_the_sign_in_page(trial, module_demo):
+    for name, url in _urls(trial).items():
         response = Client().get(url)
         assert response.status_code == 302, name
         assert response["Location"].startswith("/login/?next="), name
 
 
-def test_a_participant_of_another_site_is_not_found_for_a_site_role():
-    demo = demo_trial()
-    elsewhere = new_participant("OTHER-001", site="NTUH")
-    client = client_for(demo, "coordinator")
+def test_a_participant_of_another_site_is_not_found_for_a_site_role(trial, module_demo):
+    elsewhere = new_participant("OTHER-001", site="SECOND")
+    client = client_for(module_demo, trial.screener)
     assert client.get(reverse("pages:participant", args=[elsewhere.pk])).status_code == 404
     listing = client.get(reverse("pages:participants")).content.decode()
     assert "OTHER-001" not in listing
-    data_manager = client_for(demo, "data_manager")  # a study-wide role sees every site
+    data_manager = client_for(module_demo, trial.data_manager)  # a study-wide role
+    assert not trial.protocol.role(trial.data_manager).site_scoped
     assert data_manager.get(reverse("pages:participant", args=[elsewhere.pk])).status_code == 200
 
 
 @pytest.mark.parametrize("page", ["dashboard", "participants"])
-def test_the_active_study_site_and_role_are_on_every_page(page):
-    demo = demo_trial()
-    text = client_for(demo, "coordinator").get(reverse(f"pages:{page}")).content.decode()
-    assert "NCT05532943" in text and "Site: <strong>CMUH</strong>" in text
-    assert "Role: <strong>Site coordinator</strong>" in text
+def test_the_active_study_site_and_role_are_on_every_page(trial, module_demo, page):
+    text = client_for(module_demo, trial.screener).get(reverse(f"pages:{page}")).content.decode()
+    assert trial.protocol.identity.id in text and f"Site: <strong>{trial.site}</strong>" in text
+    assert f"Role: <strong>{trial.protocol.role(trial.screener).name}</strong>" in text
     assert 'href="#main"' in text  # the skip link
 
 
-def test_navigation_follows_the_role():
-    demo = demo_trial()
-    nav_of = {role: client_for(demo, role).get("/").content.decode()
-              for role in ("cell_lab", "edss_rater", "administrator")}
-    assert 'href="/preparations/"' in nav_of["cell_lab"]
-    assert 'href="/preparations/"' not in nav_of["edss_rater"]
-    assert "Administration" in nav_of["administrator"]
-    assert "Administration" not in nav_of["edss_rater"]
+def test_navigation_follows_the_role(trial, module_demo):
+    preparer = next(r.id for r in trial.protocol.roles
+                    if "prepare_kit" in r.can and "preparation" in r.sees)
+    blinded = next(r.id for r in trial.protocol.roles if r.blinded and "enter_data" in r.can)
+    nav_of = {role: client_for(module_demo, role).get("/").content.decode()
+              for role in (preparer, blinded, trial.administrator)}
+    assert 'href="/preparations/"' in nav_of[preparer]
+    assert 'href="/preparations/"' not in nav_of[blinded]
+    assert "Administration" in nav_of[trial.administrator]
+    assert "Administration" not in nav_of[blinded]
 
 
-def test_a_roles_own_page_is_labelled_by_its_workspace_name_else_generically():
-    demo = demo_trial()
-    protocol = protocol_of(current_study())
+def test_a_roles_own_page_is_labelled_by_its_workspace_name_else_generically(trial, module_demo):
+    protocol = trial.protocol
     pages = {"committee": "Safety committee", "preparations": "Preparations",
              "procedures": "Procedures"}
     labelled = 0
     for role in protocol.roles:
-        nav = client_for(demo, role.id).get("/").content.decode()
+        nav = client_for(module_demo, role.id).get("/").content.decode()
         links = {page: f'href="/{page}/"' in nav for page in pages}
         first = next((page for page, shown in links.items() if shown), None)
         for page, shown in links.items():
@@ -125,20 +128,20 @@ def test_a_roles_own_page_is_labelled_by_its_workspace_name_else_generically():
             label = role.workspace if role.workspace and page == first else pages[page]
             assert f'<a href="/{page}/">{label}</a>' in nav, (role.id, page)
             labelled += bool(role.workspace and page == first)
-    assert labelled, "the reference protocol names workspaces"
+    assert labelled, "every protocol names a workspace"
 
 
-
-def test_a_query_or_form_of_another_site_is_not_found_for_a_site_role():
+def test_a_query_or_form_of_another_site_is_not_found_for_a_site_role(trial, module_demo):
     from django.utils import timezone
 
-    demo = demo_trial()
-    elsewhere = new_participant("OTHER-002", site="NTUH")
-    record = FormRecord.objects.create(participant=elsewhere, visit_id="SCR", form_id="DM",
-                                       created_at=timezone.now())
-    query = Query.objects.create(record=record, item_id="birth_date", text="Please confirm.",
+    elsewhere = new_participant("OTHER-002", site="SECOND")
+    form = trial.forms_of_kind("demographics")[0]
+    item = next(i.id for i in form.items if i.required)
+    record = FormRecord.objects.create(participant=elsewhere, visit_id=trial.screening_visit.id,
+                                       form_id=form.id, created_at=timezone.now())
+    query = Query.objects.create(record=record, item_id=item, text="Please confirm.",
                                  raised_by="data-manager", raised_at=timezone.now())
-    coordinator = client_for(demo, "coordinator")
+    coordinator = client_for(module_demo, trial.screener)
     assert coordinator.get(reverse("pages:query", args=[query.pk])).status_code == 404
     answered = coordinator.post(reverse("pages:query_action", args=[query.pk, "answer"]),
                                 {"text": "Confirmed."})
@@ -146,5 +149,5 @@ def test_a_query_or_form_of_another_site_is_not_found_for_a_site_role():
     assert coordinator.get(reverse("pages:form_history", args=[record.pk])).status_code == 404
     query.refresh_from_db()
     assert query.status == Query.Status.OPEN
-    data_manager = client_for(demo, "data_manager")
+    data_manager = client_for(module_demo, trial.data_manager)
     assert data_manager.get(reverse("pages:query", args=[query.pk])).status_code == 200

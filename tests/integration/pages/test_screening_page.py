@@ -1,16 +1,19 @@
-"""Screening through the pages: the checklist follows the data as it is entered."""
+"""Screening through the pages on every protocol: the checklist follows the data as it is
+entered."""
 
 from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from django.urls import reverse
 from django.utils import timezone
 
 from tests.integration.conftest import PASSWORD
-from tests.integration.journey_support import screening_forms
 from tests.integration.pages.support import signed_in, text_of
 from trialkit.web.trial.models import Participant
+
+pytestmark = pytest.mark.protocols()
 
 
 def _criterion(text: str, criterion: str) -> str:
@@ -19,43 +22,57 @@ def _criterion(text: str, criterion: str) -> str:
     return text[start:start + 400]
 
 
-def _post_form(client, participant, form_id, data):
+def _post_form(client, participant, visit, form_id, data):
     fields = {f"item-{k}": ("true" if v is True else "false" if v is False else str(v))
               for k, v in data.items()}
-    url = reverse("pages:form_entry", args=[participant.pk, "SCR", form_id])
+    url = reverse("pages:form_entry", args=[participant.pk, visit, form_id])
     return client.post(url, fields)
 
 
-def test_the_checklist_updates_as_screening_data_arrives_and_says_what_is_missing(make_actor):
-    make_actor("coordinator")
-    rater = make_actor("edss_rater")
-    client = signed_in("coordinator-CMUH", PASSWORD)
+def _register(trial, make_actor, number: str):
+    coordinator = make_actor(trial.screener)
+    client = signed_in(coordinator.name, PASSWORD)
     response = client.post(reverse("pages:register_candidate"),
-                           {"screening_number": "S-100", "site": "CMUH"})
-    participant = Participant.objects.get(screening_number="S-100")
+                           {"screening_number": number, "site": trial.site})
+    return client, response, Participant.objects.get(screening_number=number)
+
+
+def _enter_all(trial, participant, make_actor, forms) -> None:
+    """Every screening form through the entry page, each by the role that enters it."""
+    visit = trial.screening_visit.id
+    clients = {}
+    for form_id, instances in forms.items():
+        role = trial.entry_role(form_id)
+        if role not in clients:
+            clients[role] = signed_in(make_actor(role, username=f"p-{role}").name, PASSWORD)
+        for values in instances:
+            assert _post_form(clients[role], participant, visit, form_id,
+                              values).status_code == 302, form_id
+
+
+def test_the_checklist_updates_as_screening_data_arrives_and_says_what_is_missing(
+        trial, make_actor):
+    client, response, participant = _register(trial, make_actor, "S-100")
     assert response["Location"] == reverse("pages:screening", args=[participant.pk])
     page = text_of(client.get(response["Location"]).content)
     assert "checklist for a planned day 0" in page
-    assert _criterion(page, "I4").startswith(" i4 unknown")
-    assert "still missing:" in _criterion(page, "I4") and "no edss score" in _criterion(page, "I4")
+    kinds = {c.id: c.kind for c in trial.protocol.eligibility.criteria}
+    undecided = set(trial.data["undecided"])
+    inclusion = next(c for c, k in kinds.items() if k == "inclusion" and c not in undecided)
+    exclusion = next((c for c, k in kinds.items() if k == "exclusion" and c not in undecided),
+                     None)
+    assert _criterion(page, inclusion).startswith(f" {inclusion.lower()} unknown")
+    assert "still missing:" in _criterion(page, inclusion)
 
-    today = timezone.localdate()
-    forms = screening_forms(today)
-    for form_id in ("DM", "MSHIST", "ELIG", "LAB", "MRI"):
-        assert _post_form(client, participant, form_id, forms[form_id]).status_code == 302
-    rater_client = signed_in(rater.name, PASSWORD)
-    assert _post_form(rater_client, participant, "EDSS", forms["EDSS"]).status_code == 302
-
+    _enter_all(trial, participant, make_actor, trial.screening_forms(timezone.localdate()))
     page = text_of(client.get(reverse("pages:screening", args=[participant.pk])).content)
-    assert _criterion(page, "I4").startswith(" i4 met")
-    assert _criterion(page, "E2").startswith(" e2 not_met")
+    assert _criterion(page, inclusion).startswith(f" {inclusion.lower()} met")
+    if exclusion is not None:
+        assert _criterion(page, exclusion).startswith(f" {exclusion.lower()} not_met")
 
 
-def test_the_checklist_fragment_follows_the_planned_day_zero(make_actor):
-    make_actor("coordinator")
-    client = signed_in("coordinator-CMUH", PASSWORD)
-    client.post(reverse("pages:register_candidate"), {"screening_number": "S-101", "site": "CMUH"})
-    participant = Participant.objects.get(screening_number="S-101")
+def test_the_checklist_fragment_follows_the_planned_day_zero(trial, make_actor):
+    client, _, participant = _register(trial, make_actor, "S-101")
     day0 = timezone.localdate() + dt.timedelta(days=20)
     fragment = client.get(reverse("pages:screening", args=[participant.pk]),
                           {"index_date": day0.isoformat()}, HTTP_X_FRAGMENT="1")
@@ -63,15 +80,11 @@ def test_the_checklist_fragment_follows_the_planned_day_zero(make_actor):
     assert "<html" not in text and day0.isoformat() in text
 
 
-def test_evaluation_consent_and_screen_failure_are_recorded_from_the_page(make_actor):
-    make_actor("coordinator")
-    client = signed_in("coordinator-CMUH", PASSWORD)
-    client.post(reverse("pages:register_candidate"), {"screening_number": "S-102", "site": "CMUH"})
-    participant = Participant.objects.get(screening_number="S-102")
-    forms = screening_forms(timezone.localdate(), sex="female")
-    forms["ELIG"]["pregnant"] = True
-    for form_id in ("DM", "ELIG"):
-        _post_form(client, participant, form_id, forms[form_id])
+def test_evaluation_consent_and_screen_failure_are_recorded_from_the_page(trial, make_actor):
+    client, _, participant = _register(trial, make_actor, "S-102")
+    ineligible = trial.data["ineligible"]
+    forms = trial.screening_forms(timezone.localdate(), ineligible["change"])
+    _enter_all(trial, participant, make_actor, forms)
     base = reverse("pages:screening", args=[participant.pk])
     day0 = (timezone.localdate() + dt.timedelta(days=10)).isoformat()
     client.post(base + "evaluate/", {"index_date": day0})
@@ -81,11 +94,12 @@ def test_evaluation_consent_and_screen_failure_are_recorded_from_the_page(make_a
     assert "consent date: give a date as yyyy-mm-dd" in text_of(refused.content)
     client.post(base + "fail/", {"reason": ""})
     participant.refresh_from_db()
-    assert participant.status == "screen_failed" and "E1" in participant.end_reason
+    assert participant.status == "screen_failed"
+    assert ineligible["failing"][0] in participant.end_reason
 
 
 def test_the_checklist_counts_the_investigators_judgements_as_the_stored_evaluation_does(
-        make_actor, monkeypatch):
+        trial, make_actor, monkeypatch):
     from tests.integration.journey_support import (
         Clock,
         judge_history_criteria,
@@ -93,21 +107,19 @@ def test_the_checklist_counts_the_investigators_judgements_as_the_stored_evaluat
         register_and_screen,
     )
     from trialkit.web.pages.views_screening import checklist
-    from trialkit.web.trial.study import current_study, protocol_of
 
-    team = make_team(make_actor)
+    team = make_team(trial, make_actor)
     clock = Clock(monkeypatch)
     index = dt.date(2026, 12, 10)
     participant = register_and_screen("SCR-J1", team, clock, index)
-    protocol = protocol_of(current_study())
-    before, lines_before, _ = checklist(participant, protocol, index)
     undecided = set(participant.eligibility["undecided"])
-    assert before == "incomplete" and undecided
+    before, lines_before, _ = checklist(participant, trial.protocol, index)
     assert {line.id for line in lines_before if line.status == "unknown"} == undecided
+    assert before == ("incomplete" if undecided else "eligible")
 
     stored = judge_history_criteria(participant, team)
     participant.refresh_from_db()
-    after, lines_after, _ = checklist(participant, protocol, index)
+    after, lines_after, _ = checklist(participant, trial.protocol, index)
     assert after == stored["verdict"] == "eligible"
     judged = {line.id: line.status for line in lines_after if line.id in undecided}
     assert "unknown" not in judged.values()

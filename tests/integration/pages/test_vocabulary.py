@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from tests.conftest import ROOT
+from tests.protocol_cases import protocol_files
 
 WEB = ROOT / "src" / "trialkit" / "web"
 TRIAL_WORDS = [r"\bSMC\b", r"(?i:\bcell[- _]?lab\b)", r"\bEDSS\b", r"\bIT\b", r"\bMS\b",
@@ -19,16 +20,15 @@ TRIAL_WORDS = [r"\bSMC\b", r"(?i:\bcell[- _]?lab\b)", r"\bEDSS\b", r"\bIT\b", r"
 
 def _role_ids() -> set[str]:
     ids: set[str] = set()
-    for path in (ROOT / "protocols").glob("*.yaml"):
+    for path in protocol_files():
         ids |= {role["id"] for role in yaml.safe_load(path.read_text("utf-8")).get("roles", [])}
     return ids
 
 
 def _web_sources() -> list[Path]:
-    """Templates and modules of the web layer, except the demo (which stages the reference
-    trial's story until it is built from any protocol)."""
-    return [p for p in sorted(WEB.rglob("*")) if p.suffix in (".html", ".py")
-            and not p.name.startswith("demo")]
+    """Templates and modules of the web layer, the demo's included (its stories are data
+    beside the protocols)."""
+    return [p for p in sorted(WEB.rglob("*")) if p.suffix in (".html", ".py")]
 
 
 @pytest.mark.parametrize("pattern", TRIAL_WORDS)
@@ -47,16 +47,18 @@ def test_no_template_names_a_role_of_any_protocol():
     assert found == set()
 
 
-def test_the_committee_is_named_by_the_gates_and_generically_without_one(reference_protocol):
+@pytest.mark.protocols()
+def test_the_committee_is_named_by_the_gates_and_generically_without_one(trial):
     from trialkit.core.protocol.gates import Gates
     from trialkit.web.pages.vocabulary import committee_name, names, the_committee
 
-    [gate] = reference_protocol.gates.committee
-    assert committee_name(reference_protocol) == gate.committee
-    assert the_committee(reference_protocol) == f"the {gate.committee}"
-    ungated = reference_protocol.model_copy(update={"gates": Gates()})
+    protocol = trial.protocol
+    for gate in protocol.gates.committee[:1]:
+        assert committee_name(protocol) == gate.committee
+        assert the_committee(protocol) == f"the {gate.committee}"
+    ungated = protocol.model_copy(update={"gates": Gates()})
     assert (committee_name(ungated), the_committee(ungated)) == (
         "Safety committee", "the safety committee")
-    first, second, third = reference_protocol.roles[:3]
-    assert names(reference_protocol, [first.id, second.id, first.id, third.id]) == (
+    first, second, third = protocol.roles[:3]
+    assert names(protocol, [first.id, second.id, first.id, third.id]) == (
         f"{first.name}, {second.name} or {third.name}")

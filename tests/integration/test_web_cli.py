@@ -34,3 +34,17 @@ def test_init_reads_the_protocol_from_the_environment(monkeypatch, reference_pro
     monkeypatch.setenv(PROTOCOL_VARIABLE, str(REFERENCE_PROTOCOL))
     assert main(["web", "init"]) == 0
     assert Study.objects.get().protocol_id == reference_protocol.identity.id
+
+
+def test_demo_builds_the_protocols_trial_and_prints_a_sign_in_per_role(monkeypatch, capsys,
+                                                                      reference_protocol, settings):
+    """What `make run` does: the reference trial's demo, through the command line."""
+    settings.PASSWORD_HASHERS = ["tests.hashers.QuickArgon2PasswordHasher"]
+    monkeypatch.delenv(PROTOCOL_VARIABLE, raising=False)
+    assert main(["web", "demo", "--protocol", str(REFERENCE_PROTOCOL)]) == 0
+    out = capsys.readouterr().out
+    assert "Demo of the trial as of" in out
+    assert all(role.name in out for role in reference_protocol.roles)
+    assert Study.objects.get().protocol_id == reference_protocol.identity.id
+    assert main(["web", "demo", "--protocol", str(REFERENCE_PROTOCOL)]) == 2
+    assert "already holds a study" in capsys.readouterr().err

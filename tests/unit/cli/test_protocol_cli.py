@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import REFERENCE_PROTOCOL, REFERENCE_TEXT_PATH
 from trialkit.cli.main import main
 
@@ -17,6 +19,32 @@ def _write(tmp_path: Path, name: str, text: str) -> Path:
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def _governs_a_date(protocol) -> bool:
+    import datetime as dt
+
+    from trialkit.core.protocol.consistency import resolve
+
+    return any(isinstance(resolve(protocol, path), dt.date)
+               for i in protocol.interpretations for path in i.governs)
+
+
+@pytest.mark.protocols()
+def test_every_protocol_validates_and_shows_its_forms_and_roles(trial, capsys, monkeypatch,
+                                                                request):
+    if _governs_a_date(trial.protocol):
+        request.node.add_marker(pytest.mark.xfail(strict=True, raises=TypeError, reason=(
+            "`protocol show` fails on an interpretation that governs a date setting "
+            "(cli/protocol_summary.py _short passes a date to json.dumps); outside this task")))
+    monkeypatch.setenv("COLUMNS", "400")
+    assert main(["protocol", "validate", str(trial.path)]) == 0
+    assert trial.protocol.identity.id in capsys.readouterr().out
+    assert main(["protocol", "show", str(trial.path)]) == 0
+    out = capsys.readouterr().out
+    assert all(f.id in out for f in trial.protocol.forms)
+    assert all(r.id in out for r in trial.protocol.roles)
+    assert all(c.id in out for c in trial.protocol.eligibility.criteria)
 
 
 def test_validate_prints_the_protocol_id_and_version(capsys):

@@ -46,6 +46,14 @@ def test_the_export_validates_against_the_registry_study_schema(record):
     assert study_errors(record, closed=True) == []
 
 
+@pytest.mark.protocols()
+def test_every_protocols_export_validates_against_the_registry_study_schema(trial):
+    exported = study_record(trial.protocol)
+    assert study_errors(exported) == [] and study_errors(exported, closed=True) == []
+    assert exported["protocolSection"]["identificationModule"]["nctId"] == \
+        trial.protocol.identity.id
+
+
 def test_identity_titles_and_sponsor_match_the_seed(section):
     ident = section["identificationModule"]
     assert ident["nctId"] == SEED[2].removeprefix("NCT ID: ") == "NCT05532943"

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
+from pydantic import Field
 
 from trialkit.web.api.auth import actor_of
 from trialkit.web.api.schemas import InSchema, Text, responses
@@ -23,13 +24,24 @@ from trialkit.web.trial.models import Notification, SafetyDecision
 router = Router(tags=["blinding and oversight"])
 
 
+class PeriodArmOut(Schema):
+    period: str
+    arm: str
+
+
 class AllocationOut(Schema):
     screening_number: str
     part: str
     arm: str
+    """For a crossover participant, the arm of the current period."""
     arm_label: str
     randomization_number: str
     kit_code: str
+    sequence: str = ""
+    """A crossover participant's treatment sequence (blank in a parallel part)."""
+    periods: list[PeriodArmOut] = Field(default_factory=list)
+    description: str
+    """The whole allocation in one sentence (the sequence period by period in a crossover)."""
 
 
 class ProcedureOut(Schema):
@@ -87,7 +99,10 @@ def _allocation_out(view: access.AllocationView) -> AllocationOut:
     return AllocationOut(screening_number=view.screening_number, part=view.part, arm=view.arm,
                          arm_label=view.arm_label,
                          randomization_number=view.randomization_number,
-                         kit_code=view.kit_code)
+                         kit_code=view.kit_code, sequence=view.sequence,
+                         periods=[PeriodArmOut(period=p.period, arm=p.arm)
+                                  for p in view.periods],
+                         description=view.description)
 
 
 def _decision_out(d: SafetyDecision) -> DecisionOut:

@@ -14,7 +14,8 @@ MASK = "(blinded)"
 
 # Key names that carry each kind of blinded information in audit payloads.
 BLINDED_KEYS: dict[str, frozenset[str]] = {
-    "allocation": frozenset({"arm", "arm_id", "arm_label", "allocation", "allocated_arm"}),
+    "allocation": frozenset({"arm", "arm_id", "arm_label", "allocation", "allocated_arm",
+                             "treatment_sequence", "sequence_label", "arms_by_period"}),
     "preparation": frozenset({"preparation", "kit_content", "contents"}),
     "procedure_type": frozenset({"procedure", "procedure_type", "real_or_sham"}),
     "randomization_list": frozenset({"sequence_of_arms", "seed"}),

@@ -22,18 +22,16 @@ from functools import partial
 from django.utils import timezone
 
 from trialkit.core.protocol import Protocol
-from trialkit.core.protocol.design import Administration, Part
 from trialkit.core.protocol.forms import Form
-from trialkit.core.protocol.gates import CommitteeGate
 from trialkit.web.demo_events import EventSteps
+from trialkit.web.demo_plan import Joining, Layout
 from trialkit.web.demo_story import Person, Story
+from trialkit.web.demo_treatment import Treatment
 from trialkit.web.demo_values import form_values
 from trialkit.web.trial.actions.base import Actor
-from trialkit.web.trial.actions.dosing import do_record_administration, do_record_visit
 from trialkit.web.trial.actions.forms import do_save_form, do_sign_form
 from trialkit.web.trial.actions.oversight import do_sign_safety_decision
 from trialkit.web.trial.actions.participants import (
-    do_end_participation,
     do_enrol_participant,
     do_evaluate_eligibility,
     do_judge_criteria,
@@ -41,7 +39,6 @@ from trialkit.web.trial.actions.participants import (
     do_record_screen_failure,
     do_register_candidate,
 )
-from trialkit.web.trial.actions.preparations import do_confirm_preparation
 from trialkit.web.trial.actions.randomization import (
     do_generate_randomization_list,
     do_randomize_participant,
@@ -50,8 +47,6 @@ from trialkit.web.trial.actions.randomization import (
 from trialkit.web.trial.models import FormRecord, FormVersion, Participant
 
 DAY = dt.timedelta(days=1)
-FOLLOWING = ("vital_signs", "administration")
-"""Kinds of forms entered after the dose at a dosing visit (the others are its baseline)."""
 
 
 class DemoError(RuntimeError):
@@ -85,15 +80,6 @@ class _Step:
     run: Callable[[], object] = field(compare=False)
 
 
-@dataclass(frozen=True)
-class Joining:
-    """A person of the story with the part they join and their planned Day 0."""
-
-    person: Person
-    part: Part
-    day0: dt.date
-
-
 class DemoTrial:
     def __init__(self, protocol: Protocol, story: Story, team: dict[str, Actor],
                  passwords: dict[str, str], clock: DemoClock) -> None:
@@ -113,6 +99,7 @@ class DemoTrial:
         scheduled = [v for v in protocol.schedule.visits if v.day is not None]
         self.last_visit = max(scheduled, key=lambda v: v.day or 0).id
         self.events = EventSteps(self)
+        self.treatment = Treatment(self)
 
     # -- the agenda -------------------------------------------------------------------------
     def at(self, day: dt.date, hour: int, step: Callable[[], object]) -> None:
@@ -163,7 +150,8 @@ class DemoTrial:
     def plan(self, seed: int, present: dt.date, limit: int | None = None) -> dt.date:
         """Put the whole trial on the agenda, its last Day 0 three weeks before ``present``
         unless the story says when the first one was; returns the first Day 0."""
-        joinings = self.layout(dt.date(2000, 1, 1), limit)
+        layout = Layout(self.protocol, self.story, limit)
+        joinings = layout.joinings(dt.date(2000, 1, 1))
         last = max(j.day0 for j in joinings)
         days = self.story.first_day0_days_ago
         start = present - dt.timedelta(days=days) if days is not None else \
@@ -174,63 +162,13 @@ class DemoTrial:
             self.at(start - 30 * DAY, 9, lambda: do_generate_randomization_list(
                 seed, actor=manager))
             self.at(start - 30 * DAY, 11, lambda: do_release_randomization_list(actor=manager))
-        for joining in self.layout(start, limit):
+        for joining in layout.joinings(start):
             self.at(joining.day0 - self.story.screening_days * DAY, 9,
                     partial(self.screen_and_join, joining))
-        for part_id, decided in self._decisions(joinings).items():
+        for part_id, decided in layout.decisions(joinings).items():
             self.at(decided + shift, 15, partial(self.committee_opens, part_id))
         self.pipeline(present)
         return start
-
-    def layout(self, start: dt.date, limit: int | None) -> list[Joining]:
-        """Every person's part and Day 0: one after another in each part (as its sequential
-        rule allows, or every ``spacing`` days), a part a committee opens a week after its
-        decision."""
-        joinings: list[Joining] = []
-        for part in self.protocol.design.parts:
-            people = self._people(part, limit)
-            first = start
-            gate = self._gate_opening(part.id)
-            if gate is not None:
-                first = self._decisions(joinings)[part.id] + 7 * DAY
-            step = self._step(part.id)
-            joinings += [Joining(p, part, first + k * step) for k, p in enumerate(people)]
-        return joinings
-
-    def _people(self, part: Part, limit: int | None) -> list[Person]:
-        first = self.protocol.design.parts[0].id
-        people = [p for p in self.story.people if (p.part or first) == part.id]
-        if not self.story.people:
-            people = [Person(key=f"{part.id}-{n + 1}", part=part.id)
-                      for n in range(min(part.enrolment_target, 8))]
-        reviewed = {g.reviews_part for g in self.protocol.gates.committee}
-        return people if limit is None or part.id in reviewed else people[:limit]
-
-    def _gate_opening(self, part_id: str) -> CommitteeGate | None:
-        return next((g for g in self.protocol.gates.committee if g.opens_part == part_id), None)
-
-    def _step(self, part_id: str) -> dt.timedelta:
-        gate = next((g for g in self.protocol.gates.sequential_enrolment
-                     if g.part == part_id), None)
-        if gate is None:
-            return self.story.spacing * DAY
-        last = max(self._day_of(a) for a in gate.previous_must_have_received)
-        return (last + gate.wait_days) * DAY
-
-    def _decisions(self, joinings: list[Joining]) -> dict[str, dt.date]:
-        """Part id → the day its committee signs the opening decision: when the reviewed
-        part's last participant reaches the end of the review period."""
-        decisions = {}
-        for gate in self.protocol.gates.committee:
-            reviewed = [j.day0 for j in joinings if j.part.id == gate.reviews_part]
-            if reviewed:
-                decisions[gate.opens_part] = max(reviewed) + (
-                    self._day_of(gate.after_administration)
-                    + gate.days_after_administration) * DAY
-        return decisions
-
-    def _day_of(self, administration: str) -> int:
-        return self.protocol.visit(self.protocol.administration(administration).visit).day or 0
 
     # -- screening and joining --------------------------------------------------------------
     def candidate(self, person: Person, index: dt.date) -> Participant:
@@ -300,15 +238,15 @@ class DemoTrial:
         for visit in self.protocol.schedule.visits:
             if visit.day is not None and visit.day < 0 and visit.id != self.screening.id:
                 self.at(joining.day0 + visit.day * DAY, 11, partial(
-                    self._enter_visit_forms, participant, joining.person, visit.id))
+                    self.enter_visit_forms, participant, joining.person, visit.id))
 
-    def _enter_visit_forms(self, participant: Participant, person: Person, visit_id: str,
+    def enter_visit_forms(self, participant: Participant, person: Person, visit_id: str,
                            kinds: Callable[[Form], bool] = lambda form: True) -> None:
         for form_id in self.protocol.visit(visit_id).forms:
             form = self.protocol.form(form_id)
             if kinds(form) and form.kind != "administration":
                 for record in self.enter(participant, person, form_id, visit_id):
-                    self._sign_later(record, form, 2)
+                    self.sign_later(record, form, 2)
 
     def randomize(self, participant: Participant, joining: Joining) -> None:
         result = do_randomize_participant(participant, actor=self.screener)
@@ -316,89 +254,15 @@ class DemoTrial:
 
     def _dose_day0(self, participant: Participant, joining: Joining, kit: str) -> None:
         day_zero = self.protocol.design.day_zero or self.protocol.design.administrations[0].id
-        self.at(joining.day0, 10, partial(self.dose, participant, joining.person,
+        self.at(joining.day0, 10, partial(self.treatment.dose, participant, joining.person,
                                           self.protocol.administration(day_zero), kit))
 
     def committee_opens(self, part_id: str) -> None:
-        gate = self._gate_opening(part_id)
+        gate = next((g for g in self.protocol.gates.committee if g.opens_part == part_id), None)
         assert gate is not None  # scheduled only for a part a gate opens
         do_sign_safety_decision(gate.opening_decisions[0], self.story.committee_rationale,
                                 self.passwords[gate.signer_role],
                                 actor=self.actor(gate.signer_role))
-
-    # -- treatment and visits ---------------------------------------------------------------
-    def dose(self, participant: Participant, person: Person, administration: Administration,
-             kit: str) -> None:
-        visit = administration.visit
-        self._enter_visit_forms(participant, person, visit,
-                                lambda form: form.kind not in FOLLOWING)
-        if kit:  # a concealed kit: the preparing role confirms it
-            do_confirm_preparation(kit, administration.id,
-                                   actor=self.actor(administration.prepared_by))
-        given_at = self.clock.moment
-        assert given_at is not None
-        do_record_administration(participant, administration.id, given_at, kit,
-                                 actor=self.actor(administration.performed_by))
-        for form_id in self.protocol.visit(visit).forms:
-            form = self.protocol.form(form_id)
-            if form.kind == "administration":
-                values = self._administration_values(form, administration, given_at, kit)
-                for record in self.enter(participant, person, form_id, visit, **values):
-                    self._sign_later(record, form, 1)
-        self._enter_visit_forms(participant, person, visit,
-                                lambda form: form.kind == "vital_signs")
-        for event in person.events:
-            if event.after == administration.id:
-                self.at(self.today + event.days * DAY, 11,
-                        partial(self.events.run, event, participant, person))
-        if administration.id == self.protocol.design.day_zero:
-            self.schedule_visits(participant, person, kit)
-
-    def _administration_values(self, form: Form, administration: Administration,
-                               given_at: dt.datetime, kit: str) -> dict[str, object]:
-        """What the administration form records, found by the items' CDISC annotations: when,
-        the kit (or the lot of an open-label product), whether it was given; and a choice
-        whose code list names the administration."""
-        lot = kit or f"LOT-{given_at:%y%m%d}"
-        meaning = {"EXSTDTC": given_at.isoformat(), "EXREFID": lot, "EXLOT": lot,
-                   "EXOCCUR": any(c.procedure != "none" for c in administration.by_arm.values())}
-        values: dict[str, object] = {}
-        for item in form.items:
-            variable = item.cdisc.variable if item.cdisc is not None else None
-            if variable in meaning:
-                values[item.id] = meaning[variable]
-            elif item.codelist is not None and administration.id in {
-                    c.code for c in self.protocol.codelist(item.codelist).items}:
-                values[item.id] = administration.id
-        return values
-
-    def schedule_visits(self, participant: Participant, person: Person, kit: str) -> None:
-        dosed = {a.visit for a in self.protocol.design.administrations}
-        for n, visit in enumerate(participant.visits.exclude(visit_id__in=dosed).filter(
-                done_on__isnull=True, target_date__isnull=False)):
-            if visit.visit_id in person.skipped:
-                continue
-            late = person.late.get(visit.visit_id, self._lateness(visit.visit_id, n))
-            self.at(visit.target_date + late * DAY, 9,
-                    partial(self.visit, participant, person, visit.visit_id))
-        for administration in self.protocol.design.administrations:
-            if administration.id != self.protocol.design.day_zero:
-                target = participant.visits.get(visit_id=administration.visit).target_date
-                self.at(target, 10, partial(self.dose, participant, person, administration,
-                                            kit))
-
-    def _lateness(self, visit_id: str, n: int) -> int:
-        """A day or two late now and then, never past the end of the window."""
-        window = self.protocol.visit(visit_id).window
-        return min(n % 3, window.after) if window is not None else 0
-
-    def visit(self, participant: Participant, person: Person, visit_id: str) -> None:
-        do_record_visit(participant, visit_id, self.today, actor=self.screener)
-        self._enter_visit_forms(participant, person, visit_id)
-        open_visits = participant.visits.filter(done_on__isnull=True, missed=False)
-        if visit_id == self.last_visit and not open_visits.exists():  # none skipped
-            do_end_participation(participant, "completed", self.today, "",
-                                 actor=self.investigator)
 
     def save(self, participant: Participant, form_id: str, visit_id: str,
              values: dict[str, object], actor: Actor, **kwargs: object) -> FormRecord:
@@ -406,7 +270,7 @@ class DemoTrial:
                                             actor=actor, **kwargs)  # type: ignore[arg-type]
         return version.record
 
-    def _sign_later(self, record: FormRecord, form: Form, days: int) -> None:
+    def sign_later(self, record: FormRecord, form: Form, days: int) -> None:
         """The investigator signs what needs a signature (a rating is left for them to do)."""
         if form.signature_required and form.kind != "assessment":
             self.at(self.today + days * DAY, 16, partial(self.sign, record))

@@ -139,7 +139,8 @@ def _row(table: Table, *cells: str) -> None:
 
 
 def _short(value: object) -> str:
-    text = value if isinstance(value, str) else json.dumps(_plain(value), ensure_ascii=False)
+    text = value if isinstance(value, str) else json.dumps(_plain(value), ensure_ascii=False,
+                                                                 default=str)
     text = " ".join(text.split())
     return text if len(text) <= 70 else text[:67] + "…"
 

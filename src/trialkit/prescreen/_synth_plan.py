@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING
 
 from trialkit.core.eligibility import nodes as n
 from trialkit.core.protocol.record import ColumnDef, OmopSource, TableDef
+from trialkit.core.simulation.cohort import CohortSpec
+from trialkit.core.simulation.cohort_base import Scale
 from trialkit.prescreen.omop_concepts import LOCAL_VOCABULARY, Concepts, Row
 
 if TYPE_CHECKING:
@@ -28,13 +30,6 @@ ANSWERS = {"yes_helps": (0.8, 0.9), "yes_hurts": (0.65, 0.03), "mixed": (0.75, 0
 
 
 @dataclass(frozen=True)
-class Scale:
-    low: float
-    high: float
-    allowed: tuple[float, ...]
-
-
-@dataclass(frozen=True)
 class SynthPlan:
     concepts: Concepts
     events: tuple[OmopSource, ...] = ()
@@ -44,6 +39,12 @@ class SynthPlan:
     scale: Scale | None = None
     attestations: tuple[tuple[str, float, float], ...] = ()
     """(key, probability answered, probability yes)."""
+
+    def spec(self) -> CohortSpec:
+        """What the cohort generator must draw for these declarations."""
+        return CohortSpec(events=bool(self.events), scans=bool(self.scans),
+                          counts=len(self.counts), scale=self.scale,
+                          attestations=self.attestations)
 
 
 def plan_for(protocol: Protocol, compiled: CompiledCriteria) -> SynthPlan:

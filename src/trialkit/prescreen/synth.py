@@ -1,13 +1,14 @@
 """A synthetic multiple-sclerosis population, written as OMOP CDM v5.4 Parquet tables.
 
-Every patient is drawn from the same plain model (course, relapse-like events, scans with
-lesion counts, a disability score, screening labs, DMT history, comorbidities, attestations)
-with realistic gaps: labs that are missing, stale or lack a reference range, unanswered
-attestations, observation periods that end before the reference date. It is test and
-benchmark data, not a natural-history model (that lives in ``trialkit.core.simulation``). The
-concepts of the disease's tables and the attestations are the ones the protocol declares
-(``_synth_plan``). Patients are generated and written in chunks, so memory stays flat however
-many are asked for; the same seed and size give byte-identical files.
+Every patient is drawn from the cohort generator of ``trialkit.core.simulation.cohort`` (course,
+relapse-like events, scans with lesion counts, a disability score, screening labs, DMT history,
+comorbidities, attestations) with realistic gaps: labs that are missing, stale or lack a
+reference range, unanswered attestations, observation periods that end before the reference
+date. The in-silico trial draws its candidates from the same generator; here it runs with fixed
+rates by course, as test and benchmark data. The concepts of the disease's tables and the
+attestations are the ones the protocol declares (``_synth_plan``). Patients are generated and
+written in chunks, so memory stays flat however many are asked for; the same seed and size give
+byte-identical files.
 """
 
 from __future__ import annotations

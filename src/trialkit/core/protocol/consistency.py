@@ -14,6 +14,7 @@ from trialkit.core.protocol.problems import Loc, Problem
 
 if TYPE_CHECKING:
     from trialkit.core.protocol.forms import Form, Item, RecordMapping
+    from trialkit.core.protocol.gates import CommitteeGate
     from trialkit.core.protocol.model import Protocol
     from trialkit.core.protocol.record import RecordSchema
 
@@ -147,6 +148,35 @@ def _gates(p: Protocol) -> Iterator[Problem]:
         yield from _missing(gate.after_administration, adms, (*here, "after_administration"),
                             "administration")
         yield from _missing(gate.signer_role, roles, (*here, "signer_role"), "role")
+        if gate.stopping_rule is not None:
+            yield from _stopping_rule(p, gate, (*here, "stopping_rule"))
+
+
+def _stopping_rule(p: Protocol, gate: CommitteeGate, here: Loc) -> Iterator[Problem]:
+    """The rule counts no more participants than the reviewed part enrols, and reads the
+    adverse-event form's relation and grade items only where they exist."""
+    rule = gate.stopping_rule
+    assert rule is not None
+    reviewed = next((part for part in p.design.parts if part.id == gate.reviews_part), None)
+    if reviewed is not None and rule.of_participants > reviewed.enrolment_target:
+        yield Problem((*here, "of_participants"),
+                      f"is {rule.of_participants} but part '{reviewed.id}' enrols "
+                      f"{reviewed.enrolment_target}")
+    ae_forms = [form for form in p.forms if form.kind == "adverse_event"]
+    relation = [item for form in ae_forms if (item := form.item_with("AE", "AEREL"))]
+    codes = {code.code for item in relation if item.codelist
+             for codelist in p.codelists if codelist.id == item.codelist
+             for code in codelist.items}
+    if rule.event.related and not relation:
+        yield Problem((*here, "event", "related"), "no adverse-event form has a relation item "
+                      "(CDISC AEREL) to read these codes from")
+    elif rule.event.related:
+        for j, code in enumerate(rule.event.related):
+            yield from _missing(code, codes, (*here, "event", "related", j), "relation code")
+    grades = [item for form in ae_forms if (item := form.item_with("AE", "AETOXGR"))]
+    if rule.event.minimum_grade is not None and not grades:
+        yield Problem((*here, "event", "minimum_grade"), "no adverse-event form has a grade "
+                      "item (CDISC AETOXGR) to read it from")
 
 
 def _randomization(p: Protocol) -> Iterator[Problem]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
@@ -31,6 +31,57 @@ class SequentialEnrolment(Frozen):
     no_open_serious_adverse_event: Flag = True
 
 
+class GateEvent(Frozen):
+    """The adverse event a stopping rule counts, as the adverse-event form records it."""
+
+    description: Text
+    """What the event is, in words, e.g. ``serious adverse event related to study treatment``."""
+    serious: Flag = True
+    """Only serious events count (the form's AESER item)."""
+    related: tuple[Text, ...] = ()
+    """Codes of the form's relation item (AEREL) that count as related; empty: any relation."""
+    minimum_grade: Annotated[int, Field(strict=True, ge=1, le=5)] | None = None
+    """Only events of at least this CTCAE grade (the form's AETOXGR item) count."""
+
+
+class BetaPrior(Frozen):
+    """A Beta(a, b) prior on the rate of the counted event."""
+
+    a: Number = Field(gt=0)
+    b: Number = Field(gt=0)
+
+
+class CountAtLeast(Frozen):
+    """Stop when at least ``events`` of the first ``of_participants`` have the event."""
+
+    kind: Literal["count_at_least"]
+    events: PositiveInt
+    of_participants: PositiveInt
+    event: GateEvent
+
+    @model_validator(mode="after")
+    def _possible(self) -> CountAtLeast:
+        if self.events > self.of_participants:
+            raise ValueError(f"events ({self.events}) exceeds of_participants "
+                             f"({self.of_participants}): the rule could never stop")
+        return self
+
+
+class PosteriorThreshold(Frozen):
+    """Stop at the first participant count n (up to ``of_participants``) at which the posterior
+    probability that the event rate exceeds ``threshold_rate`` is above ``probability``."""
+
+    kind: Literal["posterior_threshold"]
+    prior: BetaPrior
+    threshold_rate: Number = Field(gt=0, lt=1)
+    probability: Number = Field(gt=0, lt=1)
+    of_participants: PositiveInt
+    event: GateEvent
+
+
+StoppingRule = Annotated[CountAtLeast | PosteriorThreshold, Field(discriminator="kind")]
+
+
 class CommitteeGate(Frozen):
     """A safety committee must review ``reviews_part`` before ``opens_part`` may randomize."""
 
@@ -47,6 +98,9 @@ class CommitteeGate(Frozen):
     """Decisions that pause enrolment and dosing until the committee resumes."""
     signer_role: Ident
     can_pause_any_time: Flag = True
+    stopping_rule: StoppingRule | None = None
+    """The declared rule the committee applies to the reviewed part's adverse events (the
+    simulation evaluates it; the committee's page shows its operating characteristics)."""
 
     @model_validator(mode="after")
     def _decisions_are_known(self) -> CommitteeGate:

@@ -5,6 +5,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 PYTEST_ARGS ?=
+# Two workers (pytest-xdist), each with its own test database. --dist loadgroup sends each test to
+# whichever worker is free, except that the tests of a module sharing a module-scoped fixture (the
+# demo trial the page tests build once per protocol, a synthetic cohort) stay on one worker
+# (tests/conftest.py marks them). `make test PYTEST_WORKERS=0` runs in one process.
+PYTEST_WORKERS ?= 2
+PARALLEL := $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --dist loadgroup)
 # The database tests run a second time on PostgreSQL when a server is reachable (CI starts one).
 PG_URL ?= postgresql://postgres@127.0.0.1:5432/trialkit
 
@@ -24,10 +30,10 @@ run: setup
 	$(BIN)/trialkit web demo --reset --protocol protocols/nct05532943.yaml && $(BIN)/trialkit web serve
 
 test: setup
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest $(PARALLEL) --durations=30 $(PYTEST_ARGS)
 	@if $(BIN)/python -c "import psycopg; psycopg.connect('$(PG_URL)'.rsplit('/', 1)[0] + '/postgres', connect_timeout=3).close()" 2>/dev/null; then \
 	  echo "== database tests again on PostgreSQL ($(PG_URL))"; \
-	  DATABASE_URL=$(PG_URL) $(BIN)/pytest tests/integration tests/functional $(PYTEST_ARGS); \
+	  DATABASE_URL=$(PG_URL) $(BIN)/pytest $(PARALLEL) --durations=30 tests/integration tests/functional $(PYTEST_ARGS); \
 	else echo "== PostgreSQL not reachable at $(PG_URL): its tests were skipped above (see reasons)"; fi
 
 check: setup

@@ -36,11 +36,27 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         return
     paths = with_capabilities(*marker.args)
     if paths:
-        metafunc.parametrize("trial_path", paths, ids=[p.stem for p in paths], scope="module")
+        metafunc.parametrize("trial_path", paths, ids=[p.stem for p in paths], scope="session")
     else:
         wanted = " and ".join(marker.args)
         metafunc.parametrize("trial_path", [pytest.param(None, id=f"no-protocol-{wanted}")],
-                             scope="module")
+                             scope="session")
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under ``--dist loadgroup`` (make test), the tests of a module that share a module-scoped
+    fixture (a demo trial, a synthetic cohort) run on one worker, so it is built once — once
+    per protocol where the module runs on every protocol; every other test goes to whichever
+    worker is free."""
+    for item in items:
+        info = getattr(item, "_fixtureinfo", None)
+        definitions = info.name2fixturedefs.values() if info is not None else ()
+        if any(d.scope == "module" for defs in definitions for d in defs):
+            callspec = getattr(item, "callspec", None)
+            protocol = callspec.params.get("trial_path") if callspec is not None else None
+            group = item.nodeid.split("::")[0] + (f"@{protocol.stem}" if protocol else "")
+            item.add_marker(pytest.mark.xdist_group(group))
 
 
 @pytest.fixture(scope="session")
@@ -49,7 +65,7 @@ def trial_path() -> Path:
     return REFERENCE_PROTOCOL
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def trial(trial_path: Path | None, request: pytest.FixtureRequest) -> TrialCase:
     """The protocol under test, with what the tests derive from it (tests/protocol_cases.py)."""
     if trial_path is None:

@@ -329,6 +329,8 @@ def test_the_whole_journey_to_a_randomized_participant_who_completes_follow_up(
     participant.refresh_from_db()
     assert participant.status == "completed" and participant.part == part
     assert not participant.deviations.exists()
+    periods = trial.randomized_part.periods
+    assert participant.period == (periods[-1].id if periods else "")
 
 
 def _follow_up(participant, day0: dt.date, trial, team, clock) -> None:

@@ -46,6 +46,9 @@ def test_the_demo_is_the_trial_mid_way_built_by_actions_only(trial, module_demo)
         assert randomized.count() == AuditEvent.objects.filter(
             action="randomize_participant").count() > 0
         assert all(p.slot is not None for p in randomized)
+        part = protocol.part(protocol.randomization.part)
+        if part.is_crossover:  # some have crossed over: the switch visit moved them on
+            assert randomized.filter(period=part.periods[-1].id).exists()
     assert set(Administration.objects.values_list("administration_id", flat=True)) == {
         a.id for a in protocol.design.administrations}
     assert Participant.objects.filter(status="screen_failed").count() == 1

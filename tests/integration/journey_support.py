@@ -103,11 +103,6 @@ def make_team(trial: TrialCase, make_actor) -> Team:
     return Team(trial, make_actor)
 
 
-def screening_forms(trial: TrialCase, on: dt.date,
-                    changes: Mapping[str, Any] | None = None) -> dict[str, list[dict[str, Any]]]:
-    return trial.screening_forms(on, changes)
-
-
 def register_and_screen(number: str, team: Team, clock: Clock, index: dt.date,
                         changes: Mapping[str, Any] | None = None) -> Participant:
     """Registered, screening forms saved (a week before ``index``) and eligibility evaluated."""

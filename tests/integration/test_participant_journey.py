@@ -17,6 +17,7 @@ from tests.integration.journey_support import (
     give,
     join,
     judge_history_criteria,
+    kit_of,
     list_live,
     make_team,
     open_randomized_part,
@@ -181,8 +182,6 @@ def _day_zero(trial) -> str:
 
 
 def _kit(participant) -> str:
-    from tests.integration.journey_support import kit_of
-
     return kit_of(participant)
 
 

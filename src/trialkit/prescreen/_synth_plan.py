@@ -5,7 +5,7 @@ score); which OMOP concepts carry them comes from the protocol's declared tables
 by their shape, never by name: a table with only a date is an event log, a table with count
 columns is a scan with counts, a number column on a scale is a score. Attestations are the
 keys the criteria read; how often each is answered "yes" follows from how the criteria use
-it (an inclusion that needs "yes" is mostly yes, an exclusion on "yes" mostly no).
+it (``core.simulation.attestations``).
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from trialkit.core.eligibility import nodes as n
 from trialkit.core.protocol.record import ColumnDef, OmopSource, TableDef
+from trialkit.core.simulation.attestations import attestation_answers
 from trialkit.core.simulation.cohort import CohortSpec
 from trialkit.core.simulation.cohort_base import Scale
 from trialkit.prescreen.omop_concepts import LOCAL_VOCABULARY, Concepts, Row
@@ -25,8 +25,6 @@ if TYPE_CHECKING:
 
 DOMAINS = {"observation": "Observation", "measurement": "Measurement",
            "procedure_occurrence": "Procedure", "condition_occurrence": "Condition"}
-# (probability answered, probability "yes" when answered) by how the criteria use a key.
-ANSWERS = {"yes_helps": (0.8, 0.9), "yes_hurts": (0.65, 0.03), "mixed": (0.75, 0.6)}
 
 
 @dataclass(frozen=True)
@@ -52,7 +50,7 @@ def plan_for(protocol: Protocol, compiled: CompiledCriteria) -> SynthPlan:
     events = next((t for t in tables if _values(t) == [] and t.omop and t.omop.rows_from), None)
     scans = next((t for t in tables if _of_type(t, "count")), None)
     scored = next((t for t in tables if _of_type(t, "number")), None)
-    attestations = tuple((key, *ANSWERS[use]) for key, use in attestation_uses(compiled).items())
+    attestations = attestation_answers(compiled)
     score_column = _of_type(scored, "number")[0] if scored is not None else None
     local = [row for t in tables for row in _concept_rows(t)]
     local += [(f"attestation: {key}", "Observation", LOCAL_VOCABULARY, "Clinical Observation",
@@ -94,23 +92,3 @@ def _concept_rows(table: TableDef) -> list[Row]:
                 for column, s in table.omop.columns.items()]
     return [(name, DOMAINS[s.table], s.vocabulary, "Clinical Observation", s.code)
             for name, s in sources]
-
-
-def attestation_uses(compiled: CompiledCriteria) -> dict[str, str]:
-    """Attestation key → "yes_helps", "yes_hurts" or "mixed" for eligibility."""
-    helps: dict[str, set[bool]] = {}
-    for criterion in compiled.criteria:
-        if criterion.node is not None:
-            _polarity(criterion.node, criterion.kind == "inclusion", helps)
-    return {key: ("mixed" if len(seen) > 1 else "yes_helps" if True in seen else "yes_hurts")
-            for key, seen in helps.items()}
-
-
-def _polarity(node: object, yes_helps: bool, found: dict[str, set[bool]]) -> None:
-    if isinstance(node, n.Attested):
-        found.setdefault(node.key, set()).add(yes_helps)
-    elif isinstance(node, n.Not):
-        _polarity(node.part, not yes_helps, found)
-    elif isinstance(node, (n.And, n.Or)):
-        for part in node.parts:
-            _polarity(part, yes_helps, found)

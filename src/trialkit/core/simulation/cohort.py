@@ -26,6 +26,7 @@ from trialkit.core.simulation import cohort_background as background
 from trialkit.core.simulation import cohort_history as history
 from trialkit.core.simulation.cohort_base import (
     COURSE_P,
+    YEAR,
     Columns,
     Patients,
     Scale,
@@ -68,6 +69,8 @@ class CohortSpec:
     screened_share: float = 0.25
     """Share of patients seen at a screening clinic: complete, recent data."""
     course_p: tuple[float, ...] = COURSE_P
+    diagnosis_days: tuple[float, float] = (180, 25 * YEAR)
+    """Range of days from the diagnosis to the reference day (uniform)."""
     rates: DiseaseRates = DiseaseRates()
 
 
@@ -107,6 +110,6 @@ def generate(rng: np.random.Generator, *, first_person_id: int, n: int, referenc
     events = history.events(p, spec.rates.events_per_year) if spec.events else None
     answers = history.attestations(p, spec.attestations) if spec.attestations else None
     year_only = background.birth_year_only(p)
-    conditions = background.conditions(p)
+    conditions = background.conditions(p, spec.diagnosis_days)
     drugs = background.drugs(p)
     return Cohort(p, labs, counts, scans, scores, events, answers, year_only, conditions, drugs)

@@ -50,10 +50,10 @@ def birth_year_only(p: Patients) -> BoolArray:
     return year_only
 
 
-def conditions(p: Patients) -> list[Columns]:
+def conditions(p: Patients, diagnosis_days: tuple[float, float]) -> list[Columns]:
     """The MS diagnosis (course code and ICD-10 G35) and comorbidities, some resolved."""
     has_ms = p.rng.random(p.n) < 0.97
-    dx_day = np.maximum(p.ref - uniform_days(p.rng, 180, 25 * YEAR, p.n), p.birth + 15 * 365)
+    dx_day = np.maximum(p.ref - uniform_days(p.rng, *diagnosis_days, p.n), p.birth + 15 * 365)
     who = np.flatnonzero(has_ms)
     parts = [part(who, dx_day[who], snomed=p.course[who], icd10=MS_ICD10,
                   end=np.full(len(who), NAN))]

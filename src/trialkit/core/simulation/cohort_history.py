@@ -102,7 +102,8 @@ def _hcg(p: Patients, taken: Array, day: Array) -> Columns:
 
 
 def scans(p: Patients, spec: CohortSpec) -> tuple[list[Columns], Columns]:
-    """Scans over the last 3 years, and each count column read on them (some not read)."""
+    """Scans over the last 3 years, and each count column read on them (some not read);
+    a count part's ``scan`` is the index of its scan row."""
     who, day = p.recent_events(np.full(p.n, 1.0), 3.0)
     counts: list[Columns] = []
     for i in range(spec.counts):
@@ -110,7 +111,8 @@ def scans(p: Patients, spec: CohortSpec) -> tuple[list[Columns], Columns]:
         rate = np.array(per_course)[p.course[who]] * p.frailty[who]
         count = p.rng.poisson(rate).astype(float)
         assessed = p.rng.random(len(who)) >= 0.12
-        counts.append(part(who[assessed], day[assessed], value=count[assessed]))
+        counts.append(part(who[assessed], day[assessed], value=count[assessed],
+                           scan=np.flatnonzero(assessed)))
     return counts, part(who, day)
 
 

@@ -111,7 +111,7 @@ def collect(done: dict[tuple[int, int], list[Row]], scenarios: int, trials: int,
 
 def summarise_all(setups: Sequence[Setup], rows: Sequence[Sequence[Row]], seed: int
                   ) -> tuple[ScenarioOC, ...]:
-    return tuple(summarise(setup.scenario, scenario_rows, seed)
+    return tuple(summarise(setup, scenario_rows, seed)
                  for setup, scenario_rows in zip(setups, rows, strict=True))
 
 

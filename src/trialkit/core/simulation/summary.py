@@ -20,8 +20,8 @@ import numpy as np
 import numpy.typing as npt
 from scipy import stats
 
-from trialkit.core.simulation.scenario import Scenario
 from trialkit.core.simulation.scenario_file import ChangeMeasure, NoActivityMeasure, RateMeasure
+from trialkit.core.simulation.setup import Setup
 
 FloatArray = npt.NDArray[np.float64]
 Row = Mapping[str, float]
@@ -83,12 +83,13 @@ class ScenarioOC:
         return asdict(self)
 
 
-def summarise(scenario: Scenario, rows: Sequence[Row], seed: int) -> ScenarioOC:
+def summarise(setup: Setup, rows: Sequence[Row], seed: int) -> ScenarioOC:
+    scenario = setup.scenario
     file = scenario.values
 
     def column(name: str) -> FloatArray:
         return np.array([row.get(name, np.nan) for row in rows], dtype=float)
-    endpoints = tuple(_endpoint(scenario, e.id, column, len(rows)) for e in file.endpoints)
+    endpoints = tuple(_endpoint(setup, e.id, column) for e in file.endpoints)
     safety = {name: mean(column(name)) for name in sorted({k for row in rows for k in row
                                                           if k.startswith("safety.")})}
     calibration = {name: mean(column(name)) for name in ("control.relapse_rate",
@@ -101,15 +102,15 @@ def summarise(scenario: Scenario, rows: Sequence[Row], seed: int) -> ScenarioOC:
         mean(column("allocation.guess_rate")), endpoints, safety, calibration)
 
 
-def _endpoint(scenario: Scenario, endpoint_id: str, column: Any, trials: int) -> EndpointOC:
-    file = scenario.values
+def _endpoint(setup: Setup, endpoint_id: str, column: Any) -> EndpointOC:
+    file = setup.file
     endpoint = next(e for e in file.endpoints if e.id == endpoint_id)
     prefix = f"endpoint.{endpoint_id}"
     estimate, lower, upper = (column(f"{prefix}.{name}") for name in ("estimate", "lower",
                                                                         "upper"))
     reject = np.nan_to_num(column(f"{prefix}.reject"))
     analysed = ~np.isnan(estimate)
-    truth, ratio = true_effect(scenario, endpoint_id)
+    truth, ratio = true_effect(setup, endpoint_id)
     log = ratio and bool(np.all(estimate[analysed] > 0))
     shown = np.log(estimate) if log else estimate
     target = math.log(truth) if (log and truth) else truth
@@ -131,19 +132,36 @@ def _endpoint(scenario: Scenario, endpoint_id: str, column: Any, trials: int) ->
         float(np.nanmean(column(f"{prefix}.failed"))))
 
 
-def true_effect(scenario: Scenario, endpoint_id: str) -> tuple[float | None, bool]:
+def true_effect(setup: Setup, endpoint_id: str) -> tuple[float | None, bool]:
     """The effect the endpoint's estimate targets in this scenario, and whether it is a
-    ratio. A change's target is the disability effect reached by its last visit."""
-    file = scenario.values
+    ratio. A change's target is the expected difference of the latent change between the
+    arms: the disability effect, plus what fewer (or more) relapses do to it (``relapsing``)."""
+    file = setup.file
     endpoint = next(e for e in file.endpoints if e.id == endpoint_id)
     measure, effects = endpoint.measure, file.effects
     if isinstance(measure, ChangeMeasure):
-        return effects.disability_change.value, False
+        days = {visit.id: visit.day for visit in setup.plan.visits}
+        indirect = relapsing(setup, days[measure.to_visit]) - relapsing(
+            setup, days[measure.from_visit])
+        return (effects.disability_change.value
+                + (effects.relapse_rate_ratio.value - 1.0) * indirect), False
     if isinstance(measure, RateMeasure):
         return effects.relapse_rate_ratio.value, True
     if isinstance(measure, NoActivityMeasure):
         return None, False
     return effects.lesion_rate_ratio.value, True
+
+
+def relapsing(setup: Setup, day: float) -> float:
+    """Expected disability added by day ``day`` by the relapses since day 0 of an untreated
+    participant drawn from the eligible candidates: rate × ∫ (residual + peak e^(-u/τ)) du."""
+    population, pool = setup.file.population, setup.pool
+    rate = float(np.mean(np.array(population.relapses_per_year.value)[pool.course[
+        setup.eligible]] * pool.frailty[setup.eligible]))
+    tau = population.relapse_recovery_days.value
+    per_relapse_days = (population.relapse_residual.value * day
+                        + population.relapse_peak.value * tau * (1 - math.exp(-day / tau)))
+    return rate / 365.25 * per_relapse_days
 
 
 def proportion(values: FloatArray) -> Estimate:

@@ -8,7 +8,8 @@ import pytest
 
 from tests.unit.core.simulation.conftest import START, reference_raw
 from trialkit.core.eligibility.compile import compile_criteria, screen
-from trialkit.core.simulation.candidates import build_pool, cohort_spec, records, referred
+from trialkit.core.simulation.candidate_records import records
+from trialkit.core.simulation.candidates import build_pool, cohort_spec, referred
 from trialkit.core.simulation.cohort import generate
 from trialkit.core.simulation.scenario import validate
 

@@ -34,6 +34,10 @@ def amended_protocols(draw: st.DrawFn) -> dict:
             visit["window"] = {"before": draw(small), "after": draw(small)}
     phase1 = draw(st.integers(min_value=1, max_value=20))
     data["design"]["parts"][0]["enrolment_target"] = phase1
+    rule = data["gates"]["committee"][0].get("stopping_rule")
+    if rule and "of_participants" in rule:  # a stopping rule counts the reviewed part
+        rule["of_participants"] = phase1
+        rule["events"] = min(rule["events"], phase1)
     data["design"]["enrolment"]["count"] = phase1 + data["design"]["parts"][1]["enrolment_target"]
     criterion = draw(st.sampled_from(data["eligibility"]["criteria"]))
     criterion["text"] = draw(free_text)

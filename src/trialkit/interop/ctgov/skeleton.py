@@ -44,12 +44,13 @@ def skeleton_from_study(study: Mapping[str, Any]) -> dict[str, Any]:
         raise RecordError("protocolSection.designModule.enrollmentInfo.count is "
                           f"{count!r}; a protocol needs a positive enrolment")
     notes = Notes()
-    data: dict[str, Any] = {"format": "trialkit-protocol/1", "identity": _identity(record, notes),
+    data: dict[str, Any] = {"format": "trialkit-protocol/2", "identity": _identity(record, notes),
                             "status": _status(record, notes), "design": design(record, notes)}
     chosen = randomization(data["design"], notes)
     if chosen is not None:
         data["randomization"] = chosen
-    data["schedule"] = skeleton_defaults.schedule(notes)
+    periods = [p["id"] for part in data["design"]["parts"] for p in part.get("periods", [])]
+    data["schedule"] = skeleton_defaults.schedule(notes, periods)
     data["eligibility"] = eligibility(record, notes)
     data["roles"] = skeleton_defaults.roles(
         randomized=chosen is not None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from trialkit.interop.ctgov._record import Notes
@@ -9,18 +10,30 @@ from trialkit.interop.ctgov._record import Notes
 SCREENING_WINDOW_DAYS = 28
 
 
-def schedule(notes: Notes) -> dict[str, Any]:
-    """One screening visit covering the screening window (days -28 to -1)."""
-    notes.assume(
-        "import-schedule",
-        f"The schedule is a single screening visit, days -{SCREENING_WINDOW_DAYS} to -1; the "
-        "treatment and follow-up visits, and their forms, must be added.",
-        ["schedule.visits"])
-    return {"visits": [{
+PERIOD_SPACING_DAYS = 28
+"""Placeholder distance between the start visits of a crossover's periods (reviewed on import)."""
+
+
+def schedule(notes: Notes, periods: Sequence[str] = ()) -> dict[str, Any]:
+    """One screening visit covering the screening window (days -28 to -1), and for a crossover
+    one visit starting each period."""
+    visits: list[dict[str, Any]] = [{
         "id": "SCR", "name": "Screening", "day": -1,
         "window": {"before": SCREENING_WINDOW_DAYS - 1, "after": 0},
         "purpose": "Consent and eligibility (defaulted on import).",
-    }]}
+    }]
+    visits += [{"id": f"{period}_START", "name": f"Start of period {k + 1}",
+                "day": k * PERIOD_SPACING_DAYS, "period": period,
+                "purpose": "Starts the period (defaulted on import)."}
+               for k, period in enumerate(periods)]
+    starts = (f"; each crossover period starts at a visit {PERIOD_SPACING_DAYS} days after "
+              "the previous one" if periods else "")
+    notes.assume(
+        "import-schedule",
+        f"The schedule is a single screening visit, days -{SCREENING_WINDOW_DAYS} to -1{starts}; "
+        "the treatment and follow-up visits, and their forms, must be added.",
+        ["schedule.visits"])
+    return {"visits": visits}
 
 
 _ROLES: list[dict[str, Any]] = [

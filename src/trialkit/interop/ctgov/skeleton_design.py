@@ -141,7 +141,25 @@ def _parts(design: dict[str, Any], arms: list[dict[str, Any]],
         f"whole enrolment ({part['enrolment_target']}), allocation {allocation} and the "
         "study's masking. Split it into parts (e.g. per phase) where the protocol does.",
         ["design.parts[main]"])
+    if design["intervention_model"] == "CROSSOVER" and len(arms) >= 2:
+        _crossover_defaults(part, notes)
     return [part]
+
+
+def _crossover_defaults(part: dict[str, Any], notes: Notes) -> None:
+    """A crossover record names its arms but not the periods or the order of treatments: one
+    period per arm, and one sequence per cyclic rotation of the arms (AB/BA for two), so each
+    arm comes once in every period."""
+    arms = part["arms"]
+    part["periods"] = [{"id": f"P{i + 1}", "name": f"Period {i + 1}"} for i in range(len(arms))]
+    part["sequences"] = [{"id": f"seq{k + 1}", "label": " then ".join(arms[k:] + arms[:k]),
+                          "arms": arms[k:] + arms[:k]} for k in range(len(arms))]
+    notes.assume(
+        "import-crossover",
+        f"The crossover has {len(arms)} periods, one per arm, and {len(arms)} sequences, the "
+        "cyclic rotations of the arms, with no washout. Replace them with the protocol's own "
+        "periods, sequences and washout.",
+        ["design.parts[main].periods", "design.parts[main].sequences"])
 
 
 def randomization(design: dict[str, Any], notes: Notes) -> dict[str, Any] | None:
@@ -149,13 +167,16 @@ def randomization(design: dict[str, Any], notes: Notes) -> dict[str, Any] | None
     part = next((p for p in design["parts"] if p["allocation"] == "RANDOMIZED"), None)
     if part is None:
         return None
-    n = len(part["arms"])
-    result = {"part": part["id"], "ratio": dict.fromkeys(part["arms"], 1),
+    # A crossover randomizes participants to sequences, a parallel design to arms.
+    units = [s["id"] for s in part.get("sequences", [])] or part["arms"]
+    n = len(units)
+    result = {"part": part["id"], "ratio": dict.fromkeys(units, 1),
               "method": "permuted_blocks", "permuted_blocks": {"block_sizes": [n, 2 * n]}}
+    what = "sequences" if part.get("sequences") else "arms"
     notes.assume(
         "import-randomization",
-        f"Equal allocation to the {n} arms, unstratified, in permuted blocks of randomly mixed "
-        f"sizes {n} and {2 * n}.",
+        f"Equal allocation to the {n} {what}, unstratified, in permuted blocks of randomly "
+        f"mixed sizes {n} and {2 * n}.",
         ["randomization.ratio", "randomization.method", "randomization.permuted_blocks"],
         rationale="The record says the study is randomized but not how. " + REVIEW)
     return result

@@ -6,6 +6,7 @@ Writes happen only in ``trialkit.web.trial.actions``; blinded facts are read onl
 
 from trialkit.web.trial.models.audit import AuditEvent, AuditHead
 from trialkit.web.trial.models.forms import FormRecord, FormVersion, Query, QueryMessage, Signature
+from trialkit.web.trial.models.kernel import IdempotencyKey
 from trialkit.web.trial.models.participants import (
     Administration,
     Deviation,
@@ -24,8 +25,9 @@ from trialkit.web.trial.models.safety import Notification, SafetyDecision, Serio
 
 __all__ = [
     "Administration", "ApiToken", "AuditEvent", "AuditHead", "Deviation", "FormRecord",
-    "FormVersion", "KitPreparation", "Membership", "Notification", "Participant", "PeriodStart",
-    "Profile", "Query", "QueryMessage", "RandomizationList", "RandomizationSlot",
-    "SafetyDecision", "ScheduledVisit", "SeriousEventClock", "Signature", "Site", "Study",
+    "FormVersion", "IdempotencyKey", "KitPreparation", "Membership", "Notification",
+    "Participant", "PeriodStart", "Profile", "Query", "QueryMessage", "RandomizationList",
+    "RandomizationSlot", "SafetyDecision", "ScheduledVisit", "SeriousEventClock", "Signature",
+    "Site", "Study",
     "Unblinding",
 ]

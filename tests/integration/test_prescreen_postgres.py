@@ -7,6 +7,7 @@ with the reason.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -41,7 +42,9 @@ def omop_schema(cohort: Path) -> Iterator[str]:
     if reason is not None:
         pytest.skip(f"PostgreSQL engine unavailable: {reason}")
     con = connect_postgres(POSTGRES_URL)
-    schema = f"tk_omop_{cohort.parent.name.lower().replace('-', '_')}"[:60]
+    # One schema per pytest-xdist worker: the module's tests may run on both at once.
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    schema = f"tk_omop_{worker}_{cohort.parent.name.lower().replace('-', '_')}"[:60]
     con.raw_sql(f"DROP SCHEMA IF EXISTS {schema} CASCADE").close()
     con.raw_sql(f"CREATE SCHEMA {schema}").close()
     try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -134,7 +135,11 @@ def spark_session() -> Any:
         raise BackendUnavailableError(reason)
     from pyspark.sql import SparkSession
 
+    # Python workers run this interpreter (where trialkit is installed), not whatever
+    # `python3` is first on the PATH: whichever command starts the session first, a later one
+    # mapping trialkit code (the in-silico trial) must find it there.
     session = (SparkSession.builder.master("local[2]").appName("trialkit-prescreen")
+               .config("spark.pyspark.python", sys.executable)
                .config("spark.ui.enabled", "false")
                .config("spark.sql.session.timeZone", "UTC")
                .config("spark.sql.shuffle.partitions", "4")

@@ -13,7 +13,6 @@ import csv
 import json
 import math
 import os
-import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TypeVar
@@ -149,9 +148,6 @@ def _run_spark(setups: Sequence[Setup], seed: int, trials: int, tick: Tick
     reason = spark_unavailable_reason()
     if reason is not None:
         raise UsageError(f"--engine spark: {reason}")
-    # Spark's Python workers must run this interpreter (where trialkit is installed), not
-    # whatever `python3` is first on the PATH; set before the session starts.
-    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     try:
         context = spark_session().sparkContext
     except BackendUnavailableError as exc:

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from tests.integration.conftest import PASSWORD
 from tests.protocol_cases import TrialCase
+from trialkit.web.trial import clock as trial_clock
 from trialkit.web.trial.actions.base import Actor
 from trialkit.web.trial.actions.dosing import do_record_administration
 from trialkit.web.trial.actions.forms import do_save_form
@@ -43,14 +44,20 @@ START = dt.date(2027, 1, 4)
 
 
 class Clock:
-    """Makes ``timezone.now()`` a chosen moment (09:00 UTC of a day unless told otherwise)."""
+    """The trial's clock (``trialkit.web.trial.clock``) at a chosen moment (09:00 UTC of a
+    day unless told otherwise)."""
 
     def __init__(self, monkeypatch) -> None:
         self.moment = dt.datetime(2026, 12, 1, 9, tzinfo=dt.UTC)
-        monkeypatch.setattr(timezone, "now", lambda: self.moment)
+        # Installed as the process clock (live-server threads see it too), undone by
+        # monkeypatch at the end of the test.
+        monkeypatch.setattr(trial_clock, "_process_clock", self)
 
     def set(self, day: dt.date, hour: int = 9) -> dt.datetime:
         self.moment = dt.datetime(day.year, day.month, day.day, hour, tzinfo=dt.UTC)
+        return self.moment
+
+    def now(self) -> dt.datetime:
         return self.moment
 
     @property
@@ -203,16 +210,16 @@ class Opened:
     """A Day 0 a participant may be randomized for."""
 
 
-def list_live(team: Team, clock: Clock, seed: int = 20260101) -> None:
+def list_live(team: Team, clock: Clock) -> None:
     clock.set(START - 30 * DAY)
-    do_generate_randomization_list(seed, actor=team.statistician)
+    do_generate_randomization_list(actor=team.statistician)
     do_release_randomization_list(actor=team.statistician)
 
 
-def reviewed_part_done(team: Team, clock: Clock, seed: int = 20260101) -> Opened:
+def reviewed_part_done(team: Team, clock: Clock) -> Opened:
     """The list live; the part the randomized part's committee reviews run to the end of its
     review period (no decision yet). Without a gate the part is open from the start."""
-    list_live(team, clock, seed)
+    list_live(team, clock)
     trial = team.trial
     assert trial.randomized_part is not None
     gate = trial.committee_gate_opening(trial.randomized_part.id)
@@ -226,10 +233,10 @@ def reviewed_part_done(team: Team, clock: Clock, seed: int = 20260101) -> Opened
     return Opened(earlier, review_end, review_end + 7 * DAY)
 
 
-def open_randomized_part(team: Team, clock: Clock, seed: int = 20260101) -> Opened:
+def open_randomized_part(team: Team, clock: Clock) -> Opened:
     """The randomized part open: its list live and, where a committee gate stands before it,
     the reviewed part done and the committee's opening decision e-signed."""
-    opened = reviewed_part_done(team, clock, seed)
+    opened = reviewed_part_done(team, clock)
     gate = team.trial.committee_gate_opening(team.trial.randomized_part.id)
     if gate is not None:
         do_sign_safety_decision(gate.opening_decisions[0], "No safety concern in the "

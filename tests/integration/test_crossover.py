@@ -19,13 +19,13 @@ from typing import Any
 
 import pytest
 import yaml
-from django.utils import timezone
 
 from tests.conftest import ROOT
 from tests.integration.conftest import PASSWORD
 from trialkit.core.protocol import Protocol
 from trialkit.core.protocol.design import Administration, Part
 from trialkit.core.scheduling import first_visit
+from trialkit.web.trial import clock as trial_clock
 from trialkit.web.trial.access import (
     access_allocation,
     access_arms,
@@ -69,14 +69,19 @@ DAY0 = dt.date(2027, 3, 1)
 
 
 class Clock:
-    """Makes ``timezone.now()`` a chosen day (10:00 UTC)."""
+    """The trial's clock (``trialkit.web.trial.clock``) on a chosen day (10:00 UTC)."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.moment = dt.datetime(2027, 1, 4, 10, tzinfo=dt.UTC)
-        monkeypatch.setattr(timezone, "now", lambda: self.moment)
+        # Installed as the process clock (live-server threads see it too), undone by
+        # monkeypatch at the end of the test.
+        monkeypatch.setattr(trial_clock, "_process_clock", self)
 
     def set(self, day: dt.date) -> dt.datetime:
         self.moment = dt.datetime(day.year, day.month, day.day, 10, tzinfo=dt.UTC)
+        return self.moment
+
+    def now(self) -> dt.datetime:
         return self.moment
 
 
@@ -184,10 +189,10 @@ def screened_and_consented(team: Team, clock: Clock, number: str) -> Participant
     return participant
 
 
-def live_list(team: Team, clock: Clock, seed: int = 20270101) -> None:
+def live_list(team: Team, clock: Clock) -> None:
     clock.set(DAY0 - dt.timedelta(days=30))
     statistician = team.holding("manage_randomization")
-    do_generate_randomization_list(seed, actor=statistician)
+    do_generate_randomization_list(actor=statistician)
     do_release_randomization_list(actor=statistician)
 
 

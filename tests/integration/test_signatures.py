@@ -68,7 +68,7 @@ def test_a_wrong_password_refuses_signing_and_the_attempt_is_audited(to_sign, in
         do_sign_form(record, "not my password", MEANING, actor=investigator)
     assert refused.value.field == "password"
     assert not Signature.objects.exists()
-    assert AuditEvent.objects.filter(action="sign_form_refused").count() == 1
+    assert AuditEvent.objects.filter(action="password_refused").count() == 1
 
 
 def test_only_a_role_with_the_sign_permission_signs_and_says_what_it_means(

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 
 from trialkit.core.protocol.model import Protocol
-from trialkit.core.scheduling.checks import Verdict, combine
+from trialkit.core.scheduling.checks import Check, Verdict, combine
 from trialkit.core.scheduling.gates import (
     CommitteeDecision,
     ParticipantDosing,
@@ -38,11 +38,14 @@ def may_enrol(protocol: Protocol, part_id: str, enrolled: int,
 
 def may_dose(protocol: Protocol, part_id: str, administration_id: str,
              earlier: Sequence[ParticipantDosing], decisions: Sequence[CommitteeDecision],
-             on: date, periods: PeriodFacts | None = None) -> Verdict:
+             on: date, periods: PeriodFacts | None = None,
+             own: ParticipantDosing | None = None) -> Verdict:
     """May the participant after ``earlier`` (in enrolment order) receive the administration?
 
     An administration given in a period of a crossover part also needs ``periods``, the
-    participant's own period facts (period reached, washout passed).
+    participant's own period facts (period reached, washout passed). ``own``, the participant's
+    own facts, holds a dose back while one of their own serious adverse events is open: a new
+    exposure on top of an unresolved serious event is the investigator's call, made explicitly.
     """
     part = protocol.part(part_id)
     administration = protocol.administration(administration_id)
@@ -56,8 +59,18 @@ def may_dose(protocol: Protocol, part_id: str, administration_id: str,
             raise ValueError(f"periods: {administration_id} is given in a period of "
                              f"{part_id}; the participant's period facts are needed")
         crossover.append(period_checks(protocol, part, administration, periods, on, names))
+    held = [] if own is None else [own_open_serious_events(own)]
     return combine(f"give {names[administration_id]} in {names[part_id]}",
-                   [*sequential, *crossover, *pauses(protocol, decisions, on)])
+                   [*sequential, *crossover, *held, *pauses(protocol, decisions, on)])
+
+
+def own_open_serious_events(own: ParticipantDosing) -> Verdict:
+    """No further dose while the participant's own serious adverse event is still open."""
+    count = own.open_serious_adverse_events
+    return Verdict("the participant's own safety", (Check(
+        "own.no_open_sae", count == 0,
+        f"Participant {own.participant_id} has {count} open serious adverse event(s); none "
+        "may be open when a dose is given."),))
 
 
 def may_randomize(protocol: Protocol, part_id: str,

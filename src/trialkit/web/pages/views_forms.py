@@ -3,11 +3,11 @@ trail, signatures and raising queries."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import replace
 
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from trialkit.core.forms import validate_form
@@ -15,6 +15,7 @@ from trialkit.core.protocol.forms import Form
 from trialkit.web.pages.form_fields import fields, submitted
 from trialkit.web.pages.session import done, has, page, refused, render_page
 from trialkit.web.pages.vocabulary import holders
+from trialkit.web.trial import clock as trial_clock
 from trialkit.web.trial.actions.base import ActionError, Actor, InvalidInputError, NotFoundError
 from trialkit.web.trial.actions.forms import do_save_form, do_sign_form, may_enter
 from trialkit.web.trial.actions.queries import do_raise_query
@@ -49,14 +50,15 @@ def form_entry(request: HttpRequest, actor: Actor, pk: int, visit_id: str,
     if request.method == "POST" and editable:
         data = submitted(form, request.POST)
         check = validate_form(form, {c.id: c for c in protocol.codelists}, data,
-                              as_of=timezone.now())
+                              as_of=trial_clock.now())
         errors = {e.item: e.message for e in check.errors}
         values = {**values, **data}
         if not errors:
             try:
                 version = do_save_form(participant, form_id, visit, data, actor=actor,
                                        reason=request.POST.get("reason", ""),
-                                       repeat_index=record.repeat_index if record else None)
+                                       repeat_index=record.repeat_index if record else None,
+                                       idempotency_key=request.POST.get("submission") or None)
             except InvalidInputError as exc:
                 errors[exc.field or "form"] = exc.message
             except ActionError as exc:
@@ -66,6 +68,8 @@ def form_entry(request: HttpRequest, actor: Actor, pk: int, visit_id: str,
                             reverse("pages:form_history", args=[version.record_id]))
     return render_page(request, actor, "pages/form_entry.html", {
         "title": f"{form.name} · {participant.screening_number}", "participant": participant,
+        # One key per rendered form: a double-clicked or re-sent save is made once.
+        "submission": request.POST.get("submission") or uuid.uuid4().hex,
         "form": form, "visit": visit, "record": record, "editable": editable,
         "fields": fields(protocol, form, values, errors),
         "form_error": errors.get("form") or errors.get("reason") or errors.get("data", ""),

@@ -11,10 +11,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
-from django.utils import timezone
 
 from trialkit.core.forms import adverse_event_items, is_serious, item_changes
 from trialkit.core.protocol import Protocol
+from trialkit.web.trial import clock
 from trialkit.web.trial.actions.base import Actor
 from trialkit.web.trial.models import FormRecord, FormVersion, Query, SeriousEventClock, Signature
 from trialkit.web.trial.study import protocol_of
@@ -143,22 +143,22 @@ def unresolved_queries_by_site(*, actor: Actor) -> dict[str, list[QueryView]]:
 
 def running_sae_clocks(*, actor: Actor, now: dt.datetime | None = None) -> list[ClockView]:
     """Serious events whose initial report is not yet marked sent, most urgent first."""
-    now = now or timezone.now()
+    now = now or clock.now()
     clocks = SeriousEventClock.objects.filter(reported_at__isnull=True).select_related(
         "record__participant__site", "record__participant__study").order_by("deadline")
     if actor.site_ids is not None:
         clocks = clocks.filter(record__participant__site_id__in=actor.site_ids)
     views = []
-    for clock in clocks:
-        latest = _versions(clock.record).last()
+    for sae_clock in clocks:
+        latest = _versions(sae_clock.record).last()
         data = latest.data if latest else {}
-        form = protocol_of(clock.record.participant.study).form(clock.record.form_id)
+        form = protocol_of(sae_clock.record.participant.study).form(sae_clock.record.form_id)
         items = adverse_event_items(form)
         views.append(ClockView(
-            clock.record_id, clock.record.participant.screening_number,
-            clock.record.participant.site.code,
-            items.term_of(data, form.name) if items else form.name, clock.aware_at,
-            clock.deadline, clock.deadline - now, now > clock.deadline,
+            sae_clock.record_id, sae_clock.record.participant.screening_number,
+            sae_clock.record.participant.site.code,
+            items.term_of(data, form.name) if items else form.name, sae_clock.aware_at,
+            sae_clock.deadline, sae_clock.deadline - now, now > sae_clock.deadline,
             is_serious(form, data)))
     return views
 

@@ -24,6 +24,7 @@ from trialkit.core.scheduling import (
     PeriodFacts,
     first_visit,
 )
+from trialkit.web.trial import clock
 from trialkit.web.trial.models import (
     Administration,
     FormVersion,
@@ -35,7 +36,7 @@ from trialkit.web.trial.models import (
 
 
 def today() -> dt.date:
-    return timezone.localdate()
+    return clock.today()
 
 
 def committee_decisions(study: Study, protocol: Protocol) -> list[CommitteeDecision]:

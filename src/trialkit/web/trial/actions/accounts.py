@@ -11,30 +11,30 @@ from django.contrib.auth import authenticate
 from django.contrib.auth.models import User
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 
+from trialkit.web.trial import clock
 from trialkit.web.trial.actions.base import (
     Actor,
     InvalidInputError,
     NotFoundError,
     NotPermittedError,
     StateConflictError,
-    audited,
+)
+from trialkit.web.trial.actions.kernel import (
+    action,
     record,
 )
+from trialkit.web.trial.actions.vocabulary import AuditAction
 from trialkit.web.trial.models import ApiToken, Membership, Profile, Site
 from trialkit.web.trial.study import current_study, protocol_of
 
 
-@audited("create_user")
+@action(AuditAction.CREATE_USER, permission="manage_users", anonymous=True)
 def do_create_user(username: str, password: str, printed_name: str, *,
                    actor: Actor | None) -> User:
     """Create a user; ``actor`` None only for the very first (bootstrap) administrator."""
-    if actor is None:
-        if User.objects.exists():
-            raise NotPermittedError("only an administrator may create users")
-    else:
-        actor.require("manage_users")
+    if actor is None and User.objects.exists():
+        raise NotPermittedError("only an administrator may create users")
     if not username or User.objects.filter(username=username).exists():
         raise InvalidInputError(f"username '{username}' is empty or taken", field="username")
     if not printed_name.strip():
@@ -46,16 +46,15 @@ def do_create_user(username: str, password: str, printed_name: str, *,
         raise InvalidInputError(" ".join(exc.messages), field="password") from None
     user = User.objects.create_user(username=username, password=password)
     Profile.objects.create(user=user, printed_name=printed_name.strip())
-    record(actor, "create_user", user, new={"username": username, "printed_name": printed_name})
+    record(actor, AuditAction.CREATE_USER, user,
+           new={"username": username, "printed_name": printed_name})
     return user
 
 
-@audited("grant_role")
+@action(AuditAction.GRANT_ROLE, permission="manage_users", anonymous=True)
 def do_grant_role(user: User, role: str, site_code: str | None, *,
                   actor: Actor | None) -> Membership:
-    if actor is not None:
-        actor.require("manage_users")
-    elif Membership.objects.exists():
+    if actor is None and Membership.objects.exists():
         raise NotPermittedError("only an administrator may grant roles")
     protocol = protocol_of(current_study())
     try:
@@ -74,21 +73,20 @@ def do_grant_role(user: User, role: str, site_code: str | None, *,
         raise StateConflictError(f"{user.username} already holds {role} there", field="role")
     membership.active = True
     membership.save()
-    record(actor, "grant_role", membership,
+    record(actor, AuditAction.GRANT_ROLE, membership,
            new={"user": user.username, "role": role, "site": site_code})
     return membership
 
 
-@audited("revoke_role")
+@action(AuditAction.REVOKE_ROLE, permission="manage_users")
 def do_revoke_role(membership: Membership, *, actor: Actor, reason: str) -> None:
-    actor.require("manage_users")
     if not reason.strip():
         raise InvalidInputError("a reason is required", field="reason")
     if not membership.active:
         raise StateConflictError("this role is already revoked")
     membership.active = False
     membership.save(update_fields=["active"])
-    record(actor, "revoke_role", membership, old={"active": True}, new={"active": False},
+    record(actor, AuditAction.REVOKE_ROLE, membership, old={"active": True}, new={"active": False},
            reason=reason)
 
 
@@ -104,16 +102,18 @@ def do_sign_in(username: str, password: str) -> User:
     return user
 
 
-@audited("sign_in")
+
+@action(AuditAction.SIGN_IN, anonymous=True)
 def _attempt_sign_in(username: str, password: str) -> tuple[User | None, str]:
     user = User.objects.filter(username=username).select_related("profile").first()
-    now = timezone.now()
+    now = clock.now()
     if user is None:
-        record(None, "sign_in_failed", "User", new={"why": "unknown user"}, who=username)
+        record(None, AuditAction.SIGN_IN_FAILED, "User", new={"why": "unknown user"},
+               who=username)
         return None, "wrong username or password"
     profile = user.profile
     if profile.locked_until is not None and profile.locked_until > now:
-        record(None, "sign_in_refused", user, new={"why": "locked"}, who=username)
+        record(None, AuditAction.SIGN_IN_REFUSED, user, new={"why": "locked"}, who=username)
         return None, "this account is locked after repeated failures; try later"
     if authenticate(username=username, password=password) is None:
         profile.failed_sign_ins += 1
@@ -121,32 +121,29 @@ def _attempt_sign_in(username: str, password: str) -> tuple[User | None, str]:
             profile.locked_until = now + dt.timedelta(minutes=settings.TRIALKIT_LOCKOUT_MINUTES)
             profile.failed_sign_ins = 0
         profile.save(update_fields=["failed_sign_ins", "locked_until"])
-        record(None, "sign_in_failed", user, new={"locked": profile.locked_until is not None},
-               who=username)
+        record(None, AuditAction.SIGN_IN_FAILED, user,
+               new={"locked": profile.locked_until is not None}, who=username)
         return None, "wrong username or password"
     profile.failed_sign_ins, profile.locked_until = 0, None
     profile.save(update_fields=["failed_sign_ins", "locked_until"])
-    record(None, "sign_in", user, who=username)
+    record(None, AuditAction.SIGN_IN, user, who=username)
     return user, ""
 
 
-def check_password_again(actor: Actor, password: str) -> None:
-    """Re-entry of the password for e-signatures and unblinding."""
-    if not actor.user.check_password(password):
-        raise NotPermittedError("the password is not correct", field="password")
+# do_sign_in is not an action itself: it raises the refusal after this action committed it.
+do_sign_in.composes = (_attempt_sign_in,)  # type: ignore[attr-defined]
 
 
-@audited("issue_api_token")
+@action(AuditAction.ISSUE_API_TOKEN, permission="manage_users")
 def do_issue_api_token(user: User, role: str, label: str, *, actor: Actor) -> str:
     """A token for a system acting as ``user`` in ``role``; returned once, stored hashed."""
-    actor.require("manage_users")
     if not Membership.objects.filter(user=user, role=role, active=True).exists():
         raise InvalidInputError(f"{user.username} does not hold role '{role}'", field="role")
     token = "tk_" + secrets.token_urlsafe(32)
     api_token = ApiToken.objects.create(user=user, role=role, label=label,
                                         digest=hashlib.sha256(token.encode()).hexdigest(),
-                                        created_at=timezone.now())
-    record(actor, "issue_api_token", api_token, new={"user": user.username, "role": role,
+                                        created_at=clock.now())
+    record(actor, AuditAction.ISSUE_API_TOKEN, api_token, new={"user": user.username, "role": role,
                                                      "label": label})
     return token
 

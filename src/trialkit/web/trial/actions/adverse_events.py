@@ -15,24 +15,28 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.utils import timezone
-
 from trialkit.core.forms import adverse_event_items
 from trialkit.core.protocol import Protocol
 from trialkit.core.scoring.ctcae import sae_report_deadline, sae_report_is_late
-from trialkit.web.trial.actions.base import Actor, StateConflictError, audited, record
-from trialkit.web.trial.actions.locks import ensure_unlocked
+from trialkit.web.trial import clock
+from trialkit.web.trial.actions.base import Actor, StateConflictError
+from trialkit.web.trial.actions.kernel import (
+    WRITES_PARTICIPANT_DATA,
+    action,
+    record,
+)
 from trialkit.web.trial.actions.notifications import notify
+from trialkit.web.trial.actions.vocabulary import AuditAction
 from trialkit.web.trial.models import FormRecord, FormVersion, SeriousEventClock
 
 
 def start_serious_event_clock(version: FormVersion, *, actor: Actor,
                               now: dt.datetime) -> SeriousEventClock | None:
-    """Start the clock of this event unless it runs already; call inside the saving action."""
+    """Start the sae_clock of this event unless it runs already; call inside the saving action."""
     form_record = version.record
     if SeriousEventClock.objects.filter(record=form_record).exists():
         return None
-    clock = SeriousEventClock.objects.create(record=form_record, aware_at=now,
+    sae_clock = SeriousEventClock.objects.create(record=form_record, aware_at=now,
                                              deadline=sae_report_deadline(now))
     participant = form_record.participant
     protocol = actor.protocol()
@@ -40,12 +44,12 @@ def start_serious_event_clock(version: FormVersion, *, actor: Actor,
                f"at {participant.site.code}")
     body = (f"{_event_in_words(protocol, form_record.form_id, version.data)}, saved as "
             f"serious by {actor.name} ({actor.role}) at {now:%Y-%m-%d %H:%M %Z}. The initial "
-            f"report is due by {clock.deadline:%Y-%m-%d %H:%M %Z}.")
+            f"report is due by {sae_clock.deadline:%Y-%m-%d %H:%M %Z}.")
     roles = notify(protocol, "serious_adverse_event", subject, body, now)
-    record(actor, "start_sae_clock", clock,
-           new={"record": form_record.pk, "aware_at": now, "deadline": clock.deadline,
+    record(actor, AuditAction.START_SAE_CLOCK, sae_clock,
+           new={"record": form_record.pk, "aware_at": now, "deadline": sae_clock.deadline,
                 "notified_roles": roles})
-    return clock
+    return sae_clock
 
 
 def _event_in_words(protocol: Protocol, form_id: str, values: dict[str, object]) -> str:
@@ -60,20 +64,18 @@ def _event_in_words(protocol: Protocol, form_id: str, values: dict[str, object])
     return f"{term} ({'; '.join(details)})" if details else term
 
 
-@audited("report_serious_event")
+@action(AuditAction.REPORT_SERIOUS_EVENT, permission="report_adverse_event",
+        guards=WRITES_PARTICIPANT_DATA, subject="form_record")
 def do_report_serious_event(form_record: FormRecord, *, actor: Actor) -> SeriousEventClock:
     """Mark the initial report of a serious event as sent (to the sponsor or its delegate)."""
-    actor.require("report_adverse_event")
-    actor.require_site(form_record.participant)
-    ensure_unlocked(form_record.participant)
-    clock = SeriousEventClock.objects.select_for_update().filter(record=form_record).first()
-    if clock is None:
-        raise StateConflictError("this event has no serious-event clock", field="record")
-    if clock.reported_at is not None:
+    sae_clock = SeriousEventClock.objects.select_for_update().filter(record=form_record).first()
+    if sae_clock is None:
+        raise StateConflictError("this event has no serious-event sae_clock", field="record")
+    if sae_clock.reported_at is not None:
         raise StateConflictError("this serious event is already reported", field="record")
-    clock.reported_at, clock.reported_by = timezone.now(), actor.name
-    clock.save(update_fields=["reported_at", "reported_by"])
-    late = sae_report_is_late(clock.aware_at, clock.reported_at)
-    record(actor, "report_serious_event", clock, old={"reported_at": None},
-           new={"reported_at": clock.reported_at, "deadline": clock.deadline, "late": late})
-    return clock
+    sae_clock.reported_at, sae_clock.reported_by = clock.now(), actor.name
+    sae_clock.save(update_fields=["reported_at", "reported_by"])
+    late = sae_report_is_late(sae_clock.aware_at, sae_clock.reported_at)
+    record(actor, AuditAction.REPORT_SERIOUS_EVENT, sae_clock, old={"reported_at": None},
+           new={"reported_at": sae_clock.reported_at, "deadline": sae_clock.deadline, "late": late})
+    return sae_clock

@@ -1,28 +1,21 @@
-"""What every action shares: the acting user in a role, permission checks, errors, auditing.
+"""What every action shares: the acting user in a role, and the errors an action raises.
 
-An action is ``do_<verb>_<noun>(..., *, actor)``: one transaction that checks permission and
-state, writes, and appends the audit event. Views and API endpoints only parse, authorise and
+An action is ``do_<verb>_<noun>(..., *, actor)`` decorated by ``kernel.action``, which owns its
+transaction, permission, guards and audit event. Views and API endpoints only parse and
 delegate. Errors carry the field they are about so the API can answer 4xx naming it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cached_property, wraps
-from typing import Any, ParamSpec, TypeVar
+from functools import cached_property
 
 from django.contrib.auth.models import User
-from django.db import transaction
 
 from trialkit.core.protocol import Protocol
 from trialkit.core.protocol.roles import Permission
-from trialkit.web.trial.audit import append_event
 from trialkit.web.trial.models import Membership, Participant, Study
-from trialkit.web.trial.study import NoStudyError, current_study, protocol_of
-
-P = ParamSpec("P")
-R = TypeVar("R")
+from trialkit.web.trial.study import current_study, protocol_of
 
 
 class ActionError(Exception):
@@ -113,36 +106,3 @@ def actor_for(user: User, role: str) -> Actor:
     sites = None if any(m.site_id is None for m in memberships) else frozenset(
         m.site_id for m in memberships if m.site_id is not None)
     return Actor(user=user, role=role, site_ids=sites)
-
-
-def audited(action: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
-    """Run the action in one transaction; it records its own audit event via ``record``."""
-
-    def decorate(fn: Callable[P, R]) -> Callable[P, R]:
-        @wraps(fn)
-        def run(*args: P.args, **kwargs: P.kwargs) -> R:
-            with transaction.atomic():
-                return fn(*args, **kwargs)
-
-        run.action_name = action  # type: ignore[attr-defined]
-        return run
-
-    return decorate
-
-
-def record(actor: Actor | None, action: str, obj: Any, *, old: Any = None, new: Any = None,
-           reason: str = "", study: Study | None = None, who: str | None = None) -> None:
-    """Append the audit event of an action (inside its transaction).
-
-    ``who`` names the person when there is no actor yet (signing in, the first set-up).
-    """
-    try:
-        version = (study or current_study()).protocol_version
-    except NoStudyError:  # loading the first protocol is itself audited
-        version = ""
-    append_event(
-        actor=actor.name if actor else (who or "system"),
-        actor_role=actor.role if actor else "none",
-        action=action, object_type=type(obj).__name__ if not isinstance(obj, str) else obj,
-        object_id=getattr(obj, "pk", "") if not isinstance(obj, str) else "", old=old, new=new,
-        reason=reason, protocol_version=version)

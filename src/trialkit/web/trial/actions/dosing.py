@@ -38,14 +38,20 @@ from trialkit.core.scheduling import (
     plan_visits,
     window_deviation,
 )
+from trialkit.web.trial import clock
 from trialkit.web.trial.actions.base import (
     Actor,
     InvalidInputError,
     NotPermittedError,
     StateConflictError,
-    audited,
+)
+from trialkit.web.trial.actions.kernel import (
+    WRITES_PARTICIPANT_DATA,
+    action,
+    ensure_on_timeline,
     record,
 )
+from trialkit.web.trial.actions.vocabulary import AuditAction
 from trialkit.web.trial.gate_facts import (
     committee_decisions,
     dosings_of,
@@ -64,7 +70,7 @@ from trialkit.web.trial.models import (
 from trialkit.web.trial.study import current_study
 
 
-@audited("record_administration")
+@action(AuditAction.RECORD_ADMINISTRATION, guards=WRITES_PARTICIPANT_DATA, subject="participant")
 def do_record_administration(participant: Participant, administration_id: str,
                              given_at: dt.datetime, kit_code: str = "", *, actor: Actor,
                              override_reason: str = "") -> Administration:
@@ -91,7 +97,7 @@ def do_record_administration(participant: Participant, administration_id: str,
                                      + " ".join(against_gate) + f" Override: {override_reason}",
                                      administration_id=administration_id))
     deviations += _after_dose(actor, participant, protocol, administration_id, on)
-    record(actor, "record_administration", dose,
+    record(actor, AuditAction.RECORD_ADMINISTRATION, dose,
            new={"participant": participant.screening_number, "administration": administration_id,
                 "given_at": given_at, "kit_code": kit_code,
                 "deviations": [d.kind for d in deviations]}, reason=override_reason)
@@ -118,18 +124,18 @@ def _enter_period_of_dose(actor: Actor, participant: Participant, protocol: Prot
                       visit_id=administration.visit, administration_id=administration_id)
 
 
-@audited("record_visit")
+@action(AuditAction.RECORD_VISIT, permission="enter_data",
+        guards=WRITES_PARTICIPANT_DATA, subject="participant")
 def do_record_visit(participant: Participant, visit_id: str, done_on: dt.date, *,
                     actor: Actor) -> ScheduledVisit:
     """A visit took place; outside its window it is done and a deviation is recorded."""
-    actor.require("enter_data")
     participant = _locked(participant, actor)
-    if done_on > today():
-        raise InvalidInputError("the visit date is in the future", field="done_on")
+    ensure_on_timeline(participant, done_on, field="done_on", what="the visit")
     visit = _visit(participant, visit_id)
+    _refuse_before_previous_visit(participant, visit, done_on)
     deviations = _complete_visit(actor, participant, visit_id, done_on, "visit_out_of_window")
     visit.refresh_from_db()
-    record(actor, "record_visit", visit, old={"done_on": None},
+    record(actor, AuditAction.RECORD_VISIT, visit, old={"done_on": None},
            new={"participant": participant.screening_number, "visit": visit_id,
                 "done_on": done_on, "deviations": [d.kind for d in deviations]})
     protocol = actor.protocol()
@@ -138,10 +144,10 @@ def do_record_visit(participant: Participant, visit_id: str, done_on: dt.date, *
     return visit
 
 
-@audited("record_missed_visit")
+@action(AuditAction.RECORD_MISSED_VISIT, permission="enter_data", guards=WRITES_PARTICIPANT_DATA,
+        subject="participant")
 def do_record_missed_visit(participant: Participant, visit_id: str, reason: str, *,
                            actor: Actor) -> ScheduledVisit:
-    actor.require("enter_data")
     participant = _locked(participant, actor)
     visit = _visit(participant, visit_id)
     if not reason.strip():
@@ -154,10 +160,29 @@ def do_record_missed_visit(participant: Participant, visit_id: str, reason: str,
     _deviation(actor, participant, "visit_missed", visit.latest,
                f"Visit {visit_id} was missed (window closed {visit.latest}): {reason.strip()}",
                visit_id=visit_id)
-    record(actor, "record_missed_visit", visit, old={"missed": False},
+    record(actor, AuditAction.RECORD_MISSED_VISIT, visit, old={"missed": False},
            new={"participant": participant.screening_number, "visit": visit_id,
                 "missed": True}, reason=reason)
     return visit
+
+
+def _refuse_before_previous_visit(participant: Participant, visit: ScheduledVisit,
+                                  done_on: dt.date) -> None:
+    """A visit cannot be done before the visit planned before it: that is a mistaken date (or
+    the earlier visit), not an early visit. An early visit within reach is recorded with a
+    deviation instead."""
+    if visit.target_date is None:
+        return
+    previous = (participant.visits.filter(target_date__lt=visit.target_date)
+                .order_by("-target_date").first())
+    if previous is None:
+        return
+    floor = previous.done_on or previous.target_date
+    if floor is not None and done_on < floor:
+        raise InvalidInputError(
+            f"visit {visit.visit_id} cannot be done on {done_on}, before visit "
+            f"{previous.visit_id} ({'done' if previous.done_on else 'planned'} on {floor})",
+            field="done_on")
 
 
 def why_not_record(actor: Actor, administration: ProtocolAdministration) -> str:
@@ -180,15 +205,15 @@ def _administration(protocol: Protocol, administration_id: str) -> ProtocolAdmin
 
 
 def _locked(participant: Participant, actor: Actor) -> Participant:
-    actor.require_site(participant)
     return Participant.objects.select_for_update().get(pk=participant.pk)
 
 
 def _check_administration(participant: Participant, protocol: Protocol, administration_id: str,
                           given_at: dt.datetime) -> None:
-    if given_at.tzinfo is None or given_at > timezone.now():
-        raise InvalidInputError("the time given must be timezone-aware and not in the future",
-                                field="given_at")
+    if given_at.tzinfo is None:
+        raise InvalidInputError("the time given must be timezone-aware", field="given_at")
+    ensure_on_timeline(participant, timezone.localdate(given_at), field="given_at",
+                       what="the administration")
     given = {a.administration_id: a.given_at for a in participant.administrations.all()}
     if administration_id in given:
         raise StateConflictError(f"{administration_id} is already recorded for this participant",
@@ -216,8 +241,9 @@ def _gate_reasons(participant: Participant, protocol: Protocol, administration_i
                           and p.sequence_in_part < participant.sequence_in_part], protocol)
     periods = (period_facts(participant, protocol)
                if protocol.part(participant.part).is_crossover else None)
+    own = dosings_of([participant], protocol)[0]
     verdict = may_dose(protocol, participant.part, administration_id, earlier,
-                       committee_decisions(study, protocol), on, periods=periods)
+                       committee_decisions(study, protocol), on, periods=periods, own=own)
     return verdict.reasons
 
 
@@ -235,11 +261,11 @@ def _enter_period(actor: Actor, participant: Participant, protocol: Protocol,
     previous = participant.period
     PeriodStart.objects.create(
         participant=participant, period_id=entered, started_on=on, visit_id=visit_id,
-        administration_id=administration_id, recorded_at=timezone.now(),
+        administration_id=administration_id, recorded_at=clock.now(),
         recorded_by=actor.name)
     participant.period = entered
     participant.save(update_fields=["period"])
-    record(actor, "start_period", participant, old={"period": previous or None},
+    record(actor, AuditAction.START_PERIOD, participant, old={"period": previous or None},
            new={"participant": participant.screening_number, "period": entered,
                 "started_on": on, "visit": visit_id, "administration": administration_id})
 
@@ -295,9 +321,9 @@ def _deviation(actor: Actor, participant: Participant, kind: str, on: dt.date, d
                *, visit_id: str = "", administration_id: str = "") -> Deviation:
     deviation = Deviation.objects.create(
         participant=participant, kind=kind, description=description, occurred_on=on,
-        recorded_at=timezone.now(), recorded_by=actor.name, visit_id=visit_id,
+        recorded_at=clock.now(), recorded_by=actor.name, visit_id=visit_id,
         administration_id=administration_id)
-    record(actor, "record_deviation", deviation,
+    record(actor, AuditAction.RECORD_DEVIATION, deviation,
            new={"participant": participant.screening_number, "kind": kind,
                 "occurred_on": on, "description": description})
     return deviation

@@ -21,13 +21,12 @@ from dataclasses import asdict
 
 from django.db import IntegrityError
 from django.db.models import Max
-from django.utils import timezone
 
 from trialkit.core.forms import Finding, is_serious, item_changes, validate_form
 from trialkit.core.protocol import Protocol
 from trialkit.core.protocol.forms import Form
 from trialkit.core.protocol.roles import Permission
-from trialkit.web.trial.actions.accounts import check_password_again
+from trialkit.web.trial import clock
 from trialkit.web.trial.actions.adverse_events import start_serious_event_clock
 from trialkit.web.trial.actions.base import (
     Actor,
@@ -35,10 +34,14 @@ from trialkit.web.trial.actions.base import (
     NotFoundError,
     NotPermittedError,
     StateConflictError,
-    audited,
-    record,
 )
-from trialkit.web.trial.actions.locks import ensure_unlocked
+from trialkit.web.trial.actions.kernel import (
+    WRITES_PARTICIPANT_DATA,
+    action,
+    record,
+    reenter_password,
+)
+from trialkit.web.trial.actions.vocabulary import AuditAction
 from trialkit.web.trial.models import (
     FormRecord,
     FormVersion,
@@ -72,7 +75,8 @@ def may_enter(actor: Actor, form: Form) -> bool:
     return not why_not_enter(actor, form)
 
 
-@audited("save_form")
+@action(AuditAction.SAVE_FORM, guards=WRITES_PARTICIPANT_DATA, subject="participant",
+        idempotent=True)
 def do_save_form(participant: Participant, form_id: str, visit_id: str,
                  data: Mapping[str, object], *, actor: Actor, reason: str = "",
                  repeat_index: int | None = None) -> FormVersion:
@@ -81,12 +85,10 @@ def do_save_form(participant: Participant, form_id: str, visit_id: str,
     refusal = why_not_enter(actor, form)
     if refusal:
         raise NotPermittedError(refusal, field="form_id")
-    actor.require_site(participant)
-    ensure_unlocked(participant)
     _check_instance(protocol, form, visit_id, repeat_index)
     if not isinstance(data, Mapping):
         raise InvalidInputError("form data must map item ids to values", field="data")
-    now = timezone.now()
+    now = clock.now()
     result = validate_form(form, {c.id: c for c in protocol.codelists}, data,
                            as_of=now.astimezone(_EARLIEST_DAY_ZONE))
     if result.errors:
@@ -182,7 +184,7 @@ def _audit_save(actor: Actor, form_record: FormRecord, previous: FormVersion | N
         if previous else None
     new = {**where, "version": version.number, "items": {k: n for k, (_, n) in changes.items()},
            "findings": version.findings}
-    record(actor, "save_form", version, old=old, new=new, reason=version.reason)
+    record(actor, AuditAction.SAVE_FORM, version, old=old, new=new, reason=version.reason)
 
 
 def _void_signatures(actor: Actor, previous: FormVersion | None, version: FormVersion) -> None:
@@ -190,7 +192,7 @@ def _void_signatures(actor: Actor, previous: FormVersion | None, version: FormVe
     if previous is None:
         return
     for signature in previous.signatures.all():
-        record(actor, "void_signature", signature,
+        record(actor, AuditAction.VOID_SIGNATURE, signature,
                old={"version": previous.number, "valid": True,
                     "printed_name": signature.printed_name},
                new={"version": previous.number, "valid": False,
@@ -211,7 +213,7 @@ def _sync_automatic_queries(actor: Actor, form_record: FormRecord, version: Form
         QueryMessage.objects.create(query=query, author=EDIT_CHECK, author_role="system",
                                     text=f"Resolved by version {version.number}.",
                                     written_at=now)
-        record(actor, "close_automatic_query", query, old={"status": "open"},
+        record(actor, AuditAction.CLOSE_AUTOMATIC_QUERY, query, old={"status": "open"},
                new={"status": "closed", "resolved_by_version": version.number})
     for item, text in sorted(wanted):
         query = Query.objects.create(record=form_record, item_id=item, text=text,
@@ -219,37 +221,17 @@ def _sync_automatic_queries(actor: Actor, form_record: FormRecord, version: Form
                                      raised_on_version=version.number)
         QueryMessage.objects.create(query=query, author=EDIT_CHECK, author_role="system",
                                     text=text, written_at=now)
-        record(actor, "open_automatic_query", query,
+        record(actor, AuditAction.OPEN_AUTOMATIC_QUERY, query,
                new={"item": item, "text": text, "version": version.number})
 
 
+@action(AuditAction.SIGN_FORM, permission="sign", guards=WRITES_PARTICIPANT_DATA,
+        subject="form_record")
 def do_sign_form(form_record: FormRecord, password: str, meaning: str, *,
                  actor: Actor) -> Signature:
-    """E-sign the latest version: password re-entry, printed name, time and meaning.
-
-    A wrong password is audited in its own transaction before the refusal, like a failed
-    sign-in, so attempts cannot vanish with a rollback.
-    """
-    if not _password_accepted(form_record, password, actor=actor):
-        raise NotPermittedError("the password is not correct", field="password")
-    return _sign(form_record, meaning, actor=actor)
-
-
-@audited("sign_form_password")
-def _password_accepted(form_record: FormRecord, password: str, *, actor: Actor) -> bool:
-    actor.require("sign")
-    actor.require_site(form_record.participant)
-    try:
-        check_password_again(actor, password)
-    except NotPermittedError:
-        record(actor, "sign_form_refused", form_record, new={"why": "wrong password"})
-        return False
-    return True
-
-
-@audited("sign_form")
-def _sign(form_record: FormRecord, meaning: str, *, actor: Actor) -> Signature:
-    ensure_unlocked(form_record.participant)
+    """E-sign the latest version: password re-entry, printed name, time and meaning (a wrong
+    password is audited and counted toward the lockout by the kernel)."""
+    reenter_password(actor, password, "sign a form")
     if not meaning.strip():
         raise InvalidInputError("say what the signature means", field="meaning")
     form_record = FormRecord.objects.select_for_update().get(pk=form_record.pk)
@@ -262,8 +244,8 @@ def _sign(form_record: FormRecord, meaning: str, *, actor: Actor) -> Signature:
     printed_name = profile.printed_name if profile else actor.name
     signature = Signature.objects.create(
         version=version, signer=actor.user, signer_role=actor.role, printed_name=printed_name,
-        meaning=meaning.strip(), signed_at=timezone.now())
-    record(actor, "sign_form", signature, new={
+        meaning=meaning.strip(), signed_at=clock.now())
+    record(actor, AuditAction.SIGN_FORM, signature, new={
         "participant": form_record.participant.screening_number, "form": form_record.form_id,
         "version": version.number, "printed_name": printed_name, "meaning": signature.meaning,
         "signed_at": signature.signed_at})

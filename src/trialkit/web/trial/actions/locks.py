@@ -15,31 +15,23 @@ knowledge shape the data.
 from __future__ import annotations
 
 from django.db.models import QuerySet
-from django.utils import timezone
 
 from trialkit.core.protocol import Protocol
+from trialkit.web.trial import clock
 from trialkit.web.trial.actions.base import (
     Actor,
     InvalidInputError,
     StateConflictError,
-    audited,
+)
+from trialkit.web.trial.actions.kernel import (
+    WRITES_PARTICIPANT_DATA,
+    Guard,
+    action,
     record,
 )
+from trialkit.web.trial.actions.vocabulary import AuditAction
 from trialkit.web.trial.models import FormRecord, Participant, Query, Signature, Study
 from trialkit.web.trial.study import current_study
-
-
-def ensure_unlocked(participant: Participant) -> None:
-    """Refuse any change to a locked participant's data or to a locked study."""
-    if current_study().locked_at is not None:
-        raise StateConflictError("the study database is locked", field="participant")
-    # Read the row under a lock: a stale object must not let a save slip past a lock that
-    # committed meanwhile, and a concurrent lock waits for this transaction.
-    locked_at = Participant.objects.select_for_update().filter(pk=participant.pk).values_list(
-        "locked_at", flat=True).first()
-    if locked_at is not None:
-        raise StateConflictError(f"the data of participant {participant.screening_number} are "
-                                 "locked", field="participant")
 
 
 def lock_blockers(participants: QuerySet[Participant], protocol: Protocol) -> list[str]:
@@ -62,25 +54,22 @@ def lock_blockers(participants: QuerySet[Participant], protocol: Protocol) -> li
     return blockers
 
 
-@audited("lock_participant")
+@action(AuditAction.LOCK_PARTICIPANT, permission="lock_data", guards=WRITES_PARTICIPANT_DATA,
+        subject="participant")
 def do_lock_participant(participant: Participant, *, actor: Actor) -> Participant:
-    actor.require("lock_data")
-    actor.require_site(participant)
-    ensure_unlocked(participant)
     _refuse_if_blocked(Participant.objects.filter(pk=participant.pk), actor)
-    participant.locked_at = timezone.now()
+    participant.locked_at = clock.now()
     participant.save(update_fields=["locked_at"])
-    record(actor, "lock_participant", participant, old={"locked_at": None},
+    record(actor, AuditAction.LOCK_PARTICIPANT, participant, old={"locked_at": None},
            new={"locked_at": participant.locked_at,
                 "participant": participant.screening_number})
     return participant
 
 
-@audited("unlock_participant")
+@action(AuditAction.UNLOCK_PARTICIPANT, permission="lock_data",
+        guards=(Guard.SITE, Guard.STUDY_UNLOCKED), subject="participant")
 def do_unlock_participant(participant: Participant, reason: str, *,
                           actor: Actor) -> Participant:
-    actor.require("lock_data")
-    actor.require_site(participant)
     participant.locked_at = Participant.objects.select_for_update().get(
         pk=participant.pk).locked_at
     if current_study().locked_at is not None:
@@ -93,27 +82,26 @@ def do_unlock_participant(participant: Participant, reason: str, *,
     old = participant.locked_at
     participant.locked_at = None
     participant.save(update_fields=["locked_at"])
-    record(actor, "unlock_participant", participant, old={"locked_at": old},
+    record(actor, AuditAction.UNLOCK_PARTICIPANT, participant, old={"locked_at": old},
            new={"locked_at": None, "participant": participant.screening_number},
            reason=reason.strip())
     return participant
 
 
-@audited("lock_study")
+@action(AuditAction.LOCK_STUDY, permission="lock_data", guards=(Guard.STUDY_UNLOCKED,))
 def do_lock_study(*, actor: Actor) -> Study:
     """Lock every participant not yet locked, then the study; unblinds blinded-until-lock roles."""
-    actor.require("lock_data")
     study = Study.objects.select_for_update().get(pk=current_study().pk)
     if study.locked_at is not None:
         raise StateConflictError("the study database is already locked")
     participants = Participant.objects.filter(study__protocol_id=study.protocol_id)
     _refuse_if_blocked(participants, actor)
-    now = timezone.now()
+    now = clock.now()
     newly_locked = participants.filter(locked_at__isnull=True).update(locked_at=now)
     study.locked_at = now
     study.save(update_fields=["locked_at"])
     unblinded = [role.id for role in actor.protocol().roles if role.blinded_until_lock]
-    record(actor, "lock_study", study, old={"locked_at": None},
+    record(actor, AuditAction.LOCK_STUDY, study, old={"locked_at": None},
            new={"locked_at": now, "participants_locked_now": newly_locked,
                 "roles_unblinded": unblinded}, study=study)
     return study

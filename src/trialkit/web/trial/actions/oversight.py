@@ -16,20 +16,23 @@ because it might hint at the arm.
 
 from __future__ import annotations
 
-from django.utils import timezone
-
 from trialkit.core.protocol import Protocol
 from trialkit.core.protocol.gates import CommitteeGate
-from trialkit.web.trial.actions.accounts import check_password_again
+from trialkit.web.trial import clock
 from trialkit.web.trial.actions.base import (
     Actor,
     InvalidInputError,
     NotPermittedError,
     StateConflictError,
-    audited,
+)
+from trialkit.web.trial.actions.kernel import (
+    Guard,
+    action,
     record,
+    reenter_password,
 )
 from trialkit.web.trial.actions.notifications import notify
+from trialkit.web.trial.actions.vocabulary import AuditAction
 from trialkit.web.trial.models import (
     Participant,
     RandomizationSlot,
@@ -39,15 +42,14 @@ from trialkit.web.trial.models import (
 from trialkit.web.trial.study import current_study
 
 
-@audited("sign_safety_decision")
+@action(AuditAction.SIGN_SAFETY_DECISION, permission="decide_safety")
 def do_sign_safety_decision(decision: str, rationale: str, password: str, *, actor: Actor,
                             gate_index: int = 0) -> SafetyDecision:
-    actor.require("decide_safety")
     gate = _gate(actor.protocol(), gate_index)
     if actor.role != gate.signer_role:
         raise NotPermittedError(f"decisions of the {gate.committee} are signed by "
                                 f"'{gate.signer_role}'")
-    check_password_again(actor, password)
+    reenter_password(actor, password, "sign a committee decision")
     if decision not in gate.decisions:
         raise InvalidInputError(f"decision is one of {', '.join(gate.decisions)}",
                                 field="decision")
@@ -57,9 +59,9 @@ def do_sign_safety_decision(decision: str, rationale: str, password: str, *, act
         study=current_study(), gate_index=gate_index, decision=decision,
         rationale=rationale.strip(), signed_by=actor.user, signer_role=actor.role,
         printed_name=actor.user.profile.printed_name,
-        meaning=f"Decision of the {gate.committee}", signed_at=timezone.now())
+        meaning=f"Decision of the {gate.committee}", signed_at=clock.now())
     notified = _notify_decision(actor, gate, signed)
-    record(actor, "sign_safety_decision", signed,
+    record(actor, AuditAction.SIGN_SAFETY_DECISION, signed,
            new={"committee": gate.committee, "decision": decision,
                 "printed_name": signed.printed_name, "notified_roles": notified},
            reason=rationale)
@@ -75,21 +77,20 @@ def _notify_decision(actor: Actor, gate: CommitteeGate, signed: SafetyDecision) 
         "is kept with the signed decision.", signed.signed_at)
 
 
-@audited("unblind_participant")
+@action(AuditAction.UNBLIND_PARTICIPANT, permission="emergency_unblind",
+        guards=(Guard.SITE,), subject="participant")
 def do_unblind_participant(participant: Participant, reason: str, password: str, *,
                            actor: Actor) -> Unblinding:
-    actor.require("emergency_unblind")
-    actor.require_site(participant)
-    check_password_again(actor, password)
+    reenter_password(actor, password, "unblind a participant")
     if not reason.strip():
         raise InvalidInputError("a reason is required", field="reason")
     if not RandomizationSlot.objects.filter(participant=participant).exists():
         raise StateConflictError("the participant has not been randomized: there is no "
                                  "blinded allocation", field="participant")
     unblinding = Unblinding.objects.create(participant=participant, by=actor.user,
-                                           reason=reason.strip(), at=timezone.now())
+                                           reason=reason.strip(), at=clock.now())
     notified = _notify(actor.protocol(), participant, actor, unblinding)
-    record(actor, "unblind_participant", unblinding,
+    record(actor, AuditAction.UNBLIND_PARTICIPANT, unblinding,
            new={"participant": participant.screening_number, "site": participant.site.code,
                 "notified_roles": notified},
            reason=reason)

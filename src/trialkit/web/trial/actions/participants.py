@@ -17,21 +17,25 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from django.utils import timezone
-
 from trialkit.core.eligibility.compile import CriterionResult, screen, verdict
 from trialkit.core.eligibility.outcome import Outcome
 from trialkit.core.eligibility.record import RecordError
 from trialkit.core.protocol import Protocol
 from trialkit.core.scheduling import Check, Verdict, combine, may_enrol, plan_visits
-from trialkit.web.trial.actions.accounts import check_password_again
+from trialkit.web.trial import clock
 from trialkit.web.trial.actions.base import (
     Actor,
     InvalidInputError,
     StateConflictError,
-    audited,
-    record,
 )
+from trialkit.web.trial.actions.kernel import (
+    WRITES_PARTICIPANT_DATA,
+    Guard,
+    action,
+    record,
+    reenter_password,
+)
+from trialkit.web.trial.actions.vocabulary import AuditAction
 from trialkit.web.trial.gate_facts import committee_decisions, enrolled_in, today
 from trialkit.web.trial.models import Participant, ScheduledVisit, Site, Study
 from trialkit.web.trial.screening_record import (
@@ -47,9 +51,9 @@ ENDINGS = {"completed": S.COMPLETED, "withdrawn": S.WITHDRAWN,
 ENDED = (S.SCREEN_FAILED, S.COMPLETED, S.WITHDRAWN, S.LOST_TO_FOLLOW_UP, S.DIED)
 
 
-@audited("register_candidate")
+@action(AuditAction.REGISTER_CANDIDATE, permission="screen",
+        guards=(Guard.STUDY_UNLOCKED,), idempotent=True)
 def do_register_candidate(screening_number: str, site_code: str, *, actor: Actor) -> Participant:
-    actor.require("screen")
     number = screening_number.strip()
     if not number or len(number) > 32:
         raise InvalidInputError("a screening number of 1–32 characters is required",
@@ -63,16 +67,16 @@ def do_register_candidate(screening_number: str, site_code: str, *, actor: Actor
         raise StateConflictError(f"screening number '{number}' is taken",
                                  field="screening_number")
     participant = Participant.objects.create(study=study, site=site, screening_number=number)
-    record(actor, "register_candidate", participant,
+    record(actor, AuditAction.REGISTER_CANDIDATE, participant,
            new={"screening_number": number, "site": site.code})
     return participant
 
 
-@audited("evaluate_eligibility")
+@action(AuditAction.EVALUATE_ELIGIBILITY, permission="screen", guards=WRITES_PARTICIPANT_DATA,
+        subject="participant")
 def do_evaluate_eligibility(participant: Participant, index_date: dt.date, *,
                             actor: Actor) -> dict[str, Any]:
     """Screen the participant's screening forms for a planned Day 0 of ``index_date``."""
-    actor.require("screen")
     participant = _locked(participant, actor)
     _refuse_if(participant.status in ENDED or participant.status == S.ENROLLED,
                f"a participant who is {participant.status} is not screened again")
@@ -95,18 +99,18 @@ def do_evaluate_eligibility(participant: Participant, index_date: dt.date, *,
         "result": result, "judgements": kept})
     participant.planned_day0 = index_date
     participant.save(update_fields=["eligibility", "planned_day0"])
-    record(actor, "evaluate_eligibility", participant, old=_summary(old),
+    record(actor, AuditAction.EVALUATE_ELIGIBILITY, participant, old=_summary(old),
            new=_summary(participant.eligibility))
     return participant.eligibility
 
 
-@audited("judge_criteria")
+@action(AuditAction.JUDGE_CRITERIA, permission="sign",
+        guards=WRITES_PARTICIPANT_DATA, subject="participant")
 def do_judge_criteria(participant: Participant, judgements: Mapping[str, str], rationale: str,
                       password: str, *, actor: Actor) -> dict[str, Any]:
     """An investigator's judgement of criteria the engine left ``unknown`` (met / not_met)."""
-    actor.require("sign")
     participant = _locked(participant, actor)
-    check_password_again(actor, password)
+    reenter_password(actor, password, "judge eligibility criteria")
     if not rationale.strip():
         raise InvalidInputError("a rationale is required", field="rationale")
     current = participant.eligibility
@@ -126,16 +130,16 @@ def do_judge_criteria(participant: Participant, judgements: Mapping[str, str], r
     updated = _with_verdict({**current, "judgements": merged})
     participant.eligibility = updated
     participant.save(update_fields=["eligibility"])
-    record(actor, "judge_criteria", participant, old=_summary(current),
+    record(actor, AuditAction.JUDGE_CRITERIA, participant, old=_summary(current),
            new={**_summary_of(updated), "judged": dict(judgements)}, reason=rationale)
     return updated
 
 
-@audited("record_screen_failure")
+@action(AuditAction.RECORD_SCREEN_FAILURE, permission="screen", guards=WRITES_PARTICIPANT_DATA,
+        subject="participant")
 def do_record_screen_failure(participant: Participant, reason: str = "", *,
                              actor: Actor) -> Participant:
     """Keep a screen failure with its failing criteria (or, without any, a stated reason)."""
-    actor.require("screen")
     participant = _locked(participant, actor)
     _refuse_if(participant.status not in (S.SCREENING, S.CONSENTED),
                f"a participant who is {participant.status} cannot fail screening")
@@ -149,21 +153,20 @@ def do_record_screen_failure(participant: Participant, reason: str = "", *,
     participant.end_reason = "; ".join(filter(None, [
         f"failing criteria: {', '.join(failing)}" if failing else "", reason.strip()]))
     participant.save(update_fields=["status", "ended_on", "end_reason"])
-    record(actor, "record_screen_failure", participant, old={"status": old_status},
+    record(actor, AuditAction.RECORD_SCREEN_FAILURE, participant, old={"status": old_status},
            new={"status": participant.status, "failing_criteria": failing}, reason=reason)
     return participant
 
 
-@audited("record_consent")
+@action(AuditAction.RECORD_CONSENT, permission="consent", guards=WRITES_PARTICIPANT_DATA,
+        subject="participant")
 def do_record_consent(participant: Participant, consent_date: dt.date, form_version: str,
                       taken_by: str, *, actor: Actor) -> Participant:
     """Signed informed consent; a later call records re-consent to a new form version."""
-    actor.require("consent")
     participant = _locked(participant, actor)
     _refuse_if(participant.status in ENDED,
                f"a participant who is {participant.status} cannot consent")
-    if consent_date > today():
-        raise InvalidInputError("the consent date is in the future", field="consent_date")
+    _check_consent_date(participant, consent_date, actor.protocol())
     for field, value in (("form_version", form_version), ("taken_by", taken_by)):
         if not value.strip():
             raise InvalidInputError(f"{field.replace('_', ' ')} is required", field=field)
@@ -176,14 +179,14 @@ def do_record_consent(participant: Participant, consent_date: dt.date, form_vers
     if participant.status == S.SCREENING:
         participant.status = S.CONSENTED
     participant.save()
-    record(actor, "record_consent", participant, old=old, new=_consent(participant))
+    record(actor, AuditAction.RECORD_CONSENT, participant, old=old, new=_consent(participant))
     return participant
 
 
-@audited("enrol_participant")
+@action(AuditAction.ENROL_PARTICIPANT, permission="enrol", guards=WRITES_PARTICIPANT_DATA,
+        subject="participant")
 def do_enrol_participant(participant: Participant, part_id: str, *, actor: Actor) -> Participant:
     """Enrol into a non-randomized part (cap, pauses, eligibility, consent)."""
-    actor.require("enrol")
     participant = _locked(participant, actor)
     protocol = actor.protocol()
     part = _part(protocol, part_id)
@@ -211,10 +214,10 @@ def enrol(participant: Participant, part_id: str, *, actor: Actor,
                                  field="part")
     participant.part, participant.status = part_id, S.ENROLLED
     participant.sequence_in_part = enrolled_in(study, part_id).count() + 1
-    participant.enrolled_at = timezone.now()
+    participant.enrolled_at = clock.now()
     participant.save(update_fields=["part", "status", "sequence_in_part", "enrolled_at"])
     _create_visits(participant, protocol)
-    record(actor, "enrol_participant", participant, old={"status": S.CONSENTED},
+    record(actor, AuditAction.ENROL_PARTICIPANT, participant, old={"status": S.CONSENTED},
            new={"status": S.ENROLLED, "part": part_id,
                 "sequence_in_part": participant.sequence_in_part})
     return verdict_
@@ -251,11 +254,11 @@ def screened_under(participant: Participant,
     return (known if known is not None else versions()).get(version)
 
 
-@audited("end_participation")
+@action(AuditAction.END_PARTICIPATION, permission="enrol", guards=WRITES_PARTICIPANT_DATA,
+        subject="participant")
 def do_end_participation(participant: Participant, outcome: str, ended_on: dt.date,
                          reason: str, *, actor: Actor) -> Participant:
     """Completion, withdrawal, loss to follow-up or death, with its date and reason."""
-    actor.require("enrol")
     participant = _locked(participant, actor)
     if outcome not in ENDINGS:
         raise InvalidInputError(f"outcome is one of {', '.join(ENDINGS)}", field="outcome")
@@ -276,15 +279,32 @@ def do_end_participation(participant: Participant, outcome: str, ended_on: dt.da
     participant.status, participant.ended_on = ENDINGS[outcome], ended_on
     participant.end_reason = reason.strip()
     participant.save(update_fields=["status", "ended_on", "end_reason"])
-    record(actor, "end_participation", participant, old=old,
+    record(actor, AuditAction.END_PARTICIPATION, participant, old=old,
            new={"status": participant.status, "ended_on": ended_on}, reason=reason)
     return participant
 
 
 def _locked(participant: Participant, actor: Actor) -> Participant:
     """The participant's current row, locked for this transaction, if the actor may see it."""
-    actor.require_site(participant)
     return Participant.objects.select_for_update().get(pk=participant.pk)
+
+
+def _check_consent_date(participant: Participant, consent_date: dt.date,
+                        protocol: Protocol) -> None:
+    """Consent is dated today or in the recent past: not in the future; a re-consent not before
+    the consent it follows; a first consent not so long ago that screening (which must finish
+    within the protocol's screening window after it) would already be over."""
+    if consent_date > today():
+        raise InvalidInputError(f"the consent date {consent_date} is in the future",
+                                field="consent_date")
+    if participant.consent_date is not None and consent_date < participant.consent_date:
+        raise InvalidInputError(f"a re-consent ({consent_date}) cannot precede the consent on "
+                                f"file ({participant.consent_date})", field="consent_date")
+    window = protocol.eligibility.screening_window_days
+    if participant.consent_date is None and consent_date < today() - dt.timedelta(days=window):
+        raise InvalidInputError(
+            f"the consent date {consent_date} is more than the protocol's {window}-day "
+            "screening window ago; screening after it would be over", field="consent_date")
 
 
 def _refuse_if(condition: bool, message: str) -> None:

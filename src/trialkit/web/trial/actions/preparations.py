@@ -9,32 +9,37 @@ that a kit is ready.
 
 from __future__ import annotations
 
-from django.utils import timezone
-
 from trialkit.core.protocol.design import Administration as ProtocolAdministration
+from trialkit.web.trial import clock
 from trialkit.web.trial.actions.base import (
     Actor,
     InvalidInputError,
     NotFoundError,
     NotPermittedError,
     StateConflictError,
-    audited,
+)
+from trialkit.web.trial.actions.kernel import (
+    Guard,
+    action,
+    ensure_participant_unlocked,
+    ensure_study_unlocked,
     record,
 )
-from trialkit.web.trial.actions.locks import ensure_unlocked
+from trialkit.web.trial.actions.vocabulary import AuditAction
 from trialkit.web.trial.models import KitPreparation, Participant, RandomizationSlot
 from trialkit.web.trial.study import current_study
 
 
-@audited("confirm_preparation")
+@action(AuditAction.CONFIRM_PREPARATION, permission="prepare_kit",
+        guards=(Guard.STUDY_UNLOCKED,))
 def do_confirm_preparation(kit_code: str, administration_id: str, *,
                            actor: Actor) -> KitPreparation:
-    actor.require("prepare_kit")
     if not actor.sees("preparation"):
         raise NotPermittedError(f"role '{actor.role}' may not see preparations")
     administration = _administration(actor, administration_id)
     participant = _participant_of(kit_code, actor)
-    ensure_unlocked(participant)
+    ensure_participant_unlocked(participant)
+    ensure_study_unlocked()
     if participant.status != Participant.Status.ENROLLED:
         raise StateConflictError(f"a participant who is {participant.status} is not dosed")
     if participant.administrations.filter(administration_id=administration.id).exists():
@@ -45,8 +50,8 @@ def do_confirm_preparation(kit_code: str, administration_id: str, *,
                                  field="administration_id")
     prepared = KitPreparation.objects.create(
         participant=participant, administration_id=administration.id, kit_code=kit_code,
-        prepared_by=actor.user, prepared_at=timezone.now())
-    record(actor, "confirm_preparation", prepared, new={
+        prepared_by=actor.user, prepared_at=clock.now())
+    record(actor, AuditAction.CONFIRM_PREPARATION, prepared, new={
         "participant": participant.screening_number, "administration": administration.id,
         "kit_code": kit_code})
     return prepared

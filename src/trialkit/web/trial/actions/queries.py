@@ -9,86 +9,84 @@ never edited; only the query's status moves.
 
 from __future__ import annotations
 
-from django.utils import timezone
-
+from trialkit.web.trial import clock
 from trialkit.web.trial.actions.base import (
     Actor,
     InvalidInputError,
     StateConflictError,
-    audited,
+)
+from trialkit.web.trial.actions.kernel import (
+    WRITES_PARTICIPANT_DATA,
+    action,
     record,
 )
-from trialkit.web.trial.actions.locks import ensure_unlocked
+from trialkit.web.trial.actions.vocabulary import AuditAction
 from trialkit.web.trial.models import FormRecord, Query, QueryMessage
 from trialkit.web.trial.study import protocol_of
 
 
-@audited("raise_query")
+@action(AuditAction.RAISE_QUERY, permission="raise_query", guards=WRITES_PARTICIPANT_DATA,
+        subject="form_record")
 def do_raise_query(form_record: FormRecord, item_id: str, text: str, *, actor: Actor) -> Query:
     """Raise a query on one item of a form ("" = the form as a whole)."""
-    actor.require("raise_query")
-    actor.require_site(form_record.participant)
-    ensure_unlocked(form_record.participant)
     form = protocol_of(form_record.participant.study).form(form_record.form_id)
     if item_id and item_id not in {item.id for item in form.items}:
         raise InvalidInputError(f"form {form.id} has no item '{item_id}'", field="item_id")
     _require_text(text)
-    now = timezone.now()
+    now = clock.now()
     query = Query.objects.create(record=form_record, item_id=item_id, text=text.strip(),
                                  raised_by=actor.name, raised_at=now,
                                  raised_on_version=form_record.latest_version or None)
     _message(query, actor, text)
-    record(actor, "raise_query", query, new={
+    record(actor, AuditAction.RAISE_QUERY, query, new={
         "participant": form_record.participant.screening_number, "form": form.id,
         "item": item_id, "text": query.text})
     return query
 
 
-@audited("answer_query")
+@action(AuditAction.ANSWER_QUERY, permission="answer_query",
+        guards=WRITES_PARTICIPANT_DATA, subject="query")
 def do_answer_query(query: Query, text: str, *, actor: Actor) -> QueryMessage:
-    actor.require("answer_query")
     query = _locked(query, actor)
     if query.status != Query.Status.OPEN:
         raise StateConflictError(f"the query is {query.status}; only an open query is answered",
                                  field="query")
     _require_text(text)
-    message = _move(query, actor, Query.Status.ANSWERED, text, "answer_query")
+    message = _move(query, actor, Query.Status.ANSWERED, text, AuditAction.ANSWER_QUERY)
     assert message is not None  # the text was required above
     return message
 
 
-@audited("reopen_query")
+@action(AuditAction.REOPEN_QUERY, permission="raise_query",
+        guards=WRITES_PARTICIPANT_DATA, subject="query")
 def do_reopen_query(query: Query, text: str, *, actor: Actor) -> QueryMessage:
     """Send an answered query back to the site with a follow-up question."""
-    actor.require("raise_query")
     query = _locked(query, actor)
     if query.status != Query.Status.ANSWERED:
         raise StateConflictError(f"the query is {query.status}; only an answered query is "
                                  "reopened", field="query")
     _require_text(text)
-    message = _move(query, actor, Query.Status.OPEN, text, "reopen_query")
+    message = _move(query, actor, Query.Status.OPEN, text, AuditAction.REOPEN_QUERY)
     assert message is not None  # the text was required above
     return message
 
 
-@audited("close_query")
+@action(AuditAction.CLOSE_QUERY, permission="close_query",
+        guards=WRITES_PARTICIPANT_DATA, subject="query")
 def do_close_query(query: Query, text: str = "", *, actor: Actor) -> Query:
-    actor.require("close_query")
     query = _locked(query, actor)
     if query.status == Query.Status.CLOSED:
         raise StateConflictError("the query is already closed", field="query")
     if query.status == Query.Status.OPEN and not text.strip():
         raise InvalidInputError("closing an unanswered query needs a message saying why",
                                 field="text")
-    _move(query, actor, Query.Status.CLOSED, text, "close_query")
+    _move(query, actor, Query.Status.CLOSED, text, AuditAction.CLOSE_QUERY)
     return query
 
 
 def _locked(query: Query, actor: Actor) -> Query:
     query = Query.objects.select_for_update().select_related("record__participant").get(
         pk=query.pk)
-    actor.require_site(query.record.participant)
-    ensure_unlocked(query.record.participant)
     return query
 
 
@@ -99,14 +97,14 @@ def _require_text(text: str) -> None:
 
 def _message(query: Query, actor: Actor, text: str) -> QueryMessage:
     return QueryMessage.objects.create(query=query, author=actor.name, author_role=actor.role,
-                                       text=text.strip(), written_at=timezone.now())
+                                       text=text.strip(), written_at=clock.now())
 
 
 def _move(query: Query, actor: Actor, status: str, text: str,
-          action: str) -> QueryMessage | None:
+          action: AuditAction) -> QueryMessage | None:
     old = query.status
     query.status = status
-    query.closed_at = timezone.now() if status == Query.Status.CLOSED else None
+    query.closed_at = clock.now() if status == Query.Status.CLOSED else None
     query.save(update_fields=["status", "closed_at"])
     message = _message(query, actor, text) if text.strip() else None
     record(actor, action, query, old={"status": old},

@@ -11,29 +11,30 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from django.utils import timezone
-
 from trialkit.core.forms import edit_check_problems
 from trialkit.core.protocol import Protocol, load_protocol, protocol_version
+from trialkit.web.trial import clock
 from trialkit.web.trial.actions.base import (
     Actor,
     InvalidInputError,
     StateConflictError,
-    audited,
+)
+from trialkit.web.trial.actions.kernel import (
+    action,
+    nothing_changed,
     record,
 )
+from trialkit.web.trial.actions.vocabulary import AuditAction
 from trialkit.web.trial.models import Site, Study
 
 
-@audited("load_protocol")
+@action(AuditAction.LOAD_PROTOCOL, permission="manage_users", anonymous=True)
 def do_load_protocol(path: str | Path, *, actor: Actor | None) -> Study:
     """Make a protocol file the current version (first load or amendment); idempotent.
 
     ``actor`` is None only for the first load, which happens before anyone can sign in.
     """
-    if actor is not None:
-        actor.require("manage_users")
-    elif Study.objects.exists():
+    if actor is None and Study.objects.exists():
         raise StateConflictError("an amendment must be loaded by an administrator")
     protocol = load_protocol(path)
     _refuse_bad_checks(protocol)
@@ -44,12 +45,13 @@ def do_load_protocol(path: str | Path, *, actor: Actor | None) -> Study:
     version = protocol_version(protocol)
     study = Study.objects.filter(protocol_version=version).first()
     if study is not None and study.is_current:
+        nothing_changed()
         return study
     study = _make_current(study, protocol, version, path)
     for site in protocol.identity.sites:
         Site.objects.update_or_create(code=site.id, defaults={
             "name": site.name, "country": site.country, "status": site.status})
-    record(actor, "load_protocol", study, new={"protocol": protocol.identity.id,
+    record(actor, AuditAction.LOAD_PROTOCOL, study, new={"protocol": protocol.identity.id,
                                                "version": version}, study=study)
     return study
 
@@ -62,7 +64,7 @@ def _make_current(study: Study | None, protocol: Protocol, version: str,
     if study is None:
         return Study.objects.create(protocol_id=protocol.identity.id, protocol_version=version,
                                     protocol_text=Path(path).read_text(encoding="utf-8"),
-                                    loaded_at=timezone.now())
+                                    loaded_at=clock.now())
     study.is_current = True
     study.save(update_fields=["is_current"])
     return study

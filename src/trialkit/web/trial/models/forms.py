@@ -73,6 +73,11 @@ class Query(models.Model):
     raised_at = models.DateTimeField()
     closed_at = models.DateTimeField(null=True)
 
+    @property
+    def participant(self) -> Participant:
+        """The participant the query is about (the subject of actions on it)."""
+        return self.record.participant
+
 
 class QueryMessage(models.Model):
     query = models.ForeignKey(Query, on_delete=models.PROTECT, related_name="messages")

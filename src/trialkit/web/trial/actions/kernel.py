@@ -1,0 +1,395 @@
+"""The action kernel: the one way anything is written to the trial database.
+
+Every write is a function decorated with ``@action(...)``. The decorator, not the function,
+owns what must never be forgotten (docs/adr/0009-action-kernel.md):
+
+- **one transaction** around the whole action;
+- **the permission** it declares, checked before the function runs;
+- **declared guards** on its subject (the participant it writes about): the actor's site scope,
+  the participant lock, the study lock;
+- **the audit event**: ``record`` takes an ``AuditAction``, never a string, and at commit time the
+  kernel asserts that the action (or an action it called) wrote at least one event, or said
+  explicitly that nothing changed (``nothing_changed``); otherwise it rolls back;
+- **refusals audited**: a refusal for permission or state (403/409) is rolled back and then
+  written as ``action_refused`` in a transaction of its own, so attempts never vanish;
+- **password re-entry** (``reenter_password``): a wrong password is written as
+  ``password_refused`` after the rollback and counts toward the account's lockout; a locked
+  account cannot re-enter a password at all;
+- **idempotency keys** for actions that create: the same key from the same person for the same
+  action returns the first result instead of creating again, even when the requests race;
+- **time** from the injected clock (``trialkit.web.trial.clock``), never a patched global.
+
+``ACTIONS`` lists every decorated action with its declaration; tests walk it to prove each
+refuses roles without its permission, refuses a locked subject where declared, and audits.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import inspect
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from enum import Enum
+from functools import wraps
+from typing import Any, ParamSpec, TypeVar
+
+from django.conf import settings
+from django.db import IntegrityError, models, transaction
+
+from trialkit.core.protocol.roles import Permission
+from trialkit.web.trial import clock
+from trialkit.web.trial.actions.base import (
+    ActionError,
+    Actor,
+    InvalidInputError,
+    NotPermittedError,
+    StateConflictError,
+)
+from trialkit.web.trial.actions.vocabulary import AuditAction
+from trialkit.web.trial.audit import append_event, jsonable
+from trialkit.web.trial.models import IdempotencyKey, Participant, Profile, Study
+from trialkit.web.trial.study import NoStudyError, current_study
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+class Guard(Enum):
+    """A state invariant an action declares about its subject."""
+
+    SITE = "site"
+    """The subject participant is at one of the actor's sites (else: 404, as if absent)."""
+    PARTICIPANT_UNLOCKED = "participant_unlocked"
+    """The subject participant's data are not locked."""
+    STUDY_UNLOCKED = "study_unlocked"
+    """The study database is not locked."""
+
+
+WRITES_PARTICIPANT_DATA = frozenset(Guard)
+"""The guards of any action that changes a participant's data."""
+
+
+class UnauditedActionError(RuntimeError):
+    """An action tried to commit without writing an audit event: a bug, so it rolls back."""
+
+
+class PasswordRefusedError(NotPermittedError):
+    def __init__(self, purpose: str) -> None:
+        super().__init__("the password is not correct", field="password")
+        self.purpose = purpose
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    """What an action declares (see ``action``)."""
+
+    name: AuditAction
+    function: str
+    permission: Permission | None
+    guards: frozenset[Guard]
+    subject: str | None
+    idempotent: bool
+    anonymous: bool
+
+
+ACTIONS: dict[str, ActionSpec] = {}
+"""Every action, by ``module.function``."""
+
+
+@dataclass
+class _Frame:
+    spec: ActionSpec
+    events: int = 0
+    unchanged: bool = False
+    children: list[_Frame] = field(default_factory=list)
+
+
+_frames: ContextVar[tuple[_Frame, ...]] = ContextVar("trialkit_action_frames", default=())
+
+
+def action(name: AuditAction, *, permission: Permission | None = None,
+           guards: frozenset[Guard] | tuple[Guard, ...] = (), subject: str | None = None,
+           idempotent: bool = False,
+           anonymous: bool = False) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Declare a function as an action.
+
+    ``permission``: the role permission it needs (None: the function authorises a finer rule
+    itself, e.g. a procedure only an unblinded role performs, and says so in its docstring).
+    ``subject``: the parameter naming the participant written about (a ``Participant`` or an
+    object with a ``participant``); ``guards`` apply to it (``STUDY_UNLOCKED`` also without one).
+    ``idempotent``: callers may pass ``idempotency_key=`` (creates only; returns a model row).
+    ``anonymous``: the action runs without an actor (signing in, the first protocol load).
+    """
+    declared = frozenset(guards)
+
+    def decorate(fn: Callable[P, R]) -> Callable[P, R]:
+        signature = inspect.signature(fn)
+        if not anonymous and "actor" not in signature.parameters:
+            raise TypeError(f"{fn.__qualname__}: an action takes the acting ``actor``")
+        if (declared - {Guard.STUDY_UNLOCKED}) and subject not in signature.parameters:
+            raise TypeError(f"{fn.__qualname__}: guards {sorted(g.value for g in declared)} "
+                            f"need a subject parameter (got {subject!r})")
+        spec = ActionSpec(name=name, function=f"{fn.__module__}.{fn.__qualname__}",
+                          permission=permission, guards=declared, subject=subject,
+                          idempotent=idempotent, anonymous=anonymous)
+        ACTIONS[spec.function] = spec
+
+        @wraps(fn)
+        def run(*args: P.args, **kwargs: P.kwargs) -> R:
+            key = kwargs.pop("idempotency_key", None) if idempotent else None
+            bound = signature.bind(*args, **kwargs)
+            actor = bound.arguments.get("actor")
+            outermost = not _frames.get()
+            try:
+                with transaction.atomic(), _frame(spec) as frame:
+                    _authorise(spec, actor, bound)
+                    if key:
+                        replayed = _claim(spec, actor, str(key), bound)
+                        if replayed is not None:
+                            frame.unchanged = True
+                            return replayed  # type: ignore[no-any-return]
+                    result = fn(*bound.args, **bound.kwargs)
+                    if not _audited(frame):
+                        raise UnauditedActionError(
+                            f"{spec.function} wrote no audit event")
+                    if key:
+                        _remember(spec, actor, str(key), result)
+                    return result
+            except PasswordRefusedError as refused:
+                if outermost and isinstance(actor, Actor):
+                    _password_refused(spec, actor, refused)
+                raise
+            except (NotPermittedError, StateConflictError) as refused:
+                if outermost and isinstance(actor, Actor):
+                    _refused(spec, actor, refused, bound)
+                raise
+
+        run.action_spec = spec  # type: ignore[attr-defined]
+        return run
+
+    return decorate
+
+
+@contextmanager
+def _frame(spec: ActionSpec) -> Iterator[_Frame]:
+    frame = _Frame(spec)
+    stack = _frames.get()
+    if stack:
+        stack[-1].children.append(frame)
+    token = _frames.set((*stack, frame))
+    try:
+        yield frame
+    finally:
+        _frames.reset(token)
+
+
+def _audited(frame: _Frame) -> bool:
+    return frame.events > 0 or frame.unchanged or any(_audited(c) for c in frame.children)
+
+
+def _authorise(spec: ActionSpec, actor: Any, bound: inspect.BoundArguments) -> None:
+    if actor is None:
+        if not spec.anonymous:
+            raise NotPermittedError("sign in first", field="actor")
+        return
+    if spec.permission is not None:
+        actor.require(spec.permission)
+    participant = _subject(spec, bound)
+    if participant is not None:
+        if Guard.SITE in spec.guards:
+            actor.require_site(participant)
+        if Guard.PARTICIPANT_UNLOCKED in spec.guards:
+            ensure_participant_unlocked(participant)
+    if Guard.STUDY_UNLOCKED in spec.guards:
+        ensure_study_unlocked()
+
+
+def _subject(spec: ActionSpec, bound: inspect.BoundArguments) -> Participant | None:
+    if spec.subject is None:
+        return None
+    value = bound.arguments.get(spec.subject)
+    if value is None or isinstance(value, Participant):
+        return value
+    participant = getattr(value, "participant", None)
+    if not isinstance(participant, Participant):
+        raise TypeError(f"{spec.function}: subject {spec.subject!r} is not about a participant")
+    return participant
+
+
+def ensure_study_unlocked() -> None:
+    if Study.objects.filter(is_current=True, locked_at__isnull=False).exists():
+        raise StateConflictError("the study database is locked", field="participant")
+
+
+def ensure_participant_unlocked(participant: Participant) -> None:
+    """Refuse a change to a locked participant's data (read under a row lock, so a lock
+    committed by someone else meanwhile is seen)."""
+    locked_at = Participant.objects.select_for_update().filter(pk=participant.pk).values_list(
+        "locked_at", flat=True).first()
+    if locked_at is not None:
+        raise StateConflictError(f"the data of participant {participant.screening_number} are "
+                                 "locked", field="participant")
+
+
+def ensure_on_timeline(participant: Participant, on: dt.date, *, field: str, what: str) -> None:
+    """A date of something that happened to the participant is plausible on their timeline:
+    not in the future, and not before their informed consent (nothing of the trial happens to
+    a person before they consent)."""
+    if on > clock.today():
+        raise InvalidInputError(f"{what} is dated {on}, in the future", field=field)
+    consented = Participant.objects.filter(pk=participant.pk).values_list(
+        "consent_date", flat=True).first()
+    if consented is not None and on < consented:
+        raise InvalidInputError(f"{what} is dated {on}, before the participant's consent "
+                                f"({consented})", field=field)
+
+
+# -- the audit event ---------------------------------------------------------------------------
+
+def record(actor: Actor | None, event: AuditAction, obj: Any, *, old: Any = None,
+           new: Any = None, reason: str = "", study: Study | None = None,
+           who: str | None = None) -> None:
+    """Append an action's audit event (inside the action's transaction).
+
+    ``who`` names the person when there is no actor yet (signing in, the first set-up).
+    """
+    if not isinstance(event, AuditAction):
+        raise TypeError(f"audit events are AuditAction members, not {event!r}")
+    stack = _frames.get()
+    if not stack:
+        raise RuntimeError("audit events are recorded by actions (see actions/kernel.py)")
+    stack[-1].events += 1
+    _append(actor, event, obj, old=old, new=new, reason=reason, study=study, who=who)
+
+
+def nothing_changed() -> None:
+    """Say that this call of the action wrote nothing (e.g. reloading the current protocol),
+    so no audit event is due."""
+    stack = _frames.get()
+    if not stack:
+        raise RuntimeError("nothing_changed() is called inside an action")
+    stack[-1].unchanged = True
+
+
+def _append(actor: Actor | None, event: AuditAction, obj: Any, *, old: Any = None,
+            new: Any = None, reason: str = "", study: Study | None = None,
+            who: str | None = None) -> None:
+    try:
+        version = (study or current_study()).protocol_version
+    except NoStudyError:  # loading the first protocol is itself audited
+        version = ""
+    append_event(
+        actor=actor.name if actor else (who or "system"),
+        actor_role=actor.role if actor else "none",
+        action=event.value, object_type=type(obj).__name__ if not isinstance(obj, str) else obj,
+        object_id=getattr(obj, "pk", "") if not isinstance(obj, str) else "", old=old, new=new,
+        reason=reason, protocol_version=version)
+
+
+def _refused(spec: ActionSpec, actor: Actor, refused: ActionError,
+             bound: inspect.BoundArguments) -> None:
+    """Write the refusal after the action's rollback, in a transaction of its own."""
+    participant = None
+    with suppress(TypeError):
+        participant = _subject(spec, bound)
+    with transaction.atomic():
+        _append(actor, AuditAction.ACTION_REFUSED, spec.name.value, new={
+            "action": spec.name.value, "status": refused.status, "field": refused.field,
+            "message": refused.message,
+            "participant": participant.screening_number if participant else None})
+
+
+# -- password re-entry ----------------------------------------------------------------------
+
+def reenter_password(actor: Actor, password: str, purpose: str) -> None:
+    """Check a password re-entered to sign, unblind or decide.
+
+    A locked account is refused before the password is looked at. A wrong password raises
+    ``PasswordRefusedError``; the kernel then audits it and counts it toward the lockout, after
+    the action's rollback.
+    """
+    profile = Profile.objects.filter(user=actor.user).first()
+    if profile is not None and profile.locked_until is not None \
+            and profile.locked_until > clock.now():
+        raise NotPermittedError("this account is locked after repeated failures; try later",
+                                field="password")
+    if not isinstance(password, str) or not actor.user.check_password(password):
+        raise PasswordRefusedError(purpose)
+
+
+def _password_refused(spec: ActionSpec, actor: Actor, refused: PasswordRefusedError) -> None:
+    with transaction.atomic():
+        profile = Profile.objects.select_for_update().filter(user=actor.user).first()
+        locked = False
+        if profile is not None:
+            profile.failed_sign_ins += 1
+            if profile.failed_sign_ins >= settings.TRIALKIT_LOCKOUT_FAILURES:
+                profile.locked_until = clock.now() + dt.timedelta(
+                    minutes=settings.TRIALKIT_LOCKOUT_MINUTES)
+                profile.failed_sign_ins = 0
+                locked = True
+            profile.save(update_fields=["failed_sign_ins", "locked_until"])
+        _append(actor, AuditAction.PASSWORD_REFUSED, actor.user,
+                new={"action": spec.name.value, "purpose": refused.purpose, "locked": locked})
+
+
+# -- idempotency keys --------------------------------------------------------------------------
+
+MAX_KEY_LENGTH = 128
+
+
+def _fingerprint(bound: inspect.BoundArguments) -> str:
+    """A digest of the request (every argument but the actor; rows by primary key)."""
+    def plain(value: Any) -> Any:
+        if isinstance(value, models.Model):
+            return f"{type(value).__name__}:{value.pk}"
+        return value
+
+    arguments = {k: plain(v) for k, v in bound.arguments.items() if k != "actor"}
+    text = json.dumps(jsonable(arguments), sort_keys=True)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _claim(spec: ActionSpec, actor: Any, key: str,
+           bound: inspect.BoundArguments) -> models.Model | None:
+    """Claim the key for this request, or return the row the first request with it made.
+
+    The claim is an insert under a unique constraint, so of two racing requests the second
+    waits for the first to commit and then finds its result.
+    """
+    if len(key) > MAX_KEY_LENGTH or not key.isprintable():
+        raise InvalidInputError(f"an idempotency key is at most {MAX_KEY_LENGTH} printable "
+                                "characters", field="idempotency_key")
+    who = actor.name if isinstance(actor, Actor) else ""
+    fingerprint = _fingerprint(bound)
+    try:
+        with transaction.atomic():
+            IdempotencyKey.objects.create(key=key, actor=who, action=spec.name.value,
+                                          fingerprint=fingerprint, created_at=clock.now())
+        return None
+    except IntegrityError:
+        pass
+    earlier = IdempotencyKey.objects.get(key=key, actor=who, action=spec.name.value)
+    if earlier.fingerprint != fingerprint:
+        raise StateConflictError("this idempotency key was used for a different request",
+                                 field="idempotency_key")
+    model = _model(earlier.result_type)
+    return model.objects.get(pk=earlier.result_id)
+
+
+def _remember(spec: ActionSpec, actor: Any, key: str, result: Any) -> None:
+    if not isinstance(result, models.Model):
+        raise TypeError(f"{spec.function}: an idempotent action returns a model row")
+    who = actor.name if isinstance(actor, Actor) else ""
+    IdempotencyKey.objects.filter(key=key, actor=who, action=spec.name.value).update(
+        result_type=result._meta.label, result_id=str(result.pk))
+
+
+def _model(label: str) -> type[models.Model]:
+    from django.apps import apps
+
+    return apps.get_model(label)

@@ -1,0 +1,66 @@
+"""The audit trail's vocabulary: every event an action may write, one name each.
+
+An event's ``action`` column holds one of these values. They are stored, exported and read by
+people, so a value is never renamed once released (add a new member instead); the enum makes a
+misspelt event a failure at import time rather than a silently new word in the trail.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class AuditAction(StrEnum):
+    # Protocol and accounts
+    LOAD_PROTOCOL = "load_protocol"
+    CREATE_USER = "create_user"
+    GRANT_ROLE = "grant_role"
+    REVOKE_ROLE = "revoke_role"
+    ISSUE_API_TOKEN = "issue_api_token"
+    SIGN_IN = "sign_in"
+    SIGN_IN_FAILED = "sign_in_failed"
+    SIGN_IN_REFUSED = "sign_in_refused"
+    # Screening and participation
+    REGISTER_CANDIDATE = "register_candidate"
+    EVALUATE_ELIGIBILITY = "evaluate_eligibility"
+    JUDGE_CRITERIA = "judge_criteria"
+    RECORD_SCREEN_FAILURE = "record_screen_failure"
+    RECORD_CONSENT = "record_consent"
+    ENROL_PARTICIPANT = "enrol_participant"
+    END_PARTICIPATION = "end_participation"
+    # Randomization, kits and treatment
+    GENERATE_RANDOMIZATION_LIST = "generate_randomization_list"
+    RELEASE_RANDOMIZATION_LIST = "release_randomization_list"
+    RANDOMIZE_PARTICIPANT = "randomize_participant"
+    CONFIRM_PREPARATION = "confirm_preparation"
+    RECORD_ADMINISTRATION = "record_administration"
+    START_PERIOD = "start_period"
+    # Visits and deviations
+    RECORD_VISIT = "record_visit"
+    RECORD_MISSED_VISIT = "record_missed_visit"
+    RECORD_DEVIATION = "record_deviation"
+    # Data capture
+    SAVE_FORM = "save_form"
+    SIGN_FORM = "sign_form"
+    SIGN_FORM_REFUSED = "sign_form_refused"
+    VOID_SIGNATURE = "void_signature"
+    OPEN_AUTOMATIC_QUERY = "open_automatic_query"
+    CLOSE_AUTOMATIC_QUERY = "close_automatic_query"
+    RAISE_QUERY = "raise_query"
+    ANSWER_QUERY = "answer_query"
+    CLOSE_QUERY = "close_query"
+    REOPEN_QUERY = "reopen_query"
+    # Safety and oversight
+    START_SAE_CLOCK = "start_sae_clock"
+    REPORT_SERIOUS_EVENT = "report_serious_event"
+    SIGN_SAFETY_DECISION = "sign_safety_decision"
+    UNBLIND_PARTICIPANT = "unblind_participant"
+    # Locks
+    LOCK_PARTICIPANT = "lock_participant"
+    UNLOCK_PARTICIPANT = "unlock_participant"
+    LOCK_STUDY = "lock_study"
+    # What the kernel itself writes
+    ACTION_REFUSED = "action_refused"
+    """An action was refused for permission or state; written after its rollback."""
+    PASSWORD_REFUSED = "password_refused"
+    """A wrong password at a re-entry (signature, unblinding, decision); counts toward lockout."""

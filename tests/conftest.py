@@ -89,11 +89,14 @@ def _quick_password_hashing(request):
 
 
 @pytest.fixture(autouse=True)
-def _postgres_only(request):
+def _one_database_only(request):
+    """``make test`` deselects these on the other database (-m); run by hand, they skip."""
     if request.node.get_closest_marker("postgres") and connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL: `make test` runs these with "
                     "DATABASE_URL=postgresql://postgres@127.0.0.1:5432/trialkit when a server "
                     "is reachable")
+    if request.node.get_closest_marker("sqlite") and connection.vendor != "sqlite":
+        pytest.skip("about SQLite itself; `make test` runs it in its SQLite pass")
 
 
 @pytest.fixture

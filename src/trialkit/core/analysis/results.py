@@ -73,7 +73,14 @@ def _finite(value: float | None) -> float | None:
 
 
 def _exp(value: float | None) -> float | None:
-    return None if value is None else math.exp(value)
+    """exp of a log-scale limit; a limit past float range (a huge SE) is an infinite ratio,
+    not an OverflowError."""
+    if value is None:
+        return None
+    try:
+        return math.exp(value)
+    except OverflowError:
+        return math.inf
 
 
 def as_data(result: object) -> Any:

@@ -109,7 +109,7 @@ def test_the_trial_carries_on_under_an_amendment(team, clock, admin, amended):
     result = do_randomize_participant(participant, actor=team.coordinator)
     assert result.new and result.randomization_number
     with pytest.raises(StateConflictError, match="live"):
-        do_generate_randomization_list(7, actor=team.statistician)
+        do_generate_randomization_list(actor=team.statistician)
 
 
 def test_loading_an_earlier_version_again_makes_it_current_under_its_first_number(

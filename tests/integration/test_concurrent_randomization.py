@@ -98,7 +98,10 @@ def test_more_concurrent_requests_than_places_allocate_exactly_the_places(trial,
     allocated = [o for o in outcomes if not isinstance(o, Exception)]
     refused = [o for o in outcomes if isinstance(o, StateConflictError)]
     assert (len(allocated), len(refused)) == (places, extra)
-    assert all("would exceed the target" in r.message for r in refused)
+    # The list is drawn afresh each run: when its whole blocks end exactly at the target, the
+    # list runs out of slots before the target refuses.
+    assert all("would exceed the target" in r.message or "no free slot left" in r.message
+               for r in refused)
     slots = list(RandomizationSlot.objects.filter(participant__isnull=False))
     assert len(slots) == places == len({s.number for s in slots}) == len(
         {s.participant_id for s in slots})

@@ -203,7 +203,7 @@ def test_only_the_signer_signs_committee_decisions_with_the_password(trial, team
 @pytest.mark.protocols("committee_gate")
 def test_the_gated_part_waits_for_the_end_of_the_review_and_an_opening_decision_after_it(
         trial, team, clock, committee):
-    opened = reviewed_part_done(team, clock, seed=7)
+    opened = reviewed_part_done(team, clock)
     review_end = opened.review_end
     early = eligible_and_consented("R-001", team, clock, review_end - 2 * DAY)
     chair = team.actor(committee.signer_role)

@@ -161,7 +161,7 @@ SCENARIOS: dict[str, Scenario] = {
         w.protocol.gates.committee[0].decisions[0], "Reviewed", PASSWORD, actor=a),
     "emergency_unblind": lambda w, a: do_unblind_participant(w.participant(), "Emergency",
                                                              PASSWORD, actor=a),
-    "manage_randomization": lambda w, a: do_generate_randomization_list(1, actor=a),
+    "manage_randomization": lambda w, a: do_generate_randomization_list(actor=a),
     "lock_data": lambda w, a: do_lock_participant(w.participant(), actor=a),
     "export_data": lambda w, a: w.get(a, "/api/exports/participants.json"),
     "view_audit": lambda w, a: w.get(a, "/audit/"),

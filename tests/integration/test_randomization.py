@@ -1,8 +1,11 @@
-"""The randomization list (seeded, hashed at release, then fixed) and allocation, on every
-randomized protocol — to an arm, or to a sequence of arms in a crossover part."""
+"""The randomization list (from seeds the server draws, its keyed digest recorded at release,
+then fixed) and allocation, on every randomized protocol — to an arm, or to a sequence of arms
+in a crossover part."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 
 import numpy as np
@@ -17,6 +20,7 @@ from tests.integration.journey_support import (
     register_and_screen,
 )
 from trialkit.core.randomization import generate_list, minimise_for, tally
+from trialkit.core.randomization.kits import draw_kit_codes
 from trialkit.web.trial.access import access_randomization_list
 from trialkit.web.trial.actions.base import NotPermittedError, StateConflictError
 from trialkit.web.trial.actions.participants import do_record_consent
@@ -24,9 +28,11 @@ from trialkit.web.trial.actions.randomization import (
     do_generate_randomization_list,
     do_randomize_participant,
     do_release_randomization_list,
+    list_text,
     verify_randomization_list,
 )
 from trialkit.web.trial.actions.study import do_load_protocol
+from trialkit.web.trial.list_digest import digest_matches, list_digest
 from trialkit.web.trial.models import AuditEvent, RandomizationList, RandomizationSlot
 from trialkit.web.trial.study import current_study, protocol_of
 
@@ -57,25 +63,65 @@ def _units(trial) -> set[str]:
 def test_only_the_list_manager_generates_and_releases_the_list(trial, team):
     for role in (r.id for r in trial.protocol.roles if "manage_randomization" not in r.can):
         with pytest.raises(NotPermittedError):
-            do_generate_randomization_list(1, actor=team.actor(role))
-    do_generate_randomization_list(1, actor=team.statistician)
+            do_generate_randomization_list(actor=team.actor(role))
+    do_generate_randomization_list(actor=team.statistician)
     with pytest.raises(NotPermittedError):
         do_release_randomization_list(actor=team.coordinator)
 
 
-def test_the_released_hash_is_the_seeds_list_and_the_list_can_no_longer_change(trial, team):
-    do_generate_randomization_list(11, actor=team.statistician)
-    do_generate_randomization_list(42, actor=team.statistician)  # replaced before release
+def _seeds_given_to_numpy(monkeypatch) -> list[object]:
+    seen: list[object] = []
+    real = np.random.default_rng
+    monkeypatch.setattr(np.random, "default_rng", lambda seed=None: seen.append(seed) or real(
+        seed))
+    return seen
+
+
+def test_arms_come_from_one_server_seed_and_the_numbers_and_kits_from_another(
+        trial, team, monkeypatch):
+    """Nobody passes a seed: the server draws two of 128 bits, one for the concealed list (the
+    core generator's arms and blocks) and one for what blinded staff read (numbers, kit
+    codes), so the readable labels are no output of the generator that made the arms."""
+    seeds = _seeds_given_to_numpy(monkeypatch)
+    do_generate_randomization_list(actor=team.statistician)
+    concealed, readable = seeds
+    assert concealed != readable and min(concealed, readable).bit_length() > 64
     protocol = protocol_of(current_study())
-    expected = generate_list(protocol, np.random.default_rng(42))
-    sha = do_release_randomization_list(actor=team.statistician)
+    core = generate_list(protocol, np.random.Generator(np.random.PCG64(concealed)))
+    stored = sorted(RandomizationSlot.objects.all(), key=lambda r: r.pk)
+    assert [(_allocated(r), r.sequence, r.block, r.block_size) for r in stored] == [
+        (s.allocation_unit, s.sequence, s.block, s.block_size) for s in core.slots]
+    labels = np.random.Generator(np.random.PCG64(readable))
+    width = max(4, len(str(len(stored))))
+    assert [r.number for r in stored] == [f"{int(n):0{width}d}" for n in
+                                          labels.permutation(len(stored)) + 1]
+    assert tuple(r.kit_code for r in stored) == draw_kit_codes(
+        protocol.randomization.kit_code_prefix, len(stored), labels)
+    assert not {r.kit_code for r in stored} & {s.kit_code for s in core.slots}
+
+
+def test_the_released_digest_is_keyed_and_the_list_can_no_longer_change(trial, team, settings):
+    settings.TRIALKIT_LIST_DIGEST_KEY = "a key the database does not hold"
+    do_generate_randomization_list(actor=team.statistician)
+    replaced = set(RandomizationSlot.objects.values_list("kit_code", flat=True))
+    do_generate_randomization_list(actor=team.statistician)  # replaced before release
     rand_list = RandomizationList.objects.get()
-    assert sha == expected.sha256() == rand_list.sha256
-    assert rand_list.slots.count() == len(expected.slots) >= trial.randomized_part.enrolment_target
+    assert not replaced & set(rand_list.slots.values_list("kit_code", flat=True))
+    protocol = protocol_of(current_study())
+    digest = do_release_randomization_list(actor=team.statistician)
+    rand_list.refresh_from_db()
+    text = list_text(rand_list, protocol)
+    assert digest == rand_list.digest == hmac.new(
+        b"a key the database does not hold", text.encode(), hashlib.sha256).hexdigest()
+    assert digest != hashlib.sha256(text.encode()).hexdigest()
+    assert rand_list.slots.count() >= trial.randomized_part.enrolment_target
     assert {_allocated(s) for s in rand_list.slots.all()} == _units(trial)
     assert verify_randomization_list(protocol, current_study())
+    settings.TRIALKIT_LIST_DIGEST_KEY = "another key"
+    assert not verify_randomization_list(protocol, current_study())
+    settings.TRIALKIT_LIST_DIGEST_KEY = "a key the database does not hold"
     with pytest.raises(StateConflictError, match="live"):
-        do_generate_randomization_list(43, actor=team.statistician)
+        do_generate_randomization_list(actor=team.statistician)
     with pytest.raises(StateConflictError, match="live already"):
         do_release_randomization_list(actor=team.statistician)
     first = rand_list.slots.order_by("pk").first()
@@ -84,8 +130,25 @@ def test_the_released_hash_is_the_seeds_list_and_the_list_can_no_longer_change(t
     RandomizationSlot.objects.filter(pk=first.pk).update(**{field: other})
     assert not verify_randomization_list(protocol, current_study())
     generated = AuditEvent.objects.filter(action="generate_randomization_list").last()
-    assert generated.new["seed_digest"] == rand_list.seed_digest and "42" not in json.dumps(
-        generated.new)
+    assert set(generated.new) == {"part", "method", "slots", "replaced_unreleased_list"}
+    released = AuditEvent.objects.get(action="release_randomization_list")
+    assert released.new == {"part": rand_list.part, "digest": digest}
+
+
+def test_without_a_key_of_its_own_the_digest_follows_the_secret_key_and_its_fallbacks(
+        settings):
+    settings.TRIALKIT_LIST_DIGEST_KEY = ""
+    settings.SECRET_KEY, settings.SECRET_KEY_FALLBACKS = "first secret key " * 4, []
+    digest = list_digest("the list")
+    assert digest_matches("the list", digest) and not digest_matches("another list", digest)
+    assert digest != hmac.new(settings.SECRET_KEY.encode(), b"the list",
+                              hashlib.sha256).hexdigest()  # a derived key, not SECRET_KEY
+    settings.SECRET_KEY, settings.SECRET_KEY_FALLBACKS = "second secret key " * 4, []
+    assert not digest_matches("the list", digest)
+    settings.SECRET_KEY_FALLBACKS = ["first secret key " * 4]
+    assert digest_matches("the list", digest) and list_digest("the list") != digest
+    plain = "sha256:" + hashlib.sha256(b"the list").hexdigest()  # released before keying
+    assert digest_matches("the list", plain) and not digest_matches("another list", plain)
 
 
 def test_randomization_is_refused_before_consent_and_before_confirmed_eligibility(

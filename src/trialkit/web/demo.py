@@ -56,11 +56,11 @@ class Demo:
     sign_ins: list[SignIn] = field(default_factory=list)
 
 
-def build_demo(protocol_path: str | Path, *, seed: int = 20240917,
-               limit: int | None = None) -> Demo:
+def build_demo(protocol_path: str | Path, *, limit: int | None = None) -> Demo:
     """Build the demo into an empty database; returns the sign-ins (printed by the CLI).
 
-    ``seed`` seeds the randomization list (only its SHA-256 is kept, as in real use).
+    The randomization list is generated as in real use, from seeds the server draws, so each
+    demo has a list of its own.
     ``limit`` caps the participants of each part a committee does not review (a smaller demo
     for tests); the reviewed part is always complete, as its gate needs.
     """
@@ -77,7 +77,7 @@ def build_demo(protocol_path: str | Path, *, seed: int = 20240917,
         team = _team(protocol, story, demo)
         passwords = {s.role: s.password for s in demo.sign_ins}
         trial = DemoTrial(protocol, story, team, passwords, clock)
-        trial.plan(seed, today, limit)
+        trial.plan(today, limit)
         trial.run_until(present - dt.timedelta(hours=6))
         clock.moment = None
         trial.events.serious_now()

@@ -147,7 +147,7 @@ class DemoTrial:
         return self.actor(min(able, key=lambda r: (load[r], able.index(r))))
 
     # -- the plan ---------------------------------------------------------------------------
-    def plan(self, seed: int, present: dt.date, limit: int | None = None) -> dt.date:
+    def plan(self, present: dt.date, limit: int | None = None) -> dt.date:
         """Put the whole trial on the agenda, its last Day 0 three weeks before ``present``
         unless the story says when the first one was; returns the first Day 0."""
         layout = Layout(self.protocol, self.story, limit)
@@ -159,8 +159,7 @@ class DemoTrial:
         shift = start - dt.date(2000, 1, 1)
         if self.protocol.randomization is not None:
             manager = self.actor(self.role_that("manage_randomization"))
-            self.at(start - 30 * DAY, 9, lambda: do_generate_randomization_list(
-                seed, actor=manager))
+            self.at(start - 30 * DAY, 9, lambda: do_generate_randomization_list(actor=manager))
             self.at(start - 30 * DAY, 11, lambda: do_release_randomization_list(actor=manager))
         for joining in layout.joinings(start):
             self.at(joining.day0 - self.story.screening_days * DAY, 9,

@@ -101,6 +101,10 @@ CSRF_COOKIE_HTTPONLY = False
 # Lockout: this many consecutive failed sign-ins lock the account for this long.
 TRIALKIT_LOCKOUT_FAILURES = 5
 TRIALKIT_LOCKOUT_MINUTES = 30
+# The key of the randomization list's digest (trialkit.web.trial.list_digest), which blinded
+# roles read: empty derives it from SECRET_KEY (and SECRET_KEY_FALLBACKS, for verifying). Set
+# it when SECRET_KEY may be rotated without keeping the old one (docs/security.md).
+TRIALKIT_LIST_DIGEST_KEY = os.environ.get("TRIALKIT_LIST_DIGEST_KEY", "")
 TRIALKIT_PROTOCOL = os.environ.get("TRIALKIT_PROTOCOL",
                                    str(BASE_DIR / "protocols" / "nct05532943.yaml"))
 

@@ -67,7 +67,7 @@ def _allocate(trial, part, people, now) -> None:
         return
     rand_list, _ = RandomizationList.objects.get_or_create(
         study=Study.objects.get(is_current=True), part=part.id, defaults={
-            "method": "permuted_blocks", "seed_digest": "x", "generated_by": "test",
+            "method": "permuted_blocks", "generated_by": "test",
             "generated_at": now, "live_at": now})
     units = [s.id for s in part.sequences] or list(part.arms)
     field = "treatment_sequence" if part.is_crossover else "arm"

@@ -2,8 +2,9 @@
 crossover participant's sequence for the roles that see allocation.
 
 Randomizing never answers with an arm or a sequence: it returns the number and kit code, the
-list's status its method, size and hash. The one allocation reader here,
-``GET /participants/{id}/allocation/sequence``, goes through ``access.access_allocation``
+list's status its method, size and keyed digest. Nobody sends a seed: the server draws it and
+keeps it nowhere (docs/security.md, "Randomization list secrecy"). The one allocation reader
+here, ``GET /participants/{id}/allocation/sequence``, goes through ``access.access_allocation``
 (403 for a blinded role), like ``GET /participants/{id}/allocation``.
 """
 
@@ -13,6 +14,7 @@ import datetime as dt
 
 from django.http import HttpRequest
 from ninja import Router, Schema
+from pydantic import ConfigDict
 
 from trialkit.web.api.auth import actor_of
 from trialkit.web.api.schemas import InSchema, responses
@@ -26,9 +28,11 @@ from trialkit.web.trial.study import current_study
 router = Router(tags=["randomization"])
 
 
-class SeedIn(InSchema):
-    seed: int
-    """Kept only as its SHA-256; write it down somewhere safe to reproduce the list."""
+class GenerateIn(InSchema):
+    """Nothing to choose: the server draws the seeds. A field sent anyway (an old client's
+    ``seed``) is refused by name rather than ignored."""
+
+    model_config = ConfigDict(extra="forbid")
 
 
 class ListOut(Schema):
@@ -38,8 +42,9 @@ class ListOut(Schema):
     generated_by: str
     generated_at: dt.datetime
     live_at: dt.datetime | None
-    sha256: str
-    seed_digest: str
+    digest: str
+    """HMAC-SHA256 of the list under a key outside the database, recorded at release (blank
+    before); a plain SHA-256 marked ``sha256:`` for a list released before digests were keyed."""
 
 
 class VerifyListOut(Schema):
@@ -77,14 +82,14 @@ class RandomizationOut(Schema):
 def _list_out(rand_list: RandomizationList) -> ListOut:
     return ListOut(part=rand_list.part, method=rand_list.method, size=rand_list.slots.count(),
                    generated_by=rand_list.generated_by, generated_at=rand_list.generated_at,
-                   live_at=rand_list.live_at, sha256=rand_list.sha256,
-                   seed_digest=rand_list.seed_digest)
+                   live_at=rand_list.live_at, digest=rand_list.digest)
 
 
 @router.post("/randomization/list", response=responses(ListOut))
-def generate(request: HttpRequest, body: SeedIn) -> ListOut:
-    """Generate, or regenerate before release, the list of the randomized part."""
-    rand_list = allocation.do_generate_randomization_list(body.seed, actor=actor_of(request))
+def generate(request: HttpRequest, body: GenerateIn) -> ListOut:
+    """Generate, or regenerate before release, the list of the randomized part, from seeds the
+    server draws; the body is empty (``{}``)."""
+    rand_list = allocation.do_generate_randomization_list(actor=actor_of(request))
     return _list_out(rand_list)
 
 
@@ -107,7 +112,7 @@ def release(request: HttpRequest) -> ListOut:
 
 @router.get("/randomization/list/verify", response=responses(VerifyListOut))
 def verify(request: HttpRequest) -> VerifyListOut:
-    """Whether the live list still hashes to the SHA-256 recorded when it was released."""
+    """Whether the live list still has the digest recorded when it was released."""
     actor = actor_of(request)
     actor.require("manage_randomization")
     return VerifyListOut(intact=allocation.verify_randomization_list(actor.protocol(),

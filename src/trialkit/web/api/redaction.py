@@ -18,7 +18,10 @@ BLINDED_KEYS: dict[str, frozenset[str]] = {
                              "treatment_sequence", "sequence_label", "arms_by_period"}),
     "preparation": frozenset({"preparation", "kit_content", "contents"}),
     "procedure_type": frozenset({"procedure", "procedure_type", "real_or_sham"}),
-    "randomization_list": frozenset({"sequence_of_arms", "seed"}),
+    # The seed and unkeyed digests of the list (events written before digests were keyed):
+    # each confirms a guessed seed or a guessed list offline. Keyed digests are not masked.
+    "randomization_list": frozenset({"sequence_of_arms", "seed", "seed_digest", "sha256",
+                                     "list_sha256"}),
 }
 
 

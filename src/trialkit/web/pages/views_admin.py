@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import User
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from trialkit.web.api.redaction import redact_event
 from trialkit.web.pages.session import done, has, page, refused, render_page
 from trialkit.web.trial.actions.accounts import do_create_user, do_grant_role, do_revoke_role
 from trialkit.web.trial.actions.base import ActionError, Actor, InvalidInputError, NotFoundError
@@ -27,7 +28,8 @@ def audit(request: HttpRequest, actor: Actor) -> HttpResponse:
             events = events.filter(**{key: value})
     listing = Paginator(events, AUDIT_PAGE).get_page(request.GET.get("page"))
     return render_page(request, actor, "pages/audit.html", {
-        "title": "Audit trail", "page_obj": listing, "filters": filters, "verified": None})
+        "title": "Audit trail", "page_obj": _masked(listing, actor), "filters": filters,
+        "verified": None})
 
 
 @require_POST
@@ -36,9 +38,17 @@ def audit_verify(request: HttpRequest, actor: Actor) -> HttpResponse:
     problems = verify_chain()
     listing = Paginator(AuditEvent.objects.order_by("-sequence"), AUDIT_PAGE).get_page(1)
     return render_page(request, actor, "pages/audit.html", {
-        "title": "Audit trail", "page_obj": listing, "filters": {},
+        "title": "Audit trail", "page_obj": _masked(listing, actor), "filters": {},
         "verified": {"problems": problems, "count": AuditEvent.objects.count(),
                      "enforced": is_append_only_enforced()}})
+
+
+def _masked(listing: Page, actor: Actor) -> Page:
+    """Blinded facts in old/new masked for this reader, as ``/api/audit/events`` masks them
+    (the page's copies only: stored events are never changed)."""
+    for event in listing:
+        event.old, event.new = redact_event(actor, event.old), redact_event(actor, event.new)
+    return listing
 
 
 @page(has("manage_users"), why="Only an administrator manages users, sites and roles.")

@@ -166,10 +166,10 @@ def randomization_list_action(request: HttpRequest, actor: Actor, step: str) -> 
     back = reverse("pages:randomization_list")
     try:
         if step == "generate":
-            seed = request.POST.get("seed", "")
-            if not seed.isdigit():
-                raise InvalidInputError("the seed is a non-negative integer", field="seed")
-            do_generate_randomization_list(int(seed), actor=actor)
+            if "seed" in request.POST:  # an old form: say so rather than ignore the choice
+                raise InvalidInputError("the seed is drawn by the server; none can be chosen",
+                                        field="seed")
+            do_generate_randomization_list(actor=actor)
         elif step == "release":
             do_release_randomization_list(actor=actor)
         else:

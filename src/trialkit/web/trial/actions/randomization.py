@@ -1,11 +1,16 @@
 """The randomization list and allocation, with concealment and no slot ever used twice.
 
-- The unblinded statistician generates the list from a seed (only the seed's SHA-256 is kept)
-  with the protocol's method: stratified permuted blocks (every arm fixed in advance) or
-  Pocock–Simon minimisation (a pool of randomization numbers and kit codes, each with a seeded
-  draw; the arm is chosen on allocation).
-- Releasing the list records the SHA-256 of its content; from then on it cannot be replaced,
-  and ``verify_randomization_list`` recomputes the hash from the stored rows.
+- The unblinded statistician generates the list with the protocol's method: stratified permuted
+  blocks (every arm fixed in advance) or Pocock–Simon minimisation (a pool of randomization
+  numbers and kit codes, each with a seeded draw; the arm is chosen on allocation). Nobody
+  chooses the seed: the server draws two of 128 bits each from the operating system
+  (``secrets``), one for what is concealed (arms, blocks, minimisation draws) and one for what
+  sites and blinded staff read (randomization numbers, kit codes), so that nothing they read is
+  an output of the generator that made the arms. Neither seed is stored or shown; the stored
+  list is the record (docs/security.md, "Randomization list secrecy").
+- Releasing the list records its keyed digest (``list_digest``: HMAC-SHA256 of the list's
+  canonical text under a key outside the database); from then on it cannot be replaced, and
+  ``verify_randomization_list`` recomputes the digest from the stored rows.
 - A crossover part randomizes to a sequence of arms (the protocol's ratio names sequences): the
   slot then holds ``treatment_sequence`` and no arm (``allocation_unit`` reads either).
 - Randomizing a participant locks the participant (a repeated request returns the same
@@ -13,17 +18,17 @@
   never read the same free slot; the slot is then taken with a conditional UPDATE (``participant
   IS NULL``) and the one-to-one column forbids a second slot per participant in the database.
 
-Audit events of these actions never carry an arm or a sequence: blinded roles read the trail.
+Audit events of these actions never carry an arm, a sequence, a seed or an unkeyed digest:
+blinded roles read the trail.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
+import secrets
 from dataclasses import dataclass
 
 import numpy as np
-from django.utils import timezone
 
 from trialkit.core.protocol import Protocol
 from trialkit.core.protocol.gates import Randomization
@@ -43,15 +48,22 @@ from trialkit.core.randomization import (
 from trialkit.core.randomization import RandomizationList as CoreList
 from trialkit.core.randomization.kits import draw_kit_codes
 from trialkit.core.scheduling import may_randomize
+from trialkit.web.trial import clock
 from trialkit.web.trial.actions.base import (
     Actor,
-    InvalidInputError,
     StateConflictError,
-    audited,
+)
+from trialkit.web.trial.actions.kernel import (
+    WRITES_PARTICIPANT_DATA,
+    Guard,
+    action,
+    nothing_changed,
     record,
 )
 from trialkit.web.trial.actions.participants import enrol, participant_checks
+from trialkit.web.trial.actions.vocabulary import AuditAction
 from trialkit.web.trial.gate_facts import committee_decisions, dosing_by_part, today
+from trialkit.web.trial.list_digest import digest_matches, list_digest
 from trialkit.web.trial.models import (
     Participant,
     RandomizationList,
@@ -60,6 +72,9 @@ from trialkit.web.trial.models import (
 )
 from trialkit.web.trial.screening_record import screening_forms
 from trialkit.web.trial.study import current_study
+
+SEED_BITS = 128
+"""Each list seed's size: beyond any search, and accepted whole by ``numpy.random.default_rng``."""
 
 
 @dataclass(frozen=True)
@@ -73,14 +88,13 @@ class RandomizationResult:
     """False when the participant had already been randomized (a repeated request)."""
 
 
-@audited("generate_randomization_list")
-def do_generate_randomization_list(seed: int, *, actor: Actor) -> RandomizationList:
-    """Generate (or, before release, regenerate) the list of the protocol's randomized part."""
-    actor.require("manage_randomization")
+@action(AuditAction.GENERATE_RANDOMIZATION_LIST, permission="manage_randomization",
+        guards=(Guard.STUDY_UNLOCKED,))
+def do_generate_randomization_list(*, actor: Actor) -> RandomizationList:
+    """Generate (or, before release, regenerate) the list of the protocol's randomized part,
+    from seeds the server draws (never chosen, never kept)."""
     protocol, study = actor.protocol(), current_study()
     randomization = _randomization(protocol)
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise InvalidInputError("the seed is a non-negative integer", field="seed")
     existing = RandomizationList.objects.select_for_update(of=("self",)).filter(
         study__protocol_id=study.protocol_id, part=randomization.part).first()
     if existing is not None and existing.live_at is not None:
@@ -88,23 +102,24 @@ def do_generate_randomization_list(seed: int, *, actor: Actor) -> RandomizationL
     if existing is not None:
         existing.slots.all().delete()
         existing.delete()
-    rng = np.random.default_rng(seed)
     rand_list = RandomizationList.objects.create(
         study=study, part=randomization.part, method=randomization.method,
-        seed_digest=hashlib.sha256(str(seed).encode()).hexdigest(), generated_by=actor.name,
-        generated_at=timezone.now())
-    RandomizationSlot.objects.bulk_create(_slots(rand_list, protocol, randomization, rng))
-    record(actor, "generate_randomization_list", rand_list,
+        generated_by=actor.name, generated_at=clock.now())
+    concealed, readable = np.random.default_rng(_fresh_seed()), np.random.default_rng(
+        _fresh_seed())
+    RandomizationSlot.objects.bulk_create(
+        _slots(rand_list, protocol, randomization, concealed, readable))
+    record(actor, AuditAction.GENERATE_RANDOMIZATION_LIST, rand_list,
            new={"part": randomization.part, "method": randomization.method,
-                "slots": rand_list.slots.count(), "seed_digest": rand_list.seed_digest,
+                "slots": rand_list.slots.count(),
                 "replaced_unreleased_list": existing is not None})
     return rand_list
 
 
-@audited("release_randomization_list")
+@action(AuditAction.RELEASE_RANDOMIZATION_LIST, permission="manage_randomization",
+        guards=(Guard.STUDY_UNLOCKED,))
 def do_release_randomization_list(*, actor: Actor) -> str:
-    """Make the list live; returns the SHA-256 recorded for it."""
-    actor.require("manage_randomization")
+    """Make the list live; returns the keyed digest recorded for it."""
     protocol = actor.protocol()
     rand_list = RandomizationList.objects.select_for_update(of=("self",)).filter(
         study__protocol_id=current_study().protocol_id,
@@ -113,27 +128,29 @@ def do_release_randomization_list(*, actor: Actor) -> str:
         raise StateConflictError("there is no list to release")
     if rand_list.live_at is not None:
         raise StateConflictError("the list is live already")
-    rand_list.sha256, rand_list.live_at = list_sha256(rand_list, protocol), timezone.now()
-    rand_list.save(update_fields=["sha256", "live_at"])
-    record(actor, "release_randomization_list", rand_list,
-           new={"part": rand_list.part, "sha256": rand_list.sha256})
-    return rand_list.sha256
+    rand_list.digest = list_digest(list_text(rand_list, protocol))
+    rand_list.live_at = clock.now()
+    rand_list.save(update_fields=["digest", "live_at"])
+    record(actor, AuditAction.RELEASE_RANDOMIZATION_LIST, rand_list,
+           new={"part": rand_list.part, "digest": rand_list.digest})
+    return rand_list.digest
 
 
 def verify_randomization_list(protocol: Protocol, study: Study) -> bool:
-    """Whether the stored live list still hashes to the SHA-256 recorded at release."""
+    """Whether the stored live list still has the digest recorded at release."""
     rand_list = RandomizationList.objects.filter(study__protocol_id=study.protocol_id,
                                                  live_at__isnull=False).first()
-    return rand_list is not None and list_sha256(rand_list, protocol) == rand_list.sha256
+    return rand_list is not None and digest_matches(list_text(rand_list, protocol),
+                                                    rand_list.digest)
 
 
-@audited("randomize_participant")
+@action(AuditAction.RANDOMIZE_PARTICIPANT, permission="randomize", guards=WRITES_PARTICIPANT_DATA,
+        subject="participant")
 def do_randomize_participant(participant: Participant, *, actor: Actor) -> RandomizationResult:
-    actor.require("randomize")
-    actor.require_site(participant)
     participant = Participant.objects.select_for_update().get(pk=participant.pk)
     held = RandomizationSlot.objects.filter(participant=participant).first()
-    if held is not None:
+    if held is not None:  # asked again (a retry): the same answer, nothing written
+        nothing_changed()
         return RandomizationResult(participant.screening_number, held.number, held.kit_code, False)
     protocol, study = actor.protocol(), current_study()
     randomization = _randomization(protocol)
@@ -146,14 +163,14 @@ def do_randomize_participant(participant: Participant, *, actor: Actor) -> Rando
     slot, unit, decision = _choose(rand_list, randomization, participant, levels, protocol, study)
     enrol(participant, randomization.part, actor=actor, gates=())
     taken = RandomizationSlot.objects.filter(pk=slot.pk, participant__isnull=True).update(
-        participant=participant, allocated_at=timezone.now(), levels=levels, decision=decision,
+        participant=participant, allocated_at=clock.now(), levels=levels, decision=decision,
         **_allocated(protocol, randomization.part, unit))
     if taken != 1:  # the list lock makes this unreachable; the guard keeps the invariant local
         raise StateConflictError("the slot was taken concurrently; try again")
-    record(actor, "randomize_participant", participant,
+    record(actor, AuditAction.RANDOMIZE_PARTICIPANT, participant,
            new={"randomization_number": slot.number, "kit_code": slot.kit_code,
                 "stratum": slot.stratum if rand_list.method == "permuted_blocks" else "",
-                "list_sha256": rand_list.sha256})
+                "list_digest": rand_list.digest})
     return RandomizationResult(participant.screening_number, slot.number, slot.kit_code, True)
 
 
@@ -214,23 +231,40 @@ def _choose(rand_list: RandomizationList, randomization: Randomization, particip
                                 "probabilities": dict(decision.probabilities)}
 
 
+def _fresh_seed() -> int:
+    """A seed of ``SEED_BITS`` from the operating system's CSPRNG: too many to guess."""
+    return secrets.randbits(SEED_BITS)
+
+
 def _slots(rand_list: RandomizationList, protocol: Protocol, randomization: Randomization,
-           rng: np.random.Generator) -> list[RandomizationSlot]:
+           concealed: np.random.Generator,
+           readable: np.random.Generator) -> list[RandomizationSlot]:
+    """The list's rows: arms, blocks and minimisation draws from ``concealed``; randomization
+    numbers and kit codes, which blinded staff read, from ``readable`` (the core generator's own
+    numbers and kit codes, drawn from ``concealed``, are replaced)."""
     if randomization.method == "permuted_blocks":
+        core = generate_list(protocol, concealed).slots
+        numbers, kits = _labels(len(core), randomization.kit_code_prefix, readable)
         return [RandomizationSlot(randomization_list=rand_list, stratum=_stratum_text(s.stratum),
-                                  sequence=s.sequence, number=s.randomization_number, arm=s.arm,
-                                  treatment_sequence=s.treatment_sequence, kit_code=s.kit_code,
+                                  sequence=s.sequence, number=number, arm=s.arm,
+                                  treatment_sequence=s.treatment_sequence, kit_code=kit,
                                   block=s.block, block_size=s.block_size)
-                for s in generate_list(protocol, rng).slots]
+                for s, number, kit in zip(core, numbers, kits, strict=True)]
     size = randomization.list_size_per_stratum or protocol.part(randomization.part).enrolment_target
-    numbers = rng.permutation(size) + 1
-    kits = draw_kit_codes(randomization.kit_code_prefix, size, rng)
-    seeds = rng.integers(0, 2**62, size=size)
-    width = max(4, len(str(size)))
+    seeds = concealed.integers(0, 2**62, size=size)
+    numbers, kits = _labels(size, randomization.kit_code_prefix, readable)
     return [RandomizationSlot(randomization_list=rand_list, stratum=_stratum_text(()),
-                              sequence=i + 1, number=f"{int(numbers[i]):0{width}d}",
-                              kit_code=kits[i], draw_seed=int(seeds[i]))
+                              sequence=i + 1, number=numbers[i], kit_code=kits[i],
+                              draw_seed=int(seeds[i]))
             for i in range(size)]
+
+
+def _labels(count: int, prefix: str,
+            rng: np.random.Generator) -> tuple[list[str], tuple[str, ...]]:
+    """Randomization numbers (a permutation of 1..count, zero-padded) and distinct kit codes."""
+    width = max(4, len(str(count)))
+    numbers = [f"{int(n):0{width}d}" for n in rng.permutation(count) + 1]
+    return numbers, draw_kit_codes(prefix, count, rng)
 
 
 def _stratum_text(stratum: StratumKey) -> str:
@@ -262,14 +296,15 @@ def _strata(randomization: Randomization, minimising: bool) -> tuple[StratumKey,
     return ((),) if minimising else stratum_keys(randomization)
 
 
-def list_sha256(rand_list: RandomizationList, protocol: Protocol) -> str:
-    """SHA-256 of the list as released: the core canonical JSON (arms blank for minimisation,
-    whose arms are chosen later), followed by the minimisation draw seeds."""
+def list_text(rand_list: RandomizationList, protocol: Protocol) -> str:
+    """The list as released, in words: the core canonical JSON (arms blank for minimisation,
+    whose arms are chosen later), followed by the minimisation draw seeds. Concealed: only its
+    keyed digest (``list_digest``) leaves the server."""
     rows = list(rand_list.slots.order_by("stratum", "sequence"))
     text = _core_list(rand_list, rows, protocol).canonical_json()
     if rand_list.method == "minimisation":
         text += "\n" + json.dumps([r.draw_seed for r in sorted(rows, key=lambda r: r.sequence)])
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return text
 
 
 __all__ = [
@@ -277,7 +312,7 @@ __all__ = [
     "do_generate_randomization_list",
     "do_randomize_participant",
     "do_release_randomization_list",
-    "list_sha256",
+    "list_text",
     "stratification_levels",
     "verify_randomization_list",
 ]

@@ -17,10 +17,10 @@ class RandomizationList(models.Model):
     study = models.ForeignKey(Study, on_delete=models.PROTECT)
     part = models.CharField(max_length=64)
     method = models.CharField(max_length=32)
-    sha256 = models.CharField(max_length=64, blank=True)
-    """SHA-256 of the list's canonical JSON, recorded when it goes live (blank before)."""
-    seed_digest = models.CharField(max_length=64)
-    """SHA-256 of the seed: proves later which seed was used without storing it in the clear."""
+    digest = models.CharField(max_length=80, blank=True)
+    """HMAC-SHA256 of the list's canonical text under a key outside the database
+    (``trialkit.web.trial.list_digest``), recorded when it goes live (blank before). No seed is
+    stored: the server draws it and the rows are the record."""
     generated_by = models.CharField(max_length=150)
     generated_at = models.DateTimeField()
     live_at = models.DateTimeField(null=True)

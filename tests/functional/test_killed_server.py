@@ -39,9 +39,11 @@ def _database_url() -> str:
 
 def _start_server(port: int, tmp_path: Path) -> subprocess.Popen[bytes]:
     env = {**os.environ, "DATABASE_URL": _database_url(), "TRIALKIT_VAR": str(tmp_path)}
+    # A session of its own: the gunicorn master and its workers are killed together.
     server = subprocess.Popen(
-        [sys.executable, "-m", "trialkit.cli.main", "web", "serve", "--address",
-         f"127.0.0.1:{port}"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        [sys.executable, "-m", "trialkit.cli.main", "web", "serve", "--host", "127.0.0.1",
+         "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        start_new_session=True)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -92,7 +94,7 @@ def test_a_killed_server_loses_no_acknowledged_write(flushable_audit, trial, tok
     sender.start()
     while len(acknowledged) < 25 and sender.is_alive():
         time.sleep(0.05)
-    server.send_signal(signal.SIGKILL)
+    os.killpg(server.pid, signal.SIGKILL)
     server.wait(timeout=30)
     stop.set()
     sender.join(timeout=30)

@@ -1,27 +1,57 @@
 """Django settings. SQLite by default (zero set-up); PostgreSQL when DATABASE_URL says so.
 
-Environment:
+Environment (docs/deploy.md shows a whole site):
 - ``DATABASE_URL``: ``sqlite:///path.sqlite3`` or ``postgresql://user@host:port/name``.
 - ``TRIALKIT_PROTOCOL``: the protocol file the server runs (default: the reference protocol).
-- ``TRIALKIT_SECRET_KEY``: required outside DEBUG.
+- ``TRIALKIT_SECRET_KEY``: required. Only the demo (``trialkit web demo`` keeps a random key
+  of its own beside its SQLite database) and the test suite run without it.
 - ``TRIALKIT_DEBUG``: ``1`` for development.
+- ``TRIALKIT_ALLOWED_HOSTS``: the host names the server answers to, comma-separated.
+- ``TRIALKIT_CSRF_TRUSTED_ORIGINS``: origins (``https://trial.example.org``) whose form posts
+  are accepted when the proxy in front changes the Host header.
+- ``TRIALKIT_HTTPS``: ``1`` (the default, except for the demo and the tests): people reach the
+  site over HTTPS only, so cookies are Secure and browsers are told to keep to HTTPS (HSTS).
+- ``TRIALKIT_BEHIND_TLS_PROXY``: ``1`` when a proxy terminates TLS and sets
+  ``X-Forwarded-Proto`` (overwriting any the client sent): requests it marks ``https`` count as
+  secure, and plain HTTP is redirected to HTTPS.
+- ``TRIALKIT_HSTS_SECONDS``: how long browsers keep to HTTPS (default one year).
+- ``TRIALKIT_SESSION_SECONDS``: idle time before a session ends (default 1800).
+- ``TRIALKIT_VAR``: the folder of local state (SQLite database, collected static files).
 """
 
 from __future__ import annotations
 
 import os
+import secrets
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
+from django.core.exceptions import ImproperlyConfigured
+
 BASE_DIR = Path(__file__).resolve().parents[3]
 VAR_DIR = Path(os.environ.get("TRIALKIT_VAR", BASE_DIR / "var"))
+SECRET_KEY_VARIABLE = "TRIALKIT_SECRET_KEY"
+# The test suite: pytest sets PYTEST_VERSION for the whole run (before pytest-django reads these
+# settings), and the processes a test starts inherit it.
+TESTING = "PYTEST_VERSION" in os.environ
 
-DEBUG = os.environ.get("TRIALKIT_DEBUG", "0") == "1"
-# A local default keeps `make run` zero-set-up; deployments set TRIALKIT_SECRET_KEY.
-SECRET_KEY = os.environ.get("TRIALKIT_SECRET_KEY",
-                            "dev-only-not-secret-local-default-change-me-for-production-use")
-ALLOWED_HOSTS = os.environ.get(
-    "TRIALKIT_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
+
+def _flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name, "").strip().lower()
+    if not value:
+        return default
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise ImproperlyConfigured(f"{name}: expected 1 or 0, got {value!r}")
+
+
+def _list(name: str, default: str) -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+DEBUG = _flag("TRIALKIT_DEBUG", False)
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -29,12 +59,17 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # django-ninja as an app so that /api/docs uses the Swagger UI files shipped in its wheel
+    # (served from /static/ninja/) instead of fetching them from a CDN (docs/adr).
+    "ninja",
     "trialkit.web.trial",
     "trialkit.web.pages",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "trialkit.web.security.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -65,7 +100,11 @@ def _database(url: str) -> dict[str, object]:
         name = unquote(parsed.path[1:])
         return {"ENGINE": "django.db.backends.sqlite3", "NAME": name or ":memory:",
                 # Writers wait for each other instead of failing with "database is locked".
-                "OPTIONS": {"timeout": 30, "transaction_mode": "IMMEDIATE"}}
+                "OPTIONS": {"timeout": 30, "transaction_mode": "IMMEDIATE",
+                            # Several server processes share the file: in WAL mode readers
+                            # never wait for the writer. synchronous=FULL keeps every
+                            # acknowledged commit through a power cut, not only a crash.
+                            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL"}}
     if parsed.scheme in ("postgres", "postgresql"):
         return {"ENGINE": "django.db.backends.postgresql", "NAME": unquote(parsed.path[1:]),
                 "USER": unquote(parsed.username or ""), "PASSWORD": unquote(parsed.password or ""),
@@ -78,6 +117,49 @@ def _database(url: str) -> dict[str, object]:
 DATABASES = {"default": _database(
     os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'trialkit.sqlite3'}"))}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+
+def demo_key_path(database: dict[str, object]) -> Path | None:
+    """Where the demo keeps its secret key: beside its SQLite file (never for PostgreSQL)."""
+    name = str(database["NAME"])
+    if database["ENGINE"] != "django.db.backends.sqlite3" or name == ":memory:":
+        return None
+    return Path(name).with_name(Path(name).name + ".demo-key")
+
+
+def _secret_key() -> tuple[str, str]:
+    """The key and where it came from: ``environment``, ``demo`` or ``test``."""
+    configured = os.environ.get(SECRET_KEY_VARIABLE, "").strip()
+    if configured:
+        return configured, "environment"
+    if TESTING:
+        return secrets.token_urlsafe(50), "test"
+    path = demo_key_path(DATABASES["default"])
+    # `trialkit web demo` sets TRIALKIT_DEMO for its own process; every later process on the
+    # same database finds the key the demo left and is the demo too.
+    if path is not None and (path.exists() or os.environ.get("TRIALKIT_DEMO") == "1"):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            return path.read_text().strip(), "demo"
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(secrets.token_urlsafe(50))
+        return path.read_text().strip(), "demo"
+    raise ImproperlyConfigured(
+        f"{SECRET_KEY_VARIABLE} is not set. The server signs sessions and CSRF tokens with a "
+        "secret key of its own: set it to 50 or more random characters, e.g. "
+        f"export {SECRET_KEY_VARIABLE}=\"$(python3 -c 'import secrets; "
+        "print(secrets.token_urlsafe(50))')\" (docs/deploy.md). Only a demo on the local SQLite "
+        "database (`trialkit web demo`) runs without it.")
+
+
+SECRET_KEY, TRIALKIT_SECRET_KEY_SOURCE = _secret_key()
+TRIALKIT_DEMO = TRIALKIT_SECRET_KEY_SOURCE == "demo"
+
+# Django's test client adds "testserver" itself.
+ALLOWED_HOSTS = _list("TRIALKIT_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
+CSRF_TRUSTED_ORIGINS = _list("TRIALKIT_CSRF_TRUSTED_ORIGINS", "")
 
 # Argon2 first: new and re-hashed passwords use it (django.contrib.auth upgrades on login).
 PASSWORD_HASHERS = [
@@ -95,8 +177,51 @@ AUTH_PASSWORD_VALIDATORS = [
 SESSION_COOKIE_AGE = int(os.environ.get("TRIALKIT_SESSION_SECONDS", "1800"))
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+
+# HTTPS: the demo and the tests are plain HTTP on this machine; everything else is not.
+HTTPS = _flag("TRIALKIT_HTTPS", not (TRIALKIT_DEMO or TESTING))
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
 SESSION_COOKIE_HTTPONLY = True
-CSRF_COOKIE_HTTPONLY = False
+# No script reads the CSRF cookie: forms carry the token, and the API docs page gets it in the
+# page itself.
+CSRF_COOKIE_HTTPONLY = True
+# Lax, not Strict: a link into the trial from an e-mail or the hospital's intranet opens the
+# page signed in; cross-site posts still carry no cookie, and CSRF tokens guard every form.
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+# Sent only on HTTPS responses (Django's SecurityMiddleware checks request.is_secure()).
+SECURE_HSTS_SECONDS = int(os.environ.get("TRIALKIT_HSTS_SECONDS", "31536000")) if HTTPS else 0
+# Subdomains of the trial's own host name only (not the hospital's other sites).
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
+# Preloading is the domain owner's decision about a whole registered domain, not the
+# application's; Django's deploy check for it is silenced for that reason.
+SECURE_HSTS_PRELOAD = False
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
+BEHIND_TLS_PROXY = _flag("TRIALKIT_BEHIND_TLS_PROXY", False)
+if BEHIND_TLS_PROXY:
+    # Trust the header only when asked: a client could send it to a server reached directly.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = HTTPS
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# Everything the pages and the API docs load comes from this server: no inline script or style,
+# no other host (trialkit.web.security sends it).
+CONTENT_SECURITY_POLICY = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    # Swagger UI draws its icons from data: URIs in its stylesheet.
+    "img-src": ["'self'", "data:"],
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'none'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
 
 # Lockout: this many consecutive failed sign-ins lock the account for this long.
 TRIALKIT_LOCKOUT_FAILURES = 5
@@ -114,6 +239,17 @@ USE_TZ = True
 USE_I18N = False
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+# Served by WhiteNoise from the files `collectstatic` gathered (`trialkit web serve` runs it):
+# names carry a hash of the content, so browsers keep them for good; compressed copies beside
+# them. The tests read the files where they lie, as development does.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+                    if TESTING else "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = TESTING or DEBUG
+WHITENOISE_AUTOREFRESH = TESTING or DEBUG
+WHITENOISE_ALLOW_ALL_ORIGINS = False
 LOGIN_URL = "/login/"
 LOGGING = {"version": 1, "disable_existing_loggers": False,
            "handlers": {"console": {"class": "logging.StreamHandler"}},

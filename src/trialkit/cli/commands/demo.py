@@ -10,6 +10,7 @@ because the audit trail of a server database is append-only and must not be wipe
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 from trialkit.cli.common import add_protocol_option, protocol_path_from
@@ -31,8 +32,13 @@ def add_to(web_subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 
 def _demo(args: argparse.Namespace) -> int:
-    setup_django()
+    # The demo needs no TRIALKIT_SECRET_KEY: the settings keep a random key beside its SQLite
+    # database, which later processes on that database (`trialkit web serve`) find.
     from django.conf import settings
+
+    if not settings.configured:
+        os.environ["TRIALKIT_DEMO"] = "1"
+    setup_django()
     from django.core.management import call_command
 
     from trialkit.web.demo import build_demo
@@ -44,7 +50,9 @@ def _demo(args: argparse.Namespace) -> int:
         if database["ENGINE"] != "django.db.backends.sqlite3":
             raise UsageError("--reset deletes only a local SQLite database; this server uses "
                              f"{database['ENGINE'].rsplit('.', 1)[-1]}")
-        Path(database["NAME"]).unlink(missing_ok=True)
+        # With the write-ahead log beside it: a new database would replay a stale log.
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{database['NAME']}{suffix}").unlink(missing_ok=True)
     Path(database["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     call_command("migrate", verbosity=0, interactive=False)
     if Study.objects.exists():

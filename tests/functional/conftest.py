@@ -123,6 +123,7 @@ def token_for(admin, make_actor, trial) -> Callable[..., str]:  # noqa: F811
     def issue(role: str, site: str | None = None, username: str | None = None) -> str:
         actor = admin if role == trial.administrator and username is None else make_actor(
             role, site=site, username=username)
-        return do_issue_api_token(actor.user, role, f"test {role}", actor=admin)
+        # Only the owner issues their tokens, re-entering their password.
+        return do_issue_api_token(role, f"test {role}", PASSWORD, actor=actor)
 
     return issue

@@ -28,7 +28,7 @@ class Tokens(dict):
 
     def __missing__(self, role: str) -> str:
         actor = self.team.actor(role)
-        self[role] = do_issue_api_token(actor.user, role, "test", actor=self.admin)
+        self[role] = do_issue_api_token(role, "test", PASSWORD, actor=actor)
         return self[role]
 
 

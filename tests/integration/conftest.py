@@ -39,7 +39,8 @@ def admin(study, trial):
 def make_actor(admin, trial):
     """``make_actor(role)`` → an Actor holding that role at the trial's first site (or study
     wide for a role that is not site-scoped); ``site=`` names another site."""
-    from trialkit.web.trial.actions.accounts import do_create_user, do_grant_role
+    from tests.accounts_support import grant
+    from trialkit.web.trial.actions.accounts import do_create_user
     from trialkit.web.trial.actions.base import actor_for
 
     def make(role: str, site: str | None = None, username: str | None = None):
@@ -47,7 +48,8 @@ def make_actor(admin, trial):
         protocol_role = admin.protocol().role(role)
         name = username or f"{role}-{site if protocol_role.site_scoped else 'all'}"
         user = do_create_user(name, PASSWORD, name.replace("-", " ").title(), actor=admin)
-        do_grant_role(user, role, site if protocol_role.site_scoped else None, actor=admin)
+        # An unblinded role's grant is approved by a second administrator (tests/accounts_support)
+        grant(user, role, site if protocol_role.site_scoped else None, admin=admin)
         return actor_for(user, role)
 
     return make

@@ -254,3 +254,22 @@ LOGIN_URL = "/login/"
 LOGGING = {"version": 1, "disable_existing_loggers": False,
            "handlers": {"console": {"class": "logging.StreamHandler"}},
            "loggers": {"django.request": {"handlers": ["console"], "level": "ERROR"}}}
+
+# --- Accounts and sign-in (docs/security.md, "Accounts and sign-in") --------------------------
+# Failed sign-ins from browsers the person never signed in from pause sign-in from such
+# browsers (TRIALKIT_LOCKOUT_FAILURES, TRIALKIT_LOCKOUT_MINUTES above); wrong re-entered
+# passwords lock the account itself for as long. A client address with this many failures is
+# backed off, doubling from one minute up to an hour.
+TRIALKIT_SOURCE_FAILURES = int(os.environ.get("TRIALKIT_SOURCE_FAILURES", "20"))
+TRIALKIT_SOURCE_MAX_BACKOFF_MINUTES = 60
+# A browser that signed in successfully is remembered this long (a signed cookie).
+TRIALKIT_TRUSTED_DEVICE_DAYS = 90
+# Sessions end after this long whatever the activity (idle expiry: SESSION_COOKIE_AGE).
+TRIALKIT_SESSION_MAX_SECONDS = int(os.environ.get("TRIALKIT_SESSION_MAX_SECONDS", "43200"))
+# API tokens expire after this many days unless their owner asks for less (or more, up to
+# TRIALKIT_TOKEN_MAX_DAYS).
+TRIALKIT_TOKEN_DAYS = int(os.environ.get("TRIALKIT_TOKEN_DAYS", "90"))
+TRIALKIT_TOKEN_MAX_DAYS = int(os.environ.get("TRIALKIT_TOKEN_MAX_DAYS", "365"))
+# The issuer name authenticator apps show beside the account.
+TRIALKIT_TOTP_ISSUER = os.environ.get("TRIALKIT_TOTP_ISSUER", "trialkit")
+# --- end of the accounts block -----------------------------------------------------------------

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.test import Client
 from django.test.utils import override_settings
 
+from tests.accounts_support import sign_in_page
 from trialkit.web.demo import Demo, build_demo
 
 SMALL = 4
@@ -37,8 +38,9 @@ def module_demo(trial, django_db_setup, django_db_blocker) -> Iterator[Demo]:
 
 
 def signed_in(username: str, password: str, role: str | None = None) -> Client:
+    """A browser signed in as ``username`` (with the second factor where the roles need it)."""
     client = Client()
-    response = client.post("/login/", {"username": username, "password": password})
+    response = sign_in_page(client, username, password)
     assert response.status_code == 302, response.content[:500]
     if role is not None and response["Location"].startswith("/role/"):
         assert client.post("/role/", {"role": role}).status_code == 302

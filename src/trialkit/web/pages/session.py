@@ -18,6 +18,7 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from trialkit.web.pages.navigation import navigation
+from trialkit.web.signin import must_change_password, session_expired
 from trialkit.web.trial.actions.base import (
     ActionError,
     Actor,
@@ -39,8 +40,11 @@ def roles_held(request: HttpRequest) -> list[str]:
 
 
 def session_actor(request: HttpRequest) -> Actor | None:
+    """The session's actor; None once the session outlived its absolute lifetime (it is ended
+    here), while the password must be changed, or before a role is chosen."""
     role = request.session.get(ROLE_KEY)
-    if not request.user.is_authenticated or not role:
+    if not request.user.is_authenticated or session_expired(request) \
+            or must_change_password(request.user) or not role:  # type: ignore[arg-type]
         return None
     try:
         return actor_for(request.user, role)  # type: ignore[arg-type]
@@ -62,7 +66,7 @@ def page(condition: Condition | None = None, *,
                                             + urlencode({"next": request.get_full_path()}))
             actor = session_actor(request)
             if actor is None:
-                return HttpResponseRedirect(reverse("pages:choose_role"))
+                return HttpResponseRedirect(_where_instead(request))
             if condition is not None and not condition(actor):
                 reason = why(actor) if callable(why) else why
                 return refusal(request, actor, reason or "Your role may not open this page.",
@@ -77,6 +81,14 @@ def page(condition: Condition | None = None, *,
         return run
 
     return decorate
+
+
+def _where_instead(request: HttpRequest) -> str:
+    if not request.user.is_authenticated:  # the session has just ended
+        return reverse("pages:login") + "?" + urlencode({"next": request.get_full_path()})
+    if must_change_password(request.user):  # type: ignore[arg-type]
+        return reverse("pages:change_password")
+    return reverse("pages:choose_role")
 
 
 def refusal(request: HttpRequest, actor: Actor | None, message: str,

@@ -41,10 +41,28 @@ class NotFoundError(ActionError):
     status = 404
 
 
+class ThrottledError(ActionError):
+    """Too many failures from one client address: try again later."""
+
+    status = 429
+
+
 class StateConflictError(ActionError):
     """The request is well-formed but the trial's state refuses it (a gate, a lock)."""
 
     status = 409
+
+
+@dataclass(frozen=True)
+class TokenRef:
+    """The API token a request came with: every audit event it causes names it."""
+
+    id: int
+    label: str
+    issued_by: str
+
+    def as_event(self) -> dict[str, object]:
+        return {"id": self.id, "label": self.label, "issued_by": self.issued_by}
 
 
 @dataclass(frozen=True)
@@ -55,6 +73,8 @@ class Actor:
     role: str
     site_ids: frozenset[int] | None
     """Sites this actor may see; None = every site."""
+    via_token: TokenRef | None = None
+    """The API token acting as the user, if it is not the person in a session."""
 
     @property
     def name(self) -> str:
@@ -97,7 +117,7 @@ class Actor:
             raise NotFoundError("no such participant", field="participant")
 
 
-def actor_for(user: User, role: str) -> Actor:
+def actor_for(user: User, role: str, *, via_token: TokenRef | None = None) -> Actor:
     """The actor for a user in a role they actively hold; refuses a role they do not hold."""
     memberships = list(Membership.objects.filter(user=user, role=role, active=True))
     if not memberships or not user.is_active:
@@ -105,4 +125,4 @@ def actor_for(user: User, role: str) -> Actor:
                                 field="role")
     sites = None if any(m.site_id is None for m in memberships) else frozenset(
         m.site_id for m in memberships if m.site_id is not None)
-    return Actor(user=user, role=role, site_ids=sites)
+    return Actor(user=user, role=role, site_ids=sites, via_token=via_token)

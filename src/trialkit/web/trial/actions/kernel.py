@@ -287,7 +287,8 @@ def _append(actor: Actor | None, event: AuditAction, obj: Any, *, old: Any = Non
         actor_role=actor.role if actor else "none",
         action=event.value, object_type=type(obj).__name__ if not isinstance(obj, str) else obj,
         object_id=getattr(obj, "pk", "") if not isinstance(obj, str) else "", old=old, new=new,
-        reason=reason, protocol_version=version)
+        reason=reason, protocol_version=version,
+        via_token=actor.via_token.as_event() if actor and actor.via_token else None)
 
 
 def _refused(spec: ActionSpec, actor: Actor, refused: ActionError,
@@ -306,33 +307,49 @@ def _refused(spec: ActionSpec, actor: Actor, refused: ActionError,
 # -- password re-entry ----------------------------------------------------------------------
 
 def reenter_password(actor: Actor, password: str, purpose: str) -> None:
-    """Check a password re-entered to sign, unblind or decide.
+    """Check a password re-entered to sign, unblind, decide or approve: the one way any action
+    asks for it again.
 
     A locked account is refused before the password is looked at. A wrong password raises
     ``PasswordRefusedError``; the kernel then audits it and counts it toward the lockout, after
     the action's rollback.
     """
-    profile = Profile.objects.filter(user=actor.user).first()
-    if profile is not None and profile.locked_until is not None \
-            and profile.locked_until > clock.now():
+    if is_locked(actor.user):
         raise NotPermittedError("this account is locked after repeated failures; try later",
                                 field="password")
     if not isinstance(password, str) or not actor.user.check_password(password):
         raise PasswordRefusedError(purpose)
+    # The count is of consecutive failures: a right password starts it again.
+    Profile.objects.filter(user=actor.user, failed_reentries__gt=0).update(failed_reentries=0)
+
+
+def is_locked(user: Any) -> bool:
+    """Locked after wrong passwords re-entered (or second factors) by someone signed in as the
+    user; refuses sign-in, re-entry and API tokens until it ends or an administrator lifts it."""
+    locked_until = Profile.objects.filter(user=user).values_list(
+        "locked_until", flat=True).first()
+    return locked_until is not None and locked_until > clock.now()
+
+
+def count_reentry_failure(user: Any) -> bool:
+    """Count a wrong re-entered password or second factor; True when it locks the account.
+    Strangers cannot reach this count: only someone past the password (or signed in) can."""
+    profile = Profile.objects.select_for_update().filter(user=user).first()
+    if profile is None:
+        return False
+    profile.failed_reentries += 1
+    locked = profile.failed_reentries >= settings.TRIALKIT_LOCKOUT_FAILURES
+    if locked:
+        profile.locked_until = clock.now() + dt.timedelta(
+            minutes=settings.TRIALKIT_LOCKOUT_MINUTES)
+        profile.failed_reentries = 0
+    profile.save(update_fields=["failed_reentries", "locked_until"])
+    return locked
 
 
 def _password_refused(spec: ActionSpec, actor: Actor, refused: PasswordRefusedError) -> None:
     with transaction.atomic():
-        profile = Profile.objects.select_for_update().filter(user=actor.user).first()
-        locked = False
-        if profile is not None:
-            profile.failed_sign_ins += 1
-            if profile.failed_sign_ins >= settings.TRIALKIT_LOCKOUT_FAILURES:
-                profile.locked_until = clock.now() + dt.timedelta(
-                    minutes=settings.TRIALKIT_LOCKOUT_MINUTES)
-                profile.failed_sign_ins = 0
-                locked = True
-            profile.save(update_fields=["failed_sign_ins", "locked_until"])
+        locked = count_reentry_failure(actor.user)
         _append(actor, AuditAction.PASSWORD_REFUSED, actor.user,
                 new={"action": spec.name.value, "purpose": refused.purpose, "locked": locked})
 

@@ -4,6 +4,7 @@ Writes happen only in ``trialkit.web.trial.actions``; blinded facts are read onl
 ``trialkit.web.trial.access``.
 """
 
+from trialkit.web.trial.models.accounts import RecoveryCode, RoleRequest, SignInSource
 from trialkit.web.trial.models.audit import AuditEvent, AuditHead
 from trialkit.web.trial.models.forms import FormRecord, FormVersion, Query, QueryMessage, Signature
 from trialkit.web.trial.models.kernel import IdempotencyKey
@@ -27,7 +28,7 @@ __all__ = [
     "Administration", "ApiToken", "AuditEvent", "AuditHead", "Deviation", "FormRecord",
     "FormVersion", "IdempotencyKey", "KitPreparation", "Membership", "Notification",
     "Participant", "PeriodStart", "Profile", "Query", "QueryMessage", "RandomizationList",
-    "RandomizationSlot", "SafetyDecision", "ScheduledVisit", "SeriousEventClock", "Signature",
-    "Site", "Study",
+    "RandomizationSlot", "RecoveryCode", "RoleRequest", "SafetyDecision", "ScheduledVisit",
+    "SeriousEventClock", "Signature", "SignInSource", "Site", "Study",
     "Unblinding",
 ]

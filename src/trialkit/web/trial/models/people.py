@@ -44,11 +44,33 @@ class Membership(models.Model):
 
 
 class Profile(models.Model):
+    """A person's sign-in safeguards (docs/security.md, "Accounts and sign-in").
+
+    Two locks, so that strangers cannot lock a person out: ``sign_in_paused_until`` follows
+    failed sign-ins from browsers the person never signed in from, and refuses only those;
+    ``locked_until`` follows wrong passwords re-entered by someone already signed in as the
+    person, and refuses everything (sign-in, re-entry, API tokens).
+    """
+
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
                                 related_name="profile")
     printed_name = models.CharField(max_length=200)
     failed_sign_ins = models.PositiveIntegerField(default=0)
+    """Failed sign-ins from unrecognised browsers since the last success."""
+    sign_in_paused_until = models.DateTimeField(null=True)
+    failed_reentries = models.PositiveIntegerField(default=0)
+    """Wrong passwords re-entered to sign, unblind, decide or approve."""
     locked_until = models.DateTimeField(null=True)
+    must_change_password = models.BooleanField(default=False)
+    """Set by an administrator's password reset: the temporary password only opens the page
+    that changes it."""
+    totp_secret = models.CharField(max_length=64, blank=True, default="")
+    """Base32 TOTP secret (RFC 6238); empty until enrolment starts."""
+    totp_confirmed_at = models.DateTimeField(null=True)
+    """When a first code proved the authenticator holds the secret; until then the secret is
+    only a proposal."""
+    totp_last_step = models.BigIntegerField(default=0)
+    """The last time step whose code was accepted: a code is never accepted twice."""
 
 
 class ApiToken(models.Model):
@@ -60,3 +82,7 @@ class ApiToken(models.Model):
     label = models.CharField(max_length=100)
     created_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True)
+    expires_at = models.DateTimeField(null=True)
+    """Null only for tokens issued before tokens expired."""
+    issued_by = models.CharField(max_length=150, blank=True, default="")
+    """Who issued it (since tokens are issued only by their owner, the owner)."""

@@ -1,0 +1,99 @@
+"""Administering accounts on the administrators' page: approving or refusing waiting grants
+(a second administrator, with their password), deactivating, unlocking, resetting a password
+or a second factor, revoking a token."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import User
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from trialkit.web.boundary.posted import Posted
+from trialkit.web.pages.session import done, has, page, refused, render_page
+from trialkit.web.trial.actions.accounts import (
+    conflicting_memberships,
+    do_approve_role_request,
+    do_deactivate_user,
+    do_refuse_role_request,
+    do_reset_password,
+    do_revoke_api_token,
+    do_unlock_account,
+)
+from trialkit.web.trial.actions.base import ActionError, Actor, InvalidInputError, NotFoundError
+from trialkit.web.trial.actions.two_factor import do_reset_two_factor
+from trialkit.web.trial.models import ApiToken, RoleRequest
+
+
+def account_context(actor: Actor) -> dict[str, object]:
+    """What the administrators' page shows about accounts besides users and roles."""
+    return {
+        "pending": RoleRequest.objects.filter(status=RoleRequest.Status.PENDING).select_related(
+            "user", "site").order_by("id"),
+        "conflicts": conflicting_memberships(),
+        "tokens": ApiToken.objects.filter(revoked_at__isnull=True).select_related(
+            "user").order_by("user__username", "id"),
+        "me": actor.name,
+    }
+
+
+def _user(post: Posted) -> User:
+    user = User.objects.filter(username=post.text("username")).first()
+    if user is None:
+        raise NotFoundError("no such user", field="username")
+    return user
+
+
+def _request(post: Posted) -> RoleRequest:
+    found = RoleRequest.objects.filter(pk=post.integer("request")).select_related(
+        "user", "site").first()
+    if found is None:
+        raise NotFoundError("no such request", field="request")
+    return found
+
+
+@require_POST
+@page(has("manage_users"))
+def account_admin_action(request: HttpRequest, actor: Actor, step: str) -> HttpResponse:
+    back = reverse("pages:admin_users")
+    post = Posted(request.POST)
+    try:
+        if step == "reset-password":
+            user = _user(post)
+            temporary = do_reset_password(user, actor=actor)
+            return render_page(request, actor, "pages/temporary_password.html", {
+                "title": "Temporary password", "username": user.username,
+                "temporary": temporary})
+        message = _act(step, post, actor)
+    except ActionError as exc:
+        return refused(request, exc, back)
+    return done(request, message, back)
+
+
+def _act(step: str, post: Posted, actor: Actor) -> str:
+    if step == "approve":
+        grant = _request(post)
+        do_approve_role_request(grant, post.raw("password"), actor=actor)
+        return f"{grant.role} granted to {grant.user.username}."
+    if step == "refuse":
+        do_refuse_role_request(_request(post), post.text("reason"), actor=actor)
+        return "Request refused."
+    if step == "deactivate":
+        user = _user(post)
+        do_deactivate_user(user, post.text("reason"), actor=actor)
+        return f"{user.username} deactivated: their sessions and tokens no longer work."
+    if step == "unlock":
+        user = _user(post)
+        do_unlock_account(user, actor=actor)
+        return f"{user.username} unlocked."
+    if step == "reset-two-factor":
+        user = _user(post)
+        do_reset_two_factor(user, post.text("reason"), actor=actor)
+        return f"{user.username} sets up a new second factor at the next sign-in."
+    if step == "revoke-token":
+        token = ApiToken.objects.filter(pk=post.integer("token")).select_related("user").first()
+        if token is None:
+            raise NotFoundError("no such token", field="token")
+        do_revoke_api_token(token, actor=actor)
+        return f"Token '{token.label}' of {token.user.username} revoked."
+    raise InvalidInputError(f"unknown step '{step}'", field="step")

@@ -8,16 +8,7 @@ them. docs/analysis.md describes each method, its edge cases and its oracle.
 
 from __future__ import annotations
 
-from trialkit.core.analysis.ancova import ancova
-from trialkit.core.analysis.counts import negative_binomial, poisson
-from trialkit.core.analysis.cox import cox
-from trialkit.core.analysis.logrank import logrank
-from trialkit.core.analysis.mmrm import mmrm
 from trialkit.core.analysis.registry import Method, Parameter
-from trialkit.core.analysis.responders import proportions_by_arm
-from trialkit.core.analysis.safety import events_by_term, overview
-from trialkit.core.analysis.safety_worst import by_worst_category
-from trialkit.core.analysis.survival import kaplan_meier
 from trialkit.core.analysis.table import AnalysisInputError
 
 P = Parameter
@@ -43,14 +34,15 @@ _CATALOGUE = (
     Method("ae_overview", "participants with at least one event of each named category",
            ("subjects", "events"), (
                P("categories", "conditions", "label → condition on the events (null: any "
-                 "event)", required=True), *SAFETY), overview, TESTS + "test_safety_ars.py"),
+                 "event)", required=True), *SAFETY),
+           "trialkit.core.analysis.safety:overview", TESTS + "test_safety_ars.py"),
     Method("ae_by_term", "participants and events by SOC and PT (or any hierarchy)",
            ("subjects", "events"), (
                P("levels", "columns", "event columns of the hierarchy (default AESOC, "
                  "AEDECOD)", role="events"),
                P("order", "choice", "alphabetical or frequency", choices=(
                    "alphabetical", "frequency")), *SAFETY),
-           events_by_term, TESTS + "test_safety_ars.py"),
+           "trialkit.core.analysis.safety:events_by_term", TESTS + "test_safety_ars.py"),
     Method("ae_by_worst", "participants by worst grade or closest relation, by term",
            ("subjects", "events"), (
                P("column", "column", "grade or relation column", required=True,
@@ -58,7 +50,7 @@ _CATALOGUE = (
                P("order", "texts", "its values from least to most severe", required=True),
                P("levels", "columns", "term hierarchy (default AESOC, AEDECOD)",
                  role="events"), *SAFETY),
-           by_worst_category, TESTS + "test_safety.py"),
+           "trialkit.core.analysis.safety_worst:by_worst_category", TESTS + "test_safety.py"),
     Method("proportions", "responders by arm: exact CIs, Newcombe differences, Fisher p",
            ("data",), (
                P("response", "column", "binary response (flag or 0/1)", required=True),
@@ -66,10 +58,10 @@ _CATALOGUE = (
                P("reference", "text", "the reference arm"),
                P("success", "texts", "values that count as a response (default Y)"),
                P("arms", "texts", "arms in display order"), COMPARISONS, CONFIDENCE),
-           proportions_by_arm, TESTS + "test_proportions.py"),
+           "trialkit.core.analysis.responders:proportions_by_arm", TESTS + "test_proportions.py"),
     Method("ancova", "analysis of covariance with LS-mean differences",
            ("data",), (P("response", "column", "the response", required=True), *MODEL),
-           ancova, TESTS + "test_ancova_csr.py"),
+           "trialkit.core.analysis.ancova:ancova", TESTS + "test_ancova_csr.py"),
     Method("mmrm", "mixed model for repeated measures, unstructured, REML, Satterthwaite",
            ("data",), (
                P("response", "column", "the response", required=True),
@@ -80,34 +72,51 @@ _CATALOGUE = (
                P("covariates_by_visit", "columns", "covariates interacting with visit"),
                P("visit_order", "texts", "visits in order (default: sorted)"),
                P("stop", "choice", "optimum (default) or sas", choices=("optimum", "sas"))),
-           mmrm, TESTS + "test_mmrm_sas.py"),
+           "trialkit.core.analysis.mmrm:mmrm", TESTS + "test_mmrm_sas.py"),
     Method("negative_binomial", "NB2 rate ratios with log-exposure offset; Poisson "
            "fallback", ("data",), (
                P("response", "column", "event count", required=True),
                P("exposure", "column", "follow-up (years) or number of scans"), *MODEL),
-           negative_binomial, TESTS + "test_counts_r.py"),
+           "trialkit.core.analysis.counts:negative_binomial", TESTS + "test_counts_r.py"),
     Method("poisson", "Poisson rate ratios: model, quasi-Poisson or robust variance",
            ("data",), (
                P("response", "column", "event count", required=True),
                P("exposure", "column", "follow-up (years) or number of scans"), *MODEL,
                P("variance", "choice", "model, quasi or robust", choices=(
                    "model", "quasi", "robust"))),
-           poisson, TESTS + "test_counts_r.py"),
+           "trialkit.core.analysis.counts:poisson", TESTS + "test_counts_r.py"),
     Method("kaplan_meier", "Kaplan–Meier curves with Greenwood CIs and medians",
            ("data",), (*SURVIVAL, P("group", "column", "arm (default: one curve)"),
                        P("groups", "texts", "groups in order"), CONFIDENCE,
                        P("conf_type", "choice", "log (default), log-log or plain",
                          choices=("log", "log-log", "plain"))),
-           kaplan_meier, TESTS + "test_survival_r.py"),
+           "trialkit.core.analysis.survival:kaplan_meier", TESTS + "test_survival_r.py"),
     Method("logrank", "log-rank test, optionally stratified", ("data",), (
         *SURVIVAL, P("group", "column", "arm", required=True),
         P("strata", "columns", "stratification columns"),
-        P("groups", "texts", "groups in order")), logrank, TESTS + "test_survival_r.py"),
+        P("groups", "texts", "groups in order")),
+        "trialkit.core.analysis.logrank:logrank", TESTS + "test_survival_r.py"),
     Method("cox", "Cox proportional hazards (Efron ties), optionally stratified",
            ("data",), (*SURVIVAL, *MODEL, P("strata", "columns", "stratification columns")),
-           cox, TESTS + "test_survival_r.py"),
+           "trialkit.core.analysis.cox:cox", TESTS + "test_survival_r.py"),
 )
-METHODS = {m.name: m for m in _CATALOGUE}
+_DESCRIPTIVE = (
+    Method("summary", "n, mean, SD, median, quartiles, min and max by group (and visit)",
+           ("data",), (
+               P("response", "column", "the variable summarised", required=True),
+               P("treatment", "column", "the group of each row", required=True),
+               P("visit", "column", "visit of each row (default: no visits)"),
+               P("visit_order", "texts", "visits in order (default: sorted)"),
+               P("arms", "texts", "groups in display order")),
+           "trialkit.core.analysis.describe:summary", TESTS + "test_describe.py"),
+    Method("rates", "events / exposure by group with exact Poisson CIs", ("data",), (
+        P("response", "column", "event count", required=True),
+        P("treatment", "column", "the group of each row", required=True),
+        P("exposure", "column", "follow-up (years) or number of scans", required=True),
+        P("arms", "texts", "groups in display order"), CONFIDENCE),
+           "trialkit.core.analysis.describe:rates", TESTS + "test_describe.py"),
+)
+METHODS = {m.name: m for m in (*_CATALOGUE, *_DESCRIPTIVE)}
 
 
 def method(name: str) -> Method:

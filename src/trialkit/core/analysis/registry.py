@@ -13,6 +13,7 @@ types. Each method documents its parameters and the oracle test that proves it.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -38,7 +39,9 @@ class Method:
     summary: str
     inputs: tuple[str, ...]
     parameters: tuple[Parameter, ...]
-    function: Callable[..., Any]
+    function: Callable[..., Any] | str
+    """The implementation, or its ``module:name`` (imported on first run, so reading the
+    catalogue — as loading a protocol does — costs no scipy import)."""
     oracle: str
     """The test module proving the method against published or independent results."""
 
@@ -60,7 +63,14 @@ class Method:
                 continue
             arguments[spec.name] = _coerce(self.name, spec, parameters[spec.name],
                                            datasets.get(spec.role))
-        return self.function(*(datasets[role] for role in self.inputs), **arguments)
+        return self.implementation()(*(datasets[role] for role in self.inputs), **arguments)
+
+    def implementation(self) -> Callable[..., Any]:
+        if not isinstance(self.function, str):
+            return self.function
+        module, name = self.function.split(":")
+        found: Callable[..., Any] = getattr(importlib.import_module(module), name)
+        return found
 
 
 def _coerce(method: str, spec: Parameter, value: Any, table: Table | None) -> Any:

@@ -28,6 +28,10 @@ def check(p: Protocol) -> list[Problem]:
     for check_part in (_unique_ids, _record, _design, _gates, _randomization, _schedule, _forms,
                        _assignments, _value_sets, _interpretations, _criteria):
         problems.extend(check_part(p))
+    if not problems:  # the analyses read forms and codelists the checks above vouch for
+        from trialkit.core.protocol import analysis_checks
+
+        problems.extend(analysis_checks.check(p))
     return problems
 
 

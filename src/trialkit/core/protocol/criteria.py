@@ -15,6 +15,7 @@ from trialkit.core.protocol._base import (
     OptionalText,
     Text,
 )
+from trialkit.core.protocol.analyses import Analysis
 
 
 class Criterion(Frozen):
@@ -66,5 +67,8 @@ class Endpoint(Frozen):
     name: Text
     description: Text
     time_frame: Text
-    analysis: Text
-    """The planned analysis, named so the analysis package can run it."""
+    analysis: OptionalText | None = None
+    """A name for the planned analysis, as files said before analyses were data; nothing
+    runs it (``trialkit analyze`` lists such an endpoint as not declared)."""
+    analyses: tuple[Analysis, ...] = ()
+    """The endpoint's analyses as data (ARS-shaped; docs/analysis.md)."""

@@ -8,6 +8,7 @@ from pydantic import model_validator
 
 from trialkit.core.protocol import consistency
 from trialkit.core.protocol._base import Frozen, Ident
+from trialkit.core.protocol.analyses import AnalysisData
 from trialkit.core.protocol.criteria import Eligibility, Endpoint, ValueSet
 from trialkit.core.protocol.design import Administration, Arm, Design, Part
 from trialkit.core.protocol.forms import CodeList, Form
@@ -40,6 +41,8 @@ class Protocol(Frozen):
     eligibility: Eligibility
     value_sets: tuple[ValueSet, ...] = ()
     endpoints: tuple[Endpoint, ...] = ()
+    analysis_data: AnalysisData = AnalysisData()
+    """Analysis sets and derived parameters the endpoints' analyses use (docs/analysis.md)."""
     roles: tuple[Role, ...] = ()
     interpretations: tuple[Interpretation, ...] = ()
     record: RecordSection = RecordSection()

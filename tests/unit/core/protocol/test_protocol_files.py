@@ -151,8 +151,8 @@ def test_the_open_label_trial_gives_the_control_arm_nothing():
 # Pinned versions (SHA-256 of the canonical form). A failure here means the file's meaning
 # changed: if that was intended, it is an amendment — update the pin in the same commit.
 PINNED = {
-    "nct01854957": "9d2fae2922f161befc3e88334dbbe2713a7efd612426e025906f27266bad52a4",
-    "nct01716481": "d264d3cc181e45c58ca666272c703502536364134dc2242e147fcb290890af3a",
+    "nct01854957": "a5c38d369ca20bf8e44cbdddf0ac6c876304b0b738a245b84444ed4852bf991c",
+    "nct01716481": "da7d386a206365522066ff55004a921508a22a19daa939472305068dc1ca294b",
 }
 
 

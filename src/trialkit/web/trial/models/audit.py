@@ -1,4 +1,5 @@
-"""The audit trail: append-only, hash-chained, free of foreign keys so it outlives its subjects."""
+"""The audit trail: append-only, chained by keyed links, free of foreign keys so it outlives its
+subjects (the linking is in trialkit.web.trial.audit_chain)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,9 @@ class AuditEvent(models.Model):
     code_version = models.CharField(max_length=64)
     previous_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
+    key_id = models.CharField(max_length=32, blank=True, default="")
+    """The audit key the link was made with; empty for events linked before the chain was
+    keyed (they are vouched for by the keyed event that follows them)."""
 
     class Meta:
         ordering = ["sequence"]

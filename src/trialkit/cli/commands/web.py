@@ -1,4 +1,4 @@
-"""`trialkit web init | serve | manage` (`trialkit audit` is in audit.py)."""
+"""`trialkit web init | serve | check | manage` (`trialkit audit` is in audit.py)."""
 
 from __future__ import annotations
 
@@ -22,9 +22,18 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     init.add_argument("--admin", default=None, help="username of the first administrator")
     init.set_defaults(handler=_init)
 
-    serve = sub.add_parser("serve", help="serve the application (development server)")
-    serve.add_argument("--address", default="127.0.0.1:8000")
+    serve = sub.add_parser(
+        "serve", help="migrate, collect the static files and serve the application (gunicorn)")
+    serve.add_argument("--host", default="127.0.0.1",
+                       help="address to listen on (default 127.0.0.1: a proxy on this machine, "
+                            "or the demo)")
+    serve.add_argument("--port", type=_port, default=8000, help="default 8000")
+    serve.add_argument("--workers", type=_positive, default=None,
+                       help="worker processes (default: 2 per CPU + 1)")
     serve.set_defaults(handler=_serve)
+
+    check = sub.add_parser("check", help="is this server ready to go live? (exit 1 if not)")
+    check.set_defaults(handler=_check)
 
     manage = sub.add_parser("manage", help="run a Django management command")
     manage.add_argument("arguments", nargs=argparse.REMAINDER)
@@ -64,12 +73,60 @@ def _init(args: argparse.Namespace) -> int:
     return 0
 
 
+def _positive(text: str) -> int:
+    value = _integer(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return value
+
+
+def _port(text: str) -> int:
+    value = _integer(text)
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"expected a port from 1 to 65535, got {text!r}")
+    return value
+
+
+def _integer(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+
+
 def _serve(args: argparse.Namespace) -> int:
     setup_django()
+    from django.conf import settings
     from django.core.management import call_command
+    from django.db import connections
+
+    from trialkit.web.server import bind_address, default_workers, serve
 
     _migrate()
-    call_command("runserver", args.address, use_reloader=False)
+    call_command("collectstatic", interactive=False, verbosity=0)
+    # The workers are forked from this process: each must open database connections of its own.
+    connections.close_all()
+    workers = args.workers or default_workers()
+    behind = " (people reach it through the HTTPS proxy)" if settings.HTTPS else ""
+    print(f"trialkit listening on http://{bind_address(args.host, args.port)}/{behind} with "
+          f"{workers} workers; Ctrl-C stops it", flush=True)
+    serve(args.host, args.port, workers)
+    return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    setup_django()
+    from trialkit.web.deploy_check import deploy_findings
+
+    findings = deploy_findings()
+    failed = [f for f in findings if not f.ok]
+    width = max(len(f.name) for f in findings)
+    for finding in findings:
+        print(f"  {'ok  ' if finding.ok else 'FAIL'}  {finding.name:<{width}}  {finding.detail}")
+    if failed:
+        print(f"\n{len(failed)} problem(s): not ready to go live (docs/deploy.md)")
+        return 1
+    print("\nready to go live")
     return 0
 
 

@@ -46,8 +46,10 @@ def current_key() -> AuditKey:
 
 def append_event(*, actor: str, actor_role: str, action: str, object_type: str,
                  object_id: str | int, old: Any = None, new: Any = None, reason: str = "",
-                 protocol_version: str = "") -> AuditEvent:
-    """Append one event; must run inside the action's transaction."""
+                 protocol_version: str = "", via_token: dict[str, Any] | None = None,
+                 ) -> AuditEvent:
+    """Append one event; must run inside the action's transaction. ``via_token`` names the
+    API token the actor used, if any (id, label, issuer)."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit events are appended inside the action's transaction")
     key = current_key()
@@ -57,7 +59,8 @@ def append_event(*, actor: str, actor_role: str, action: str, object_type: str,
         sequence=head.sequence + 1, occurred_at=now, actor=actor, actor_role=actor_role,
         action=action, object_type=object_type, object_id=str(object_id), old=jsonable(old),
         new=jsonable(new), reason=reason, protocol_version=protocol_version,
-        code_version=__version__, previous_hash=head.hash, key_id=key.key_id)
+        code_version=__version__, previous_hash=head.hash, key_id=key.key_id,
+        via_token=jsonable(via_token) if via_token else None)
     event.hash = keyed_link(key.secret, head.hash, event)
     event.save(force_insert=True)
     AuditHead.objects.filter(id=1).update(sequence=event.sequence, hash=event.hash)

@@ -59,7 +59,13 @@ def unkeyed_link(previous: str, event: LinkedEvent) -> str:
 
 def keyed_link(secret: bytes, previous: str, event: LinkedEvent) -> str:
     # The key id is inside the MAC: relabelling an event with another key's id breaks it.
-    payload = canonical_json({**_fields(event), "key_id": event.key_id})
+    fields = {**_fields(event), "key_id": event.key_id}
+    # The token an actor used is covered only when there is one, so every link made before
+    # events could carry it (and every event without one) verifies unchanged.
+    via_token = getattr(event, "via_token", None)
+    if via_token:
+        fields["via_token"] = via_token
+    payload = canonical_json(fields)
     return hmac.new(secret, (previous + payload).encode("utf-8"), hashlib.sha256).hexdigest()
 
 

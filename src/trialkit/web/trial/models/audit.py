@@ -26,6 +26,9 @@ class AuditEvent(models.Model):
     key_id = models.CharField(max_length=32, blank=True, default="")
     """The audit key the link was made with; empty for events linked before the chain was
     keyed (they are vouched for by the keyed event that follows them)."""
+    via_token = models.JSONField(null=True, default=None)
+    """The API token the actor used (id, label, who issued it); null for a person's own
+    session. Inside the event's keyed link whenever set (audit_chain.keyed_link)."""
 
     class Meta:
         ordering = ["sequence"]

@@ -22,7 +22,7 @@ import yaml
 
 from tests.conftest import ROOT
 from tests.integration.conftest import PASSWORD
-from trialkit.core.protocol import Protocol
+from trialkit.core.protocol import Protocol, load_protocol
 from trialkit.core.protocol.design import Administration, Part
 from trialkit.core.scheduling import first_visit
 from trialkit.web.trial import clock as trial_clock
@@ -178,10 +178,10 @@ def screened_and_consented(team: Team, clock: Clock, number: str) -> Participant
         enterer = team.actors[team.protocol.form(form_id).entered_by[0]]
         do_save_form(participant, form_id, visit, data, actor=enterer)
     result = do_evaluate_eligibility(participant, DAY0, actor=coordinator)
-    kinds = {c["id"]: c["kind"] for c in result["result"]["criteria"]}
-    if result["undecided"]:
+    kinds = {c["id"]: c["kind"] for c in result.result["criteria"]}
+    if result.undecided:
         do_judge_criteria(participant, {c: "met" if kinds[c] == "inclusion" else "not_met"
-                                        for c in result["undecided"]},
+                                        for c in result.undecided},
                           "Records reviewed with the patient", PASSWORD,
                           actor=team.holding("sign"))
     do_record_consent(participant, on, "2.0", "Dr Rossi", actor=coordinator)
@@ -371,17 +371,22 @@ def washout_variant(directory: Path, days: int) -> Path:
 
 def test_the_period_2_infusion_is_refused_inside_the_washout_and_given_after_it(
         db, clock: Clock, tmp_path: Path) -> None:
-    team = load_team(washout_variant(tmp_path, 28))
+    # The washout ends 28 days after the planned switch visit, so the switch (recorded on its
+    # planned day, after the visits before it) falls inside it.
+    plain = load_protocol(washout_variant(tmp_path, 0))
+    planned = first_visit(plain, in_period(plain, 1).period or "").day
+    assert planned is not None
+    team = load_team(washout_variant(tmp_path, planned + 28))
     live_list(team, clock)
     participant, kit = randomized(team, clock, "MS-001")
     dose(team, clock, participant, in_period(team.protocol, 0), DAY0, kit)
     switch = first_visit(team.protocol, in_period(team.protocol, 1).period or "")
-    clock.set(day(10))
-    do_record_visit(participant, switch.id, day(10), actor=team.holding("enter_data"))
+    clock.set(day(planned))
+    do_record_visit(participant, switch.id, day(planned), actor=team.holding("enter_data"))
     with pytest.raises(StateConflictError, match="washout") as refused:
-        dose(team, clock, participant, in_period(team.protocol, 1), day(27), kit)
-    assert day(28).isoformat() in refused.value.message
-    dose(team, clock, participant, in_period(team.protocol, 1), day(28), kit)
+        dose(team, clock, participant, in_period(team.protocol, 1), day(planned + 27), kit)
+    assert day(planned + 28).isoformat() in refused.value.message
+    dose(team, clock, participant, in_period(team.protocol, 1), day(planned + 28), kit)
 
 
 # --- what each role reads of the allocation ---------------------------------------------
@@ -465,10 +470,13 @@ def test_by_arm_summaries_count_a_crossover_participant_in_the_arm_of_each_perio
         team: Team, switched: tuple[Participant, str]) -> None:
     participant, _ = switched
     sequence = crossover_part(team.protocol).sequence(sequence_of(participant))
-    committee = team.seeing("arm_summaries")
-    assert access_arms(committee, on=day(1))[participant.pk] == sequence.arms[0]
-    assert access_arms(committee)[participant.pk] == sequence.arms[1]
-    exposure = access_exposure(committee)[participant.pk]
+    # The role that prepares the committee's tables reads every arm; the committee itself
+    # reads only frozen data cuts (tests/integration/test_data_cuts.py).
+    preparer = next(team.actors[r.id] for r in team.protocol.roles
+                    if {"allocation", "arm_summaries"} <= set(r.sees))
+    assert access_arms(preparer, on=day(1))[participant.pk] == sequence.arms[0]
+    assert access_arms(preparer)[participant.pk] == sequence.arms[1]
+    exposure = access_exposure(preparer)[participant.pk]
     assert exposure.arms == sequence.arms
     assert [exposure.arm_on(day(n)) for n in (0, 200)] == list(sequence.arms)
 

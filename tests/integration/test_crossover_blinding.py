@@ -85,6 +85,8 @@ def placeholders(participant: Participant, kit: str) -> list[tuple[str, str]]:
 
 _IDS = [
     (re.compile(r'name="csrfmiddlewaretoken" value="[^"]*"'), 'name="csrfmiddlewaretoken"'),
+    # A fresh idempotency key per rendered entry form (random by design, as the CSRF token).
+    (re.compile(r'name="submission" value="[0-9a-f]{32}"'), 'name="submission"'),
     (re.compile(r"/(participants|forms|queries|clocks)/\d+\b"), r"/\1/<id>"),
     (re.compile(r'"(id|participant_id|record_id|object_id|sequence|sequence_in_part)": "?\d+"?'),
      r'"\1": "<id>"'),

@@ -137,9 +137,10 @@ def spark_session() -> Any:
 
     # Python workers run this interpreter (where trialkit is installed), not whatever
     # `python3` is first on the PATH: whichever command starts the session first, a later one
-    # mapping trialkit code (the in-silico trial) must find it there.
+    # mapping trialkit code (the in-silico trial) must find it there. PySpark reads the
+    # variable when the context starts; a value set by the user (a cluster) is kept.
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     session = (SparkSession.builder.master("local[2]").appName("trialkit-prescreen")
-               .config("spark.pyspark.python", sys.executable)
                .config("spark.ui.enabled", "false")
                .config("spark.sql.session.timeZone", "UTC")
                .config("spark.sql.shuffle.partitions", "4")

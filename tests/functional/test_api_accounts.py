@@ -7,7 +7,9 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 
+from tests.accounts_support import api_sign_in, current_code, enrol, second_administrator
 from tests.functional.conftest import PASSWORD
+from trialkit.web.trial.actions.accounts import do_issue_api_token
 from trialkit.web.trial.models import AuditEvent, Membership
 
 pytestmark = pytest.mark.protocols()
@@ -38,7 +40,7 @@ def test_a_revoked_role_stops_its_token_at_once(trial, api, admin, token_for):
 
 def test_a_person_signs_in_and_the_single_role_they_hold_is_chosen(trial, api, make_actor):
     name = make_actor(trial.screener).name
-    signed_in = api.post("/api/session", {"username": name, "password": PASSWORD})
+    signed_in = api_sign_in(api, name)  # with a second factor where the role needs one
     assert signed_in.status_code == 200 and signed_in.body["role"] == trial.screener
     assert api.get("/api/me").body["role"] == trial.screener
     assert AuditEvent.objects.filter(action="sign_in", actor=name).exists()
@@ -47,24 +49,30 @@ def test_a_person_signs_in_and_the_single_role_they_hold_is_chosen(trial, api, m
 def test_a_person_with_two_roles_chooses_one_per_session_or_per_request(trial, api, admin, make_actor):
     from trialkit.web.trial.actions.accounts import do_grant_role
 
-    monitor = make_actor(trial.monitor)
+    # Two roles one person may hold together: both blinded (a blinded and an unblinded role
+    # would be refused, tests/integration/test_account_safeguards.py).
+    other = next(r.id for r in trial.protocol.roles
+                 if not r.sees and r.site_scoped and r.id != trial.data_manager)
+    monitor = make_actor(other)
     do_grant_role(monitor.user, trial.data_manager, None, actor=admin)
-    signed_in = api.post("/api/session", {"username": monitor.name, "password": PASSWORD})
+    signed_in = api_sign_in(api, monitor.name)
     assert signed_in.body["role"] is None and len(signed_in.body["roles"]) == 2
     assert api.get("/api/me").status_code == 401
     chosen = api.put("/api/session/role", {"role": trial.data_manager},
                      headers={"X-CSRFToken": signed_in.body["csrf_token"]})
     assert chosen.status_code == 200
     assert api.get("/api/me").body["role"] == trial.data_manager
-    as_monitor = api.get("/api/me", headers={"X-Trialkit-Role": trial.monitor})
-    assert as_monitor.body["role"] == trial.monitor
+    as_monitor = api.get("/api/me", headers={"X-Trialkit-Role": other})
+    assert as_monitor.body["role"] == other
     not_held = trial.preparer(trial.protocol.design.administrations[0])
     assert api.get("/api/me", headers={"X-Trialkit-Role": not_held}).status_code == 401
 
 
 def test_unsafe_session_requests_need_the_csrf_token(trial, admin):
     client = Client(enforce_csrf_checks=True)
-    signed_in = client.post("/api/session", {"username": "admin", "password": PASSWORD},
+    enrol(admin.user)  # an administrator signs in with a second factor
+    signed_in = client.post("/api/session", {"username": "admin", "password": PASSWORD,
+                                             "code": current_code(admin.user)},
                             content_type="application/json")
     assert signed_in.status_code == 200
     body = {"username": "newbie", "password": PASSWORD, "printed_name": "New Bie"}
@@ -79,21 +87,32 @@ def test_a_wrong_password_is_refused_and_signing_out_ends_the_session(trial, api
     name = make_actor(trial.monitor).name
     wrong = api.post("/api/session", {"username": name, "password": "nope nope nope"})
     assert wrong.status_code == 403 and api.get("/api/me").status_code == 401
-    api.post("/api/session", {"username": name, "password": PASSWORD})
+    assert api_sign_in(api, name).status_code == 200
     assert api.delete("/api/session").status_code == 200
     assert api.get("/api/me").status_code == 401
 
 
-def test_an_administrator_creates_a_user_grants_a_role_and_issues_a_token(trial, api, token_for):
+def test_an_administrator_creates_a_user_grants_a_role_and_the_user_issues_a_token(
+        trial, api, token_for):
     admin_token = token_for(trial.administrator)
     created = api.post("/api/users", {"username": "mona", "password": PASSWORD,
                                       "printed_name": "Mona Monitor"}, token=admin_token)
     assert created.status_code == 201
     granted = api.post("/api/users/mona/roles", {"role": trial.monitor, "site": trial.site},
                        token=admin_token)
-    assert granted.status_code == 201 and granted.body["site"] == trial.site
-    issued = api.post("/api/users/mona/tokens", {"role": trial.monitor, "label": "EDC sync"},
-                      token=admin_token)
+    if trial.protocol.role(trial.monitor).sees:  # an unblinded monitor: a second admin approves
+        assert granted.status_code == 202 and granted.body["status"] == "pending"
+        second = second_administrator(trial.administrator)
+        other = api.post(f"/api/role-requests/{granted.body['id']}/approve",
+                         {"password": PASSWORD}, token=do_issue_api_token(
+                             trial.administrator, "approvals", PASSWORD, actor=second))
+        assert other.status_code == 200 and other.body["site"] == trial.site
+    else:
+        assert granted.status_code == 201 and granted.body["site"] == trial.site
+    api_sign_in(api, "mona")
+    issued = api.post("/api/me/tokens", {"role": trial.monitor, "label": "EDC sync",
+                                         "password": PASSWORD},
+                      headers={"X-CSRFToken": api.get("/api/session").body["csrf_token"]})
     assert issued.status_code == 201
     assert api.get("/api/me", token=issued.body["token"]).body["username"] == "mona"
     listed = api.get("/api/users", token=admin_token).body
@@ -124,8 +143,7 @@ def test_a_role_without_the_permission_is_refused_with_403(trial, api, token_for
                                       "printed_name": "Y"}, token=monitor)
     assert refused.status_code == 403 and "manage users" in refused.body["detail"]
     assert api.get("/api/users", token=monitor).status_code == 403
-    assert api.post("/api/users/nobody/tokens", {"role": trial.monitor, "label": "l"},
-                    token=monitor).status_code == 403
+    assert api.post("/api/users/nobody/unlock", token=monitor).status_code == 403
 
 
 def test_a_nul_character_anywhere_in_the_input_is_refused_naming_the_field(trial, api, token_for):

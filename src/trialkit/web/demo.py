@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from django.contrib.auth.models import User
@@ -29,9 +29,21 @@ from django.utils import timezone
 from trialkit.core.protocol import Protocol
 from trialkit.web.demo_story import Story, load_story
 from trialkit.web.demo_trial import DemoClock, DemoTrial
-from trialkit.web.trial.actions.accounts import do_create_user, do_grant_role
+from trialkit.web.trial import clock as trial_clock
+from trialkit.web.trial import totp
+from trialkit.web.trial.actions.accounts import (
+    do_approve_role_request,
+    do_create_user,
+    do_grant_role,
+)
 from trialkit.web.trial.actions.base import Actor, actor_for
 from trialkit.web.trial.actions.study import do_load_protocol
+from trialkit.web.trial.actions.two_factor import (
+    do_start_two_factor,
+    do_verify_second_factor,
+    second_factor_needed,
+)
+from trialkit.web.trial.models import RoleRequest
 from trialkit.web.trial.study import protocol_of
 
 PEOPLE = ("Alex Morgan", "Sam Rivera", "Jordan Lee", "Robin Okafor", "Casey Novak",
@@ -48,6 +60,11 @@ class SignIn:
     password: str
     site: str
     """Site code, or "all sites" for a study-wide role."""
+    totp_secret: str = ""
+    """The second factor's secret, for a role that needs one (add it to an authenticator app)."""
+    recovery_codes: tuple[str, ...] = ()
+    """One-time codes that stand in for the authenticator app (for trying the demo without
+    one)."""
 
 
 @dataclass
@@ -75,7 +92,9 @@ def build_demo(protocol_path: str | Path, *, limit: int | None = None) -> Demo:
         study = do_load_protocol(protocol_path, actor=None)
         protocol = protocol_of(study)
         team = _team(protocol, story, demo)
-        passwords = {s.role: s.password for s in demo.sign_ins}
+        # The team's first member in each role re-enters its password (the first
+        # administrator, not the second).
+        passwords = {s.role: s.password for s in reversed(demo.sign_ins)}
         trial = DemoTrial(protocol, story, team, passwords, clock)
         trial.plan(today, limit)
         trial.run_until(present - dt.timedelta(hours=6))
@@ -85,13 +104,19 @@ def build_demo(protocol_path: str | Path, *, limit: int | None = None) -> Demo:
 
 
 def _team(protocol: Protocol, story: Story, demo: Demo) -> dict[str, Actor]:
-    """One user per protocol role, the administrator first (it creates the others)."""
+    """One user per protocol role, the administrators first: the server's set-up makes two,
+    and a grant of an unblinded role is approved by the one who did not ask for it."""
     site = protocol.identity.sites[0].id
     names = story.users or list(PEOPLE)
     admin_role = next(r for r in protocol.roles if "manage_users" in r.can)
     admin_user = _user("admin", admin_role.name, demo, admin_role.id, "all sites", None, names)
     do_grant_role(admin_user, admin_role.id, None, actor=None)
+    second_user = _user("admin-2", admin_role.name, demo, admin_role.id, "all sites", None,
+                        names)
+    do_grant_role(second_user, admin_role.id, None, actor=None)
     admin = actor_for(admin_user, admin_role.id)
+    second = actor_for(second_user, admin_role.id)
+    passwords = {s.username: s.password for s in demo.sign_ins}
     team = {admin_role.id: admin}
     for role in protocol.roles:
         if role.id == admin_role.id:
@@ -99,9 +124,26 @@ def _team(protocol: Protocol, story: Story, demo: Demo) -> dict[str, Actor]:
         where = site if role.site_scoped else None
         user = _user(role.id.replace("_", "-"), role.name, demo, role.id,
                      where or "all sites", admin, names)
-        do_grant_role(user, role.id, where, actor=admin)
+        granted = do_grant_role(user, role.id, where, actor=admin)
+        if isinstance(granted, RoleRequest):
+            do_approve_role_request(granted, passwords["admin-2"], actor=second)
         team[role.id] = actor_for(user, role.id)
+    _enrol_second_factors(demo)
     return team
+
+
+def _enrol_second_factors(demo: Demo) -> None:
+    """Enrol the second factor of everyone whose roles need one, as they would at their first
+    sign-in; the sign-ins printed carry the secret and the recovery codes."""
+    for index, sign_in in enumerate(demo.sign_ins):
+        user = User.objects.get(username=sign_in.username)
+        if not second_factor_needed(user):
+            continue
+        secret = do_start_two_factor(user)
+        code = totp.totp(totp.secret_bytes(secret), trial_clock.now())
+        codes = do_verify_second_factor(user, code)
+        demo.sign_ins[index] = replace(sign_in, totp_secret=secret,
+                                       recovery_codes=tuple(codes))
 
 
 def _user(username: str, role_name: str, demo: Demo, role: str, site: str,

@@ -64,5 +64,10 @@ def _demo(args: argparse.Namespace) -> int:
     for s in demo.sign_ins:
         print(f"  {s.role_name:<{width}}  user {s.username:<24} password {s.password}"
               f"   ({s.site})")
+        if s.totp_secret:
+            # Roles that can unblind, sign, administer or see an unblinded fact need a second
+            # factor: the secret for an authenticator app, or a one-time recovery code.
+            print(f"  {'':<{width}}  second factor: authenticator secret {s.totp_secret}, or "
+                  f"a recovery code: {', '.join(s.recovery_codes[:3])}")
     print()
     return 0

@@ -1,0 +1,85 @@
+"""The pages' side of issue 10, on every protocol: signing in with a second factor (enrolment,
+code, recovery code), the forced password change, and a second administrator's approval."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+
+from tests.accounts_support import PASSWORD, current_code, second_administrator
+from tests.integration.pages.support import signed_in
+from trialkit.web.trial.actions.accounts import (
+    do_create_user,
+    do_grant_role,
+    do_reset_password,
+)
+from trialkit.web.trial.models import AuditEvent, Profile, RoleRequest
+
+pytestmark = pytest.mark.protocols()
+
+
+def test_a_role_that_signs_enrols_at_its_first_sign_in_and_then_gives_a_code(trial,
+                                                                            make_actor):
+    name = make_actor(trial.investigator).name
+    client = Client()
+    first = client.post("/login/", {"username": name, "password": PASSWORD})
+    assert first["Location"] == "/login/enrol/"
+    assert client.get("/").status_code == 302  # not signed in yet
+    page = client.get("/login/enrol/")
+    secret = Profile.objects.get(user__username=name).totp_secret
+    assert secret and secret in page.content.decode()
+    user = User.objects.get(username=name)
+    confirmed = client.post("/login/enrol/", {"code": current_code(user)})
+    assert confirmed.status_code == 200 and b"recovery-codes" in confirmed.content
+    codes = confirmed.context["codes"]
+    assert client.get("/").status_code == 200
+    # The next sign-in asks for a code; a recovery code serves once.
+    again = Client()
+    assert again.post("/login/", {"username": name, "password": PASSWORD})[
+        "Location"] == "/login/code/"
+    wrong = again.post("/login/code/", {"code": "not a code"})
+    assert wrong.status_code == 401
+    assert again.post("/login/code/", {"code": codes[0]}).status_code == 302
+    assert again.get("/").status_code == 200
+    assert AuditEvent.objects.filter(action="use_recovery_code", actor=name).exists()
+
+
+def test_the_code_page_is_closed_without_a_right_password_first(trial, make_actor):
+    make_actor(trial.investigator)
+    assert Client().get("/login/code/")["Location"] == "/login/"
+    assert Client().post("/login/enrol/", {"code": "123456"})["Location"] == "/login/"
+
+
+def test_after_a_reset_only_the_password_change_page_opens(trial, make_actor, admin):
+    person = make_actor(trial.data_manager)
+    temporary = do_reset_password(person.user, actor=admin)
+    client = signed_in(person.name, temporary)
+    assert client.get("/")["Location"] == "/account/password/"
+    changed = client.post("/account/password/", {"password": temporary,
+                                                 "new_password": "my very own passphrase"})
+    assert changed.status_code == 302
+    assert signed_in(person.name, "my very own passphrase").get("/").status_code == 200
+
+
+def test_a_second_administrator_approves_a_grant_on_the_administrators_page(trial, make_actor,
+                                                                            admin):
+    unblinded = next(r for r in trial.protocol.roles if r.sees)
+    user = do_create_user("newcomer", PASSWORD, "New Comer", actor=admin)
+    request = do_grant_role(user, unblinded.id, trial.site if unblinded.site_scoped else None,
+                            actor=admin)
+    assert isinstance(request, RoleRequest)
+    asking = signed_in("admin", PASSWORD)
+    page = asking.get("/administration/").content.decode()
+    assert "another administrator approves" in page
+    second = second_administrator(trial.administrator)
+    approving = signed_in(second.name, PASSWORD)
+    wrong = approving.post("/administration/accounts/approve/",
+                           {"request": request.pk, "password": "not my password"})
+    assert wrong.status_code == 302
+    request.refresh_from_db()
+    assert request.status == "pending"
+    approving.post("/administration/accounts/approve/",
+                   {"request": request.pk, "password": PASSWORD})
+    request.refresh_from_db()
+    assert (request.status, request.decided_by) == ("approved", second.name)

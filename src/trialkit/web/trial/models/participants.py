@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from trialkit.core.eligibility.evaluation import Evaluation
 from trialkit.web.trial.models.people import Site, Study
 
 
@@ -39,6 +40,10 @@ class Participant(models.Model):
     """The treatment period of a crossover part the participant is in (blank: a parallel part,
     or before the first period starts). Not blinded: every sequence switches at the same
     planned visit. Its history, with dates, is in ``PeriodStart``."""
+
+    def evaluation(self) -> Evaluation | None:
+        """The stored eligibility evaluation as its typed record (None: never screened)."""
+        return Evaluation.from_json(self.eligibility) if self.eligibility else None
 
     class Meta:
         constraints = [

@@ -7,11 +7,14 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
+from django.contrib.auth.models import User
 from playwright.sync_api import Browser, Page, ViewportSize, expect
 
+from tests.accounts_support import current_code
 from tests.integration.conftest import PASSWORD
 from tests.protocol_cases import TrialCase, allocation_secrets, public_texts
 from trialkit.core.protocol import Protocol
+from trialkit.web.trial import clock, totp
 
 VIEWPORT: ViewportSize = {"width": 1280, "height": 900}
 
@@ -26,8 +29,24 @@ def sign_in(browser: Browser, base: str, username: str) -> Page:
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+    second_factor(page, username)
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
     return page
+
+
+def second_factor(page: Page, username: str) -> None:
+    """A role that needs a second factor: enrol at the first sign-in (the code computed from
+    the secret the page shows, as an authenticator app would), or give the current code."""
+    page.wait_for_load_state()
+    if "/login/enrol/" in page.url:
+        secret = page.locator("#totp-secret").inner_text()
+        page.get_by_label("Code from the app").fill(
+            totp.totp(totp.secret_bytes(secret), clock.now()))
+        page.get_by_role("button", name="Confirm and sign in").click()
+        page.get_by_role("link", name="Continue").click()
+    elif "/login/code/" in page.url:
+        page.get_by_label("Code").fill(current_code(User.objects.get(username=username)))
+        page.get_by_role("button", name="Verify").click()
 
 
 def escaped(text: str) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.support import VIEWPORT
+from tests.browser.support import VIEWPORT, second_factor
 from tests.integration.conftest import PASSWORD
 from trialkit.web.trial.actions.participants import do_register_candidate
 
@@ -50,6 +50,7 @@ def test_the_keyboard_reaches_every_control_of_sign_in_and_form_entry_and_the_sk
     page.keyboard.press("Tab")
     page.keyboard.type(PASSWORD)
     page.keyboard.press("Enter")
+    second_factor(page, coordinator.name)  # where the role needs one
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
 
     page.goto(f"/participants/{participant.pk}/forms/{trial.visits_collecting(form)[0]}/"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
+from tests.accounts_support import sign_in_page
 from tests.integration.conftest import PASSWORD
 from tests.integration.pages.support import signed_in
 from trialkit.web.trial.actions.accounts import do_grant_role
@@ -22,20 +23,24 @@ def test_a_wrong_password_is_refused_with_a_message_and_audited(trial, make_acto
     assert AuditEvent.objects.filter(action="sign_in_failed").count() == 1
 
 
-def test_repeated_failures_lock_the_account_even_for_the_right_password(trial, make_actor,
-                                                                        settings):
-    name = make_actor(trial.screener).name
+def test_repeated_failures_pause_new_browsers_but_not_the_persons_own(trial, make_actor,
+                                                                      settings):
+    name = make_actor(trial.data_manager).name
+    own = signed_in(name, PASSWORD)  # this browser signed in before: it is remembered
+    own.post("/logout/")
     for _ in range(settings.TRIALKIT_LOCKOUT_FAILURES):
         Client().post("/login/", {"username": name, "password": "nope"})
     response = Client().post("/login/", {"username": name, "password": PASSWORD})
-    assert response.status_code == 401 and "locked" in response.content.decode()
+    assert response.status_code == 401 and "pauses" in response.content.decode()
+    assert sign_in_page(own, name, PASSWORD).status_code == 302
+    assert own.get("/").status_code == 200
 
 
 def test_a_user_with_several_roles_chooses_one_and_acts_in_it(trial, make_actor, admin):
     actor = make_actor(trial.investigator)
     do_grant_role(actor.user, trial.monitor, trial.site, actor=admin)
     client = Client()
-    first = client.post("/login/", {"username": actor.name, "password": PASSWORD})
+    first = sign_in_page(client, actor.name, PASSWORD)  # with the second factor
     assert first["Location"].startswith("/role/")
     assert client.get("/").status_code == 302  # no role yet: sent to choose one
     choice = client.get("/role/").content.decode()

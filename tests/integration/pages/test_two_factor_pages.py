@@ -71,7 +71,7 @@ def test_a_second_administrator_approves_a_grant_on_the_administrators_page(tria
     assert isinstance(request, RoleRequest)
     asking = signed_in("admin", PASSWORD)
     page = asking.get("/administration/").content.decode()
-    assert "another administrator approves" in page
+    assert "someone else who manages users approves" in page
     second = second_administrator(trial.administrator)
     approving = signed_in(second.name, PASSWORD)
     wrong = approving.post("/administration/accounts/approve/",

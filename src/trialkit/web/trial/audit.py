@@ -17,9 +17,9 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
 
 from trialkit import __version__
+from trialkit.web.trial import clock
 from trialkit.web.trial.audit_chain import GENESIS, keyed_link, same, unkeyed_link
 from trialkit.web.trial.audit_keys import AuditKey
 from trialkit.web.trial.audit_triggers import is_append_only_enforced
@@ -54,7 +54,7 @@ def append_event(*, actor: str, actor_role: str, action: str, object_type: str,
         raise RuntimeError("audit events are appended inside the action's transaction")
     key = current_key()
     head, _ = AuditHead.objects.select_for_update().get_or_create(id=1)
-    now = timezone.now().astimezone(dt.UTC)
+    now = clock.now().astimezone(dt.UTC)
     event = AuditEvent(
         sequence=head.sequence + 1, occurred_at=now, actor=actor, actor_role=actor_role,
         action=action, object_type=object_type, object_id=str(object_id), old=jsonable(old),

@@ -1,0 +1,88 @@
+"""The trial database as neutral rows: what the ADaM derivation reads, without Django.
+
+``trialkit.web.analysis_source`` fills these from the database as of a date; tests build them
+by hand. Allocation is a blinded fact: ``allocations`` is ``None`` unless the rows were read
+for an actor who may see arms (or after the study lock), and the derivation then pools every
+participant into one group. ``digest`` is the SHA-256 of the rows' canonical JSON: the
+"hash of the input data" every output carries.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class ParticipantRow:
+    key: int
+    screening_number: str
+    site: str
+    status: str
+    """screening, screen_failed, consented, enrolled, completed, withdrawn, lost_to_follow_up,
+    died (as of the rows' date)."""
+    part: str = ""
+    consent_date: dt.date | None = None
+    enrolled_on: dt.date | None = None
+    ended_on: dt.date | None = None
+    end_reason: str = ""
+
+
+@dataclass(frozen=True)
+class AdministrationRow:
+    participant: int
+    administration: str
+    given_on: dt.date
+    against_gate: bool = False
+
+
+@dataclass(frozen=True)
+class FormRow:
+    participant: int
+    form: str
+    visit: str
+    repeat: int
+    data: Mapping[str, Any]
+    """The latest version saved by the rows' date."""
+
+
+@dataclass(frozen=True)
+class Allocation:
+    arm: str = ""
+    """A parallel participant's arm."""
+    sequence: str = ""
+    """A crossover participant's sequence (their arm follows the period)."""
+
+
+@dataclass(frozen=True)
+class TrialRows:
+    study_id: str
+    as_of: dt.date
+    participants: tuple[ParticipantRow, ...]
+    administrations: tuple[AdministrationRow, ...] = ()
+    forms: tuple[FormRow, ...] = ()
+    period_starts: Mapping[int, Mapping[str, dt.date]] = field(default_factory=dict)
+    """Participant → period → the day they entered it (not blinded)."""
+    allocations: Mapping[int, Allocation] | None = None
+    """Participant → allocation; None when the reader may not see arms (a pooled view)."""
+
+    @property
+    def blinded(self) -> bool:
+        return self.allocations is None
+
+    def digest(self) -> str:
+        """SHA-256 of the rows as canonical JSON (sorted keys, ISO dates)."""
+        data = asdict(self)
+        text = json.dumps(data, sort_keys=True, separators=(",", ":"), default=_plain,
+                          ensure_ascii=False)
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _plain(value: object) -> str:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    raise TypeError(f"not JSON data: {value!r}")

@@ -109,25 +109,27 @@ class _Progress:
     def __init__(self, quiet: bool, protocol: Any) -> None:
         from trialkit.reports.analyze import steps
 
-        self.quiet, self.total, self.bar, self.task = quiet, steps(protocol), None, None
+        self.quiet, self.total = quiet, steps(protocol)
+        self.bar: Any = None
 
     def __enter__(self) -> Any:
         if self.quiet:
             return lambda _: None
         from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-        self.bar = Progress(TextColumn("{task.description:<48}"), BarColumn(),
-                            TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(),
-                            transient=True)
-        self.bar.start()
-        self.task = self.bar.add_task("analysing", total=self.total)
-        started = []
+        bar = Progress(TextColumn("{task.description:<48}"), BarColumn(),
+                       TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(),
+                       transient=True)
+        self.bar = bar
+        bar.start()
+        task = bar.add_task("analysing", total=self.total)
+        started: list[str] = []
 
         def step(description: str) -> None:
             if started:
-                self.bar.advance(self.task)  # type: ignore[union-attr]
+                bar.advance(task)
             started.append(description)
-            self.bar.update(self.task, description=description)  # type: ignore[union-attr]
+            bar.update(task, description=description)
         return step
 
     def __exit__(self, *exc: object) -> None:

@@ -23,6 +23,15 @@ from trialkit.core.protocol.analysis_datasets import date_item
 from trialkit.core.protocol.model import Protocol
 
 YEAR = 365.25
+Index = dict[tuple[str, str], list[Record]]
+
+
+def by_subject(records: list[Record]) -> Index:
+    """Records by (USUBJID, PARAMCD), in their order: one pass instead of a scan per person."""
+    found: Index = {}
+    for record in records:
+        found.setdefault((record["USUBJID"], record["PARAMCD"]), []).append(record)
+    return found
 
 
 def event_dates(protocol: Protocol, rows: TrialRows, form_id: str) -> dict[str, list[dt.date]]:
@@ -43,19 +52,18 @@ def adtte_records(protocol: Protocol, rows: TrialRows, subjects: Mapping[str, Re
     records = []
     for spec in protocol.analysis_data.time_to_event:
         onsets = event_dates(protocol, rows, spec.excluding.events) if spec.excluding else {}
-        series = [r for r in findings.get(spec.source.dataset, [])
-                  if r["PARAMCD"] == spec.source.parameter]
+        series = by_subject(findings.get(spec.source.dataset, []))
         for subject_id in sorted(subjects):
-            record = _tte(spec, subjects[subject_id], series, onsets.get(subject_id, []),
-                          notes)
+            record = _tte(spec, subjects[subject_id],
+                          series.get((subject_id, spec.source.parameter), []),
+                          onsets.get(subject_id, []), notes)
             if record is not None:
                 records.append(record)
     return records
 
 
-def _tte(spec: ConfirmedChange, subject: Record, series: list[Record],
+def _tte(spec: ConfirmedChange, subject: Record, mine: list[Record],
          onsets: list[dt.date], notes: list[str]) -> Record | None:
-    mine = [r for r in series if r["USUBJID"] == subject["USUBJID"]]
     baseline = next((r for r in mine if r["ABLFL"] == "Y"), None)
     if baseline is None or subject.get("TRTSDT") is None:
         return None
@@ -82,6 +90,8 @@ def _tte(spec: ConfirmedChange, subject: Record, series: list[Record],
 def adcnt_records(protocol: Protocol, rows: TrialRows, subjects: Mapping[str, Record],
                   findings: Mapping[str, list[Record]]) -> list[Record]:
     records = []
+    indexed = {name: by_subject(found) for name, found in findings.items()
+               if name in {c.sum_of.dataset for c in protocol.analysis_data.counts if c.sum_of}}
     for spec in protocol.analysis_data.counts:
         events = event_dates(protocol, rows, spec.events) if spec.events else {}
         for subject_id in sorted(subjects):
@@ -91,7 +101,7 @@ def adcnt_records(protocol: Protocol, rows: TrialRows, subjects: Mapping[str, Re
             if spec.events is not None:
                 found = _event_count(spec, subject, events.get(subject_id, []))
             else:
-                found = _summed(spec, subject, findings)
+                found = _summed(spec, subject, indexed)
             records.append({"STUDYID": subject["STUDYID"], "USUBJID": subject_id,
                             "PARAMCD": spec.parameter, "PARAM": spec.name, **found})
     return records
@@ -114,12 +124,11 @@ def _event_count(spec: CountParameter, subject: Record, dates: list[dt.date]) ->
             "BASE": float(len(before))}
 
 
-def _summed(spec: CountParameter, subject: Record,
-            findings: Mapping[str, list[Record]]) -> Record:
+def _summed(spec: CountParameter, subject: Record, indexed: Mapping[str, Index]) -> Record:
     assert spec.sum_of is not None  # the model requires one source
     start, end = _window(spec, subject)
-    mine = [r for r in findings.get(spec.sum_of.dataset, [])
-            if r["USUBJID"] == subject["USUBJID"] and r["PARAMCD"] == spec.sum_of.parameter]
+    mine = indexed.get(spec.sum_of.dataset, {}).get(
+        (subject["USUBJID"], spec.sum_of.parameter), [])
     used = [r for r in mine if r["ADT"] > subject["TRTSDT"] and start <= r["ADT"] <= end
             and (not spec.visits or r["AVISIT"] in spec.visits)]
     baseline = next((r["AVAL"] for r in mine if r["ABLFL"] == "Y"), None)
@@ -130,12 +139,13 @@ def _summed(spec: CountParameter, subject: Record,
 def adrsp_records(protocol: Protocol, subjects: Mapping[str, Record],
                   derived: Mapping[str, list[Record]]) -> list[Record]:
     records = []
+    indexed = {name: by_subject(derived[name]) for name in ("ADTTE", "ADCNT") if name in derived}
     for spec in protocol.analysis_data.responders:
         for subject_id in sorted(subjects):
             subject = subjects[subject_id]
             if subject.get("TRTSDT") is None:
                 continue
-            status = _responds(spec, subject_id, derived)
+            status = _responds(spec, subject_id, indexed)
             records.append({"STUDYID": subject["STUDYID"], "USUBJID": subject_id,
                             "PARAMCD": spec.parameter, "PARAM": spec.name,
                             "AVALC": {True: "Y", False: "N", None: ""}[status],
@@ -144,12 +154,12 @@ def adrsp_records(protocol: Protocol, subjects: Mapping[str, Record],
 
 
 def _responds(spec: Responder, subject_id: str,
-              derived: Mapping[str, list[Record]]) -> bool | None:
+              indexed: Mapping[str, Index]) -> bool | None:
     """False on any event; True when every component is known and none happened."""
     known = True
     for ref in spec.none_of:
-        record = next((r for r in derived.get(ref.dataset, []) if r["USUBJID"] == subject_id
-                       and r["PARAMCD"] == ref.parameter), None)
+        record = next(iter(indexed.get(ref.dataset, {}).get((subject_id, ref.parameter), [])),
+                      None)
         if record is None or (ref.dataset == "ADCNT" and not record["EXPOS"]):
             known = False
         elif (ref.dataset == "ADTTE" and record["CNSR"] == 0.0) or (

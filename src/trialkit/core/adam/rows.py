@@ -13,7 +13,7 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -76,7 +76,13 @@ class TrialRows:
 
     def digest(self) -> str:
         """SHA-256 of the rows as canonical JSON (sorted keys, ISO dates)."""
-        data = asdict(self)
+        data = {"study_id": self.study_id, "as_of": self.as_of,
+                "participants": [list(vars(p).values()) for p in self.participants],
+                "administrations": [list(vars(a).values()) for a in self.administrations],
+                "forms": [list(vars(f).values()) for f in self.forms],
+                "period_starts": {str(k): v for k, v in self.period_starts.items()},
+                "allocations": None if self.allocations is None else {
+                    str(k): list(vars(a).values()) for k, a in self.allocations.items()}}
         text = json.dumps(data, sort_keys=True, separators=(",", ":"), default=_plain,
                           ensure_ascii=False)
         return hashlib.sha256(text.encode("utf-8")).hexdigest()

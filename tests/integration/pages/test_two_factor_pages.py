@@ -14,7 +14,7 @@ from trialkit.web.trial.actions.accounts import (
     do_grant_role,
     do_reset_password,
 )
-from trialkit.web.trial.models import AuditEvent, Profile, RoleRequest
+from trialkit.web.trial.models import ApiToken, AuditEvent, Profile, RoleRequest
 
 pytestmark = pytest.mark.protocols()
 
@@ -83,3 +83,37 @@ def test_a_second_administrator_approves_a_grant_on_the_administrators_page(tria
                    {"request": request.pk, "password": PASSWORD})
     request.refresh_from_db()
     assert (request.status, request.decided_by) == ("approved", second.name)
+
+
+def test_a_person_issues_and_revokes_their_own_token_on_their_account_page(trial, make_actor):
+    person = make_actor(trial.investigator)
+    client = signed_in(person.name, PASSWORD)
+    assert "Second factor" in client.get("/account/").content.decode()
+    issued = client.post("/account/issue-token/", {"label": "lab sync", "password": PASSWORD,
+                                                   "role": trial.investigator, "days": "30"})
+    assert issued.status_code == 200 and b"new-token" in issued.content
+    token = ApiToken.objects.get(label="lab sync")
+    assert token.issued_by == person.name
+    client.post("/account/revoke-token/", {"token": token.pk})
+    token.refresh_from_db()
+    assert token.revoked_at is not None
+    renewed = client.post("/account/recovery-codes/", {"password": PASSWORD})
+    assert len(renewed.context["new_codes"]) == 10
+
+
+def test_an_administrator_unlocks_resets_and_deactivates_on_the_administrators_page(
+        trial, make_actor, admin):
+    person = make_actor(trial.data_manager)
+    Profile.objects.filter(user=person.user).update(failed_reentries=3)
+    client = signed_in("admin", PASSWORD)
+    client.post("/administration/accounts/unlock/", {"username": person.name})
+    assert Profile.objects.get(user=person.user).failed_reentries == 0
+    reset = client.post("/administration/accounts/reset-password/", {"username": person.name})
+    assert reset.status_code == 200 and b"temporary-password" in reset.content
+    assert Profile.objects.get(user=person.user).must_change_password
+    client.post("/administration/accounts/deactivate/", {"username": person.name,
+                                                          "reason": "left the trial"})
+    assert not User.objects.get(pk=person.user.pk).is_active
+    assert [e.action for e in AuditEvent.objects.filter(actor="admin").order_by("sequence")
+            if e.action in ("unlock_account", "reset_password", "deactivate_user")] == [
+        "unlock_account", "reset_password", "deactivate_user"]

@@ -92,7 +92,8 @@ def do_verify_second_factor(user: User, code: str, *, source: str = "") -> list[
 def _attempt_second_factor(user: User, code: str,
                            source: str) -> tuple[list[str], ActionError | None]:
     now = clock.now()
-    who, seen = user.get_username(), {"source": source or None}
+    who = user.get_username()
+    seen: dict[str, object] = {"source": source or None}
     if blocked(source, now):
         record(None, AuditAction.SIGN_IN_REFUSED, user, who=who,
                new={"why": "too many failures from this address", **seen})

@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 import yaml
 
+from tests.accounts_support import grant
 from tests.conftest import ROOT
 from tests.integration.conftest import PASSWORD
 from trialkit.core.protocol import Protocol, load_protocol
@@ -120,7 +121,7 @@ def load_team(path: Path) -> Team:
         if role.id == manager:
             continue
         user = do_create_user(role.id, PASSWORD, role.name, actor=admin)
-        do_grant_role(user, role.id, site if role.site_scoped else None, actor=admin)
+        grant(user, role.id, site if role.site_scoped else None, admin=admin)
         actors[role.id] = actor_for(user, role.id)
     return Team(protocol, site, actors)
 

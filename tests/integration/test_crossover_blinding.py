@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from tests.accounts_support import sign_in_page
 from tests.integration.conftest import PASSWORD
 from tests.integration.pages.page_urls import urls_about
 from tests.integration.test_crossover import (
@@ -72,7 +73,7 @@ def switch(team: Team, clock: Clock, pair: Pair) -> None:
 
 def client_of(role: str) -> Client:
     client = Client()
-    response = client.post("/login/", {"username": role, "password": PASSWORD})
+    response = sign_in_page(client, role, PASSWORD)  # with a second factor where needed
     assert response.status_code == 302, response.content[:300]
     return client
 

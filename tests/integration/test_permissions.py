@@ -18,6 +18,7 @@ from typing import Any, get_args
 import pytest
 from django.utils import timezone
 
+from tests.accounts_support import grant
 from tests.integration.capture_support import new_participant
 from tests.integration.conftest import PASSWORD
 from tests.integration.pages.support import signed_in
@@ -78,7 +79,7 @@ class World:
     def actor(self, role: str) -> Actor:
         if role not in self.actors:
             user = do_create_user(role, PASSWORD, role.replace("_", " "), actor=self.admin)
-            do_grant_role(user, role, None, actor=self.admin)
+            grant(user, role, None, admin=self.admin)  # a second administrator approves
             self.actors[role] = actor_for(user, role)
         return self.actors[role]
 

@@ -9,6 +9,7 @@ import re
 
 import pytest
 
+from tests.accounts_support import grant
 from tests.integration.capture_support import DAY, adverse_event, new_participant
 from tests.integration.conftest import PASSWORD
 from tests.integration.protocol_variants import Document, form_of, role_of, variant
@@ -34,7 +35,7 @@ def _load(trial, tmp_path, change):
     def make(role: str):
         site = trial.site if protocol_of(current_study()).role(role).site_scoped else None
         person = do_create_user(f"{role}-user", PASSWORD, role.title(), actor=admin)
-        do_grant_role(person, role, site, actor=admin)
+        grant(person, role, site, admin=admin)  # a second administrator approves
         return actor_for(person, role)
 
     return make

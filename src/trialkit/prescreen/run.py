@@ -16,12 +16,14 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 from ibis.backends import BaseBackend
 
 from trialkit.core.eligibility.compile import CompiledCriteria, screen
 from trialkit.core.eligibility.record import PatientRecord
+from trialkit.core.hygiene import LEAD_PATTERN, NUMBER_PATTERN, QUOTE
 from trialkit.prescreen.backends import connect
 from trialkit.prescreen.criteria import criteria_of
 from trialkit.prescreen.engine import compile_cohort
@@ -213,9 +215,24 @@ def write_batches(batches: pa.RecordBatchReader, out: Path) -> None:
     elif suffix == ".csv":
         with pacsv.CSVWriter(out, batches.schema) as csv:
             for batch in batches:
-                csv.write_batch(batch)
+                csv.write_batch(spreadsheet_safe_batch(batch))
     else:
         raise ValueError(f"--out: {out} must end in .parquet or .csv")
+
+
+def spreadsheet_safe_batch(batch: pa.RecordBatch) -> pa.RecordBatch:
+    """Text cells a spreadsheet would run as a formula get a leading quote, as every CSV the
+    system writes (``trialkit.core.hygiene.cells``): patient keys come from site databases."""
+    columns = [_spreadsheet_safe(column) if pa.types.is_string(column.type)
+               or pa.types.is_large_string(column.type) else column for column in batch.columns]
+    return pa.RecordBatch.from_arrays(columns, schema=batch.schema)
+
+
+def _spreadsheet_safe(column: pa.Array) -> pa.Array:
+    leads = pc.match_substring_regex(column, LEAD_PATTERN)
+    number = pc.match_substring_regex(column, NUMBER_PATTERN)
+    quoted = pc.binary_join_element_wise(pa.scalar(QUOTE, column.type), column, "")
+    return pc.if_else(pc.and_(leads, pc.invert(number)), quoted, column)
 
 
 def write_result(table: pa.Table, out: Path) -> None:

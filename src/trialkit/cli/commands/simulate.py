@@ -23,6 +23,7 @@ from rich.table import Table
 
 from trialkit.cli.common import default_protocol_path
 from trialkit.cli.errors import UsageError
+from trialkit.core.hygiene import spreadsheet_safe
 from trialkit.core.protocol import Protocol, load_protocol
 from trialkit.core.simulation import plots, report
 from trialkit.core.simulation.runner import (
@@ -192,10 +193,11 @@ def _rows_csv(simulation: Simulation, path: Path) -> None:
     names = sorted({name for rows in simulation.rows for row in rows for name in row})
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["scenario", "trial", *names])
+        # Scenario ids and names come from a file anyone may write: no cell may start a formula.
+        writer.writerow([spreadsheet_safe(name) for name in ["scenario", "trial", *names]])
         for setup, rows in zip(simulation.setups, simulation.rows, strict=True):
             for trial, row in enumerate(rows):
-                writer.writerow([setup.scenario.id, trial,
+                writer.writerow([spreadsheet_safe(setup.scenario.id), trial,
                                  *(_cell(row.get(name)) for name in names)])
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from django.contrib.auth import login, logout
 from django.contrib.auth.models import User
 from django.http import HttpRequest
@@ -9,7 +11,7 @@ from django.middleware.csrf import get_token
 from ninja import Router, Schema, Status
 
 from trialkit.web.api.auth import SESSION_ROLE_KEY, SignedInAuth, actor_of
-from trialkit.web.api.schemas import Done, InSchema, ReasonIn, Text, responses
+from trialkit.web.api.schemas import Done, Id, InSchema, ReasonIn, TextInput, responses
 from trialkit.web.trial.actions.accounts import (
     do_create_user,
     do_grant_role,
@@ -37,15 +39,19 @@ class UserOut(Schema):
     memberships: list[MembershipOut]
 
 
+Username = Annotated[str, TextInput("username")]
+Role = Annotated[str, TextInput("role")]
+
+
 class SignInIn(InSchema):
-    username: str
-    password: str
-    role: str | None = None
+    username: Username
+    password: Annotated[str, TextInput("password")]
+    role: Role | None = None
     """Optional: the role to act in; without it a user holding exactly one role gets that."""
 
 
 class RoleIn(InSchema):
-    role: str
+    role: Role
 
 
 class SessionOut(Schema):
@@ -66,19 +72,19 @@ class ActorOut(Schema):
 
 
 class CreateUserIn(InSchema):
-    username: str
-    password: str
-    printed_name: str
+    username: Annotated[str, TextInput("username", checks="not taken")]
+    password: Annotated[str, TextInput("new_password")]
+    printed_name: Annotated[str, TextInput("printed_name")]
 
 
 class GrantIn(InSchema):
-    role: str
-    site: str | None = None
+    role: Role
+    site: Annotated[str, TextInput("site")] | None = None
 
 
 class TokenIn(InSchema):
-    role: str
-    label: str
+    role: Role
+    label: Annotated[str, TextInput("label")]
 
 
 class TokenOut(Schema):
@@ -174,7 +180,7 @@ def create_user(request: HttpRequest, body: CreateUserIn) -> Status[UserOut]:
 
 
 @router.post("/users/{username}/roles", response=responses(MembershipOut, 201))
-def grant_role(request: HttpRequest, username: Text, body: GrantIn) -> Status[MembershipOut]:
+def grant_role(request: HttpRequest, username: Username, body: GrantIn) -> Status[MembershipOut]:
     actor = actor_of(request)
     actor.require("manage_users")  # before revealing whether the user exists
     membership = do_grant_role(_user(username), body.role, body.site, actor=actor)
@@ -183,7 +189,7 @@ def grant_role(request: HttpRequest, username: Text, body: GrantIn) -> Status[Me
 
 
 @router.post("/memberships/{membership_id}/revoke", response=responses(MembershipOut))
-def revoke_role(request: HttpRequest, membership_id: int, body: ReasonIn) -> MembershipOut:
+def revoke_role(request: HttpRequest, membership_id: Id, body: ReasonIn) -> MembershipOut:
     actor = actor_of(request)
     actor.require("manage_users")
     membership = Membership.objects.filter(id=membership_id).select_related("site").first()
@@ -195,7 +201,7 @@ def revoke_role(request: HttpRequest, membership_id: int, body: ReasonIn) -> Mem
 
 
 @router.post("/users/{username}/tokens", response=responses(TokenOut, 201))
-def issue_token(request: HttpRequest, username: Text, body: TokenIn) -> Status[TokenOut]:
+def issue_token(request: HttpRequest, username: Username, body: TokenIn) -> Status[TokenOut]:
     actor = actor_of(request)
     actor.require("manage_users")
     user = _user(username)

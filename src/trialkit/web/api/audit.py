@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
+from pydantic import Field
 
 from trialkit.web.api.auth import actor_of
 from trialkit.web.api.redaction import redact_event
-from trialkit.web.api.schemas import InSchema, responses
+from trialkit.web.api.schemas import InSchema, TextInput, responses
+from trialkit.web.boundary.fields import ID_MAX
 from trialkit.web.trial.audit import verify_chain
 from trialkit.web.trial.models import AuditEvent
 
@@ -33,13 +35,13 @@ class EventOut(Schema):
 
 
 class EventFilter(InSchema):
-    object_type: str | None = None
-    object_id: str | None = None
-    actor: str | None = None
-    action: str | None = None
-    after: int = 0
+    object_type: Annotated[str, TextInput("object_type")] | None = None
+    object_id: Annotated[str, TextInput("object_id")] | None = None
+    actor: Annotated[str, TextInput("actor")] | None = None
+    action: Annotated[str, TextInput("action")] | None = None
+    after: Annotated[int, Field(ge=0, le=ID_MAX)] = 0
     """Only events with a sequence number above this (for paging)."""
-    limit: int = 200
+    limit: Annotated[int, Field(ge=1, le=1000)] = 200
 
 
 class ProblemOut(Schema):
@@ -63,13 +65,12 @@ def events(request: HttpRequest, filters: Query[EventFilter]) -> list[EventOut]:
         value = getattr(filters, name)
         if value is not None:
             rows = rows.filter(**{name: value})
-    limit = min(max(filters.limit, 1), 1000)
     return [EventOut(sequence=e.sequence, occurred_at=e.occurred_at, actor=e.actor,
                      actor_role=e.actor_role, action=e.action, object_type=e.object_type,
                      object_id=e.object_id, old=redact_event(actor, e.old),
                      new=redact_event(actor, e.new), reason=e.reason,
                      protocol_version=e.protocol_version, hash=e.hash)
-            for e in rows.order_by("sequence")[:limit]]
+            for e in rows.order_by("sequence")[:filters.limit]]
 
 
 @router.get("/audit/verify", response=responses(VerifyOut))

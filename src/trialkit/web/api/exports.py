@@ -17,9 +17,10 @@ from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 from ninja import Router, Schema
 
+from trialkit.core.hygiene import spreadsheet_safe
 from trialkit.web.api.auth import actor_of
 from trialkit.web.api.participants import ParticipantOut, participant_out
-from trialkit.web.api.schemas import ERRORS, Text, responses
+from trialkit.web.api.schemas import ERRORS, FormId, responses
 from trialkit.web.trial.actions.base import Actor, InvalidInputError, NotPermittedError
 from trialkit.web.trial.lookups import visible_participants
 from trialkit.web.trial.models import FormVersion
@@ -79,10 +80,13 @@ def _form_rows(request: HttpRequest, form_id: str) -> list[FormRowOut]:
 
 
 def _csv(header: Sequence[str], rows: Iterable[Sequence[object]], name: str) -> HttpResponse:
+    """Text a spreadsheet would run as a formula gets a leading quote (``spreadsheet_safe``):
+    form data and screening numbers are typed by people."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(["" if cell is None else cell for cell in row] for row in rows)
+    writer.writerow([spreadsheet_safe(cell) for cell in header])
+    writer.writerows(["" if cell is None else spreadsheet_safe(cell) for cell in row]
+                     for row in rows)
     response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
@@ -105,13 +109,13 @@ def participants_csv(request: HttpRequest) -> HttpResponse:
 
 
 @router.get("/exports/forms/{form_id}.json", response=responses(list[FormRowOut]))
-def forms_json(request: HttpRequest, form_id: Text) -> list[FormRowOut]:
+def forms_json(request: HttpRequest, form_id: FormId) -> list[FormRowOut]:
     """The latest version of every instance of one form."""
     return _form_rows(request, form_id)
 
 
 @router.get("/exports/forms/{form_id}.csv", response=ERRORS, openapi_extra=CSV_RESPONSE)
-def forms_csv(request: HttpRequest, form_id: Text) -> HttpResponse:
+def forms_csv(request: HttpRequest, form_id: FormId) -> HttpResponse:
     """One column per item of the form, in the protocol's order."""
     rows = _form_rows(request, form_id)
     items = [item.id for item in actor_of(request).protocol().form(form_id).items]

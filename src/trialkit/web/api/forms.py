@@ -4,13 +4,22 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import asdict
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
 
 from trialkit.web.api.auth import actor_of
-from trialkit.web.api.schemas import InSchema, Text, responses
+from trialkit.web.api.schemas import (
+    FormDataInput,
+    FormId,
+    Id,
+    InSchema,
+    TextInput,
+    WholeNumber,
+    responses,
+)
+from trialkit.web.boundary.form_data import refuse_implausible_dates
 from trialkit.web.trial.actions import forms as capture
 from trialkit.web.trial.capture_queries import item_audit_trail
 from trialkit.web.trial.lookups import form_record_for, participant_for
@@ -20,19 +29,23 @@ router = Router(tags=["forms"])
 
 
 class SaveIn(InSchema):
-    form_id: str
-    visit_id: str = ""
+    form_id: FormId
+    visit_id: Annotated[str, TextInput("visit_id", required=False)] = ""
     """Empty for a repeating log form (adverse events, relapses) entered outside a visit."""
-    data: dict[str, Any]
-    reason: str = ""
+    data: Annotated[dict[str, Any], FormDataInput(
+        checks="items of the form, each with a value its type, range or code list allows; a "
+               "change must change something")]
+    reason: Annotated[str, TextInput("reason", required=False,
+                                     checks="required to change a saved version")] = ""
     """Required for every save after the first."""
-    repeat_index: int | None = None
+    repeat_index: Annotated[int, WholeNumber("repeat_index", 1, 2**31 - 1,
+                                             checks="an instance of the form")] | None = None
     """Which instance of a repeating form to change; omitted = a new instance."""
 
 
 class SignIn(InSchema):
-    password: str
-    meaning: str
+    password: Annotated[str, TextInput("password")]
+    meaning: Annotated[str, TextInput("meaning")]
 
 
 class SignatureOut(Schema):
@@ -108,8 +121,8 @@ def record_out(r: FormRecord) -> RecordOut:
 
 
 @router.get("/participants/{participant_id}/forms", response=responses(list[RecordOut]))
-def forms(request: HttpRequest, participant_id: int,
-          form_id: Text | None = None) -> list[RecordOut]:
+def forms(request: HttpRequest, participant_id: Id,
+          form_id: FormId | None = None) -> list[RecordOut]:
     rows = participant_for(actor_of(request), participant_id).forms.order_by("id")
     if form_id is not None:
         rows = rows.filter(form_id=form_id)
@@ -117,9 +130,10 @@ def forms(request: HttpRequest, participant_id: int,
 
 
 @router.post("/participants/{participant_id}/forms", response=responses(SavedOut, 201))
-def save(request: HttpRequest, participant_id: int, body: SaveIn) -> Status[SavedOut]:
+def save(request: HttpRequest, participant_id: Id, body: SaveIn) -> Status[SavedOut]:
     """Save a form: the first version, or a change with its reason (a new version)."""
     actor = actor_of(request)
+    refuse_implausible_dates(actor.protocol(), body.form_id, body.data)
     version = capture.do_save_form(participant_for(actor, participant_id), body.form_id,
                                    body.visit_id, body.data, actor=actor, reason=body.reason,
                                    repeat_index=body.repeat_index)
@@ -129,7 +143,7 @@ def save(request: HttpRequest, participant_id: int, body: SaveIn) -> Status[Save
 
 
 @router.get("/forms/{record_id}", response=responses(RecordHistoryOut))
-def history(request: HttpRequest, record_id: int) -> RecordHistoryOut:
+def history(request: HttpRequest, record_id: Id) -> RecordHistoryOut:
     """A form record with every version, newest last, and their signatures."""
     found = form_record_for(actor_of(request), record_id)
     return RecordHistoryOut(**record_out(found).dict(),
@@ -137,7 +151,7 @@ def history(request: HttpRequest, record_id: int) -> RecordHistoryOut:
 
 
 @router.post("/forms/{record_id}/signatures", response=responses(SignatureOut, 201))
-def sign(request: HttpRequest, record_id: int, body: SignIn) -> Status[SignatureOut]:
+def sign(request: HttpRequest, record_id: Id, body: SignIn) -> Status[SignatureOut]:
     actor = actor_of(request)
     signature = capture.do_sign_form(form_record_for(actor, record_id), body.password,
                                      body.meaning, actor=actor)
@@ -145,7 +159,7 @@ def sign(request: HttpRequest, record_id: int, body: SignIn) -> Status[Signature
 
 
 @router.get("/forms/{record_id}/audit-trail", response=responses(dict[str, list[ItemChangeOut]]))
-def item_trail(request: HttpRequest, record_id: int) -> dict[str, list[ItemChangeOut]]:
+def item_trail(request: HttpRequest, record_id: Id) -> dict[str, list[ItemChangeOut]]:
     """Item id → every change of its value (old → new, who, when, why), oldest first."""
     actor = actor_of(request)
     trail = item_audit_trail(form_record_for(actor, record_id), actor=actor)

@@ -8,14 +8,22 @@ whose protocol role does not ``see`` it; nothing else in the API reads allocatio
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
 from pydantic import Field
 
 from trialkit.web.api.auth import actor_of
-from trialkit.web.api.schemas import InSchema, Text, responses
+from trialkit.web.api.schemas import (
+    AdministrationId,
+    Id,
+    InSchema,
+    KitCode,
+    TextInput,
+    WholeNumber,
+    responses,
+)
 from trialkit.web.trial import access
 from trialkit.web.trial.actions import oversight, preparations
 from trialkit.web.trial.lookups import participant_for
@@ -57,7 +65,7 @@ class PreparationOut(Schema):
 
 
 class PreparationIn(InSchema):
-    administration_id: str
+    administration_id: Annotated[str, TextInput("administration_id")]
 
 
 class PreparationConfirmedOut(Schema):
@@ -68,15 +76,16 @@ class PreparationConfirmedOut(Schema):
 
 
 class UnblindIn(InSchema):
-    reason: str
-    password: str
+    reason: Annotated[str, TextInput("reason")]
+    password: Annotated[str, TextInput("password")]
 
 
 class DecisionIn(InSchema):
-    decision: str
-    rationale: str
-    password: str
-    gate_index: int = 0
+    decision: Annotated[str, TextInput("decision")]
+    rationale: Annotated[str, TextInput("rationale")]
+    password: Annotated[str, TextInput("password")]
+    gate_index: Annotated[int, WholeNumber("gate_index", 0, 999,
+                                           checks="a committee gate of the protocol")] = 0
 
 
 class DecisionOut(Schema):
@@ -112,7 +121,7 @@ def _decision_out(d: SafetyDecision) -> DecisionOut:
 
 
 @router.get("/participants/{participant_id}/allocation", response=responses(AllocationOut))
-def allocation(request: HttpRequest, participant_id: int) -> AllocationOut:
+def allocation(request: HttpRequest, participant_id: Id) -> AllocationOut:
     """The arm: for unblinded roles, open-label parts, and an investigator who unblinded."""
     actor = actor_of(request)
     return _allocation_out(access.access_allocation(participant_for(actor, participant_id),
@@ -121,8 +130,8 @@ def allocation(request: HttpRequest, participant_id: int) -> AllocationOut:
 
 @router.get("/participants/{participant_id}/administrations/{administration_id}/procedure-type",
             response=responses(ProcedureOut))
-def procedure_type(request: HttpRequest, participant_id: int,
-                   administration_id: Text) -> ProcedureOut:
+def procedure_type(request: HttpRequest, participant_id: Id,
+                   administration_id: AdministrationId) -> ProcedureOut:
     actor = actor_of(request)
     kind = access.access_procedure_type(participant_for(actor, participant_id),
                                         administration_id, actor)
@@ -130,13 +139,13 @@ def procedure_type(request: HttpRequest, participant_id: int,
 
 
 @router.get("/kits/{kit_code}/preparation", response=responses(PreparationOut))
-def preparation(request: HttpRequest, kit_code: Text) -> PreparationOut:
+def preparation(request: HttpRequest, kit_code: KitCode) -> PreparationOut:
     return PreparationOut(kit_code=kit_code,
                           preparations=access.access_preparation(kit_code, actor_of(request)))
 
 
 @router.post("/kits/{kit_code}/preparation", response=responses(PreparationConfirmedOut, 201))
-def confirm_preparation(request: HttpRequest, kit_code: Text,
+def confirm_preparation(request: HttpRequest, kit_code: KitCode,
                         body: PreparationIn) -> Status[PreparationConfirmedOut]:
     """The preparing role confirms the kit is ready for an administration (never says what
     was prepared)."""
@@ -154,7 +163,7 @@ def slots(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 @router.post("/participants/{participant_id}/unblinding", response=responses(AllocationOut))
-def unblind(request: HttpRequest, participant_id: int, body: UnblindIn) -> AllocationOut:
+def unblind(request: HttpRequest, participant_id: Id, body: UnblindIn) -> AllocationOut:
     """Emergency unblinding (password re-entry, reason); answers with the arm."""
     actor = actor_of(request)
     participant = participant_for(actor, participant_id)

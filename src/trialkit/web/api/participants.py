@@ -7,17 +7,26 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
 
 from trialkit.web.api.auth import actor_of
-from trialkit.web.api.schemas import InSchema, Text, responses
+from trialkit.web.api.schemas import (
+    ChoiceInput,
+    DateInput,
+    Id,
+    InSchema,
+    JudgementsInput,
+    StatusFilter,
+    TextInput,
+    responses,
+)
 from trialkit.web.trial.access import randomization_number_and_kit
 from trialkit.web.trial.actions import participants as journey
 from trialkit.web.trial.actions.base import Actor
-from trialkit.web.trial.actions.participants import screened_under
+from trialkit.web.trial.actions.participants import ENDINGS, screened_under
 from trialkit.web.trial.gate_facts import periods_of
 from trialkit.web.trial.lookups import participant_for, visible_participants
 from trialkit.web.trial.models import Participant
@@ -78,12 +87,12 @@ class ParticipantDetailOut(ParticipantOut):
 
 
 class RegisterIn(InSchema):
-    screening_number: str
-    site: str
+    screening_number: Annotated[str, TextInput("screening_number")]
+    site: Annotated[str, TextInput("site")]
 
 
 class EvaluateIn(InSchema):
-    index_date: dt.date
+    index_date: Annotated[dt.date, DateInput("index_date")]
     """The planned Day 0 the screening windows count back from."""
 
 
@@ -92,31 +101,33 @@ class EligibilityOut(Schema):
 
 
 class JudgeIn(InSchema):
-    judgements: dict[str, str]
+    judgements: Annotated[dict[str, str], JudgementsInput(
+        checks="criteria the stored screening left undecided")]
     """criterion id → ``met`` / ``not_met``, for criteria the engine left unknown."""
-    rationale: str
-    password: str
+    rationale: Annotated[str, TextInput("rationale")]
+    password: Annotated[str, TextInput("password")]
 
 
 class ScreenFailureIn(InSchema):
-    reason: str = ""
+    reason: Annotated[str, TextInput("reason", required=False,
+                                     checks="required when no criterion fails")] = ""
 
 
 class ConsentIn(InSchema):
-    consent_date: dt.date
-    form_version: str
-    taken_by: str
+    consent_date: Annotated[dt.date, DateInput("consent_date")]
+    form_version: Annotated[str, TextInput("form_version")]
+    taken_by: Annotated[str, TextInput("taken_by")]
 
 
 class EnrolIn(InSchema):
-    part: str
+    part: Annotated[str, TextInput("part")]
 
 
 class EndIn(InSchema):
-    outcome: str
-    """completed, withdrawn, lost_to_follow_up or died."""
-    ended_on: dt.date
-    reason: str = ""
+    outcome: Annotated[str, ChoiceInput("outcome", tuple(ENDINGS))]
+    ended_on: Annotated[dt.date, DateInput("ended_on", checks="not before enrolment")]
+    reason: Annotated[str, TextInput("reason", required=False,
+                                     checks="required unless the outcome is completed")] = ""
 
 
 def participant_out(p: Participant,
@@ -139,8 +150,8 @@ def _screened_under(p: Participant,
 
 
 @router.get("/participants", response=responses(list[ParticipantOut]))
-def participants(request: HttpRequest, status: Text | None = None,
-                 site: Text | None = None) -> list[ParticipantOut]:
+def participants(request: HttpRequest, status: StatusFilter | None = None,
+                 site: Annotated[str, TextInput("site")] | None = None) -> list[ParticipantOut]:
     """Participants at the actor's sites, optionally by status and site code."""
     rows = visible_participants(actor_of(request))
     if status is not None:
@@ -159,7 +170,7 @@ def register(request: HttpRequest, body: RegisterIn) -> Status[ParticipantOut]:
 
 
 @router.get("/participants/{participant_id}", response=responses(ParticipantDetailOut))
-def participant(request: HttpRequest, participant_id: int) -> ParticipantDetailOut:
+def participant(request: HttpRequest, participant_id: Id) -> ParticipantDetailOut:
     actor = actor_of(request)
     found = participant_for(actor, participant_id)
     number, kit = randomization_number_and_kit(found, actor) or (None, None)
@@ -175,14 +186,14 @@ def _periods(found: Participant, actor: Actor) -> list[PeriodOut]:
 
 
 @router.get("/participants/{participant_id}/eligibility", response=responses(EligibilityOut))
-def eligibility(request: HttpRequest, participant_id: int) -> EligibilityOut:
+def eligibility(request: HttpRequest, participant_id: Id) -> EligibilityOut:
     """The stored screening result (engine statuses, judgements, verdict); {} if none yet."""
     found = participant_for(actor_of(request), participant_id)
     return EligibilityOut(eligibility=found.eligibility or {})
 
 
 @router.post("/participants/{participant_id}/eligibility", response=responses(EligibilityOut))
-def evaluate(request: HttpRequest, participant_id: int, body: EvaluateIn) -> EligibilityOut:
+def evaluate(request: HttpRequest, participant_id: Id, body: EvaluateIn) -> EligibilityOut:
     actor = actor_of(request)
     result = journey.do_evaluate_eligibility(participant_for(actor, participant_id),
                                              body.index_date, actor=actor)
@@ -190,7 +201,7 @@ def evaluate(request: HttpRequest, participant_id: int, body: EvaluateIn) -> Eli
 
 
 @router.post("/participants/{participant_id}/judgements", response=responses(EligibilityOut))
-def judge(request: HttpRequest, participant_id: int, body: JudgeIn) -> EligibilityOut:
+def judge(request: HttpRequest, participant_id: Id, body: JudgeIn) -> EligibilityOut:
     actor = actor_of(request)
     result = journey.do_judge_criteria(participant_for(actor, participant_id), body.judgements,
                                        body.rationale, body.password, actor=actor)
@@ -199,7 +210,7 @@ def judge(request: HttpRequest, participant_id: int, body: JudgeIn) -> Eligibili
 
 @router.post("/participants/{participant_id}/screen-failure",
              response=responses(ParticipantOut))
-def screen_failure(request: HttpRequest, participant_id: int,
+def screen_failure(request: HttpRequest, participant_id: Id,
                    body: ScreenFailureIn) -> ParticipantOut:
     actor = actor_of(request)
     return participant_out(journey.do_record_screen_failure(
@@ -207,7 +218,7 @@ def screen_failure(request: HttpRequest, participant_id: int,
 
 
 @router.post("/participants/{participant_id}/consent", response=responses(ParticipantOut))
-def consent(request: HttpRequest, participant_id: int, body: ConsentIn) -> ParticipantOut:
+def consent(request: HttpRequest, participant_id: Id, body: ConsentIn) -> ParticipantOut:
     actor = actor_of(request)
     return participant_out(journey.do_record_consent(
         participant_for(actor, participant_id), body.consent_date, body.form_version,
@@ -215,7 +226,7 @@ def consent(request: HttpRequest, participant_id: int, body: ConsentIn) -> Parti
 
 
 @router.post("/participants/{participant_id}/enrolment", response=responses(ParticipantOut))
-def enrol(request: HttpRequest, participant_id: int, body: EnrolIn) -> ParticipantOut:
+def enrol(request: HttpRequest, participant_id: Id, body: EnrolIn) -> ParticipantOut:
     """Enrol into a part that is not randomized (randomized parts: POST .../randomization)."""
     actor = actor_of(request)
     return participant_out(journey.do_enrol_participant(
@@ -223,7 +234,7 @@ def enrol(request: HttpRequest, participant_id: int, body: EnrolIn) -> Participa
 
 
 @router.post("/participants/{participant_id}/end", response=responses(ParticipantOut))
-def end(request: HttpRequest, participant_id: int, body: EndIn) -> ParticipantOut:
+def end(request: HttpRequest, participant_id: Id, body: EndIn) -> ParticipantOut:
     actor = actor_of(request)
     return participant_out(journey.do_end_participation(
         participant_for(actor, participant_id), body.outcome, body.ended_on, body.reason,

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
 
 from trialkit.web.api.auth import actor_of
-from trialkit.web.api.schemas import InSchema, Text, responses
+from trialkit.web.api.schemas import Id, InSchema, StatusFilter, TextInput, responses
 from trialkit.web.trial.actions import queries as data_queries
 from trialkit.web.trial.lookups import form_record_for, query_for
 from trialkit.web.trial.models import Query
@@ -17,16 +18,17 @@ router = Router(tags=["queries"])
 
 
 class RaiseIn(InSchema):
-    item_id: str
-    text: str
+    item_id: Annotated[str, TextInput("item_id")]
+    text: Annotated[str, TextInput("text")]
 
 
 class MessageIn(InSchema):
-    text: str
+    text: Annotated[str, TextInput("text")]
 
 
 class CloseIn(InSchema):
-    text: str = ""
+    text: Annotated[str, TextInput("text", required=False,
+                                   checks="required to close a query nobody answered")] = ""
 
 
 class MessageOut(Schema):
@@ -62,8 +64,8 @@ def query_out(q: Query) -> QueryOut:
 
 
 @router.get("/queries", response=responses(list[QueryOut]))
-def queries(request: HttpRequest, status: Text | None = None,
-            participant_id: int | None = None) -> list[QueryOut]:
+def queries(request: HttpRequest, status: StatusFilter | None = None,
+            participant_id: Id | None = None) -> list[QueryOut]:
     """Queries at the actor's sites, optionally by status (open, answered, closed)."""
     actor = actor_of(request)
     rows = Query.objects.select_related("record").order_by("id")
@@ -77,12 +79,12 @@ def queries(request: HttpRequest, status: Text | None = None,
 
 
 @router.get("/queries/{query_id}", response=responses(QueryOut))
-def query(request: HttpRequest, query_id: int) -> QueryOut:
+def query(request: HttpRequest, query_id: Id) -> QueryOut:
     return query_out(query_for(actor_of(request), query_id))
 
 
 @router.post("/forms/{record_id}/queries", response=responses(QueryOut, 201))
-def raise_query(request: HttpRequest, record_id: int, body: RaiseIn) -> Status[QueryOut]:
+def raise_query(request: HttpRequest, record_id: Id, body: RaiseIn) -> Status[QueryOut]:
     actor = actor_of(request)
     raised = data_queries.do_raise_query(form_record_for(actor, record_id), body.item_id,
                                          body.text, actor=actor)
@@ -94,21 +96,21 @@ def _after(request: HttpRequest, query_id: int) -> QueryOut:
 
 
 @router.post("/queries/{query_id}/answer", response=responses(QueryOut))
-def answer(request: HttpRequest, query_id: int, body: MessageIn) -> QueryOut:
+def answer(request: HttpRequest, query_id: Id, body: MessageIn) -> QueryOut:
     actor = actor_of(request)
     data_queries.do_answer_query(query_for(actor, query_id), body.text, actor=actor)
     return _after(request, query_id)
 
 
 @router.post("/queries/{query_id}/reopen", response=responses(QueryOut))
-def reopen(request: HttpRequest, query_id: int, body: MessageIn) -> QueryOut:
+def reopen(request: HttpRequest, query_id: Id, body: MessageIn) -> QueryOut:
     actor = actor_of(request)
     data_queries.do_reopen_query(query_for(actor, query_id), body.text, actor=actor)
     return _after(request, query_id)
 
 
 @router.post("/queries/{query_id}/close", response=responses(QueryOut))
-def close(request: HttpRequest, query_id: int, body: CloseIn) -> QueryOut:
+def close(request: HttpRequest, query_id: Id, body: CloseIn) -> QueryOut:
     actor = actor_of(request)
     data_queries.do_close_query(query_for(actor, query_id), body.text, actor=actor)
     return _after(request, query_id)

@@ -17,7 +17,7 @@ from ninja import Router, Schema
 from pydantic import ConfigDict
 
 from trialkit.web.api.auth import actor_of
-from trialkit.web.api.schemas import InSchema, responses
+from trialkit.web.api.schemas import Id, InSchema, responses
 from trialkit.web.trial import access
 from trialkit.web.trial.actions import randomization as allocation
 from trialkit.web.trial.actions.base import NotFoundError, StateConflictError
@@ -121,7 +121,7 @@ def verify(request: HttpRequest) -> VerifyListOut:
 
 @router.post("/participants/{participant_id}/randomization",
              response=responses(RandomizationOut))
-def randomize(request: HttpRequest, participant_id: int) -> RandomizationOut:
+def randomize(request: HttpRequest, participant_id: Id) -> RandomizationOut:
     """Randomize (and so enrol) a participant; repeating the request returns the same answer."""
     actor = actor_of(request)
     result = allocation.do_randomize_participant(participant_for(actor, participant_id),
@@ -133,7 +133,7 @@ def randomize(request: HttpRequest, participant_id: int) -> RandomizationOut:
 
 @router.get("/participants/{participant_id}/allocation/sequence",
             response=responses(SequenceOut))
-def sequence(request: HttpRequest, participant_id: int) -> SequenceOut:
+def sequence(request: HttpRequest, participant_id: Id) -> SequenceOut:
     """A crossover participant's sequence and the arm of each period: for the roles that see
     allocation (and an investigator who unblinded them); 409 outside a crossover part."""
     actor = actor_of(request)

@@ -9,7 +9,7 @@ from ninja import Router, Schema
 
 from trialkit.web.api.auth import actor_of
 from trialkit.web.api.participants import ParticipantOut, participant_out
-from trialkit.web.api.schemas import ReasonIn, responses
+from trialkit.web.api.schemas import Id, ReasonIn, responses
 from trialkit.web.api.study import StudyOut, study
 from trialkit.web.trial.actions import adverse_events, locks
 from trialkit.web.trial.lookups import form_record_for, participant_for
@@ -49,7 +49,7 @@ def serious_events(request: HttpRequest, unreported: bool = False) -> list[Clock
 
 
 @router.post("/forms/{record_id}/serious-event-report", response=responses(ClockOut))
-def report(request: HttpRequest, record_id: int) -> ClockOut:
+def report(request: HttpRequest, record_id: Id) -> ClockOut:
     """The initial report of a serious event was sent to the sponsor (stops the clock)."""
     actor = actor_of(request)
     clock = adverse_events.do_report_serious_event(form_record_for(actor, record_id),
@@ -58,14 +58,14 @@ def report(request: HttpRequest, record_id: int) -> ClockOut:
 
 
 @router.post("/participants/{participant_id}/lock", response=responses(ParticipantOut))
-def lock_participant(request: HttpRequest, participant_id: int) -> ParticipantOut:
+def lock_participant(request: HttpRequest, participant_id: Id) -> ParticipantOut:
     actor = actor_of(request)
     return participant_out(locks.do_lock_participant(participant_for(actor, participant_id),
                                                      actor=actor))
 
 
 @router.post("/participants/{participant_id}/unlock", response=responses(ParticipantOut))
-def unlock_participant(request: HttpRequest, participant_id: int,
+def unlock_participant(request: HttpRequest, participant_id: Id,
                        body: ReasonIn) -> ParticipantOut:
     actor = actor_of(request)
     return participant_out(locks.do_unlock_participant(

@@ -1,39 +1,48 @@
-"""Types shared by every router: the error body and the error responses every endpoint declares."""
+"""Types shared by every router: the base of request bodies, the error body and the error
+responses every endpoint declares, and the input types of path and query parameters.
+
+Every field of a request body is typed with an input type of ``trialkit.web.boundary`` (text,
+date, form data) or a bounded number, so the published schema states exactly what is accepted.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from ninja import Schema
-from pydantic import AfterValidator, field_validator
+from pydantic import ConfigDict, Field
 
+from trialkit.web.boundary.api_types import (
+    ChoiceInput,
+    DateInput,
+    FormDataInput,
+    JudgementsInput,
+    MomentInput,
+    TextInput,
+    WholeNumber,
+)
+from trialkit.web.boundary.fields import ID_MAX
 
-def no_nul(value: Any) -> Any:
-    """Refuse the NUL character anywhere in a value: PostgreSQL cannot store it in text or JSON,
-    so it would fail deep in an action instead of being refused as input."""
-    if isinstance(value, str) and "\x00" in value:
-        raise ValueError("must not contain the NUL character")
-    if isinstance(value, dict):
-        for key, item in value.items():
-            no_nul(key)
-            no_nul(item)
-    elif isinstance(value, (list, tuple)):
-        for item in value:
-            no_nul(item)
-    return value
+__all__ = ["ERRORS", "AdministrationId", "ChoiceInput", "DateInput", "Done", "ErrorOut",
+           "FormDataInput", "FormId", "Id", "InSchema", "JudgementsInput", "KitCode",
+           "MomentInput", "ReasonIn", "StatusFilter", "TextInput", "VisitId", "WholeNumber",
+           "responses"]
 
-
-Text = Annotated[str, AfterValidator(no_nul)]
-"""A string path or query parameter."""
+Id = Annotated[int, Field(ge=1, le=ID_MAX)]
+"""A database id in a path or a query."""
+FormId = Annotated[str, TextInput("form_id")]
+VisitId = Annotated[str, TextInput("visit_id")]
+AdministrationId = Annotated[str, TextInput("administration_id")]
+KitCode = Annotated[str, TextInput("kit_code")]
+StatusFilter = Annotated[str, TextInput("status")]
+"""Protocol ids, kit codes and status words in paths and queries."""
 
 
 class InSchema(Schema):
-    """Base of every request body: no field may carry a NUL character, at any depth."""
+    """Base of every request body: a property the schema does not declare is refused (the
+    published schema says ``additionalProperties: false``)."""
 
-    @field_validator("*")
-    @classmethod
-    def _storable(cls, value: Any) -> Any:
-        return no_nul(value)
+    model_config = ConfigDict(extra="forbid")
 
 
 class FieldError(Schema):
@@ -50,7 +59,7 @@ class ErrorOut(Schema):
 
 
 class ReasonIn(InSchema):
-    reason: str
+    reason: Annotated[str, TextInput("reason")]
 
 
 class Done(Schema):
@@ -59,7 +68,7 @@ class Done(Schema):
 
 # Statuses an endpoint may answer besides its success; declared so the schema is honest.
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut,
-          422: ErrorOut}
+          413: ErrorOut, 422: ErrorOut}
 
 
 def responses(success: object, status: int = 200) -> dict[int, object]:

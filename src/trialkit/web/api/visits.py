@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
 
 from trialkit.web.api.auth import actor_of
-from trialkit.web.api.schemas import InSchema, Text, responses
+from trialkit.web.api.schemas import (
+    DateInput,
+    Id,
+    InSchema,
+    MomentInput,
+    TextInput,
+    VisitId,
+    responses,
+)
 from trialkit.web.trial.actions import dosing
 from trialkit.web.trial.gate_facts import today
 from trialkit.web.trial.lookups import participant_for
@@ -31,18 +40,18 @@ class VisitOut(Schema):
 
 
 class DoneIn(InSchema):
-    done_on: dt.date
+    done_on: Annotated[dt.date, DateInput("done_on")]
 
 
 class MissedIn(InSchema):
-    reason: str
+    reason: Annotated[str, TextInput("reason")]
 
 
 class DoseIn(InSchema):
-    administration_id: str
-    given_at: dt.datetime
-    kit_code: str = ""
-    override_reason: str = ""
+    administration_id: Annotated[str, TextInput("administration_id")]
+    given_at: Annotated[dt.datetime, MomentInput("given_at")]
+    kit_code: Annotated[str, TextInput("kit_code", required=False)] = ""
+    override_reason: Annotated[str, TextInput("override_reason", required=False)] = ""
     """Only to dose against a gate (investigators); it is recorded as a deviation."""
 
 
@@ -79,14 +88,14 @@ def _dose_out(d: Administration) -> DoseOut:
 
 
 @router.get("/participants/{participant_id}/visits", response=responses(list[VisitOut]))
-def visits(request: HttpRequest, participant_id: int) -> list[VisitOut]:
+def visits(request: HttpRequest, participant_id: Id) -> list[VisitOut]:
     actor = actor_of(request)
     return [_visit_out(v) for v in visit_schedule(participant_for(actor, participant_id), actor)]
 
 
 @router.post("/participants/{participant_id}/visits/{visit_id}/done",
              response=responses(VisitOut))
-def visit_done(request: HttpRequest, participant_id: int, visit_id: Text,
+def visit_done(request: HttpRequest, participant_id: Id, visit_id: VisitId,
                body: DoneIn) -> VisitOut:
     actor = actor_of(request)
     return _visit_out(dosing.do_record_visit(participant_for(actor, participant_id), visit_id,
@@ -95,7 +104,7 @@ def visit_done(request: HttpRequest, participant_id: int, visit_id: Text,
 
 @router.post("/participants/{participant_id}/visits/{visit_id}/missed",
              response=responses(VisitOut))
-def visit_missed(request: HttpRequest, participant_id: int, visit_id: Text,
+def visit_missed(request: HttpRequest, participant_id: Id, visit_id: VisitId,
                  body: MissedIn) -> VisitOut:
     actor = actor_of(request)
     return _visit_out(dosing.do_record_missed_visit(participant_for(actor, participant_id),
@@ -103,14 +112,14 @@ def visit_missed(request: HttpRequest, participant_id: int, visit_id: Text,
 
 
 @router.get("/participants/{participant_id}/administrations", response=responses(list[DoseOut]))
-def administrations(request: HttpRequest, participant_id: int) -> list[DoseOut]:
+def administrations(request: HttpRequest, participant_id: Id) -> list[DoseOut]:
     found = participant_for(actor_of(request), participant_id)
     rows = found.administrations.select_related("recorded_by").order_by("given_at")
     return [_dose_out(d) for d in rows]
 
 
 @router.post("/participants/{participant_id}/administrations", response=responses(DoseOut, 201))
-def record_dose(request: HttpRequest, participant_id: int, body: DoseIn) -> Status[DoseOut]:
+def record_dose(request: HttpRequest, participant_id: Id, body: DoseIn) -> Status[DoseOut]:
     actor = actor_of(request)
     dose = dosing.do_record_administration(
         participant_for(actor, participant_id), body.administration_id, body.given_at,
@@ -119,7 +128,7 @@ def record_dose(request: HttpRequest, participant_id: int, body: DoseIn) -> Stat
 
 
 @router.get("/participants/{participant_id}/deviations", response=responses(list[DeviationOut]))
-def deviations(request: HttpRequest, participant_id: int) -> list[DeviationOut]:
+def deviations(request: HttpRequest, participant_id: Id) -> list[DeviationOut]:
     found = participant_for(actor_of(request), participant_id)
     rows: list[Deviation] = list(found.deviations.order_by("occurred_on", "id"))
     return [DeviationOut(kind=d.kind, description=d.description, occurred_on=d.occurred_on,

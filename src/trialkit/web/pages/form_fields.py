@@ -1,7 +1,8 @@
 """HTML fields for a protocol form's items, and the submitted values back as item values.
 
 Only presentation: what an item's type means for the input control. Validation is the core's
-(``trialkit.core.forms.validate_form``), run by the save action.
+(``trialkit.core.forms.validate_form``), run by the save action; the input boundary has
+refused what is not text (control characters, too long) or a date out of its window first.
 """
 
 from __future__ import annotations
@@ -14,6 +15,9 @@ from django.http import QueryDict
 
 from trialkit.core.protocol import Protocol
 from trialkit.core.protocol.forms import Form, Item
+from trialkit.web.boundary.form_data import date_problems
+from trialkit.web.boundary.posted import Posted
+from trialkit.web.trial.actions.base import InvalidInputError
 
 INPUT_TYPES = {"text": "text", "integer": "number", "decimal": "number", "date": "date",
                "datetime": "datetime-local"}
@@ -72,17 +76,24 @@ def _shown(item: Item, value: Any) -> str:
     return str(value)
 
 
-def submitted(form: Form, post: QueryDict) -> dict[str, object]:
-    """Item id → entered text (blank = not entered); datetime-local values are read as UTC."""
+def submitted(form: Form, post: QueryDict) -> tuple[dict[str, object], dict[str, str]]:
+    """Item id → entered text (blank = not entered; datetime-local values are read as UTC), and
+    item id → why the input boundary refuses the entry."""
     data: dict[str, object] = {}
+    refused: dict[str, str] = {}
+    posted = Posted(post)
     for item in form.items:
         if item.derived:
             continue
-        text = post.get(f"item-{item.id}", "").strip()
+        try:
+            text = posted.text(f"item-{item.id}", required=False, as_field="item_value")
+        except InvalidInputError as exc:
+            data[item.id], refused[item.id] = None, exc.message
+            continue
         if not text:
             data[item.id] = None
         elif item.type == "datetime" and len(text) == 16:
             data[item.id] = text + ":00+00:00"
         else:
             data[item.id] = text
-    return data
+    return data, {**date_problems(form, data), **refused}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.models import User
 from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse
@@ -9,6 +10,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from trialkit.web.api.redaction import redact_event
+from trialkit.web.boundary.posted import Posted
 from trialkit.web.pages.session import done, has, page, refused, render_page
 from trialkit.web.trial.actions.accounts import do_create_user, do_grant_role, do_revoke_role
 from trialkit.web.trial.actions.base import ActionError, Actor, InvalidInputError, NotFoundError
@@ -21,15 +23,22 @@ AUDIT_PAGE = 100
 @page(has("view_audit"), why="Only roles allowed to view the audit trail open it.")
 def audit(request: HttpRequest, actor: Actor) -> HttpResponse:
     events = AuditEvent.objects.order_by("-sequence")
-    filters = {key: request.GET.get(key, "").strip() for key in ("actor", "action",
-                                                                  "object_type")}
+    query = Posted(request.GET)
+    filters: dict[str, str] = {}
+    refused_filter = False
+    try:
+        filters = {key: query.text(key, required=False)
+                   for key in ("actor", "action", "object_type")}
+    except InvalidInputError as exc:
+        messages.error(request, f"{exc.field.replace('_', ' ')}: {exc.message}")
+        refused_filter = True
     for key, value in filters.items():
         if value:
             events = events.filter(**{key: value})
-    listing = Paginator(events, AUDIT_PAGE).get_page(request.GET.get("page"))
+    listing = Paginator(events, AUDIT_PAGE).get_page(query.raw("page"))
     return render_page(request, actor, "pages/audit.html", {
         "title": "Audit trail", "page_obj": _masked(listing, actor), "filters": filters,
-        "verified": None})
+        "verified": None}, status=422 if refused_filter else 200)
 
 
 @require_POST
@@ -65,24 +74,24 @@ def admin_users(request: HttpRequest, actor: Actor) -> HttpResponse:
 @page(has("manage_users"))
 def admin_action(request: HttpRequest, actor: Actor, step: str) -> HttpResponse:
     back = reverse("pages:admin_users")
-    post = request.POST
+    post = Posted(request.POST)
     try:
         if step == "create":
-            user = do_create_user(post.get("username", "").strip(), post.get("password", ""),
-                                  post.get("printed_name", ""), actor=actor)
+            user = do_create_user(post.text("username"),
+                                  post.text("password", as_field="new_password"),
+                                  post.text("printed_name"), actor=actor)
             message = f"User {user.username} created."
         elif step == "grant":
-            user = User.objects.filter(username=post.get("username", "")).first()
+            user = User.objects.filter(username=post.text("username")).first()
             if user is None:
                 raise InvalidInputError("no such user", field="username")
-            do_grant_role(user, post.get("role", ""), post.get("site") or None, actor=actor)
+            do_grant_role(user, post.text("role"), post.optional("site"), actor=actor)
             message = f"Role granted to {user.username}."
         elif step == "revoke":
-            key = post.get("membership", "")
-            membership = Membership.objects.filter(pk=int(key)).first() if key.isdigit() else None
+            membership = Membership.objects.filter(pk=post.integer("membership")).first()
             if membership is None:
                 raise NotFoundError("no such role membership", field="membership")
-            do_revoke_role(membership, actor=actor, reason=post.get("reason", ""))
+            do_revoke_role(membership, actor=actor, reason=post.text("reason"))
             message = "Role revoked."
         else:
             raise InvalidInputError(f"unknown step '{step}'", field="step")

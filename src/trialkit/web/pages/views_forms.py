@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from trialkit.core.forms import validate_form
 from trialkit.core.protocol.forms import Form
+from trialkit.web.boundary.posted import Posted
 from trialkit.web.pages.form_fields import fields, submitted
 from trialkit.web.pages.session import done, has, page, refused, render_page
 from trialkit.web.pages.vocabulary import holders
@@ -41,24 +42,29 @@ def form_entry(request: HttpRequest, actor: Actor, pk: int, visit_id: str,
     except KeyError:
         raise NotFoundError(f"no form '{form_id}'") from None
     visit = "" if visit_id == NO_VISIT else visit_id
-    entry = request.GET.get("entry")
+    entry = Posted(request.GET).raw("entry") or None
     record = _record(participant, visit, form_id, entry, form.repeating)
     latest = record.versions.filter(number=record.latest_version).first() if record else None
     values: dict[str, object] = dict(latest.data) if latest else {}
     errors: dict[str, str] = {}
     editable = may_enter(actor, form)
+    posted = Posted(request.POST)
     if request.method == "POST" and editable:
-        data = submitted(form, request.POST)
+        data, refused_items = submitted(form, request.POST)
+        try:
+            reason = posted.text("reason", required=False)
+        except InvalidInputError as exc:
+            reason, refused_items["reason"] = "", f"The reason {exc.message}."
         check = validate_form(form, {c.id: c for c in protocol.codelists}, data,
                               as_of=trial_clock.now())
-        errors = {e.item: e.message for e in check.errors}
+        errors = {**{e.item: e.message for e in check.errors}, **refused_items}
         values = {**values, **data}
         if not errors:
             try:
                 version = do_save_form(participant, form_id, visit, data, actor=actor,
-                                       reason=request.POST.get("reason", ""),
+                                       reason=reason,
                                        repeat_index=record.repeat_index if record else None,
-                                       idempotency_key=request.POST.get("submission") or None)
+                                       idempotency_key=posted.optional("submission"))
             except InvalidInputError as exc:
                 errors[exc.field or "form"] = exc.message
             except ActionError as exc:
@@ -69,13 +75,20 @@ def form_entry(request: HttpRequest, actor: Actor, pk: int, visit_id: str,
     return render_page(request, actor, "pages/form_entry.html", {
         "title": f"{form.name} · {participant.screening_number}", "participant": participant,
         # One key per rendered form: a double-clicked or re-sent save is made once.
-        "submission": request.POST.get("submission") or uuid.uuid4().hex,
+        "submission": _submission(posted) or uuid.uuid4().hex,
         "form": form, "visit": visit, "record": record, "editable": editable,
         "fields": fields(protocol, form, values, errors),
         "form_error": errors.get("form") or errors.get("reason") or errors.get("data", ""),
         "needs_reason": record is not None and record.latest_version > 0,
         "findings": labelled(form, latest.findings) if latest else []},
         status=422 if errors else 200)
+
+
+def _submission(posted: Posted) -> str | None:
+    try:
+        return posted.optional("submission")
+    except InvalidInputError:
+        return None
 
 
 def labelled(form: Form, findings: list[dict[str, object]]) -> list[dict[str, object]]:
@@ -127,8 +140,8 @@ def sign_form(request: HttpRequest, actor: Actor, record_id: int) -> HttpRespons
     record = _visible_record(actor, record_id)
     back = reverse("pages:form_history", args=[record_id])
     try:
-        do_sign_form(record, request.POST.get("password", ""), request.POST.get("meaning", ""),
-                     actor=actor)
+        posted = Posted(request.POST)
+        do_sign_form(record, posted.text("password"), posted.text("meaning"), actor=actor)
     except ActionError as exc:
         return refused(request, exc, back)
     return done(request, "Signed.", back)
@@ -140,8 +153,9 @@ def raise_query(request: HttpRequest, actor: Actor, record_id: int) -> HttpRespo
     record = _visible_record(actor, record_id)
     back = reverse("pages:form_history", args=[record_id])
     try:
-        query = do_raise_query(record, request.POST.get("item_id", ""),
-                               request.POST.get("text", ""), actor=actor)
+        posted = Posted(request.POST)
+        query = do_raise_query(record, posted.text("item_id"), posted.text("text"),
+                               actor=actor)
     except ActionError as exc:
         return refused(request, exc, back)
     return done(request, "Query raised.", reverse("pages:query", args=[query.pk]))

@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from trialkit.web.boundary.posted import Posted
 from trialkit.web.pages import readers, safety_report
 from trialkit.web.pages.session import done, has, page, refused, render_page
 from trialkit.web.pages.vocabulary import committee_name, holders, the_committee
@@ -53,7 +54,9 @@ def query_action(request: HttpRequest, actor: Actor, pk: int, step: str) -> Http
     try:
         if step not in steps:
             raise InvalidInputError(f"unknown step '{step}'", field="step")
-        steps[step](found, request.POST.get("text", ""), actor=actor)
+        # Answering and reopening say something; closing may add a message.
+        text = Posted(request.POST).text("text", required=step != "close")
+        steps[step](found, text, actor=actor)
     except ActionError as exc:
         return refused(request, exc, back)
     return done(request, f"Query {step}ed." if step != "close" else "Query closed.", back)
@@ -122,14 +125,11 @@ def committee(request: HttpRequest, actor: Actor) -> HttpResponse:
 @page(has("decide_safety"))
 def decide(request: HttpRequest, actor: Actor) -> HttpResponse:
     back = reverse("pages:committee")
+    posted = Posted(request.POST)
     try:
-        gate_index = int(request.POST.get("gate_index", "0"))
-        do_sign_safety_decision(request.POST.get("decision", ""),
-                                request.POST.get("rationale", ""),
-                                request.POST.get("password", ""), actor=actor,
-                                gate_index=gate_index)
-    except ValueError:
-        return refused(request, InvalidInputError("no such gate", field="gate_index"), back)
+        gate_index = posted.integer("gate_index", maximum=999) if posted.raw("gate_index") else 0
+        do_sign_safety_decision(posted.text("decision"), posted.text("rationale"),
+                                posted.text("password"), actor=actor, gate_index=gate_index)
     except ActionError as exc:
         return refused(request, exc, back)
     return done(request, "Decision e-signed.", back)

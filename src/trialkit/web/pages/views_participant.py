@@ -4,18 +4,18 @@ emergency unblinding."""
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from trialkit.core.scheduling import Verdict, combine, may_enrol, may_randomize
+from trialkit.web.boundary.posted import Posted
 from trialkit.web.pages.participant_view import participant_page
 from trialkit.web.pages.session import done, has, page, refused, render_page
 from trialkit.web.pages.vocabulary import holders, notified, preparers
 from trialkit.web.trial import access
-from trialkit.web.trial.actions.base import ActionError, Actor, InvalidInputError
+from trialkit.web.trial.actions.base import ActionError, Actor
 from trialkit.web.trial.actions.dosing import (
     do_record_administration,
     do_record_visit,
@@ -54,7 +54,7 @@ def record_visit(request: HttpRequest, actor: Actor, pk: int, visit_id: str) -> 
     participant = participant_for(actor, pk)
     back = reverse("pages:participant", args=[pk])
     try:
-        do_record_visit(participant, visit_id, _date(request.POST.get("done_on", ""), "done_on"),
+        do_record_visit(participant, visit_id, Posted(request.POST).date("done_on"),
                         actor=actor)
     except ActionError as exc:
         return refused(request, exc, back)
@@ -67,11 +67,11 @@ def record_dose(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     participant = participant_for(actor, pk)
     back = reverse("pages:participant", args=[pk])
     try:
-        given_at = _moment(request.POST.get("given_at", ""))
-        do_record_administration(participant, request.POST.get("administration_id", ""),
-                                 given_at, request.POST.get("kit_code", "").strip(),
-                                 actor=actor,
-                                 override_reason=request.POST.get("override_reason", ""))
+        posted = Posted(request.POST)
+        do_record_administration(participant, posted.text("administration_id"),
+                                 posted.moment("given_at"),
+                                 posted.text("kit_code", required=False), actor=actor,
+                                 override_reason=posted.text("override_reason", required=False))
     except ActionError as exc:
         return refused(request, exc, back)
     return done(request, "Administration recorded.", back)
@@ -85,7 +85,7 @@ def enrol(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     parts = [p for p in protocol.design.parts
              if actor.can("randomize" if p.allocation == "RANDOMIZED" else "enrol")]
     if request.method == "POST":
-        return _enrol_post(request, actor, participant, request.POST.get("part", ""))
+        return _enrol_post(request, actor, participant)
     return render_page(request, actor, "pages/enrol.html", {
         "title": f"Enrol {participant.screening_number}", "participant": participant,
         "options": [(p, p.allocation == "RANDOMIZED", _checks(participant, p.id, actor))
@@ -104,11 +104,11 @@ def _checks(participant: Participant, part_id: str, actor: Actor) -> Verdict:
     return combine(f"enrol in {part_id}", verdicts)
 
 
-def _enrol_post(request: HttpRequest, actor: Actor, participant: Participant,
-                part_id: str) -> HttpResponse:
+def _enrol_post(request: HttpRequest, actor: Actor, participant: Participant) -> HttpResponse:
     back = reverse("pages:enrol", args=[participant.pk])
     protocol = actor.protocol()
     try:
+        part_id = Posted(request.POST).text("part")
         if protocol.randomization and protocol.randomization.part == part_id:
             do_randomize_participant(participant, actor=actor)
             return done(request, "Randomized.", reverse("pages:randomization_result",
@@ -144,8 +144,9 @@ def unblind(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     error = ""
     if request.method == "POST":
         try:
-            do_unblind_participant(participant, request.POST.get("reason", ""),
-                                   request.POST.get("password", ""), actor=actor)
+            posted = Posted(request.POST)
+            do_unblind_participant(participant, posted.text("reason"), posted.text("password"),
+                                   actor=actor)
         except ActionError as exc:
             error = f"{exc.field + ': ' if exc.field else ''}{exc.message}"
     allocation = None
@@ -160,18 +161,3 @@ def unblind(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
         "notified_count": len(recipients(protocol, "emergency_unblinding"))},
         status=422 if error else 200)
 
-
-def _date(text: str, field: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text.strip())
-    except ValueError:
-        raise InvalidInputError("give a date as YYYY-MM-DD", field=field) from None
-
-
-def _moment(text: str) -> dt.datetime:
-    """A date and time from a datetime-local field, read as UTC (the page says so)."""
-    try:
-        moment = dt.datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise InvalidInputError("give the date and time given", field="given_at") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)

@@ -19,7 +19,9 @@ from django.views.decorators.http import require_POST
 
 from trialkit.core.eligibility.compile import screen
 from trialkit.core.eligibility.record import RecordError
+from trialkit.core.hygiene import DateKind
 from trialkit.core.protocol import Protocol
+from trialkit.web.boundary.posted import Posted
 from trialkit.web.pages.session import done, has, page, refused, render_page
 from trialkit.web.trial.actions.base import ActionError, Actor, InvalidInputError
 from trialkit.web.trial.actions.participants import (
@@ -73,20 +75,25 @@ def checklist(participant: Participant, protocol: Protocol,
     return combined["verdict"], lines, ""
 
 
-def _index_date(request: HttpRequest, participant: Participant) -> dt.date:
-    text = request.GET.get("index_date", "")
+def _index_date(request: HttpRequest, participant: Participant) -> tuple[dt.date, str]:
+    """The planned Day 0 asked for (any plausible date: a past one shows an enrolled
+    participant's screening), and why the one given was not taken."""
+    fallback = participant.planned_day0 or today() + dt.timedelta(days=7)
+    if not request.GET.get("index_date"):
+        return fallback, ""
     try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        return participant.planned_day0 or today() + dt.timedelta(days=7)
+        return Posted(request.GET).date("index_date", kind=DateKind.ANY), ""
+    except InvalidInputError as exc:
+        return fallback, f"Planned Day 0 {exc.message}; the checklist is for {fallback}."
 
 
 @page(has("screen"), why="Only roles that screen candidates open screening.")
 def screening(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     participant = participant_for(actor, pk)
     protocol = actor.protocol()
-    index = _index_date(request, participant)
+    index, refused_date = _index_date(request, participant)
     verdict, lines, problem = checklist(participant, protocol, index)
+    problem = " ".join(p for p in (refused_date, problem) if p)
     context = {"participant": participant, "verdict": verdict, "lines": lines,
                "problem": problem, "index_date": index.isoformat()}
     if request.headers.get("X-Fragment") == "1":
@@ -110,7 +117,7 @@ def screening(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
 def screening_action(request: HttpRequest, actor: Actor, pk: int, step: str) -> HttpResponse:
     participant = participant_for(actor, pk)
     back = reverse("pages:screening", args=[pk])
-    post = request.POST
+    post = Posted(request.POST)  # each field read under its rule (trialkit.web.boundary)
     try:
         if step == "evaluate":
             result = do_evaluate_eligibility(participant, _date(post, "index_date"), actor=actor)
@@ -137,7 +144,5 @@ def screening_action(request: HttpRequest, actor: Actor, pk: int, step: str) -> 
 
 
 def _date(post: Any, field: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(post.get(field, "").strip())
-    except ValueError:
-        raise InvalidInputError("give a date as YYYY-MM-DD", field=field) from None
+    """``post`` is the form read through the boundary (``Posted``)."""
+    return post.date(field)

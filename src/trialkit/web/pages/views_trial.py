@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from trialkit.web.boundary.posted import Posted
 from trialkit.web.pages import readers
 from trialkit.web.pages.session import done, has, page, refused, render_page
 from trialkit.web.trial.actions.base import ActionError, Actor
@@ -36,10 +37,11 @@ def participants(request: HttpRequest, actor: Actor) -> HttpResponse:
     study = current_study()
     protocol = protocol_of(study)
     rows = readers.visible(actor, study).select_related("site").order_by("screening_number")
-    status = request.GET.get("status", "")
-    if status in Participant.Status.values:
+    query = Posted(request.GET)
+    status = query.raw("status")
+    if status in Participant.Status.values:  # anything else lists every status
         rows = rows.filter(status=status)
-    listing = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    listing = Paginator(rows, PAGE_SIZE).get_page(query.raw("page"))
     visits = readers.next_visits([p.pk for p in listing])
     parts = {p.id: p.name for p in protocol.design.parts}
     return render_page(request, actor, "pages/participants.html", {
@@ -66,8 +68,9 @@ def screening_list(request: HttpRequest, actor: Actor) -> HttpResponse:
 def register_candidate(request: HttpRequest, actor: Actor) -> HttpResponse:
     back = reverse("pages:screening_list")
     try:
-        participant = do_register_candidate(request.POST.get("screening_number", ""),
-                                            request.POST.get("site", ""), actor=actor)
+        posted = Posted(request.POST)
+        participant = do_register_candidate(posted.text("screening_number"),
+                                            posted.text("site"), actor=actor)
     except ActionError as exc:
         return refused(request, exc, back)
     return done(request, f"Candidate {participant.screening_number} registered.",

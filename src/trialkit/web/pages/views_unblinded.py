@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from trialkit.core.protocol.design import Administration
+from trialkit.web.boundary.posted import Posted
 from trialkit.web.pages.readers import visible
 from trialkit.web.pages.session import done, has, page, refused, render_page
 from trialkit.web.pages.vocabulary import (
@@ -124,8 +125,9 @@ def preparations(request: HttpRequest, actor: Actor) -> HttpResponse:
 def confirm_preparation(request: HttpRequest, actor: Actor) -> HttpResponse:
     back = reverse("pages:preparations")
     try:
-        do_confirm_preparation(request.POST.get("kit_code", ""),
-                               request.POST.get("administration_id", ""), actor=actor)
+        posted = Posted(request.POST)
+        do_confirm_preparation(posted.text("kit_code"), posted.text("administration_id"),
+                               actor=actor)
     except ActionError as exc:
         return refused(request, exc, back)
     return done(request, "Preparation confirmed.", back)

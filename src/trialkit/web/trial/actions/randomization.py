@@ -47,7 +47,7 @@ from trialkit.core.randomization import (
 )
 from trialkit.core.randomization import RandomizationList as CoreList
 from trialkit.core.randomization.kits import draw_kit_codes
-from trialkit.core.scheduling import may_randomize
+from trialkit.core.scheduling import Verdict, may_randomize
 from trialkit.web.trial import clock
 from trialkit.web.trial.actions.base import (
     Actor,
@@ -154,13 +154,20 @@ def do_randomize_participant(participant: Participant, *, actor: Actor) -> Rando
         return RandomizationResult(participant.screening_number, held.number, held.kit_code, False)
     protocol, study = actor.protocol(), current_study()
     randomization = _randomization(protocol)
+    # Everything that does not depend on the list is read before taking the list lock, which
+    # serialises every randomization: the participant's strata and checks, and the gates
+    # (other parts' doses, committee decisions; none of them changes by randomizing).
+    levels = stratification_levels(participant, protocol)
+    gate = may_randomize(protocol, randomization.part, dosing_by_part(study, protocol),
+                         committee_decisions(study, protocol), today())
+    checks = participant_checks(participant, study)
     rand_list = RandomizationList.objects.select_for_update(of=("self",)).filter(
         study__protocol_id=study.protocol_id, part=randomization.part,
         live_at__isnull=False).first()
     if rand_list is None:
         raise StateConflictError("randomization has not started: no list is live")
-    levels = stratification_levels(participant, protocol)
-    slot, unit, decision = _choose(rand_list, randomization, participant, levels, protocol, study)
+    slot, unit, decision = _choose(rand_list, randomization, participant, levels, protocol,
+                                   gate, checks)
     enrol(participant, randomization.part, actor=actor, gates=())
     taken = RandomizationSlot.objects.filter(pk=slot.pk, participant__isnull=True).update(
         participant=participant, allocated_at=clock.now(), levels=levels, decision=decision,
@@ -202,8 +209,8 @@ def _randomization(protocol: Protocol) -> Randomization:
 
 
 def _choose(rand_list: RandomizationList, randomization: Randomization, participant: Participant,
-            levels: dict[str, str], protocol: Protocol,
-            study: Study) -> tuple[RandomizationSlot, str, dict[str, object] | None]:
+            levels: dict[str, str], protocol: Protocol, gate: Verdict,
+            checks: Verdict) -> tuple[RandomizationSlot, str, dict[str, object] | None]:
     """The slot the core allocation rule picks (after every check), what it allocates (an arm,
     or a crossover sequence) and the minimisation decision."""
     rows = list(rand_list.slots.order_by("stratum", "sequence"))
@@ -211,9 +218,6 @@ def _choose(rand_list: RandomizationList, randomization: Randomization, particip
     minimising = rand_list.method == "minimisation"
     stratum: StratumKey = () if minimising else stratum_key(randomization, levels)
     allocated = {str(r.participant_id): r.number for r in rows if r.participant_id is not None}
-    gate = may_randomize(protocol, randomization.part, dosing_by_part(study, protocol),
-                         committee_decisions(study, protocol), today())
-    checks = participant_checks(participant, study)
     facts = EnrolmentFacts(eligible=checks.check("eligible").met,
                            consented=checks.check("consented").met)
     try:

@@ -1,7 +1,7 @@
 """`trialkit web serve` is a production server: gunicorn with two workers on a temporary SQLite
 database, reached as nginx would reach it (X-Forwarded-Proto: https), a real sign-in through
-the login form, a read through the API with the session, static files with far-future caching,
-and a clean stop on SIGTERM.
+the login form (as a coordinator the administrator added), a read through the API with the
+session, static files with far-future caching, and a clean stop on SIGTERM.
 """
 
 from __future__ import annotations
@@ -24,6 +24,14 @@ import pytest
 from tests.integration.deploy.support import deployment_environment
 
 PASSWORD = "correct horse battery staple"
+ADD_COORDINATOR = """
+from django.contrib.auth.models import User
+from trialkit.web.trial.actions.accounts import do_create_user, do_grant_role
+from trialkit.web.trial.actions.base import actor_for
+admin = actor_for(User.objects.get(username="admin"), "{admin}")
+user = do_create_user("coordinator", "{password}", "Casey Coordinator", actor=admin)
+do_grant_role(user, "{role}", "{site}", actor=admin)
+"""
 HTTPS = {"X-Forwarded-Proto": "https"}  # what the TLS proxy in front adds
 
 
@@ -95,6 +103,11 @@ def test_gunicorn_serves_a_sign_in_and_a_read_with_two_workers_and_stops_cleanly
     init = subprocess.run([*cli, "init", "--protocol", str(trial.path), "--admin", "admin"],
                           env=env, capture_output=True, text=True, timeout=300)
     assert init.returncode == 0, init.stderr
+    # The administrator signs in with a second factor; the coordinator they add does not.
+    added = subprocess.run([*cli, "manage", "shell", "-c", ADD_COORDINATOR.format(
+        admin=trial.administrator, role=trial.screener, site=trial.site, password=PASSWORD)],
+        env=env, capture_output=True, text=True, timeout=300)
+    assert added.returncode == 0, added.stderr
     port = _free_port()
     server = subprocess.Popen(
         [*cli, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"],
@@ -116,7 +129,7 @@ def test_gunicorn_serves_a_sign_in_and_a_read_with_two_workers_and_stops_cleanly
         stylesheet = re.search(rb'href="(/static/[^"]+\.css)"', page)
         assert stylesheet is not None
 
-        form = (f"csrfmiddlewaretoken={token.group(1).decode()}&username=admin&"
+        form = (f"csrfmiddlewaretoken={token.group(1).decode()}&username=coordinator&"
                 f"password={PASSWORD.replace(' ', '+')}")
         status, headers, _ = browser.request(
             "POST", "/login/", body=form,
@@ -131,7 +144,7 @@ def test_gunicorn_serves_a_sign_in_and_a_read_with_two_workers_and_stops_cleanly
         for _ in range(6):
             status, _, body = browser.request("GET", "/api/session", headers=HTTPS)
             assert status == 200, body
-            assert json.loads(body)["username"] == "admin"
+            assert json.loads(body)["username"] == "coordinator"
 
         status, headers, css = browser.request("GET", stylesheet.group(1).decode(),
                                                headers=HTTPS)

@@ -6,6 +6,8 @@ from django.urls import path, re_path
 from django.views.static import serve
 
 from trialkit.web.pages import (
+    views_account,
+    views_account_admin,
     views_admin,
     views_auth,
     views_forms,
@@ -25,6 +27,11 @@ urlpatterns = [
     path("login/", views_auth.sign_in, name="login"),
     path("logout/", views_auth.sign_out, name="logout"),
     path("role/", views_auth.choose_role, name="choose_role"),
+    path("login/code/", views_auth.second_factor, name="login_code"),
+    path("login/enrol/", views_auth.enrol_second_factor, name="login_enrol"),
+    path("account/", views_account.account, name="account"),
+    path("account/password/", views_auth.change_password, name="change_password"),
+    path("account/<str:step>/", views_account.account_action, name="account_action"),
     path("", views_trial.dashboard, name="dashboard"),
     path("participants/", views_trial.participants, name="participants"),
     path("screening/", views_trial.screening_list, name="screening_list"),
@@ -63,6 +70,8 @@ urlpatterns = [
     path("audit/", views_admin.audit, name="audit"),
     path("audit/verify/", views_admin.audit_verify, name="audit_verify"),
     path("administration/", views_admin.admin_users, name="admin_users"),
+    path("administration/accounts/<str:step>/", views_account_admin.account_admin_action,
+         name="account_admin_action"),
     path("administration/<str:step>/", views_admin.admin_action, name="admin_action"),
     re_path(r"^static/pages/(?P<path>[\w.-]+)$", serve, {"document_root": STATIC},
             name="static"),

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from trialkit.web.api.redaction import redact_event
 from trialkit.web.boundary.posted import Posted
 from trialkit.web.pages.session import done, has, page, refused, render_page
+from trialkit.web.pages.views_account_admin import account_context
 from trialkit.web.trial.actions.accounts import do_create_user, do_grant_role, do_revoke_role
 from trialkit.web.trial.actions.base import ActionError, Actor, InvalidInputError, NotFoundError
 from trialkit.web.trial.audit import is_append_only_enforced, verify_chain
@@ -67,7 +68,7 @@ def admin_users(request: HttpRequest, actor: Actor) -> HttpResponse:
         "memberships__site").order_by("username")
     return render_page(request, actor, "pages/admin_users.html", {
         "title": "Users, sites and roles", "users": users, "roles": protocol.roles,
-        "sites": Site.objects.order_by("code")})
+        "sites": Site.objects.order_by("code"), **account_context(actor)})
 
 
 @require_POST
@@ -85,8 +86,10 @@ def admin_action(request: HttpRequest, actor: Actor, step: str) -> HttpResponse:
             user = User.objects.filter(username=post.text("username")).first()
             if user is None:
                 raise InvalidInputError("no such user", field="username")
-            do_grant_role(user, post.text("role"), post.optional("site"), actor=actor)
-            message = f"Role granted to {user.username}."
+            granted = do_grant_role(user, post.text("role"), post.optional("site"), actor=actor)
+            message = (f"Role granted to {user.username}." if isinstance(granted, Membership)
+                       else f"The grant to {user.username} waits for another administrator's "
+                            "approval.")
         elif step == "revoke":
             membership = Membership.objects.filter(pk=post.integer("membership")).first()
             if membership is None:

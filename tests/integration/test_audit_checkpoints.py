@@ -26,12 +26,17 @@ def deployment_key(settings, tmp_path):
 
 @pytest.fixture
 def checkpointed(trial, make_actor, settings, capsys):
-    """Five events, a checkpoint of event 5, then two more events."""
+    """A checkpoint of the chain's head after setting up a user, then more events."""
     make_actor(trial.screener)
     assert main(["audit", "checkpoint"]) == 0
-    assert "checkpoint: event 5" in capsys.readouterr().out
+    assert f"checkpoint: event {AuditEvent.objects.count()}" in capsys.readouterr().out
     make_actor(trial.investigator)
     return settings.TRIALKIT_AUDIT_CHECKPOINTS
+
+
+def _vouched(path) -> int:
+    """The event the fixture's checkpoint vouches for (at least 5: three rewritten below)."""
+    return json.loads(path.read_text().splitlines()[0])["sequence"]
 
 
 def _verify(capsys, *args: str) -> tuple[int, str]:
@@ -51,8 +56,10 @@ def test_a_checkpoint_is_a_signed_line_and_verify_checks_it(checkpointed, capsys
                                                             deployment_key):
     [line] = checkpointed.read_text().splitlines()
     record = json.loads(line)
-    assert record["sequence"] == 5 and record["key_id"] == deployment_key.key_id
-    assert record["hash"] == AuditEvent.objects.get(sequence=5).hash
+    vouched = record["sequence"]
+    assert vouched >= 5 and record["key_id"] == deployment_key.key_id
+    assert record["hash"] == AuditEvent.objects.get(sequence=vouched).hash
+    assert AuditEvent.objects.count() > vouched
     assert len(record["signature"]) == 64
     code, out = _verify(capsys)
     assert code == 0 and f"checkpoints: 1 signed in {checkpointed}: all on the chain" in out
@@ -60,19 +67,22 @@ def test_a_checkpoint_is_a_signed_line_and_verify_checks_it(checkpointed, capsys
 
 def test_checkpoints_are_appended(checkpointed, capsys):
     assert main(["audit", "checkpoint", "-o", str(checkpointed)]) == 0
-    assert [json.loads(x)["sequence"] for x in checkpointed.read_text().splitlines()] == [5, 7]
+    assert [json.loads(x)["sequence"] for x in checkpointed.read_text().splitlines()] == [
+        _vouched(checkpointed), AuditEvent.objects.count()]
 
 
 def test_a_truncation_after_a_checkpoint_is_detected(checkpointed, capsys):
-    _truncate_to(4)
+    vouched = _vouched(checkpointed)
+    _truncate_to(vouched - 1)
     code, out = _verify(capsys, "--checkpoints", str(checkpointed))
     assert code == 1
-    assert "the chain ends at event 4" in out and "vouches for event 5" in out
+    assert f"the chain ends at event {vouched - 1}" in out
+    assert f"vouches for event {vouched}" in out
 
 
 def test_a_truncation_the_chain_alone_cannot_see_is_seen_by_a_checkpoint(checkpointed, capsys,
                                                                          tmp_path, settings):
-    _truncate_to(4)
+    _truncate_to(_vouched(checkpointed) - 1)
     settings.TRIALKIT_AUDIT_CHECKPOINTS = tmp_path / "elsewhere.jsonl"  # none there
     assert _verify(capsys)[0] == 0
     assert _verify(capsys, "--checkpoints", str(checkpointed))[0] == 1
@@ -90,7 +100,8 @@ def test_a_rewrite_by_someone_holding_the_key_is_caught_by_an_earlier_checkpoint
     as_owner(("UPDATE trial_auditevent SET reason = 'backdated' WHERE sequence = 3", ()))
     rehash_with_key(deployment_key.secret)
     code, out = _verify(capsys)
-    assert code == 1 and "event 5 is not the event" in out and "rewritten" in out
+    assert code == 1 and "rewritten" in out
+    assert f"event {_vouched(checkpointed)} is not the event" in out
     assert "content altered" not in out  # the chain itself verifies: only the checkpoint knows
 
 
@@ -98,7 +109,8 @@ def test_a_rewrite_without_the_key_before_a_checkpoint_is_caught_twice(checkpoin
     as_owner(("UPDATE trial_auditevent SET reason = 'backdated' WHERE sequence = 3", ()))
     rehash_unkeyed(unlabel=True)
     code, out = _verify(capsys)
-    assert code == 1 and "no keyed event vouches" in out and "event 5 is not the event" in out
+    assert code == 1 and "no keyed event vouches" in out
+    assert f"event {_vouched(checkpointed)} is not the event" in out
 
 
 def test_an_edited_checkpoint_does_not_verify(checkpointed, capsys):
@@ -128,7 +140,8 @@ def test_a_line_that_is_no_checkpoint_is_reported(checkpointed, capsys):
 
 def test_no_checkpoint_is_written_for_a_broken_chain(checkpointed, capsys):
     before = checkpointed.read_text()
-    as_owner(("UPDATE trial_auditevent SET reason = 'backdated' WHERE sequence = 6", ()))
+    as_owner(("UPDATE trial_auditevent SET reason = 'backdated' WHERE sequence = %s",
+              (_vouched(checkpointed) + 1,)))
     assert main(["audit", "checkpoint"]) == 1
     assert "no checkpoint written" in capsys.readouterr().out
     assert checkpointed.read_text() == before

@@ -25,11 +25,14 @@ def _events():
 def test_setting_up_a_study_leaves_an_intact_chain_of_who_did_what(trial, make_actor):
     coordinator = make_actor(trial.screener)
     events = _events()
-    assert [e.action for e in events] == ["load_protocol", "create_user", "grant_role",
-                                          "create_user", "grant_role"]
-    assert events[3].actor == "admin" and events[3].actor_role == trial.administrator
-    assert events[4].new == {"user": coordinator.name, "role": trial.screener,
-                             "site": trial.site}
+    assert [e.action for e in events[:3]] == ["load_protocol", "create_user", "grant_role"]
+    # The coordinator's grant may need a second administrator's approval (an unblinded role):
+    # either way the admin creates the user, and a grant_role event gives the role.
+    created = next(e for e in events if e.action == "create_user"
+                   and e.new["username"] == coordinator.name)
+    assert created.actor == "admin" and created.actor_role == trial.administrator
+    assert any(e.action == "grant_role" and e.new == {"user": coordinator.name,
+               "role": trial.screener, "site": trial.site} for e in events)
     assert all(e.protocol_version and e.code_version for e in events[1:])
     assert all(e.occurred_at.utcoffset().total_seconds() == 0 for e in events)
     assert verify_chain() == []
@@ -61,7 +64,7 @@ def test_a_deleted_event_in_the_middle_is_reported(trial, make_actor):
 
 def test_deleting_the_latest_events_is_reported_against_the_chain_head(trial, make_actor):
     make_actor(trial.screener)
-    _tamper("DELETE FROM trial_auditevent WHERE sequence = 5")
+    _tamper("DELETE FROM trial_auditevent WHERE sequence = %s", _events()[-1].sequence)
     [problem] = verify_chain()
     assert "ends before its recorded head" in problem.problem
 
@@ -82,7 +85,7 @@ def test_an_inserted_forged_event_is_reported(trial, make_actor):
 def test_audit_verify_exits_1_and_names_the_broken_event(trial, make_actor, capsys):
     make_actor(trial.screener)
     assert main(["audit", "verify"]) == 0
-    assert "audit trail intact: 5 events" in capsys.readouterr().out
+    assert f"audit trail intact: {len(_events())} events" in capsys.readouterr().out
     _tamper("UPDATE trial_auditevent SET actor = 'someone-else' WHERE sequence = 2")
     assert main(["audit", "verify"]) == 1
     out = capsys.readouterr().out
@@ -140,8 +143,9 @@ def test_verifying_with_the_wrong_key_says_so_and_names_both_keys(keyed_with_a, 
     make_actor(trial.screener)
     settings.TRIALKIT_AUDIT_KEYS = (KEY_B,)
     [problem] = verify_chain()
+    n = len(_events())
     assert problem.kind == "unknown_key" and problem.sequence == 1
-    assert f"5 events from 1 to 5 linked with key {KEY_A.key_id}" in problem.problem
+    assert f"{n} events from 1 to {n} linked with key {KEY_A.key_id}" in problem.problem
     assert f"configured: {KEY_B.key_id}" in problem.problem and "wrong key?" in problem.problem
     assert main(["audit", "verify"]) == 1
     assert "wrong key?" in capsys.readouterr().out
@@ -151,9 +155,12 @@ def test_after_a_rotation_old_events_verify_with_the_retired_key(keyed_with_a, t
                                                                   make_actor):
     settings = keyed_with_a
     make_actor(trial.screener)
+    before = len(_events())
     settings.TRIALKIT_AUDIT_KEYS = (KEY_B, KEY_A)  # B current, A retired
     make_actor(trial.investigator)
-    assert [e.key_id for e in _events()] == [KEY_A.key_id] * 5 + [KEY_B.key_id] * 2
+    keys = [e.key_id for e in _events()]
+    assert keys[:before] == [KEY_A.key_id] * before
+    assert len(keys) > before and set(keys[before:]) == {KEY_B.key_id}
     assert verify_chain() == []
     settings.TRIALKIT_AUDIT_KEYS = (KEY_B,)  # the retired key forgotten
     assert [p.kind for p in verify_chain()] == ["unknown_key"]

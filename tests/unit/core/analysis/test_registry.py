@@ -82,9 +82,10 @@ def test_a_malformed_condition_is_refused():
 
 
 def test_every_method_names_an_oracle_test_that_exists_and_documents_its_parameters():
-    assert len(methods()) == 11
+    assert len(methods()) == 13
     for registered in methods():
         assert (ROOT / registered.oracle).is_file(), registered.name
+        assert callable(registered.implementation()), registered.name  # named by module
         assert all(parameter.doc for parameter in registered.parameters), registered.name
         docs = (ROOT / "docs" / "analysis.md").read_text(encoding="utf-8")
         assert f"`{registered.name}`" in docs, registered.name

@@ -195,9 +195,8 @@ def test_verify_reports_the_triggers_the_catalogue_shows_not_the_vendor(trial, m
         assert "does not refuse changes" in line and not is_append_only_enforced()
 
 
+@pytest.mark.sqlite
 def test_a_trigger_added_by_hand_on_sqlite_is_reported_as_such(trial, make_actor):
-    if connection.vendor != "sqlite":
-        pytest.skip("SQLite's catalogue (sqlite_master)")
     with connection.cursor() as cursor:
         cursor.execute("CREATE TRIGGER by_hand BEFORE DELETE ON trial_auditevent "
                        "BEGIN SELECT RAISE(ABORT, 'no'); END")

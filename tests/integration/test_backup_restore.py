@@ -166,10 +166,9 @@ def test_a_file_that_is_no_backup_is_refused(databases, deployment,
     assert refused.returncode == 2 and "is not a trialkit backup" in refused.stderr
 
 
+@pytest.mark.sqlite
 def test_a_sqlite_backup_with_a_tampered_audit_row_is_reported_after_restore(
         backed_up, databases, deployment):
-    if connection.vendor != "sqlite":
-        pytest.skip("edits the backup file with sqlite3")
     with sqlite3.connect(backed_up) as raw:
         raw.execute("UPDATE trial_auditevent SET reason = 'backdated' WHERE sequence = 2")
     restored = _trialkit(deployment, databases[1], "restore", str(backed_up))

@@ -6,10 +6,9 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from tests.accounts_support import sign_in_page
+from tests.accounts_support import grant, sign_in_page
 from tests.integration.conftest import PASSWORD
 from tests.integration.pages.support import signed_in
-from trialkit.web.trial.actions.accounts import do_grant_role
 from trialkit.web.trial.models import AuditEvent
 
 pytestmark = pytest.mark.protocols()
@@ -38,7 +37,7 @@ def test_repeated_failures_pause_new_browsers_but_not_the_persons_own(trial, mak
 
 def test_a_user_with_several_roles_chooses_one_and_acts_in_it(trial, make_actor, admin):
     actor = make_actor(trial.investigator)
-    do_grant_role(actor.user, trial.monitor, trial.site, actor=admin)
+    grant(actor.user, trial.monitor, trial.site, admin=admin)  # approved where it must be
     client = Client()
     first = sign_in_page(client, actor.name, PASSWORD)  # with the second factor
     assert first["Location"].startswith("/role/")

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from tests.integration.conftest import PASSWORD
 from tests.protocol_cases import TrialCase
+from trialkit.core.eligibility.evaluation import Evaluation
 from trialkit.web.trial import clock as trial_clock
 from trialkit.web.trial.actions.base import Actor
 from trialkit.web.trial.actions.dosing import do_record_administration
@@ -125,13 +126,14 @@ def register_and_screen(number: str, team: Team, clock: Clock, index: dt.date,
     return participant
 
 
-def judge_history_criteria(participant: Participant, team: Team) -> dict[str, object]:
+def judge_history_criteria(participant: Participant, team: Team) -> Evaluation:
     """The investigator judges what the forms leave open: inclusions met, exclusions absent."""
-    undecided = participant.eligibility["undecided"]
-    kinds = {c["id"]: c["kind"] for c in participant.eligibility["result"]["criteria"]}
-    judgements = {cid: "met" if kinds[cid] == "inclusion" else "not_met" for cid in undecided}
+    evaluation = participant.evaluation()
+    kinds = {c["id"]: c["kind"] for c in evaluation.result["criteria"]}
+    judgements = {cid: "met" if kinds[cid] == "inclusion" else "not_met"
+                  for cid in evaluation.undecided}
     if not judgements:
-        return participant.eligibility
+        return evaluation
     return do_judge_criteria(participant, judgements, "Referral letters and pharmacy history "
                              "reviewed with the patient", PASSWORD, actor=team.investigator)
 

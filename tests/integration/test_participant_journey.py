@@ -89,9 +89,9 @@ def test_the_forms_decide_what_they_can_and_leave_the_rest_to_the_investigator(
     assert all(status == ("met" if kinds[cid] == "inclusion" else "not_met")
                for cid, status in decided.items()), decided
     judged = judge_history_criteria(participant, team)
-    assert judged["verdict"] == "eligible" and judged["undecided"] == []
+    assert judged.verdict == "eligible" and judged.undecided == ()
     if expected:
-        assert judged["judgements"][expected[0]]["by"] == team.investigator.name
+        assert judged.judgements[expected[0]].by == team.investigator.name
         event = AuditEvent.objects.filter(action="judge_criteria").get()
         assert event.new["verdict"] == "eligible"
         assert event.reason.startswith("Referral letters")

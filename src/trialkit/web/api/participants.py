@@ -164,8 +164,9 @@ def participants(request: HttpRequest, status: StatusFilter | None = None,
 
 @router.post("/participants", response=responses(ParticipantOut, 201))
 def register(request: HttpRequest, body: RegisterIn) -> Status[ParticipantOut]:
-    created = journey.do_register_candidate(body.screening_number, body.site,
-                                            actor=actor_of(request))
+    created = journey.do_register_candidate(
+        body.screening_number, body.site, actor=actor_of(request),
+        idempotency_key=request.headers.get("Idempotency-Key"))
     return Status(201, participant_out(created))
 
 
@@ -197,7 +198,7 @@ def evaluate(request: HttpRequest, participant_id: Id, body: EvaluateIn) -> Elig
     actor = actor_of(request)
     result = journey.do_evaluate_eligibility(participant_for(actor, participant_id),
                                              body.index_date, actor=actor)
-    return EligibilityOut(eligibility=result)
+    return EligibilityOut(eligibility=result.to_json())
 
 
 @router.post("/participants/{participant_id}/judgements", response=responses(EligibilityOut))
@@ -205,7 +206,7 @@ def judge(request: HttpRequest, participant_id: Id, body: JudgeIn) -> Eligibilit
     actor = actor_of(request)
     result = journey.do_judge_criteria(participant_for(actor, participant_id), body.judgements,
                                        body.rationale, body.password, actor=actor)
-    return EligibilityOut(eligibility=result)
+    return EligibilityOut(eligibility=result.to_json())
 
 
 @router.post("/participants/{participant_id}/screen-failure",

@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from trialkit.core.eligibility.compile import screen
+from trialkit.core.eligibility.evaluation import Judgement, combine, judgements_still_needed
 from trialkit.core.eligibility.record import RecordError
 from trialkit.core.hygiene import DateKind
 from trialkit.core.protocol import Protocol
@@ -30,7 +31,6 @@ from trialkit.web.trial.actions.participants import (
     do_record_consent,
     do_record_screen_failure,
     screened_under,
-    with_judgements,
 )
 from trialkit.web.trial.gate_facts import today
 from trialkit.web.trial.lookups import participant_for
@@ -50,7 +50,7 @@ class CriterionLine:
     status: str
     explanation: str
     missing: list[str]
-    judgement: dict[str, Any] | None
+    judgement: Judgement | None
 
 
 def checklist(participant: Participant, protocol: Protocol,
@@ -64,15 +64,16 @@ def checklist(participant: Participant, protocol: Protocol,
     result = screen(protocol, record).to_json()
     # Judgements count only for criteria the forms still leave unknown, as in the stored
     # evaluation; a judged criterion shows the judged status beside the engine's explanation.
-    combined = with_judgements(result, (participant.eligibility or {}).get("judgements", {}))
-    judged = combined["judgements"]
+    stored = participant.evaluation()
+    judged = judgements_still_needed(stored.judgements if stored else {}, result)
+    final, _, _ = combine(result, judged)
     texts = {c.id: c.text for c in protocol.eligibility.criteria}
     lines = [CriterionLine(c["id"], c["kind"], texts.get(c["id"], ""),
-                           judged[c["id"]]["status"] if c["id"] in judged else c["status"],
+                           judged[c["id"]].status if c["id"] in judged else c["status"],
                            c["explanation"], [m.split(": ", 1)[-1] for m in result["missing"]
                                               if m.startswith(f"{c['id']}: ")],
                            judged.get(c["id"])) for c in result["criteria"]]
-    return combined["verdict"], lines, ""
+    return final, lines, ""
 
 
 def _index_date(request: HttpRequest, participant: Participant) -> tuple[dt.date, str]:
@@ -103,11 +104,11 @@ def screening(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
         participant=participant, visit_id__in=visits)}
     forms = [(v, protocol.form(f), saved.get((v, f))) for v in visits
              for f in protocol.visit(v).forms]
-    stored = participant.eligibility
+    stored = participant.evaluation()
     return render_page(request, actor, "pages/screening.html", {
         **context, "title": f"Screening {participant.screening_number}", "forms": forms,
         "stored": stored, "undecided": [line for line in lines if stored and line.id in
-                                        stored.get("undecided", [])],
+                                        stored.undecided],
         "may_judge": actor.can("sign"), "may_consent": actor.can("consent"),
         "screened_under": screened_under(participant), "today": today().isoformat()})
 
@@ -121,13 +122,13 @@ def screening_action(request: HttpRequest, actor: Actor, pk: int, step: str) -> 
     try:
         if step == "evaluate":
             result = do_evaluate_eligibility(participant, _date(post, "index_date"), actor=actor)
-            message = f"Eligibility evaluated: {result['verdict']}."
+            message = f"Eligibility evaluated: {result.verdict}."
         elif step == "judge":
             judgements = {k.removeprefix("judge-"): v for k, v in post.items()
                           if k.startswith("judge-") and v}
             result = do_judge_criteria(participant, judgements, post.get("rationale", ""),
                                        post.get("password", ""), actor=actor)
-            message = f"Judgements recorded: {result['verdict']}."
+            message = f"Judgements recorded: {result.verdict}."
         elif step == "consent":
             do_record_consent(participant, _date(post, "consent_date"),
                               post.get("form_version", ""), post.get("taken_by", ""),

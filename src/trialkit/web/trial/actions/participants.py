@@ -3,7 +3,8 @@
 Eligibility is decided by the core engine on the screening forms (``screening_record``). What
 the forms cannot decide stays ``unknown`` until an investigator judges it, with a reason and
 password re-entry (``do_judge_criteria``); the engine's decided statuses are never overridden.
-The stored ``Participant.eligibility`` holds the engine's result, the judgements and the
+The stored ``Participant.eligibility`` (read as ``trialkit.core.eligibility.evaluation.
+Evaluation``, which alone computes the verdict) holds the engine's result, the judgements and the
 resulting verdict, for the protocol version it was made under; a participant screened under an
 older version must be screened again before enrolment.
 
@@ -17,8 +18,8 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from trialkit.core.eligibility.compile import CriterionResult, screen, verdict
-from trialkit.core.eligibility.outcome import Outcome
+from trialkit.core.eligibility.compile import screen
+from trialkit.core.eligibility.evaluation import Evaluation, Judgement
 from trialkit.core.eligibility.record import RecordError
 from trialkit.core.protocol import Protocol
 from trialkit.core.scheduling import Check, Verdict, combine, may_enrol, plan_visits
@@ -37,7 +38,8 @@ from trialkit.web.trial.actions.kernel import (
 )
 from trialkit.web.trial.actions.vocabulary import AuditAction
 from trialkit.web.trial.gate_facts import committee_decisions, enrolled_in, today
-from trialkit.web.trial.models import Participant, ScheduledVisit, Site, Study
+from trialkit.web.trial.models import Participant, ScheduledVisit, Study
+from trialkit.web.trial.scope import sites_in_scope
 from trialkit.web.trial.screening_record import (
     screening_forms,
     screening_record,
@@ -58,8 +60,8 @@ def do_register_candidate(screening_number: str, site_code: str, *, actor: Actor
     if not number or len(number) > 32:
         raise InvalidInputError("a screening number of 1–32 characters is required",
                                 field="screening_number")
-    site = Site.objects.filter(code=site_code).first()
-    if site is None or (actor.site_ids is not None and site.pk not in actor.site_ids):
+    site = sites_in_scope(actor).filter(code=site_code).first()
+    if site is None:
         raise InvalidInputError(f"unknown site '{site_code}'", field="site")
     study = current_study()
     if Participant.objects.filter(study__protocol_id=study.protocol_id,
@@ -75,7 +77,7 @@ def do_register_candidate(screening_number: str, site_code: str, *, actor: Actor
 @action(AuditAction.EVALUATE_ELIGIBILITY, permission="screen", guards=WRITES_PARTICIPANT_DATA,
         subject="participant")
 def do_evaluate_eligibility(participant: Participant, index_date: dt.date, *,
-                            actor: Actor) -> dict[str, Any]:
+                            actor: Actor) -> Evaluation:
     """Screen the participant's screening forms for a planned Day 0 of ``index_date``."""
     participant = _locked(participant, actor)
     _refuse_if(participant.status in ENDED or participant.status == S.ENROLLED,
@@ -91,32 +93,32 @@ def do_evaluate_eligibility(participant: Participant, index_date: dt.date, *,
         raise InvalidInputError(f"the screening forms do not make a valid record: {exc}",
                                 field=exc.problems[0][0] if exc.problems else "forms") from None
     result = screen(protocol, record_).to_json()
-    old = participant.eligibility
-    kept = _judgements_still_needed((old or {}).get("judgements", {}), result)
-    participant.eligibility = _with_verdict({
-        "protocol_version": study.protocol_version, "index_date": index_date.isoformat(),
-        "evaluated_on": today().isoformat(), "evaluated_by": actor.name,
-        "result": result, "judgements": kept})
+    old = participant.evaluation()
+    evaluation = Evaluation.make(
+        protocol_version=study.protocol_version, index_date=index_date, evaluated_on=today(),
+        evaluated_by=actor.name, result=result,
+        judgements=old.judgements if old is not None else {})
+    participant.eligibility = evaluation.to_json()
     participant.planned_day0 = index_date
     participant.save(update_fields=["eligibility", "planned_day0"])
-    record(actor, AuditAction.EVALUATE_ELIGIBILITY, participant, old=_summary(old),
-           new=_summary(participant.eligibility))
-    return participant.eligibility
+    record(actor, AuditAction.EVALUATE_ELIGIBILITY, participant,
+           old=old.summary() if old is not None else None, new=evaluation.summary())
+    return evaluation
 
 
 @action(AuditAction.JUDGE_CRITERIA, permission="sign",
         guards=WRITES_PARTICIPANT_DATA, subject="participant")
 def do_judge_criteria(participant: Participant, judgements: Mapping[str, str], rationale: str,
-                      password: str, *, actor: Actor) -> dict[str, Any]:
+                      password: str, *, actor: Actor) -> Evaluation:
     """An investigator's judgement of criteria the engine left ``unknown`` (met / not_met)."""
     participant = _locked(participant, actor)
     reenter_password(actor, password, "judge eligibility criteria")
     if not rationale.strip():
         raise InvalidInputError("a rationale is required", field="rationale")
-    current = participant.eligibility
+    current = participant.evaluation()
     if current is None:
         raise StateConflictError("evaluate eligibility before judging criteria")
-    engine = {c["id"]: c["status"] for c in current["result"]["criteria"]}
+    engine = current.engine_statuses()
     for criterion_id, status in judgements.items():
         if engine.get(criterion_id) != "unknown":
             raise InvalidInputError(f"criterion '{criterion_id}' is not an undecided criterion "
@@ -124,14 +126,13 @@ def do_judge_criteria(participant: Participant, judgements: Mapping[str, str], r
         if status not in ("met", "not_met"):
             raise InvalidInputError("a judgement is 'met' or 'not_met'",
                                     field=f"judgements.{criterion_id}")
-    stamp = {"by": actor.name, "on": today().isoformat(), "rationale": rationale.strip()}
-    merged = dict(current["judgements"])
-    merged.update({cid: {"status": status, **stamp} for cid, status in judgements.items()})
-    updated = _with_verdict({**current, "judgements": merged})
-    participant.eligibility = updated
+    updated = current.judged({
+        cid: Judgement(status=status, by=actor.name, on=today(),  # type: ignore[arg-type]
+                       rationale=rationale.strip()) for cid, status in judgements.items()})
+    participant.eligibility = updated.to_json()
     participant.save(update_fields=["eligibility"])
-    record(actor, AuditAction.JUDGE_CRITERIA, participant, old=_summary(current),
-           new={**_summary_of(updated), "judged": dict(judgements)}, reason=rationale)
+    record(actor, AuditAction.JUDGE_CRITERIA, participant, old=current.summary(),
+           new={**updated.summary(), "judged": dict(judgements)}, reason=rationale)
     return updated
 
 
@@ -143,7 +144,8 @@ def do_record_screen_failure(participant: Participant, reason: str = "", *,
     participant = _locked(participant, actor)
     _refuse_if(participant.status not in (S.SCREENING, S.CONSENTED),
                f"a participant who is {participant.status} cannot fail screening")
-    failing = list((participant.eligibility or {}).get("failing", []))
+    evaluation = participant.evaluation()
+    failing = list(evaluation.failing) if evaluation is not None else []
     if not failing and not reason.strip():
         raise InvalidInputError("no criterion fails: give the reason for the screen failure",
                                 field="reason")
@@ -237,21 +239,20 @@ def participant_checks(participant: Participant, study: Study) -> Verdict:
 
 def eligibility_verdict(participant: Participant, study: Study) -> str:
     """``eligible`` / ``ineligible`` / ``incomplete``; ``not_screened`` if none is current."""
-    stored = participant.eligibility
-    if not stored or stored.get("protocol_version") != study.protocol_version:
+    evaluation = participant.evaluation()
+    if evaluation is None or evaluation.protocol_version != study.protocol_version:
         return "not_screened"
-    return str(stored["verdict"])
+    return evaluation.verdict
 
 
 def screened_under(participant: Participant,
                    known: Mapping[str, VersionView] | None = None) -> VersionView | None:
     """The protocol version the participant's latest screening was made under (None: not
     screened). ``known`` saves the look-up when listing many participants."""
-    stored = participant.eligibility
-    if not stored or not stored.get("protocol_version"):
+    evaluation = participant.evaluation()
+    if evaluation is None or not evaluation.protocol_version:
         return None
-    version = str(stored["protocol_version"])
-    return (known if known is not None else versions()).get(version)
+    return (known if known is not None else versions()).get(evaluation.protocol_version)
 
 
 @action(AuditAction.END_PARTICIPATION, permission="enrol", guards=WRITES_PARTICIPANT_DATA,
@@ -319,38 +320,14 @@ def _part(protocol: Protocol, part_id: str) -> Any:
         raise InvalidInputError(f"unknown part '{part_id}'", field="part") from None
 
 
-def _with_verdict(eligibility: dict[str, Any]) -> dict[str, Any]:
-    """Add the verdict and failing criteria from engine statuses plus judgements."""
-    judged = eligibility["judgements"]
-    results = [CriterionResult(c["id"], c["kind"], Outcome(
-        judged[c["id"]]["status"] if c["id"] in judged else c["status"], c["explanation"]))
-        for c in eligibility["result"]["criteria"]]
-    failing = [r.id for r in results
-               if r.outcome.status == ("not_met" if r.kind == "inclusion" else "met")]
-    return {**eligibility, "verdict": verdict(results), "failing": failing,
-            "undecided": [r.id for r in results if r.outcome.status == "unknown"]}
 
 
-def with_judgements(result: dict[str, Any], judgements: dict[str, Any]) -> dict[str, Any]:
-    """A screening result (``screen(...).to_json()``) combined with the investigator's recorded
-    judgements of criteria it still leaves unknown: ``verdict``, ``failing``, ``undecided`` and
-    the ``judgements`` that apply. The same rule the stored evaluation uses."""
-    kept = _judgements_still_needed(judgements, result)
-    return _with_verdict({"result": result, "judgements": kept})
 
 
-def _judgements_still_needed(judgements: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:
-    unknown = {c["id"] for c in result["criteria"] if c["status"] == "unknown"}
-    return {cid: j for cid, j in judgements.items() if cid in unknown}
 
 
-def _summary(eligibility: dict[str, Any] | None) -> dict[str, Any] | None:
-    return None if eligibility is None else _summary_of(eligibility)
 
 
-def _summary_of(eligibility: dict[str, Any]) -> dict[str, Any]:
-    return {"verdict": eligibility["verdict"], "failing": eligibility["failing"],
-            "undecided": eligibility["undecided"], "index_date": eligibility["index_date"]}
 
 
 def _consent(participant: Participant) -> dict[str, Any]:
@@ -363,7 +340,10 @@ def _create_visits(participant: Participant, protocol: Protocol) -> None:
     if participant.planned_day0 is None:
         raise StateConflictError("the participant has no planned Day 0: evaluate eligibility")
     screening = set(screening_visit_ids(protocol))
-    screened_on = dt.date.fromisoformat((participant.eligibility or {})["evaluated_on"])
+    evaluation = participant.evaluation()
+    if evaluation is None:
+        raise StateConflictError("the participant has not been screened: evaluate eligibility")
+    screened_on = evaluation.evaluated_on
     ScheduledVisit.objects.bulk_create([
         ScheduledVisit(participant=participant, visit_id=p.visit_id, target_date=p.target,
                        earliest=p.earliest, latest=p.latest,

@@ -26,7 +26,7 @@ ADVERSE_EVENT_VARIABLES = ("AETERM", "AESTDTC", "AESER")
 def check(p: Protocol) -> list[Problem]:
     problems: list[Problem] = []
     for check_part in (_unique_ids, _record, _design, _gates, _randomization, _schedule, _forms,
-                       _assignments, _value_sets, _interpretations, _criteria):
+                       _assignments, _reading, _value_sets, _interpretations, _criteria):
         problems.extend(check_part(p))
     if not problems:  # the analyses read forms and codelists the checks above vouch for
         from trialkit.core.protocol import analysis_checks
@@ -332,6 +332,14 @@ def _assignments(p: Protocol) -> Iterator[Problem]:
         yield from report(("gates", "committee", i, "signer_role"),
                           lacks(gate.signer_role, "decide_safety"),
                           f"sign the {gate.committee}'s decisions")
+
+
+def _reading(p: Protocol) -> Iterator[Problem]:
+    """Who reads which form (core/protocol/reading.py)."""
+    # Imported here: reading.py describes the model this module checks.
+    from trialkit.core.protocol import reading
+
+    yield from reading.check(p)
 
 
 def _mapping(p: Protocol, schema: RecordSchema, form: Form, item: Item,

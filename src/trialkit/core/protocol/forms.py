@@ -174,6 +174,10 @@ class Form(Frozen):
     kind: FormKind
     entered_by: tuple[Ident, ...] = Field(min_length=1)
     """Roles that may enter and change this form."""
+    read_by: tuple[Ident, ...] | None = None
+    """Roles that may read this form's data (its versions, audit trail, queries, exports).
+    Left out: every role whose own ``reads`` admits it. A role reads a form only when both
+    the form (``read_by``) and the role (``Role.reads``) admit it; core/protocol/reading.py."""
     items: tuple[Item, ...] = Field(min_length=1)
     repeating: Flag = False
     """A repeating form (adverse events, relapses) may be saved many times per visit."""
@@ -184,7 +188,8 @@ class Form(Frozen):
     def _unique_ids(self) -> Form:
         for what, ids in (("item", [i.id for i in self.items]),
                           ("check", [c.id for c in self.checks]),
-                          ("role", list(self.entered_by))):
+                          ("role", list(self.entered_by)),
+                          ("reading role", list(self.read_by or ()))):
             if duplicates(ids):
                 raise ValueError(f"{what} id repeated: {', '.join(duplicates(ids))}")
         return self

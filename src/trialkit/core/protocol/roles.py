@@ -66,6 +66,10 @@ class Role(Frozen):
     """Sees only the sites the user belongs to."""
     notified_of: tuple[NotificationKind, ...] = ()
     """Events this role is told about."""
+    reads: tuple[Ident, ...] | None = None
+    """The forms (ids) whose data this role reads. Left out: every form whose ``read_by``
+    admits it. A blinded rater reads only the rating; an unblinded preparer reads no
+    efficacy form (core/protocol/reading.py)."""
     workspace: OptionalText | None = None
     """The name of this role's own page in the navigation (e.g. "SMC workspace"); the page
     itself follows from what the role may do and see."""
@@ -77,7 +81,7 @@ class Role(Frozen):
     @model_validator(mode="after")
     def _no_repeats(self) -> Role:
         if duplicates(list(self.sees)) or duplicates(list(self.can)) or duplicates(
-                list(self.notified_of)):
-            raise ValueError("each kind of information, permission and notification is "
-                             "listed once")
+                list(self.notified_of)) or duplicates(list(self.reads or ())):
+            raise ValueError("each kind of information, permission, notification and form "
+                             "read is listed once")
         return self

@@ -191,3 +191,113 @@ def test_the_committee_signer_must_be_permitted_to_decide():
     _, message = _one("      signer_role: smc_chair", "      signer_role: smc_member")
     assert message == ("role 'smc_member' needs `can: decide_safety` to sign the Safety "
                        "Monitoring Committee (SMC)'s decisions")
+
+
+# -- who reads which form (core/protocol/reading.py) -------------------------------------------
+ITDOSE_ACCESS = "    entered_by: [it_proceduralist]\n    read_by: [it_proceduralist]\n"
+
+
+def test_a_form_is_read_by_roles_that_exist():
+    path, message = _one(ITDOSE_ACCESS, ITDOSE_ACCESS.replace(
+        "read_by: [it_proceduralist]", "read_by: [it_proceduralist, radiographer]"))
+    assert path.endswith(".read_by[1]") and "unknown role 'radiographer'" in message
+
+
+def test_a_role_reads_forms_that_exist():
+    path, message = _one("    reads: [EDSS]\n", "    reads: [EDSS, EDSS2]\n")
+    assert path.endswith(".reads[1]") and "unknown form 'EDSS2'" in message
+
+
+def test_a_role_that_enters_a_form_must_read_it():
+    path, message = _one("    reads: [EDSS]\n", "    reads: [MRI]\n")
+    assert path == "forms[4].entered_by[2]"
+    assert message == ("role 'edss_rater' enters form EDSS, so it must read it: add EDSS to "
+                       "the role's `reads`")
+
+
+def test_a_form_cannot_name_a_reader_whose_own_reading_list_leaves_it_out():
+    path, message = _one("    kind: imaging\n    entered_by: [coordinator, investigator]\n",
+                         "    kind: imaging\n    entered_by: [coordinator, investigator]\n"
+                         "    read_by: [coordinator, investigator, edss_rater]\n")
+    assert path == "forms[5].read_by[2]"
+    assert message == "names role 'edss_rater', whose `reads` leaves out form MRI"
+
+
+def test_the_dose_record_at_the_sham_visit_cannot_be_entered_by_blinded_site_staff():
+    """The finding: the IT visit collected the shared dose form, which the blinded coordinator
+    and investigator enter; the record of a real or sham puncture states the arm."""
+    problems = _problems("      forms: [ITDOSE, VS]", "      forms: [DOSE, VS]")
+    revealing = "form DOSE records administration 'it', whose procedure differs by arm"
+    for path, role in (("forms[9].entered_by[0]", "coordinator"),
+                       ("forms[9].entered_by[1]", "investigator")):
+        assert (path, f"{revealing} (the form reveals the arm): role '{role}' enters it but "
+                      "does not see the procedure type (`sees: procedure_type`)") in problems
+    assert any(path == "forms[9]" and "blinded roles read it" in message
+               for path, message in problems)
+
+
+def test_the_record_of_a_sham_procedure_is_entered_only_by_a_role_that_sees_the_procedure():
+    problems = _problems(ITDOSE_ACCESS, ITDOSE_ACCESS.replace(
+        "entered_by: [it_proceduralist]", "entered_by: [it_proceduralist, coordinator]"))
+    assert any(path.endswith(".entered_by[1]") and "role 'coordinator' enters it but does "
+               "not see the procedure type" in message for path, message in problems)
+
+
+def test_the_record_of_a_sham_procedure_is_read_by_no_blinded_role():
+    path, message = _one(ITDOSE_ACCESS, ITDOSE_ACCESS.replace(
+        "read_by: [it_proceduralist]", "read_by: [it_proceduralist, monitor]"))
+    assert path.endswith(".read_by[1]")
+    assert message.endswith("role 'monitor' sees neither the procedure type nor the allocation")
+
+
+def test_the_record_of_a_sham_procedure_must_declare_its_readers():
+    path, message = _one(ITDOSE_ACCESS, "    entered_by: [it_proceduralist]\n")
+    assert path.startswith("forms[") and "declare `read_by`" in message
+    assert "blinded roles read it: coordinator, investigator" in message
+    assert "it_proceduralist" not in message.split("read it:")[1]
+
+
+def test_the_performer_of_a_sham_procedure_enters_its_record():
+    from trialkit.core.protocol import load_protocol
+    from trialkit.core.protocol.reading import check
+
+    protocol = load_protocol(REFERENCE_PROTOCOL)
+    # model_copy does not validate: the checks are run by hand on the edited protocol.
+    moved = protocol.form("ITDOSE").model_copy(update={"entered_by": ("cell_lab",)})
+    edited = protocol.model_copy(update={"forms": tuple(
+        moved if f.id == moved.id else f for f in protocol.forms)})
+    found = [(p.dotted_path(), p.message) for p in check(edited)]
+    assert ("design.administrations[1].performed_by", "role 'it_proceduralist' performs 'it' "
+            "but enters none of the forms that record it (ITDOSE)") in found
+
+
+def test_a_form_that_needs_a_signature_is_read_by_a_role_that_signs():
+    path, message = _one(ITDOSE_ACCESS, ITDOSE_ACCESS + "    signature_required: true\n")
+    assert path.endswith(".signature_required")
+    assert message == "no role that reads form ITDOSE can sign (`can: sign`), so it could " \
+                      "never be signed"
+
+
+def test_a_role_told_of_serious_events_reads_the_adverse_event_form():
+    path, message = _one("    description: Follows progress; blinded.\n",
+                         "    description: Follows progress; blinded.\n    reads: [DM]\n")
+    assert path.endswith(".notified_of")
+    assert "role 'sponsor_viewer' is told of serious adverse events" in message
+    assert message.endswith("does not read form AE")
+
+
+def test_a_protocol_that_says_nothing_about_reading_lets_every_role_read_every_form():
+    from trialkit.core.protocol import load_protocol
+    from trialkit.core.protocol.canonical import canonical_data
+    from trialkit.core.protocol.reading import readers
+
+    protocol = load_protocol(REFERENCE_PROTOCOL)
+    edss = protocol.form("EDSS")
+    assert edss.read_by is None and protocol.role("coordinator").reads is None
+    assert set(readers(protocol, edss)) == {"coordinator", "investigator", "edss_rater",
+                                            "smc_member", "smc_chair", "monitor",
+                                            "data_manager", "statistician",
+                                            "unblinded_statistician", "sponsor_viewer",
+                                            "administrator"}
+    data = canonical_data(protocol)  # the defaults are not part of the version
+    assert "read_by" not in data["forms"][4] and "reads" not in data["roles"][0]

@@ -151,8 +151,8 @@ def test_the_open_label_trial_gives_the_control_arm_nothing():
 # Pinned versions (SHA-256 of the canonical form). A failure here means the file's meaning
 # changed: if that was intended, it is an amendment — update the pin in the same commit.
 PINNED = {
-    "nct01854957": "a5c38d369ca20bf8e44cbdddf0ac6c876304b0b738a245b84444ed4852bf991c",
-    "nct01716481": "da7d386a206365522066ff55004a921508a22a19daa939472305068dc1ca294b",
+    "nct01854957": "b1e799e9b8261fe50ebdf6dc6174855a31816d4fbc2a22a80d5ec3213c877862",
+    "nct01716481": "1780860c5987ccc4650f2509368e3191de0550707f9ff5add45f44d13646a52f",
 }
 
 

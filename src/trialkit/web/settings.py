@@ -76,6 +76,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Reads of blinded facts are written to the audit trail when the view has answered, one
+    # event per kind per request, before the answer leaves (trialkit.web.trial.read_audit).
+    "trialkit.web.trial.read_audit.AuditedReadsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]

@@ -33,6 +33,7 @@ from trialkit.web.trial.actions.accounts import (
     owner,
 )
 from trialkit.web.trial.actions.base import NotFoundError, NotPermittedError, actor_for
+from trialkit.web.trial.actions.sessions import do_sign_out, do_switch_role
 from trialkit.web.trial.actions.two_factor import (
     do_renew_recovery_codes,
     do_start_two_factor,
@@ -189,13 +190,16 @@ def session(request: HttpRequest) -> SessionOut:
 @router.put("/session/role", auth=SignedInAuth(), response=responses(SessionOut))
 def choose_role(request: HttpRequest, body: RoleIn) -> SessionOut:
     """Act in another of one's roles from now on."""
-    actor_for(request.user, body.role)  # type: ignore[arg-type]
+    # Refuses a role not held; audited either way (actions/sessions.py).
+    do_switch_role(request.user, body.role,  # type: ignore[arg-type]
+                   previous=request.session.get(SESSION_ROLE_KEY))
     request.session[SESSION_ROLE_KEY] = body.role
     return _session_out(request, request.user)  # type: ignore[arg-type]
 
 
 @router.delete("/session", auth=SignedInAuth(), response=responses(Done))
 def sign_out(request: HttpRequest) -> Done:
+    do_sign_out(request.user, request.session.get(SESSION_ROLE_KEY))  # type: ignore[arg-type]
     logout(request)
     return Done()
 

@@ -10,7 +10,7 @@ from ninja import Query, Router, Schema
 from pydantic import Field
 
 from trialkit.web.api.auth import actor_of
-from trialkit.web.api.redaction import redact_event
+from trialkit.web.api.redaction import AuditRedactor, redactor_for
 from trialkit.web.api.schemas import InSchema, TextInput, responses
 from trialkit.web.boundary.fields import ID_MAX
 from trialkit.web.trial.audit import verify_chain
@@ -65,12 +65,16 @@ def events(request: HttpRequest, filters: Query[EventFilter]) -> list[EventOut]:
         value = getattr(filters, name)
         if value is not None:
             rows = rows.filter(**{name: value})
-    return [EventOut(sequence=e.sequence, occurred_at=e.occurred_at, actor=e.actor,
-                     actor_role=e.actor_role, action=e.action, object_type=e.object_type,
-                     object_id=e.object_id, old=redact_event(actor, e.old),
-                     new=redact_event(actor, e.new), reason=e.reason,
-                     protocol_version=e.protocol_version, hash=e.hash)
-            for e in rows.order_by("sequence")[:filters.limit]]
+    redactor = redactor_for(actor)
+    return [_event_out(e, redactor) for e in rows.order_by("sequence")[:filters.limit]]
+
+
+def _event_out(e: AuditEvent, redactor: AuditRedactor) -> EventOut:
+    shown = redactor.event(e)
+    return EventOut(sequence=e.sequence, occurred_at=e.occurred_at, actor=e.actor,
+                    actor_role=e.actor_role, action=e.action, object_type=e.object_type,
+                    object_id=e.object_id, old=shown.old, new=shown.new, reason=shown.reason,
+                    protocol_version=e.protocol_version, hash=e.hash)
 
 
 @router.get("/audit/verify", response=responses(VerifyOut))

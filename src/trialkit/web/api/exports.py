@@ -22,8 +22,10 @@ from trialkit.web.api.auth import actor_of
 from trialkit.web.api.participants import ParticipantOut, participant_out
 from trialkit.web.api.schemas import ERRORS, FormId, responses
 from trialkit.web.trial.actions.base import Actor, InvalidInputError, NotPermittedError
+from trialkit.web.trial.actions.vocabulary import AuditAction
 from trialkit.web.trial.lookups import visible_participants
 from trialkit.web.trial.models import FormVersion
+from trialkit.web.trial.read_audit import audited_export, refused_read
 from trialkit.web.trial.study import versions
 
 router = Router(tags=["exports"])
@@ -50,14 +52,24 @@ class FormRowOut(Schema):
 
 def _require_export(actor: Actor) -> None:
     if not (actor.can("export_data") or actor.can("verify_source")):
-        raise NotPermittedError(f"role '{actor.role}' may not export data")
+        message = f"role '{actor.role}' may not export data"
+        refused_read(actor, AuditAction.EXPORT_DATA, message, object_type="Export")
+        raise NotPermittedError(message)
+
+
+def _audited(request: HttpRequest, actor: Actor, what: str, rows: int) -> None:
+    """Every export is in the audit trail: who took which data, how many rows, in which
+    format (the endpoint's suffix)."""
+    audited_export(actor, what, rows=rows, file_format=request.path.rsplit(".", 1)[-1])
 
 
 def _participant_rows(request: HttpRequest) -> list[ParticipantOut]:
     actor = actor_of(request)
     _require_export(actor)
     known = versions()
-    return [participant_out(p, known) for p in visible_participants(actor)]
+    rows = [participant_out(p, known) for p in visible_participants(actor)]
+    _audited(request, actor, "participants", len(rows))
+    return rows
 
 
 def _form_rows(request: HttpRequest, form_id: str) -> list[FormRowOut]:
@@ -71,12 +83,14 @@ def _form_rows(request: HttpRequest, form_id: str) -> list[FormRowOut]:
         record__form_id=form_id, record__participant__in=visible_participants(actor),
         number=F("record__latest_version")).order_by("record__participant_id", "record__visit_id",
                                    "record__repeat_index")
-    return [FormRowOut(participant_id=v.record.participant_id,
+    rows = [FormRowOut(participant_id=v.record.participant_id,
                        screening_number=v.record.participant.screening_number,
                        site=v.record.participant.site.code, form_id=form_id,
                        visit_id=v.record.visit_id, repeat_index=v.record.repeat_index,
                        version=v.number, saved_at=v.saved_at, saved_by=v.saved_by, data=v.data)
             for v in versions]
+    _audited(request, actor, f"form {form_id}", len(rows))
+    return rows
 
 
 def _csv(header: Sequence[str], rows: Iterable[Sequence[object]], name: str) -> HttpResponse:

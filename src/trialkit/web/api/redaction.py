@@ -1,11 +1,14 @@
-"""Masking blinded facts inside free-form JSON (audit old/new) for roles that may not see them.
+"""Masking blinded facts inside audit events for roles that may not see them.
 
 Audit events are stored whole (the hash chain covers them); what a blinded reader receives is a
-copy with every value under a blinded key replaced. Keys are matched by name at any depth.
+copy with every value under a blinded key of ``old``/``new`` replaced (keys matched by name at
+any depth), and the free-text reason of the events whose reason may hint at an arm replaced
+too. ``redactor_for(actor).event(e)`` is the one function the API and the audit page use.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from trialkit.web.trial.actions.base import Actor
@@ -45,3 +48,51 @@ def redact(value: Any, hidden: frozenset[str]) -> Any:
 
 def redact_event(actor: Actor, payload: Any) -> Any:
     return redact(payload, hidden_keys(actor))
+
+
+# Free text an event carries as its ``reason`` that may hint at an arm, by the event's action,
+# and who may read it: the reason for an emergency unblinding (kept out of the notifications for
+# that reason) and the rationale of a committee decision taken after reading tables by arm.
+HINTING_REASONS: dict[str, tuple[str, ...]] = {
+    "unblind_participant": ("allocation",),
+    "sign_safety_decision": ("allocation", "arm_summaries"),
+}
+
+
+@dataclass(frozen=True)
+class RedactedEvent:
+    old: Any
+    new: Any
+    reason: str
+
+
+@dataclass(frozen=True)
+class AuditRedactor:
+    """What one reader may not read in audit events, worked out once per request (``sees``
+    may query the database) and applied to every event shown: the API's
+    ``/api/audit/events`` and the ``/audit/`` page both go through ``event``."""
+
+    hidden: frozenset[str]
+    sealed: frozenset[str]
+    """Actions whose ``reason`` this reader may not read."""
+
+    def event(self, event: Any) -> RedactedEvent:
+        reason = event.reason
+        if reason and event.action in self.sealed:
+            reason = MASK
+        return RedactedEvent(redact(event.old, self.hidden), redact(event.new, self.hidden),
+                             reason)
+
+    def text(self, action: str, text: str) -> str:
+        """Free text of ``action`` (a decision's rationale shown elsewhere) for this reader."""
+        return MASK if text and action in self.sealed else text
+
+
+def redactor_for(actor: Actor) -> AuditRedactor:
+    seen = {information for information in {*BLINDED_KEYS, "arm_summaries"}
+            if actor.sees(information)}
+    hidden = frozenset(k for information, keys in BLINDED_KEYS.items()
+                       if information not in seen for k in keys)
+    sealed = frozenset(action for action, readers in HINTING_REASONS.items()
+                       if not seen & set(readers))
+    return AuditRedactor(hidden, sealed)

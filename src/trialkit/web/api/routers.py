@@ -7,6 +7,7 @@ from ninja import Router
 from trialkit.web.api import (
     accounts,
     audit,
+    committee,
     exports,
     forms,
     oversight,
@@ -15,6 +16,7 @@ from trialkit.web.api import (
     randomization,
     safety,
     study,
+    study_lock,
     visits,
 )
 
@@ -28,6 +30,8 @@ ALL: list[tuple[str, Router]] = [
     ("/", queries.router),
     ("/", safety.router),
     ("/", oversight.router),
+    ("/", committee.router),
+    ("/", study_lock.router),
     ("/", exports.router),
     ("/", audit.router),
 ]

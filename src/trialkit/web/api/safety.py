@@ -10,7 +10,6 @@ from ninja import Router, Schema
 from trialkit.web.api.auth import actor_of
 from trialkit.web.api.participants import ParticipantOut, participant_out
 from trialkit.web.api.schemas import Id, ReasonIn, responses
-from trialkit.web.api.study import StudyOut, study
 from trialkit.web.trial.actions import adverse_events, locks
 from trialkit.web.trial.lookups import form_record_for, participant_for
 from trialkit.web.trial.models import SeriousEventClock
@@ -70,10 +69,3 @@ def unlock_participant(request: HttpRequest, participant_id: Id,
     actor = actor_of(request)
     return participant_out(locks.do_unlock_participant(
         participant_for(actor, participant_id), body.reason, actor=actor))
-
-
-@router.post("/study/lock", response=responses(StudyOut))
-def lock_study(request: HttpRequest) -> StudyOut:
-    """Lock the study database (final; unblinds roles that are blinded until lock)."""
-    locks.do_lock_study(actor=actor_of(request))
-    return study(request)

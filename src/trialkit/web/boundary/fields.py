@@ -32,6 +32,7 @@ DATES: dict[str, DateKind] = {
     "done_on": DateKind.PAST,
     "ended_on": DateKind.PAST,
     "given_at": DateKind.PAST,        # a date and time
+    "as_of": DateKind.PAST,           # the date of a committee's data cut
 }
 """Date fields and their kind (``trialkit.core.hygiene.dates``)."""
 

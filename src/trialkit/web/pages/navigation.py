@@ -42,6 +42,7 @@ ENTRIES: tuple[Entry, ...] = (
     _own("preparations"),
     _own("procedures"),
     ("Randomization list", "pages:randomization_list", _any("manage_randomization")),
+    ("Study lock", "pages:study_lock", _any("lock_data")),
     ("Audit trail", "pages:audit", _any("view_audit")),
     ("Administration", "pages:admin_users", _any("manage_users")),
 )

@@ -19,7 +19,7 @@ from trialkit.core.protocol import Protocol
 from trialkit.core.protocol.forms import Form, Item
 from trialkit.web.pages.charts import line_chart
 from trialkit.web.trial import access
-from trialkit.web.trial.actions.base import ActionError, Actor
+from trialkit.web.trial.actions.base import Actor
 from trialkit.web.trial.actions.participants import screened_under
 from trialkit.web.trial.gate_facts import Periods, periods_of
 from trialkit.web.trial.models import FormRecord, FormVersion, Participant, Query, Signature
@@ -141,11 +141,9 @@ def _part_name(protocol: Protocol, participant: Participant) -> str:
 
 
 def _allocation(participant: Participant, actor: Actor) -> access.AllocationView | None:
-    """The arm, only for a role (or an unblinding investigator) that may see it."""
-    try:
-        return access.access_allocation(participant, actor)
-    except ActionError:
-        return None
+    """The arm, only for a role (or an unblinding investigator) that may see it (asked first,
+    so a blinded reader's page view is not recorded as a refused read)."""
+    return access.allocation_if_visible(participant, actor)
 
 
 def _charts(protocol: Protocol, records: list[FormRecord],

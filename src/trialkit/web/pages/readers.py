@@ -1,7 +1,7 @@
 """What the dashboard and the participant list show, read in a fixed number of queries.
 
-Nothing here is blinded: arms are read only through ``access.access_arms`` (which refuses
-blinded roles). Gates are evaluated by ``trialkit.core.scheduling`` on facts gathered in bulk
+Nothing here is blinded: arms are read only through ``access.access_arms``, for roles that see
+allocation. Gates are evaluated by ``trialkit.core.scheduling`` on facts gathered in bulk
 (the per-participant helpers of ``gate_facts`` would cost queries per participant).
 """
 
@@ -22,7 +22,7 @@ from trialkit.core.scheduling import (
     sequential_enrolment,
 )
 from trialkit.web.trial import access
-from trialkit.web.trial.actions.base import Actor, NotPermittedError
+from trialkit.web.trial.actions.base import Actor
 from trialkit.web.trial.gate_facts import committee_decisions, dosing_by_part, today
 from trialkit.web.trial.models import (
     Deviation,
@@ -80,10 +80,12 @@ def enrolment_by_part(actor: Actor, study: Study, protocol: Protocol) -> list[Pa
 
 
 def _arm_counts(actor: Actor) -> Counter[tuple[str, str]] | None:
-    try:
-        arms = access.access_arms(actor)
-    except NotPermittedError:
+    """Live counts by arm, only for roles that see every allocation anyway: for a committee
+    that sees tables by arm only, a count moving by one at a randomization would name the arm
+    (it reads frozen data cuts instead)."""
+    if not access.may_read_arms(actor):
         return None
+    arms = access.access_arms(actor)
     parts = dict(Participant.objects.filter(pk__in=arms).values_list("pk", "part"))
     return Counter((parts[pid], arm) for pid, arm in arms.items())
 

@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from trialkit.web.api.redaction import redact_event
+from trialkit.web.api.redaction import redactor_for
 from trialkit.web.boundary.posted import Posted
 from trialkit.web.pages.session import done, has, page, refused, render_page
 from trialkit.web.pages.views_account_admin import account_context
@@ -54,10 +54,13 @@ def audit_verify(request: HttpRequest, actor: Actor) -> HttpResponse:
 
 
 def _masked(listing: Page, actor: Actor) -> Page:
-    """Blinded facts in old/new masked for this reader, as ``/api/audit/events`` masks them
-    (the page's copies only: stored events are never changed)."""
+    """Blinded facts in old/new, and reasons that may hint at an arm, masked for this reader by
+    the function ``/api/audit/events`` uses (the page's copies only: stored events are never
+    changed)."""
+    redactor = redactor_for(actor)
     for event in listing:
-        event.old, event.new = redact_event(actor, event.old), redact_event(actor, event.new)
+        shown = redactor.event(event)
+        event.old, event.new, event.reason = shown.old, shown.new, shown.reason
     return listing
 
 

@@ -30,6 +30,7 @@ from trialkit.web.trial.actions.base import (
     NotPermittedError,
     ThrottledError,
 )
+from trialkit.web.trial.actions.sessions import do_sign_out, do_switch_role
 from trialkit.web.trial.actions.two_factor import (
     do_start_two_factor,
     do_verify_second_factor,
@@ -169,15 +170,27 @@ def choose_role(request: HttpRequest) -> HttpResponse:
     held = roles_held(request)
     if request.method == "POST":
         role = Posted(request.POST).raw("role")
-        if role in held:
+        if role in held and _switched(request, role):  # compared with the roles held
             request.session[ROLE_KEY] = role
             return HttpResponseRedirect(_safe(request, _next(request)))
     roles = [protocol.role(r) for r in held if r in {x.id for x in protocol.roles}]
     return render_page(request, None, "pages/choose_role.html", {"roles": roles})
 
 
+def _switched(request: HttpRequest, role: str) -> bool:
+    """Audited (actions/sessions.py): which role a person acts in is part of the record."""
+    try:
+        do_switch_role(request.user, role,  # type: ignore[arg-type]
+                       previous=request.session.get(ROLE_KEY))
+    except NotPermittedError:  # revoked since the list was read
+        return False
+    return True
+
+
 @require_POST
 def sign_out(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:  # audited (actions/sessions.py)
+        do_sign_out(request.user, request.session.get(ROLE_KEY))  # type: ignore[arg-type]
     logout(request)
     return HttpResponseRedirect(reverse("pages:login"))
 

@@ -1,5 +1,10 @@
 """Queries inbox, adverse events with the serious-event clocks, and the safety committee's
-page (tables by arm for a committee that may see them, the gate checklist, its decisions)."""
+pages: the open page (pooled tables, the gate checklist, decisions, the listing) and the
+closed session (tables by arm frozen at data cuts, for roles that see ``arm_summaries``).
+
+No live figure by arm is shown anywhere: beside the listing and the randomization dates, a
+count that moves by one names the arm of the participant who moved it (docs/security.md,
+"What the safety committee sees")."""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from trialkit.web.api.redaction import redactor_for
 from trialkit.web.boundary.posted import Posted
 from trialkit.web.pages import readers, safety_report
 from trialkit.web.pages.session import done, has, page, refused, render_page
@@ -14,14 +20,17 @@ from trialkit.web.pages.vocabulary import committee_name, holders, the_committee
 from trialkit.web.trial import access
 from trialkit.web.trial.actions.adverse_events import do_report_serious_event
 from trialkit.web.trial.actions.base import ActionError, Actor, InvalidInputError
+from trialkit.web.trial.actions.data_cuts import do_prepare_data_cut, may_prepare_data_cut
 from trialkit.web.trial.actions.oversight import do_sign_safety_decision
 from trialkit.web.trial.actions.queries import (
     do_answer_query,
     do_close_query,
     do_reopen_query,
 )
+from trialkit.web.trial.actions.vocabulary import AuditAction
 from trialkit.web.trial.capture_queries import queries_of, running_sae_clocks
 from trialkit.web.trial.capture_queries import unresolved_queries_by_site as by_site
+from trialkit.web.trial.gate_facts import today
 from trialkit.web.trial.lookups import form_record_for, query_for
 from trialkit.web.trial.models import Participant, SafetyDecision
 from trialkit.web.trial.study import current_study, protocol_of
@@ -99,26 +108,54 @@ def committee(request: HttpRequest, actor: Actor) -> HttpResponse:
     parts = dict(Participant.objects.filter(pk__in={e.participant_id for e in events})
                  .values_list("pk", "part"))
     name_of_part = {p.id: p.name for p in protocol.design.parts}
-    part_names = list(name_of_part.values())
-    by_arm = None
-    if actor.sees("arm_summaries") or actor.sees("allocation"):
-        # The randomized part only: an open-label run-in is not a comparison group.
-        randomized = protocol.randomization.part if protocol.randomization else ""
-        arms = access.access_arms(actor)
-        labels = {a.id: a.label for a in protocol.design.arms}
-        by_arm = safety_report.table(
-            events, {pid: labels[a] for pid, a in arms.items() if parts.get(pid) == randomized},
-            [labels[a] for a in protocol.part(randomized).arms] if randomized else [])
+    redactor = redactor_for(actor)
+    decisions = list(SafetyDecision.objects.filter(study__protocol_id=study.protocol_id)
+                     .order_by("-signed_at"))
+    for decision in decisions:  # the page's copies: a rationale may hint at an arm
+        decision.rationale = redactor.text(AuditAction.SIGN_SAFETY_DECISION,
+                                           decision.rationale)
     return render_page(request, actor, "pages/committee.html", {
         "title": committee_name(protocol), "events": events,
         "by_part": safety_report.table(
             events, {pid: name_of_part.get(part, str(part)) for pid, part in parts.items()},
-            part_names),
-        "by_arm": by_arm,
+            list(name_of_part.values())),
+        "closed_session": access.may_read_data_cuts(actor),
         "gates": readers.gate_status(study, protocol),
         "committee": list(enumerate(protocol.gates.committee)),
-        "decisions": SafetyDecision.objects.filter(study__protocol_id=study.protocol_id)
-        .order_by("-signed_at"), "may_decide": actor.can("decide_safety")})
+        "decisions": decisions, "may_decide": actor.can("decide_safety")})
+
+
+def _for_the_closed_session(actor: Actor) -> str:
+    protocol = actor.protocol()
+    return (f"The closed session of {the_committee(protocol)} is for the roles that review "
+            f"safety and see tables by arm ({holders(protocol, 'review_safety')}, where "
+            "the protocol lets them see tables by arm).")
+
+
+def _in_closed_session(actor: Actor) -> bool:
+    return actor.can("review_safety") and access.may_read_data_cuts(actor)
+
+
+@page(_in_closed_session, why=_for_the_closed_session)
+def closed_session(request: HttpRequest, actor: Actor) -> HttpResponse:
+    """Tables by arm frozen at data cuts, nothing live, no listing of participants."""
+    protocol = actor.protocol()
+    return render_page(request, actor, "pages/closed_session.html", {
+        "title": f"{committee_name(protocol)}: closed session",
+        "cuts": access.access_data_cuts(actor), "may_prepare": may_prepare_data_cut(actor),
+        "today": today()})
+
+
+@require_POST
+@page(_in_closed_session, why=_for_the_closed_session)
+def prepare_data_cut(request: HttpRequest, actor: Actor) -> HttpResponse:
+    back = reverse("pages:closed_session")
+    try:
+        as_of = Posted(request.POST).date("as_of")
+        do_prepare_data_cut(as_of, actor=actor)
+    except ActionError as exc:
+        return refused(request, exc, back)
+    return done(request, f"Data cut as of {as_of} prepared.", back)
 
 
 @require_POST

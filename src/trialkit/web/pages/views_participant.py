@@ -3,8 +3,6 @@ emergency unblinding."""
 
 from __future__ import annotations
 
-import contextlib
-
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -149,9 +147,8 @@ def unblind(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
                                    actor=actor)
         except ActionError as exc:
             error = f"{exc.field + ': ' if exc.field else ''}{exc.message}"
-    allocation = None
-    with contextlib.suppress(ActionError):  # blinded until this investigator unblinds
-        allocation = access.access_allocation(participant, actor)
+    # Blinded until this investigator unblinds: asked, not attempted (no refusal recorded).
+    allocation = access.allocation_if_visible(participant, actor)
     if allocation is not None and not allocation.randomization_number:
         allocation = None  # an open-label part: nothing was concealed, nothing to unblind
     return render_page(request, actor, "pages/unblind.html", {

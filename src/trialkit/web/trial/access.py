@@ -18,6 +18,17 @@ in and a participant in every arm whose period they entered. The current period 
 blinded (every sequence switches at the same planned visit); which arm it carries is.
 
 ``randomization_number_and_kit`` is the blinded-safe reader for sites.
+
+Every read is audited (``read_audit``): one ``read_*`` event per kind per request naming whom
+it was about, and a refused read as ``read_refused``. A page that only shows a fact to those who
+may see it asks first (``allocation_if_visible``, ``may_read_arms``), so that rendering a page
+for a blinded role is not recorded as an attempt. Arms of a part without masking and with one
+arm are not concealed, so reading them is not an audited read.
+
+Individual arms (``access_arms``, ``access_exposure``) are for roles that see ``allocation``.
+A role that sees ``arm_summaries`` only (a safety committee) reads tables by arm frozen at a
+data cut (``access_data_cuts``), never live ones: live counts change by one at each
+randomization and would name the arm of the participant just randomized.
 """
 
 from __future__ import annotations
@@ -36,8 +47,10 @@ from trialkit.web.trial.actions.base import (
     NotPermittedError,
     StateConflictError,
 )
+from trialkit.web.trial.actions.vocabulary import AuditAction
 from trialkit.web.trial.gate_facts import period_starts, today
-from trialkit.web.trial.models import Participant, RandomizationSlot, Unblinding
+from trialkit.web.trial.models import DataCut, Participant, RandomizationSlot, Unblinding
+from trialkit.web.trial.read_audit import audited_read, refused_read
 from trialkit.web.trial.study import current_study
 
 
@@ -85,16 +98,47 @@ class AllocationView:
 def access_allocation(participant: Participant, actor: Actor) -> AllocationView:
     participant = _current(participant, actor)
     protocol = actor.protocol()
-    if not (actor.sees("allocation") or _open_label(participant, protocol)
-            or Unblinding.objects.filter(participant=participant, by=actor.user).exists()):
-        raise NotPermittedError(f"role '{actor.role}' is blinded to allocation")
+    concealed = not _open_label(participant, protocol)
+    if concealed and not _may_see_allocation(participant, actor):
+        _refuse(actor, AuditAction.READ_ALLOCATION,
+                f"role '{actor.role}' is blinded to allocation", "Participant",
+                participant.screening_number)
     slot = RandomizationSlot.objects.filter(participant=participant).first()
     number, kit = (slot.number, slot.kit_code) if slot else ("", "")
     if slot is not None and slot.treatment_sequence:
-        return _crossover_view(participant, protocol, slot.treatment_sequence, number, kit)
-    arm = _arm(participant, protocol, slot)
-    return AllocationView(participant.screening_number, participant.part, arm,
-                          protocol.arm(arm).label, number, kit)
+        view = _crossover_view(participant, protocol, slot.treatment_sequence, number, kit)
+    else:
+        arm = _arm(participant, protocol, slot)
+        view = AllocationView(participant.screening_number, participant.part, arm,
+                              protocol.arm(arm).label, number, kit)
+    if concealed:
+        audited_read(actor, AuditAction.READ_ALLOCATION, object_type="Participant",
+                     subjects=[participant.screening_number])
+    return view
+
+
+def allocation_if_visible(participant: Participant, actor: Actor) -> AllocationView | None:
+    """The allocation for a page that shows it only to whoever may see it: None (and no
+    refusal recorded, nothing having been asked) for anyone else or before there is one."""
+    participant = _current(participant, actor)
+    if not (_open_label(participant, actor.protocol())
+            or _may_see_allocation(participant, actor)):
+        return None
+    try:
+        return access_allocation(participant, actor)
+    except StateConflictError:
+        return None
+
+
+def _may_see_allocation(participant: Participant, actor: Actor) -> bool:
+    return actor.sees("allocation") or Unblinding.objects.filter(
+        participant=participant, by=actor.user).exists()
+
+
+def _refuse(actor: Actor, read: AuditAction, message: str, object_type: str,
+            *subjects: str) -> None:
+    refused_read(actor, read, message, object_type=object_type, subjects=subjects)
+    raise NotPermittedError(message)
 
 
 def _crossover_view(participant: Participant, protocol: Protocol, sequence: str, number: str,
@@ -117,7 +161,8 @@ def access_preparation(kit_code: str, actor: Actor) -> dict[str, str]:
     the preparation of the arm the participant receives in the administration's period (a
     crossover part) or of their arm."""
     if not actor.sees("preparation"):
-        raise NotPermittedError(f"role '{actor.role}' may not see preparations")
+        _refuse(actor, AuditAction.READ_PREPARATION,
+                f"role '{actor.role}' may not see preparations", "Kit", kit_code)
     slot = RandomizationSlot.objects.filter(
         kit_code=kit_code,
         randomization_list__study__protocol_id=current_study().protocol_id).select_related(
@@ -127,8 +172,10 @@ def access_preparation(kit_code: str, actor: Actor) -> dict[str, str]:
     actor.require_site(slot.participant)
     protocol = actor.protocol()
     arms = _arm_by_administration(protocol, slot.participant, slot)
-    return {a.id: a.by_arm[arms[a.id]].preparation for a in protocol.design.administrations
-            if arms.get(a.id) in a.by_arm}
+    preparations = {a.id: a.by_arm[arms[a.id]].preparation
+                    for a in protocol.design.administrations if arms.get(a.id) in a.by_arm}
+    audited_read(actor, AuditAction.READ_PREPARATION, object_type="Kit", subjects=[kit_code])
+    return preparations
 
 
 def access_procedure_type(participant: Participant, administration_id: str,
@@ -137,8 +184,11 @@ def access_procedure_type(participant: Participant, administration_id: str,
     part, for the arm of the administration's period)."""
     participant = _current(participant, actor)
     protocol = actor.protocol()
-    if not (actor.sees("procedure_type") or _open_label(participant, protocol)):
-        raise NotPermittedError(f"role '{actor.role}' may not see the procedure type")
+    concealed = not _open_label(participant, protocol)
+    if concealed and not actor.sees("procedure_type"):
+        _refuse(actor, AuditAction.READ_PROCEDURE_TYPE,
+                f"role '{actor.role}' may not see the procedure type", "Participant",
+                participant.screening_number)
     try:
         administration = protocol.administration(administration_id)
     except KeyError:
@@ -149,6 +199,9 @@ def access_procedure_type(participant: Participant, administration_id: str,
     if arm is None:
         raise StateConflictError(f"{administration.name} is given in no period of the "
                                  "participant's sequence", field="administration_id")
+    if concealed:
+        audited_read(actor, AuditAction.READ_PROCEDURE_TYPE, object_type="Participant",
+                     subjects=[f"{participant.screening_number} {administration.id}"])
     return administration.by_arm[arm].procedure
 
 
@@ -170,19 +223,24 @@ def access_randomization_list(actor: Actor) -> list[dict[str, Any]]:
     details. A crossover slot has ``treatment_sequence`` and ``arms_by_period`` and a blank
     ``arm``; a parallel slot the reverse."""
     if not actor.sees("randomization_list"):
-        raise NotPermittedError(f"role '{actor.role}' may not see the randomization list")
+        _refuse(actor, AuditAction.READ_RANDOMIZATION_LIST,
+                f"role '{actor.role}' may not see the randomization list",
+                "RandomizationList")
     slots = RandomizationSlot.objects.filter(
         randomization_list__study__protocol_id=current_study().protocol_id).select_related(
         "participant", "randomization_list").order_by(
         "stratum", "sequence")
     protocol = actor.protocol()
-    return [{"stratum": s.stratum, "sequence": s.sequence, "block": s.block,
-             "block_size": s.block_size, "randomization_number": s.number, "arm": s.arm,
-             "treatment_sequence": s.treatment_sequence,
-             "arms_by_period": _periods_of(protocol, s), "kit_code": s.kit_code,
-             "participant": s.participant.screening_number if s.participant else None,
-             "allocated_at": s.allocated_at, "levels": s.levels, "decision": s.decision}
+    rows = [{"stratum": s.stratum, "sequence": s.sequence, "block": s.block,
+            "block_size": s.block_size, "randomization_number": s.number, "arm": s.arm,
+            "treatment_sequence": s.treatment_sequence,
+            "arms_by_period": _periods_of(protocol, s), "kit_code": s.kit_code,
+            "participant": s.participant.screening_number if s.participant else None,
+            "allocated_at": s.allocated_at, "levels": s.levels, "decision": s.decision}
             for s in slots]
+    audited_read(actor, AuditAction.READ_RANDOMIZATION_LIST, object_type="RandomizationList",
+                 rows=len(rows))
+    return rows
 
 
 def _periods_of(protocol: Protocol, slot: RandomizationSlot) -> list[dict[str, str]]:
@@ -233,6 +291,8 @@ class Exposure:
     """A parallel participant's arm (blank for a crossover participant)."""
     sequence: str = ""
     starts: Mapping[str, dt.date] = field(default_factory=dict)
+    randomized_on: dt.date | None = None
+    """The day of allocation (None: an open-label single-arm part, enrolled, not randomized)."""
 
     def arm_on(self, day: dt.date) -> str:
         """The arm received on ``day`` (a crossover participant: that day's period's arm)."""
@@ -242,12 +302,22 @@ class Exposure:
     def arms(self) -> tuple[str, ...]:
         """Every arm received so far, in order: a crossover participant's arms of the periods
         entered (the first period's arm before it starts), else the one arm."""
+        return self.arms_by(None)
+
+    def arms_by(self, day: dt.date | None) -> tuple[str, ...]:
+        """Every arm received by the end of ``day`` (None: so far), as ``arms``."""
         if not self.sequence:
             return (self.arm,)
         entered = [arm for period, arm in arms_by_period(self.part, self.sequence)
-                   if period in self.starts]
+                   if period in self.starts and (day is None or self.starts[period] <= day)]
         return tuple(entered) or (self.part.arm_in_period(self.sequence,
                                                           self.part.periods[0].id),)
+
+
+def may_read_arms(actor: Actor) -> bool:
+    """Whether ``access_arms`` and ``access_exposure`` answer this actor (asked by pages that
+    show figures by arm only to those who may read every participant's arm)."""
+    return actor.sees("allocation")
 
 
 def access_arms(actor: Actor, on: dt.date | None = None) -> dict[int, str]:
@@ -255,10 +325,10 @@ def access_arms(actor: Actor, on: dt.date | None = None) -> dict[int, str]:
     the actor's sites: a crossover participant is counted in the arm of the period they are
     in on that date.
 
-    For enrolment by arm and safety tables by arm: roles that see ``allocation`` or
-    ``arm_summaries`` (the safety committee's closed session). Open-label single-arm parts
-    are included (their arm is not concealed). A fixed number of queries, whatever the
-    number of participants.
+    For enrolment by arm and for preparing a data cut: roles that see ``allocation`` (a
+    committee that sees ``arm_summaries`` only reads frozen data cuts). Open-label
+    single-arm parts are included (their arm is not concealed). A fixed number of queries,
+    whatever the number of participants.
     """
     day = on or today()
     return {pid: exposure.arm_on(day) for pid, exposure in access_exposure(actor).items()}
@@ -268,8 +338,9 @@ def access_exposure(actor: Actor) -> dict[int, Exposure]:
     """Participant id → ``Exposure`` of every participant with an arm, at the actor's sites:
     by-arm tables attribute a dated event with ``exposure.arm_on(date)`` and count a
     participant in every arm of ``exposure.arms``. Same permission as ``access_arms``."""
-    if not (actor.sees("allocation") or actor.sees("arm_summaries")):
-        raise NotPermittedError(f"role '{actor.role}' may not see arms")
+    if not may_read_arms(actor):
+        _refuse(actor, AuditAction.READ_ALLOCATION, f"role '{actor.role}' may not see arms",
+                "Participant")
     study, protocol = current_study(), actor.protocol()
     slots = RandomizationSlot.objects.filter(
         randomization_list__study__protocol_id=study.protocol_id, participant__isnull=False)
@@ -279,12 +350,36 @@ def access_exposure(actor: Actor) -> dict[int, Exposure]:
         slots = slots.filter(participant__site_id__in=actor.site_ids)
         enrolled = enrolled.filter(site_id__in=actor.site_ids)
     rows = list(slots.values_list("participant_id", "participant__part", "arm",
-                                  "treatment_sequence"))
-    starts = period_starts([pid for pid, _, _, sequence in rows if sequence])
-    found = {pid: Exposure(protocol.part(part), arm, sequence, starts.get(pid, {}))
-             for pid, part, arm, sequence in rows}
+                                  "treatment_sequence", "allocated_at"))
+    starts = period_starts([pid for pid, _, _, sequence, _ in rows if sequence])
+    found = {pid: Exposure(protocol.part(part), arm, sequence, starts.get(pid, {}),
+                           allocated.date() if allocated else None)
+             for pid, part, arm, sequence, allocated in rows}
     single = {p.id: p for p in protocol.design.parts
               if p.masking.level == "NONE" and len(p.arms) == 1}
     for pid, part_id in enrolled.filter(part__in=single).values_list("pk", "part"):
         found.setdefault(pid, Exposure(single[part_id], single[part_id].arms[0]))
+    if rows:
+        audited_read(actor, AuditAction.READ_ALLOCATION, object_type="Participant",
+                     every_participant=len(rows),
+                     sites="all" if actor.site_ids is None else sorted(actor.site_ids))
     return found
+
+
+def may_read_data_cuts(actor: Actor) -> bool:
+    """Tables by arm frozen at a data cut: the roles that see ``arm_summaries``."""
+    return actor.sees("arm_summaries")
+
+
+def access_data_cuts(actor: Actor) -> list[DataCut]:
+    """Every data cut of the study, the latest first: tables by arm frozen at a date, with
+    small cells withheld (trialkit.web.trial.data_cuts)."""
+    if not may_read_data_cuts(actor):
+        _refuse(actor, AuditAction.READ_ARM_SUMMARIES,
+                f"role '{actor.role}' may not see tables by arm", "DataCut")
+    cuts = list(DataCut.objects.filter(study__protocol_id=current_study().protocol_id)
+                .order_by("-as_of", "-pk"))
+    if cuts:
+        audited_read(actor, AuditAction.READ_ARM_SUMMARIES, object_type="DataCut",
+                     subjects=[str(c.pk) for c in cuts])
+    return cuts

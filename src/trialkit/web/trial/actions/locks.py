@@ -10,6 +10,15 @@ study is not locked: late corrections before the final lock are routine. The stu
 final: it unblinds the roles that are ``blinded_until_lock`` (Actor.sees reads
 Study.locked_at), and reopening data after people have seen the allocation would let that
 knowledge shape the data.
+
+Because it is final, the study lock takes two people and is refused mid-trial. One person with
+the lock permission requests it (``do_request_study_lock``, password re-entered, a reason); a
+different person with the permission confirms it (``do_lock_study``, password re-entered, the
+trial's id typed out as the last check that they mean this trial); either may withdraw a
+pending request. Both the request and the lock are refused while any participant is still in
+the trial (screening, consented or enrolled: not yet completed, withdrawn or otherwise ended),
+any query is open or answered, or any form that needs a signature is unsigned on its latest
+version (``study_lock_blockers``).
 """
 
 from __future__ import annotations
@@ -21,6 +30,7 @@ from trialkit.web.trial import clock
 from trialkit.web.trial.actions.base import (
     Actor,
     InvalidInputError,
+    NotPermittedError,
     StateConflictError,
 )
 from trialkit.web.trial.actions.kernel import (
@@ -28,10 +38,23 @@ from trialkit.web.trial.actions.kernel import (
     Guard,
     action,
     record,
+    reenter_password,
 )
 from trialkit.web.trial.actions.vocabulary import AuditAction
-from trialkit.web.trial.models import FormRecord, Participant, Query, Signature, Study
+from trialkit.web.trial.models import (
+    FormRecord,
+    Participant,
+    Query,
+    Signature,
+    Study,
+    StudyLockRequest,
+)
 from trialkit.web.trial.study import current_study
+
+STILL_IN_THE_TRIAL = (Participant.Status.SCREENING, Participant.Status.CONSENTED,
+                      Participant.Status.ENROLLED)
+"""Statuses that block the study lock: the participant has not completed, withdrawn, failed
+screening or otherwise ended."""
 
 
 def lock_blockers(participants: QuerySet[Participant], protocol: Protocol) -> list[str]:
@@ -88,23 +111,102 @@ def do_unlock_participant(participant: Participant, reason: str, *,
     return participant
 
 
+def study_lock_blockers(study: Study, protocol: Protocol) -> list[str]:
+    """Why the study cannot be locked yet (empty: it can)."""
+    participants = Participant.objects.filter(study__protocol_id=study.protocol_id)
+    blockers = []
+    going = participants.filter(status__in=STILL_IN_THE_TRIAL).count()
+    if going:
+        blockers.append(f"{going} participant{' is' if going == 1 else 's are'} still in the "
+                        "trial (not completed, withdrawn or otherwise ended)")
+    return blockers + lock_blockers(participants, protocol)
+
+
+def pending_study_lock_request(study: Study) -> StudyLockRequest | None:
+    return StudyLockRequest.objects.filter(study__protocol_id=study.protocol_id,
+                                           outcome="").select_related("requested_by").first()
+
+
+@action(AuditAction.REQUEST_STUDY_LOCK, permission="lock_data", guards=(Guard.STUDY_UNLOCKED,))
+def do_request_study_lock(reason: str, password: str, *, actor: Actor) -> StudyLockRequest:
+    """The first of two people: asks for the study lock, to be confirmed by another."""
+    reenter_password(actor, password, "request the study lock")
+    if not reason.strip():
+        raise InvalidInputError("a request for the study lock needs a reason", field="reason")
+    study = Study.objects.select_for_update().get(pk=current_study().pk)
+    pending = pending_study_lock_request(study)
+    if pending is not None:
+        raise StateConflictError(f"{pending.requested_by.get_username()} already requested "
+                                 "the study lock; it awaits a second person", field="request")
+    _refuse_if_study_blocked(study, actor)
+    request = StudyLockRequest.objects.create(
+        study=study, requested_by=actor.user, requested_role=actor.role,
+        requested_at=clock.now(), reason=reason.strip())
+    record(actor, AuditAction.REQUEST_STUDY_LOCK, request,
+           new={"requested_by": actor.name, "requested_at": request.requested_at},
+           reason=request.reason, study=study)
+    return request
+
+
+@action(AuditAction.WITHDRAW_STUDY_LOCK_REQUEST, permission="lock_data",
+        guards=(Guard.STUDY_UNLOCKED,))
+def do_withdraw_study_lock_request(reason: str, *, actor: Actor) -> StudyLockRequest:
+    """Either person withdraws a pending request (nothing is locked)."""
+    if not reason.strip():
+        raise InvalidInputError("withdrawing the request needs a reason", field="reason")
+    study = Study.objects.select_for_update().get(pk=current_study().pk)
+    request = pending_study_lock_request(study)
+    if request is None:
+        raise StateConflictError("no study lock request is pending", field="request")
+    request.outcome, request.decided_by, request.decided_at = "withdrawn", actor.user, clock.now()
+    request.save(update_fields=["outcome", "decided_by", "decided_at"])
+    record(actor, AuditAction.WITHDRAW_STUDY_LOCK_REQUEST, request,
+           old={"outcome": "pending"}, new={"outcome": "withdrawn"}, reason=reason.strip(),
+           study=study)
+    return request
+
+
 @action(AuditAction.LOCK_STUDY, permission="lock_data", guards=(Guard.STUDY_UNLOCKED,))
-def do_lock_study(*, actor: Actor) -> Study:
-    """Lock every participant not yet locked, then the study; unblinds blinded-until-lock roles."""
+def do_lock_study(confirmation: str, password: str, *, actor: Actor) -> Study:
+    """The second person confirms a pending request: lock every participant not yet locked,
+    then the study; unblinds blinded-until-lock roles. ``confirmation`` is the trial's id,
+    typed."""
+    trial_id = actor.protocol().identity.id
+    if not isinstance(confirmation, str) or confirmation.strip() != trial_id:
+        raise InvalidInputError(f"type the trial's id ({trial_id}) to confirm the study lock",
+                                field="confirmation")
+    reenter_password(actor, password, "confirm the study lock")
     study = Study.objects.select_for_update().get(pk=current_study().pk)
     if study.locked_at is not None:
         raise StateConflictError("the study database is already locked")
-    participants = Participant.objects.filter(study__protocol_id=study.protocol_id)
-    _refuse_if_blocked(participants, actor)
+    request = pending_study_lock_request(study)
+    if request is None:
+        raise StateConflictError("nobody has requested the study lock: one person with the "
+                                 "lock permission requests it, a different one confirms it",
+                                 field="request")
+    if request.requested_by_id == actor.user.pk:
+        raise NotPermittedError("the study lock is confirmed by a second person, not by the "
+                                "one who requested it", field="request")
+    _refuse_if_study_blocked(study, actor)
     now = clock.now()
+    participants = Participant.objects.filter(study__protocol_id=study.protocol_id)
     newly_locked = participants.filter(locked_at__isnull=True).update(locked_at=now)
     study.locked_at = now
     study.save(update_fields=["locked_at"])
+    request.outcome, request.decided_by, request.decided_at = "locked", actor.user, now
+    request.save(update_fields=["outcome", "decided_by", "decided_at"])
     unblinded = [role.id for role in actor.protocol().roles if role.blinded_until_lock]
     record(actor, AuditAction.LOCK_STUDY, study, old={"locked_at": None},
            new={"locked_at": now, "participants_locked_now": newly_locked,
-                "roles_unblinded": unblinded}, study=study)
+                "roles_unblinded": unblinded, "requested_by": request.requested_by.username,
+                "confirmed_by": actor.name}, study=study)
     return study
+
+
+def _refuse_if_study_blocked(study: Study, actor: Actor) -> None:
+    blockers = study_lock_blockers(study, actor.protocol())
+    if blockers:
+        raise StateConflictError("cannot lock the study: " + "; ".join(blockers))
 
 
 def _refuse_if_blocked(participants: QuerySet[Participant], actor: Actor) -> None:

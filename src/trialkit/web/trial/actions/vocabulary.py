@@ -38,6 +38,11 @@ class AuditAction(StrEnum):
     USE_RECOVERY_CODE = "use_recovery_code"
     RENEW_RECOVERY_CODES = "renew_recovery_codes"
     RESET_TWO_FACTOR = "reset_two_factor"
+    SWITCH_ROLE = "switch_role"
+    """A signed-in person acts in another of their roles from now on (or picks the first)."""
+    SWITCH_ROLE_REFUSED = "switch_role_refused"
+    """A role the person does not (or no longer) hold was asked for."""
+    SIGN_OUT = "sign_out"
     # Screening and participation
     REGISTER_CANDIDATE = "register_candidate"
     EVALUATE_ELIGIBILITY = "evaluate_eligibility"
@@ -73,10 +78,25 @@ class AuditAction(StrEnum):
     REPORT_SERIOUS_EVENT = "report_serious_event"
     SIGN_SAFETY_DECISION = "sign_safety_decision"
     UNBLIND_PARTICIPANT = "unblind_participant"
+    PREPARE_DATA_CUT = "prepare_data_cut"
+    """By-arm tables frozen at a date for the committee's closed session."""
     # Locks
     LOCK_PARTICIPANT = "lock_participant"
     UNLOCK_PARTICIPANT = "unlock_participant"
     LOCK_STUDY = "lock_study"
+    """The study lock, confirmed by a second person after ``request_study_lock``."""
+    REQUEST_STUDY_LOCK = "request_study_lock"
+    WITHDRAW_STUDY_LOCK_REQUEST = "withdraw_study_lock_request"
+    # Reads of blinded facts and data leaving the system (trialkit.web.trial.read_audit): not
+    # actions (nothing changes), but who saw what is part of the record.
+    READ_ALLOCATION = "read_allocation"
+    READ_PREPARATION = "read_preparation"
+    READ_PROCEDURE_TYPE = "read_procedure_type"
+    READ_RANDOMIZATION_LIST = "read_randomization_list"
+    READ_ARM_SUMMARIES = "read_arm_summaries"
+    READ_REFUSED = "read_refused"
+    """A read of a blinded fact was refused (the role does not see it)."""
+    EXPORT_DATA = "export_data"
     # What the kernel itself writes
     ACTION_REFUSED = "action_refused"
     """An action was refused for permission or state; written after its rollback."""

@@ -6,6 +6,7 @@ Writes happen only in ``trialkit.web.trial.actions``; blinded facts are read onl
 
 from trialkit.web.trial.models.accounts import RecoveryCode, RoleRequest, SignInSource
 from trialkit.web.trial.models.audit import AuditEvent, AuditHead
+from trialkit.web.trial.models.closed_session import DataCut, StudyLockRequest
 from trialkit.web.trial.models.forms import FormRecord, FormVersion, Query, QueryMessage, Signature
 from trialkit.web.trial.models.kernel import IdempotencyKey
 from trialkit.web.trial.models.participants import (
@@ -25,10 +26,34 @@ from trialkit.web.trial.models.randomization import (
 from trialkit.web.trial.models.safety import Notification, SafetyDecision, SeriousEventClock
 
 __all__ = [
-    "Administration", "ApiToken", "AuditEvent", "AuditHead", "Deviation", "FormRecord",
-    "FormVersion", "IdempotencyKey", "KitPreparation", "Membership", "Notification",
-    "Participant", "PeriodStart", "Profile", "Query", "QueryMessage", "RandomizationList",
-    "RandomizationSlot", "RecoveryCode", "RoleRequest", "SafetyDecision", "ScheduledVisit",
-    "SeriousEventClock", "Signature", "SignInSource", "Site", "Study",
+    "Administration",
+    "ApiToken",
+    "AuditEvent",
+    "AuditHead",
+    "DataCut",
+    "Deviation",
+    "FormRecord",
+    "FormVersion",
+    "IdempotencyKey",
+    "KitPreparation",
+    "Membership",
+    "Notification",
+    "Participant",
+    "PeriodStart",
+    "Profile",
+    "Query",
+    "QueryMessage",
+    "RandomizationList",
+    "RandomizationSlot",
+    "RecoveryCode",
+    "RoleRequest",
+    "SafetyDecision",
+    "ScheduledVisit",
+    "SeriousEventClock",
+    "SignInSource",
+    "Signature",
+    "Site",
+    "Study",
+    "StudyLockRequest",
     "Unblinding",
 ]

@@ -63,6 +63,8 @@ def _with_probes(document: Document) -> None:
     for form in document["forms"]:  # the probe holding the permission the form's kind needs
         needed = "report_adverse_event" if form["kind"] == "adverse_event" else "enter_data"
         form["entered_by"] = [*form["entered_by"], probe(needed)]
+        if form.get("read_by") is not None:  # who enters a form reads it
+            form["read_by"] = [*form["read_by"], probe(needed)]
     for administration in document["design"]["administrations"]:
         administration["prepared_by"] = probe("prepare_kit")
     for gate in document["gates"]["committee"]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.integration.capture_support import measured, new_participant
+from trialkit.core.protocol.reading import reads
 from trialkit.web.trial.actions.base import (
     InvalidInputError,
     NotFoundError,
@@ -70,9 +71,14 @@ def test_each_step_is_refused_to_roles_without_its_permission(trial, vitals, dat
     query = do_raise_query(vitals, "", "Please check the whole form", actor=data_manager)
     with pytest.raises(NotPermittedError):
         do_answer_query(query, "Checked", actor=data_manager)
-    other = next(r.id for r in trial.roles("answer_query")
-                 if r.id not in (trial.investigator, trial.screener))
-    do_answer_query(query, "Checked against the chart", actor=make_actor(other))
+    # Answering means reading the form: a role that answers queries but does not read this
+    # one (a blinded rater and the vital signs) cannot; another site role answers.
+    form = trial.form(vitals.form_id)
+    answering = [r.id for r in trial.roles("answer_query") if reads(r, form)]
+    other = next((r for r in answering if r not in (trial.investigator, trial.screener)),
+                 answering[0])
+    do_answer_query(query, "Checked against the chart",
+                    actor=make_actor(other, username=f"{other}-answers"))
     with pytest.raises(NotPermittedError):
         do_close_query(query, actor=investigator)
     do_close_query(query, actor=make_actor(trial.monitor))

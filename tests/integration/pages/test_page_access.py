@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from tests.integration.capture_support import new_participant
 from tests.integration.pages.support import client_for
+from trialkit.core.protocol.reading import reads
 from trialkit.web.trial.models import FormRecord, Participant, Query
 
 pytestmark = pytest.mark.protocols()
@@ -64,14 +65,30 @@ def _urls(trial):
     }
 
 
+# Pages that show one form's data open only for roles that read that form (the protocol's
+# read_by and reads); a record or query on a form the role does not read answers like one that
+# does not exist.
+UNREAD = {"form_entry": 403, "form_history": 404, "query": 404}
+
+
+def _shown_forms(trial):
+    dose_form = trial.forms_of_kind("administration")[0]
+    query = Query.objects.select_related("record").first()
+    return {"form_entry": dose_form, "form_history": dose_form,
+            "query": trial.form(query.record.form_id)}
+
+
 def test_every_page_renders_for_the_roles_that_may_open_it_and_refuses_the_others(
         trial, module_demo):
     urls = _urls(trial)
     assert set(urls) == set(WHO)
+    shown = _shown_forms(trial)
     for role in trial.protocol.roles:
         client = client_for(module_demo, role.id)
         for name, url in urls.items():
             expected = 200 if WHO[name](role) else 403
+            if expected == 200 and name in shown and not reads(role, shown[name]):
+                expected = UNREAD[name]
             assert client.get(url).status_code == expected, (role.id, name)
 
 

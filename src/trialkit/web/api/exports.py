@@ -22,6 +22,7 @@ from trialkit.web.api.auth import actor_of
 from trialkit.web.api.participants import ParticipantOut, participant_out
 from trialkit.web.api.schemas import ERRORS, FormId, responses
 from trialkit.web.trial.actions.base import Actor, InvalidInputError, NotPermittedError
+from trialkit.web.trial.actions.forms import why_not_read
 from trialkit.web.trial.actions.vocabulary import AuditAction
 from trialkit.web.trial.lookups import visible_participants
 from trialkit.web.trial.models import FormVersion
@@ -76,9 +77,12 @@ def _form_rows(request: HttpRequest, form_id: str) -> list[FormRowOut]:
     actor = actor_of(request)
     _require_export(actor)
     try:
-        actor.protocol().form(form_id)
+        form = actor.protocol().form(form_id)
     except KeyError:
         raise InvalidInputError(f"the protocol has no form '{form_id}'", field="form_id") from None
+    refusal = why_not_read(actor, form)
+    if refusal:
+        raise NotPermittedError(refusal, field="form_id")
     versions = FormVersion.objects.select_related("record__participant__site").filter(
         record__form_id=form_id, record__participant__in=visible_participants(actor),
         number=F("record__latest_version")).order_by("record__participant_id", "record__visit_id",

@@ -123,7 +123,8 @@ def record_out(r: FormRecord) -> RecordOut:
 @router.get("/participants/{participant_id}/forms", response=responses(list[RecordOut]))
 def forms(request: HttpRequest, participant_id: Id,
           form_id: FormId | None = None) -> list[RecordOut]:
-    rows = participant_for(actor_of(request), participant_id).forms.order_by("id")
+    actor = actor_of(request)
+    rows = capture.readable(actor, participant_for(actor, participant_id).forms.order_by("id"))
     if form_id is not None:
         rows = rows.filter(form_id=form_id)
     return [record_out(r) for r in rows]

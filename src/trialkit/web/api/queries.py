@@ -11,6 +11,7 @@ from ninja import Router, Schema, Status
 from trialkit.web.api.auth import actor_of
 from trialkit.web.api.schemas import Id, InSchema, StatusFilter, TextInput, responses
 from trialkit.web.trial.actions import queries as data_queries
+from trialkit.web.trial.actions.forms import readable
 from trialkit.web.trial.lookups import form_record_for, query_for
 from trialkit.web.trial.models import Query
 
@@ -68,7 +69,7 @@ def queries(request: HttpRequest, status: StatusFilter | None = None,
             participant_id: Id | None = None) -> list[QueryOut]:
     """Queries at the actor's sites, optionally by status (open, answered, closed)."""
     actor = actor_of(request)
-    rows = Query.objects.select_related("record").order_by("id")
+    rows = readable(actor, Query.objects.select_related("record").order_by("id"), "record")
     if actor.site_ids is not None:
         rows = rows.filter(record__participant__site_id__in=actor.site_ids)
     if status is not None:

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from trialkit.web.trial.actions.base import Actor
+from trialkit.web.trial.actions.forms import may_read
+from trialkit.web.trial.models import Query
 
 MASK = "(blinded)"
 
@@ -75,17 +77,45 @@ class AuditRedactor:
     hidden: frozenset[str]
     sealed: frozenset[str]
     """Actions whose ``reason`` this reader may not read."""
+    unread_forms: frozenset[str] = frozenset()
+    """Forms this reader may not read (``actions.forms.may_read``): the content of an event
+    about one (saved items, findings, query texts and messages, the reason) is masked."""
+    unread_queries: frozenset[str] = frozenset()
+    """Ids of the queries on those forms (their events name the query, not the form)."""
 
     def event(self, event: Any) -> RedactedEvent:
         reason = event.reason
         if reason and event.action in self.sealed:
             reason = MASK
+        if self._about_unread_form(event):
+            return RedactedEvent(_content_masked(event.old), _content_masked(event.new),
+                                 MASK if reason else reason)
         return RedactedEvent(redact(event.old, self.hidden), redact(event.new, self.hidden),
                              reason)
+
+    def _about_unread_form(self, event: Any) -> bool:
+        if not self.unread_forms:
+            return False
+        if event.object_type == "Query" and event.object_id in self.unread_queries:
+            return True
+        return any(isinstance(side, dict) and side.get("form") in self.unread_forms
+                   for side in (event.old, event.new))
 
     def text(self, action: str, text: str) -> str:
         """Free text of ``action`` (a decision's rationale shown elsewhere) for this reader."""
         return MASK if text and action in self.sealed else text
+
+
+# What still shows of an event about a form the reader does not read: where and which version,
+# never what was entered, found, asked or answered.
+_FORM_EVENT_PLACES = frozenset({"participant", "form", "visit", "repeat_index", "version",
+                                "status", "item"})
+
+
+def _content_masked(value: Any) -> Any:
+    if not isinstance(value, dict):
+        return value if value is None else MASK
+    return {k: v if k in _FORM_EVENT_PLACES or v is None else MASK for k, v in value.items()}
 
 
 def redactor_for(actor: Actor) -> AuditRedactor:
@@ -95,4 +125,7 @@ def redactor_for(actor: Actor) -> AuditRedactor:
                        if information not in seen for k in keys)
     sealed = frozenset(action for action, readers in HINTING_REASONS.items()
                        if not seen & set(readers))
-    return AuditRedactor(hidden, sealed)
+    unread = frozenset(f.id for f in actor.protocol().forms if not may_read(actor, f))
+    queries = frozenset(str(pk) for pk in Query.objects.filter(
+        record__form_id__in=unread).values_list("pk", flat=True)) if unread else frozenset()
+    return AuditRedactor(hidden, sealed, unread, queries)

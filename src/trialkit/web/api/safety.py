@@ -11,6 +11,7 @@ from trialkit.web.api.auth import actor_of
 from trialkit.web.api.participants import ParticipantOut, participant_out
 from trialkit.web.api.schemas import Id, ReasonIn, responses
 from trialkit.web.trial.actions import adverse_events, locks
+from trialkit.web.trial.actions.forms import readable
 from trialkit.web.trial.lookups import form_record_for, participant_for
 from trialkit.web.trial.models import SeriousEventClock
 
@@ -38,7 +39,8 @@ def _clock_out(c: SeriousEventClock, now: dt.datetime) -> ClockOut:
 def serious_events(request: HttpRequest, unreported: bool = False) -> list[ClockOut]:
     """Serious events' reporting clocks at the actor's sites, most urgent first."""
     actor = actor_of(request)
-    rows = SeriousEventClock.objects.select_related("record").order_by("deadline")
+    rows = readable(actor, SeriousEventClock.objects.select_related("record").order_by(
+        "deadline"), "record")
     if actor.site_ids is not None:
         rows = rows.filter(record__participant__site_id__in=actor.site_ids)
     if unreported:

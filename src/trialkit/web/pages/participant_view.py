@@ -1,6 +1,8 @@
 """Everything the participant page shows, read in a fixed number of queries.
 
-Blinded facts come only from ``access`` (allocation, when the role may see it); the rest is
+Blinded facts come only from ``access`` (allocation, when the role may see it). Forms, their
+queries and signatures are shown only where the role reads the form (``may_read``: a blinded
+rater sees its ratings, not the adverse events or doses that could hint at the arm); the rest is
 not blinded (visits, forms, doses without their content, queries, signatures, and a crossover
 participant's periods: every sequence switches at the same planned visit, so the period says
 nothing of the arm).
@@ -20,6 +22,7 @@ from trialkit.core.protocol.forms import Form, Item
 from trialkit.web.pages.charts import line_chart
 from trialkit.web.trial import access
 from trialkit.web.trial.actions.base import Actor
+from trialkit.web.trial.actions.forms import may_read, readable
 from trialkit.web.trial.actions.participants import screened_under
 from trialkit.web.trial.gate_facts import Periods, periods_of
 from trialkit.web.trial.models import FormRecord, FormVersion, Participant, Query, Signature
@@ -81,16 +84,17 @@ class ParticipantPage:
 
 def participant_page(participant: Participant, actor: Actor) -> ParticipantPage:
     protocol = actor.protocol()
-    records = list(FormRecord.objects.filter(participant=participant).order_by(
-        "visit_id", "form_id", "repeat_index"))
-    latest = {v.record_id: v for v in FormVersion.objects.filter(
-        record__participant=participant, number=F("record__latest_version"))}
-    signatures = list(Signature.objects.filter(version__record__participant=participant)
+    records = list(readable(actor, FormRecord.objects.filter(participant=participant).order_by(
+        "visit_id", "form_id", "repeat_index")))
+    latest = {v.record_id: v for v in readable(actor, FormVersion.objects.filter(
+        record__participant=participant, number=F("record__latest_version")), "record")}
+    signatures = list(readable(actor, Signature.objects.filter(
+        version__record__participant=participant), "version__record")
                       .select_related("version").order_by("signed_at"))
     signed = {s.version.record_id for s in signatures
               if s.version_id == getattr(latest.get(s.version.record_id), "pk", None)}
-    queries = list(Query.objects.filter(record__participant=participant).select_related(
-        "record").order_by("-raised_at"))
+    queries = list(readable(actor, Query.objects.filter(record__participant=participant),
+                            "record").select_related("record").order_by("-raised_at"))
     open_by_record: dict[int, int] = defaultdict(int)
     for query in queries:
         if query.status != Query.Status.CLOSED:
@@ -105,7 +109,8 @@ def participant_page(participant: Participant, actor: Actor) -> ParticipantPage:
     by_place = {(r.visit_id, r.form_id): r for r in records if not protocol.form(
         r.form_id).repeating}
     visits = [VisitLine(row, [state(protocol.form(f), row.visit_id, by_place.get(
-        (row.visit_id, f))) for f in _visit_forms(protocol, row.visit_id)],
+        (row.visit_id, f))) for f in _visit_forms(protocol, row.visit_id)
+        if may_read(actor, protocol.form(f))],
         _period_name(protocol, participant, row.visit_id))
         for row in visit_schedule(participant, actor)]
     logs: dict[str, list[FormState]] = defaultdict(list)

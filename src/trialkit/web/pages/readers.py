@@ -23,6 +23,7 @@ from trialkit.core.scheduling import (
 )
 from trialkit.web.trial import access
 from trialkit.web.trial.actions.base import Actor
+from trialkit.web.trial.actions.forms import readable
 from trialkit.web.trial.gate_facts import committee_decisions, dosing_by_part, today
 from trialkit.web.trial.models import (
     Deviation,
@@ -134,8 +135,8 @@ def due_visits(actor: Actor, study: Study, *, days: int = 14, limit: int = 30) -
 
 
 def query_counts(actor: Actor, study: Study) -> dict[str, int]:
-    rows = Query.objects.filter(record__participant__in=visible(actor, study)).values(
-        "status").annotate(n=Count("pk"))
+    rows = readable(actor, Query.objects.filter(record__participant__in=visible(actor, study)),
+                    "record").values("status").annotate(n=Count("pk"))
     counts = dict.fromkeys(Query.Status.values, 0)
     counts.update({row["status"]: row["n"] for row in rows})
     return counts

@@ -42,9 +42,12 @@ class TableRow:
     by_grade: list[tuple[str, int]]
 
 
-def adverse_events(study: Study, protocol: Protocol,
-                   site_ids: frozenset[int] | None) -> list[AdverseEvent]:
-    forms = adverse_event_forms(protocol)
+def adverse_events(study: Study, protocol: Protocol, site_ids: frozenset[int] | None,
+                   readable: frozenset[str] | None = None) -> list[AdverseEvent]:
+    """``readable``: the form ids the reader may read (``actions.forms.readable_form_ids``);
+    an adverse-event form outside them is left out of the listing and the tables."""
+    forms = {form_id: items for form_id, items in adverse_event_forms(protocol).items()
+             if readable is None or form_id in readable}
     versions = FormVersion.objects.filter(
         record__participant__study__protocol_id=study.protocol_id, record__form_id__in=forms,
         number=F("record__latest_version")).select_related("record__participant").order_by(

@@ -17,8 +17,14 @@ from trialkit.web.pages.form_fields import fields, submitted
 from trialkit.web.pages.session import done, has, page, refused, render_page
 from trialkit.web.pages.vocabulary import holders
 from trialkit.web.trial import clock as trial_clock
-from trialkit.web.trial.actions.base import ActionError, Actor, InvalidInputError, NotFoundError
-from trialkit.web.trial.actions.forms import do_save_form, do_sign_form, may_enter
+from trialkit.web.trial.actions.base import (
+    ActionError,
+    Actor,
+    InvalidInputError,
+    NotFoundError,
+    NotPermittedError,
+)
+from trialkit.web.trial.actions.forms import do_save_form, do_sign_form, may_enter, why_not_read
 from trialkit.web.trial.actions.queries import do_raise_query
 from trialkit.web.trial.capture_queries import (
     form_versions,
@@ -41,6 +47,9 @@ def form_entry(request: HttpRequest, actor: Actor, pk: int, visit_id: str,
         form = protocol.form(form_id)
     except KeyError:
         raise NotFoundError(f"no form '{form_id}'") from None
+    refusal = why_not_read(actor, form)
+    if refusal:
+        raise NotPermittedError(refusal, field="form_id")
     visit = "" if visit_id == NO_VISIT else visit_id
     entry = Posted(request.GET).raw("entry") or None
     record = _record(participant, visit, form_id, entry, form.repeating)

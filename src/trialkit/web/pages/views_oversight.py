@@ -21,6 +21,7 @@ from trialkit.web.trial import access
 from trialkit.web.trial.actions.adverse_events import do_report_serious_event
 from trialkit.web.trial.actions.base import ActionError, Actor, InvalidInputError
 from trialkit.web.trial.actions.data_cuts import do_prepare_data_cut, may_prepare_data_cut
+from trialkit.web.trial.actions.forms import readable_form_ids
 from trialkit.web.trial.actions.oversight import do_sign_safety_decision
 from trialkit.web.trial.actions.queries import (
     do_answer_query,
@@ -78,7 +79,8 @@ def safety(request: HttpRequest, actor: Actor) -> HttpResponse:
     protocol = protocol_of(study)
     return render_page(request, actor, "pages/safety.html", {
         "title": "Adverse events and SAE clocks", "clocks": running_sae_clocks(actor=actor),
-        "events": safety_report.adverse_events(study, protocol, actor.site_ids),
+        "events": safety_report.adverse_events(study, protocol, actor.site_ids,
+                                               readable_form_ids(actor)),
         "may_report": actor.can("report_adverse_event")})
 
 
@@ -104,7 +106,8 @@ def _for_the_committee(actor: Actor) -> str:
 def committee(request: HttpRequest, actor: Actor) -> HttpResponse:
     study = current_study()
     protocol = protocol_of(study)
-    events = safety_report.adverse_events(study, protocol, actor.site_ids)
+    events = safety_report.adverse_events(study, protocol, actor.site_ids,
+                                          readable_form_ids(actor))
     parts = dict(Participant.objects.filter(pk__in={e.participant_id for e in events})
                  .values_list("pk", "part"))
     name_of_part = {p.id: p.name for p in protocol.design.parts}

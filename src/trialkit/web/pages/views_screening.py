@@ -25,6 +25,7 @@ from trialkit.core.protocol import Protocol
 from trialkit.web.boundary.posted import Posted
 from trialkit.web.pages.session import done, has, page, refused, render_page
 from trialkit.web.trial.actions.base import ActionError, Actor, InvalidInputError
+from trialkit.web.trial.actions.forms import may_read, readable
 from trialkit.web.trial.actions.participants import (
     do_evaluate_eligibility,
     do_judge_criteria,
@@ -100,10 +101,10 @@ def screening(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     if request.headers.get("X-Fragment") == "1":
         return render(request, "pages/checklist.html", context)
     visits = screening_visit_ids(protocol)
-    saved = {(r.visit_id, r.form_id): r for r in FormRecord.objects.filter(
-        participant=participant, visit_id__in=visits)}
+    saved = {(r.visit_id, r.form_id): r for r in readable(actor, FormRecord.objects.filter(
+        participant=participant, visit_id__in=visits))}
     forms = [(v, protocol.form(f), saved.get((v, f))) for v in visits
-             for f in protocol.visit(v).forms]
+             for f in protocol.visit(v).forms if may_read(actor, protocol.form(f))]
     stored = participant.evaluation()
     return render_page(request, actor, "pages/screening.html", {
         **context, "title": f"Screening {participant.screening_number}", "forms": forms,

@@ -1,7 +1,9 @@
 """Reading captured data: versions, item audit trails, queries by site, signatures, SAE clocks.
 
-Reads only; every function checks that the actor may see the participant's site. Form data
-carry no blinded information (kit codes are blinded codes), so no ``access_*`` check applies.
+Reads only; every function checks that the actor may see the participant's site and read the
+form (``actions.forms.may_read``: the protocol's ``read_by`` and ``reads``, and the rule that a
+form recording a real-or-sham procedure is kept from blinded roles). Otherwise form data carry
+no blinded information (kit codes are blinded codes), so no ``access_*`` check applies.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from trialkit.core.forms import adverse_event_items, is_serious, item_changes
 from trialkit.core.protocol import Protocol
 from trialkit.web.trial import clock
 from trialkit.web.trial.actions.base import Actor
+from trialkit.web.trial.actions.forms import readable, require_read
 from trialkit.web.trial.models import FormRecord, FormVersion, Query, SeriousEventClock, Signature
 from trialkit.web.trial.study import protocol_of
 
@@ -103,6 +106,7 @@ class ClockView:
 
 def form_versions(form_record: FormRecord, *, actor: Actor) -> list[VersionView]:
     actor.require_site(form_record.participant)
+    require_read(actor, form_record)
     return [VersionView(v.number, v.data, v.saved_by, v.saved_role, v.saved_at, v.reason,
                         v.findings, [_signature(s, form_record) for s in v.signatures.all()])
             for v in _versions(form_record)]
@@ -111,6 +115,7 @@ def form_versions(form_record: FormRecord, *, actor: Actor) -> list[VersionView]
 def item_audit_trail(form_record: FormRecord, *, actor: Actor) -> dict[str, list[ItemChange]]:
     """Item id → every change of its value (old → new, who, when, why), oldest first."""
     actor.require_site(form_record.participant)
+    require_read(actor, form_record)
     trail: dict[str, list[ItemChange]] = defaultdict(list)
     before: dict[str, object] = {}
     for version in _versions(form_record):
@@ -123,6 +128,7 @@ def item_audit_trail(form_record: FormRecord, *, actor: Actor) -> dict[str, list
 
 def signature_state(form_record: FormRecord, *, actor: Actor) -> SignatureState:
     actor.require_site(form_record.participant)
+    require_read(actor, form_record)
     form = protocol_of(form_record.participant.study).form(form_record.form_id)
     views = [_signature(s, form_record) for s in Signature.objects.filter(
         version__record=form_record).select_related("version").order_by("signed_at")]
@@ -132,7 +138,7 @@ def signature_state(form_record: FormRecord, *, actor: Actor) -> SignatureState:
 
 def unresolved_queries_by_site(*, actor: Actor) -> dict[str, list[QueryView]]:
     """Site code → queries still open or answered, oldest first, at the sites the actor sees."""
-    queries = Query.objects.exclude(status=Query.Status.CLOSED)
+    queries = readable(actor, Query.objects.exclude(status=Query.Status.CLOSED), "record")
     if actor.site_ids is not None:
         queries = queries.filter(record__participant__site_id__in=actor.site_ids)
     by_site: dict[str, list[QueryView]] = defaultdict(list)
@@ -146,6 +152,7 @@ def running_sae_clocks(*, actor: Actor, now: dt.datetime | None = None) -> list[
     now = now or clock.now()
     clocks = SeriousEventClock.objects.filter(reported_at__isnull=True).select_related(
         "record__participant__site", "record__participant__study").order_by("deadline")
+    clocks = readable(actor, clocks, "record")
     if actor.site_ids is not None:
         clocks = clocks.filter(record__participant__site_id__in=actor.site_ids)
     views = []
@@ -207,4 +214,5 @@ def _names(protocol: Protocol, form_id: str, visit_id: str, item_id: str
 def queries_of(form_record: FormRecord, *, actor: Actor) -> list[QueryView]:
     """Every query of one form instance, closed ones included, oldest first."""
     actor.require_site(form_record.participant)
+    require_read(actor, form_record)
     return [_query_view(q) for q in _with_context(form_record.queries.all()).order_by("pk")]

@@ -1,7 +1,8 @@
-"""Finding the objects a path names, within what the actor may see (their sites).
+"""Finding the objects a path names, within what the actor may see (their sites, and the
+forms their role reads).
 
-An object at another site answers exactly like one that does not exist, so ids cannot be used
-to probe other sites.
+An object at another site, or on a form the role does not read, answers exactly like one that
+does not exist, so ids cannot be used to probe other sites or unreadable forms.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from trialkit.web.trial.actions.base import Actor, NotFoundError
+from trialkit.web.trial.actions.forms import readable
 from trialkit.web.trial.models import FormRecord, Participant, Query
 
 
@@ -28,7 +30,7 @@ def form_record_for(actor: Actor, record_id: int) -> FormRecord:
     rows = FormRecord.objects.select_related("participant").filter(id=record_id)
     if actor.site_ids is not None:
         rows = rows.filter(participant__site_id__in=actor.site_ids)
-    form_record = rows.first()
+    form_record = readable(actor, rows).first()
     if form_record is None:
         raise NotFoundError("no such form record", field="record_id")
     return form_record
@@ -38,7 +40,7 @@ def query_for(actor: Actor, query_id: int) -> Query:
     rows = Query.objects.select_related("record__participant").filter(id=query_id)
     if actor.site_ids is not None:
         rows = rows.filter(record__participant__site_id__in=actor.site_ids)
-    query = rows.first()
+    query = readable(actor, rows, "record").first()
     if query is None:
         raise NotFoundError("no such query", field="query_id")
     return query

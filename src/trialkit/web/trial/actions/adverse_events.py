@@ -68,6 +68,9 @@ def _event_in_words(protocol: Protocol, form_id: str, values: dict[str, object])
         guards=WRITES_PARTICIPANT_DATA, subject="form_record")
 def do_report_serious_event(form_record: FormRecord, *, actor: Actor) -> SeriousEventClock:
     """Mark the initial report of a serious event as sent (to the sponsor or its delegate)."""
+    from trialkit.web.trial.actions.forms import require_read  # forms imports this module
+
+    require_read(actor, form_record)
     sae_clock = SeriousEventClock.objects.select_for_update().filter(record=form_record).first()
     if sae_clock is None:
         raise StateConflictError("this event has no serious-event sae_clock", field="record")

@@ -5,6 +5,15 @@ the permission the kind of form needs (``report_adverse_event`` for an adverse-e
 ``enter_data`` for any other). Both must hold: a protocol that lists a role without granting
 it the permission has contradicted itself, and the refusal says which half is missing.
 
+Who may read a form is written in the protocol too (``read_by`` on the form, ``reads`` on the
+role: core/protocol/reading.py), and ``may_read`` is the one check every read path asks:
+pages, API, exports, the participant overview, form history, item audit trail, queries and
+signatures on the form. A form that records a procedure differing by arm (real or sham) reveals
+the arm: only a role that sees the procedure type enters it, and only one that sees the
+procedure type or the allocation reads it (checked here at each request as well as at load,
+so a role blinded until lock reads it only once the database is locked). A record the actor
+may not read answers like one that does not exist.
+
 A form that is not repeating is entered at a visit that lists it; a repeating form (adverse
 events, relapses) is entered at a visit that lists it or, as a log, without a visit.
 The first save needs no reason; every later save needs one and must change something.
@@ -18,13 +27,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import asdict
+from typing import TypeVar
 
 from django.db import IntegrityError
-from django.db.models import Max
+from django.db.models import Max, Model, QuerySet
 
 from trialkit.core.forms import Finding, is_serious, item_changes, validate_form
 from trialkit.core.protocol import Protocol
 from trialkit.core.protocol.forms import Form
+from trialkit.core.protocol.reading import SIGHTED, reads, revealing_administrations
 from trialkit.core.protocol.roles import Permission
 from trialkit.web.trial import clock
 from trialkit.web.trial.actions.adverse_events import start_serious_event_clock
@@ -54,6 +65,7 @@ from trialkit.web.trial.models import (
 from trialkit.web.trial.study import current_study
 
 EDIT_CHECK = "edit check"
+_Row = TypeVar("_Row", bound=Model)
 # Date items are compared with the calendar day in the zone furthest ahead (UTC+14): the server
 # does not know each site's zone, and a date that is already "today" somewhere is not flagged.
 _EARLIEST_DAY_ZONE = dt.timezone(dt.timedelta(hours=14))
@@ -68,11 +80,56 @@ def why_not_enter(actor: Actor, form: Form) -> str:
                           else "enter_data")
     if not actor.can(needed):
         return f"role '{actor.role}' may not {needed.replace('_', ' ')}"
-    return ""
+    if revealing_administrations(actor.protocol(), form) and not actor.sees("procedure_type"):
+        # The same answer for every participant: it names the form, never an arm.
+        return (f"form {form.id} records a procedure that differs by arm; only a role that "
+                "sees the procedure type enters it")
+    return why_not_read(actor, form)
 
 
 def may_enter(actor: Actor, form: Form) -> bool:
     return not why_not_enter(actor, form)
+
+
+def why_not_read(actor: Actor, form: Form) -> str:
+    """Why this actor may not read ``form``'s data (empty: it may). Depends on the role and
+    the form only, never on a participant, so a refusal tells nothing about anyone's arm."""
+    protocol = actor.protocol()
+    try:
+        role = protocol.role(actor.role)
+    except KeyError:
+        return f"role '{actor.role}' is not a role of this protocol"
+    if not reads(role, form):
+        return f"role '{actor.role}' does not read form {form.id}"
+    if revealing_administrations(protocol, form) and not any(actor.sees(s) for s in SIGHTED):
+        return f"form {form.id} records a procedure that differs by arm"
+    return ""
+
+
+def may_read(actor: Actor, form: Form) -> bool:
+    return not why_not_read(actor, form)
+
+
+def readable_form_ids(actor: Actor) -> frozenset[str]:
+    """The ids of every form this actor may read."""
+    return frozenset(f.id for f in actor.protocol().forms if may_read(actor, f))
+
+
+def readable(actor: Actor, rows: QuerySet[_Row], record: str = "") -> QuerySet[_Row]:
+    """``rows`` narrowed to the forms the actor reads; ``record`` is the lookup path from a
+    row to its form record (``""`` for form records, ``"record"`` for a version or query)."""
+    lookup = f"{record}__form_id__in" if record else "form_id__in"
+    return rows.filter(**{lookup: readable_form_ids(actor)})
+
+
+def require_read(actor: Actor, form_record: FormRecord) -> None:
+    """Refuse a record of a form the actor may not read as if it did not exist."""
+    try:
+        form = actor.protocol().form(form_record.form_id)
+    except KeyError:
+        raise NotFoundError("no such form record", field="record_id") from None
+    if not may_read(actor, form):
+        raise NotFoundError("no such form record", field="record_id")
 
 
 @action(AuditAction.SAVE_FORM, guards=WRITES_PARTICIPANT_DATA, subject="participant",
@@ -231,6 +288,7 @@ def do_sign_form(form_record: FormRecord, password: str, meaning: str, *,
                  actor: Actor) -> Signature:
     """E-sign the latest version: password re-entry, printed name, time and meaning (a wrong
     password is audited and counted toward the lockout by the kernel)."""
+    require_read(actor, form_record)
     reenter_password(actor, password, "sign a form")
     if not meaning.strip():
         raise InvalidInputError("say what the signature means", field="meaning")

@@ -15,6 +15,7 @@ from trialkit.web.trial.actions.base import (
     InvalidInputError,
     StateConflictError,
 )
+from trialkit.web.trial.actions.forms import require_read
 from trialkit.web.trial.actions.kernel import (
     WRITES_PARTICIPANT_DATA,
     action,
@@ -29,6 +30,7 @@ from trialkit.web.trial.study import protocol_of
         subject="form_record")
 def do_raise_query(form_record: FormRecord, item_id: str, text: str, *, actor: Actor) -> Query:
     """Raise a query on one item of a form ("" = the form as a whole)."""
+    require_read(actor, form_record)  # a query quotes the form; its raiser reads it
     form = protocol_of(form_record.participant.study).form(form_record.form_id)
     if item_id and item_id not in {item.id for item in form.items}:
         raise InvalidInputError(f"form {form.id} has no item '{item_id}'", field="item_id")
@@ -87,6 +89,7 @@ def do_close_query(query: Query, text: str = "", *, actor: Actor) -> Query:
 def _locked(query: Query, actor: Actor) -> Query:
     query = Query.objects.select_for_update().select_related("record__participant").get(
         pk=query.pk)
+    require_read(actor, query.record)  # answering or closing means reading the form
     return query
 
 

@@ -121,7 +121,8 @@ def backed_up(databases, deployment, tmp_path):
     out = tmp_path / "trial.backup"
     backup = _trialkit(deployment, source, "backup", str(out))
     assert backup.returncode == 0, backup.stderr
-    assert f"backup written: {out}" in backup.stdout and "head at event 3" in backup.stdout
+    # Three events of the set-up, then the backup itself (an audited export).
+    assert f"backup written: {out}" in backup.stdout and "head at event 4" in backup.stdout
     return out
 
 
@@ -130,7 +131,7 @@ def test_a_backup_restored_into_a_fresh_database_verifies_and_a_second_restore_n
     fresh = databases[1]
     restored = _trialkit(deployment, fresh, "restore", str(backed_up))
     assert restored.returncode == 0, restored.stdout + restored.stderr
-    assert "audit trail intact: 3 events" in restored.stdout
+    assert "audit trail intact: 4 events" in restored.stdout
     assert "checkpoints: 1 signed in" in restored.stdout and "all on the chain" in restored.stdout
     enforced = "installed and enabled" if connection.vendor == "postgresql" else "none on sqlite"
     assert enforced in restored.stdout
@@ -141,7 +142,7 @@ def test_a_backup_restored_into_a_fresh_database_verifies_and_a_second_restore_n
     _sql(fresh, "CREATE TABLE from_a_later_upgrade (id integer)")
     forced = _trialkit(deployment, fresh, "restore", "--force", str(backed_up))
     assert forced.returncode == 0, forced.stdout + forced.stderr
-    assert "audit trail intact: 3 events" in forced.stdout
+    assert "audit trail intact: 4 events" in forced.stdout
     assert "from_a_later_upgrade" not in _tables(fresh)  # replaced, not merged
 
     other = deployment | {"TRIALKIT_AUDIT_KEY": secrets.token_hex(32)}

@@ -40,6 +40,7 @@ def _backup(args: argparse.Namespace) -> int:
     from trialkit.web.trial.audit_checkpoints import head
 
     print(f"backing up the {engine()} database to {args.out} ...", flush=True)
+    _audit_the_backup(args.out, engine())
     try:
         backup(args.out, force=args.force, progress=_say)
     except BackupError as exc:
@@ -48,6 +49,23 @@ def _backup(args: argparse.Namespace) -> int:
     print(f"backup written: {args.out} ({args.out.stat().st_size:,} bytes); audit chain head "
           f"at event {sequence} ({link[:16]}…)")
     return 0
+
+
+def _audit_the_backup(out: Path, kind: str) -> None:
+    """A backup is the whole database leaving the server, allocations included: it is written
+    to the audit trail as an export (by the operating-system user), before the copy is taken so
+    that the copy holds its own record. A database not yet set up has no trail and no data."""
+    import getpass
+
+    from django.db import connection
+
+    from trialkit.web.trial.models import AuditEvent, Participant
+    from trialkit.web.trial.read_audit import audited_export
+
+    if AuditEvent._meta.db_table not in connection.introspection.table_names():
+        return
+    audited_export(None, "database backup", rows=Participant.objects.count(), file_format=kind,
+                   who=f"{getpass.getuser()} (command line)", to=str(out))
 
 
 def _restore(args: argparse.Namespace) -> int:

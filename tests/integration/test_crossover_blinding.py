@@ -96,9 +96,12 @@ _IDS = [
 
 
 def normalised(text: str, participant: Participant, kit: str) -> str:
+    # Per-render tokens first: a randomization number's digits may occur inside one.
+    for pattern, mark in _IDS[:2]:
+        text = pattern.sub(mark, text)
     for value, mark in placeholders(participant, kit):
         text = text.replace(value, mark)
-    for pattern, mark in _IDS:
+    for pattern, mark in _IDS[2:]:
         text = pattern.sub(mark, text)
     return text
 

@@ -14,6 +14,7 @@ from trialkit.web.trial.actions import queries as data_queries
 from trialkit.web.trial.actions.forms import readable
 from trialkit.web.trial.lookups import form_record_for, query_for
 from trialkit.web.trial.models import Query
+from trialkit.web.trial.scope import in_scope
 
 router = Router(tags=["queries"])
 
@@ -70,8 +71,7 @@ def queries(request: HttpRequest, status: StatusFilter | None = None,
     """Queries at the actor's sites, optionally by status (open, answered, closed)."""
     actor = actor_of(request)
     rows = readable(actor, Query.objects.select_related("record").order_by("id"), "record")
-    if actor.site_ids is not None:
-        rows = rows.filter(record__participant__site_id__in=actor.site_ids)
+    rows = in_scope(actor, rows, "record__participant")
     if status is not None:
         rows = rows.filter(status=status)
     if participant_id is not None:

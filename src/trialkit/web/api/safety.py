@@ -14,6 +14,7 @@ from trialkit.web.trial.actions import adverse_events, locks
 from trialkit.web.trial.actions.forms import readable
 from trialkit.web.trial.lookups import form_record_for, participant_for
 from trialkit.web.trial.models import SeriousEventClock
+from trialkit.web.trial.scope import in_scope
 
 router = Router(tags=["safety and locks"])
 
@@ -41,8 +42,7 @@ def serious_events(request: HttpRequest, unreported: bool = False) -> list[Clock
     actor = actor_of(request)
     rows = readable(actor, SeriousEventClock.objects.select_related("record").order_by(
         "deadline"), "record")
-    if actor.site_ids is not None:
-        rows = rows.filter(record__participant__site_id__in=actor.site_ids)
+    rows = in_scope(actor, rows, "record__participant")
     if unreported:
         rows = rows.filter(reported_at__isnull=True)
     now = dt.datetime.now(dt.UTC)

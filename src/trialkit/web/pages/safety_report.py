@@ -14,8 +14,10 @@ from django.db.models import F
 
 from trialkit.core.forms import AdverseEventItems
 from trialkit.core.protocol import Protocol
+from trialkit.web.trial.actions.base import Actor
 from trialkit.web.trial.gate_facts import adverse_event_forms
 from trialkit.web.trial.models import FormVersion, Study
+from trialkit.web.trial.scope import in_scope
 
 
 @dataclass(frozen=True)
@@ -42,7 +44,7 @@ class TableRow:
     by_grade: list[tuple[str, int]]
 
 
-def adverse_events(study: Study, protocol: Protocol, site_ids: frozenset[int] | None,
+def adverse_events(study: Study, protocol: Protocol, actor: Actor,
                    readable: frozenset[str] | None = None) -> list[AdverseEvent]:
     """``readable``: the form ids the reader may read (``actions.forms.readable_form_ids``);
     an adverse-event form outside them is left out of the listing and the tables."""
@@ -52,8 +54,7 @@ def adverse_events(study: Study, protocol: Protocol, site_ids: frozenset[int] | 
         record__participant__study__protocol_id=study.protocol_id, record__form_id__in=forms,
         number=F("record__latest_version")).select_related("record__participant").order_by(
         "record__participant__screening_number", "record__repeat_index")
-    if site_ids is not None:
-        versions = versions.filter(record__participant__site_id__in=site_ids)
+    versions = in_scope(actor, versions, "record__participant")
     return [_event(v, forms[v.record.form_id]) for v in versions]
 
 

@@ -26,7 +26,8 @@ from trialkit.web.trial.actions.base import (
     NotPermittedError,
     actor_for,
 )
-from trialkit.web.trial.models import Membership, Site
+from trialkit.web.trial.models import Membership
+from trialkit.web.trial.scope import is_study_wide, sites_in_scope
 from trialkit.web.trial.study import NoStudyError, current_study, protocol_of, version_view
 
 ROLE_KEY = "trialkit_role"
@@ -118,10 +119,9 @@ def render_page(request: HttpRequest, actor: Actor | None, template: str,
 
 
 def _sites(actor: Actor) -> str:
-    if actor.site_ids is None:
+    if is_study_wide(actor):
         return "All sites"
-    return ", ".join(Site.objects.filter(pk__in=actor.site_ids).order_by("code").values_list(
-        "code", flat=True))
+    return ", ".join(sites_in_scope(actor).values_list("code", flat=True))
 
 
 def _partial(request: HttpRequest) -> bool:

@@ -79,7 +79,7 @@ def safety(request: HttpRequest, actor: Actor) -> HttpResponse:
     protocol = protocol_of(study)
     return render_page(request, actor, "pages/safety.html", {
         "title": "Adverse events and SAE clocks", "clocks": running_sae_clocks(actor=actor),
-        "events": safety_report.adverse_events(study, protocol, actor.site_ids,
+        "events": safety_report.adverse_events(study, protocol, actor,
                                                readable_form_ids(actor)),
         "may_report": actor.can("report_adverse_event")})
 
@@ -106,7 +106,7 @@ def _for_the_committee(actor: Actor) -> str:
 def committee(request: HttpRequest, actor: Actor) -> HttpResponse:
     study = current_study()
     protocol = protocol_of(study)
-    events = safety_report.adverse_events(study, protocol, actor.site_ids,
+    events = safety_report.adverse_events(study, protocol, actor,
                                           readable_form_ids(actor))
     parts = dict(Participant.objects.filter(pk__in={e.participant_id for e in events})
                  .values_list("pk", "part"))

@@ -51,6 +51,7 @@ from trialkit.web.trial.actions.vocabulary import AuditAction
 from trialkit.web.trial.gate_facts import period_starts, today
 from trialkit.web.trial.models import DataCut, Participant, RandomizationSlot, Unblinding
 from trialkit.web.trial.read_audit import audited_read, refused_read
+from trialkit.web.trial.scope import in_scope, scope_of
 from trialkit.web.trial.study import current_study
 
 
@@ -346,9 +347,8 @@ def access_exposure(actor: Actor) -> dict[int, Exposure]:
         randomization_list__study__protocol_id=study.protocol_id, participant__isnull=False)
     enrolled = Participant.objects.filter(study__protocol_id=study.protocol_id,
                                           sequence_in_part__isnull=False)
-    if actor.site_ids is not None:
-        slots = slots.filter(participant__site_id__in=actor.site_ids)
-        enrolled = enrolled.filter(site_id__in=actor.site_ids)
+    slots = in_scope(actor, slots, "participant")
+    enrolled = in_scope(actor, enrolled)
     rows = list(slots.values_list("participant_id", "participant__part", "arm",
                                   "treatment_sequence", "allocated_at"))
     starts = period_starts([pid for pid, _, _, sequence, _ in rows if sequence])
@@ -362,7 +362,7 @@ def access_exposure(actor: Actor) -> dict[int, Exposure]:
     if rows:
         audited_read(actor, AuditAction.READ_ALLOCATION, object_type="Participant",
                      every_participant=len(rows),
-                     sites="all" if actor.site_ids is None else sorted(actor.site_ids))
+                     sites=scope_of(actor))
     return found
 
 

@@ -29,6 +29,7 @@ from trialkit.web.trial.models import (
     Participant,
     PeriodStart,
 )
+from trialkit.web.trial.scope import in_scope
 from trialkit.web.trial.study import current_study
 
 NOT_ENROLLED = {"screening", "screen_failed", "consented"}
@@ -38,8 +39,8 @@ def trial_rows(as_of: dt.date, actor: Actor | None = None) -> TrialRows:
     """The current study's rows as of ``as_of``, unblinded only for an actor who may see arms."""
     study = current_study()
     participants = Participant.objects.filter(study__protocol_id=study.protocol_id)
-    if actor is not None and actor.site_ids is not None:
-        participants = participants.filter(site_id__in=actor.site_ids)
+    if actor is not None:
+        participants = in_scope(actor, participants)
     people = [_participant(p, as_of) for p in participants.select_related("site").order_by("pk")]
     keys = {p.key for p in people}
     end = dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)

@@ -29,6 +29,16 @@ def in_scope(actor: Actor, rows: QuerySet[M], participant: str = "") -> QuerySet
     return rows.filter(**{lookup: actor.site_ids})
 
 
+def is_study_wide(actor: Actor) -> bool:
+    """Whether the actor sees every site (a study-wide role)."""
+    return actor.site_ids is None
+
+
+def scope_of(actor: Actor) -> str | list[int]:
+    """The actor's scope as the audit trail records it: ``"all"`` or the site ids."""
+    return "all" if actor.site_ids is None else sorted(actor.site_ids)
+
+
 def sites_in_scope(actor: Actor) -> QuerySet[Site]:
     sites = Site.objects.order_by("code")
     return sites if actor.site_ids is None else sites.filter(pk__in=actor.site_ids)

@@ -20,12 +20,13 @@ from trialkit.web.trial.actions.kernel import action, record
 from trialkit.web.trial.actions.vocabulary import AuditAction
 from trialkit.web.trial.data_cuts import as_stored, stored_rows, tables_as_of, threshold
 from trialkit.web.trial.models import DataCut
+from trialkit.web.trial.scope import is_study_wide
 from trialkit.web.trial.study import current_study
 
 
 def may_prepare_data_cut(actor: Actor) -> bool:
     return (actor.can("review_safety") and actor.sees("allocation")
-            and actor.sees("arm_summaries") and actor.site_ids is None)
+            and actor.sees("arm_summaries") and is_study_wide(actor))
 
 
 @action(AuditAction.PREPARE_DATA_CUT, permission="review_safety")

@@ -28,6 +28,7 @@ from trialkit.web.demo_plan import Joining, Layout
 from trialkit.web.demo_story import Person, Story
 from trialkit.web.demo_treatment import Treatment
 from trialkit.web.demo_values import form_values
+from trialkit.web.trial import clock as trial_clock
 from trialkit.web.trial.actions.base import Actor
 from trialkit.web.trial.actions.forms import do_save_form, do_sign_form
 from trialkit.web.trial.actions.oversight import do_sign_safety_decision
@@ -54,23 +55,20 @@ class DemoError(RuntimeError):
 
 
 class DemoClock:
-    """Makes ``timezone.now()`` a chosen moment while the demo is built (None: the real time).
-
-    The integration tests' clock, as a context manager: actions read the time only through
-    ``django.utils.timezone``, so each step happens on its own date.
-    """
+    """The clock the demo's actions run on: a chosen moment while the story is told (None: the
+    real time), so each step happens on its own date. Injected with ``clock.using``; nothing
+    global is patched."""
 
     def __init__(self) -> None:
         self.moment: dt.datetime | None = None
 
+    def now(self) -> dt.datetime:
+        return self.moment or timezone.now()
+
     @contextmanager
     def running(self) -> Iterator[DemoClock]:
-        real_now: Callable[[], dt.datetime] = timezone.now
-        timezone.now = lambda: self.moment or real_now()
-        try:
+        with trial_clock.using(self):
             yield self
-        finally:
-            timezone.now = real_now
 
 
 @dataclass(order=True)

@@ -260,6 +260,20 @@ LOGGING = {"version": 1, "disable_existing_loggers": False,
            "handlers": {"console": {"class": "logging.StreamHandler"}},
            "loggers": {"django.request": {"handlers": ["console"], "level": "ERROR"}}}
 
+# --- Audit chain key and checkpoints (docs/audit-trail.md, ADR 0012) -----------------------------
+# The audit chain's links are HMAC-SHA256 under a key held outside the database:
+# TRIALKIT_AUDIT_KEY (the key) or TRIALKIT_AUDIT_KEY_FILE (one key a line: current first, then
+# retired ones). A deployment (one that sets TRIALKIT_SECRET_KEY) must set one or nothing starts;
+# the tests and the demo fall back to a public development key whose id starts with "dev-".
+# Checkpoints of the chain's head are appended to TRIALKIT_AUDIT_CHECKPOINTS.
+from trialkit.web.trial.audit_keys import audit_keys_from  # noqa: E402
+
+TRIALKIT_AUDIT_KEYS = audit_keys_from(
+    os.environ, development=not os.environ.get("TRIALKIT_SECRET_KEY", "").strip())
+TRIALKIT_AUDIT_CHECKPOINTS = Path(
+    os.environ.get("TRIALKIT_AUDIT_CHECKPOINTS", VAR_DIR / "audit-checkpoints.jsonl"))
+# --- end of the audit block -----------------------------------------------------------------------
+
 # --- Accounts and sign-in (docs/security.md, "Accounts and sign-in") --------------------------
 # Failed sign-ins from browsers the person never signed in from pause sign-in from such
 # browsers (TRIALKIT_LOCKOUT_FAILURES, TRIALKIT_LOCKOUT_MINUTES above); wrong re-entered
@@ -278,17 +292,3 @@ TRIALKIT_TOKEN_MAX_DAYS = int(os.environ.get("TRIALKIT_TOKEN_MAX_DAYS", "365"))
 # The issuer name authenticator apps show beside the account.
 TRIALKIT_TOTP_ISSUER = os.environ.get("TRIALKIT_TOTP_ISSUER", "trialkit")
 # --- end of the accounts block -----------------------------------------------------------------
-
-# --- Audit chain key and checkpoints (docs/audit-trail.md, ADR 0012) -----------------------------
-# The audit chain's links are HMAC-SHA256 under a key held outside the database:
-# TRIALKIT_AUDIT_KEY (the key) or TRIALKIT_AUDIT_KEY_FILE (one key a line: current first, then
-# retired ones). A deployment (one that sets TRIALKIT_SECRET_KEY) must set one or nothing starts;
-# the tests and the demo fall back to a public development key whose id starts with "dev-".
-# Checkpoints of the chain's head are appended to TRIALKIT_AUDIT_CHECKPOINTS.
-from trialkit.web.trial.audit_keys import audit_keys_from  # noqa: E402
-
-TRIALKIT_AUDIT_KEYS = audit_keys_from(
-    os.environ, development=not os.environ.get("TRIALKIT_SECRET_KEY", "").strip())
-TRIALKIT_AUDIT_CHECKPOINTS = Path(
-    os.environ.get("TRIALKIT_AUDIT_CHECKPOINTS", VAR_DIR / "audit-checkpoints.jsonl"))
-# --- end of the audit block -----------------------------------------------------------------------

@@ -120,7 +120,7 @@ def test_the_checklist_counts_the_investigators_judgements_as_the_stored_evaluat
     stored = judge_history_criteria(participant, team)
     participant.refresh_from_db()
     after, lines_after, _ = checklist(participant, trial.protocol, index)
-    assert after == stored["verdict"] == "eligible"
+    assert after == stored.verdict == "eligible"
     judged = {line.id: line.status for line in lines_after if line.id in undecided}
     assert "unknown" not in judged.values()
     assert all(line.judgement is not None for line in lines_after if line.id in undecided)

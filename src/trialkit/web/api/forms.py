@@ -137,7 +137,8 @@ def save(request: HttpRequest, participant_id: Id, body: SaveIn) -> Status[Saved
     refuse_implausible_dates(actor.protocol(), body.form_id, body.data)
     version = capture.do_save_form(participant_for(actor, participant_id), body.form_id,
                                    body.visit_id, body.data, actor=actor, reason=body.reason,
-                                   repeat_index=body.repeat_index)
+                                   repeat_index=body.repeat_index,
+                                   idempotency_key=request.headers.get("Idempotency-Key"))
     version.record.refresh_from_db()
     return Status(201, SavedOut(record=record_out(version.record),
                                 version=_version_out(version)))

@@ -35,7 +35,7 @@ from trialkit.web.trial.models import Notification, SafetyDecision
 router = Router(tags=["blinding and oversight"])
 
 
-class PeriodArmOut(Schema):
+class UnblindedPeriodArmOut(Schema):
     period: str
     arm: str
 
@@ -50,7 +50,7 @@ class AllocationOut(Schema):
     kit_code: str
     sequence: str = ""
     """A crossover participant's treatment sequence (blank in a parallel part)."""
-    periods: list[PeriodArmOut] = Field(default_factory=list)
+    periods: list[UnblindedPeriodArmOut] = Field(default_factory=list)
     description: str
     """The whole allocation in one sentence (the sequence period by period in a crossover)."""
 
@@ -112,7 +112,7 @@ def _allocation_out(view: access.AllocationView) -> AllocationOut:
                          arm_label=view.arm_label,
                          randomization_number=view.randomization_number,
                          kit_code=view.kit_code, sequence=view.sequence,
-                         periods=[PeriodArmOut(period=p.period, arm=p.arm)
+                         periods=[UnblindedPeriodArmOut(period=p.period, arm=p.arm)
                                   for p in view.periods],
                          description=view.description)
 

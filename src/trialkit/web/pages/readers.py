@@ -33,6 +33,7 @@ from trialkit.web.trial.models import (
     Study,
 )
 from trialkit.web.trial.queries_schedule import status_of
+from trialkit.web.trial.scope import in_scope
 
 FUNNEL = (("Registered", "registered"), ("Screened", "screened"), ("Consented", "consented"),
           ("Enrolled", "enrolled"), ("Screen failures", "screen_failed"))
@@ -60,10 +61,7 @@ class DueVisit:
 
 
 def visible(actor: Actor, study: Study) -> QuerySet[Participant]:
-    participants = Participant.objects.filter(study__protocol_id=study.protocol_id)
-    if actor.site_ids is not None:
-        participants = participants.filter(site_id__in=actor.site_ids)
-    return participants
+    return in_scope(actor, Participant.objects.filter(study__protocol_id=study.protocol_id))
 
 
 def enrolment_by_part(actor: Actor, study: Study, protocol: Protocol) -> list[PartRow]:

@@ -13,7 +13,8 @@ from trialkit.web.pages.session import done, has, page, refused, render_page
 from trialkit.web.trial.actions.base import ActionError, Actor
 from trialkit.web.trial.actions.participants import do_register_candidate
 from trialkit.web.trial.capture_queries import running_sae_clocks
-from trialkit.web.trial.models import Participant, Site
+from trialkit.web.trial.models import Participant
+from trialkit.web.trial.scope import sites_in_scope
 from trialkit.web.trial.study import current_study, protocol_of
 
 PAGE_SIZE = 50
@@ -56,9 +57,7 @@ def screening_list(request: HttpRequest, actor: Actor) -> HttpResponse:
     in_screening = readers.visible(actor, study).filter(status__in=[
         Participant.Status.SCREENING, Participant.Status.CONSENTED]).select_related(
         "site").order_by("screening_number")
-    sites = Site.objects.order_by("code")
-    if actor.site_ids is not None:
-        sites = sites.filter(pk__in=actor.site_ids)
+    sites = sites_in_scope(actor)
     return render_page(request, actor, "pages/screening_list.html", {
         "title": "Screening", "candidates": in_screening, "sites": sites})
 

@@ -20,6 +20,7 @@ from trialkit.web.trial import clock
 from trialkit.web.trial.actions.base import Actor
 from trialkit.web.trial.actions.forms import readable, require_read
 from trialkit.web.trial.models import FormRecord, FormVersion, Query, SeriousEventClock, Signature
+from trialkit.web.trial.scope import in_scope
 from trialkit.web.trial.study import protocol_of
 
 
@@ -138,9 +139,8 @@ def signature_state(form_record: FormRecord, *, actor: Actor) -> SignatureState:
 
 def unresolved_queries_by_site(*, actor: Actor) -> dict[str, list[QueryView]]:
     """Site code → queries still open or answered, oldest first, at the sites the actor sees."""
-    queries = readable(actor, Query.objects.exclude(status=Query.Status.CLOSED), "record")
-    if actor.site_ids is not None:
-        queries = queries.filter(record__participant__site_id__in=actor.site_ids)
+    queries = Query.objects.exclude(status=Query.Status.CLOSED)
+    queries = readable(actor, in_scope(actor, queries, "record__participant"), "record")
     by_site: dict[str, list[QueryView]] = defaultdict(list)
     for query in _with_context(queries).order_by("raised_at", "pk"):
         by_site[query.record.participant.site.code].append(_query_view(query))
@@ -152,9 +152,7 @@ def running_sae_clocks(*, actor: Actor, now: dt.datetime | None = None) -> list[
     now = now or clock.now()
     clocks = SeriousEventClock.objects.filter(reported_at__isnull=True).select_related(
         "record__participant__site", "record__participant__study").order_by("deadline")
-    clocks = readable(actor, clocks, "record")
-    if actor.site_ids is not None:
-        clocks = clocks.filter(record__participant__site_id__in=actor.site_ids)
+    clocks = readable(actor, in_scope(actor, clocks, "record__participant"), "record")
     views = []
     for sae_clock in clocks:
         latest = _versions(sae_clock.record).last()

@@ -12,11 +12,11 @@ from django.db.models import QuerySet
 from trialkit.web.trial.actions.base import Actor, NotFoundError
 from trialkit.web.trial.actions.forms import readable
 from trialkit.web.trial.models import FormRecord, Participant, Query
+from trialkit.web.trial.scope import in_scope
 
 
 def visible_participants(actor: Actor) -> QuerySet[Participant]:
-    rows = Participant.objects.select_related("site").order_by("id")
-    return rows if actor.site_ids is None else rows.filter(site_id__in=actor.site_ids)
+    return in_scope(actor, Participant.objects.select_related("site").order_by("id"))
 
 
 def participant_for(actor: Actor, participant_id: int) -> Participant:
@@ -27,20 +27,16 @@ def participant_for(actor: Actor, participant_id: int) -> Participant:
 
 
 def form_record_for(actor: Actor, record_id: int) -> FormRecord:
-    rows = FormRecord.objects.select_related("participant").filter(id=record_id)
-    if actor.site_ids is not None:
-        rows = rows.filter(participant__site_id__in=actor.site_ids)
-    form_record = readable(actor, rows).first()
+    form_record = readable(actor, in_scope(actor, FormRecord.objects.select_related(
+        "participant").filter(id=record_id), "participant")).first()
     if form_record is None:
         raise NotFoundError("no such form record", field="record_id")
     return form_record
 
 
 def query_for(actor: Actor, query_id: int) -> Query:
-    rows = Query.objects.select_related("record__participant").filter(id=query_id)
-    if actor.site_ids is not None:
-        rows = rows.filter(record__participant__site_id__in=actor.site_ids)
-    query = readable(actor, rows, "record").first()
+    query = readable(actor, in_scope(actor, Query.objects.select_related(
+        "record__participant").filter(id=query_id), "record__participant"), "record").first()
     if query is None:
         raise NotFoundError("no such query", field="query_id")
     return query

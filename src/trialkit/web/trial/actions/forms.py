@@ -136,7 +136,8 @@ def require_read(actor: Actor, form_record: FormRecord) -> None:
         idempotent=True)
 def do_save_form(participant: Participant, form_id: str, visit_id: str,
                  data: Mapping[str, object], *, actor: Actor, reason: str = "",
-                 repeat_index: int | None = None) -> FormVersion:
+                 repeat_index: int | None = None,
+                 idempotency_key: str | None = None) -> FormVersion:
     protocol = actor.protocol()
     form = _form(protocol, form_id)
     refusal = why_not_enter(actor, form)

@@ -121,7 +121,8 @@ def action(name: AuditAction, *, permission: Permission | None = None,
     itself, e.g. a procedure only an unblinded role performs, and says so in its docstring).
     ``subject``: the parameter naming the participant written about (a ``Participant`` or an
     object with a ``participant``); ``guards`` apply to it (``STUDY_UNLOCKED`` also without one).
-    ``idempotent``: callers may pass ``idempotency_key=`` (creates only; returns a model row).
+    ``idempotent``: the action declares an ``idempotency_key: str | None = None`` parameter,
+    which the kernel handles (creates only; returns a model row); the action ignores it.
     ``anonymous``: the action runs without an actor (signing in, the first protocol load).
     """
     declared = frozenset(guards)
@@ -130,6 +131,8 @@ def action(name: AuditAction, *, permission: Permission | None = None,
         signature = inspect.signature(fn)
         if not anonymous and "actor" not in signature.parameters:
             raise TypeError(f"{fn.__qualname__}: an action takes the acting ``actor``")
+        if idempotent and "idempotency_key" not in signature.parameters:
+            raise TypeError(f"{fn.__qualname__}: an idempotent action declares idempotency_key")
         if (declared - {Guard.STUDY_UNLOCKED}) and subject not in signature.parameters:
             raise TypeError(f"{fn.__qualname__}: guards {sorted(g.value for g in declared)} "
                             f"need a subject parameter (got {subject!r})")
@@ -140,8 +143,8 @@ def action(name: AuditAction, *, permission: Permission | None = None,
 
         @wraps(fn)
         def run(*args: P.args, **kwargs: P.kwargs) -> R:
-            key = kwargs.pop("idempotency_key", None) if idempotent else None
             bound = signature.bind(*args, **kwargs)
+            key = bound.arguments.get("idempotency_key") if idempotent else None
             actor = bound.arguments.get("actor")
             outermost = not _frames.get()
             try:
@@ -360,13 +363,14 @@ MAX_KEY_LENGTH = 128
 
 
 def _fingerprint(bound: inspect.BoundArguments) -> str:
-    """A digest of the request (every argument but the actor; rows by primary key)."""
+    """A digest of the request (every argument but the actor and the key; rows by primary key)."""
     def plain(value: Any) -> Any:
         if isinstance(value, models.Model):
             return f"{type(value).__name__}:{value.pk}"
         return value
 
-    arguments = {k: plain(v) for k, v in bound.arguments.items() if k != "actor"}
+    arguments = {k: plain(v) for k, v in bound.arguments.items()
+                 if k not in ("actor", "idempotency_key")}
     text = json.dumps(jsonable(arguments), sort_keys=True)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 

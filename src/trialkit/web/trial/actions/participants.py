@@ -55,7 +55,8 @@ ENDED = (S.SCREEN_FAILED, S.COMPLETED, S.WITHDRAWN, S.LOST_TO_FOLLOW_UP, S.DIED)
 
 @action(AuditAction.REGISTER_CANDIDATE, permission="screen",
         guards=(Guard.STUDY_UNLOCKED,), idempotent=True)
-def do_register_candidate(screening_number: str, site_code: str, *, actor: Actor) -> Participant:
+def do_register_candidate(screening_number: str, site_code: str, *, actor: Actor,
+                          idempotency_key: str | None = None) -> Participant:
     number = screening_number.strip()
     if not number or len(number) > 32:
         raise InvalidInputError("a screening number of 1–32 characters is required",

@@ -2,7 +2,7 @@
 
 Environment (docs/deploy.md shows a whole site):
 - ``DATABASE_URL``: ``sqlite:///path.sqlite3`` or ``postgresql://user@host:port/name``.
-- ``TRIALKIT_PROTOCOL``: the protocol file the server runs (default: the reference protocol).
+- ``TRIALKIT_PROTOCOL``: the protocol file CLI commands use when ``--protocol`` is not given.
 - ``TRIALKIT_SECRET_KEY``: required. Only the demo (``trialkit web demo`` keeps a random key
   of its own beside its SQLite database) and the test suite run without it.
 - ``TRIALKIT_DEBUG``: ``1`` for development.
@@ -235,8 +235,6 @@ TRIALKIT_LOCKOUT_MINUTES = 30
 # roles read: empty derives it from SECRET_KEY (and SECRET_KEY_FALLBACKS, for verifying). Set
 # it when SECRET_KEY may be rotated without keeping the old one (docs/security.md).
 TRIALKIT_LIST_DIGEST_KEY = os.environ.get("TRIALKIT_LIST_DIGEST_KEY", "")
-TRIALKIT_PROTOCOL = os.environ.get("TRIALKIT_PROTOCOL",
-                                   str(BASE_DIR / "protocols" / "nct05532943.yaml"))
 
 LANGUAGE_CODE = "en"
 TIME_ZONE = "UTC"

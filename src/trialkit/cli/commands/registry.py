@@ -1,6 +1,6 @@
 """``trialkit registry``: a protocol as a ClinicalTrials.gov record, and a record as a protocol.
 
-    trialkit registry export protocols/nct05532943.yaml --format ctgov-json -o record.json
+    trialkit registry export protocols/TRIAL.yaml --format ctgov-json -o record.json
     trialkit registry import NCT04047628.json -o protocols/nct04047628.yaml
 """
 

@@ -141,7 +141,7 @@ class Minimisation(Frozen):
 class Randomization(Frozen):
     part: Ident
     ratio: dict[Ident, PositiveInt]
-    """Allocation ratio by arm id, e.g. ``{umsc01: 1, placebo: 1}``."""
+    """Allocation ratio by arm id, e.g. ``{active: 2, placebo: 1}``."""
     strata: tuple[Stratum, ...] = ()
     method: Literal["permuted_blocks", "minimisation"]
     permuted_blocks: PermutedBlocks | None = None

@@ -71,7 +71,7 @@ class Role(Frozen):
     admits it. A blinded rater reads only the rating; an unblinded preparer reads no
     efficacy form (core/protocol/reading.py)."""
     workspace: OptionalText | None = None
-    """The name of this role's own page in the navigation (e.g. "SMC workspace"); the page
+    """The name of this role's own page in the navigation (e.g. "Committee workspace"); the page
     itself follows from what the role may do and see."""
 
     @property

@@ -29,7 +29,7 @@ import yaml
 from django.urls import reverse
 
 from tests.functional.blinding import concealed_facts
-from tests.functional.test_blinding_crawl import _expand, _values
+from tests.functional.test_blinding_crawl import _expand
 from tests.integration.conftest import PASSWORD
 from tests.integration.journey_support import Clock, make_team, open_randomized_part, randomized
 from tests.integration.pages.support import signed_in, text_of
@@ -45,7 +45,14 @@ from trialkit.core.randomization import (
 )
 from trialkit.core.randomization.kits import draw_kit_codes
 from trialkit.web.trial.actions.study import do_load_protocol
-from trialkit.web.trial.models import RandomizationList, RandomizationSlot
+from trialkit.web.trial.models import (
+    ApiToken,
+    Membership,
+    Query,
+    RandomizationList,
+    RandomizationSlot,
+    RoleRequest,
+)
 from trialkit.web.trial.study import current_study, protocol_of
 
 pytestmark = pytest.mark.protocols("randomized")
@@ -115,6 +122,25 @@ def _scene(trial, make_actor, admin, monkeypatch, api, token_for, openapi_docume
             texts += _audit_api_texts(api, token)
             texts += _audit_page_texts(username, role.id)
     return Scene(protocol, "\n".join(texts), generation, list(seeds))
+
+
+def _values(protocol: Protocol, facts, earlier) -> dict[str, list[str]]:
+    """Real ids for every path parameter: randomized participants first, one open-label too,
+    and the accounts' ids (the first administrator, its membership, requests and tokens)."""
+    participants = [*sorted(facts.randomized_ids), *(p.id for p in earlier[:1])]
+    return {
+        "participant_id": [str(p) for p in participants],
+        "record_id": [str(r) for r in sorted(facts.randomized_records)],
+        "query_id": [str(q) for q in Query.objects.values_list("id", flat=True)],
+        "kit_code": sorted(facts.randomized_kits),
+        "administration_id": [a.id for a in protocol.design.administrations],
+        "form_id": [f.id for f in protocol.forms],
+        "visit_id": [v.id for v in protocol.schedule.visits],
+        "username": ["admin"],
+        "membership_id": [str(Membership.objects.order_by("pk").first().pk)],
+        "request_id": [str(r.pk) for r in RoleRequest.objects.order_by("pk")[:1]] or ["1"],
+        "token_id": [str(t.pk) for t in ApiToken.objects.order_by("pk")[:1]] or ["1"],
+    }
 
 
 def _api_texts(api, token, openapi_document, values) -> Iterator[str]:

@@ -86,6 +86,14 @@ def renamed_ids(document: Document, prefix: str = "r") -> dict[str, dict[str, st
                     check[key] = _outside_strings(check[key], words, items)
     for visit in document["schedule"]["visits"]:
         visit["forms"] = [renames[f][""] for f in visit.get("forms", [])]
+    # Declared analyses name datasets and parameters after forms and items; the renamed
+    # variants test screening and capture, so they drop the analyses rather than rename them.
+    document.pop("analysis_data", None)
+    for endpoint in document.get("endpoints", []):
+        endpoint.pop("analyses", None)
+    for role in document.get("roles", []):
+        if role.get("reads"):
+            role["reads"] = [renames[f][""] for f in role["reads"]]
     for stratum in (document.get("randomization") or {}).get("strata", []):
         stratum["item"] = renames[stratum["form"]][stratum["item"]]
         stratum["form"] = renames[stratum["form"]][""]

@@ -431,6 +431,11 @@ def test_the_preparation_follows_the_arm_of_each_administrations_period(
             sequence.arms[index]].preparation
 
 
+def _reads(document: dict[str, Any], role_id: str, form_id: str) -> bool:
+    role = next(r for r in document["roles"] if r["id"] == role_id)
+    return "reads" not in role or form_id in role["reads"]
+
+
 def test_the_procedure_type_follows_the_arm_of_the_administrations_period(
         db, clock: Clock, tmp_path: Path) -> None:
     def second_infusion_sham_in_one_arm(document: dict[str, Any]) -> None:
@@ -439,7 +444,20 @@ def test_the_procedure_type_follows_the_arm_of_the_administrations_period(
         for role in document["roles"]:
             if role["id"] == administration["performed_by"]:
                 role.setdefault("sees", []).append("procedure_type")
-                role.setdefault("can", []).append("perform_procedure")
+                role.setdefault("can", []).extend(
+                    p for p in ("perform_procedure", "enter_data") if p not in role["can"])
+        # The form recording a real-or-sham procedure reveals the arm: entered by its performer,
+        # read only by roles that see the procedure type or the allocation.
+        seeing = [r["id"] for r in document["roles"]
+                  if {"procedure_type", "allocation"} & set(r.get("sees", []))
+                  ]
+        visit = next(v for v in document["schedule"]["visits"]
+                     if v["id"] == administration["visit"])
+        for form in document["forms"]:
+            if form["id"] in visit.get("forms", []) and form.get("kind") == "administration":
+                form["entered_by"] = [administration["performed_by"]]
+                form["read_by"] = [r for r in seeing if _reads(document, r, form["id"])]
+                form.pop("signature_required", None)
 
     team = load_team(variant(tmp_path, second_infusion_sham_in_one_arm))
     live_list(team, clock)

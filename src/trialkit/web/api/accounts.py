@@ -15,7 +15,13 @@ from django.middleware.csrf import get_token
 from ninja import Field, Router, Schema, Status
 
 from trialkit.web.api import account_admin
-from trialkit.web.api.account_admin import MembershipOut, TokenInfo, memberships_of, token_info
+from trialkit.web.api.account_admin import (
+    MembershipOut,
+    PasswordIn,
+    TokenInfo,
+    memberships_of,
+    token_info,
+)
 from trialkit.web.api.auth import SESSION_ROLE_KEY, SignedInAuth, actor_of
 from trialkit.web.api.schemas import ERRORS, Done, ErrorOut, Id, InSchema, TextInput, responses
 from trialkit.web.signin import (
@@ -123,10 +129,6 @@ class PasswordChangeIn(InSchema):
     password: Annotated[str, TextInput("password")]
     """The current password."""
     new_password: Annotated[str, TextInput("new_password")]
-
-
-class PasswordIn(InSchema):
-    password: Annotated[str, TextInput("password")]
 
 
 class RecoveryCodesOut(Schema):

@@ -272,28 +272,38 @@ def test_a_repeated_create_with_the_same_key_returns_the_first_result(study, mak
         do_register_candidate("K-002", trial.site, actor=actor, idempotency_key="abc")
 
 
+def _at_once(call, times: int) -> tuple[list[int], list[Exception]]:
+    """Run ``call`` in ``times`` threads released together (each on its own connection);
+    the primary keys it returned and the exceptions it raised."""
+    barrier = threading.Barrier(times)
+    results: list[int] = []
+    errors: list[Exception] = []
+
+    def run():
+        try:
+            barrier.wait()
+            results.append(call().pk)
+        except Exception as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(times)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results, errors
+
+
 @pytest.mark.postgres
 @pytest.mark.usefixtures("committed")
 def test_racing_creates_with_one_key_make_one_row(trial, study, make_actor):
     from trialkit.web.trial.actions.participants import do_register_candidate
 
     actor = make_actor(trial.screener)
-    results, errors = [], []
-
-    def register():
-        try:
-            results.append(do_register_candidate("R-001", trial.site, actor=actor,
-                                                 idempotency_key="race").pk)
-        except Exception as exc:
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=register) for _ in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    results, errors = _at_once(lambda: do_register_candidate(
+        "R-001", trial.site, actor=actor, idempotency_key="race"), 8)
     assert errors == []
     assert len(set(results)) == 1
     assert Participant.objects.filter(screening_number="R-001").count() == 1
@@ -309,24 +319,9 @@ def test_ten_racing_saves_of_one_adverse_event_make_one_event(trial, study, part
 
     reporter = make_actor(trial.entry_role(trial.adverse_event_form), username="racer")
     values = adverse_event(trial, term="Headache")
-    barrier = threading.Barrier(10)
-    saved, errors = [], []
-
-    def save():
-        try:
-            barrier.wait()
-            saved.append(do_save_form(participant, trial.adverse_event_form.id, "", values,
-                                      actor=reporter, idempotency_key="one-headache").pk)
-        except Exception as exc:
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=save) for _ in range(10)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    saved, errors = _at_once(lambda: do_save_form(
+        participant, trial.adverse_event_form.id, "", values, actor=reporter,
+        idempotency_key="one-headache"), 10)
     assert errors == []
     assert len(set(saved)) == 1
     assert FormRecord.objects.filter(participant=participant,

@@ -31,8 +31,17 @@ def reference_protocol() -> Protocol:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Every test that reaches ``trial_path`` gets it by session-scoped parametrization, the
+    unmarked ones too (with the reference protocol): the session-scoped ``trial`` built on it is
+    then torn down whenever the path changes. A plain fixture for the unmarked tests beside a
+    parametrized one for the marked ones would leave ``trial`` cached from whichever ran first
+    on a worker (pytest keys a non-parametrized fixture's cache on nothing)."""
+    if "trial_path" not in metafunc.fixturenames:
+        return
     marker = metafunc.definition.get_closest_marker("protocols")
-    if marker is None or "trial_path" not in metafunc.fixturenames:
+    if marker is None:
+        metafunc.parametrize("trial_path", [REFERENCE_PROTOCOL],
+                             ids=[REFERENCE_PROTOCOL.stem], scope="session")
         return
     paths = with_capabilities(*marker.args)
     if paths:

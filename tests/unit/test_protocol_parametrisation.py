@@ -86,3 +86,19 @@ def test_a_protocol_file_dropped_into_protocols_is_run_by_every_parametrised_sui
         assert ("new_trial" in stems) == (source.stem in stems), test
         assert stems <= {p.stem for p in tmp_path.glob("*.yaml")}, test
     assert _stems(collected, SUITES[0]) == {p.stem for p in tmp_path.glob("*.yaml")}
+
+
+# The next two run in this order on one worker: the first builds the session's ``trial`` from
+# the reference protocol, the second asks for another protocol by marker. Before the conftest
+# parametrized unmarked tests too, the second got the first's cached trial (CI, stop 16).
+@pytest.mark.xdist_group("trial-cache-order")
+def test_an_unmarked_test_gets_the_reference_trial(trial, trial_path):
+    assert trial_path.stem == "nct05532943"
+    assert trial.path == trial_path
+
+
+@pytest.mark.xdist_group("trial-cache-order")
+@pytest.mark.protocols("crossover")
+def test_a_marked_test_after_it_gets_its_own_trial_not_the_cached_one(trial, trial_path):
+    assert trial.path == trial_path
+    assert trial.has("crossover")

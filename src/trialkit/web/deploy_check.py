@@ -2,7 +2,8 @@
 
 Django's own deployment checks (``check --deploy``) and trialkit's: a strong secret key from
 the environment, DEBUG off, a real audit key, the database reachable and migrated, the audit
-table append-only in the database, and the static files collected and up to date. Every check
+table append-only in the database, every stored protocol version still valid under this
+release's checks (docs/adr/0015), and the static files collected and up to date. Every check
 runs and reports, so one run lists everything there is to fix.
 """
 
@@ -37,6 +38,7 @@ def deploy_findings() -> list[Finding]:
         findings.append(migrated)
         if migrated.ok:
             findings.append(_append_only())
+            findings.append(stored_protocols())
     findings.append(_static_files())
     return findings
 
@@ -128,6 +130,36 @@ def _append_only() -> Finding:
                                              "the audit table: run a site on PostgreSQL")
     return Finding("audit trail", False, "the append-only triggers on the audit table are "
                                          "missing or disabled: run `trialkit audit verify`")
+
+
+def stored_protocols() -> Finding:
+    """Every protocol version the database holds, parsed by this release's loader.
+
+    A release may tighten the load-time checks; a version stored under an older release that
+    fails them would make every page that reads it fail. Reported here, before going live, with
+    the remedy: load a corrected version as an amendment (ADR 0015).
+    """
+    from trialkit.core.protocol import ProtocolError
+    from trialkit.web.trial.models import Study
+    from trialkit.web.trial.study import protocol_of
+
+    studies = list(Study.objects.order_by("pk"))
+    failing = []
+    for study in studies:
+        try:
+            protocol_of(study)
+        except ProtocolError as exc:
+            first = exc.problems[0] if exc.problems else None
+            where = f"{first.dotted_path()}: {first.message}" if first else str(exc)
+            failing.append(f"{study.protocol_id} {study.protocol_version[:12]}"
+                           f"{' (current)' if study.is_current else ''}: {where}")
+    if failing:
+        return Finding("protocol versions", False,
+                       f"{len(failing)} of {len(studies)} no longer pass this release's checks "
+                       f"({'; '.join(failing)}): with the release that stored it, load a "
+                       "corrected file as an amendment (`trialkit web amend --protocol FILE "
+                       "--user ADMIN`), then upgrade (docs/deploy.md, \"Upgrading\")")
+    return Finding("protocol versions", True, f"{len(studies)} stored, each valid")
 
 
 def _static_files() -> Finding:

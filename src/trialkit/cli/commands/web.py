@@ -7,7 +7,7 @@ import getpass
 import os
 from pathlib import Path
 
-from trialkit.cli.commands import demo, openapi
+from trialkit.cli.commands import amend, demo, openapi
 from trialkit.cli.common import add_protocol_option, protocol_path_from
 from trialkit.cli.django_setup import setup_django
 from trialkit.cli.errors import UsageError
@@ -40,6 +40,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     manage.set_defaults(handler=_manage)
     openapi.add_to(sub)  # `trialkit web openapi`, defined in its own module
     demo.add_to(sub)  # `trialkit web demo`, likewise
+    amend.add_to(sub)  # `trialkit web amend`, likewise
 
 
 def _migrate() -> None:
@@ -103,6 +104,7 @@ def _serve(args: argparse.Namespace) -> int:
     from trialkit.web.server import bind_address, default_workers, serve
 
     _migrate()
+    _refuse_an_unreadable_protocol()
     call_command("collectstatic", interactive=False, verbosity=0)
     # The workers are forked from this process: each must open database connections of its own.
     connections.close_all()
@@ -112,6 +114,16 @@ def _serve(args: argparse.Namespace) -> int:
           f"{workers} workers; Ctrl-C stops it", flush=True)
     serve(args.host, args.port, workers)
     return 0
+
+
+def _refuse_an_unreadable_protocol() -> None:
+    """Every page reads the current protocol version: one this release's checks refuse would
+    make every request fail, so the server does not start (docs/adr/0015)."""
+    from trialkit.web.deploy_check import stored_protocols
+
+    finding = stored_protocols()
+    if not finding.ok and "(current)" in finding.detail:
+        raise UsageError(f"the current protocol version cannot be served: {finding.detail}")
 
 
 def _check(args: argparse.Namespace) -> int:

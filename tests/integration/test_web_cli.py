@@ -48,3 +48,21 @@ def test_demo_builds_the_protocols_trial_and_prints_a_sign_in_per_role(monkeypat
     assert Study.objects.get().protocol_id == reference_protocol.identity.id
     assert main(["web", "demo", "--protocol", str(REFERENCE_PROTOCOL)]) == 2
     assert "already holds a study" in capsys.readouterr().err
+
+
+def test_init_grants_the_first_administrator_the_protocols_own_managing_role(
+        monkeypatch, capsys, reference_protocol, tmp_path):
+    """The role's id comes from the protocol, not from trialkit (here renamed)."""
+    import yaml
+
+    from trialkit.web.trial.models import Membership
+
+    document = yaml.safe_load(REFERENCE_PROTOCOL.read_text(encoding="utf-8"))
+    [role] = [r for r in document["roles"] if "manage_users" in r.get("can", [])]
+    role["id"] = "site_it_admin"
+    path = tmp_path / "renamed-admin.yaml"
+    path.write_text(yaml.safe_dump(document, sort_keys=False, allow_unicode=True),
+                    encoding="utf-8")
+    monkeypatch.setenv("TRIALKIT_ADMIN_PASSWORD", "a long enough password for the test")
+    assert main(["web", "init", "--protocol", str(path), "--admin", "ada"]) == 0
+    assert Membership.objects.get(user__username="ada").role == "site_it_admin"

@@ -6,6 +6,7 @@ import argparse
 import getpass
 import os
 from pathlib import Path
+from typing import Any
 
 from trialkit.cli.commands import amend, demo, openapi
 from trialkit.cli.common import add_protocol_option, protocol_path_from
@@ -67,11 +68,22 @@ def _init(args: argparse.Namespace) -> int:
         password = os.environ.get("TRIALKIT_ADMIN_PASSWORD") or getpass.getpass("Password: ")
         try:
             user = do_create_user(args.admin, password, args.admin, actor=None)
-            do_grant_role(user, "administrator", None, actor=None)
+            do_grant_role(user, _administering_role(study), None, actor=None)
         except ActionError as exc:
             raise UsageError(f"{exc.field or 'admin'}: {exc.message}") from None
         print(f"administrator {args.admin} created")
     return 0
+
+
+def _administering_role(study: Any) -> str:
+    """The protocol's study-wide role that manages users: the first administrator's."""
+    from trialkit.web.trial.study import protocol_of
+
+    for role in protocol_of(study).roles:
+        if "manage_users" in role.can and not role.site_scoped:
+            return role.id
+    raise UsageError("--admin: the protocol has no study-wide role with 'manage_users' to "
+                     "grant the first administrator")
 
 
 def _positive(text: str) -> int:

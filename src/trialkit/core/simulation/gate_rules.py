@@ -11,6 +11,7 @@ committee's page shows next to the observed count, and what the simulation must 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 
@@ -18,6 +19,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy import stats
 
+from trialkit.core.protocol.forms import Form
 from trialkit.core.protocol.gates import CountAtLeast, GateEvent, PosteriorThreshold
 
 Rule = CountAtLeast | PosteriorThreshold
@@ -136,3 +138,39 @@ def stops_at(rule: Rule, events: npt.NDArray[np.bool_]) -> npt.NDArray[np.int64]
         if limit is not None and m <= cumulative.shape[1]:
             stop_at = np.where(cumulative[:, m - 1] >= limit, m, stop_at)
     return stop_at
+
+
+RELATION_VARIABLE = "AEREL"
+"""The CDISC AE relation variable; a form may split it by what the event is related to
+(AERELIV, AERELIT, AERELPR, ...), each item carrying the same relation codes."""
+
+
+def relation_items(form: Form) -> tuple[str, ...]:
+    """The adverse-event form's relation items: every AE item whose variable is AEREL or
+    starts with it (a relation to one intervention)."""
+    return tuple(item.id for item in form.items
+                 if item.cdisc is not None and item.cdisc.domain == "AE"
+                 and (item.cdisc.variable or "").startswith(RELATION_VARIABLE))
+
+
+def recorded_event_qualifies(event: GateEvent, form: Form, values: Mapping[str, object]) -> bool:
+    """Whether one recorded adverse event (the latest values of ``form``) counts for a rule.
+
+    Serious: the AESER item is true. Related, when the rule lists relation codes: any of the
+    form's relation items holds one of them — an event "at least possibly related to study
+    treatment" is related to some intervention, whichever item says so. Grade: the AETOXGR
+    code read as its number; an event without a grade does not meet a minimum grade."""
+    def item(variable: str) -> str | None:
+        found = form.item_with("AE", variable)
+        return found.id if found is not None else None
+
+    serious_item, grade_item = item("AESER"), item("AETOXGR")
+    serious = serious_item is not None and values.get(serious_item) is True
+    related = any(str(values.get(i)) in event.related for i in relation_items(form))
+    grade = _grade_number(values.get(grade_item)) if grade_item is not None else None
+    return counts_toward(event, serious=serious, related=related, grade=grade)
+
+
+def _grade_number(value: object) -> int | None:
+    digits = "".join(ch for ch in str(value) if ch.isdigit()) if value is not None else ""
+    return int(digits) if digits else None

@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from django.urls import reverse
 
 from trialkit.web.pages.vocabulary import OWN_PAGES, workspace_label
+from trialkit.web.trial import access
 from trialkit.web.trial.actions.base import Actor
+from trialkit.web.trial.scope import is_study_wide
 
 
 @dataclass(frozen=True)
@@ -23,6 +25,12 @@ class NavItem:
 
 def _any(*permissions: str) -> Callable[[Actor], bool]:
     return lambda actor: any(actor.can(p) for p in permissions)  # type: ignore[arg-type]
+
+
+def may_simulate(actor: Actor) -> bool:
+    """The conditional simulation compares arms: roles that read every participant's arm,
+    study-wide (a site's share of the data would answer for another trial)."""
+    return access.may_read_arms(actor) and is_study_wide(actor)
 
 
 Entry = tuple[str | Callable[[Actor], str], str, Callable[[Actor], bool]]
@@ -42,6 +50,7 @@ ENTRIES: tuple[Entry, ...] = (
     _own("preparations"),
     _own("procedures"),
     ("Randomization list", "pages:randomization_list", _any("manage_randomization")),
+    ("Simulation", "pages:simulation", may_simulate),
     ("Study lock", "pages:study_lock", _any("lock_data")),
     ("Audit trail", "pages:audit", _any("view_audit")),
     ("Administration", "pages:admin_users", _any("manage_users")),

@@ -15,6 +15,7 @@ from trialkit.web.pages import (
     views_oversight,
     views_participant,
     views_screening,
+    views_simulation,
     views_trial,
     views_unblinded,
 )
@@ -64,6 +65,7 @@ urlpatterns = [
     path("committee/closed-session/", views_oversight.closed_session, name="closed_session"),
     path("committee/closed-session/data-cuts/", views_oversight.prepare_data_cut,
          name="prepare_data_cut"),
+    path("simulation/", views_simulation.simulation, name="simulation"),
     path("preparations/", views_unblinded.preparations, name="preparations"),
     path("preparations/confirm/", views_unblinded.confirm_preparation,
          name="confirm_preparation"),

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from trialkit.web.api.redaction import redactor_for
 from trialkit.web.boundary.posted import Posted
-from trialkit.web.pages import readers, safety_report
+from trialkit.web.pages import readers, safety_report, views_simulation
 from trialkit.web.pages.session import done, has, page, refused, render_page
 from trialkit.web.pages.vocabulary import committee_name, holders, the_committee
 from trialkit.web.trial import access
@@ -81,7 +81,8 @@ def safety(request: HttpRequest, actor: Actor) -> HttpResponse:
         "title": "Adverse events and SAE clocks", "clocks": running_sae_clocks(actor=actor),
         "events": safety_report.adverse_events(study, protocol, actor,
                                                readable_form_ids(actor)),
-        "may_report": actor.can("report_adverse_event")})
+        "may_report": actor.can("report_adverse_event"),
+        **views_simulation.safety_context(actor, study)})
 
 
 @require_POST

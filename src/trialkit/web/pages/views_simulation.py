@@ -1,0 +1,214 @@
+"""In the trial: the unblinded statistician's simulation page, and the committee gates' tables.
+
+``simulation``: conditional power of each primary analysis on the data as of a date (the
+trial completed by drawing the participants still to come from those seen in their arm, and
+the declared analysis run on each completed trial; ``core.simulation.conditional``) and the
+predicted date of the last participant's last visit of each part still recruiting
+(``core.simulation.interim.predicted_end``). It compares arms, so only roles that read every
+participant's arm, at every site, open it (``navigation.may_simulate``); the data come from
+``analysis_source.trial_rows`` with that actor, as the analysis reads them. A run is bounded
+(``MAX_TRIALS``) and cached by (data digest, seed, trials), so reloading costs nothing.
+
+``gate_tables``: for the safety page, each committee gate's declared stopping rule with its
+exact P(stop | true rate) and the count of reviewed participants with a qualifying event so
+far. The count is pooled over arms (the rule is about the reviewed part as a whole) and made
+only of the adverse-event records the reader may read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+
+from trialkit.core.adam import ParticipantRow, derive
+from trialkit.core.protocol import Protocol
+from trialkit.core.protocol.gates import CommitteeGate, CountAtLeast
+from trialkit.core.simulation import gate_rules
+from trialkit.core.simulation.conditional import AnalysisPower, conditional_power
+from trialkit.core.simulation.interim import EndPrediction, last_visit_day, predicted_end
+from trialkit.web.pages import safety_report
+from trialkit.web.pages.navigation import may_simulate
+from trialkit.web.pages.session import page, render_page
+from trialkit.web.trial.actions.base import Actor
+from trialkit.web.trial.actions.forms import readable_form_ids
+from trialkit.web.trial.analysis_source import NOT_ENROLLED, trial_rows
+from trialkit.web.trial.gate_facts import today
+from trialkit.web.trial.models import Administration, FormVersion, Participant, Study
+from trialkit.web.trial.scope import in_scope
+from trialkit.web.trial.study import current_study, protocol_of
+
+DEFAULT_TRIALS = 100
+MAX_TRIALS = 1_000
+"""A page request runs at most this many completed trials per analysis (about a second per
+hundred for a count model on two cores); the command line has no such bound."""
+DEFAULT_SEED = 20260101
+CACHE_SECONDS = 24 * 3600
+
+
+@dataclass(frozen=True)
+class PartEnd:
+    part: str
+    enrolled: int
+    target: int
+    prediction: EndPrediction | None
+    note: str
+
+
+@dataclass(frozen=True)
+class Run:
+    as_of: dt.date
+    seed: int
+    trials: int
+    digest: str
+    powers: tuple[AnalysisPower, ...]
+    ends: tuple[PartEnd, ...]
+    follow_days: int
+
+
+@page(may_simulate, why="Only roles that see every participant's arm, at every site (the "
+      "unblinded statistician), run the simulation conditioned on the data so far.")
+def simulation(request: HttpRequest, actor: Actor) -> HttpResponse:
+    on = today()
+    errors, as_of, seed, trials = _inputs(request, on)
+    every = request.GET.get("endpoints") == "all"
+    run = None if errors else _run(actor, as_of, seed, trials, every)
+    return render_page(request, actor, "pages/simulation.html", {
+        "title": "Simulation conditioned on the data so far", "run": run, "errors": errors,
+        "as_of": as_of, "seed": seed, "trials": trials, "today": on,
+        "max_trials": MAX_TRIALS, "every": every})
+
+
+def _inputs(request: HttpRequest, on: dt.date) -> tuple[list[str], dt.date, int, int]:
+    errors: list[str] = []
+    as_of, seed, trials = on, DEFAULT_SEED, DEFAULT_TRIALS
+    text = request.GET.get("as_of", "")
+    if text:
+        try:
+            as_of = dt.date.fromisoformat(text)
+        except ValueError:
+            errors.append("Data as of: not a date (YYYY-MM-DD).")
+        else:
+            if as_of > on:
+                errors.append("Data as of: a date in the future has no data yet.")
+    for name, low, high in (("seed", 0, 2**32 - 1), ("trials", 1, MAX_TRIALS)):
+        raw = request.GET.get(name, "")
+        if not raw:
+            continue
+        if not raw.isdigit() or not low <= int(raw) <= high:
+            errors.append(f"{name.capitalize()}: a whole number from {low} to {high}.")
+        elif name == "seed":
+            seed = int(raw)
+        else:
+            trials = int(raw)
+    return errors, as_of, seed, trials
+
+
+def _run(actor: Actor, as_of: dt.date, seed: int, trials: int, every: bool) -> Run:
+    rows = trial_rows(as_of, actor)
+    protocol = protocol_of(current_study())
+    datasets = derive(protocol, rows)
+    kinds = tuple(sorted({e.kind for e in protocol.endpoints})) if every else ("primary",)
+    key = f"trialkit:simulation:{datasets.digest}:{seed}:{trials}:{','.join(kinds)}"
+    found: Run | None = cache.get(key)
+    if found is None:
+        follow = last_visit_day(protocol)
+        powers = conditional_power(protocol, datasets, trials=trials, seed=seed, kinds=kinds)
+        found = Run(as_of, seed, trials, datasets.digest, powers,
+                    _ends(protocol, rows.participants, as_of, seed, follow), follow)
+        cache.set(key, found, CACHE_SECONDS)
+    return found
+
+
+def _ends(protocol: Protocol, people: tuple[ParticipantRow, ...], as_of: dt.date, seed: int,
+          follow: int) -> tuple[PartEnd, ...]:
+    """Each part's last participant's last visit: at the rate its participants enrolled since
+    its first one (the first enrolment stands for the part's opening)."""
+    found = []
+    for index, part in enumerate(protocol.design.parts):
+        enrolled = sorted(p.enrolled_on for p in people if p.part == part.id
+                          and p.status not in NOT_ENROLLED and p.enrolled_on is not None)
+        if not enrolled:
+            found.append(PartEnd(part.name, 0, part.enrolment_target, None,
+                                 "no participant enrolled yet: no rate to extrapolate"))
+            continue
+        rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(10_000 + index,)))
+        target = max(part.enrolment_target, len(enrolled))
+        found.append(PartEnd(part.name, len(enrolled), part.enrolment_target, predicted_end(
+            today=as_of, opened=enrolled[0], day0_dates=enrolled, target=target,
+            follow_days=follow, rng=rng), ""))
+    return tuple(found)
+
+
+@dataclass(frozen=True)
+class GateTable:
+    committee: str
+    reviews: str
+    rule: str
+    rows: tuple[gate_rules.StopRow, ...]
+    participants: int
+    """Participants of the reviewed part who have received the gating administration."""
+    with_event: int
+    """Of them, those with at least one event the rule counts (pooled over arms)."""
+    status: gate_rules.GateStatus
+
+
+def gate_tables(actor: Actor, study: Study, protocol: Protocol) -> list[GateTable]:
+    """Each committee gate that declares a stopping rule: its table and the observed count."""
+    readable = _readable_events(actor, study, protocol)
+    tables = []
+    for gate in protocol.gates.committee:
+        rule = gate.stopping_rule
+        if rule is None:
+            continue
+        reviewed = _reviewed(actor, study, gate)
+        with_event = {pid for pid, form_id, values in readable
+                      if pid in reviewed and gate_rules.recorded_event_qualifies(
+                          rule.event, protocol.form(form_id), values)}
+        participants = min(len(reviewed), rule.of_participants)
+        events = min(len(with_event), participants)
+        tables.append(GateTable(
+            gate.committee, protocol.part(gate.reviews_part).name, _describe(rule),
+            gate_rules.gate_stop_table(rule), len(reviewed), len(with_event),
+            gate_rules.gate_status(rule, events, participants)))
+    return tables
+
+
+def _readable_events(actor: Actor, study: Study, protocol: Protocol
+                     ) -> list[tuple[int, str, dict[str, object]]]:
+    """(participant, form, latest values) of the adverse-event records the listing shows this
+    reader (its sites, the forms it may read)."""
+    shown = safety_report.adverse_events(study, protocol, actor, readable_form_ids(actor))
+    versions = FormVersion.objects.filter(record_id__in=[e.record_id for e in shown]) \
+        .select_related("record").order_by("record_id", "number")
+    latest = {v.record_id: v for v in versions}
+    return [(v.record.participant_id, v.record.form_id, dict(v.data)) for v in latest.values()]
+
+
+def _reviewed(actor: Actor, study: Study, gate: CommitteeGate) -> set[int]:
+    enrolled = in_scope(actor, Participant.objects.filter(
+        study__protocol_id=study.protocol_id, part=gate.reviews_part,
+        sequence_in_part__isnull=False))
+    return set(Administration.objects.filter(
+        participant__in=enrolled, administration_id=gate.after_administration)
+        .values_list("participant_id", flat=True))
+
+
+def _describe(rule: gate_rules.Rule) -> str:
+    if isinstance(rule, CountAtLeast):
+        return (f"stop if at least {rule.events} of the first {rule.of_participants} "
+                f"participants have a {rule.event.description}")
+    return (f"stop at the first of {rule.of_participants} participants at which "
+            f"P(rate > {rule.threshold_rate:g}) > {rule.probability:g} under a "
+            f"Beta({rule.prior.a:g}, {rule.prior.b:g}) prior, counting "
+            f"{rule.event.description}")
+
+
+def safety_context(actor: Actor, study: Study) -> dict[str, object]:
+    """What the safety page adds: the gates' tables (for roles that review safety)."""
+    if not actor.can("review_safety"):
+        return {"gate_tables": []}
+    return {"gate_tables": gate_tables(actor, study, protocol_of(study))}

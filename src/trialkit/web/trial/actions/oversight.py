@@ -16,9 +16,11 @@ because it might hint at the arm.
 
 from __future__ import annotations
 
+from django.db.models import Q
+
 from trialkit.core.protocol import Protocol
 from trialkit.core.protocol.gates import CommitteeGate
-from trialkit.web.trial import clock
+from trialkit.web.trial import access, clock
 from trialkit.web.trial.actions.base import (
     Actor,
     InvalidInputError,
@@ -37,6 +39,7 @@ from trialkit.web.trial.models import (
     Participant,
     RandomizationSlot,
     SafetyDecision,
+    SmcReport,
     Unblinding,
 )
 from trialkit.web.trial.study import current_study
@@ -44,7 +47,9 @@ from trialkit.web.trial.study import current_study
 
 @action(AuditAction.SIGN_SAFETY_DECISION, permission="decide_safety")
 def do_sign_safety_decision(decision: str, rationale: str, password: str, *, actor: Actor,
-                            gate_index: int = 0) -> SafetyDecision:
+                            gate_index: int = 0, report_sha256: str = "") -> SafetyDecision:
+    """``report_sha256``: the SHA-256 of the SMC report (its PDF or HTML) the decision was
+    made on; it must be a report produced for this gate, and one the signer may read."""
     gate = _gate(actor.protocol(), gate_index)
     if actor.role != gate.signer_role:
         raise NotPermittedError(f"decisions of the {gate.committee} are signed by "
@@ -55,17 +60,41 @@ def do_sign_safety_decision(decision: str, rationale: str, password: str, *, act
                                 field="decision")
     if not rationale.strip():
         raise InvalidInputError("a rationale is required", field="rationale")
+    report = _report(actor, gate_index, report_sha256.strip().lower())
     signed = SafetyDecision.objects.create(
         study=current_study(), gate_index=gate_index, decision=decision,
         rationale=rationale.strip(), signed_by=actor.user, signer_role=actor.role,
         printed_name=actor.user.profile.printed_name,
-        meaning=f"Decision of the {gate.committee}", signed_at=clock.now())
+        meaning=f"Decision of the {gate.committee}", signed_at=clock.now(), report=report,
+        report_sha256=report_sha256.strip().lower() if report is not None else "")
     notified = _notify_decision(actor, gate, signed)
     record(actor, AuditAction.SIGN_SAFETY_DECISION, signed,
            new={"committee": gate.committee, "decision": decision,
-                "printed_name": signed.printed_name, "notified_roles": notified},
+                "printed_name": signed.printed_name, "notified_roles": notified,
+                "report_sha256": signed.report_sha256,
+                "report_session": report.session if report is not None else ""},
            reason=rationale)
     return signed
+
+
+def _report(actor: Actor, gate_index: int, sha256: str) -> SmcReport | None:
+    """The produced report of this gate whose PDF or HTML has this SHA-256."""
+    if not sha256:
+        return None
+    if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
+        raise InvalidInputError("report_sha256 is the 64 hexadecimal digits of the report's "
+                                "SHA-256", field="report_sha256")
+    found = SmcReport.objects.filter(
+        Q(pdf_sha256=sha256) | Q(html_sha256=sha256), gate_index=gate_index,
+        study__protocol_id=current_study().protocol_id).order_by("pk").first()
+    if found is None:
+        raise InvalidInputError(f"no SMC report with SHA-256 {sha256} was produced for "
+                                f"committee gate {gate_index}",
+                                field="report_sha256")
+    if found.session == "closed" and not access.may_read_data_cuts(actor):
+        raise InvalidInputError("report_sha256 names a closed-session report, which role "
+                                f"'{actor.role}' may not read", field="report_sha256")
+    return found
 
 
 def _notify_decision(actor: Actor, gate: CommitteeGate, signed: SafetyDecision) -> list[str]:

@@ -80,6 +80,8 @@ class AuditAction(StrEnum):
     UNBLIND_PARTICIPANT = "unblind_participant"
     PREPARE_DATA_CUT = "prepare_data_cut"
     """By-arm tables frozen at a date for the committee's closed session."""
+    PRODUCE_SMC_REPORT = "produce_smc_report"
+    """A committee safety report (open or closed session) produced and kept as its bytes."""
     # Locks
     LOCK_PARTICIPANT = "lock_participant"
     UNLOCK_PARTICIPANT = "unlock_participant"

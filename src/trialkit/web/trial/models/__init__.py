@@ -23,7 +23,12 @@ from trialkit.web.trial.models.randomization import (
     RandomizationSlot,
     Unblinding,
 )
-from trialkit.web.trial.models.safety import Notification, SafetyDecision, SeriousEventClock
+from trialkit.web.trial.models.safety import (
+    Notification,
+    SafetyDecision,
+    SeriousEventClock,
+    SmcReport,
+)
 
 __all__ = [
     "Administration",
@@ -53,6 +58,7 @@ __all__ = [
     "SignInSource",
     "Signature",
     "Site",
+    "SmcReport",
     "Study",
     "StudyLockRequest",
     "Unblinding",

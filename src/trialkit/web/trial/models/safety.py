@@ -5,8 +5,30 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from trialkit.web.trial.models.closed_session import DataCut
 from trialkit.web.trial.models.forms import FormRecord
 from trialkit.web.trial.models.people import Study
+
+
+class SmcReport(models.Model):
+    """A safety report produced for a committee gate (trialkit.reports.smc), kept as produced:
+    the chair's decision names the report it was made on by its SHA-256, and these bytes are
+    what that hash identifies. A closed-session report names the data cut it shows."""
+
+    study = models.ForeignKey(Study, on_delete=models.PROTECT)
+    gate_index = models.PositiveIntegerField()
+    session = models.CharField(max_length=16)
+    """open (pooled) or closed (with a data cut's tables by arm)."""
+    as_of = models.DateField()
+    data_cut = models.ForeignKey(DataCut, on_delete=models.PROTECT, null=True)
+    data_sha256 = models.CharField(max_length=64)
+    pdf_sha256 = models.CharField(max_length=64, db_index=True)
+    html_sha256 = models.CharField(max_length=64, db_index=True)
+    pdf = models.BinaryField()
+    html = models.BinaryField()
+    produced_by = models.CharField(max_length=150)
+    produced_role = models.CharField(max_length=64)
+    produced_at = models.DateTimeField()
 
 
 class SafetyDecision(models.Model):
@@ -21,6 +43,10 @@ class SafetyDecision(models.Model):
     printed_name = models.CharField(max_length=200)
     meaning = models.CharField(max_length=200)
     signed_at = models.DateTimeField()
+    report = models.ForeignKey(SmcReport, on_delete=models.PROTECT, null=True,
+                               related_name="decisions")
+    report_sha256 = models.CharField(max_length=64, blank=True, default="")
+    """The SHA-256 of the report (its PDF or HTML) the decision was made on."""
 
 
 class SeriousEventClock(models.Model):

@@ -19,16 +19,21 @@ from trialkit.core.protocol.analysis_datasets import ADAE_DERIVED, adae_spec, ad
 from trialkit.core.protocol.model import Protocol
 
 
-def period_of(protocol: Protocol, subject: Record, day: dt.date | None) -> tuple[str, str]:
+def period_of(protocol: Protocol, subject: Record, day: dt.date | None, *,
+              assessment: bool = False) -> tuple[str, str]:
     """(APERIOD, TRTA) of a dated record: the latest period started by ``day`` (the first
-    before any starts) and the treatment the participant received in it."""
+    before any starts) and the treatment the participant received in it. An ``assessment``
+    dated on a period's first day belongs to the period before: it is the pre-dose
+    assessment closing that period (as a baseline is the last value on or before the first
+    dose), e.g. the crossover visit's scan before the second infusion."""
     part = protocol.part(subject["PART"]) if subject.get("PART") else None
     if part is None or not part.periods:
         return "", str(subject.get("TRT01A") or "")
     index = 0
     for n in range(len(part.periods)):
         start = subject.get(f"AP{n + 1:02d}SDT")
-        if day is not None and isinstance(start, dt.date) and start <= day:
+        if day is not None and isinstance(start, dt.date) and (
+                start < day or (start == day and not (assessment and n > 0))):
             index = n
     return part.periods[index].id, str(subject.get(f"TRT{index + 1:02d}A") or "")
 

@@ -1,11 +1,13 @@
-"""A BDS dataset for each scored form: one record per participant, parameter and form record.
+"""A BDS dataset for each scored, laboratory or vital-signs form: one record per participant,
+parameter and form record.
 
 AVAL is the item's value (entered or derived); ADT the form's date; AVISIT the visit it was
 entered at (AVISITN its planned day; unscheduled visits have none). The baseline (ABLFL = Y)
 is the last non-missing value dated on or before the first administration; BASE carries it to
 every record of the parameter, and CHG/PCHG are computed for records after it. ANL01FL marks
 the record analysed at each scheduled visit (the latest, when a form was entered twice) and
-the baseline record.
+the baseline record. Where the form records a reference range (laboratory results),
+ANRLO/ANRHI are its limits, ANRIND the record's indicator and BNRIND the baseline's.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ def bds_records(protocol: Protocol, rows: TrialRows, spec: DatasetSpec,
                 subjects: Mapping[str, Record]) -> list[Record]:
     by_key = {p.key: usubjid(rows, p) for p in rows.participants}
     days = {v.id: v.day for v in protocol.schedule.visits}
+    ranged = "ANRIND" in spec.names
     records: list[Record] = []
     for row in rows.forms:
         if row.form != spec.form or row.participant not in by_key:
@@ -34,7 +37,7 @@ def bds_records(protocol: Protocol, rows: TrialRows, spec: DatasetSpec,
         day = as_date(row.data.get(spec.date_item))
         if day is None or day > rows.as_of:
             continue
-        aperiod, treatment = period_of(protocol, subject, day)
+        aperiod, treatment = period_of(protocol, subject, day, assessment=True)
         for parameter in spec.parameters:
             value = as_number(row.data.get(parameter.item))
             if value is None:
@@ -49,12 +52,28 @@ def bds_records(protocol: Protocol, rows: TrialRows, spec: DatasetSpec,
                 "APERIOD": aperiod,
                 "TRTA": POOLED if subject.get("TRT01A") == POOLED else treatment,
                 "_repeat": row.repeat})
+            if ranged:
+                records[-1].update(_range(value, as_number(row.data.get(parameter.low_item)),
+                                          as_number(row.data.get(parameter.high_item))))
     records.sort(key=lambda r: (r["USUBJID"], r["PARAMCD"], r["ADT"], r["AVISIT"],
                                 r["_repeat"]))
     _baselines(records, subjects)
     for record in records:
         del record["_repeat"]
     return records
+
+
+def _range(value: float, low: float | None, high: float | None) -> Record:
+    """ANRLO, ANRHI and ANRIND: LOW below the lower limit, HIGH above the upper one, NORMAL
+    within the limits recorded (a form that records only an upper limit, as a ULN, cannot
+    say LOW); blank when the record has no limit."""
+    if low is not None and value < low:
+        indicator = "LOW"
+    elif high is not None and value > high:
+        indicator = "HIGH"
+    else:
+        indicator = "" if low is None and high is None else "NORMAL"
+    return {"ANRLO": low, "ANRHI": high, "ANRIND": indicator}
 
 
 def _baselines(records: list[Record], subjects: Mapping[str, Record]) -> None:
@@ -69,6 +88,8 @@ def _baselines(records: list[Record], subjects: Mapping[str, Record]) -> None:
         for record in series:
             record["ABLFL"] = "Y" if record is baseline else ""
             record["BASE"] = None if baseline is None else baseline["AVAL"]
+            if "ANRIND" in record:
+                record["BNRIND"] = "" if baseline is None else baseline["ANRIND"]
             after = baseline is not None and record["ADT"] > baseline["ADT"]
             record["CHG"] = record["AVAL"] - baseline["AVAL"] if after and baseline else None
             base = baseline["AVAL"] if baseline else 0.0

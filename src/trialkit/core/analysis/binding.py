@@ -4,7 +4,8 @@ A protocol's analysis says its variable, grouping, reference, covariates and fac
 terms; a method names them by what they are to it (``response`` of an ANCOVA, ``time`` of a
 Kaplan–Meier curve, ``column`` of a worst-grade table; ``treatment`` or ``group``). The
 analysis datasets fill a few more by convention: the participant (``USUBJID``), the visit
-(``AVISIT``), the censoring flag (``CNSR``) and the exposure of a count (``EXPOS``). What is
+(``AVISIT``), the censoring flag (``CNSR``), the exposure of a count (``EXPOS``) and the
+period of a crossover (``APERIOD``). What is
 left is the analysis's ``options``.
 """
 
@@ -17,7 +18,8 @@ from trialkit.core.analysis.registry import Method
 
 VARIABLE = ("response", "time", "column")
 GROUPING = ("treatment", "group")
-CONVENTIONS = {"subject": "USUBJID", "visit": "AVISIT", "censor": "CNSR", "exposure": "EXPOS"}
+CONVENTIONS = {"subject": "USUBJID", "visit": "AVISIT", "censor": "CNSR", "exposure": "EXPOS",
+               "period": "APERIOD"}
 DECLARED = {*VARIABLE, *GROUPING, "reference", "covariates", "factors"}
 
 

@@ -99,6 +99,34 @@ _CATALOGUE = (
     Method("cox", "Cox proportional hazards (Efron ties), optionally stratified",
            ("data",), (*SURVIVAL, *MODEL, P("strata", "columns", "stratification columns")),
            "trialkit.core.analysis.cox:cox", TESTS + "test_survival_r.py"),
+    Method("proportional_odds", "ordinal outcome: proportional-odds model, common odds "
+           "ratio, distribution by arm", ("data",), (
+               P("response", "column", "the ordinal category (number or text)", required=True),
+               P("levels", "texts", "categories from lowest to highest (default: the "
+                 "observed values in order)"),
+               TREATMENT, REFERENCE, FACTORS, COVARIATES,
+               P("arms", "texts", "arms in display order"), CONFIDENCE),
+           "trialkit.core.analysis.ordinal:proportional_odds", TESTS + "test_ordinal_r.py"),
+    Method("crossover", "2×2 crossover: period-adjusted within-participant treatment "
+           "effect, period effect, carry-over test", ("data",), (
+               P("response", "column", "the response", required=True),
+               P("subject", "column", "participant id", required=True),
+               P("treatment", "column", "treatment received in the row's period (TRTA)",
+                 required=True),
+               P("reference", "text", "the reference (control) treatment", required=True),
+               P("period", "column", "period of each row (default APERIOD)"), CONFIDENCE),
+           "trialkit.core.analysis.crossover:crossover", TESTS + "test_crossover_r.py"),
+    Method("shift_table", "participants by baseline and (worst) later category, by arm",
+           ("data",), (
+               P("response", "column", "the later category (ANRIND, AVAL)", required=True),
+               P("treatment", "column", "the arm of each row", required=True),
+               P("baseline", "column", "the baseline category (BNRIND, BASE); default: "
+                 "none, the distribution by arm"),
+               P("subject", "column", "participant id: count each once at their worst "
+                 "category (default: one row per participant already)"),
+               P("order", "texts", "categories from best to worst (default: sorted)"),
+               P("arms", "texts", "arms in display order")),
+           "trialkit.core.analysis.shift:shift_table", TESTS + "test_shift.py"),
 )
 _DESCRIPTIVE = (
     Method("summary", "n, mean, SD, median, quartiles, min and max by group (and visit)",

@@ -9,8 +9,9 @@ ADSL from the demographics items' CDISC annotations (DM.BRTHDTC, DM.SEX, any oth
 variable), the analysis sets, the randomization strata and the crossover periods; ADAE from
 every AE-annotated item of the adverse-event forms (SUPPAE qualifiers such as the relation to
 each administration included, under their QNAM); ADEX from the administrations; one BDS dataset
-per assessment or imaging form (``AD`` + the form id), a parameter per numeric item (its test
-code, else its id); ADTTE, ADCNT and ADRSP from ``analysis_data``.
+per assessment, imaging, laboratory or vital-signs form (``AD`` + the form id), a parameter per
+numeric item (its test code, else its id), with the reference range and its indicators where
+the form records one (--ORNRLO/--ORNRHI items); ADTTE, ADCNT and ADRSP from ``analysis_data``.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from trialkit.core.protocol.forms import Form, Item
 from trialkit.core.protocol.model import Protocol
 
 VariableType = Literal["text", "float", "date"]
-BDS_KINDS = ("assessment", "imaging")
+BDS_KINDS = ("assessment", "imaging", "laboratory", "vital_signs")
 ADAE_DERIVED = {"AESTDTC": "ASTDT", "AEENDTC": "AENDT", "AESEV": "ASEV", "AETOXGR": "ATOXGR",
                 "AEREL": "AREL"}
 """SDTM AE variables with their ADaM analysis counterpart (dates as dates)."""
@@ -46,6 +47,10 @@ class ParameterSpec:
     """PARAM."""
     item: str = ""
     category: str = ""
+    low_item: str = ""
+    """The item holding the lower limit of the reference range (--ORNRLO), if any."""
+    high_item: str = ""
+    """The item holding the upper limit of the reference range (--ORNRHI), if any."""
 
 
 @dataclass(frozen=True)
@@ -81,6 +86,12 @@ BDS_VARIABLES = (
     _v("BASE", "Baseline Value", "float"), _v("CHG", "Change from Baseline", "float"),
     _v("PCHG", "Percent Change from Baseline", "float"),
     _v("ANL01FL", "Analysis Flag 01"), _v("TRTA", "Actual Treatment"))
+RANGE_VARIABLES = (
+    _v("ANRLO", "Analysis Normal Range Lower Limit", "float"),
+    _v("ANRHI", "Analysis Normal Range Upper Limit", "float"),
+    _v("ANRIND", "Analysis Reference Range Indicator"),
+    _v("BNRIND", "Baseline Reference Range Indicator"))
+"""Variables of a BDS dataset whose form records reference ranges (laboratory results)."""
 
 
 def dataset_specs(protocol: Protocol) -> dict[str, DatasetSpec]:
@@ -215,6 +226,7 @@ def bds_spec(form: Form, protocol: Protocol) -> DatasetSpec | None:
     if not measured or date is None:
         return None
     codes = [i.cdisc.testcd for i in measured if i.cdisc is not None and i.cdisc.testcd]
+    limits = range_limits(form, protocol)
     parameters: list[ParameterSpec] = []
     for item in measured:
         code = item.cdisc.testcd if item.cdisc is not None and item.cdisc.testcd else None
@@ -225,9 +237,28 @@ def bds_spec(form: Form, protocol: Protocol) -> DatasetSpec | None:
         category = item.cdisc.category if item.cdisc is not None and item.cdisc.category else ""
         if category and codes.count(item.cdisc.testcd or "") > 1:  # type: ignore[union-attr]
             name = f"{name} ({category.lower()})"
-        parameters.append(ParameterSpec(code, name[:200], item.id, category))
-    return DatasetSpec(bds_name(form), f"{form.name}"[:40], "BDS", (*KEYS, *BDS_VARIABLES),
-                       tuple(parameters), form=form.id, date_item=date.id)
+        low, high = limits.get(item.id, ("", ""))
+        parameters.append(ParameterSpec(code, name[:200], item.id, category, low, high))
+    ranged = any(p.low_item or p.high_item for p in parameters)
+    return DatasetSpec(bds_name(form), f"{form.name}"[:40], "BDS", (
+        *KEYS, *BDS_VARIABLES, *(RANGE_VARIABLES if ranged else ())),
+        tuple(parameters), form=form.id, date_item=date.id)
+
+
+def range_limits(form: Form, protocol: Protocol) -> dict[str, tuple[str, str]]:
+    """Result item → (lower-limit item, upper-limit item): an item annotated --ORNRLO or
+    --ORNRHI (SDTM's reference range as collected) gives the limit of the result item before
+    it on the form, as a lab form lists each result followed by its range."""
+    limits: dict[str, tuple[str, str]] = {}
+    result: Item | None = None
+    for item in form.items:
+        variable = item.cdisc.variable if item.cdisc is not None else None
+        if variable and variable[2:] in ("ORNRLO", "ORNRHI") and result is not None:
+            low, high = limits.get(result.id, ("", ""))
+            limits[result.id] = (item.id, high) if variable.endswith("LO") else (low, item.id)
+        elif _numeric(item, protocol):
+            result = item
+    return limits
 
 
 def _unique(wanted: str, taken: set[str]) -> str:

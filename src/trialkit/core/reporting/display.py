@@ -157,11 +157,54 @@ def _rates(r: Plain, d: int) -> list[DisplayTable]:
                                                              "Rate", "CI"), rows)]
 
 
+def _category_cells(counts: Sequence[Plain]) -> tuple[str, ...]:
+    return tuple(f"{c['n']} ({number(c['percent'], 1)}%)" if c["percent"] is not None
+                 else str(c["n"]) for c in counts)
+
+
+def _ordinal(r: Plain, d: int) -> list[DisplayTable]:
+    tables = [DisplayTable(f"Distribution of {r['response']} by arm",
+                           ("Group", "N", *r["categories"]),
+                           tuple((x["group"], str(x["n"]), *_category_cells(x["counts"]))
+                                 for x in r["distribution"]),
+                           ("n (%) of the arm's participants",))]
+    if r["odds_ratios"]:
+        test = r["treatment_test"]
+        tables.append(DisplayTable(
+            "Common odds ratio of a higher category (proportional odds)", ESTIMATE_HEADER,
+            tuple(_estimates(r["odds_ratios"], d)),
+            (f"Likelihood-ratio test of the arm: χ² {number(test['statistic'], d)} on "
+             f"{test['df']} df, p {p_value(test['p_value'])}",) if test else ()))
+    return tables
+
+
+def _crossover(r: Plain, d: int) -> list[DisplayTable]:
+    cells = DisplayTable("Period means by sequence", ("Sequence", "Period", "Treatment", "n",
+                                                      "Mean", "SD"),
+                         tuple((c["sequence"], c["period"], c["treatment"], str(c["n"]),
+                                number(c["mean"], d), number(c["sd"], d)) for c in r["cells"]))
+    effects = DisplayTable("Within-participant effects", ESTIMATE_HEADER, tuple(_estimates(
+        [*r["differences"], r["period_effect"], r["carryover"]], d)),
+        ("carry-over: a sensitivity analysis with little power, not a gate",))
+    return [cells, effects]
+
+
+def _shift(r: Plain, d: int) -> list[DisplayTable]:
+    return [DisplayTable(f"{arm['group']} (N={arm['n']}): {r['baseline'] or 'all'} → "
+                         f"{'worst ' if r['worst'] else ''}{r['response']}",
+                         ("Baseline", "n", *r["categories"]),
+                         tuple((row["baseline"], str(row["n"]),
+                                *_category_cells(row["counts"])) for row in arm["rows"]),
+                         ("n (%) of the baseline row",))
+            for arm in r["arms"]]
+
+
 RENDERERS: dict[str, Callable[[Plain, int], list[DisplayTable]]] = {
     "SafetyTable": _safety, "AncovaResult": _model, "MmrmResult": _model,
     "CountResult": _counts, "CoxResult": _cox, "KaplanMeierResult": _km,
     "LogRankTest": _logrank, "ProportionsResult": _proportions, "SummaryResult": _summary,
-    "RatesResult": _rates}
+    "RatesResult": _rates, "OrdinalResult": _ordinal, "CrossoverResult": _crossover,
+    "ShiftResult": _shift}
 
 
 def tables_of(outcome: Mapping[str, Any]) -> list[DisplayTable]:

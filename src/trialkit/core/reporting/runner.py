@@ -3,8 +3,9 @@
 Each analysis is restricted to its analysis set (the ADSL flag carried by every dataset), its
 parameter and its data subset, then given to its registry method with the parameters
 ``binding`` fills. In a pooled (blinded) view nothing compares arms: a comparison is replaced
-by the description of the same data (ANCOVA and MMRM by a summary, count models by crude rates
-with exact intervals, Cox and log-rank by one Kaplan–Meier curve), safety tables and
+by the description of the same data (ANCOVA, MMRM and the crossover by a summary, count
+models by crude rates with exact intervals, Cox and log-rank by one Kaplan–Meier curve, the
+proportional-odds model by the pooled distribution), safety tables and
 proportions lose their reference arm, and each result says what ran instead. An analysis that
 cannot run on the data (too few participants yet) gives its error as a note, never stops the
 others.
@@ -28,7 +29,8 @@ from trialkit.core.protocol.analyses import Analysis
 from trialkit.core.protocol.model import Protocol
 
 POOLED_METHOD = {"ancova": "summary", "mmrm": "summary", "negative_binomial": "rates",
-                 "poisson": "rates", "cox": "kaplan_meier", "logrank": "kaplan_meier"}
+                 "poisson": "rates", "cox": "kaplan_meier", "logrank": "kaplan_meier",
+                 "proportional_odds": "shift_table", "crossover": "summary"}
 SAFETY = ("subjects", "events")
 FAILURES = (ValueError, ArithmeticError, np.linalg.LinAlgError)
 """What a method raises on data it cannot analyse (AnalysisInputError is a ValueError)."""
@@ -111,6 +113,8 @@ def _parameters(protocol: Protocol, analysis: Analysis, method: Method,
                  factors=analysis.factors, options=options, columns=columns)
     if method.name == "summary" and "visit" in bound and "visit_order" not in bound:
         bound["visit_order"] = [v.id for v in protocol.schedule.visits]
+    if method.name == "shift_table" and "levels" in analysis.options and "order" not in bound:
+        bound["order"] = analysis.options["levels"]  # a pooled ordinal outcome keeps its scale
     if method.name == "kaplan_meier" and "group" not in bound:
         bound["group"] = analysis.grouping
     return bound

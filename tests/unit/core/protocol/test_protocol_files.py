@@ -151,8 +151,8 @@ def test_the_open_label_trial_gives_the_control_arm_nothing():
 # Pinned versions (SHA-256 of the canonical form). A failure here means the file's meaning
 # changed: if that was intended, it is an amendment — update the pin in the same commit.
 PINNED = {
-    "nct01854957": "b1e799e9b8261fe50ebdf6dc6174855a31816d4fbc2a22a80d5ec3213c877862",
-    "nct01716481": "1780860c5987ccc4650f2509368e3191de0550707f9ff5add45f44d13646a52f",
+    "nct01854957": "c1aeb618af1afddb5d26f929c9659910e2e0a9855bae3677006422a9e656325a",
+    "nct01716481": "29be58932e54fa07722a2ed14b3afe433db6321cfb82fb2200e5d11a4a16ed0b",
 }
 
 

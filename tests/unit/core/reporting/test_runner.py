@@ -69,3 +69,18 @@ def test_every_protocol_s_analyses_run_on_synthetic_data(path):
     outcomes = _outcomes(run_all(protocol, derive(protocol, rows)))
     assert outcomes and all(o["result"] is not None for o in outcomes.values()), {
         k: o["notes"] for k, o in outcomes.items() if o["result"] is None}
+
+
+@pytest.mark.parametrize("path", PROTOCOLS, ids=[p.stem for p in PROTOCOLS])
+def test_every_protocol_s_analyses_run_their_declared_method_and_pooled_name_no_arm(path):
+    protocol = load_protocol(path)
+    by_arm = _outcomes(run_all(protocol, derive(protocol, synthetic_rows(
+        protocol, 60, np.random.default_rng(8)))))
+    assert all(o["ran"] == o["method"] and tables_of(o) for o in by_arm.values()), {
+        k: o["notes"] for k, o in by_arm.items() if o["ran"] != o["method"]}
+    pooled = run_all(protocol, derive(protocol, synthetic_rows(
+        protocol, 60, np.random.default_rng(8), unblinded=False)))
+    assert all(tables_of(o) for o in _outcomes(pooled).values())
+    text = json.dumps(pooled)
+    for arm in protocol.design.arms:
+        assert arm.label not in text, arm.label

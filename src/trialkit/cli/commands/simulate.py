@@ -25,7 +25,7 @@ from trialkit.cli.common import default_protocol_path
 from trialkit.cli.errors import UsageError
 from trialkit.core.hygiene import spreadsheet_safe
 from trialkit.core.protocol import Protocol, load_protocol
-from trialkit.core.simulation import plots, report
+from trialkit.core.simulation import designs, plots, report
 from trialkit.core.simulation.runner import (
     Progress as Tick,
 )
@@ -81,6 +81,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def _simulate(args: argparse.Namespace) -> int:
     _check(args)
+    if designs.is_design_file(args.scenarios):  # an ordinal or crossover comparison
+        return _simulate_design(args)
     protocol, scenarios = _inputs(args)
     console = Console(stderr=True)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -99,6 +101,29 @@ def _simulate(args: argparse.Namespace) -> int:
     simulation = Simulation(setups, rows, summarise_all(setups, rows, args.seed), args.seed)
     _write(simulation, args, workers)
     Console().print(_overview(simulation))
+    return 0
+
+
+def _simulate_design(args: argparse.Namespace) -> int:
+    """A design-level scenario file (core.simulation.designs): the protocol's randomized
+    comparison only, in this process (its trials are fast; --workers and --engine do not
+    apply)."""
+    file, raw = _guarded(lambda: designs.load(args.scenarios))
+    path = args.protocol or designs.protocol_path(file, args.scenarios) \
+        or default_protocol_path()
+    if not Path(path).is_file():
+        raise UsageError(f"{path}: no such protocol file")
+    protocol = load_protocol(Path(path))
+    results = _guarded(lambda: designs.simulate(file, raw, protocol, trials=args.trials,
+                                                seed=args.seed))
+    try:
+        args.out.mkdir(parents=True, exist_ok=True)
+        (args.out / "summary.json").write_text(json.dumps(
+            designs.as_data(results, file), indent=2, default=_plain) + "\n", encoding="utf-8")
+        (args.out / "summary.md").write_text(designs.markdown(results, file), encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"--out: cannot write to {args.out}: {exc}") from None
+    Console().print(designs.markdown(results, file).split("## Sources")[0])
     return 0
 
 

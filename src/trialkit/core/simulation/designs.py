@@ -1,0 +1,425 @@
+"""Outcome-level simulation of designs the whole-protocol model does not cover: an ordinal
+(modified Rankin) primary with a continuous score (``ordinal_shift``), and a two-period
+crossover with lesion counts (``crossover_counts``).
+
+The whole-protocol simulation (``runner``) screens synthetic multiple-sclerosis candidates
+with the protocol's eligibility engine and follows them through gates, randomization and
+visits; a protocol of another disease or design gets no candidates from that model. These
+models simulate the randomized comparison the protocol declares instead: the numbers per arm
+or sequence come from the protocol (the randomized part's target and allocation ratio), the
+outcome's scale and the visits from its forms and schedule, the analyses are the declared
+ones (the shift test, the ANCOVA, the analysis package's negative binomial, the
+within-participant comparison), and every assumption is a ``{value, source}`` of a
+``trialkit-design-scenarios/1`` file. Enrolment, screening and gates are not simulated.
+
+Trial t of every scenario draws from ``SeedSequence(seed, spawn_key=(t,))``, as in the
+runner: the same seed gives the same results, and scenarios share trial streams.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import yaml
+from pydantic import Field, ValidationError
+
+from trialkit.core.protocol._base import Frozen, Ident, OptionalText, Text
+from trialkit.core.protocol.model import Protocol
+from trialkit.core.simulation import crossover, ordinal
+from trialkit.core.simulation.fast_ancova import ancova_difference
+from trialkit.core.simulation.scenario import ScenarioError
+from trialkit.core.simulation.scenario_file import Num, Source, Value, cited
+
+FORMAT = "trialkit-design-scenarios/1"
+MODEL_KINDS = ("ordinal_shift", "crossover_counts")
+
+
+class OrdinalValues(Frozen):
+    control_distribution: tuple[Num, ...] = Field(min_length=2)
+    control_source: Ident | tuple[Ident, ...]
+    odds_ratio: Value
+    """Common odds ratio of a better (lower) category, treated against control."""
+    score_change: Value
+    """Control arm's mean change of the continuous score to the endpoint visit."""
+    score_slope: Value
+    """Change of the score per unit of latent recovery (positive: worse recovery, higher)."""
+    score_noise: Value
+    score_baseline_mean: Value
+    score_baseline_sd: Value
+
+
+class CrossoverValues(Frozen):
+    lesions_per_scan: Value
+    frailty_shape: Value
+    rate_ratio: Value
+    """Lesion rate on the active treatment against control, in either period."""
+    period_ratio: Value
+    """Lesion rate in period 2 against period 1, whatever the treatment."""
+
+
+class Outcomes(Frozen):
+    """Where the simulated outcomes are in the protocol: ``form.item`` and visits."""
+
+    ordinal_item: Text | None = None
+    score_item: Text | None = None
+    endpoint_visit: Ident | None = None
+    lesion_item: Text | None = None
+    first_period_scans: tuple[Ident, ...] = ()
+    second_period_scans: tuple[Ident, ...] = ()
+
+
+class DesignEndpoint(Frozen):
+    id: Ident
+    """The protocol's endpoint."""
+    analysis: Literal["shift", "ancova", "first_period_negative_binomial",
+                      "within_participant"]
+
+
+class DesignScenario(Frozen):
+    id: Ident
+    description: Text
+    set: dict[str, Num] = Field(default_factory=dict)
+    source: Ident | tuple[Ident, ...] | None = None
+    """Why these values (required when the scenario sets any)."""
+
+
+class DesignFile(Frozen):
+    format: Literal["trialkit-design-scenarios/1"]
+    title: Text
+    protocol: OptionalText | None = None
+    model: Literal["ordinal_shift", "crossover_counts"]
+    alpha: Num = Field(default=0.05, gt=0, lt=1)
+    sources: tuple[Source, ...] = Field(min_length=1)
+    outcomes: Outcomes
+    ordinal: OrdinalValues | None = None
+    crossover: CrossoverValues | None = None
+    endpoints: tuple[DesignEndpoint, ...] = Field(min_length=1)
+    scenarios: tuple[DesignScenario, ...] = Field(min_length=1)
+
+
+def is_design_file(path: Path) -> bool:
+    """Whether ``path`` holds a design-level scenario file (its ``format``)."""
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return False
+    return isinstance(raw, dict) and raw.get("format") == FORMAT
+
+
+def load(path: Path) -> tuple[DesignFile, dict[str, Any]]:
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return _validate(raw), raw
+
+
+def _validate(raw: Mapping[str, Any]) -> DesignFile:
+    try:
+        file = DesignFile.model_validate(raw)
+    except ValidationError as exc:
+        raise ScenarioError([(".".join(str(p) for p in e["loc"]), e["msg"])
+                             for e in exc.errors()]) from None
+    known = {s.id for s in file.sources}
+    unknown = sorted(set(cited_sources(file)) - known)
+    unsourced = [s.id for s in file.scenarios if s.set and s.source is None]
+    if unsourced:
+        raise ScenarioError([("scenarios", f"scenario(s) {', '.join(unsourced)} set values "
+                                           "without a source")])
+    if unknown:
+        raise ScenarioError([("sources", f"source id(s) not in sources: {', '.join(unknown)}")])
+    return file
+
+
+def cited_sources(file: DesignFile) -> list[str]:
+    """Every source id the file's values cite."""
+    cites = [*cited(file)]
+    for scenario in file.scenarios:
+        if scenario.source is not None:
+            cites += [scenario.source] if isinstance(scenario.source, str) \
+                else list(scenario.source)
+    if file.ordinal is not None:
+        source = file.ordinal.control_source
+        cites += [source] if isinstance(source, str) else list(source)
+    return cites
+
+
+def protocol_path(file: DesignFile, path: Path) -> Path | None:
+    return (path.parent / file.protocol).resolve() if file.protocol else None
+
+
+@dataclass(frozen=True)
+class Groups:
+    """The randomized comparison as the protocol declares it."""
+
+    labels: tuple[str, str]
+    """Active (or active-first sequence), control (or control-first)."""
+    sizes: tuple[int, int]
+
+
+def check_against(file: DesignFile, protocol: Protocol) -> Groups:
+    """The groups to simulate; ScenarioError naming every mismatch with the protocol."""
+    problems = list(_problems(file, protocol))
+    if problems:
+        raise ScenarioError(problems)
+    return _groups(file, protocol)
+
+
+def _problems(file: DesignFile, protocol: Protocol) -> Iterator[tuple[str, str]]:
+    randomization = protocol.randomization
+    if randomization is None:
+        yield ("", "the protocol randomizes no part: there is no comparison")
+        return
+    part = protocol.part(randomization.part)
+    crossing = file.model == "crossover_counts"
+    if crossing != part.is_crossover:
+        yield ("model", f"'{file.model}' simulates a {'crossover' if crossing else 'parallel'}"
+                        f" part; part '{part.id}' is {'' if part.is_crossover else 'not '}"
+                        "a crossover part")
+        return
+    if crossing and (len(part.sequences) != 2 or len(part.periods) != 2):
+        yield ("model", "crossover_counts simulates two sequences over two periods")
+    if not crossing and len(part.arms) != 2:
+        yield ("model", "ordinal_shift compares two arms")
+    if (file.ordinal is None) == (file.model == "ordinal_shift"):
+        yield (file.model.split("_")[0], f"the '{file.model}' model needs this section")
+    if (file.crossover is None) == crossing:
+        yield ("crossover", f"the '{file.model}' model needs this section")
+    endpoints = {e.id: e for e in protocol.endpoints}
+    for i, endpoint in enumerate(file.endpoints):
+        if endpoint.id not in endpoints:
+            yield (f"endpoints.{i}.id", f"'{endpoint.id}' is not an endpoint of the protocol")
+    yield from _outcome_problems(file, protocol)
+
+
+def _outcome_problems(file: DesignFile, protocol: Protocol) -> Iterator[tuple[str, str]]:
+    out = file.outcomes
+    visits = {v.id: v for v in protocol.schedule.visits}
+    checks: list[tuple[str, str | None, tuple[str, ...]]] = []
+    if file.model == "ordinal_shift":
+        at_visit = (out.endpoint_visit,) if out.endpoint_visit else ()
+        checks += [("outcomes.ordinal_item", out.ordinal_item, at_visit),
+                   ("outcomes.score_item", out.score_item, at_visit)]
+        if out.endpoint_visit not in visits:
+            yield ("outcomes.endpoint_visit", f"'{out.endpoint_visit}' is not a visit")
+    else:
+        checks += [("outcomes.lesion_item", out.lesion_item,
+                    (*out.first_period_scans, *out.second_period_scans))]
+        for name, scans in (("first_period_scans", out.first_period_scans),
+                            ("second_period_scans", out.second_period_scans)):
+            if not scans:
+                yield (f"outcomes.{name}", "at least one scan visit")
+    for where, target, at in checks:
+        if target is None:
+            yield (where, "required by this model")
+            continue
+        form_id, _, item_id = target.partition(".")
+        form = next((f for f in protocol.forms if f.id == form_id), None)
+        item = next((i for i in form.items if i.id == item_id), None) if form else None
+        if item is None:
+            yield (where, f"'{target}' is not an item of the protocol's forms")
+            continue
+        if item.type != "integer":
+            yield (where, f"'{target}' is a {item.type} item; the model simulates integers")
+        for visit in at:
+            if visit not in visits or form_id not in visits[visit].forms:
+                yield (where, f"visit '{visit}' does not collect form '{form_id}'")
+    if file.model == "ordinal_shift" and file.ordinal is not None and out.ordinal_item:
+        item = _item(protocol, out.ordinal_item)
+        categories = len(file.ordinal.control_distribution)
+        if item is not None and item.range is not None and (
+                item.range.max is None or item.range.min is None
+                or item.range.max - item.range.min + 1 != categories):
+            yield ("ordinal.control_distribution",
+                   f"{categories} categories; the protocol's '{out.ordinal_item}' ranges "
+                   f"{item.range.min}-{item.range.max}")
+
+
+def _item(protocol: Protocol, target: str) -> Any:
+    form_id, _, item_id = target.partition(".")
+    form = next((f for f in protocol.forms if f.id == form_id), None)
+    return next((i for i in form.items if i.id == item_id), None) if form else None
+
+
+def _groups(file: DesignFile, protocol: Protocol) -> Groups:
+    randomization = protocol.randomization
+    assert randomization is not None
+    part = protocol.part(randomization.part)
+    target = part.enrolment_target
+    if part.is_crossover:
+        first, second = part.sequences
+        weights = (float(randomization.ratio.get(first.id, 1)),
+                   float(randomization.ratio.get(second.id, 1)))
+        # The active-first sequence is the one whose first period's arm is not the control.
+        labels = (first.label, second.label)
+        if first.arms[0] == _control_arm(protocol, part.arms):
+            labels, weights = (second.label, first.label), (weights[1], weights[0])
+    else:
+        control = _control_arm(protocol, part.arms)
+        active = next(a for a in part.arms if a != control)
+        weights = (float(randomization.ratio[active]), float(randomization.ratio[control]))
+        names = {a.id: a.label for a in protocol.design.arms}
+        labels = (names[active], names[control])
+    n_first = round(target * weights[0] / sum(weights))
+    return Groups(labels, (n_first, target - n_first))
+
+
+def _control_arm(protocol: Protocol, arms: tuple[str, ...]) -> str:
+    """The arm the declared analyses take as reference (else the last arm)."""
+    references = {a.reference for e in protocol.endpoints for a in e.analyses if a.reference}
+    found = [arm for arm in arms if arm in references]
+    if found:
+        return found[0]
+    sequences = {s.id: s for p in protocol.design.parts for s in p.sequences}
+    for reference in references:
+        if reference in sequences:
+            return sequences[reference].arms[0]
+    return arms[-1]
+
+
+@dataclass(frozen=True)
+class EndpointOC:
+    endpoint: str
+    analysis: str
+    rejection: float
+    mcse: float
+    oracle: float | None
+    """The closed-form answer for the same design, where there is one."""
+    oracle_name: str
+
+
+@dataclass(frozen=True)
+class DesignOC:
+    scenario: str
+    settings: tuple[tuple[str, float], ...]
+    trials: int
+    seed: int
+    groups: Groups
+    endpoints: tuple[EndpointOC, ...]
+
+
+def scenarios(file: DesignFile, raw: Mapping[str, Any]) -> tuple[tuple[str, DesignFile,
+                                                                      tuple[tuple[str, float],
+                                                                            ...]], ...]:
+    """(id, values, settings) of every scenario, its settings applied to the raw data."""
+    found = []
+    for scenario in file.scenarios:
+        data = copy.deepcopy(dict(raw))
+        for path, value in scenario.set.items():
+            node: Any = data
+            parts = path.split(".")
+            for part in parts[:-1]:
+                node = node.get(part) if isinstance(node, dict) else None
+            leaf = node.get(parts[-1]) if isinstance(node, dict) else None
+            if not isinstance(leaf, dict) or "value" not in leaf:
+                raise ScenarioError([(f"scenarios.{scenario.id}.set.{path}",
+                                      "is not a {value, source} entry of this file")])
+            leaf["value"] = value
+        found.append((scenario.id, _validate(data), tuple(scenario.set.items())))
+    return tuple(found)
+
+
+def simulate(file: DesignFile, raw: Mapping[str, Any], protocol: Protocol, *, trials: int,
+             seed: int) -> tuple[DesignOC, ...]:
+    if trials < 2:
+        raise ValueError("trials: at least 2")
+    groups = check_against(file, protocol)
+    return tuple(_scenario(name, values, settings, groups, trials, seed)
+                 for name, values, settings in scenarios(file, raw))
+
+
+def _scenario(name: str, file: DesignFile, settings: tuple[tuple[str, float], ...],
+              groups: Groups, trials: int, seed: int) -> DesignOC:
+    rejections: dict[str, int] = {e.id: 0 for e in file.endpoints}
+    n_a, n_c = groups.sizes
+    for t in range(trials):
+        rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(t,)))
+        for endpoint_id, p in _one_trial(file, rng, n_a, n_c).items():
+            rejections[endpoint_id] += p < file.alpha
+    results = []
+    for endpoint in file.endpoints:
+        rate = rejections[endpoint.id] / trials
+        oracle, oracle_name = _oracle(file, endpoint.analysis, n_a, n_c)
+        results.append(EndpointOC(endpoint.id, endpoint.analysis, rate,
+                                  math.sqrt(rate * (1 - rate) / trials), oracle, oracle_name))
+    return DesignOC(name, settings, trials, seed, groups, tuple(results))
+
+
+def _one_trial(file: DesignFile, rng: np.random.Generator, n_a: int, n_c: int
+               ) -> dict[str, float]:
+    """Each endpoint's p-value in one simulated trial (NaN: not estimable)."""
+    found: dict[str, float] = {}
+    if file.ordinal is not None:
+        o = file.ordinal
+        treated = np.concatenate([np.ones(n_a, bool), np.zeros(n_c, bool)])
+        category, latent = ordinal.draw(rng, o.control_distribution, o.odds_ratio.value,
+                                        treated)
+        baseline = rng.normal(o.score_baseline_mean.value, o.score_baseline_sd.value, n_a + n_c)
+        change = (o.score_change.value + o.score_slope.value * latent
+                  + rng.normal(0.0, o.score_noise.value, n_a + n_c))
+        for endpoint in file.endpoints:
+            if endpoint.analysis == "shift":
+                found[endpoint.id] = ordinal.shift_test(category[treated], category[~treated])
+            elif endpoint.analysis == "ancova":
+                found[endpoint.id] = ancova_difference(change, treated, None, baseline,
+                                                       1 - file.alpha).p_value
+    if file.crossover is not None:
+        c, out = file.crossover, file.outcomes
+        counts = crossover.draw_counts(
+            rng, n_a, n_c, rate_per_scan=c.lesions_per_scan.value,
+            scans=len(out.first_period_scans), frailty_shape=c.frailty_shape.value,
+            rate_ratio=c.rate_ratio.value, period_ratio=c.period_ratio.value
+            * len(out.second_period_scans) / len(out.first_period_scans))
+        for endpoint in file.endpoints:
+            if endpoint.analysis == "first_period_negative_binomial":
+                try:
+                    estimate, _ = crossover.first_period_counts(
+                        counts, n_a, len(out.first_period_scans), 1 - file.alpha)
+                    found[endpoint.id] = estimate.p_value
+                except (ValueError, ArithmeticError, np.linalg.LinAlgError):
+                    found[endpoint.id] = math.nan
+            elif endpoint.analysis == "within_participant":
+                found[endpoint.id] = crossover.within_participant_counts(counts, n_a).p_value
+    return found
+
+
+def _oracle(file: DesignFile, analysis: str, n_a: int, n_c: int) -> tuple[float | None, str]:
+    if analysis == "shift" and file.ordinal is not None:
+        return (ordinal.whitehead_power(file.ordinal.control_distribution,
+                                        file.ordinal.odds_ratio.value, n_a, n_c, file.alpha),
+                "Whitehead 1993 (proportional odds)")
+    if (file.ordinal is not None and file.ordinal.odds_ratio.value == 1.0) or (
+            file.crossover is not None and file.crossover.rate_ratio.value == 1.0):
+        return file.alpha, "nominal level (no effect)"
+    return None, ""
+
+
+def as_data(results: tuple[DesignOC, ...], file: DesignFile) -> dict[str, Any]:
+    return {"format": FORMAT, "title": file.title, "model": file.model,
+            "sources": [s.model_dump() for s in file.sources],
+            "scenarios": [{"id": r.scenario, "settings": dict(r.settings), "trials": r.trials,
+                           "seed": r.seed, "groups": dict(zip(r.groups.labels, r.groups.sizes,
+                                                              strict=True)),
+                           "endpoints": [vars(e) for e in r.endpoints]} for r in results]}
+
+
+def markdown(results: tuple[DesignOC, ...], file: DesignFile) -> str:
+    lines = [f"# {file.title}", "", f"Model `{file.model}`; {results[0].trials} simulated "
+             f"trials per scenario, seed {results[0].seed}; P(reject) ± MCSE at two-sided "
+             f"alpha {file.alpha:g}.", ""]
+    groups = results[0].groups
+    lines += [f"Groups: {groups.labels[0]} {groups.sizes[0]}, {groups.labels[1]} "
+              f"{groups.sizes[1]} (the protocol's target and allocation ratio).", "",
+              "| scenario | endpoint | analysis | P(reject) | closed form |",
+              "|---|---|---|---|---|"]
+    for r in results:
+        for e in r.endpoints:
+            oracle = f"{e.oracle:.3f} ({e.oracle_name})" if e.oracle is not None else ""
+            lines.append(f"| {r.scenario} | {e.endpoint} | {e.analysis} | "
+                         f"{e.rejection:.3f} ± {e.mcse:.3f} | {oracle} |")
+    lines += ["", "## Sources", ""]
+    lines += [f"- `{s.id}` [{s.marker}]: {s.citation}" for s in file.sources]
+    return "\n".join(lines) + "\n"

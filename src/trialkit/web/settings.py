@@ -17,6 +17,8 @@ Environment (docs/deploy.md shows a whole site):
 - ``TRIALKIT_HSTS_SECONDS``: how long browsers keep to HTTPS (default one year).
 - ``TRIALKIT_SESSION_SECONDS``: idle time before a session ends (default 1800).
 - ``TRIALKIT_VAR``: the folder of local state (SQLite database, collected static files).
+- ``TRIALKIT_DB_CONN_MAX_AGE``: seconds a worker keeps its PostgreSQL connection between
+  requests (default 600; 0 opens one per request).
 """
 
 from __future__ import annotations
@@ -114,7 +116,12 @@ def _database(url: str) -> dict[str, object]:
         return {"ENGINE": "django.db.backends.postgresql", "NAME": unquote(parsed.path[1:]),
                 "USER": unquote(parsed.username or ""), "PASSWORD": unquote(parsed.password or ""),
                 "HOST": parsed.hostname or "", "PORT": str(parsed.port or ""),
-                "CONN_MAX_AGE": 0, "ATOMIC_REQUESTS": False}
+                # Each worker keeps its connection between requests: opening one costs a
+                # PostgreSQL backend process and its catalogue caches, more than a whole
+                # request's queries (docs/deploy.md 'Performance'). Checked before reuse, so
+                # a server restart or a dropped connection costs one reconnect, not an error.
+                "CONN_MAX_AGE": int(os.environ.get("TRIALKIT_DB_CONN_MAX_AGE", "600")),
+                "CONN_HEALTH_CHECKS": True, "ATOMIC_REQUESTS": False}
     raise ValueError(f"DATABASE_URL: unsupported scheme '{parsed.scheme}' "
                      "(expected sqlite:/// or postgresql://)")
 

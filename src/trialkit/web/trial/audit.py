@@ -23,10 +23,10 @@ from trialkit.web.trial import clock
 from trialkit.web.trial.audit_chain import GENESIS, keyed_link, same, unkeyed_link
 from trialkit.web.trial.audit_keys import AuditKey
 from trialkit.web.trial.audit_triggers import is_append_only_enforced
-from trialkit.web.trial.models import AuditEvent, AuditHead
+from trialkit.web.trial.models import AuditEvent, AuditHead, Study
 
-__all__ = ["GENESIS", "ChainProblem", "append_event", "audit_keys", "current_key",
-           "is_append_only_enforced", "jsonable", "verify_chain"]
+__all__ = ["GENESIS", "ChainProblem", "PendingEvent", "append_event", "append_events",
+           "audit_keys", "current_key", "is_append_only_enforced", "jsonable", "verify_chain"]
 
 
 def jsonable(value: Any) -> Any:
@@ -44,27 +44,78 @@ def current_key() -> AuditKey:
     return audit_keys()[0]
 
 
+@dataclass(frozen=True)
+class PendingEvent:
+    """An event an action has recorded and the kernel appends at the end of its transaction
+    (actions/kernel.py). ``protocol_version`` None: the version current when it is appended."""
+
+    actor: str
+    actor_role: str
+    action: str
+    object_type: str
+    object_id: str
+    old: Any = None
+    new: Any = None
+    reason: str = ""
+    protocol_version: str | None = ""
+    via_token: dict[str, Any] | None = None
+
+
 def append_event(*, actor: str, actor_role: str, action: str, object_type: str,
                  object_id: str | int, old: Any = None, new: Any = None, reason: str = "",
                  protocol_version: str = "", via_token: dict[str, Any] | None = None,
                  ) -> AuditEvent:
     """Append one event; must run inside the action's transaction. ``via_token`` names the
     API token the actor used, if any (id, label, issuer)."""
+    return append_events([PendingEvent(
+        actor=actor, actor_role=actor_role, action=action, object_type=object_type,
+        object_id=str(object_id), old=old, new=new, reason=reason,
+        protocol_version=protocol_version, via_token=via_token)])[0]
+
+
+def append_events(pending: Sequence[PendingEvent]) -> list[AuditEvent]:
+    """Append events in order, under one lock of the chain's head, in one INSERT; must run
+    inside the transaction that made the changes they record.
+
+    The head row lock serialises every writer until its commit, so it is taken here, as late
+    as the transaction allows: a caller appends just before committing (the kernel does).
+    The time stamped is read under the lock, so times never go backwards along the chain.
+    """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit events are appended inside the action's transaction")
+    if not pending:
+        return []
     key = current_key()
     head, _ = AuditHead.objects.select_for_update().get_or_create(id=1)
     now = clock.now().astimezone(dt.UTC)
-    event = AuditEvent(
-        sequence=head.sequence + 1, occurred_at=now, actor=actor, actor_role=actor_role,
-        action=action, object_type=object_type, object_id=str(object_id), old=jsonable(old),
-        new=jsonable(new), reason=reason, protocol_version=protocol_version,
-        code_version=__version__, previous_hash=head.hash, key_id=key.key_id,
-        via_token=jsonable(via_token) if via_token else None)
-    event.hash = keyed_link(key.secret, head.hash, event)
-    event.save(force_insert=True)
-    AuditHead.objects.filter(id=1).update(sequence=event.sequence, hash=event.hash)
-    return event
+    current_version = _current_version() if any(
+        p.protocol_version is None for p in pending) else ""
+    events: list[AuditEvent] = []
+    previous, sequence = head.hash, head.sequence
+    for p in pending:
+        sequence += 1
+        event = AuditEvent(
+            sequence=sequence, occurred_at=now, actor=p.actor, actor_role=p.actor_role,
+            action=p.action, object_type=p.object_type, object_id=p.object_id,
+            old=jsonable(p.old), new=jsonable(p.new), reason=p.reason,
+            protocol_version=current_version if p.protocol_version is None
+            else p.protocol_version,
+            code_version=__version__, previous_hash=previous, key_id=key.key_id,
+            via_token=jsonable(p.via_token) if p.via_token else None)
+        event.hash = keyed_link(key.secret, previous, event)
+        previous = event.hash
+        events.append(event)
+    AuditEvent.objects.bulk_create(events)
+    AuditHead.objects.filter(id=1).update(sequence=sequence, hash=previous)
+    return events
+
+
+def _current_version() -> str:
+    """The current protocol version (empty before the first load), read under the head lock:
+    every event after an amendment's ``load_protocol`` event carries the new version."""
+    version = Study.objects.filter(is_current=True).values_list(
+        "protocol_version", flat=True).first()
+    return version or ""
 
 
 @dataclass(frozen=True)

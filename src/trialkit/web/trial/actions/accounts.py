@@ -35,7 +35,7 @@ from trialkit.web.trial.actions.base import (
     StateConflictError,
     TokenRef,
 )
-from trialkit.web.trial.actions.kernel import action, is_locked, record, reenter_password
+from trialkit.web.trial.actions.kernel import action, locked_now, record, reenter_password
 from trialkit.web.trial.actions.sign_in import (  # noqa: F401  (this module's public surface)
     do_sign_in,
     do_verify_second_factor,
@@ -355,13 +355,16 @@ def user_for_token(token: str) -> tuple[User, str, TokenRef]:
     """The user and role a token acts as; refused once revoked or expired, or while its user is
     deactivated or locked."""
     digest = hashlib.sha256(token.encode()).hexdigest()
+    # The user's profile in the same query: every API request asks whether the account is
+    # locked.
     api_token = ApiToken.objects.filter(digest=digest, revoked_at__isnull=True).select_related(
-        "user").first()
+        "user", "user__profile").first()
     if api_token is None or not api_token.user.is_active:
         raise NotFoundError("unknown or revoked token")
     if api_token.expires_at is not None and api_token.expires_at <= clock.now():
         raise NotFoundError("this token has expired")
-    if is_locked(api_token.user):
+    profile = getattr(api_token.user, "profile", None)
+    if profile is not None and locked_now(profile.locked_until):
         raise NotPermittedError("the token's account is locked")
     return api_token.user, api_token.role, TokenRef(id=api_token.pk, label=api_token.label,
                                                     issued_by=api_token.issued_by)

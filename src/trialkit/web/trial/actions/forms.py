@@ -62,7 +62,6 @@ from trialkit.web.trial.models import (
     QueryMessage,
     Signature,
 )
-from trialkit.web.trial.study import current_study
 
 EDIT_CHECK = "edit check"
 _Row = TypeVar("_Row", bound=Model)
@@ -153,13 +152,15 @@ def do_save_form(participant: Participant, form_id: str, visit_id: str,
         raise InvalidInputError("; ".join(str(e) for e in result.errors),
                                 field=result.errors[0].item)
     form_record = _record_for(participant, form, visit_id, repeat_index, now)
+    form_record.participant = participant  # the same row: the audit event names it unread
     previous = form_record.versions.filter(number=form_record.latest_version).first()
     values = dict(result.values)
     _check_change(previous, values, reason)
     version = FormVersion.objects.create(
         record=form_record, number=form_record.latest_version + 1, data=values,
         saved_by=actor.name, saved_role=actor.role, saved_at=now, reason=reason.strip(),
-        protocol_version=current_study().protocol_version,
+        # The version the data were just validated under (the actor's protocol).
+        protocol_version=actor.study.protocol_version,
         findings=[asdict(f) for f in result.findings])
     form_record.latest_version = version.number
     form_record.save(update_fields=["latest_version"])
@@ -215,6 +216,11 @@ def _record_for(participant: Participant, form: Form, visit_id: str, repeat_inde
         found = instances.select_for_update().filter(repeat_index=repeat_index).first()
         if found is None:
             raise NotFoundError(f"no {form.id} entry {repeat_index}", field="repeat_index")
+        return found
+    # A correction (the common save) finds its record at once; a first save creates it, or
+    # finds the one a racing first save created.
+    found = instances.select_for_update().filter(repeat_index=1).first()
+    if found is not None:
         return found
     FormRecord.objects.get_or_create(participant=participant, visit_id=visit_id,
                                      form_id=form.id, repeat_index=1,

@@ -9,7 +9,11 @@ owns what must never be forgotten (docs/adr/0009-action-kernel.md):
   the participant lock, the study lock;
 - **the audit event**: ``record`` takes an ``AuditAction``, never a string, and at commit time the
   kernel asserts that the action (or an action it called) wrote at least one event, or said
-  explicitly that nothing changed (``nothing_changed``); otherwise it rolls back;
+  explicitly that nothing changed (``nothing_changed``); otherwise it rolls back. Events are
+  held until the outermost action's function has returned and then appended in one go, in
+  the same transaction just before it commits: the chain's head row lock, which serialises
+  every writer, is held only for the append and the commit (an action that fails, or a
+  nested action whose failure its caller catches, leaves no held event behind);
 - **refusals audited**: a refusal for permission or state (403/409) is rolled back and then
   written as ``action_refused`` in a transaction of its own, so attempts never vanish;
 - **password re-entry** (``reenter_password``): a wrong password is written as
@@ -50,9 +54,8 @@ from trialkit.web.trial.actions.base import (
     StateConflictError,
 )
 from trialkit.web.trial.actions.vocabulary import AuditAction
-from trialkit.web.trial.audit import append_event, jsonable
+from trialkit.web.trial.audit import PendingEvent, append_events, jsonable
 from trialkit.web.trial.models import IdempotencyKey, Participant, Profile, Study
-from trialkit.web.trial.study import NoStudyError, current_study
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -106,6 +109,8 @@ class _Frame:
     events: int = 0
     unchanged: bool = False
     children: list[_Frame] = field(default_factory=list)
+    pending: list[PendingEvent] = field(default_factory=list)
+    """The outermost frame's events, recorded and not yet appended to the chain."""
 
 
 _frames: ContextVar[tuple[_Frame, ...]] = ContextVar("trialkit_action_frames", default=())
@@ -161,6 +166,8 @@ def action(name: AuditAction, *, permission: Permission | None = None,
                             f"{spec.function} wrote no audit event")
                     if key:
                         _remember(spec, actor, str(key), result)
+                    if outermost:
+                        append_events(frame.pending)
                     return result
             except PasswordRefusedError as refused:
                 if outermost and isinstance(actor, Actor):
@@ -183,9 +190,16 @@ def _frame(spec: ActionSpec) -> Iterator[_Frame]:
     stack = _frames.get()
     if stack:
         stack[-1].children.append(frame)
+    pending = (stack[0] if stack else frame).pending
+    held = len(pending)
     token = _frames.set((*stack, frame))
     try:
         yield frame
+    except BaseException:
+        # This action's savepoint is rolled back: so are the events it recorded, even when
+        # the action that called it catches the error and goes on.
+        del pending[held:]
+        raise
     finally:
         _frames.reset(token)
 
@@ -266,7 +280,8 @@ def record(actor: Actor | None, event: AuditAction, obj: Any, *, old: Any = None
     if not stack:
         raise RuntimeError("audit events are recorded by actions (see actions/kernel.py)")
     stack[-1].events += 1
-    _append(actor, event, obj, old=old, new=new, reason=reason, study=study, who=who)
+    stack[0].pending.append(_pending(actor, event, obj, old=old, new=new, reason=reason,
+                                     study=study, who=who))
 
 
 def nothing_changed() -> None:
@@ -278,20 +293,29 @@ def nothing_changed() -> None:
     stack[-1].unchanged = True
 
 
-def _append(actor: Actor | None, event: AuditAction, obj: Any, *, old: Any = None,
-            new: Any = None, reason: str = "", study: Study | None = None,
-            who: str | None = None) -> None:
-    try:
-        version = (study or current_study()).protocol_version
-    except NoStudyError:  # loading the first protocol is itself audited
-        version = ""
-    append_event(
+def _pending(actor: Actor | None, event: AuditAction, obj: Any, *, old: Any = None,
+             new: Any = None, reason: str = "", study: Study | None = None,
+             who: str | None = None) -> PendingEvent:
+    # The object is described now: a row deleted later in the action keeps its id here.
+    return PendingEvent(
         actor=actor.name if actor else (who or "system"),
         actor_role=actor.role if actor else "none",
         action=event.value, object_type=type(obj).__name__ if not isinstance(obj, str) else obj,
-        object_id=getattr(obj, "pk", "") if not isinstance(obj, str) else "", old=old, new=new,
-        reason=reason, protocol_version=version,
+        object_id=str(getattr(obj, "pk", "")) if not isinstance(obj, str) else "",
+        # A deep copy of what the action passed, as JSON: it may change the objects later.
+        old=jsonable(old), new=jsonable(new), reason=reason,
+        # Without a study named, the version current when the events are appended (read
+        # once under the head lock; loading the first protocol is itself audited: "").
+        protocol_version=study.protocol_version if study is not None else None,
         via_token=actor.via_token.as_event() if actor and actor.via_token else None)
+
+
+def _append(actor: Actor | None, event: AuditAction, obj: Any, *, old: Any = None,
+            new: Any = None, reason: str = "", study: Study | None = None,
+            who: str | None = None) -> None:
+    """Append one event at once (a refusal, after the action's rollback)."""
+    append_events([_pending(actor, event, obj, old=old, new=new, reason=reason, study=study,
+                            who=who)])
 
 
 def _refused(spec: ActionSpec, actor: Actor, refused: ActionError,
@@ -329,8 +353,12 @@ def reenter_password(actor: Actor, password: str, purpose: str) -> None:
 def is_locked(user: Any) -> bool:
     """Locked after wrong passwords re-entered (or second factors) by someone signed in as the
     user; refuses sign-in, re-entry and API tokens until it ends or an administrator lifts it."""
-    locked_until = Profile.objects.filter(user=user).values_list(
-        "locked_until", flat=True).first()
+    return locked_now(Profile.objects.filter(user=user).values_list(
+        "locked_until", flat=True).first())
+
+
+def locked_now(locked_until: dt.datetime | None) -> bool:
+    """Whether an account locked until ``locked_until`` (a profile's) is locked now."""
     return locked_until is not None and locked_until > clock.now()
 
 

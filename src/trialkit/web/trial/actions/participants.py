@@ -15,14 +15,22 @@ the same enrolment checks as ``do_enrol_participant``.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from trialkit.core.eligibility.compile import screen
 from trialkit.core.eligibility.evaluation import Evaluation, Judgement
 from trialkit.core.eligibility.record import RecordError
 from trialkit.core.protocol import Protocol
-from trialkit.core.scheduling import Check, Verdict, combine, may_enrol, plan_visits
+from trialkit.core.scheduling import (
+    Check,
+    CommitteeDecision,
+    Verdict,
+    combine,
+    may_enrol,
+    plan_visits,
+)
 from trialkit.web.trial import clock
 from trialkit.web.trial.actions.base import (
     Actor,
@@ -201,22 +209,34 @@ def do_enrol_participant(participant: Participant, part_id: str, *, actor: Actor
 
 
 def enrol(participant: Participant, part_id: str, *, actor: Actor,
-          gates: tuple[Verdict, ...]) -> Verdict:
-    """Place a locked participant in a part after every check; shared with randomization."""
-    study = Study.objects.select_for_update().get(pk=current_study().pk)
+          gates: tuple[Verdict, ...], serialised: Serialised | None = None) -> Verdict:
+    """Place a locked participant in a part after every check; shared with randomization.
+
+    Enrolments in a part are serialised so that its cap and places are counted right: by
+    locking the study row here, or, for randomization, by the part's list lock, which the
+    caller holds; it then passes ``serialised``, with the participant's checks and the
+    committee decisions it read just before taking that lock (they do not change by
+    enrolling), so the time under the lock, which every randomization waits for, is short.
+    """
+    decisions: Sequence[CommitteeDecision]
+    if serialised is None:
+        study = Study.objects.select_for_update().get(pk=current_study().pk)
+        checks = participant_checks(participant, study)
+        decisions = committee_decisions(study, actor.protocol())
+    else:
+        study, checks, decisions = serialised.study, serialised.checks, serialised.decisions
     protocol = actor.protocol()
     _refuse_if(participant.status != S.CONSENTED,
                f"only a consented participant can be enrolled (this one is "
                f"{participant.status})")
+    enrolled = enrolled_in(study, part_id).count()
     verdict_ = combine(f"enrol in {part_id}", [
-        participant_checks(participant, study), *gates,
-        may_enrol(protocol, part_id, enrolled_in(study, part_id).count(),
-                  committee_decisions(study, protocol), today())])
+        checks, *gates, may_enrol(protocol, part_id, enrolled, decisions, today())])
     if not verdict_.allowed:
         raise StateConflictError("enrolment refused: " + " ".join(verdict_.reasons),
                                  field="part")
     participant.part, participant.status = part_id, S.ENROLLED
-    participant.sequence_in_part = enrolled_in(study, part_id).count() + 1
+    participant.sequence_in_part = enrolled + 1  # nobody else enrols meanwhile (see above)
     participant.enrolled_at = clock.now()
     participant.save(update_fields=["part", "status", "sequence_in_part", "enrolled_at"])
     _create_visits(participant, protocol)
@@ -224,6 +244,17 @@ def enrol(participant: Participant, part_id: str, *, actor: Actor,
            new={"status": S.ENROLLED, "part": part_id,
                 "sequence_in_part": participant.sequence_in_part})
     return verdict_
+
+
+@dataclass(frozen=True)
+class Serialised:
+    """What a caller that already serialises enrolment in the part read for ``enrol``."""
+
+    study: Study
+    checks: Verdict
+    """``participant_checks`` of the participant."""
+    decisions: Sequence[CommitteeDecision]
+    """``committee_decisions`` of the study."""
 
 
 def participant_checks(participant: Participant, study: Study) -> Verdict:

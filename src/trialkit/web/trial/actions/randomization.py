@@ -47,7 +47,7 @@ from trialkit.core.randomization import (
 )
 from trialkit.core.randomization import RandomizationList as CoreList
 from trialkit.core.randomization.kits import draw_kit_codes
-from trialkit.core.scheduling import Verdict, may_randomize
+from trialkit.core.scheduling import ParticipantDosing, Verdict, may_randomize
 from trialkit.web.trial import clock
 from trialkit.web.trial.actions.base import (
     Actor,
@@ -60,9 +60,9 @@ from trialkit.web.trial.actions.kernel import (
     nothing_changed,
     record,
 )
-from trialkit.web.trial.actions.participants import enrol, participant_checks
+from trialkit.web.trial.actions.participants import Serialised, enrol, participant_checks
 from trialkit.web.trial.actions.vocabulary import AuditAction
-from trialkit.web.trial.gate_facts import committee_decisions, dosing_by_part, today
+from trialkit.web.trial.gate_facts import committee_decisions, dosings_of, today
 from trialkit.web.trial.list_digest import digest_matches, list_digest
 from trialkit.web.trial.models import (
     Participant,
@@ -152,14 +152,17 @@ def do_randomize_participant(participant: Participant, *, actor: Actor) -> Rando
     if held is not None:  # asked again (a retry): the same answer, nothing written
         nothing_changed()
         return RandomizationResult(participant.screening_number, held.number, held.kit_code, False)
-    protocol, study = actor.protocol(), current_study()
+    # The study and protocol version this request checked the actor's permission under.
+    protocol, study = actor.protocol(), actor.study
     randomization = _randomization(protocol)
     # Everything that does not depend on the list is read before taking the list lock, which
     # serialises every randomization: the participant's strata and checks, and the gates
-    # (other parts' doses, committee decisions; none of them changes by randomizing).
+    # (the reviewed parts' doses, committee decisions; none of them changes by randomizing).
     levels = stratification_levels(participant, protocol)
-    gate = may_randomize(protocol, randomization.part, dosing_by_part(study, protocol),
-                         committee_decisions(study, protocol), today())
+    decisions = committee_decisions(study, protocol)
+    gate = may_randomize(protocol, randomization.part,
+                         _reviewed_parts(study, protocol, randomization.part), decisions,
+                         today())
     checks = participant_checks(participant, study)
     rand_list = RandomizationList.objects.select_for_update(of=("self",)).filter(
         study__protocol_id=study.protocol_id, part=randomization.part,
@@ -168,7 +171,9 @@ def do_randomize_participant(participant: Participant, *, actor: Actor) -> Rando
         raise StateConflictError("randomization has not started: no list is live")
     slot, unit, decision = _choose(rand_list, randomization, participant, levels, protocol,
                                    gate, checks)
-    enrol(participant, randomization.part, actor=actor, gates=())
+    # The list lock serialises enrolment in the part: enrol need not lock the study row.
+    enrol(participant, randomization.part, actor=actor, gates=(),
+          serialised=Serialised(study=study, checks=checks, decisions=decisions))
     taken = RandomizationSlot.objects.filter(pk=slot.pk, participant__isnull=True).update(
         participant=participant, allocated_at=clock.now(), levels=levels, decision=decision,
         **_allocated(protocol, randomization.part, unit))
@@ -179,6 +184,23 @@ def do_randomize_participant(participant: Participant, *, actor: Actor) -> Rando
                 "stratum": slot.stratum if rand_list.method == "permuted_blocks" else "",
                 "list_digest": rand_list.digest})
     return RandomizationResult(participant.screening_number, slot.number, slot.kit_code, True)
+
+
+def _reviewed_parts(study: Study, protocol: Protocol,
+                    part_id: str) -> dict[str, list[ParticipantDosing]]:
+    """The doses of the participants of the parts whose review opens ``part_id`` (all that
+    ``may_randomize`` reads), not of every participant enrolled."""
+    reviewed = {g.reviews_part for g in protocol.gates.committee if g.opens_part == part_id}
+    if not reviewed:
+        return {}
+    # In enrolment order within each part, as gate_facts.dosing_by_part lists them.
+    enrolled = list(Participant.objects.filter(
+        study__protocol_id=study.protocol_id, part__in=reviewed,
+        sequence_in_part__isnull=False).order_by("part", "sequence_in_part"))
+    by_part: dict[str, list[ParticipantDosing]] = {part: [] for part in reviewed}
+    for participant, dosing in zip(enrolled, dosings_of(enrolled, protocol), strict=True):
+        by_part[participant.part].append(dosing)
+    return by_part
 
 
 def _allocated(protocol: Protocol, part_id: str, unit: str) -> dict[str, str]:

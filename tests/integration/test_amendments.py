@@ -16,7 +16,7 @@ from tests.integration.journey_support import (
     register_and_screen,
 )
 from tests.integration.pages.support import signed_in
-from trialkit.web.api.participants import participant_out
+from trialkit.web.pages.readers import participant_summary
 from trialkit.web.trial.actions.base import StateConflictError
 from trialkit.web.trial.actions.participants import (
     do_evaluate_eligibility,
@@ -73,7 +73,7 @@ def test_a_participant_screened_before_an_amendment_shows_the_version_it_was_scr
     assert (view.amendment, view.short, view.current) == (0, original.protocol_version[:12],
                                                           False)
     assert eligibility_verdict(participant, amendment) == "not_screened"
-    out = participant_out(participant).screened_under
+    out = participant_summary(participant).screened_under
     assert out is not None and (out.version, out.amendment, out.current) == (
         original.protocol_version, 0, False)
 

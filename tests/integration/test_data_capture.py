@@ -121,7 +121,7 @@ def test_an_entered_total_that_disagrees_with_its_derivation_saves_and_opens_a_q
     values, computed = _disagreeing(trial, form, derived)
     version = do_save_form(participant, form.id, visit, values, actor=actor)
     [query] = queries_of(version.record, actor=actor)
-    assert (query.item, query.status, query.automatic) == (derived.derived.check_against,
+    assert (query.item_id, query.status, query.automatic) == (derived.derived.check_against,
                                                            "open", True)
     assert f"differs from the computed {computed:g}" in query.text
     assert version.findings[0]["opens_query"] is True
@@ -138,7 +138,7 @@ def test_a_correction_that_resolves_the_disagreement_closes_the_automatic_query(
                              repeat_index=1 if form.repeating else None)
     [query] = queries_of(corrected.record, actor=actor)
     assert query.status == "closed"
-    assert query.messages[-1][2] == "Resolved by version 2."
+    assert query.messages[-1].text == "Resolved by version 2."
 
 
 @pytest.mark.protocols("judgement_band")

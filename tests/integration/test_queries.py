@@ -47,7 +47,7 @@ def test_a_query_goes_open_answered_closed_with_the_messages_of_both_sides(
     do_close_query(query, actor=data_manager)
     [view] = queries_of(vitals, actor=data_manager)
     assert view.status == "closed" and not view.automatic
-    assert [(author, role) for author, role, _, _ in view.messages] == [
+    assert [(m.author, m.author_role) for m in view.messages] == [
         (data_manager.name, trial.data_manager), (investigator.name, trial.investigator)]
     actions = list(AuditEvent.objects.filter(object_type="Query").order_by("sequence")
                    .values_list("action", flat=True))
@@ -113,7 +113,7 @@ def test_unresolved_queries_are_listed_by_site_only_where_the_actor_works(
     closed = do_raise_query(far, "", "Dup", actor=data_manager)
     do_close_query(closed, "duplicate", actor=data_manager)
     everywhere = unresolved_queries_by_site(actor=data_manager)
-    assert {site: [q.item for q in qs] for site, qs in everywhere.items()} == {
+    assert {site: [q.item_id for q in qs] for site, qs in everywhere.items()} == {
         trial.site: [target.item.id], "ELSEWHERE": [second]}
     site_view = unresolved_queries_by_site(actor=make_actor(trial.investigator))
     assert list(site_view) == [trial.site]

@@ -106,7 +106,7 @@ def test_the_checklist_counts_the_investigators_judgements_as_the_stored_evaluat
         make_team,
         register_and_screen,
     )
-    from trialkit.web.pages.views_screening import checklist
+    from trialkit.web.pages.screening_checklist import checklist
 
     team = make_team(trial, make_actor)
     clock = Clock(monkeypatch)

@@ -19,15 +19,16 @@ from ninja import Router, Schema
 
 from trialkit.core.hygiene import spreadsheet_safe
 from trialkit.web.api.auth import actor_of
-from trialkit.web.api.participants import ParticipantOut, participant_out
+from trialkit.web.api.derived import list_of
+from trialkit.web.api.participants import ParticipantOut
 from trialkit.web.api.schemas import ERRORS, FormId, responses
+from trialkit.web.pages.readers import ParticipantSummary, participant_summaries
 from trialkit.web.trial.actions.base import Actor, InvalidInputError, NotPermittedError
 from trialkit.web.trial.actions.forms import why_not_read
 from trialkit.web.trial.actions.vocabulary import AuditAction
 from trialkit.web.trial.lookups import visible_participants
 from trialkit.web.trial.models import FormVersion
 from trialkit.web.trial.read_audit import audited_export, refused_read
-from trialkit.web.trial.study import versions
 
 router = Router(tags=["exports"])
 
@@ -64,11 +65,10 @@ def _audited(request: HttpRequest, actor: Actor, what: str, rows: int) -> None:
     audited_export(actor, what, rows=rows, file_format=request.path.rsplit(".", 1)[-1])
 
 
-def _participant_rows(request: HttpRequest) -> list[ParticipantOut]:
+def _participant_rows(request: HttpRequest) -> list[ParticipantSummary]:
     actor = actor_of(request)
     _require_export(actor)
-    known = versions()
-    rows = [participant_out(p, known) for p in visible_participants(actor)]
+    rows = participant_summaries(actor)
     _audited(request, actor, "participants", len(rows))
     return rows
 
@@ -110,8 +110,8 @@ def _csv(header: Sequence[str], rows: Iterable[Sequence[object]], name: str) -> 
     return response
 
 
-@router.get("/exports/participants.json", response=responses(list[ParticipantOut]))
-def participants_json(request: HttpRequest) -> list[ParticipantOut]:
+@router.get("/exports/participants.json", response=responses(list_of(ParticipantOut)))
+def participants_json(request: HttpRequest) -> list[ParticipantSummary]:
     """The participant listing at the actor's sites."""
     return _participant_rows(request)
 

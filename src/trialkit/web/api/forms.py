@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import asdict
 from typing import Annotated, Any
 
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
+from pydantic import create_model
 
 from trialkit.web.api.auth import actor_of
+from trialkit.web.api.derived import derived, dict_of, list_of
 from trialkit.web.api.schemas import (
     FormDataInput,
     FormId,
@@ -21,9 +21,17 @@ from trialkit.web.api.schemas import (
 )
 from trialkit.web.boundary.form_data import refuse_implausible_dates
 from trialkit.web.trial.actions import forms as capture
-from trialkit.web.trial.capture_queries import item_audit_trail
+from trialkit.web.trial.capture_queries import (
+    ItemChange,
+    SignatureView,
+    VersionView,
+    form_versions,
+    item_audit_trail,
+    signature_view,
+    version_view,
+)
 from trialkit.web.trial.lookups import form_record_for, participant_for
-from trialkit.web.trial.models import FormRecord, FormVersion, Query, Signature
+from trialkit.web.trial.models import FormRecord, Query, Signature
 
 router = Router(tags=["forms"])
 
@@ -48,24 +56,10 @@ class SignIn(InSchema):
     meaning: Annotated[str, TextInput("meaning")]
 
 
-class SignatureOut(Schema):
-    version: int
-    signer: str
-    signer_role: str
-    printed_name: str
-    meaning: str
-    signed_at: dt.datetime
-
-
-class VersionOut(Schema):
-    number: int
-    data: dict[str, Any]
-    saved_by: str
-    saved_role: str
-    saved_at: dt.datetime
-    reason: str
-    findings: list[Any]
-    signatures: list[SignatureOut]
+VersionOut = derived(VersionView, "VersionOut")
+"""The form history page's own records (``capture_queries``), signatures nested."""
+SignatureOut = derived(SignatureView, "SignatureOut")
+ItemChangeOut = derived(ItemChange, "ItemChangeOut")
 
 
 class RecordOut(Schema):
@@ -80,36 +74,13 @@ class RecordOut(Schema):
     open_queries: int
 
 
-class RecordHistoryOut(RecordOut):
-    versions: list[VersionOut]
-
-
-class ItemChangeOut(Schema):
-    version: int
-    old: Any
-    new: Any
-    by: str
-    role: str
-    at: dt.datetime
-    reason: str
-
-
-class SavedOut(Schema):
-    record: RecordOut
-    version: VersionOut
-
-
-def _signature_out(s: Signature) -> SignatureOut:
-    return SignatureOut(version=s.version.number, signer=s.signer.get_username(),
-                        signer_role=s.signer_role, printed_name=s.printed_name,
-                        meaning=s.meaning, signed_at=s.signed_at)
-
-
-def _version_out(v: FormVersion) -> VersionOut:
-    return VersionOut(number=v.number, data=v.data, saved_by=v.saved_by, saved_role=v.saved_role,
-                      saved_at=v.saved_at, reason=v.reason, findings=list(v.findings or []),
-                      signatures=[_signature_out(s) for s in v.signatures.select_related(
-                          "signer", "version").order_by("signed_at")])
+RecordHistoryOut = create_model(
+    "RecordHistoryOut", __base__=RecordOut,
+    __doc__="A form record with every version, oldest first.",
+    versions=(list_of(VersionOut), ...))
+SavedOut = create_model(
+    "SavedOut", __base__=Schema, __doc__="The record as saved and the version the save made.",
+    record=(RecordOut, ...), version=(VersionOut, ...))
 
 
 def record_out(r: FormRecord) -> RecordOut:
@@ -131,7 +102,7 @@ def forms(request: HttpRequest, participant_id: Id,
 
 
 @router.post("/participants/{participant_id}/forms", response=responses(SavedOut, 201))
-def save(request: HttpRequest, participant_id: Id, body: SaveIn) -> Status[SavedOut]:
+def save(request: HttpRequest, participant_id: Id, body: SaveIn) -> Status[dict[str, object]]:
     """Save a form: the first version, or a change with its reason (a new version)."""
     actor = actor_of(request)
     refuse_implausible_dates(actor.protocol(), body.form_id, body.data)
@@ -140,30 +111,29 @@ def save(request: HttpRequest, participant_id: Id, body: SaveIn) -> Status[Saved
                                    repeat_index=body.repeat_index,
                                    idempotency_key=request.headers.get("Idempotency-Key"))
     version.record.refresh_from_db()
-    return Status(201, SavedOut(record=record_out(version.record),
-                                version=_version_out(version)))
+    return Status(201, {"record": record_out(version.record),
+                        "version": version_view(version, version.record)})
 
 
 @router.get("/forms/{record_id}", response=responses(RecordHistoryOut))
-def history(request: HttpRequest, record_id: Id) -> RecordHistoryOut:
+def history(request: HttpRequest, record_id: Id) -> dict[str, object]:
     """A form record with every version, newest last, and their signatures."""
-    found = form_record_for(actor_of(request), record_id)
-    return RecordHistoryOut(**record_out(found).dict(),
-                            versions=[_version_out(v) for v in found.versions.order_by("number")])
+    actor = actor_of(request)
+    found = form_record_for(actor, record_id)
+    return {**record_out(found).model_dump(), "versions": form_versions(found, actor=actor)}
 
 
 @router.post("/forms/{record_id}/signatures", response=responses(SignatureOut, 201))
-def sign(request: HttpRequest, record_id: Id, body: SignIn) -> Status[SignatureOut]:
+def sign(request: HttpRequest, record_id: Id, body: SignIn) -> Status[SignatureView]:
     actor = actor_of(request)
-    signature = capture.do_sign_form(form_record_for(actor, record_id), body.password,
-                                     body.meaning, actor=actor)
-    return Status(201, _signature_out(signature))
+    record = form_record_for(actor, record_id)
+    signature = capture.do_sign_form(record, body.password, body.meaning, actor=actor)
+    return Status(201, signature_view(signature, record))
 
 
-@router.get("/forms/{record_id}/audit-trail", response=responses(dict[str, list[ItemChangeOut]]))
-def item_trail(request: HttpRequest, record_id: Id) -> dict[str, list[ItemChangeOut]]:
+@router.get("/forms/{record_id}/audit-trail",
+            response=responses(dict_of(str, list_of(ItemChangeOut))))
+def item_trail(request: HttpRequest, record_id: Id) -> dict[str, list[ItemChange]]:
     """Item id → every change of its value (old → new, who, when, why), oldest first."""
     actor = actor_of(request)
-    trail = item_audit_trail(form_record_for(actor, record_id), actor=actor)
-    return {item: [ItemChangeOut(**asdict(change)) for change in changes]
-            for item, changes in trail.items()}
+    return item_audit_trail(form_record_for(actor, record_id), actor=actor)

@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 
+from django.core.paginator import Page, Paginator
 from django.db.models import Count, Q, QuerySet
 
 from trialkit.core.protocol import Protocol
 from trialkit.core.scheduling import (
     Verdict,
+    combine,
+    may_enrol,
     may_randomize,
     names_of,
     pause_state,
@@ -24,7 +28,15 @@ from trialkit.core.scheduling import (
 from trialkit.web.trial import access
 from trialkit.web.trial.actions.base import Actor
 from trialkit.web.trial.actions.forms import readable
-from trialkit.web.trial.gate_facts import committee_decisions, dosing_by_part, today
+from trialkit.web.trial.actions.participants import participant_checks, screened_under
+from trialkit.web.trial.gate_facts import (
+    committee_decisions,
+    dosing_by_part,
+    enrolled_in,
+    periods_of,
+    today,
+)
+from trialkit.web.trial.lookups import visible_participants
 from trialkit.web.trial.models import (
     Deviation,
     Participant,
@@ -34,7 +46,9 @@ from trialkit.web.trial.models import (
 )
 from trialkit.web.trial.queries_schedule import status_of
 from trialkit.web.trial.scope import in_scope
+from trialkit.web.trial.study import VersionView, current_study, versions
 
+PAGE_SIZE = 50
 FUNNEL = (("Registered", "registered"), ("Screened", "screened"), ("Consented", "consented"),
           ("Enrolled", "enrolled"), ("Screen failures", "screen_failed"))
 
@@ -58,6 +72,128 @@ class DueVisit:
     target_date: dt.date | None
     latest: dt.date | None
     status: str
+
+
+@dataclass(frozen=True)
+class ParticipantSummary:
+    """A participant as the participant list and ``GET /api/participants`` show them: never
+    the arm."""
+
+    id: int
+    screening_number: str
+    site: str
+    status: str
+    part: str
+    sequence_in_part: int | None
+    planned_day0: dt.date | None
+    enrolled_at: dt.datetime | None
+    consent_date: dt.date | None
+    consent_form_version: str
+    verdict: str | None
+    """The latest eligibility verdict (eligible / ineligible / incomplete), if screened."""
+    screened_under: VersionView | None
+    """The protocol version the latest screening was made under, if screened; if it is no
+    longer current, the participant must be screened again before enrolment."""
+    ended_on: dt.date | None
+    end_reason: str
+    locked: bool
+    period: str
+    """The crossover period the participant is in (blank: a parallel part, or before the first
+    period starts). Not blinded: every sequence switches at the same planned visit."""
+
+    @property
+    def status_label(self) -> str:
+        return str(Participant.Status(self.status).label)
+
+
+@dataclass(frozen=True)
+class ListedParticipant:
+    """A line of the participant list page."""
+
+    participant: ParticipantSummary
+    part_name: str
+    next_visit: ScheduledVisit | None
+
+
+@dataclass(frozen=True)
+class PeriodRow:
+    period: str
+    name: str
+    starts_at_visit: str
+    """The visit that starts the period (its first visit)."""
+    started_on: dt.date | None
+    """The day the participant entered it (None: not yet)."""
+
+
+@dataclass(frozen=True)
+class ParticipantDetail(ParticipantSummary):
+    """One participant: the summary, the randomization number and kit code (blinded-safe: the
+    kit's code, never its content), and a crossover participant's periods."""
+
+    randomization_number: str | None
+    kit_code: str | None
+    periods: list[PeriodRow]
+    """A crossover participant's periods in order, with the day each started (never the arm);
+    empty in a parallel part."""
+
+
+def participant_summary(p: Participant,
+                        known: Mapping[str, VersionView] | None = None) -> ParticipantSummary:
+    """``known``: the protocol versions (``study.versions()``), read once for a listing."""
+    evaluation = p.evaluation()
+    return ParticipantSummary(
+        p.pk, p.screening_number, p.site.code, p.status, p.part, p.sequence_in_part,
+        p.planned_day0, p.enrolled_at, p.consent_date, p.consent_form_version,
+        evaluation.verdict if evaluation else None, screened_under(p, known), p.ended_on,
+        p.end_reason, p.locked_at is not None, p.period)
+
+
+def participant_summaries(actor: Actor, *, status: str | None = None,
+                          site: str | None = None) -> list[ParticipantSummary]:
+    """Participants at the actor's sites, optionally by status and site code, by id."""
+    rows = visible_participants(actor)
+    if status is not None:
+        rows = rows.filter(status=status)
+    if site is not None:
+        rows = rows.filter(site__code=site)
+    known = versions()
+    return [participant_summary(p, known) for p in rows]
+
+
+def participant_detail(p: Participant, actor: Actor) -> ParticipantDetail:
+    """``p`` found through ``lookups.participant_for``; the number and kit come from
+    ``access`` (a blinded role sees the kit's code, never its content)."""
+    number, kit = access.randomization_number_and_kit(p, actor) or (None, None)
+    periods = periods_of(p, actor.protocol())
+    return ParticipantDetail(
+        **vars(participant_summary(p)), randomization_number=number, kit_code=kit,
+        periods=[] if periods is None else [
+            PeriodRow(line.period, line.name, line.starts_at, line.started_on)
+            for line in periods.lines])
+
+
+def participant_listing(actor: Actor, study: Study, protocol: Protocol, *, status: str,
+                        page: str) -> tuple[Page[Participant], list[ListedParticipant]]:
+    """One page of the participants at the actor's sites by screening number, of one status
+    (anything but a status lists every one), with each one's next visit."""
+    rows = visible(actor, study).select_related("site").order_by("screening_number")
+    if status in Participant.Status.values:
+        rows = rows.filter(status=status)
+    listing = Paginator(rows, PAGE_SIZE).get_page(page)
+    visits = next_visits([p.pk for p in listing])
+    parts = {p.id: p.name for p in protocol.design.parts}
+    known = versions()
+    return listing, [ListedParticipant(participant_summary(p, known), parts.get(p.part, ""),
+                                       visits.get(p.pk)) for p in listing]
+
+
+def in_screening(actor: Actor, study: Study) -> list[ParticipantSummary]:
+    """Candidates at the actor's sites still in screening or consented, by screening number."""
+    rows = visible(actor, study).filter(status__in=[
+        Participant.Status.SCREENING, Participant.Status.CONSENTED]).select_related(
+        "site").order_by("screening_number")
+    known = versions()
+    return [participant_summary(p, known) for p in rows]
 
 
 def visible(actor: Actor, study: Study) -> QuerySet[Participant]:
@@ -154,3 +290,18 @@ def next_visits(participant_ids: list[int]) -> dict[int, ScheduledVisit]:
             target_date__isnull=False).order_by("participant_id", "target_date"):
         found.setdefault(visit.participant_id, visit)
     return found
+
+
+def enrolment_checks(participant: Participant, part_id: str, actor: Actor) -> Verdict:
+    """Every check before enrolling into (or randomizing in) a part, shown before the button:
+    the participant's own state, the part's enrolment gates and, in a randomized part, the
+    committee's gates on randomization."""
+    study, protocol = current_study(), actor.protocol()
+    decisions = committee_decisions(study, protocol)
+    verdicts = [participant_checks(participant, study),
+                may_enrol(protocol, part_id, enrolled_in(study, part_id).count(), decisions,
+                          today())]
+    if protocol.part(part_id).allocation == "RANDOMIZED":
+        verdicts.append(may_randomize(protocol, part_id, dosing_by_part(study, protocol),
+                                      decisions, today()))
+    return combine(f"enrol in {part_id}", verdicts)

@@ -14,9 +14,11 @@ from django.db.models import F
 
 from trialkit.core.forms import AdverseEventItems
 from trialkit.core.protocol import Protocol
+from trialkit.web.api.redaction import redactor_for
 from trialkit.web.trial.actions.base import Actor
+from trialkit.web.trial.actions.vocabulary import AuditAction
 from trialkit.web.trial.gate_facts import adverse_event_forms
-from trialkit.web.trial.models import FormVersion, Study
+from trialkit.web.trial.models import FormVersion, SafetyDecision, Study
 from trialkit.web.trial.scope import in_scope
 
 
@@ -85,3 +87,23 @@ def table(events: list[AdverseEvent], group_of: dict[int, str],
         rows.append(TableRow(group, len(people[group]), len(counts[group]),
                              sum(e.serious for e in counts[group]), sorted(grades.items())))
     return rows
+
+
+def table_by_part(events: list[AdverseEvent], protocol: Protocol) -> list[TableRow]:
+    """Counts per part (pooled over arms: nothing here names an arm), every part shown."""
+    names = {p.id: p.name for p in protocol.design.parts}
+    return table(events, {e.participant_id: names.get(e.part, e.part) for e in events},
+                 list(names.values()))
+
+
+def decisions_shown(actor: Actor, study: Study) -> list[SafetyDecision]:
+    """The committee's decisions, newest first, each rationale as this reader may see it (a
+    rationale may hint at an arm: ``redaction``); the copies only, stored ones never change."""
+    redactor = redactor_for(actor)
+    decisions = list(SafetyDecision.objects.filter(study__protocol_id=study.protocol_id)
+                     .order_by("-signed_at"))
+    for decision in decisions:
+        decision.rationale = redactor.text(AuditAction.SIGN_SAFETY_DECISION,
+                                           decision.rationale)
+    return decisions
+

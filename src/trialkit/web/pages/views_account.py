@@ -7,15 +7,15 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_POST
 
 from trialkit.web.boundary.posted import Posted
+from trialkit.web.pages.account_readers import own_account, own_token
 from trialkit.web.pages.session import page, refused, render_page, roles_held
 from trialkit.web.trial.actions.accounts import do_issue_api_token, do_revoke_api_token
-from trialkit.web.trial.actions.base import ActionError, Actor, InvalidInputError, NotFoundError
+from trialkit.web.trial.actions.base import ActionError, Actor, InvalidInputError
 from trialkit.web.trial.actions.two_factor import (
     do_renew_recovery_codes,
     enrolled,
     second_factor_needed,
 )
-from trialkit.web.trial.models import ApiToken, RecoveryCode
 
 
 @page()
@@ -24,12 +24,11 @@ def account(request: HttpRequest, actor: Actor) -> HttpResponse:
 
 
 def _render(request: HttpRequest, actor: Actor, **shown: object) -> HttpResponse:
+    mine = own_account(actor.user)
     return render_page(request, actor, "pages/account.html", {
         "title": "Your account", "two_factor": enrolled(actor.user),
         "needs_two_factor": second_factor_needed(actor.user),
-        "recovery_left": RecoveryCode.objects.filter(user=actor.user,
-                                                     used_at__isnull=True).count(),
-        "tokens": ApiToken.objects.filter(user=actor.user).order_by("-id"),
+        "recovery_left": mine.recovery_left, "tokens": mine.tokens,
         "roles": roles_held(request), "token_days": settings.TRIALKIT_TOKEN_DAYS, **shown})
 
 
@@ -48,12 +47,7 @@ def account_action(request: HttpRequest, actor: Actor, step: str) -> HttpRespons
                                        days=int(days) if days else None)
             return _render(request, actor, new_token=token)
         if step == "revoke-token":
-            key = posted.raw("token")
-            token_row = ApiToken.objects.filter(
-                pk=int(key), user=actor.user).first() if key.isdigit() else None
-            if token_row is None:
-                raise NotFoundError("no such token", field="token")
-            do_revoke_api_token(token_row, actor=actor)
+            do_revoke_api_token(own_token(actor.user, posted.raw("token")), actor=actor)
             return _render(request, actor)
         if step == "recovery-codes":
             codes = do_renew_recovery_codes(posted.raw("password"), actor=actor)

@@ -10,9 +10,14 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from trialkit.web.boundary.posted import Posted
+from trialkit.web.pages.account_readers import (
+    accounts_overview,
+    any_token,
+    role_request,
+    user_named,
+)
 from trialkit.web.pages.session import done, has, page, refused, render_page
 from trialkit.web.trial.actions.accounts import (
-    conflicting_memberships,
     do_approve_role_request,
     do_deactivate_user,
     do_refuse_role_request,
@@ -20,36 +25,24 @@ from trialkit.web.trial.actions.accounts import (
     do_revoke_api_token,
     do_unlock_account,
 )
-from trialkit.web.trial.actions.base import ActionError, Actor, InvalidInputError, NotFoundError
+from trialkit.web.trial.actions.base import ActionError, Actor, InvalidInputError
 from trialkit.web.trial.actions.two_factor import do_reset_two_factor
-from trialkit.web.trial.models import ApiToken, RoleRequest
+from trialkit.web.trial.models import RoleRequest
 
 
 def account_context(actor: Actor) -> dict[str, object]:
     """What the administrators' page shows about accounts besides users and roles."""
-    return {
-        "pending": RoleRequest.objects.filter(status=RoleRequest.Status.PENDING).select_related(
-            "user", "site").order_by("id"),
-        "conflicts": conflicting_memberships(),
-        "tokens": ApiToken.objects.filter(revoked_at__isnull=True).select_related(
-            "user").order_by("user__username", "id"),
-        "me": actor.name,
-    }
+    overview = accounts_overview()
+    return {"pending": overview.pending, "conflicts": overview.conflicts,
+            "tokens": overview.tokens, "me": actor.name}
 
 
 def _user(post: Posted) -> User:
-    user = User.objects.filter(username=post.text("username")).first()
-    if user is None:
-        raise NotFoundError("no such user", field="username")
-    return user
+    return user_named(post.text("username"))
 
 
 def _request(post: Posted) -> RoleRequest:
-    found = RoleRequest.objects.filter(pk=post.integer("request")).select_related(
-        "user", "site").first()
-    if found is None:
-        raise NotFoundError("no such request", field="request")
-    return found
+    return role_request(post.integer("request"))
 
 
 @require_POST
@@ -91,9 +84,7 @@ def _act(step: str, post: Posted, actor: Actor) -> str:
         do_reset_two_factor(user, post.text("reason"), actor=actor)
         return f"{user.username} sets up a new second factor at the next sign-in."
     if step == "revoke-token":
-        token = ApiToken.objects.filter(pk=post.integer("token")).select_related("user").first()
-        if token is None:
-            raise NotFoundError("no such token", field="token")
+        token = any_token(post.integer("token"))
         do_revoke_api_token(token, actor=actor)
         return f"Token '{token.label}' of {token.user.username} revoked."
     raise InvalidInputError(f"unknown step '{step}'", field="step")

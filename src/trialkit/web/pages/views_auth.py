@@ -12,6 +12,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from trialkit.web.boundary.posted import Posted
+from trialkit.web.pages.account_readers import totp_secret
 from trialkit.web.pages.session import ROLE_KEY, render_page, roles_held
 from trialkit.web.signin import (
     begin_pending,
@@ -38,7 +39,6 @@ from trialkit.web.trial.actions.two_factor import (
     provisioning_uri,
     second_factor_needed,
 )
-from trialkit.web.trial.models import Profile
 from trialkit.web.trial.study import current_study, protocol_of
 
 PENDING_NEXT = "trialkit_pending_next"
@@ -124,8 +124,7 @@ def enrol_second_factor(request: HttpRequest) -> HttpResponse:
         return HttpResponseRedirect(reverse("pages:login"))
     if enrolled(user):
         return HttpResponseRedirect(reverse("pages:login_code"))
-    profile = Profile.objects.get(user=user)
-    secret = profile.totp_secret or do_start_two_factor(user)
+    secret = totp_secret(user) or do_start_two_factor(user)
     context = {"error": "", "secret": secret, "uri": provisioning_uri(user, secret),
                "username": user.get_username()}
     if request.method == "POST":

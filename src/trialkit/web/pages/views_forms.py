@@ -27,8 +27,10 @@ from trialkit.web.trial.actions.base import (
 from trialkit.web.trial.actions.forms import do_save_form, do_sign_form, may_enter, why_not_read
 from trialkit.web.trial.actions.queries import do_raise_query
 from trialkit.web.trial.capture_queries import (
+    form_instance,
     form_versions,
     item_audit_trail,
+    latest_version,
     queries_of,
     signature_state,
 )
@@ -53,7 +55,7 @@ def form_entry(request: HttpRequest, actor: Actor, pk: int, visit_id: str,
     visit = "" if visit_id == NO_VISIT else visit_id
     entry = Posted(request.GET).raw("entry") or None
     record = _record(participant, visit, form_id, entry, form.repeating)
-    latest = record.versions.filter(number=record.latest_version).first() if record else None
+    latest = latest_version(record) if record else None
     values: dict[str, object] = dict(latest.data) if latest else {}
     errors: dict[str, str] = {}
     editable = may_enter(actor, form)
@@ -109,18 +111,14 @@ def labelled(form: Form, findings: list[dict[str, object]]) -> list[dict[str, ob
 
 def _record(participant: Participant, visit: str, form_id: str, entry: str | None,
             repeating: bool) -> FormRecord | None:
-    instances = FormRecord.objects.filter(participant=participant, visit_id=visit,
-                                          form_id=form_id)
-    if repeating:
-        if not entry:
-            return None  # a new entry of a log form
-        if not entry.isdigit():
-            raise NotFoundError("no such entry")
-        found = instances.filter(repeat_index=int(entry)).first()
-        if found is None:
-            raise NotFoundError("no such entry")
-        return found
-    return instances.first()
+    if not repeating:
+        return form_instance(participant, visit, form_id)
+    if not entry:
+        return None  # a new entry of a log form
+    found = form_instance(participant, visit, form_id, int(entry)) if entry.isdigit() else None
+    if found is None:
+        raise NotFoundError("no such entry")
+    return found
 
 
 @page()

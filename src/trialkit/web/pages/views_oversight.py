@@ -12,7 +12,6 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from trialkit.web.api.redaction import redactor_for
 from trialkit.web.boundary.posted import Posted
 from trialkit.web.pages import readers, safety_report, views_simulation
 from trialkit.web.pages.session import done, has, page, refused, render_page
@@ -28,12 +27,10 @@ from trialkit.web.trial.actions.queries import (
     do_close_query,
     do_reopen_query,
 )
-from trialkit.web.trial.actions.vocabulary import AuditAction
-from trialkit.web.trial.capture_queries import queries_of, running_sae_clocks
+from trialkit.web.trial.capture_queries import query_view, running_sae_clocks
 from trialkit.web.trial.capture_queries import unresolved_queries_by_site as by_site
 from trialkit.web.trial.gate_facts import today
 from trialkit.web.trial.lookups import form_record_for, query_for
-from trialkit.web.trial.models import Participant, SafetyDecision
 from trialkit.web.trial.study import current_study, protocol_of
 
 QUERY_ROLES = ("raise_query", "answer_query", "close_query")
@@ -48,7 +45,7 @@ def queries(request: HttpRequest, actor: Actor) -> HttpResponse:
 @page(has(*QUERY_ROLES))
 def query(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     found = query_for(actor, pk)
-    view = next(q for q in queries_of(found.record, actor=actor) if q.id == pk)
+    view = query_view(found)
     return render_page(request, actor, "pages/query.html", {
         "title": f"Query {pk}", "query": view, "record": found.record,
         "may_answer": actor.can("answer_query"), "may_raise": actor.can("raise_query"),
@@ -109,24 +106,14 @@ def committee(request: HttpRequest, actor: Actor) -> HttpResponse:
     protocol = protocol_of(study)
     events = safety_report.adverse_events(study, protocol, actor,
                                           readable_form_ids(actor))
-    parts = dict(Participant.objects.filter(pk__in={e.participant_id for e in events})
-                 .values_list("pk", "part"))
-    name_of_part = {p.id: p.name for p in protocol.design.parts}
-    redactor = redactor_for(actor)
-    decisions = list(SafetyDecision.objects.filter(study__protocol_id=study.protocol_id)
-                     .order_by("-signed_at"))
-    for decision in decisions:  # the page's copies: a rationale may hint at an arm
-        decision.rationale = redactor.text(AuditAction.SIGN_SAFETY_DECISION,
-                                           decision.rationale)
     return render_page(request, actor, "pages/committee.html", {
         "title": committee_name(protocol), "events": events,
-        "by_part": safety_report.table(
-            events, {pid: name_of_part.get(part, str(part)) for pid, part in parts.items()},
-            list(name_of_part.values())),
+        "by_part": safety_report.table_by_part(events, protocol),
         "closed_session": access.may_read_data_cuts(actor),
         "gates": readers.gate_status(study, protocol),
         "committee": list(enumerate(protocol.gates.committee)),
-        "decisions": decisions, "may_decide": actor.can("decide_safety")})
+        "decisions": safety_report.decisions_shown(actor, study),
+        "may_decide": actor.can("decide_safety")})
 
 
 def _for_the_closed_session(actor: Actor) -> str:

@@ -7,8 +7,8 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from trialkit.core.scheduling import Verdict, combine, may_enrol, may_randomize
 from trialkit.web.boundary.posted import Posted
+from trialkit.web.pages import readers
 from trialkit.web.pages.participant_view import participant_page
 from trialkit.web.pages.session import done, has, page, refused, render_page
 from trialkit.web.pages.vocabulary import holders, notified, preparers
@@ -22,12 +22,11 @@ from trialkit.web.trial.actions.dosing import (
 from trialkit.web.trial.actions.forms import may_enter
 from trialkit.web.trial.actions.notifications import recipients
 from trialkit.web.trial.actions.oversight import do_unblind_participant
-from trialkit.web.trial.actions.participants import do_enrol_participant, participant_checks
+from trialkit.web.trial.actions.participants import do_enrol_participant
 from trialkit.web.trial.actions.randomization import do_randomize_participant
-from trialkit.web.trial.gate_facts import committee_decisions, dosing_by_part, enrolled_in, today
+from trialkit.web.trial.gate_facts import today
 from trialkit.web.trial.lookups import participant_for
 from trialkit.web.trial.models import Participant
-from trialkit.web.trial.study import current_study
 
 
 @page()
@@ -86,20 +85,8 @@ def enrol(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
         return _enrol_post(request, actor, participant)
     return render_page(request, actor, "pages/enrol.html", {
         "title": f"Enrol {participant.screening_number}", "participant": participant,
-        "options": [(p, p.allocation == "RANDOMIZED", _checks(participant, p.id, actor))
-                    for p in parts]})
-
-
-def _checks(participant: Participant, part_id: str, actor: Actor) -> Verdict:
-    study, protocol = current_study(), actor.protocol()
-    decisions = committee_decisions(study, protocol)
-    verdicts = [participant_checks(participant, study),
-                may_enrol(protocol, part_id, enrolled_in(study, part_id).count(), decisions,
-                          today())]
-    if protocol.part(part_id).allocation == "RANDOMIZED":
-        verdicts.append(may_randomize(protocol, part_id, dosing_by_part(study, protocol),
-                                      decisions, today()))
-    return combine(f"enrol in {part_id}", verdicts)
+        "options": [(p, p.allocation == "RANDOMIZED",
+                     readers.enrolment_checks(participant, p.id, actor)) for p in parts]})
 
 
 def _enrol_post(request: HttpRequest, actor: Actor, participant: Participant) -> HttpResponse:

@@ -1,15 +1,11 @@
 """Screening a candidate: the screening forms, the per-criterion checklist computed from what is
-entered so far, the investigator's judgements, consent and screen failure.
-
-The live checklist is a read: the core engine screens the record the saved forms make (the
-same path ``do_evaluate_eligibility`` takes) without storing anything. Storing an evaluation,
-a judgement, consent or a failure are actions.
+entered so far (``screening_checklist``, a read), the investigator's judgements, consent and
+screen failure. Storing an evaluation, a judgement, consent or a failure are actions.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -17,15 +13,11 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from trialkit.core.eligibility.compile import screen
-from trialkit.core.eligibility.evaluation import Judgement, combine, judgements_still_needed
-from trialkit.core.eligibility.record import RecordError
 from trialkit.core.hygiene import DateKind
-from trialkit.core.protocol import Protocol
 from trialkit.web.boundary.posted import Posted
+from trialkit.web.pages.screening_checklist import checklist, screening_form_lines
 from trialkit.web.pages.session import done, has, page, refused, render_page
 from trialkit.web.trial.actions.base import ActionError, Actor, InvalidInputError
-from trialkit.web.trial.actions.forms import may_read, readable
 from trialkit.web.trial.actions.participants import (
     do_evaluate_eligibility,
     do_judge_criteria,
@@ -35,46 +27,7 @@ from trialkit.web.trial.actions.participants import (
 )
 from trialkit.web.trial.gate_facts import today
 from trialkit.web.trial.lookups import participant_for
-from trialkit.web.trial.models import FormRecord, Participant
-from trialkit.web.trial.screening_record import (
-    screening_forms,
-    screening_record,
-    screening_visit_ids,
-)
-
-
-@dataclass(frozen=True)
-class CriterionLine:
-    id: str
-    kind: str
-    text: str
-    status: str
-    explanation: str
-    missing: list[str]
-    judgement: Judgement | None
-
-
-def checklist(participant: Participant, protocol: Protocol,
-              index_date: dt.date) -> tuple[str, list[CriterionLine], str]:
-    """(verdict, lines, problem) for the forms saved so far and a planned Day 0."""
-    try:
-        record = screening_record(protocol, participant.screening_number,
-                                  screening_forms(participant, protocol), index_date)
-    except RecordError as exc:
-        return "incomplete", [], f"The screening forms do not make a valid record yet: {exc}"
-    result = screen(protocol, record).to_json()
-    # Judgements count only for criteria the forms still leave unknown, as in the stored
-    # evaluation; a judged criterion shows the judged status beside the engine's explanation.
-    stored = participant.evaluation()
-    judged = judgements_still_needed(stored.judgements if stored else {}, result)
-    final, _, _ = combine(result, judged)
-    texts = {c.id: c.text for c in protocol.eligibility.criteria}
-    lines = [CriterionLine(c["id"], c["kind"], texts.get(c["id"], ""),
-                           judged[c["id"]].status if c["id"] in judged else c["status"],
-                           c["explanation"], [m.split(": ", 1)[-1] for m in result["missing"]
-                                              if m.startswith(f"{c['id']}: ")],
-                           judged.get(c["id"])) for c in result["criteria"]]
-    return final, lines, ""
+from trialkit.web.trial.models import Participant
 
 
 def _index_date(request: HttpRequest, participant: Participant) -> tuple[dt.date, str]:
@@ -100,11 +53,7 @@ def screening(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
                "problem": problem, "index_date": index.isoformat()}
     if request.headers.get("X-Fragment") == "1":
         return render(request, "pages/checklist.html", context)
-    visits = screening_visit_ids(protocol)
-    saved = {(r.visit_id, r.form_id): r for r in readable(actor, FormRecord.objects.filter(
-        participant=participant, visit_id__in=visits))}
-    forms = [(v, protocol.form(f), saved.get((v, f))) for v in visits
-             for f in protocol.visit(v).forms if may_read(actor, protocol.form(f))]
+    forms = screening_form_lines(participant, protocol, actor)
     stored = participant.evaluation()
     return render_page(request, actor, "pages/screening.html", {
         **context, "title": f"Screening {participant.screening_number}", "forms": forms,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -16,8 +15,6 @@ from trialkit.web.trial.capture_queries import running_sae_clocks
 from trialkit.web.trial.models import Participant
 from trialkit.web.trial.scope import sites_in_scope
 from trialkit.web.trial.study import current_study, protocol_of
-
-PAGE_SIZE = 50
 
 
 @page()
@@ -36,30 +33,20 @@ def dashboard(request: HttpRequest, actor: Actor) -> HttpResponse:
 @page()
 def participants(request: HttpRequest, actor: Actor) -> HttpResponse:
     study = current_study()
-    protocol = protocol_of(study)
-    rows = readers.visible(actor, study).select_related("site").order_by("screening_number")
     query = Posted(request.GET)
     status = query.raw("status")
-    if status in Participant.Status.values:  # anything else lists every status
-        rows = rows.filter(status=status)
-    listing = Paginator(rows, PAGE_SIZE).get_page(query.raw("page"))
-    visits = readers.next_visits([p.pk for p in listing])
-    parts = {p.id: p.name for p in protocol.design.parts}
+    listing, rows = readers.participant_listing(actor, study, protocol_of(study),
+                                                status=status, page=query.raw("page"))
     return render_page(request, actor, "pages/participants.html", {
         "title": "Participants", "page_obj": listing, "status": status,
-        "statuses": Participant.Status.choices,
-        "rows": [(p, parts.get(p.part, ""), visits.get(p.pk)) for p in listing]})
+        "statuses": Participant.Status.choices, "rows": rows})
 
 
 @page(has("screen"), why="Only roles that screen candidates open the screening list.")
 def screening_list(request: HttpRequest, actor: Actor) -> HttpResponse:
-    study = current_study()
-    in_screening = readers.visible(actor, study).filter(status__in=[
-        Participant.Status.SCREENING, Participant.Status.CONSENTED]).select_related(
-        "site").order_by("screening_number")
-    sites = sites_in_scope(actor)
     return render_page(request, actor, "pages/screening_list.html", {
-        "title": "Screening", "candidates": in_screening, "sites": sites})
+        "title": "Screening", "candidates": readers.in_screening(actor, current_study()),
+        "sites": sites_in_scope(actor)})
 
 
 @require_POST

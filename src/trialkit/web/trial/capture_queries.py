@@ -19,36 +19,53 @@ from trialkit.core.protocol import Protocol
 from trialkit.web.trial import clock
 from trialkit.web.trial.actions.base import Actor
 from trialkit.web.trial.actions.forms import readable, require_read
-from trialkit.web.trial.models import FormRecord, FormVersion, Query, SeriousEventClock, Signature
+from trialkit.web.trial.models import (
+    FormRecord,
+    FormVersion,
+    Participant,
+    Query,
+    SeriousEventClock,
+    Signature,
+)
 from trialkit.web.trial.scope import in_scope
 from trialkit.web.trial.study import protocol_of
 
 
 @dataclass(frozen=True)
 class SignatureView:
+    """An e-signature of one version of a form."""
+
+    version: int
+    signer: str
+    """The signer's username."""
     printed_name: str
     signer_role: str
     meaning: str
     signed_at: dt.datetime
-    version: int
     valid: bool
     """Only a signature of the latest version stands; a later save voids it."""
 
 
 @dataclass(frozen=True)
 class VersionView:
+    """One saved version of a form, with the edit checks' findings and its signatures."""
+
     number: int
     data: dict[str, object]
     saved_by: str
     saved_role: str
     saved_at: dt.datetime
     reason: str
+    """Why a saved version was changed (blank for the first version)."""
     findings: list[dict[str, object]]
+    """What the edit checks found in this version."""
     signatures: list[SignatureView]
 
 
 @dataclass(frozen=True)
 class ItemChange:
+    """One change of an item's value, old → new, by whom, when and why."""
+
     version: int
     old: object
     new: object
@@ -71,46 +88,76 @@ class SignatureState:
 
 
 @dataclass(frozen=True)
+class MessageView:
+    author: str
+    author_role: str
+    text: str
+    written_at: dt.datetime
+
+
+@dataclass(frozen=True)
 class QueryView:
+    """A data query on a form item (or on the form as a whole), with its conversation."""
+
     id: int
-    participant: str
-    form: str
-    visit: str
-    item: str
+    record_id: int
+    participant_id: int
+    screening_number: str
+    form_id: str
+    visit_id: str
+    """Blank for a repeating log form entered outside a visit."""
+    item_id: str
+    """Blank for a query on the form as a whole."""
     text: str
     status: str
     automatic: bool
+    """Raised by an edit check rather than by a person."""
     raised_by: str
     raised_at: dt.datetime
-    messages: list[tuple[str, str, str, dt.datetime]]
-    """(author, role, text, written at), oldest first."""
-    form_name: str = ""
-    visit_name: str = ""
-    item_label: str = ""
-    """The protocol's names for ``form``, ``visit`` and ``item`` (the ids where the protocol
-    has none), for people; the ids stay for links and the API."""
+    closed_at: dt.datetime | None
+    messages: list[MessageView]
+    """Oldest first."""
+    form_name: str
+    visit_name: str
+    item_label: str
+    """The protocol's names for the form, the visit and the item (the ids where the protocol
+    has none), for people."""
 
 
 @dataclass(frozen=True)
 class ClockView:
+    """A serious adverse event's clock for its initial report to the sponsor."""
+
     record_id: int
-    participant: str
+    participant_id: int
+    screening_number: str
     site: str
     term: str
+    """The event's term as entered (the form's name until one is)."""
     aware_at: dt.datetime
     deadline: dt.datetime
-    time_left: dt.timedelta
-    """Negative once the deadline has passed."""
+    reported_at: dt.datetime | None
+    reported_by: str
     overdue: bool
+    """The deadline passed before the report was sent (or, unsent, before now)."""
     still_serious: bool
+    """False when a later version of the form no longer records the event as serious."""
+    time_left: dt.timedelta
+    """Negative once the deadline has passed; relative to the moment of reading."""
 
 
 def form_versions(form_record: FormRecord, *, actor: Actor) -> list[VersionView]:
     actor.require_site(form_record.participant)
     require_read(actor, form_record)
-    return [VersionView(v.number, v.data, v.saved_by, v.saved_role, v.saved_at, v.reason,
-                        v.findings, [_signature(s, form_record) for s in v.signatures.all()])
-            for v in _versions(form_record)]
+    return [version_view(v, form_record) for v in _versions(form_record)]
+
+
+def version_view(version: FormVersion, form_record: FormRecord) -> VersionView:
+    """One version as the history shows it (``form_record``: its record, as last saved)."""
+    signatures = version.signatures.select_related("signer").order_by("signed_at", "pk")
+    return VersionView(version.number, version.data, version.saved_by, version.saved_role,
+                       version.saved_at, version.reason, list(version.findings or []),
+                       [signature_view(s, form_record) for s in signatures])
 
 
 def item_audit_trail(form_record: FormRecord, *, actor: Actor) -> dict[str, list[ItemChange]]:
@@ -131,8 +178,8 @@ def signature_state(form_record: FormRecord, *, actor: Actor) -> SignatureState:
     actor.require_site(form_record.participant)
     require_read(actor, form_record)
     form = protocol_of(form_record.participant.study).form(form_record.form_id)
-    views = [_signature(s, form_record) for s in Signature.objects.filter(
-        version__record=form_record).select_related("version").order_by("signed_at")]
+    views = [signature_view(s, form_record) for s in Signature.objects.filter(
+        version__record=form_record).select_related("version", "signer").order_by("signed_at")]
     return SignatureState(form.signature_required, form_record.latest_version,
                           [v for v in views if v.valid], [v for v in views if not v.valid])
 
@@ -140,42 +187,91 @@ def signature_state(form_record: FormRecord, *, actor: Actor) -> SignatureState:
 def unresolved_queries_by_site(*, actor: Actor) -> dict[str, list[QueryView]]:
     """Site code → queries still open or answered, oldest first, at the sites the actor sees."""
     queries = Query.objects.exclude(status=Query.Status.CLOSED)
-    queries = readable(actor, in_scope(actor, queries, "record__participant"), "record")
     by_site: dict[str, list[QueryView]] = defaultdict(list)
-    for query in _with_context(queries).order_by("raised_at", "pk"):
+    for query in _with_context(_readable_queries(actor, queries)).order_by("raised_at", "pk"):
         by_site[query.record.participant.site.code].append(_query_view(query))
     return dict(by_site)
 
 
+def queries_in_scope(*, actor: Actor, status: str | None = None,
+                     participant_id: int | None = None) -> list[QueryView]:
+    """Queries at the actor's sites on forms they read, optionally by status and participant,
+    in the order they were raised."""
+    queries = Query.objects.all()
+    if status is not None:
+        queries = queries.filter(status=status)
+    if participant_id is not None:
+        queries = queries.filter(record__participant_id=participant_id)
+    return [_query_view(q) for q in _with_context(_readable_queries(actor, queries)
+                                                  ).order_by("pk")]
+
+
+def query_view(query: Query) -> QueryView:
+    """One query (found through ``lookups.query_for``, which checks scope and reading)."""
+    return _query_view(_with_context(Query.objects.filter(pk=query.pk)).get())
+
+
+def _readable_queries(actor: Actor, queries: QuerySet[Query]) -> QuerySet[Query]:
+    return readable(actor, in_scope(actor, queries, "record__participant"), "record")
+
+
 def running_sae_clocks(*, actor: Actor, now: dt.datetime | None = None) -> list[ClockView]:
     """Serious events whose initial report is not yet marked sent, most urgent first."""
-    now = now or clock.now()
-    clocks = SeriousEventClock.objects.filter(reported_at__isnull=True).select_related(
-        "record__participant__site", "record__participant__study").order_by("deadline")
+    return sae_clocks(actor=actor, now=now, unreported=True)
+
+
+def sae_clocks(*, actor: Actor, now: dt.datetime | None = None,
+               unreported: bool = False) -> list[ClockView]:
+    """Serious events' reporting clocks at the actor's sites, on forms they read, most urgent
+    first; ``unreported``: only those whose initial report is not yet marked sent."""
+    clocks = SeriousEventClock.objects.select_related(
+        "record__participant__site", "record__participant__study").order_by("deadline", "pk")
+    if unreported:
+        clocks = clocks.filter(reported_at__isnull=True)
     clocks = readable(actor, in_scope(actor, clocks, "record__participant"), "record")
-    views = []
-    for sae_clock in clocks:
-        latest = _versions(sae_clock.record).last()
-        data = latest.data if latest else {}
-        form = protocol_of(sae_clock.record.participant.study).form(sae_clock.record.form_id)
-        items = adverse_event_items(form)
-        views.append(ClockView(
-            sae_clock.record_id, sae_clock.record.participant.screening_number,
-            sae_clock.record.participant.site.code,
-            items.term_of(data, form.name) if items else form.name, sae_clock.aware_at,
-            sae_clock.deadline, sae_clock.deadline - now, now > sae_clock.deadline,
-            is_serious(form, data)))
-    return views
+    return [clock_view(c, now) for c in clocks]
+
+
+def clock_view(sae_clock: SeriousEventClock, now: dt.datetime | None = None) -> ClockView:
+    now = now or clock.now()
+    record = sae_clock.record
+    latest = _versions(record).last()
+    data = latest.data if latest else {}
+    form = protocol_of(record.participant.study).form(record.form_id)
+    items = adverse_event_items(form)
+    return ClockView(
+        sae_clock.record_id, record.participant_id, record.participant.screening_number,
+        record.participant.site.code, items.term_of(data, form.name) if items else form.name,
+        sae_clock.aware_at, sae_clock.deadline, sae_clock.reported_at, sae_clock.reported_by,
+        (sae_clock.reported_at or now) > sae_clock.deadline, is_serious(form, data),
+        sae_clock.deadline - now)
+
+
+def form_instance(participant: Participant, visit_id: str, form_id: str,
+                  repeat_index: int | None = None) -> FormRecord | None:
+    """The record of a form at a visit (``repeat_index``: which entry of a repeating form).
+    The page checks the site and the reading before (``lookups``, ``why_not_read``)."""
+    instances = FormRecord.objects.filter(participant=participant, visit_id=visit_id,
+                                          form_id=form_id)
+    if repeat_index is not None:
+        instances = instances.filter(repeat_index=repeat_index)
+    return instances.first()
+
+
+def latest_version(form_record: FormRecord) -> FormVersion | None:
+    return form_record.versions.filter(number=form_record.latest_version).first()
 
 
 def _versions(form_record: FormRecord) -> QuerySet[FormVersion]:
     return FormVersion.objects.filter(record=form_record).order_by("number")
 
 
-def _signature(signature: Signature, form_record: FormRecord) -> SignatureView:
+def signature_view(signature: Signature, form_record: FormRecord) -> SignatureView:
+    """A signature; valid while it signs the record's latest version."""
     number = signature.version.number
-    return SignatureView(signature.printed_name, signature.signer_role, signature.meaning,
-                         signature.signed_at, number, number == form_record.latest_version)
+    return SignatureView(number, signature.signer.get_username(), signature.printed_name,
+                         signature.signer_role, signature.meaning, signature.signed_at,
+                         number == form_record.latest_version)
 
 
 def _with_context(queries: QuerySet[Query]) -> QuerySet[Query]:
@@ -185,13 +281,15 @@ def _with_context(queries: QuerySet[Query]) -> QuerySet[Query]:
 
 def _query_view(query: Query) -> QueryView:
     form_record = query.record
-    messages = [(m.author, m.author_role, m.text, m.written_at)
-                for m in sorted(query.messages.all(), key=lambda m: m.pk)]
+    messages = [MessageView(m.author, m.author_role, m.text, m.written_at)
+                for m in sorted(query.messages.all(), key=lambda m: (m.written_at, m.pk))]
     names = _names(protocol_of(form_record.participant.study), form_record.form_id,
                    form_record.visit_id, query.item_id)
-    return QueryView(query.pk, form_record.participant.screening_number, form_record.form_id,
+    return QueryView(query.pk, form_record.pk, form_record.participant_id,
+                     form_record.participant.screening_number, form_record.form_id,
                      form_record.visit_id, query.item_id, query.text, query.status,
-                     query.automatic, query.raised_by, query.raised_at, messages, *names)
+                     query.automatic, query.raised_by, query.raised_at, query.closed_at,
+                     messages, *names)
 
 
 def _names(protocol: Protocol, form_id: str, visit_id: str, item_id: str

@@ -1,0 +1,71 @@
+"""What the screening page reads: the per-criterion checklist computed from the screening
+forms saved so far, and those forms.
+
+The live checklist is a read: the core engine screens the record the saved forms make (the
+same path ``do_evaluate_eligibility`` takes) without storing anything. Judgements count as in
+the stored evaluation (``trialkit.core.eligibility.evaluation``), only for criteria the forms
+still leave unknown.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from trialkit.core.eligibility.compile import screen
+from trialkit.core.eligibility.evaluation import Judgement, combine, judgements_still_needed
+from trialkit.core.eligibility.record import RecordError
+from trialkit.core.protocol import Protocol
+from trialkit.core.protocol.forms import Form
+from trialkit.web.trial.actions.base import Actor
+from trialkit.web.trial.actions.forms import may_read, readable
+from trialkit.web.trial.models import FormRecord, Participant
+from trialkit.web.trial.screening_record import (
+    screening_forms,
+    screening_record,
+    screening_visit_ids,
+)
+
+
+@dataclass(frozen=True)
+class CriterionLine:
+    id: str
+    kind: str
+    text: str
+    status: str
+    explanation: str
+    missing: list[str]
+    judgement: Judgement | None
+
+
+def checklist(participant: Participant, protocol: Protocol,
+              index_date: dt.date) -> tuple[str, list[CriterionLine], str]:
+    """(verdict, lines, problem) for the forms saved so far and a planned Day 0."""
+    try:
+        record = screening_record(protocol, participant.screening_number,
+                                  screening_forms(participant, protocol), index_date)
+    except RecordError as exc:
+        return "incomplete", [], f"The screening forms do not make a valid record yet: {exc}"
+    result = screen(protocol, record).to_json()
+    # Judgements count only for criteria the forms still leave unknown, as in the stored
+    # evaluation; a judged criterion shows the judged status beside the engine's explanation.
+    stored = participant.evaluation()
+    judged = judgements_still_needed(stored.judgements if stored else {}, result)
+    final, _, _ = combine(result, judged)
+    texts = {c.id: c.text for c in protocol.eligibility.criteria}
+    lines = [CriterionLine(c["id"], c["kind"], texts.get(c["id"], ""),
+                           judged[c["id"]].status if c["id"] in judged else c["status"],
+                           c["explanation"], [m.split(": ", 1)[-1] for m in result["missing"]
+                                              if m.startswith(f"{c['id']}: ")],
+                           judged.get(c["id"])) for c in result["criteria"]]
+    return final, lines, ""
+
+
+def screening_form_lines(participant: Participant, protocol: Protocol, actor: Actor
+                         ) -> list[tuple[str, Form, FormRecord | None]]:
+    """(visit id, form, saved record or None) of every screening form the actor reads."""
+    visits = screening_visit_ids(protocol)
+    saved = {(r.visit_id, r.form_id): r for r in readable(actor, FormRecord.objects.filter(
+        participant=participant, visit_id__in=visits))}
+    return [(v, protocol.form(f), saved.get((v, f))) for v in visits
+            for f in protocol.visit(v).forms if may_read(actor, protocol.form(f))]

@@ -142,7 +142,8 @@ def _model(file: ScenarioFile, protocol: Protocol) -> Iterator[Problem]:
     if missing:
         yield ("model", f"protocol {who}'s record does not hold what the "
                         f"'{file.model}' model simulates: this protocol's endpoints have no "
-                        "model in this scenario file (docs/simulation.md, 'Other diseases')")
+                        "model in this scenario file; a design-level file simulates its "
+                        "randomized comparison (docs/simulation.md, 'Other diseases')")
     enhancing, new = file.record.enhancing_lesions, file.record.new_lesions
     if enhancing.split(".")[0] != new.split(".")[0]:
         yield ("record.new_lesions", "both lesion counts must be columns of one scan table")
@@ -164,9 +165,10 @@ def _column_type(table: TableDef, column: str) -> str | None:
 def _design(file: ScenarioFile, protocol: Protocol) -> Iterator[Problem]:
     for part in protocol.design.parts:
         if part.is_crossover:
-            yield ("", f"part '{part.id}' is a crossover part: the simulation runs parallel "
-                       "and sequential parts (crossover is listed as to do in "
-                       "docs/simulation.md)")
+            yield ("", f"part '{part.id}' is a crossover part: the whole-protocol "
+                       "simulation runs parallel and sequential parts; a design-level file "
+                       "(model crossover_counts) simulates the crossover comparison "
+                       "(docs/simulation.md, 'Other diseases and designs')")
     randomization = protocol.randomization
     if randomization is None:
         yield ("effects.arm", "the protocol randomizes no part: there is no comparison")

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from scipy.stats import beta as beta_distribution
 
 from trialkit.core.adam import AnalysisDatasets, TrialRows
 from trialkit.core.analysis.table import Table
@@ -119,8 +120,20 @@ def stopping_rule_count(protocol: Protocol, gate: CommitteeGate,
             continue
         if _counts(form, row.data, event.serious, event.related, event.minimum_grade):
             with_event.add(row.participant)
-    return (f"As of the data date, {len(with_event)} of the {len(reviewed)} participants the "
-            f"rule reviews (of {rule.of_participants}) had a {event.description}.")
+    found = (f"As of the data date, {len(with_event)} of the {len(reviewed)} participants the "
+             f"rule reviews (of {rule.of_participants}) had a {event.description}")
+    if isinstance(rule, CountAtLeast):
+        reached = len(with_event) >= rule.events
+        return found + (f": the rule's threshold of {rule.events} is "
+                        f"{'REACHED' if reached else 'not reached'}.")
+    # The posterior of the event rate after x events in n participants is
+    # Beta(a + x, b + n - x); the rule stops when P(rate > threshold) exceeds its probability.
+    posterior = float(beta_distribution.sf(
+        rule.threshold_rate, rule.prior.a + len(with_event),
+        rule.prior.b + len(reviewed) - len(with_event)))
+    return found + (f": posterior probability that the rate exceeds {rule.threshold_rate} is "
+                    f"{posterior:.3f}, {'ABOVE' if posterior > rule.probability else 'not above'}"
+                    f" the rule's {rule.probability}.")
 
 
 def _counts(form: Any, data: Mapping[str, Any], serious: bool, related: Sequence[str],

@@ -78,6 +78,8 @@ def test_the_open_report_says_its_session_first_and_carries_every_section(trial,
     assert f"{protocol.part(gate.reviews_part).name}: adverse events" in text
     for test in lab_tests(protocol):
         assert f"[{test.code}]" in text
+    if gate.stopping_rule is not None:
+        assert "the rule's threshold of" in text or "posterior probability that" in text
 
 
 def test_the_open_report_names_no_arm(trial, rows):
@@ -134,14 +136,47 @@ def test_the_closed_report_shows_the_cut_as_stored(trial, rows):
 
 def test_what_cannot_make_a_report_is_refused_naming_the_input(trial, rows):
     protocol = trial.protocol
-    with pytest.raises(SmcReportError, match="^cut:"):
+    with pytest.raises(SmcReportError, match=r"^cut:"):
         smc_report(protocol, rows, 0, session="closed")
-    with pytest.raises(SmcReportError, match="^gate_index:"):
+    with pytest.raises(SmcReportError, match=r"^gate_index:"):
         smc_report(protocol, rows, len(protocol.gates.committee))
     unblinded = synthetic_rows(protocol, 10, np.random.default_rng(1))
-    with pytest.raises(SmcReportError, match="^rows:"):
+    with pytest.raises(SmcReportError, match=r"^rows:"):
         smc_report(protocol, unblinded, 0)
     if trial.randomized_part is not None:
-        with pytest.raises(SmcReportError, match="^cut: the data cut is as of"):
+        with pytest.raises(SmcReportError, match=r"^cut: the data cut is as of"):
             smc_report(protocol, rows, 0, session="closed",
                        cut=_cut(trial, rows.as_of - dt.timedelta(days=1)))
+
+
+def test_a_lab_shift_counts_each_participant_once_at_the_worst_value_after_dosing(trial):
+    from trialkit.core.adam import AdministrationRow, FormRow, ParticipantRow, TrialRows
+    from trialkit.reports.smc_labs import shift_tables
+
+    protocol = trial.protocol
+    test = next((t for t in lab_tests(protocol) if t.upper), None)
+    if test is None:
+        pytest.skip("no laboratory test with a reference range in this protocol")
+    day0 = dt.date(2025, 3, 1)
+
+    def sample(key: int, day: dt.date, value: float, repeat: int) -> FormRow:
+        return FormRow(key, test.form, "", repeat, {test.date_item: day.isoformat(),
+                                                    test.item: value, test.upper: 10.0})
+
+    first = protocol.design.administrations[0].id
+    rows = TrialRows(protocol.identity.id, day0 + dt.timedelta(days=60), (
+        ParticipantRow(1, "S-1", "SITE1", "enrolled", protocol.design.parts[0].id),
+        ParticipantRow(2, "S-2", "SITE1", "enrolled", protocol.design.parts[0].id)),
+        (AdministrationRow(1, first, day0), AdministrationRow(2, first, day0)),
+        (sample(1, day0 - dt.timedelta(days=3), 12.0, 1), sample(1, day0, 8.0, 2),
+         sample(1, day0 + dt.timedelta(days=7), 15.0, 3),
+         sample(1, day0 + dt.timedelta(days=14), 9.0, 4),
+         sample(2, day0 - dt.timedelta(days=1), 11.0, 1)))
+    (table,) = [t for t in shift_tables(protocol, rows) if f"[{test.code}]" in t.title]
+    by_row = {row[0]: row[1:] for row in table.rows}
+    columns = table.header[1:]
+    # Participant 1: the last value on or before dosing (8.0) is NORMAL; the worst after it
+    # HIGH. Participant 2: HIGH at baseline, nothing after dosing.
+    assert by_row["Baseline NORMAL"][columns.index("Worst HIGH")] == "1"
+    assert by_row["Baseline HIGH"][columns.index("none after dosing")] == "1"
+    assert [r[-1] for r in table.rows] == ["1", "1"]

@@ -91,6 +91,9 @@ def _prepare(data: Table, response: str, treatment: str, reference: str,
         amount = data.numeric(exposure)
         bad = ~(amount > 0) & ~np.isnan(amount)
         if bad.any():
+            if bad.all():
+                raise AnalysisInputError(f"no row with '{exposure}' > 0 (no follow-up or no "
+                                         f"scan yet)")
             notes += (f"{int(bad.sum())} row(s) with '{exposure}' ≤ 0 were left out",)
             data = data.where(~bad)
     required = [response] if exposure is None else [response, exposure]

@@ -45,6 +45,9 @@ def model_frame(table: Table, *, treatment: str, reference: str | None,
     references = dict(factors) if isinstance(factors, Mapping) else dict.fromkeys(factors)
     references = {treatment: reference, **references}
     used, notes = _complete_rows(table, list(references), list(covariates), list(required))
+    if not used.any():  # say why, rather than fail later on a reference level not found
+        raise AnalysisInputError("no row to analyse" + (f" ({'; '.join(notes)})" if notes
+                                                        else " (none in the data subset)"))
     values: dict[str, Array] = {name: table.text(name)[used] for name in references}
     values.update({name: table.numeric(name)[used] for name in covariates})
     levels = _levels(values, references, treatment, treatment_order)

@@ -47,6 +47,9 @@ def proportions_by_arm(data: Table, *, response: str, treatment: str,
     known &= ~is_missing(groups)
     notes = (f"{int((~known).sum())} row(s) without '{response}' or '{treatment}' were left "
              "out",) if (~known).any() else ()
+    if not known.any():  # say why, rather than fail on a reference arm not found
+        raise AnalysisInputError(f"no row with a known '{response}' (every participant's "
+                                 f"response is still unknown)")
     order = arm_order(groups[known], arms, reference)
     counts = {arm: (int(outcome[known & (groups == arm)].sum()),
                     int((known & (groups == arm)).sum())) for arm in order}

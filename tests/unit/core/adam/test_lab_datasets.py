@@ -11,8 +11,14 @@ import numpy as np
 import pytest
 
 from tests.conftest import ROOT
-from trialkit.core.adam import AdministrationRow, Allocation, FormRow, ParticipantRow, TrialRows
-from trialkit.core.adam import derive
+from trialkit.core.adam import (
+    AdministrationRow,
+    Allocation,
+    FormRow,
+    ParticipantRow,
+    TrialRows,
+    derive,
+)
 from trialkit.core.adam.synthetic import synthetic_rows
 from trialkit.core.protocol import load_protocol
 from trialkit.core.protocol.analysis_datasets import dataset_specs

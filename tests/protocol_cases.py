@@ -318,3 +318,26 @@ def public_texts(protocol: Protocol) -> list[str]:
     texts += [c.decode for codelist in protocol.codelists for c in codelist.items]
     texts += [v for role in protocol.roles for v in (role.name, role.description)]
     return sorted({re.sub(r"\s+", " ", t).lower() for t in texts if t}, key=len, reverse=True)
+
+
+def analysis_texts(protocol: Protocol) -> list[str]:
+    """What the analysis outputs repeat of the protocol's endpoints, lower case, longest first:
+    the endpoints' and analyses' prose (names, descriptions, time frames, labels in the
+    analyses' options). It names the design ("compared with placebo"), not anybody's
+    allocation; a single word or an arm's own label is never taken as prose."""
+    secrets = {s.lower() for s in allocation_secrets(protocol)}
+    texts = [s for e in protocol.endpoints for s in _strings_of(e.model_dump())]
+    return sorted({t for t in (re.sub(r"\s+", " ", s).lower() for s in texts)
+                   if " " in t and t not in secrets}, key=len, reverse=True)
+
+
+def _strings_of(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():  # a category's label may be its key
+            yield str(key)
+            yield from _strings_of(item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _strings_of(item)

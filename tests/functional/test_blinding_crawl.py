@@ -12,8 +12,11 @@ cannot fill fails the test (add its source to ``_values``).
 from __future__ import annotations
 
 import datetime as dt
+import io
 import itertools
+import json
 import uuid
+import zipfile
 from typing import Any
 from urllib.parse import quote
 
@@ -124,7 +127,40 @@ def _url(path: str, operation: dict[str, Any]) -> str:
 
 
 def _body(response) -> Any:
+    if response.get("Content-Type", "").startswith("application/zip"):
+        return _archive(b"".join(response.streaming_content))
     return response.body if response.body is not None else response.content.decode()
+
+
+def _archive(data: bytes) -> dict[str, Any]:
+    """A zip (the analysis outputs) as its members, each read as its reader would: JSON as
+    JSON, a dataset's records as objects naming their participant (``participant``: SUBJID,
+    so the row checks find them), Parquet the same, XPT and the rest as text."""
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    return {name: _member(name, archive.read(name)) for name in sorted(archive.namelist())}
+
+
+def _member(name: str, data: bytes) -> Any:
+    if name.endswith(".parquet"):
+        import pyarrow.parquet as parquet
+
+        return [_record(r) for r in parquet.read_table(io.BytesIO(data)).to_pylist()]
+    if name.endswith(".xpt"):
+        return data.decode("latin-1")
+    text = data.decode("utf-8")
+    if not name.endswith(".json"):
+        return text
+    document = json.loads(text)
+    if isinstance(document, dict) and "columns" in document and "rows" in document:
+        names = [c["name"] for c in document["columns"]]
+        return {**document, "rows": [_record(dict(zip(names, row, strict=True)))
+                                     for row in document["rows"]]}
+    return document
+
+
+def _record(row: dict[str, Any]) -> dict[str, Any]:
+    return {**{k: v if isinstance(v, (str, int, float, type(None))) else str(v)
+               for k, v in row.items()}, "participant": row.get("SUBJID")}
 
 
 def crawl(api, token: str, openapi_document, values, facts) -> dict[str, set[str]]:

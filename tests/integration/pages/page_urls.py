@@ -21,11 +21,13 @@ def pattern_names() -> list[tuple[str, list[str]]]:
 
 def urls_about(participants: list[Participant]) -> Iterator[str]:
     """Each GET page once per given participant (and its records and queries); the pages
-    without parameters once. POST-only steps (``step`` parameters) are left out."""
+    without parameters once. POST-only steps (``step`` parameters) are left out, and so are
+    the analysis outputs (``output``): they are files, not pages, and the crawls follow the
+    analysis page's own links to every one of them (test_blinding_crawl.py)."""
     from django.urls import reverse
 
     for name, params in pattern_names():
-        if "step" in params or name in ("logout", "static"):
+        if "step" in params or "output" in params or name in ("logout", "static"):
             continue
         if not params:
             yield reverse(f"pages:{name}")

@@ -20,8 +20,11 @@ procedure type):
 
 from __future__ import annotations
 
+import io
+import json
 import re
 import uuid
+import zipfile
 from html.parser import HTMLParser
 
 import pytest
@@ -40,11 +43,20 @@ from tests.integration.pages.support import (
     randomize_the_waiting_candidate,
     text_of,
 )
-from tests.protocol_cases import allocation_secrets, public_texts
+from tests.protocol_cases import allocation_secrets, analysis_texts, public_texts
 from trialkit.core.protocol import Protocol
 from trialkit.web.trial.models import Participant, RandomizationSlot, Unblinding
 
 pytestmark = pytest.mark.protocols("randomized")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _analysis_cache(tmp_path_factory):
+    """The analysis page's cache (under VAR_DIR) in the test's own folder."""
+    from django.test.utils import override_settings
+
+    with override_settings(VAR_DIR=tmp_path_factory.mktemp("var")):
+        yield
 
 
 @pytest.fixture(scope="module")
@@ -93,7 +105,7 @@ def _crawled_participants(trial, world: World) -> list[Participant]:
 def test_no_blinded_role_sees_an_allocation_a_preparation_or_a_procedure_type_on_any_page(
         trial, world):
     protocol = trial.protocol
-    patterns, public = concealed(protocol), public_texts(protocol)
+    patterns, public = concealed(protocol), _with_analysis(protocol)
     urls = sorted(set(urls_about(_crawled_participants(trial, world))))
     blinded = world.blinded_roles()
     assert trial.investigator in blinded or not trial.has("blinded")
@@ -124,7 +136,7 @@ def _url_order(url: str) -> tuple[str, ...]:
 def test_a_blinded_role_is_shown_the_same_about_twins_in_different_arms_on_every_page(
         trial, world):
     protocol = trial.protocol
-    patterns, public = concealed(protocol), public_texts(protocol)
+    patterns, public = concealed(protocol), _with_analysis(protocol)
     twins = counterparts(*world.twins)
     pairs = _twin_urls(world)
     assert len(pairs) > 20
@@ -310,7 +322,7 @@ def test_every_form_any_role_is_offered_answers_a_blinded_role_the_same_about_bo
     answer about the twin in the other, and names no arm (e.g. the blinded coordinator sending
     the proceduralist's record of the sham puncture)."""
     protocol = trial.protocol
-    patterns, public = concealed(protocol), public_texts(protocol)
+    patterns, public = concealed(protocol), _with_analysis(protocol)
     twins = counterparts(*world.twins)
     offered = _offered_forms(world, _twin_urls(world))
     assert len(offered) > 10
@@ -365,3 +377,118 @@ def test_the_crawl_would_notice_an_allocation_on_an_unblinded_page(trial, world)
         unblinder = signed_in(world.unblinder, PASSWORD, role)
         page = unblinder.get(f"/participants/{world.unblinded.pk}/")
         assert leaks(page.content, patterns, public)
+
+
+# -- the analysis outputs ----------------------------------------------------------------------
+#
+# The analysis page (/analysis/) is a page like the others and is crawled above. Its outputs are
+# files (the report, results, each dataset as Dataset-JSON, XPT and Parquet, RTF tables, SVG
+# figures, a zip of all): found by following the page's own links, read as text, and held to
+# the same two checks, so an output added to `trialkit analyze` is crawled without edits here.
+
+def _analysis_files(client) -> dict[str, bytes]:
+    """Every file the analysis page links to (its figures and its downloads), with the zip's
+    members as files of their own; nothing for a role the page refuses."""
+    page = client.get("/analysis/")
+    if page.status_code == 403:
+        return {}
+    assert page.status_code == 200
+    links = sorted(set(re.findall(r'(?:href|src)="(/analysis/files/[^"?]+)\?[^"]*"',
+                                  page.content.decode())))
+    found: dict[str, bytes] = {}
+    for link in links:
+        response = client.get(link)
+        assert response.status_code == 200, link
+        found[link] = b"".join(response.streaming_content)
+    assert any(link.endswith(".zip") for link in found), "no zip of every output"
+    for link in [k for k in found if k.endswith(".zip")]:
+        archive = zipfile.ZipFile(io.BytesIO(found.pop(link)))
+        found.update({f"{link}!{name}": archive.read(name) for name in archive.namelist()})
+    return found
+
+
+def _file_rows(name: str, data: bytes) -> tuple[str, list[str]]:
+    """A file's text (for the literal check) and its rows (for the twins): a dataset's records,
+    a JSON document's flat objects and lists, a page's table rows and list items, lines."""
+    if name.endswith(".parquet"):
+        import pyarrow.parquet as parquet
+
+        records = parquet.read_table(io.BytesIO(data)).to_pylist()
+        rows = [" ".join(f"{k}={v}" for k, v in r.items()) for r in records]
+        return _spaced("\n".join(rows)), rows
+    if name.endswith(".xpt"):  # the same table as Dataset-JSON and Parquet: its text only
+        return data.decode("latin-1"), []
+    text = data.decode("utf-8")
+    if name.endswith(".json"):  # read as its strings, as a reader of the values would
+        parts = _flat_parts(json.loads(text))
+        rows = [" ".join(map(str, leaf)) for leaf in parts]
+        return _spaced("\n".join(rows)), rows
+    if name.endswith((".html", ".svg")):
+        rows = [text_of(m.group(0).encode()) for m in re.finditer(
+            r"<(tr|li|text)\b.*?</\1>", text, flags=re.S | re.I)]
+        return text_of(data), rows
+    return _spaced(text), text.splitlines()
+
+
+def _spaced(text: str) -> str:
+    """Runs of white space as one space, as the protocol's texts are compared."""
+    return re.sub(r"\s+", " ", text)
+
+
+def _flat_parts(value, found=None) -> list[list[object]]:
+    """The lists of scalars and the objects of scalars in a JSON document (a dataset's records,
+    a table's rows, a listing's entries)."""
+    found = [] if found is None else found
+    items = list(value.values()) if isinstance(value, dict) else value \
+        if isinstance(value, list) else None
+    if items is None:
+        return found
+    if items and all(not isinstance(i, (dict, list)) for i in items):
+        found.append([*value.keys(), *items] if isinstance(value, dict) else items)
+    for item in items:
+        _flat_parts(item, found)
+    return found
+
+
+def test_no_blinded_role_reads_an_arm_in_any_analysis_output_nor_tells_the_twins_apart(
+        trial, world):
+    """Every output of the analysis a blinded role may open names no arm, and its records
+    about the twin in one arm read, identifiers paired, like those about the other."""
+    protocol = trial.protocol
+    patterns, public = concealed(protocol), _with_analysis(protocol)
+    twins = counterparts(*world.twins)
+    numbers = [t.screening_number.lower() for t in world.twins]
+    opened, differing, leaked = 0, {}, {}
+    for role in world.blinded_roles():
+        with world.unchanged():
+            files = _analysis_files(world.client(role))
+        opened += bool(files)
+        for name, data in files.items():
+            text, rows = _file_rows(name, data)
+            if hits := _leaks_in(text.lower(), patterns, public):
+                leaked[(role, name)] = hits
+            a, b = ([r.lower() for r in rows if n in r.lower()] for n in numbers)
+            if len(a) != len(b):
+                differing[(role, name)] = (f"{len(a)} rows", f"{len(b)} rows")
+            elif found := [d for x, y in zip(a, b, strict=True)
+                           for d in text_differences(x, y, twins)]:
+                differing[(role, name)] = found[:3]
+    assert opened >= 1, "no blinded role opened the analysis"
+    assert leaked == {}
+    assert differing == {}
+
+
+def _with_analysis(protocol: Protocol) -> list[str]:
+    return sorted([*public_texts(protocol), *analysis_texts(protocol)], key=len, reverse=True)
+
+
+def test_the_analysis_crawl_would_notice_an_arm(trial, world):
+    """The detector is not blind itself: a role that sees allocation and opens the analysis
+    reads arms in its outputs."""
+    protocol = trial.protocol
+    patterns, public = concealed(protocol), _with_analysis(protocol)
+    knowing = next(r.id for r in protocol.roles if "allocation" in r.sees
+                   and {"export_data", "review_safety"} & set(r.can))
+    files = _analysis_files(world.client(knowing))
+    assert any(_leaks_in(_file_rows(n, d)[0].lower(), patterns, public)
+               for n, d in files.items() if n.endswith(".json"))

@@ -6,6 +6,7 @@ from ninja import Router
 
 from trialkit.web.api import (
     accounts,
+    analysis_exports,
     audit,
     committee,
     exports,
@@ -33,5 +34,6 @@ ALL: list[tuple[str, Router]] = [
     ("/", committee.router),
     ("/", study_lock.router),
     ("/", exports.router),
+    ("/", analysis_exports.router),
     ("/", audit.router),
 ]

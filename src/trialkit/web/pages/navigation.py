@@ -13,6 +13,7 @@ from django.urls import reverse
 from trialkit.web.pages.vocabulary import OWN_PAGES, workspace_label
 from trialkit.web.trial import access
 from trialkit.web.trial.actions.base import Actor
+from trialkit.web.trial.analysis_outputs import ANALYSIS
 from trialkit.web.trial.scope import is_study_wide
 
 
@@ -49,6 +50,7 @@ ENTRIES: tuple[Entry, ...] = (
     _own("committee"),
     _own("preparations"),
     _own("procedures"),
+    ("Analysis", "pages:analysis", _any(*ANALYSIS)),
     ("Randomization list", "pages:randomization_list", _any("manage_randomization")),
     ("Simulation", "pages:simulation", may_simulate),
     ("Study lock", "pages:study_lock", _any("lock_data")),

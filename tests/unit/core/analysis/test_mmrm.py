@@ -33,6 +33,14 @@ def test_a_planned_visit_without_observations_is_dropped_with_a_note():
     assert "visit(s) V3 have no observations and were left out" in result.notes
 
 
+def test_no_observation_at_any_visit_is_refused_as_not_estimable():
+    """A trial's first weeks: the runner reports an AnalysisInputError as not estimable."""
+    nothing = small().where(np.zeros(10, dtype=bool))
+    with pytest.raises(AnalysisInputError, match="no observation of 'Y' at any visit"):
+        mmrm(nothing, response="Y", subject="ID", visit="VISIT", treatment="ARM",
+             reference="A", visit_order=["V1", "V2"])
+
+
 def test_a_visit_outside_the_declared_order_is_refused():
     with pytest.raises(AnalysisInputError, match="V2 not in the visit order"):
         mmrm(small(), response="Y", subject="ID", visit="VISIT", treatment="ARM",

@@ -107,6 +107,8 @@ def _prepare(data: Table, response: str, subject: str, visit: str, treatment: st
              "were left out"] if (~keep).any() else []
     data = data.where(keep)
     visits = _visits(data.text(visit), visit_order, visit, notes)
+    if not visits:  # early in a trial: nothing observed yet is "not estimable", not a crash
+        raise AnalysisInputError(f"no observation of '{response}' at any visit")
     references = dict(factors) if isinstance(factors, Mapping) else dict.fromkeys(factors)
     interactions: list[tuple[str, ...]] = []
     if visit_effect:

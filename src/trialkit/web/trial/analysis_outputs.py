@@ -1,0 +1,130 @@
+"""The outputs of ``trialkit analyze`` for one actor as of a date, computed by the same code as
+the command line and kept on disk, for the analysis page and the API's exports.
+
+Who may ask follows from the protocol's roles: a role that exports data (the statistician,
+data management) or reviews safety (the committee) — ``ANALYSIS``. What they get follows from
+the access layer alone: the rows come from ``analysis_source.trial_rows`` for the actor, which
+reads arms through ``access_exposure`` only for a role that sees allocation (or a role blinded
+until the lock, once the study is locked); for anyone else the rows carry no allocation and
+every output is pooled. A committee that sees ``arm_summaries`` only is pooled here: it reads
+tables by arm at frozen data cuts (ADR 0014), never live ones.
+
+Outputs are cached by (protocol version, code version, as-of date, SHA-256 of the actor's
+rows): the rows hold everything the outputs depend on — the actor's sites and, when arms are
+read, the allocations — so two actors share a computation exactly when they would get the same
+bytes, and new data (another hash) is never answered from an old computation. Reading the rows
+is done for every request: it is what checks the actor's view afresh (and audits a read of
+arms), and it is cheap next to the analysis.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import shutil
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+
+from trialkit import __version__
+from trialkit.core.protocol import protocol_version
+from trialkit.core.protocol.roles import Permission
+from trialkit.core.reporting.stamp import Stamp
+from trialkit.reports.analyze import analyze
+from trialkit.web.trial.actions.base import Actor, NotFoundError, NotPermittedError
+from trialkit.web.trial.actions.vocabulary import AuditAction
+from trialkit.web.trial.analysis_source import trial_rows
+from trialkit.web.trial.read_audit import refused_read
+
+ANALYSIS: tuple[Permission, ...] = ("export_data", "review_safety")
+"""The permissions that open the analysis: the statistician's and data management's
+(``export_data``) and the safety committee's (``review_safety``)."""
+ZIP = "all.zip"
+"""Every output in one file (the outputs themselves live in folders or end in .html/.json)."""
+
+
+def may_analyze(actor: Actor) -> bool:
+    return any(actor.can(p) for p in ANALYSIS)
+
+
+def require_analysis(actor: Actor) -> None:
+    if not may_analyze(actor):
+        message = f"role '{actor.role}' may not read the analysis"
+        refused_read(actor, AuditAction.EXPORT_DATA, message, object_type="Export")
+        raise NotPermittedError(message)
+
+
+@dataclass(frozen=True)
+class Computed:
+    """The outputs of one computation, in their cache folder."""
+
+    folder: Path
+    stamp: Stamp
+    files: tuple[str, ...]
+    """Every output's path relative to the folder, the manifest's included, the zip apart."""
+
+    def path(self, output: str) -> Path:
+        if output != ZIP and output not in self.files:
+            raise NotFoundError(f"no output '{output}' in this analysis", field="output")
+        return self.folder / output
+
+    def records(self, output: str) -> int:
+        """Records leaving with a download: a dataset's, every dataset's for the zip, else 0."""
+        results = json.loads((self.folder / "results.json").read_text(encoding="utf-8"))
+        counts = {name.lower(): d["records"] for name, d in results["datasets"].items()}
+        if output == ZIP:
+            return sum(counts.values())
+        if output.startswith("datasets/"):
+            return counts.get(Path(output).stem.lower(), 0)
+        return 0
+
+
+def cache_root() -> Path:
+    root = Path(settings.VAR_DIR) / "analysis-cache"
+    root.mkdir(parents=True, exist_ok=True)
+    return root
+
+
+def computed(actor: Actor, as_of: dt.date) -> Computed:
+    """The analysis as ``actor`` may see it as of ``as_of``: computed once per (protocol
+    version, code version, as-of, rows), then read from the cache."""
+    require_analysis(actor)
+    protocol = actor.protocol()
+    rows = trial_rows(as_of, actor)
+    key = hashlib.sha256(json.dumps(
+        [protocol_version(protocol), __version__, as_of.isoformat(), rows.digest()]
+    ).encode()).hexdigest()[:40]
+    folder = cache_root() / key
+    if not (folder / ZIP).is_file():
+        # Written beside the cache and moved in whole: a reader never meets half an analysis,
+        # and of two requests computing at once, one folder stays.
+        work = Path(tempfile.mkdtemp(prefix="computing-", dir=cache_root()))
+        try:
+            analyze(protocol, rows, work / "out")
+            _zip(work / "out", as_of)
+            (work / "out").rename(folder)
+        except OSError:
+            if not (folder / ZIP).is_file():
+                raise
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    stamp = dict(manifest["stamp"])
+    stamp.pop("headline")
+    stamp["as_of"] = dt.date.fromisoformat(stamp["as_of"])
+    return Computed(folder, Stamp(**stamp), ("manifest.json", *sorted(manifest["files"])))
+
+
+def _zip(out: Path, as_of: dt.date) -> None:
+    """Every output, in name order, dated the as-of day: the same data give the same zip."""
+    moment = (max(as_of.year, 1980), as_of.month, as_of.day, 0, 0, 0)
+    with zipfile.ZipFile(out / ZIP, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(p for p in out.rglob("*") if p.is_file() and p.name != ZIP):
+            info = zipfile.ZipInfo(str(path.relative_to(out)), moment)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, path.read_bytes())

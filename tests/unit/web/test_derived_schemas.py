@@ -119,6 +119,22 @@ def test_a_field_added_to_a_reader_is_published_and_an_omitted_one_is_not():
     assert served == {"kept": "a", "added": 1}
 
 
+def test_two_readers_cannot_be_published_under_one_name():
+    @dataclasses.dataclass(frozen=True)
+    class First:
+        a: int
+
+    @dataclasses.dataclass(frozen=True)
+    class Second:
+        b: int
+
+    derived(First, "OneNameOut")
+    with pytest.raises(ValueError, match="already the schema of"):
+        derived(Second, "OneNameOut")
+    with pytest.raises(ValueError, match="already published as"):
+        derived(First, "AnotherNameOut")
+
+
 def test_a_hand_written_schema_is_not_taken_for_a_derived_one():
     from ninja import Schema
 

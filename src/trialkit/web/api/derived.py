@@ -37,6 +37,7 @@ OMITTED = "__omitted__"
 """The attribute of a derived schema naming the reader fields it leaves out."""
 
 _derived: dict[type, type[Schema]] = {}
+_names: dict[str, type] = {}
 
 
 class DerivedOut(Schema):
@@ -54,9 +55,16 @@ def derived(reader: type, name: str, *, omit: frozenset[str] = frozenset(),
     shares one component of the published document.
     """
     if reader in _derived:
-        return _derived[reader]
+        made = _derived[reader]
+        if made.__name__ != name:
+            raise ValueError(f"{reader.__qualname__} is already published as {made.__name__}")
+        return made
     if not dataclasses.is_dataclass(reader):
         raise TypeError(f"{reader!r} is not a dataclass")
+    if name in _names:
+        # Two readers may share a class name (``study.VersionView``, ``capture_queries.
+        # VersionView``); two components may not, or one would silently replace the other.
+        raise ValueError(f"{name} is already the schema of {_names[name].__qualname__}")
     hints = typing.get_type_hints(reader)
     docs = _field_docstrings(reader)
     fields: dict[str, Any] = {}
@@ -69,6 +77,7 @@ def derived(reader: type, name: str, *, omit: frozenset[str] = frozenset(),
     setattr(model, READER, reader)
     setattr(model, OMITTED, omit)
     _derived[reader] = model
+    _names[name] = reader
     return model
 
 
@@ -93,8 +102,9 @@ def _translated(annotation: Any, names: Mapping[type, str]) -> Any:
     """The annotation with every nested dataclass replaced by its derived schema; sequences
     are published as arrays, mappings as objects."""
     if isinstance(annotation, type) and dataclasses.is_dataclass(annotation):
-        return derived(annotation, names.get(annotation, _default_name(annotation)),
-                       names=names)
+        # A nested reader already published (under whatever name) is reused as it is.
+        return _derived.get(annotation) or derived(
+            annotation, names.get(annotation, _default_name(annotation)), names=names)
     origin, args = typing.get_origin(annotation), typing.get_args(annotation)
     if origin in (Union, types.UnionType):
         return functools.reduce(operator.or_, (_translated(a, names) for a in args))

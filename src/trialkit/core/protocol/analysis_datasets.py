@@ -11,7 +11,8 @@ every AE-annotated item of the adverse-event forms (SUPPAE qualifiers such as th
 each administration included, under their QNAM); ADEX from the administrations; one BDS dataset
 per assessment, imaging, laboratory or vital-signs form (``AD`` + the form id), a parameter per
 numeric item (its test code, else its id), with the reference range and its indicators where
-the form records one (--ORNRLO/--ORNRHI items); ADTTE, ADCNT and ADRSP from ``analysis_data``.
+the form records one (--ORNRLO/--ORNRHI items paired with their result by record row);
+ADTTE, ADCNT and ADRSP from ``analysis_data``.
 """
 
 from __future__ import annotations
@@ -246,18 +247,25 @@ def bds_spec(form: Form, protocol: Protocol) -> DatasetSpec | None:
 
 
 def range_limits(form: Form, protocol: Protocol) -> dict[str, tuple[str, str]]:
-    """Result item → (lower-limit item, upper-limit item): an item annotated --ORNRLO or
-    --ORNRHI (SDTM's reference range as collected) gives the limit of the result item before
-    it on the form, as a lab form lists each result followed by its range."""
+    """Result item → (lower-limit item, upper-limit item). A limit is an item annotated
+    --ORNRLO or --ORNRHI (SDTM's reference range as collected); it belongs to the result that
+    feeds the same patient-record row (``maps_to.row``, the protocol's own pairing of a value
+    with its limit and LOINC code), else, without rows, to the result just before it."""
     limits: dict[str, tuple[str, str]] = {}
-    result: Item | None = None
+    results = [i for i in form.items if _numeric(i, protocol)]
+    by_row = {i.maps_to.row: i for i in results if i.maps_to is not None and i.maps_to.row}
+    before: Item | None = None
     for item in form.items:
         variable = item.cdisc.variable if item.cdisc is not None else None
-        if variable and variable[2:] in ("ORNRLO", "ORNRHI") and result is not None:
-            low, high = limits.get(result.id, ("", ""))
-            limits[result.id] = (item.id, high) if variable.endswith("LO") else (low, item.id)
-        elif _numeric(item, protocol):
-            result = item
+        if variable and variable[2:] in ("ORNRLO", "ORNRHI"):
+            row = item.maps_to.row if item.maps_to is not None else None
+            result = by_row.get(row) if row else before
+            if result is not None:
+                low, high = limits.get(result.id, ("", ""))
+                limits[result.id] = (item.id, high) if variable.endswith("LO") else (
+                    low, item.id)
+        elif item in results:
+            before = item
     return limits
 
 

@@ -78,3 +78,14 @@ def test_a_crossover_assessment_on_the_day_of_the_second_period_closes_the_first
     assert on_start.any()  # the week-24 scan, taken on the day of the second infusion
     assert set(adnv.text("APERIOD")[on_start]) == {"P1"}
     assert set(adnv.text("AVISIT")[adnv.text("APERIOD") == "P2"]) <= {"W28", "W36", "W48"}
+
+
+def test_a_limit_belongs_to_the_result_of_its_record_row_wherever_it_stands(reference):
+    from trialkit.core.protocol.analysis_datasets import range_limits
+
+    form = next(f for f in reference.forms if f.id == "LAB")
+    moved = form.model_copy(update={"items": (*form.items[2:], *form.items[:2])})
+    # the sample date and the PT result moved to the end: the PT limit now comes first,
+    # before any result, but its record row still names PT
+    limits = range_limits(moved, reference)
+    assert limits["pt"] == ("", "pt_uln") and limits["alt"] == ("", "alt_uln")

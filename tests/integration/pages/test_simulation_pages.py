@@ -213,3 +213,14 @@ def test_a_role_that_does_not_review_safety_gets_no_gate_table(trial, make_actor
     page = client.get("/safety/")
     assert page.status_code == 200
     assert b"stopping rule for" not in page.content
+
+
+def test_a_request_runs_a_bounded_number_of_analyses(trial, module_demo, monkeypatch):
+    cache.clear()
+    monkeypatch.setattr(views_simulation, "MAX_RUNS", 12)
+    analyses = sum(len(e.analyses) for e in trial.protocol.endpoints)
+    client = client_for(module_demo, _statistician(trial, module_demo))
+    text = text_of(client.get("/simulation/?trials=50&endpoints=all&seed=5").content)
+    allowed = max(1, 12 // analyses)
+    assert f"trials reduced from 50 to {allowed}" in text
+    assert f"seed 5; {allowed} simulated trials per analysis" in text

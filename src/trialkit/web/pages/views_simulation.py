@@ -45,6 +45,9 @@ DEFAULT_TRIALS = 100
 MAX_TRIALS = 1_000
 """A page request runs at most this many completed trials per analysis (about a second per
 hundred for a count model on two cores); the command line has no such bound."""
+MAX_RUNS = 2_000
+"""At most this many analysis runs (trials × analyses) per request: with the secondary
+endpoints a protocol may declare twenty analyses, each fit taking some 10-50 ms."""
 DEFAULT_SEED = 20260101
 CACHE_SECONDS = 24 * 3600
 
@@ -75,11 +78,16 @@ def simulation(request: HttpRequest, actor: Actor) -> HttpResponse:
     on = today()
     errors, as_of, seed, trials = _inputs(request, on)
     every = request.GET.get("endpoints") == "all"
-    run = None if errors else _run(actor, as_of, seed, trials, every)
+    protocol = protocol_of(current_study())
+    kinds = tuple(sorted({e.kind for e in protocol.endpoints})) if every else ("primary",)
+    analyses = sum(len(e.analyses) for e in protocol.endpoints if e.kind in kinds)
+    asked, trials = trials, max(1, min(trials, MAX_RUNS // max(analyses, 1)))
+    run = None if errors else _run(actor, as_of, seed, trials, kinds)
     return render_page(request, actor, "pages/simulation.html", {
         "title": "Simulation conditioned on the data so far", "run": run, "errors": errors,
         "as_of": as_of, "seed": seed, "trials": trials, "today": on,
-        "max_trials": MAX_TRIALS, "every": every})
+        "max_trials": MAX_TRIALS, "every": every, "asked": asked, "max_runs": MAX_RUNS,
+        "analyses": analyses})
 
 
 def _inputs(request: HttpRequest, on: dt.date) -> tuple[list[str], dt.date, int, int]:
@@ -107,11 +115,11 @@ def _inputs(request: HttpRequest, on: dt.date) -> tuple[list[str], dt.date, int,
     return errors, as_of, seed, trials
 
 
-def _run(actor: Actor, as_of: dt.date, seed: int, trials: int, every: bool) -> Run:
+def _run(actor: Actor, as_of: dt.date, seed: int, trials: int, kinds: tuple[str, ...]
+         ) -> Run:
     rows = trial_rows(as_of, actor)
     protocol = protocol_of(current_study())
     datasets = derive(protocol, rows)
-    kinds = tuple(sorted({e.kind for e in protocol.endpoints})) if every else ("primary",)
     key = f"trialkit:simulation:{datasets.digest}:{seed}:{trials}:{','.join(kinds)}"
     found: Run | None = cache.get(key)
     if found is None:

@@ -9,10 +9,9 @@ participant's arm, at every site, open it (``navigation.may_simulate``); the dat
 ``analysis_source.trial_rows`` with that actor, as the analysis reads them. A run is bounded
 (``MAX_TRIALS``) and cached by (data digest, seed, trials), so reloading costs nothing.
 
-``gate_tables``: for the safety page, each committee gate's declared stopping rule with its
-exact P(stop | true rate) and the count of reviewed participants with a qualifying event so
-far. The count is pooled over arms (the rule is about the reviewed part as a whole) and made
-only of the adverse-event records the reader may read.
+``safety_context``: for the safety page, each committee gate's declared stopping rule with its
+exact P(stop | true rate) beside the pooled count of reviewed participants with a qualifying
+event so far (read by ``gate_tables``).
 """
 
 from __future__ import annotations
@@ -26,19 +25,15 @@ from django.http import HttpRequest, HttpResponse
 
 from trialkit.core.adam import ParticipantRow, derive
 from trialkit.core.protocol import Protocol
-from trialkit.core.protocol.gates import CommitteeGate, CountAtLeast
-from trialkit.core.simulation import gate_rules
 from trialkit.core.simulation.conditional import AnalysisPower, conditional_power
 from trialkit.core.simulation.interim import EndPrediction, last_visit_day, predicted_end
-from trialkit.web.pages import safety_report
+from trialkit.web.pages import gate_tables
 from trialkit.web.pages.navigation import may_simulate
 from trialkit.web.pages.session import page, render_page
 from trialkit.web.trial.actions.base import Actor
-from trialkit.web.trial.actions.forms import readable_form_ids
 from trialkit.web.trial.analysis_source import NOT_ENROLLED, trial_rows
 from trialkit.web.trial.gate_facts import today
-from trialkit.web.trial.models import Administration, FormVersion, Participant, Study
-from trialkit.web.trial.scope import in_scope
+from trialkit.web.trial.models import Study
 from trialkit.web.trial.study import current_study, protocol_of
 
 DEFAULT_TRIALS = 100
@@ -151,72 +146,8 @@ def _ends(protocol: Protocol, people: tuple[ParticipantRow, ...], as_of: dt.date
     return tuple(found)
 
 
-@dataclass(frozen=True)
-class GateTable:
-    committee: str
-    reviews: str
-    rule: str
-    rows: tuple[gate_rules.StopRow, ...]
-    participants: int
-    """Participants of the reviewed part who have received the gating administration."""
-    with_event: int
-    """Of them, those with at least one event the rule counts (pooled over arms)."""
-    status: gate_rules.GateStatus
-
-
-def gate_tables(actor: Actor, study: Study, protocol: Protocol) -> list[GateTable]:
-    """Each committee gate that declares a stopping rule: its table and the observed count."""
-    readable = _readable_events(actor, study, protocol)
-    tables = []
-    for gate in protocol.gates.committee:
-        rule = gate.stopping_rule
-        if rule is None:
-            continue
-        reviewed = _reviewed(actor, study, gate)
-        with_event = {pid for pid, form_id, values in readable
-                      if pid in reviewed and gate_rules.recorded_event_qualifies(
-                          rule.event, protocol.form(form_id), values)}
-        participants = min(len(reviewed), rule.of_participants)
-        events = min(len(with_event), participants)
-        tables.append(GateTable(
-            gate.committee, protocol.part(gate.reviews_part).name, _describe(rule),
-            gate_rules.gate_stop_table(rule), len(reviewed), len(with_event),
-            gate_rules.gate_status(rule, events, participants)))
-    return tables
-
-
-def _readable_events(actor: Actor, study: Study, protocol: Protocol
-                     ) -> list[tuple[int, str, dict[str, object]]]:
-    """(participant, form, latest values) of the adverse-event records the listing shows this
-    reader (its sites, the forms it may read)."""
-    shown = safety_report.adverse_events(study, protocol, actor, readable_form_ids(actor))
-    versions = FormVersion.objects.filter(record_id__in=[e.record_id for e in shown]) \
-        .select_related("record").order_by("record_id", "number")
-    latest = {v.record_id: v for v in versions}
-    return [(v.record.participant_id, v.record.form_id, dict(v.data)) for v in latest.values()]
-
-
-def _reviewed(actor: Actor, study: Study, gate: CommitteeGate) -> set[int]:
-    enrolled = in_scope(actor, Participant.objects.filter(
-        study__protocol_id=study.protocol_id, part=gate.reviews_part,
-        sequence_in_part__isnull=False))
-    return set(Administration.objects.filter(
-        participant__in=enrolled, administration_id=gate.after_administration)
-        .values_list("participant_id", flat=True))
-
-
-def _describe(rule: gate_rules.Rule) -> str:
-    if isinstance(rule, CountAtLeast):
-        return (f"stop if at least {rule.events} of the first {rule.of_participants} "
-                f"participants have a {rule.event.description}")
-    return (f"stop at the first of {rule.of_participants} participants at which "
-            f"P(rate > {rule.threshold_rate:g}) > {rule.probability:g} under a "
-            f"Beta({rule.prior.a:g}, {rule.prior.b:g}) prior, counting "
-            f"{rule.event.description}")
-
-
 def safety_context(actor: Actor, study: Study) -> dict[str, object]:
     """What the safety page adds: the gates' tables (for roles that review safety)."""
     if not actor.can("review_safety"):
         return {"gate_tables": []}
-    return {"gate_tables": gate_tables(actor, study, protocol_of(study))}
+    return {"gate_tables": gate_tables.gate_tables(actor, study, protocol_of(study))}

@@ -47,6 +47,10 @@ def _screened(trial, api, tokens, clock, day0, number="API-001") -> int:
                           token=tokens[trial.screener])
     assert registered.status_code == 201
     pid = registered.body["id"]
+    # Not screened yet: null, not an evaluation with its fields missing.
+    assert api.get(f"/api/participants/{pid}/eligibility",
+                   token=tokens[trial.screener]).body == {"eligibility": None}
+    assert registered.body["verdict"] is None and registered.body["screened_under"] is None
     visit = trial.screening_visit.id
     for form_id, instances in trial.screening_forms(clock.today).items():
         for data in instances:
@@ -57,6 +61,8 @@ def _screened(trial, api, tokens, clock, day0, number="API-001") -> int:
     evaluated = api.post(f"/api/participants/{pid}/eligibility",
                          {"index_date": day0.isoformat()}, token=tokens[trial.screener])
     undecided = evaluated.body["eligibility"]["undecided"]
+    stored = api.get(f"/api/participants/{pid}/eligibility", token=tokens[trial.screener])
+    assert stored.body == evaluated.body  # the stored record, as the action returned it
     kinds = {c["id"]: c["kind"] for c in evaluated.body["eligibility"]["result"]["criteria"]}
     if undecided:
         judged = api.post(f"/api/participants/{pid}/judgements", {

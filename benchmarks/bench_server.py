@@ -365,6 +365,55 @@ def page_times(client: Client, paths: list[str]) -> list[float]:
     return times
 
 
+class CpuMeter:
+    """CPU time per request of the server's worker processes, of the PostgreSQL backends
+    serving them and of this client process, from /proc (Linux): unlike rates and latencies,
+    it does not depend on what else the machine is running. A backend that ends within a
+    phase (connections not kept) takes its time with it: the database column then reads low.
+    """
+
+    def __init__(self, server_pid: int, database: str) -> None:
+        self.server_pid, self.database = server_pid, database
+        self.start = self._sample()
+
+    def measured(self, row: dict[str, Any]) -> dict[str, Any]:
+        """``row``'s phase ran since the previous call: add its CPU milliseconds per request."""
+        end = self._sample()
+        if end is not None and self.start is not None:
+            row["cpu_ms_per_request"] = {
+                part: round(1000 * sum(t - self.start[part].get(pid, 0.0)
+                                       for pid, t in end[part].items()) / row["requests"], 1)
+                for part in end}
+        self.start = self._sample()
+        return row
+
+    def _sample(self) -> dict[str, dict[int, float]] | None:
+        if not Path("/proc/self/stat").exists():
+            return None
+        import psycopg
+
+        with psycopg.connect(f"{_server_url()}/postgres", autocommit=True) as c:
+            backends = [r[0] for r in c.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = %s", (self.database,))]
+        workers = [pid for pid in _pids() if _stat(pid)[1] == self.server_pid]
+        return {"server": {pid: _stat(pid)[0] for pid in workers},
+                "database": {pid: _stat(pid)[0] for pid in backends},
+                "client": {os.getpid(): _stat(os.getpid())[0]}}
+
+
+def _pids() -> list[int]:
+    return [int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit()]
+
+
+def _stat(pid: int) -> tuple[float, int]:
+    """A process's CPU seconds (user and system) and its parent's pid; (0, 0) once gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0, 0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK"), int(fields[1])
+
+
 # -- pgbench and the report ---------------------------------------------------------------
 
 def pgbench(clients: int, seconds: int, scale: int) -> float | None:
@@ -411,6 +460,10 @@ def report(rows: list[dict[str, Any]], tps: float | None, args: argparse.Namespa
     for row in rows:
         print(f"{row['operation']:52} {row['requests']:>8} {row.get('per_second', '-'):>8} "
               f"{row['p50_ms']:>8} {row['p95_ms']:>8} {row['p99_ms']:>8}")
+    for row in rows:
+        if "cpu_ms_per_request" in row:
+            print(f"  {row['operation'].split(' (')[0]}: CPU ms per request " + ", ".join(
+                f"{part} {ms}" for part, ms in row["cpu_ms_per_request"].items()))
     if tps is not None:
         print(f"pgbench (TPC-B-like, {args.clients} clients, same run): {tps:.1f} TPS")
         for row in rows:
@@ -452,12 +505,13 @@ def main() -> int:
               flush=True)
         server, port = start_server(database_url, args.workers)
         warm_up(trial, port, args.workers)
+        cpu = CpuMeter(server.pid, database)
         rows = [
-            _row("randomize (POST /api/participants/{id}/randomization)",
-                 *_clients_at_once(args.clients, randomize(trial, port))),
-            _row("form save (POST /api/participants/{id}/forms)",
-                 *_clients_at_once(args.clients, save_forms(trial, port,
-                                                            args.saves_per_client))),
+            cpu.measured(_row("randomize (POST /api/participants/{id}/randomization)",
+                              *_clients_at_once(args.clients, randomize(trial, port)))),
+            cpu.measured(_row("form save (POST /api/participants/{id}/forms)",
+                              *_clients_at_once(args.clients, save_forms(
+                                  trial, port, args.saves_per_client)))),
         ]
         browser = signed_in_browser(trial, port)
         page_times(browser, ["/"] * 3)  # warm the workers' caches
@@ -470,7 +524,11 @@ def main() -> int:
     finally:
         if server is not None:
             server.terminate()
-            server.wait(timeout=30)
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:  # a worker stuck in a request: do not wait
+                server.kill()
+                server.wait()
         _admin_sql(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
     tps = pgbench(args.clients, args.pgbench_seconds, args.pgbench_scale)
     report(rows, tps, args)

@@ -56,6 +56,7 @@ from trialkit.web.trial.actions.base import (
 from trialkit.web.trial.actions.vocabulary import AuditAction
 from trialkit.web.trial.audit import PendingEvent, append_events, jsonable
 from trialkit.web.trial.models import IdempotencyKey, Participant, Profile, Study
+from trialkit.web.trial.study import NoStudyError
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -111,6 +112,9 @@ class _Frame:
     children: list[_Frame] = field(default_factory=list)
     pending: list[PendingEvent] = field(default_factory=list)
     """The outermost frame's events, recorded and not yet appended to the chain."""
+    subject_row: Participant | None = None
+    """The subject's row as the participant-lock guard read and locked it, until the action
+    takes it (``locked_participant``)."""
 
 
 _frames: ContextVar[tuple[_Frame, ...]] = ContextVar("trialkit_action_frames", default=())
@@ -220,7 +224,7 @@ def _authorise(spec: ActionSpec, actor: Any, bound: inspect.BoundArguments) -> N
         if Guard.SITE in spec.guards:
             actor.require_site(participant)
         if Guard.PARTICIPANT_UNLOCKED in spec.guards:
-            ensure_participant_unlocked(participant)
+            _frames.get()[-1].subject_row = ensure_participant_unlocked(participant)
     if Guard.STUDY_UNLOCKED in spec.guards:
         ensure_study_unlocked()
 
@@ -242,14 +246,25 @@ def ensure_study_unlocked() -> None:
         raise StateConflictError("the study database is locked", field="participant")
 
 
-def ensure_participant_unlocked(participant: Participant) -> None:
+def ensure_participant_unlocked(participant: Participant) -> Participant | None:
     """Refuse a change to a locked participant's data (read under a row lock, so a lock
-    committed by someone else meanwhile is seen)."""
-    locked_at = Participant.objects.select_for_update().filter(pk=participant.pk).values_list(
-        "locked_at", flat=True).first()
-    if locked_at is not None:
+    committed by someone else meanwhile is seen); returns the row read (None: no such row)."""
+    row = Participant.objects.select_for_update().filter(pk=participant.pk).first()
+    if row is not None and row.locked_at is not None:
         raise StateConflictError(f"the data of participant {participant.screening_number} are "
                                  "locked", field="participant")
+    return row
+
+
+def locked_participant(participant: Participant) -> Participant:
+    """The participant's current row, locked for this transaction: the row the action's
+    participant-lock guard has just read under that lock (one query fewer), else read now."""
+    stack = _frames.get()
+    row = stack[-1].subject_row if stack else None
+    if row is not None and row.pk == participant.pk:
+        stack[-1].subject_row = None  # handed out once: the action owns it from here
+        return row
+    return Participant.objects.select_for_update().get(pk=participant.pk)
 
 
 def ensure_on_timeline(participant: Participant, on: dt.date, *, field: str, what: str) -> None:
@@ -304,10 +319,21 @@ def _pending(actor: Actor | None, event: AuditAction, obj: Any, *, old: Any = No
         object_id=str(getattr(obj, "pk", "")) if not isinstance(obj, str) else "",
         # A deep copy of what the action passed, as JSON: it may change the objects later.
         old=jsonable(old), new=jsonable(new), reason=reason,
-        # Without a study named, the version current when the events are appended (read
-        # once under the head lock; loading the first protocol is itself audited: "").
-        protocol_version=study.protocol_version if study is not None else None,
+        protocol_version=_version(actor, study),
         via_token=actor.via_token.as_event() if actor and actor.via_token else None)
+
+
+def _version(actor: Actor | None, study: Study | None) -> str | None:
+    """The protocol version an event is recorded under: the study named, else the actor's
+    (the version whose protocol the action's checks used, read once per request), else,
+    with nobody acting, the version current when the events are appended (None; read under
+    the head lock; "" before the first protocol is loaded, which is itself audited)."""
+    if study is not None:
+        return study.protocol_version
+    if actor is not None:
+        with suppress(NoStudyError):
+            return actor.study.protocol_version
+    return None
 
 
 def _append(actor: Actor | None, event: AuditAction, obj: Any, *, old: Any = None,

@@ -41,6 +41,7 @@ from trialkit.web.trial.actions.kernel import (
     WRITES_PARTICIPANT_DATA,
     Guard,
     action,
+    locked_participant,
     record,
     reenter_password,
 )
@@ -239,7 +240,8 @@ def enrol(participant: Participant, part_id: str, *, actor: Actor,
     participant.sequence_in_part = enrolled + 1  # nobody else enrols meanwhile (see above)
     participant.enrolled_at = clock.now()
     participant.save(update_fields=["part", "status", "sequence_in_part", "enrolled_at"])
-    _create_visits(participant, protocol)
+    if serialised is None or not serialised.visits_made:
+        _create_visits(participant, protocol)
     record(actor, AuditAction.ENROL_PARTICIPANT, participant, old={"status": S.CONSENTED},
            new={"status": S.ENROLLED, "part": part_id,
                 "sequence_in_part": participant.sequence_in_part})
@@ -255,6 +257,20 @@ class Serialised:
     """``participant_checks`` of the participant."""
     decisions: Sequence[CommitteeDecision]
     """``committee_decisions`` of the study."""
+    visits_made: bool = False
+    """The caller has made the participant's visit schedule (``make_visits``): it depends on
+    nothing its lock guards, so it is written before the lock is taken."""
+
+
+def make_visits(participant: Participant, protocol: Protocol, checks: Verdict) -> bool:
+    """Make the visit schedule of a consented participant who passes ``checks``, ahead of
+    their enrolment in the same transaction (False: not made; ``enrol`` will refuse, or make
+    it itself)."""
+    if participant.status != S.CONSENTED or not checks.allowed or participant.planned_day0 \
+            is None or participant.evaluation() is None:
+        return False
+    _create_visits(participant, protocol)
+    return True
 
 
 def participant_checks(participant: Participant, study: Study) -> Verdict:
@@ -319,7 +335,7 @@ def do_end_participation(participant: Participant, outcome: str, ended_on: dt.da
 
 def _locked(participant: Participant, actor: Actor) -> Participant:
     """The participant's current row, locked for this transaction, if the actor may see it."""
-    return Participant.objects.select_for_update().get(pk=participant.pk)
+    return locked_participant(participant)
 
 
 def _check_consent_date(participant: Participant, consent_date: dt.date,

@@ -57,10 +57,16 @@ from trialkit.web.trial.actions.kernel import (
     WRITES_PARTICIPANT_DATA,
     Guard,
     action,
+    locked_participant,
     nothing_changed,
     record,
 )
-from trialkit.web.trial.actions.participants import Serialised, enrol, participant_checks
+from trialkit.web.trial.actions.participants import (
+    Serialised,
+    enrol,
+    make_visits,
+    participant_checks,
+)
 from trialkit.web.trial.actions.vocabulary import AuditAction
 from trialkit.web.trial.gate_facts import committee_decisions, dosings_of, today
 from trialkit.web.trial.list_digest import digest_matches, list_digest
@@ -147,13 +153,12 @@ def verify_randomization_list(protocol: Protocol, study: Study) -> bool:
 @action(AuditAction.RANDOMIZE_PARTICIPANT, permission="randomize", guards=WRITES_PARTICIPANT_DATA,
         subject="participant")
 def do_randomize_participant(participant: Participant, *, actor: Actor) -> RandomizationResult:
-    participant = Participant.objects.select_for_update().get(pk=participant.pk)
+    participant = locked_participant(participant)
     held = RandomizationSlot.objects.filter(participant=participant).first()
     if held is not None:  # asked again (a retry): the same answer, nothing written
         nothing_changed()
         return RandomizationResult(participant.screening_number, held.number, held.kit_code, False)
-    # The study and protocol version this request checked the actor's permission under.
-    protocol, study = actor.protocol(), actor.study
+    protocol, study = actor.protocol(), current_study()
     randomization = _randomization(protocol)
     # Everything that does not depend on the list is read before taking the list lock, which
     # serialises every randomization: the participant's strata and checks, and the gates
@@ -164,6 +169,9 @@ def do_randomize_participant(participant: Participant, *, actor: Actor) -> Rando
                          _reviewed_parts(study, protocol, randomization.part), decisions,
                          today())
     checks = participant_checks(participant, study)
+    # The participant's schedule is theirs alone (their row is locked): written before the
+    # list lock too. A refusal below rolls it back with the rest.
+    visits_made = make_visits(participant, protocol, checks)
     rand_list = RandomizationList.objects.select_for_update(of=("self",)).filter(
         study__protocol_id=study.protocol_id, part=randomization.part,
         live_at__isnull=False).first()
@@ -173,7 +181,8 @@ def do_randomize_participant(participant: Participant, *, actor: Actor) -> Rando
                                    gate, checks)
     # The list lock serialises enrolment in the part: enrol need not lock the study row.
     enrol(participant, randomization.part, actor=actor, gates=(),
-          serialised=Serialised(study=study, checks=checks, decisions=decisions))
+          serialised=Serialised(study=study, checks=checks, decisions=decisions,
+                                visits_made=visits_made))
     taken = RandomizationSlot.objects.filter(pk=slot.pk, participant__isnull=True).update(
         participant=participant, allocated_at=clock.now(), levels=levels, decision=decision,
         **_allocated(protocol, randomization.part, unit))

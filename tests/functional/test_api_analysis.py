@@ -41,7 +41,7 @@ def test_the_results_and_the_zip_are_what_the_command_writes_for_the_same_actor(
     assert results.body["stamp"]["view"] == view and results.body["stamp"]["as_of"] == as_of
     bundle = api.get("/api/exports/analysis/all.zip", token=token)
     assert bundle.status_code == 200 and bundle["Content-Type"] == "application/zip"
-    archive = zipfile.ZipFile(io.BytesIO(b"".join(bundle.streaming_content)))
+    archive = zipfile.ZipFile(io.BytesIO(bundle.content))
     out = tmp_path / "cli"
     assert main(["analyze", "--out", str(out), "--quiet", "--as-of", as_of,
                  "--user", "analyst", "--role", role]) == 0

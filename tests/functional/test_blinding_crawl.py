@@ -12,9 +12,11 @@ cannot fill fails the test (add its source to ``_values``).
 from __future__ import annotations
 
 import datetime as dt
+import html
 import io
 import itertools
 import json
+import re
 import uuid
 import zipfile
 from typing import Any
@@ -128,14 +130,17 @@ def _url(path: str, operation: dict[str, Any]) -> str:
 
 def _body(response) -> Any:
     if response.get("Content-Type", "").startswith("application/zip"):
-        return _archive(b"".join(response.streaming_content))
+        return _archive(response.content)
     return response.body if response.body is not None else response.content.decode()
 
 
 def _archive(data: bytes) -> dict[str, Any]:
     """A zip (the analysis outputs) as its members, each read as its reader would: JSON as
     JSON, a dataset's records as objects naming their participant (``participant``: SUBJID,
-    so the row checks find them), Parquet the same, XPT and the rest as text."""
+    so the row checks find them), Parquet the same, a page or figure as one line per table
+    row, list item or label, the rest as text. XPT is left out here: it is the same table as
+    the Dataset-JSON and Parquet members, with numbers in binary no text check can read (the
+    page crawl reads its text)."""
     archive = zipfile.ZipFile(io.BytesIO(data))
     return {name: _member(name, archive.read(name)) for name in sorted(archive.namelist())}
 
@@ -146,8 +151,11 @@ def _member(name: str, data: bytes) -> Any:
 
         return [_record(r) for r in parquet.read_table(io.BytesIO(data)).to_pylist()]
     if name.endswith(".xpt"):
-        return data.decode("latin-1")
+        return None
     text = data.decode("utf-8")
+    if name.endswith((".html", ".svg")):
+        return "\n".join(re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", m.group(0))))
+                         for m in re.finditer(r"<(tr|li|text)\b.*?</\1>", text, flags=re.S))
     if not name.endswith(".json"):
         return text
     document = json.loads(text)

@@ -34,7 +34,7 @@ WHO = {
     "preparations": lambda role: "prepare_kit" in role.can and "preparation" in role.sees,
     "procedures": lambda role: "perform_procedure" in role.can and "procedure_type" in role.sees,
     "randomization_list": _any("manage_randomization"), "audit": _any("view_audit"),
-    "admin_users": _any("manage_users"),
+    "admin_users": _any("manage_users"), "analysis": _any("export_data", "review_safety"),
 }
 
 
@@ -62,6 +62,7 @@ def _urls(trial):
         "procedures": reverse("pages:procedures"),
         "randomization_list": reverse("pages:randomization_list"),
         "audit": reverse("pages:audit"), "admin_users": reverse("pages:admin_users"),
+        "analysis": reverse("pages:analysis"),
     }
 
 

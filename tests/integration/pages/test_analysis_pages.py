@@ -107,6 +107,17 @@ def test_after_the_lock_the_role_blinded_until_then_sees_the_results_by_arm(
     assert any(g in text_of(page.content) for g in _groups(protocol))
 
 
+def test_after_the_lock_a_committee_that_sees_arm_summaries_only_stays_pooled(
+        trial, module_demo, locked):
+    """It reads tables by arm at frozen data cuts (ADR 0014); the lock does not give it
+    participants' arms, which a live analysis's listings would name."""
+    committee = [r.id for r in trial.protocol.roles if "review_safety" in r.can
+                 and "arm_summaries" in r.sees and "allocation" not in r.sees]
+    for role in committee:
+        page = client_for(module_demo, role).get("/analysis/")
+        assert _first_line(page.content).startswith(POOLED), role
+
+
 def test_before_the_lock_the_same_role_sees_the_pooled_results(trial, module_demo):
     role = _entitled(trial.protocol, until_lock=True)[0]
     page = client_for(module_demo, role).get("/analysis/")

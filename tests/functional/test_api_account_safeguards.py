@@ -34,6 +34,14 @@ def test_every_event_written_with_a_token_names_the_token_and_its_issuer(
     assert (event.actor, event.via_token) == (
         dm.name, {"id": row.id, "label": "EDC sync", "issued_by": dm.name})
     assert verify_chain() == []  # the token is inside the event's link
+    from tests.integration.pages.support import signed_in, text_of
+
+    auditor = next(r.id for r in trial.protocol.roles if "view_audit" in r.can
+                   and not r.site_scoped)
+    reader = dm if auditor == dm.role else make_actor(auditor)
+    page = text_of(signed_in(reader.name, PASSWORD).get(
+        "/audit/?action=action_refused").content)
+    assert f"with api token “edc sync” (no. {row.id}, issued by {dm.name.lower()})" in page
 
 
 def test_no_endpoint_issues_a_token_for_someone_else(openapi_document):

@@ -40,8 +40,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         return
     marker = metafunc.definition.get_closest_marker("protocols")
     if marker is None:
-        metafunc.parametrize("trial_path", [REFERENCE_PROTOCOL],
-                             ids=[REFERENCE_PROTOCOL.stem], scope="session")
+        metafunc.parametrize("trial_path", [REFERENCE_PROTOCOL], ids=["reference"],
+                             scope="session")
         return
     paths = with_capabilities(*marker.args)
     if paths:

@@ -97,6 +97,23 @@ def _quick_password_hashing(request):
     yield
 
 
+@pytest.fixture(scope="session")
+def _session_var_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("var")
+
+
+@pytest.fixture(autouse=True)
+def _own_var_dir(_session_var_dir, monkeypatch):
+    """Local state written at run time (the analysis cache, default output folders) goes to the
+    session's own folder: never into the checkout's var/, where a later run (or the other
+    xdist worker) would read results cached by other code."""
+    from django.conf import settings
+
+    if settings.configured:
+        monkeypatch.setattr(settings, "VAR_DIR", _session_var_dir)
+    yield
+
+
 @pytest.fixture(autouse=True)
 def _one_database_only(request):
     """``make test`` deselects these on the other database (-m); run by hand, they skip."""

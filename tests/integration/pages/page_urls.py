@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from django.urls import URLPattern, get_resolver
+from django.urls import URLPattern, get_resolver, resolve
 
-from trialkit.web.trial.models import FormRecord, Participant, Query
+from trialkit.web.trial.models import FormRecord, Participant, Query, SmcReport
+
+# Route parameters that name something that is not about a participant: such a page is
+# crawled once per stored object, not once per participant.
+NOT_ABOUT_A_PARTICIPANT = {"report_id"}
 
 
 def pattern_names() -> list[tuple[str, list[str]]]:
@@ -32,13 +36,22 @@ def urls_about(participants: list[Participant]) -> Iterator[str]:
         if not params:
             yield reverse(f"pages:{name}")
             continue
+        if set(params) <= NOT_ABOUT_A_PARTICIPANT:
+            for args in _arguments(name, params, None):
+                yield reverse(f"pages:{name}", kwargs=args)
+            continue
         for participant in participants:
             for args in _arguments(name, params, participant):
                 yield reverse(f"pages:{name}", kwargs=args)
 
 
 def _arguments(name: str, params: list[str],
-               participant: Participant) -> Iterator[dict[str, object]]:
+               participant: Participant | None) -> Iterator[dict[str, object]]:
+    if params == ["report_id"]:  # every committee report kept: none is about a participant
+        for report_id in SmcReport.objects.order_by("pk").values_list("pk", flat=True):
+            yield {"report_id": report_id}
+        return
+    assert participant is not None, f"{name} is about a participant"
     # One instance of each form (each renders the same way), every entry of the logs.
     records = list({(r.form_id, r.repeat_index): r for r in FormRecord.objects.filter(
         participant=participant).order_by("-pk")}.values())
@@ -59,3 +72,16 @@ def _arguments(name: str, params: list[str],
             yield {"pk": participant.pk, "visit_id": visit.visit_id}
     else:
         raise AssertionError(f"the crawl does not know how to fill {params}")
+
+
+def is_about(url: str, participant: Participant) -> bool:
+    """Whether the page's route names the participant or one of their records or queries
+    (by the resolved route's arguments: a database id's digits may occur in any URL)."""
+    match = resolve(url)
+    kwargs = match.kwargs
+    if "record_id" in kwargs:
+        return FormRecord.objects.filter(pk=kwargs["record_id"],
+                                         participant=participant).exists()
+    if "pk" in kwargs and (match.url_name or "").startswith("query"):
+        return Query.objects.filter(pk=kwargs["pk"], record__participant=participant).exists()
+    return kwargs.get("pk") == participant.pk

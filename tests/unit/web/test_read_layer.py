@@ -37,10 +37,7 @@ def test_only_the_scope_filters_rows_by_the_actors_sites():
 # Views parse, call a reader or an action, and render (ADR 0011): no view module builds a query.
 QUERYSET_CALLS = {"objects", "filter", "exclude", "select_related", "prefetch_related",
                   "values_list", "aggregate", "annotate", "order_by"}
-VIEWS_STILL_QUERYING = {
-    # Pages of issue 13 written before this rule was enforced; their reads move to readers.
-    "web/pages/views_smc_report.py",
-}
+VIEWS_STILL_QUERYING: set[str] = set()  # none left: every page reads through a reader
 
 
 def _queries(path: Path) -> list[int]:

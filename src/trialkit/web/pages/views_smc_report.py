@@ -8,6 +8,8 @@ closed report is neither listed nor served to anyone else (it answers as absent)
 
 from __future__ import annotations
 
+from typing import Literal
+
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -20,8 +22,7 @@ from trialkit.web.trial.actions.base import ActionError, Actor, InvalidInputErro
 from trialkit.web.trial.actions.oversight import do_sign_safety_decision
 from trialkit.web.trial.actions.smc_reports import do_produce_smc_report, may_produce_smc_report
 from trialkit.web.trial.gate_facts import today
-from trialkit.web.trial.models import SmcReport
-from trialkit.web.trial.study import current_study
+from trialkit.web.trial.smc_reports import readable_report, readable_reports, report_bytes
 
 KINDS = {"pdf": "application/pdf", "html": "text/html; charset=utf-8"}
 
@@ -36,21 +37,13 @@ def _why(actor: Actor) -> str:
             f"review safety ({holders(protocol, 'review_safety')}).")
 
 
-def _readable(actor: Actor) -> list[SmcReport]:
-    reports = SmcReport.objects.filter(
-        study__protocol_id=current_study().protocol_id).defer("pdf", "html").order_by("-pk")
-    if not access.may_read_data_cuts(actor):
-        reports = reports.filter(session="open")
-    return list(reports)
-
-
 @page(_may_open, why=_why)
 def smc_reports(request: HttpRequest, actor: Actor) -> HttpResponse:
     protocol = actor.protocol()
     closed = access.may_read_data_cuts(actor)
     return render_page(request, actor, "pages/smc_reports.html", {
         "title": f"{committee_name(protocol)}: safety reports",
-        "gates": list(enumerate(protocol.gates.committee)), "reports": _readable(actor),
+        "gates": list(enumerate(protocol.gates.committee)), "reports": readable_reports(actor),
         "closed": closed, "cuts": access.access_data_cuts(actor) if closed else [],
         "today": today(), "may_decide": actor.can("decide_safety")})
 
@@ -73,22 +66,21 @@ def produce_smc_report(request: HttpRequest, actor: Actor) -> HttpResponse:
 
 
 @page(_may_open, why=_why)
-def smc_report_pdf(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
-    return _file(actor, pk, "pdf")
+def smc_report_pdf(request: HttpRequest, actor: Actor, report_id: int) -> HttpResponse:
+    return _file(actor, report_id, "pdf")
 
 
 @page(_may_open, why=_why)
-def smc_report_html(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
-    return _file(actor, pk, "html")
+def smc_report_html(request: HttpRequest, actor: Actor, report_id: int) -> HttpResponse:
+    return _file(actor, report_id, "html")
 
 
-def _file(actor: Actor, pk: int, kind: str) -> HttpResponse:
+def _file(actor: Actor, report_id: int, kind: Literal["pdf", "html"]) -> HttpResponse:
     """The report's bytes as produced (those its SHA-256 identifies), as a download."""
-    report = next((r for r in _readable(actor) if r.pk == pk), None)
+    report = readable_report(actor, report_id)
     if report is None:  # a closed report answers as absent to those who may not read it
         raise Http404("no such report")
-    content = bytes(SmcReport.objects.values_list(kind, flat=True).get(pk=pk))
-    response = HttpResponse(content, content_type=KINDS[kind])
+    response = HttpResponse(report_bytes(report, kind), content_type=KINDS[kind])
     name = f"smc-report-gate{report.gate_index}-{report.session}-{report.as_of}.{kind}"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
@@ -96,13 +88,13 @@ def _file(actor: Actor, pk: int, kind: str) -> HttpResponse:
 
 @require_POST
 @page(_may_open, why=_why)
-def sign_on_smc_report(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
+def sign_on_smc_report(request: HttpRequest, actor: Actor, report_id: int) -> HttpResponse:
     back = reverse("pages:smc_reports")
     posted = Posted(request.POST)
-    report = next((r for r in _readable(actor) if r.pk == pk), None)
+    report = readable_report(actor, report_id)
     try:
         if report is None:
-            raise InvalidInputError(f"no report {pk}", field="report")
+            raise InvalidInputError(f"no report {report_id}", field="report")
         do_sign_safety_decision(posted.text("decision"), posted.text("rationale"),
                                 posted.text("password"), actor=actor,
                                 gate_index=report.gate_index, report_sha256=report.pdf_sha256)

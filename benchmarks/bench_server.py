@@ -9,6 +9,10 @@ as in production. ``pgbench`` (TPC-B-like, the same number of clients) runs on t
 in the same run, for scale: an audited, hash-chained action is several statements plus the
 serialising audit-head and list locks, so it runs below pgbench's TPS by design.
 
+Each write operation's row also gives its CPU milliseconds per request in the server's
+workers, their PostgreSQL backends and this client, which, unlike rates on a shared machine,
+compare across runs; docs/deploy.md 'Performance' has the figures and what bounds them.
+
 The trial is the reference protocol (any protocol file with a randomized part works:
 ``--protocol``) with the randomized part's target raised so every client has participants.
 

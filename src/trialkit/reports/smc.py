@@ -131,7 +131,7 @@ def smc_report(protocol: Protocol, rows: TrialRows, gate_index: int = 0, *,
         *exposure_blocks(protocol, datasets), *safety_blocks(protocol, datasets),
         *narratives(protocol, datasets), Heading("Listings"),
         *listings(protocol, datasets), Heading("Laboratory shifts"),
-        *_or_none(shift_tables(protocol, rows), "No laboratory value by the data date.")]
+        *_or_none(shift_tables(protocol, datasets), "No laboratory value by the data date.")]
     if cut is not None:
         blocks.extend(cut_blocks(cut))
     if datasets.notes:

@@ -1,39 +1,42 @@
-"""Laboratory shift tables for the SMC report: each test's category at baseline against its
-worst category after the first administration, participants counted once.
+"""Laboratory shift tables for the SMC report: each test's reference-range category at
+baseline against its worst category after the first administration, participants counted once.
 
-Everything comes from the protocol's laboratory forms (``kind: laboratory``): a test is a
-numeric item with a CDISC test code (``cdisc.testcd``); its normal range is the item whose
-CDISC variable is ``LBORNRHI`` (upper limit) or ``LBORNRLO`` (lower limit) feeding the same
-record row (``maps_to.row``), as the protocol pairs a value with its limit; the sample date is
-the form's ``--DTC`` item. A value above its upper limit is HIGH, below its lower limit LOW,
-otherwise NORMAL; a value with no limit recorded cannot be placed and is "NO RANGE".
-
-Baseline is the last value on or before the participant's first administration; after it,
-HIGH counts as worse than LOW, which counts as worse than NORMAL (the liver and coagulation
-tests an SMC reviews are judged against their upper limits). A participant without a value
-after the first administration is counted under "none after dosing".
+One implementation: the records, their categories and baselines are the laboratory BDS
+datasets of ``trialkit.core.adam`` (ANRIND, BNRIND, BASE against TRTSDT: the baseline is the
+last value on or before the first administration), and the counting is the core's
+``shift_table`` with each participant reduced to their worst record. The report only chooses
+the order and the labels: after dosing HIGH counts as worse than LOW, which counts as worse
+than NORMAL (the liver and coagulation tests an SMC reviews are judged against their upper
+limits); a value with no limit recorded cannot be placed and is "NO RANGE"; a dosed
+participant with a value before dosing and none after it is counted under "none after dosing"
+(a placeholder record ranked below every category, so any real value replaces it).
 """
 
 from __future__ import annotations
 
-import datetime as dt
-from collections import defaultdict
-from collections.abc import Iterable, Mapping
+import math
 from dataclasses import dataclass
 
-from trialkit.core.adam import FormRow, TrialRows
+import numpy as np
+
+from trialkit.core.adam import AnalysisDatasets
+from trialkit.core.analysis.shift import MISSING, ShiftResult, shift_table
+from trialkit.core.analysis.table import Table
 from trialkit.core.protocol import Protocol
-from trialkit.core.protocol.forms import Form, Item
+from trialkit.core.protocol.analysis_datasets import DatasetSpec, dataset_specs
 from trialkit.core.reporting.display import DisplayTable
 
 CATEGORIES = ("LOW", "NORMAL", "HIGH", "NO RANGE")
-WORSE = {"NO RANGE": -1, "NORMAL": 0, "LOW": 1, "HIGH": 2}
 NONE_AFTER = "none after dosing"
 MISSING_BASELINE = "no baseline"
+# Best to worst, as shift_table reduces a participant's records to the worst of this order.
+WORST_ORDER = (NONE_AFTER, "NO RANGE", "NORMAL", "LOW", "HIGH")
+DOSED = "dosed"  # one group: the report's tables are pooled (arms come only from a data cut)
 
 
 @dataclass(frozen=True)
 class LabTest:
+    dataset: str
     form: str
     item: str
     code: str
@@ -45,127 +48,92 @@ class LabTest:
 
 
 def lab_tests(protocol: Protocol) -> list[LabTest]:
-    """Every numeric test of every laboratory form, with its range items."""
-    found = []
-    for form in protocol.forms:
-        if form.kind != "laboratory":
-            continue
-        date_item = _date_item(form)
-        if date_item is None:
-            continue
-        for item in form.items:
-            if item.cdisc is None or item.cdisc.testcd is None or \
-                    item.type not in ("integer", "decimal"):
-                continue
-            found.append(LabTest(form.id, item.id, item.cdisc.testcd, item.label,
-                                 item.unit or "", date_item, _limit(form, item, "LBORNRHI"),
-                                 _limit(form, item, "LBORNRLO")))
+    """Every parameter of every laboratory form's BDS dataset, with its range items."""
+    found: list[LabTest] = []
+    for spec in _laboratory_specs(protocol):
+        form = next(f for f in protocol.forms if f.id == spec.form)
+        units = {i.id: i.unit or "" for i in form.items}
+        found.extend(LabTest(spec.name, spec.form, p.item, p.code, p.name,
+                             units.get(p.item, ""), spec.date_item, p.high_item or None,
+                             p.low_item or None) for p in spec.parameters)
     return found
 
 
-def _date_item(form: Form) -> str | None:
-    return next((i.id for i in form.items if i.cdisc is not None and i.cdisc.variable
-                 and i.cdisc.variable.endswith("DTC")), None)
+def _laboratory_specs(protocol: Protocol) -> list[DatasetSpec]:
+    kinds = {f.id: f.kind for f in protocol.forms}
+    return [s for s in dataset_specs(protocol).values()
+            if s.structure == "BDS" and s.form and kinds.get(s.form) == "laboratory"]
 
 
-def _limit(form: Form, test: Item, variable: str) -> str | None:
-    row = test.maps_to.row if test.maps_to is not None else None
-    if row is None:
-        return None
-    return next((i.id for i in form.items if i.cdisc is not None
-                 and i.cdisc.variable == variable and i.maps_to is not None
-                 and i.maps_to.row == row), None)
-
-
-def first_doses(rows: TrialRows) -> dict[int, dt.date]:
-    first: dict[int, dt.date] = {}
-    for given in rows.administrations:
-        known = first.get(given.participant)
-        if known is None or given.given_on < known:
-            first[given.participant] = given.given_on
-    return first
-
-
-def shift_tables(protocol: Protocol, rows: TrialRows) -> list[DisplayTable]:
-    """One table per test with any value: baseline category (rows) by worst category after
-    the first administration (columns), participants dosed."""
-    dosed = first_doses(rows)
+def shift_tables(protocol: Protocol, datasets: AnalysisDatasets) -> list[DisplayTable]:
+    """One table per test with any value of a dosed participant: baseline category (rows) by
+    worst category after the first administration (columns)."""
     tables = []
     for test in lab_tests(protocol):
-        values = list(_values(test, rows.forms, dosed))
-        if values:
-            tables.append(_table(test, values, dosed))
+        data = _shift_input(datasets.tables[test.dataset], test.code)
+        if data is None:
+            continue
+        result = shift_table(data, response="ANRIND", baseline="BNRIND", treatment="GROUP",
+                             subject="USUBJID", order=WORST_ORDER)
+        tables.append(_display(test, result))
     return tables
 
 
-def _values(test: LabTest, forms: Iterable[FormRow],
-            dosed: Mapping[int, dt.date]) -> Iterable[tuple[int, dt.date, str]]:
-    for row in forms:
-        participant, data = row.participant, row.data
-        if row.form != test.form or participant not in dosed:
-            continue
-        value, day = _number(data.get(test.item)), _day(data.get(test.date_item))
-        if value is None or day is None:
-            continue
-        yield participant, day, _category(value, _number(data.get(test.upper or "")),
-                                          _number(data.get(test.lower or "")))
+def _shift_input(dataset: Table, code: str) -> Table | None:
+    """The parameter's records of dosed participants: those after the first administration
+    with their category, and one placeholder per participant ("none after dosing")."""
+    if dataset.n_rows == 0:
+        return None
+    mine = (dataset.text("PARAMCD") == code) & ~np.isnat(dataset["TRTSDT"])
+    if not mine.any():
+        return None
+    records = dataset.where(mine)
+    ranged = "ANRIND" in records
+    after = records["ADT"] > records["TRTSDT"]
+    subjects = records.text("USUBJID")
+    category = _labels(records.text("ANRIND")) if ranged else np.full(
+        records.n_rows, "NO RANGE", dtype=object)
+    baseline = _baseline(records, ranged)
+    first = {s: i for i, s in reversed(list(enumerate(subjects)))}  # a record per person
+    placeholders = sorted(first.values())
+    return Table({
+        "USUBJID": np.concatenate([subjects[after], subjects[placeholders]]),
+        "ANRIND": np.concatenate([category[after],
+                                  np.full(len(placeholders), NONE_AFTER, dtype=object)]),
+        "BNRIND": np.concatenate([baseline[after], baseline[placeholders]]),
+        "GROUP": np.full(int(after.sum()) + len(placeholders), DOSED, dtype=object)})
 
 
-def _category(value: float, upper: float | None, lower: float | None) -> str:
-    if upper is None and lower is None:
-        return "NO RANGE"
-    if upper is not None and value > upper:
-        return "HIGH"
-    if lower is not None and value < lower:
-        return "LOW"
-    return "NORMAL"
+def _labels(indicators: np.ndarray) -> np.ndarray:
+    """ANRIND as the report names it: a record without a limit is "NO RANGE"."""
+    return np.array([v or "NO RANGE" for v in indicators], dtype=object)
 
 
-def _table(test: LabTest, values: list[tuple[int, dt.date, str]],
-           dosed: Mapping[int, dt.date]) -> DisplayTable:
-    baseline: dict[int, tuple[dt.date, str]] = {}
-    worst: dict[int, str] = {}
-    for participant, day, category in sorted(values, key=lambda v: (v[0], v[1], v[2])):
-        if day <= dosed[participant]:
-            baseline[participant] = (day, category)  # the last one on or before dosing
-        elif WORSE[category] > WORSE.get(worst.get(participant, ""), -2):
-            worst[participant] = category
-    people = sorted(set(dosed))
-    counts: dict[tuple[str, str], int] = defaultdict(int)
-    for participant in people:
-        if participant not in baseline and participant not in worst:
-            continue
-        counts[(baseline[participant][1] if participant in baseline else MISSING_BASELINE,
-                worst.get(participant, NONE_AFTER))] += 1
+def _baseline(records: Table, ranged: bool) -> np.ndarray:
+    """BNRIND per record: "NO RANGE" for a baseline without a limit, "" for no baseline."""
+    base = records.numeric("BASE")
+    indicator = records.text("BNRIND") if ranged else np.full(records.n_rows, "",
+                                                              dtype=object)
+    return np.array(["" if math.isnan(b) else (i or "NO RANGE")
+                     for b, i in zip(base, indicator, strict=True)], dtype=object)
+
+
+def _display(test: LabTest, result: ShiftResult) -> DisplayTable:
+    (dosed,) = result.arms
     columns = (*CATEGORIES, NONE_AFTER)
-    rows = tuple((f"Baseline {b}", *(str(counts[(b, c)]) for c in columns),
-                  str(sum(counts[(b, c)] for c in columns)))
-                 for b in (*CATEGORIES, MISSING_BASELINE)
-                 if any(counts[(b, c)] for c in columns))
+    rows = []
+    for row in dosed.rows:
+        counts = {c.category: c.n for c in row.counts}
+        if row.n:
+            label = MISSING_BASELINE if row.baseline == MISSING else row.baseline
+            rows.append((f"Baseline {label}", *(str(counts.get(c, 0)) for c in columns),
+                         str(row.n)))
+    order = [f"Baseline {b}" for b in (*CATEGORIES, MISSING_BASELINE)]
+    rows.sort(key=lambda r: order.index(r[0]))
     unit = f" ({test.unit})" if test.unit else ""
     notes = () if test.upper or test.lower else (
         "the protocol records no normal range for this test",)
     return DisplayTable(f"Shift table: {test.name}{unit} [{test.code}], worst after the first "
                         "administration", ("", *(f"Worst {c}" if c != NONE_AFTER else c
                                                   for c in columns), "Participants"),
-                        rows, notes)
-
-
-def _number(value: object) -> float | None:
-    if isinstance(value, bool) or value is None or value == "":
-        return None
-    try:
-        return float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
-
-
-def _day(value: object) -> dt.date | None:
-    if isinstance(value, dt.date):
-        return value if not isinstance(value, dt.datetime) else value.date()
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value[:10])
-        except ValueError:
-            return None
-    return None
+                        tuple(rows), notes)

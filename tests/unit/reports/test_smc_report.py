@@ -171,12 +171,15 @@ def test_a_lab_shift_counts_each_participant_once_at_the_worst_value_after_dosin
         (sample(1, day0 - dt.timedelta(days=3), 12.0, 1), sample(1, day0, 8.0, 2),
          sample(1, day0 + dt.timedelta(days=7), 15.0, 3),
          sample(1, day0 + dt.timedelta(days=14), 9.0, 4),
-         sample(2, day0 - dt.timedelta(days=1), 11.0, 1)))
-    (table,) = [t for t in shift_tables(protocol, rows) if f"[{test.code}]" in t.title]
+         sample(2, day0 - dt.timedelta(days=1), 11.0, 1),
+         # Dated after the data date: not in the analysis datasets, so not in the shift.
+         sample(2, day0 + dt.timedelta(days=61), 3.0, 2)))
+    (table,) = [t for t in shift_tables(protocol, derive(protocol, rows))
+                if f"[{test.code}]" in t.title]
     by_row = {row[0]: row[1:] for row in table.rows}
     columns = table.header[1:]
     # Participant 1: the last value on or before dosing (8.0) is NORMAL; the worst after it
-    # HIGH. Participant 2: HIGH at baseline, nothing after dosing.
+    # HIGH. Participant 2: HIGH at baseline, nothing after dosing by the data date.
     assert by_row["Baseline NORMAL"][columns.index("Worst HIGH")] == "1"
     assert by_row["Baseline HIGH"][columns.index("none after dosing")] == "1"
     assert [r[-1] for r in table.rows] == ["1", "1"]

@@ -164,6 +164,7 @@ def _open_randomized_part(trial: Any, team: Any, clock: Any) -> dt.date:
     """The randomized part open *today*: the server runs on the real clock, so the reviewed
     part is run to the end of its review in the past and the committee's opening decision
     signed then; returns the Day 0 (a week ahead) the clients randomize for."""
+    from tests.integration.committee_support import open_report
     from tests.integration.journey_support import last_dose_day, list_live, run_part
     from trialkit.web.trial.actions.oversight import do_sign_safety_decision
 
@@ -178,8 +179,11 @@ def _open_randomized_part(trial: Any, team: Any, clock: Any) -> dt.date:
         review_end = last_dose_day(earlier, gate.after_administration) + dt.timedelta(
             days=gate.days_after_administration)
         clock.set(review_end)
+        index = trial.protocol.gates.committee.index(gate)
         do_sign_safety_decision(gate.opening_decisions[0], "No safety concern in the reviewed "
-                                "part", PASSWORD, actor=team.actor(gate.signer_role))
+                                "part", PASSWORD, actor=team.actor(gate.signer_role),
+                                gate_index=index,
+                                report_sha256=open_report(team.actor, trial.protocol, index))
     return today + dt.timedelta(days=7)
 
 

@@ -9,8 +9,9 @@ import pytest
 
 from tests.functional.conftest import PASSWORD
 from tests.integration.capture_support import new_participant
+from tests.integration.committee_support import open_report
 from trialkit.web.trial import clock
-from trialkit.web.trial.models import AuditEvent, Participant
+from trialkit.web.trial.models import AuditEvent, Participant, SafetyDecision
 
 pytestmark = pytest.mark.protocols("blinded")
 
@@ -44,6 +45,26 @@ def test_a_data_cut_is_prepared_by_its_preparer_and_read_by_the_committee(trial,
     refusal = AuditEvent.objects.filter(action="read_refused").last()
     assert refusal.new["read"] == "read_arm_summaries"
     assert refusal.new["where"] == "GET /api/safety/data-cuts"
+
+
+@pytest.mark.protocols("committee_gate")
+def test_a_decision_over_the_api_names_the_report_it_is_made_on(trial, api, token_for,
+                                                                make_actor):
+    gate = trial.protocol.gates.committee[0]
+    chair = token_for(gate.signer_role, username="the-chair")
+    body = {"decision": gate.decisions[0], "rationale": "Reviewed the report",
+            "password": PASSWORD, "gate_index": 0}
+    missing = api.post("/api/safety/decisions", body, token=chair)
+    assert missing.status_code == 422 and missing.body["field"] == "report_sha256"
+    assert not SafetyDecision.objects.exists()
+    assert not AuditEvent.objects.filter(action="sign_safety_decision").exists()
+    unknown = api.post("/api/safety/decisions", {**body, "report_sha256": "0" * 64},
+                       token=chair)
+    assert unknown.status_code == 422 and unknown.body["field"] == "report_sha256"
+    report = open_report(make_actor, trial.protocol)
+    signed = api.post("/api/safety/decisions", {**body, "report_sha256": report}, token=chair)
+    assert signed.status_code == 201 and signed.body["report_sha256"] == report
+    assert SafetyDecision.objects.get().report_sha256 == report
 
 
 def test_the_study_lock_takes_two_people_and_the_typed_trial_id(trial, api, token_for):

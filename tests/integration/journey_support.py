@@ -16,6 +16,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from tests.integration.committee_support import open_report
 from tests.integration.conftest import PASSWORD
 from tests.protocol_cases import TrialCase
 from trialkit.core.eligibility.evaluation import Evaluation
@@ -241,8 +242,11 @@ def open_randomized_part(team: Team, clock: Clock) -> Opened:
     opened = reviewed_part_done(team, clock)
     gate = team.trial.committee_gate_opening(team.trial.randomized_part.id)
     if gate is not None:
+        gate_index = team.trial.protocol.gates.committee.index(gate)
         do_sign_safety_decision(gate.opening_decisions[0], "No safety concern in the "
-                                "reviewed part", PASSWORD, actor=team.actor(gate.signer_role))
+                                "reviewed part", PASSWORD, actor=team.actor(gate.signer_role),
+                                gate_index=gate_index, report_sha256=open_report(
+                                    team.actor, team.trial.protocol, gate_index))
     return opened
 
 

@@ -9,6 +9,7 @@ import datetime as dt
 import pytest
 
 from tests.integration.capture_support import adverse_event, ae_item
+from tests.integration.committee_support import open_report
 from tests.integration.conftest import PASSWORD
 from tests.integration.journey_support import (
     DAY,
@@ -173,7 +174,8 @@ def test_a_pause_blocks_enrolment_and_dosing_until_the_chair_resumes(trial, team
     clock.set(START - DAY)
     chair = team.actor(committee.signer_role)
     do_sign_safety_decision(committee.pause_decisions[0], "Unexpected SAE under review",
-                            PASSWORD, actor=chair)
+                            PASSWORD, actor=chair,
+                            report_sha256=open_report(team.actor, trial.protocol))
     gated = trial.administrations()[0].id
     with pytest.raises(StateConflictError, match="paused"):
         do_enrol_participant(third, part, actor=team.coordinator)
@@ -181,7 +183,7 @@ def test_a_pause_blocks_enrolment_and_dosing_until_the_chair_resumes(trial, team
         give(first, gated, START, team.performing(gated), clock)
     clock.set(START + DAY)
     do_sign_safety_decision(committee.opening_decisions[0], "Reviewed: not related", PASSWORD,
-                            actor=chair)
+                            actor=chair, report_sha256=open_report(team.actor, trial.protocol))
     do_enrol_participant(third, part, actor=team.coordinator)
     give(first, gated, START + DAY, team.performing(gated), clock)
 
@@ -190,13 +192,16 @@ def test_a_pause_blocks_enrolment_and_dosing_until_the_chair_resumes(trial, team
 def test_only_the_signer_signs_committee_decisions_with_the_password(trial, team, committee):
     member = next(r.id for r in trial.roles("review_safety") if "decide_safety" not in r.can)
     chair = team.actor(committee.signer_role)
+    report = open_report(team.actor, trial.protocol)
     with pytest.raises(NotPermittedError):
-        do_sign_safety_decision(committee.decisions[0], "x", PASSWORD, actor=team.actor(member))
+        do_sign_safety_decision(committee.decisions[0], "x", PASSWORD, actor=team.actor(member),
+                                report_sha256=report)
     with pytest.raises(NotPermittedError) as wrong:
-        do_sign_safety_decision(committee.decisions[0], "x", "not my password", actor=chair)
+        do_sign_safety_decision(committee.decisions[0], "x", "not my password", actor=chair,
+                                report_sha256=report)
     assert wrong.value.field == "password"
     with pytest.raises(InvalidInputError) as unknown:
-        do_sign_safety_decision("carry_on", "x", PASSWORD, actor=chair)
+        do_sign_safety_decision("carry_on", "x", PASSWORD, actor=chair, report_sha256=report)
     assert unknown.value.field == "decision"
 
 
@@ -209,7 +214,7 @@ def test_the_gated_part_waits_for_the_end_of_the_review_and_an_opening_decision_
     chair = team.actor(committee.signer_role)
     clock.set(review_end - 8 * DAY)
     do_sign_safety_decision(committee.opening_decisions[0], "Interim look", PASSWORD,
-                            actor=chair)
+                            actor=chair, report_sha256=open_report(team.actor, trial.protocol))
     clock.set(review_end - DAY)
     with pytest.raises(StateConflictError, match="the last reaches it on"):
         do_randomize_participant(early, actor=team.coordinator)
@@ -217,6 +222,7 @@ def test_the_gated_part_waits_for_the_end_of_the_review_and_an_opening_decision_
     with pytest.raises(StateConflictError, match="signed on or after the end of the review"):
         do_randomize_participant(early, actor=team.coordinator)
     do_sign_safety_decision(committee.opening_decisions[0], "Every participant reviewed",
-                            PASSWORD, actor=chair)
+                            PASSWORD, actor=chair,
+                            report_sha256=open_report(team.actor, trial.protocol))
     allocation = do_randomize_participant(early, actor=team.coordinator)
     assert allocation.new and RandomizationSlot.objects.filter(participant=early).exists()

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from tests.accounts_support import grant
 from tests.integration.capture_support import new_participant
+from tests.integration.committee_support import open_report
 from tests.integration.conftest import PASSWORD
 from tests.integration.pages.support import signed_in
 from tests.integration.protocol_variants import Document, filled, variant, visit_of
@@ -161,7 +162,8 @@ SCENARIOS: dict[str, Scenario] = {
     "verify_source": lambda w, a: w.get(a, "/api/exports/participants.json"),
     "review_safety": lambda w, a: w.get(a, "/committee/"),
     "decide_safety": lambda w, a: do_sign_safety_decision(
-        w.protocol.gates.committee[0].decisions[0], "Reviewed", PASSWORD, actor=a),
+        w.protocol.gates.committee[0].decisions[0], "Reviewed", PASSWORD, actor=a,
+        report_sha256=open_report(w.actor, w.protocol)),
     "emergency_unblind": lambda w, a: do_unblind_participant(w.participant(), "Emergency",
                                                              PASSWORD, actor=a),
     "manage_randomization": lambda w, a: do_generate_randomization_list(actor=a),

@@ -11,6 +11,7 @@ import pytest
 
 from tests.accounts_support import grant
 from tests.integration.capture_support import DAY, adverse_event, new_participant
+from tests.integration.committee_support import open_report
 from tests.integration.conftest import PASSWORD
 from tests.integration.protocol_variants import Document, form_of, role_of, variant
 from trialkit.core.protocol.problems import ProtocolError
@@ -137,8 +138,11 @@ def test_a_signed_committee_decision_notifies_the_roles_that_follow_decisions(
     make = _load(trial, tmp_path, lambda document: None)
     protocol = protocol_of(current_study())
     gate = protocol.gates.committee[0]
+    chair = make(gate.signer_role)  # make() creates a user: one chair, who also reports
     do_sign_safety_decision(gate.decisions[0], "Reviewed the safety tables", PASSWORD,
-                            actor=make(gate.signer_role))
+                            actor=chair, report_sha256=open_report(
+                                lambda role: chair if role == chair.role else make(role),
+                                protocol))
     told = {r.id for r in protocol.roles if "committee_decision" in r.notified_of}
     notes = Notification.objects.all()
     assert told and {n.recipient_role for n in notes} == told

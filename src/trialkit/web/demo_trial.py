@@ -45,6 +45,7 @@ from trialkit.web.trial.actions.randomization import (
     do_randomize_participant,
     do_release_randomization_list,
 )
+from trialkit.web.trial.actions.smc_reports import do_produce_smc_report, may_produce_smc_report
 from trialkit.web.trial.models import FormRecord, FormVersion, Participant
 
 DAY = dt.timedelta(days=1)
@@ -255,11 +256,19 @@ class DemoTrial:
                                           self.protocol.administration(day_zero), kit))
 
     def committee_opens(self, part_id: str) -> None:
-        gate = next((g for g in self.protocol.gates.committee if g.opens_part == part_id), None)
-        assert gate is not None  # scheduled only for a part a gate opens
+        gates = self.protocol.gates.committee
+        index = next((i for i, g in enumerate(gates) if g.opens_part == part_id), None)
+        assert index is not None  # scheduled only for a part a gate opens
+        gate = gates[index]
+        # The decision is made on the open-session report produced that day (by the chair
+        # where the chair may produce it, else by a study-wide role that reviews safety).
+        producer = next(a for a in (self.actor(gate.signer_role), *self.team.values())
+                        if may_produce_smc_report(a))
+        report = do_produce_smc_report(index, "open", actor=producer)
         do_sign_safety_decision(gate.opening_decisions[0], self.story.committee_rationale,
                                 self.passwords[gate.signer_role],
-                                actor=self.actor(gate.signer_role))
+                                actor=self.actor(gate.signer_role), gate_index=index,
+                                report_sha256=report.pdf_sha256)
 
     def save(self, participant: Participant, form_id: str, visit_id: str,
              values: dict[str, object], actor: Actor, **kwargs: object) -> FormRecord:

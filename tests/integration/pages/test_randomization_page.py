@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from tests.integration.committee_support import open_report
 from tests.integration.conftest import PASSWORD
 from tests.integration.journey_support import (
     Clock,
@@ -47,7 +48,10 @@ def test_randomization_is_refused_before_the_committee_decision_and_shows_its_ch
 
     gate = trial.committee_gate_opening(part.id)
     do_sign_safety_decision(gate.opening_decisions[0], "Reviewed part safe", PASSWORD,
-                            actor=team.actor(gate.signer_role))
+                            actor=team.actor(gate.signer_role), report_sha256=open_report(
+                                team.actor, trial.protocol,
+                                trial.protocol.gates.committee.index(gate)),
+                            gate_index=trial.protocol.gates.committee.index(gate))
     after = client.get(url).content.decode()
     assert "✗ not met" not in after.split(part.name)[-1]
 

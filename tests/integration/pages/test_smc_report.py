@@ -9,6 +9,7 @@ import hashlib
 
 import pytest
 from django.contrib.auth.models import User
+from django.db import transaction
 
 from tests.integration.pages.support import client_for, text_of
 from tests.protocol_cases import allocation_secrets, named_in, public_texts
@@ -143,18 +144,60 @@ def test_the_chair_decision_records_the_report_it_was_made_on(trial, module_demo
     assert by_html.report == report and by_html.report_sha256 == report.html_sha256
 
 
-@pytest.mark.parametrize("given", ["0" * 64, "not a hash"])
-def test_a_decision_on_a_report_never_produced_for_the_gate_is_refused(trial, module_demo,
-                                                                       given):
+@pytest.mark.parametrize("given", ["0" * 64, "not a hash", "", "   "])
+def test_a_decision_on_no_report_or_one_never_produced_for_the_gate_is_refused(
+        trial, module_demo, given):
     gate = trial.protocol.gates.committee[0]
     chair = _sign_in(module_demo, gate.signer_role)
-    before = SafetyDecision.objects.count()
+    before = SafetyDecision.objects.count(), AuditEvent.objects.count()
     with pytest.raises(InvalidInputError, match="SHA-256") as refused:
         do_sign_safety_decision(gate.decisions[0], "Reviewed", chair.password,
                                 actor=_actor(module_demo, gate.signer_role),
                                 report_sha256=given)
     assert refused.value.field == "report_sha256"
-    assert SafetyDecision.objects.count() == before
+    if not given.strip():
+        assert refused.value.message.startswith("report_sha256 is required")
+    assert (SafetyDecision.objects.count(), AuditEvent.objects.count()) == before
+
+
+def test_the_demo_chair_signs_the_opening_decision_on_the_open_report_of_that_day(
+        trial, module_demo):
+    first = SafetyDecision.objects.order_by("pk").first()  # the demo's, before any test's
+    assert first is not None and first.report is not None
+    assert first.report.session == "open" and first.report_sha256 == first.report.pdf_sha256
+    assert first.report.as_of == first.signed_at.date()
+
+
+def test_the_committee_page_decides_on_a_report_the_chair_picks(trial, module_demo):
+    gate = trial.protocol.gates.committee[0]
+    report = do_produce_smc_report(0, "open", actor=_actor(module_demo, _member(trial)))
+    chair = _sign_in(module_demo, gate.signer_role)
+    client = client_for(module_demo, gate.signer_role)
+    page = client.get("/committee/").content.decode()
+    assert f'<option value="{report.pdf_sha256}">' in page
+    body = {"gate_index": "0", "decision": gate.decisions[0], "rationale": "On the report",
+            "password": chair.password}
+    before = SafetyDecision.objects.count(), AuditEvent.objects.count()
+    refused = client.post("/committee/decisions/", body, follow=True)
+    assert "report sha256: report_sha256 is required" in text_of(refused.content)
+    assert (SafetyDecision.objects.count(), AuditEvent.objects.count()) == before
+    signed = client.post("/committee/decisions/", {**body, "report_sha256": report.pdf_sha256})
+    assert signed.status_code == 302
+    decision = SafetyDecision.objects.latest("pk")
+    assert (decision.report, decision.report_sha256) == (report, report.pdf_sha256)
+
+
+def test_without_a_report_for_the_gate_the_committee_page_sends_the_chair_to_produce_one(
+        trial, module_demo):
+    gate = trial.protocol.gates.committee[0]
+    client = client_for(module_demo, gate.signer_role)
+    with transaction.atomic():
+        SmcReport.objects.update(gate_index=999)  # setup, rolled back: no report of gate 0
+        page = client.get("/committee/").content.decode()
+        transaction.set_rollback(True)
+    assert 'name="report_sha256"' not in page and "/committee/decisions/" not in page
+    assert "none has been produced for this gate yet" in page
+    assert 'href="/committee/reports/"' in page
 
 
 def test_the_command_produces_the_report_and_prints_its_hashes(trial, module_demo, tmp_path,

@@ -89,6 +89,8 @@ class DecisionIn(InSchema):
     password: Annotated[str, TextInput("password")]
     gate_index: Annotated[int, WholeNumber("gate_index", 0, 999,
                                            checks="a committee gate of the protocol")] = 0
+    report_sha256: Annotated[str, TextInput("report_sha256")]
+    """The report the decision is made on: required (a decision follows a report)."""
 
 
 class DecisionOut(Schema):
@@ -99,6 +101,9 @@ class DecisionOut(Schema):
     printed_name: str
     meaning: str
     signed_at: dt.datetime
+    report_sha256: str
+    """The SHA-256 of the report the decision was made on ("" for one signed before decisions
+    recorded their report)."""
 
 
 class NotificationOut(Schema):
@@ -122,7 +127,7 @@ def _decision_out(d: SafetyDecision, actor: Actor) -> DecisionOut:
     rationale = redactor_for(actor).text(AuditAction.SIGN_SAFETY_DECISION, d.rationale)
     return DecisionOut(gate_index=d.gate_index, decision=d.decision, rationale=rationale,
                        signer_role=d.signer_role, printed_name=d.printed_name,
-                       meaning=d.meaning, signed_at=d.signed_at)
+                       meaning=d.meaning, signed_at=d.signed_at, report_sha256=d.report_sha256)
 
 
 @router.get("/participants/{participant_id}/allocation", response=responses(AllocationOut))
@@ -188,7 +193,8 @@ def decisions(request: HttpRequest) -> list[DecisionOut]:
 def decide(request: HttpRequest, body: DecisionIn) -> Status[DecisionOut]:
     signed = oversight.do_sign_safety_decision(body.decision, body.rationale, body.password,
                                                actor=actor_of(request),
-                                               gate_index=body.gate_index)
+                                               gate_index=body.gate_index,
+                                               report_sha256=body.report_sha256)
     return Status(201, _decision_out(signed, actor_of(request)))
 
 

@@ -47,6 +47,8 @@ CHECKS: dict[str, str] = {
     "administration_id": "an administration of the protocol",
     "kit_code": "the participant's kit",
     "decision": "a decision the committee gate allows",
+    "report_sha256": "the SHA-256 (64 hexadecimal digits) of the PDF or HTML of a safety report "
+                     "produced for the committee gate, one the signer may read",
     "new_password": "the password policy: not a common password, not like the username",
 }
 """What the server checks beyond a field's rule, against the protocol or the stored data: a
@@ -85,6 +87,7 @@ def text_rules() -> dict[str, TextRule]:
         Participant,
         Profile,
         Query,
+        SafetyDecision,
         Signature,
         Site,
     )
@@ -117,6 +120,7 @@ def text_rules() -> dict[str, TextRule]:
         "object_id": line(_length(AuditEvent, "object_id")),
         "query_value": line(QUERY_VALUE_MAX),
         "submission": line(_length(IdempotencyKey, "key")),
+        "report_sha256": line(_length(SafetyDecision, "report_sha256")),
     }
 
 

@@ -31,6 +31,7 @@ from trialkit.web.trial.capture_queries import query_view, running_sae_clocks
 from trialkit.web.trial.capture_queries import unresolved_queries_by_site as by_site
 from trialkit.web.trial.gate_facts import today
 from trialkit.web.trial.lookups import form_record_for, query_for
+from trialkit.web.trial.smc_reports import readable_reports
 from trialkit.web.trial.study import current_study, protocol_of
 
 QUERY_ROLES = ("raise_query", "answer_query", "close_query")
@@ -106,14 +107,17 @@ def committee(request: HttpRequest, actor: Actor) -> HttpResponse:
     protocol = protocol_of(study)
     events = safety_report.adverse_events(study, protocol, actor,
                                           readable_form_ids(actor))
+    may_decide = actor.can("decide_safety")
     return render_page(request, actor, "pages/committee.html", {
         "title": committee_name(protocol), "events": events,
         "by_part": safety_report.table_by_part(events, protocol),
         "closed_session": access.may_read_data_cuts(actor),
         "gates": readers.gate_status(study, protocol),
-        "committee": list(enumerate(protocol.gates.committee)),
+        # Each gate with the reports produced for it: the chair picks the one decided on.
+        "committee": [(index, gate, readable_reports(actor, index) if may_decide else [])
+                      for index, gate in enumerate(protocol.gates.committee)],
         "decisions": safety_report.decisions_shown(actor, study),
-        "may_decide": actor.can("decide_safety")})
+        "may_decide": may_decide})
 
 
 def _for_the_closed_session(actor: Actor) -> str:
@@ -156,8 +160,11 @@ def decide(request: HttpRequest, actor: Actor) -> HttpResponse:
     posted = Posted(request.POST)
     try:
         gate_index = posted.integer("gate_index", maximum=999) if posted.raw("gate_index") else 0
+        # A decision is made on a report (the form lists the gate's reports); a form without
+        # one is refused by the action, naming report_sha256.
         do_sign_safety_decision(posted.text("decision"), posted.text("rationale"),
-                                posted.text("password"), actor=actor, gate_index=gate_index)
+                                posted.text("password"), actor=actor, gate_index=gate_index,
+                                report_sha256=posted.get("report_sha256"))
     except ActionError as exc:
         return refused(request, exc, back)
     return done(request, "Decision e-signed.", back)

@@ -47,9 +47,13 @@ from trialkit.web.trial.study import current_study
 
 @action(AuditAction.SIGN_SAFETY_DECISION, permission="decide_safety")
 def do_sign_safety_decision(decision: str, rationale: str, password: str, *, actor: Actor,
-                            gate_index: int = 0, report_sha256: str = "") -> SafetyDecision:
+                            report_sha256: str, gate_index: int = 0) -> SafetyDecision:
     """``report_sha256``: the SHA-256 of the SMC report (its PDF or HTML) the decision was
-    made on; it must be a report produced for this gate, and one the signer may read."""
+    made on; it must be a report produced for this gate, and one the signer may read.
+
+    It is required: a committee gate's decision follows the safety report produced for it
+    (``do_produce_smc_report`` makes one for any gate, at any time, so even a pause has one),
+    and the signed record must say which report, byte for byte, the decision was made on."""
     gate = _gate(actor.protocol(), gate_index)
     if actor.role != gate.signer_role:
         raise NotPermittedError(f"decisions of the {gate.committee} are signed by "
@@ -60,27 +64,29 @@ def do_sign_safety_decision(decision: str, rationale: str, password: str, *, act
                                 field="decision")
     if not rationale.strip():
         raise InvalidInputError("a rationale is required", field="rationale")
-    report = _report(actor, gate_index, report_sha256.strip().lower())
+    sha256 = report_sha256.strip().lower()
+    report = _report(actor, gate_index, sha256)
     signed = SafetyDecision.objects.create(
         study=current_study(), gate_index=gate_index, decision=decision,
         rationale=rationale.strip(), signed_by=actor.user, signer_role=actor.role,
         printed_name=actor.user.profile.printed_name,
         meaning=f"Decision of the {gate.committee}", signed_at=clock.now(), report=report,
-        report_sha256=report_sha256.strip().lower() if report is not None else "")
+        report_sha256=sha256)
     notified = _notify_decision(actor, gate, signed)
     record(actor, AuditAction.SIGN_SAFETY_DECISION, signed,
            new={"committee": gate.committee, "decision": decision,
                 "printed_name": signed.printed_name, "notified_roles": notified,
-                "report_sha256": signed.report_sha256,
-                "report_session": report.session if report is not None else ""},
+                "report_sha256": signed.report_sha256, "report_session": report.session},
            reason=rationale)
     return signed
 
 
-def _report(actor: Actor, gate_index: int, sha256: str) -> SmcReport | None:
+def _report(actor: Actor, gate_index: int, sha256: str) -> SmcReport:
     """The produced report of this gate whose PDF or HTML has this SHA-256."""
     if not sha256:
-        return None
+        raise InvalidInputError("report_sha256 is required: the SHA-256 of the safety report "
+                                "(PDF or HTML) produced for this committee gate that the "
+                                "decision is made on", field="report_sha256")
     if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
         raise InvalidInputError("report_sha256 is the 64 hexadecimal digits of the report's "
                                 "SHA-256", field="report_sha256")

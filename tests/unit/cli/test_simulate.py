@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.conftest import ROOT
 from trialkit.cli.main import main
@@ -71,3 +72,50 @@ def test_a_missing_scenario_file_and_a_bad_option_are_usage_errors(tmp_path, cap
                  str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert "no such scenario file" in err and "--trials" in err
+
+
+def _characteristics(summary: dict) -> list[tuple[float, float, float, float]]:
+    """Per scenario: the first endpoint's P(reject) and MCSE, the median duration (months)
+    and the mean of patients screened, from either summary format (the reference model's
+    trialkit-simulation/1, a design file's whole-protocol summary)."""
+    found = []
+    for s in summary["scenarios"]:
+        if "whole_protocol" in s:
+            whole, first = s["whole_protocol"], s["endpoints"][0]
+            found.append((first["rejection"], first["mcse"],
+                          whole["duration_months"]["p50"], whole["screened"]["mean"]))
+        else:
+            first = s["endpoints"][0]["rejection"]
+            found.append((first["value"], first["mcse"],
+                          s["duration_quantiles"]["p50"] / 30.4375, s["screened"]["value"]))
+    return found
+
+
+@pytest.mark.protocols("randomized")
+def test_every_protocol_s_scenario_file_runs_the_whole_protocol_on_one_worker_or_two(
+        trial, tmp_path):
+    """`trialkit simulate scenarios/<stem>.yaml --protocol protocols/<stem>.yaml`: the
+    operating characteristics (power with MCSE, duration, patients screened) of the whole
+    protocol, the same on one worker and two."""
+    scenarios = ROOT / "scenarios" / f"{trial.stem}.yaml"
+    summaries = []
+    for workers in (1, 2):
+        out = tmp_path / f"w{workers}"
+        assert main(["simulate", str(scenarios), "--protocol", str(trial.path), "--trials", "4",
+                     "--seed", "3", "--pool", "60", "--quiet", "--workers", str(workers),
+                     "--out", str(out), "--scenario", _first_scenario(scenarios)]) == 0
+        summary = json.loads((out / "summary.json").read_text())
+        assert summary.pop("workers") == workers
+        assert summary["protocol"]["id"] == trial.protocol.identity.id
+        summaries.append(summary)
+        assert "± " in (out / "summary.md").read_text()
+    assert summaries[0] == summaries[1]
+    [(power, mcse, months, screened)] = _characteristics(summaries[0])
+    assert 0 <= power <= 1 and mcse >= 0
+    assert months > 0
+    target = trial.protocol.part(trial.protocol.randomization.part).enrolment_target
+    assert screened >= target
+
+
+def _first_scenario(path: Path) -> str:
+    return str(yaml.safe_load(path.read_text())["scenarios"][0]["id"])

@@ -105,21 +105,25 @@ def _simulate(args: argparse.Namespace) -> int:
 
 
 def _simulate_design(args: argparse.Namespace) -> int:
-    """A design-level scenario file (core.simulation.designs): the protocol's randomized
-    comparison only, in this process (its trials are fast; --workers and --engine do not
-    apply)."""
+    """A design-level scenario file (core.simulation.designs): with a declared population the
+    whole protocol (screening, enrolment, randomization, visits) on --workers local
+    processes, else the randomized comparison only (--engine does not apply)."""
     file, raw = _guarded(lambda: designs.load(args.scenarios))
     path = args.protocol or designs.protocol_path(file, args.scenarios) \
         or default_protocol_path()
     if not Path(path).is_file():
         raise UsageError(f"{path}: no such protocol file")
     protocol = load_protocol(Path(path))
+    workers = args.workers or os.cpu_count() or 1
     results = _guarded(lambda: designs.simulate(file, raw, protocol, trials=args.trials,
-                                                seed=args.seed))
+                                                seed=args.seed, workers=workers,
+                                                pool_size=args.pool,
+                                                keep=tuple(args.scenario or ())))
     try:
         args.out.mkdir(parents=True, exist_ok=True)
-        (args.out / "summary.json").write_text(json.dumps(
-            designs.as_data(results, file), indent=2, default=_plain) + "\n", encoding="utf-8")
+        data = designs.as_data(results, file, protocol, workers)
+        (args.out / "summary.json").write_text(json.dumps(data, indent=2, default=_plain)
+                                               + "\n", encoding="utf-8")
         (args.out / "summary.md").write_text(designs.markdown(results, file), encoding="utf-8")
     except OSError as exc:
         raise UsageError(f"--out: cannot write to {args.out}: {exc}") from None

@@ -62,10 +62,22 @@ class CandidatePool:
 def build_pool(protocol: Protocol, file: ScenarioFile, rng: np.random.Generator, size: int,
                reference: dt.date) -> CandidatePool:
     """``size`` referred candidates screened for a planned day 0 on ``reference``."""
+    built, batches = referred_records(protocol, file, rng, size, reference)
+    return _screened(protocol, compile_criteria(protocol), built, batches)
+
+
+Batch = tuple[Cohort, npt.NDArray[np.int64], FloatArray]
+
+
+def referred_records(protocol: Protocol, file: ScenarioFile, rng: np.random.Generator,
+                     size: int, reference: dt.date
+                     ) -> tuple[list[PatientRecord], list[Batch]]:
+    """The ``size`` referred candidates' patient records (what ``build_pool`` screens, from
+    the same draws), with the cohort batches they come from."""
     if size < 1:
         raise ValueError("size: must be at least 1")
     compiled = compile_criteria(protocol)
-    batches: list[tuple[Cohort, npt.NDArray[np.int64], FloatArray]] = []
+    batches: list[Batch] = []
     found = 0
     while found < size:  # whole batches, so the pool is a function of (inputs, seed)
         cohort, frailty = _batch(protocol, file, compiled, rng, size, reference)
@@ -77,7 +89,7 @@ def build_pool(protocol: Protocol, file: ScenarioFile, rng: np.random.Generator,
         found += len(chosen)
     built = [record for cohort, chosen, _ in batches
              for record in records(protocol, file, cohort, chosen)]
-    return _screened(protocol, compiled, built, batches)
+    return built, batches
 
 
 def _batch(protocol: Protocol, file: ScenarioFile, compiled: CompiledCriteria,

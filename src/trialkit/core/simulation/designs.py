@@ -31,7 +31,9 @@ from pydantic import Field, ValidationError
 
 from trialkit.core.protocol._base import Frozen, Ident, OptionalText, Text
 from trialkit.core.protocol.model import Protocol
-from trialkit.core.simulation import crossover, ordinal
+from trialkit.core.simulation import crossover, design_trial, ordinal
+from trialkit.core.simulation.declared_population import DeclaredPool, Population
+from trialkit.core.simulation.declared_population import problems as population_problems
 from trialkit.core.simulation.fast_ancova import ancova_difference
 from trialkit.core.simulation.scenario import ScenarioError
 from trialkit.core.simulation.scenario_file import Num, Source, Value, cited
@@ -89,6 +91,16 @@ class DesignScenario(Frozen):
     """Why these values (required when the scenario sets any)."""
 
 
+class DesignAccrual(Frozen):
+    referrals_per_month: Value
+    screening_days: Value
+    """Days from referral to day 0."""
+
+
+class DesignConduct(Frozen):
+    dropout_per_year: Value
+
+
 class DesignFile(Frozen):
     format: Literal["trialkit-design-scenarios/1"]
     title: Text
@@ -101,6 +113,11 @@ class DesignFile(Frozen):
     crossover: CrossoverValues | None = None
     endpoints: tuple[DesignEndpoint, ...] = Field(min_length=1)
     scenarios: tuple[DesignScenario, ...] = Field(min_length=1)
+    population: Population | None = None
+    """Candidates declared as data: with accrual and conduct, the whole protocol runs
+    (design_trial); without, the randomized comparison only, at the protocol's group sizes."""
+    accrual: DesignAccrual | None = None
+    conduct: DesignConduct | None = None
 
 
 def is_design_file(path: Path) -> bool:
@@ -141,6 +158,8 @@ def cited_sources(file: DesignFile) -> list[str]:
         if scenario.source is not None:
             cites += [scenario.source] if isinstance(scenario.source, str) \
                 else list(scenario.source)
+    if file.population is not None:
+        cites += file.population.cites()
     if file.ordinal is not None:
         source = file.ordinal.control_source
         cites += [source] if isinstance(source, str) else list(source)
@@ -193,6 +212,11 @@ def _problems(file: DesignFile, protocol: Protocol) -> Iterator[tuple[str, str]]
         if endpoint.id not in endpoints:
             yield (f"endpoints.{i}.id", f"'{endpoint.id}' is not an endpoint of the protocol")
     yield from _outcome_problems(file, protocol)
+    if file.population is not None:
+        yield from population_problems(file.population, protocol)
+        yield from design_trial.check(protocol)
+        if file.accrual is None or file.conduct is None:
+            yield ("population", "a declared population needs accrual and conduct too")
 
 
 def _outcome_problems(file: DesignFile, protocol: Protocol) -> Iterator[tuple[str, str]]:
@@ -299,6 +323,8 @@ class DesignOC:
     seed: int
     groups: Groups
     endpoints: tuple[EndpointOC, ...]
+    whole: design_trial.WholeOC | None = None
+    """Screening, enrolment and duration, when the file declares its population."""
 
 
 def scenarios(file: DesignFile, raw: Mapping[str, Any]) -> tuple[tuple[str, DesignFile,
@@ -323,12 +349,54 @@ def scenarios(file: DesignFile, raw: Mapping[str, Any]) -> tuple[tuple[str, Desi
 
 
 def simulate(file: DesignFile, raw: Mapping[str, Any], protocol: Protocol, *, trials: int,
-             seed: int) -> tuple[DesignOC, ...]:
+             seed: int, workers: int = 1, pool_size: int = 2000,
+             keep: tuple[str, ...] = ()) -> tuple[DesignOC, ...]:
+    """Every scenario's characteristics (those whose id starts with one of ``keep``, if
+    given); with a declared population the whole protocol (design_trial), else the
+    randomized comparison at the protocol's group sizes."""
     if trials < 2:
         raise ValueError("trials: at least 2")
     groups = check_against(file, protocol)
-    return tuple(_scenario(name, values, settings, groups, trials, seed)
-                 for name, values, settings in scenarios(file, raw))
+    chosen = [s for s in scenarios(file, raw)
+              if not keep or any(s[0].startswith(k) for k in keep)]
+    if not chosen:
+        raise ScenarioError([("scenarios", f"no scenario id starts with {', '.join(keep)}")])
+    if file.population is None:
+        return tuple(_scenario(name, values, settings, groups, trials, seed)
+                     for name, values, settings in chosen)
+    pools: dict[str, DeclaredPool] = {}
+    found = []
+    for name, values, settings in chosen:
+        assert values.population is not None
+        key = values.population.model_dump_json()  # scenarios that share it share one pool
+        if key not in pools:
+            pools[key] = design_trial.pool_for(protocol, values, seed, pool_size)
+        setup = design_trial.setup_for(protocol, values, pools[key], units_of(protocol))
+        rows = design_trial.run(setup, seed, trials, workers)
+        results = []
+        for endpoint in values.endpoints:
+            rate = sum(r[f"endpoint.{endpoint.id}.reject"] for r in rows) / trials
+            sizes = (round(np.mean([r[f"randomized.{u}"] for r in rows])) for u in setup.units)
+            oracle, oracle_name = _oracle(values, endpoint.analysis, *sizes)
+            results.append(EndpointOC(endpoint.id, endpoint.analysis, rate,
+                                      math.sqrt(rate * (1 - rate) / trials), oracle,
+                                      oracle_name))
+        found.append(DesignOC(name, settings, trials, seed, groups, tuple(results),
+                              design_trial.whole_oc(setup, rows)))
+    return tuple(found)
+
+
+def units_of(protocol: Protocol) -> tuple[str, str]:
+    """The allocation units (arm or sequence ids): active (or active-first), control (or
+    control-first), as ``_groups`` orders their labels."""
+    randomization = protocol.randomization
+    assert randomization is not None
+    part = protocol.part(randomization.part)
+    control = _control_arm(protocol, part.arms)
+    if part.is_crossover:
+        first, second = part.sequences
+        return (second.id, first.id) if first.arms[0] == control else (first.id, second.id)
+    return next(a for a in part.arms if a != control), control
 
 
 def _scenario(name: str, file: DesignFile, settings: tuple[tuple[str, float], ...],
@@ -397,13 +465,29 @@ def _oracle(file: DesignFile, analysis: str, n_a: int, n_c: int) -> tuple[float 
     return None, ""
 
 
-def as_data(results: tuple[DesignOC, ...], file: DesignFile) -> dict[str, Any]:
-    return {"format": FORMAT, "title": file.title, "model": file.model,
+def as_data(results: tuple[DesignOC, ...], file: DesignFile, protocol: Protocol | None = None,
+            workers: int | None = None) -> dict[str, Any]:
+    extra: dict[str, Any] = {}
+    if protocol is not None:
+        extra["protocol"] = {"id": protocol.identity.id}
+    if workers is not None:
+        extra["workers"] = workers
+    return {"format": FORMAT, "title": file.title, "model": file.model, **extra,
             "sources": [s.model_dump() for s in file.sources],
             "scenarios": [{"id": r.scenario, "settings": dict(r.settings), "trials": r.trials,
                            "seed": r.seed, "groups": dict(zip(r.groups.labels, r.groups.sizes,
                                                               strict=True)),
-                           "endpoints": [vars(e) for e in r.endpoints]} for r in results]}
+                           "endpoints": [vars(e) for e in r.endpoints],
+                           **({"whole_protocol": _whole_data(r.whole)} if r.whole else {})}
+                          for r in results]}
+
+
+def _whole_data(whole: design_trial.WholeOC) -> dict[str, Any]:
+    return {"screened": vars(whole.screened), "duration_months": vars(whole.duration_months),
+            "screen_failure": whole.screen_failure,
+            "pool_screen_failure": whole.pool_screen_failure,
+            "ruled_out_by": whole.ruled_out_by, "randomized_mean": whole.randomized,
+            "dropout_before_last_visit": whole.dropout}
 
 
 def markdown(results: tuple[DesignOC, ...], file: DesignFile) -> str:
@@ -411,9 +495,30 @@ def markdown(results: tuple[DesignOC, ...], file: DesignFile) -> str:
              f"trials per scenario, seed {results[0].seed}; P(reject) ± MCSE at two-sided "
              f"alpha {file.alpha:g}.", ""]
     groups = results[0].groups
-    lines += [f"Groups: {groups.labels[0]} {groups.sizes[0]}, {groups.labels[1]} "
-              f"{groups.sizes[1]} (the protocol's target and allocation ratio).", "",
-              "| scenario | endpoint | analysis | P(reject) | closed form |",
+    if results[0].whole is None:
+        lines += [f"Groups: {groups.labels[0]} {groups.sizes[0]}, {groups.labels[1]} "
+                  f"{groups.sizes[1]} (the protocol's target and allocation ratio).", ""]
+    else:
+        lines += ["Whole protocol: declared candidates screened by the protocol's eligibility "
+                  "engine, enrolment to the part's target, randomization by the protocol's "
+                  "scheme, visits in their windows, dropout.", "",
+                  "| scenario | screened (mean ± MCSE; p10-p90) | screen failure | duration, "
+                  "months (median; p10-p90) | randomized (mean) |", "|---|---|---|---|---|"]
+        for r in results:
+            w = r.whole
+            assert w is not None
+            lines.append(
+                f"| {r.scenario} | {w.screened.mean:.1f} ± {w.screened.mcse:.1f}; "
+                f"{w.screened.p10:.0f}-{w.screened.p90:.0f} | {w.screen_failure:.3f} | "
+                f"{w.duration_months.p50:.1f}; {w.duration_months.p10:.1f}-"
+                f"{w.duration_months.p90:.1f} | "
+                + ", ".join(f"{u} {n:.1f}" for u, n in w.randomized.items()) + " |")
+        w = results[0].whole
+        assert w is not None
+        lines += ["", f"Candidate pool: the engine refused {w.pool_screen_failure:.1%}; "
+                  "criteria ruling out most: " + ", ".join(
+                      f"{c} ({k})" for c, k in list(w.ruled_out_by.items())[:5]) + ".", ""]
+    lines += ["| scenario | endpoint | analysis | P(reject) | closed form |",
               "|---|---|---|---|---|"]
     for r in results:
         for e in r.endpoints:

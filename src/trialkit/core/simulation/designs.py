@@ -134,6 +134,11 @@ def load(path: Path) -> tuple[DesignFile, dict[str, Any]]:
     return _validate(raw), raw
 
 
+def load_data(raw: Mapping[str, Any]) -> DesignFile:
+    """A design file from its parsed data (ScenarioError naming every problem)."""
+    return _validate(raw)
+
+
 def _validate(raw: Mapping[str, Any]) -> DesignFile:
     try:
         file = DesignFile.model_validate(raw)
@@ -217,6 +222,23 @@ def _problems(file: DesignFile, protocol: Protocol) -> Iterator[tuple[str, str]]
         yield from design_trial.check(protocol)
         if file.accrual is None or file.conduct is None:
             yield ("population", "a declared population needs accrual and conduct too")
+        if crossing:
+            yield from _period_problems(file, protocol)
+
+
+def _period_problems(file: DesignFile, protocol: Protocol) -> Iterator[tuple[str, str]]:
+    """The second period's scans come after the first period's last scan plus the part's
+    washout (a visit's ``period`` marks its administration's period, so the scan that closes
+    period 1 may sit on the visit that opens period 2: the order of scans is what counts)."""
+    randomization = protocol.randomization
+    assert randomization is not None
+    washout = protocol.part(randomization.part).washout_days
+    days = {v.id: v.day for v in protocol.schedule.visits if v.day is not None}
+    first = [days[v] for v in file.outcomes.first_period_scans if v in days]
+    second = [days[v] for v in file.outcomes.second_period_scans if v in days]
+    if first and second and min(second) <= max(first) + washout:
+        yield ("outcomes.second_period_scans", f"a scan on day {min(second)}, not after the "
+               f"first period's last scan (day {max(first)}) plus the washout ({washout} days)")
 
 
 def _outcome_problems(file: DesignFile, protocol: Protocol) -> Iterator[tuple[str, str]]:

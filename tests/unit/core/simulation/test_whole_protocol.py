@@ -19,7 +19,7 @@ from trialkit.core.eligibility.record import parse_record
 from trialkit.core.simulation import design_trial, designs
 from trialkit.core.simulation.candidates import build_pool, referred_records
 from trialkit.core.simulation.runner import prepare_all, run_local
-from trialkit.core.simulation.scenario import expand, load_scenario_file
+from trialkit.core.simulation.scenario import ScenarioError, expand, load_scenario_file
 from trialkit.core.simulation.setup import start_of
 
 POOL = 150
@@ -150,3 +150,15 @@ def test_the_null_scenario_rejects_at_the_nominal_level(trial):
         size = np.mean([r[f"endpoint.{endpoint}.reject"] for r in analysed])
         mcse = math.sqrt(0.05 * 0.95 / len(analysed))
         assert size == pytest.approx(0.05, abs=3 * mcse), endpoint
+
+
+@pytest.mark.protocols("crossover")
+def test_a_second_period_scan_inside_the_first_period_and_washout_is_refused(trial):
+    path = scenario_file(trial)
+    file, raw = designs.load(path)
+    designs.check_against(file, trial.protocol)  # the file as written fits
+    last_first = file.outcomes.first_period_scans[-1]
+    raw = {**raw, "outcomes": {**raw["outcomes"], "second_period_scans": [last_first]}}
+    with pytest.raises(ScenarioError) as caught:
+        designs.check_against(designs.load_data(raw), trial.protocol)
+    assert [p for p, _ in caught.value.problems] == ["outcomes.second_period_scans"]

@@ -1,19 +1,20 @@
-"""Outcome-level simulation of designs the whole-protocol model does not cover: an ordinal
+"""Outcome-level models of designs the relapsing-MS disease model does not cover: an ordinal
 (modified Rankin) primary with a continuous score (``ordinal_shift``), and a two-period
-crossover with lesion counts (``crossover_counts``).
+crossover with lesion counts (``crossover_counts``), in ``trialkit-design-scenarios/1`` files
+where every assumption is a ``{value, source}``.
 
-The whole-protocol simulation (``runner``) screens synthetic multiple-sclerosis candidates
-with the protocol's eligibility engine and follows them through gates, randomization and
-visits; a protocol of another disease or design gets no candidates from that model. These
-models simulate the randomized comparison the protocol declares instead: the numbers per arm
-or sequence come from the protocol (the randomized part's target and allocation ratio), the
-outcome's scale and the visits from its forms and schedule, the analyses are the declared
-ones (the shift test, the ANCOVA, the analysis package's negative binomial, the
-within-participant comparison), and every assumption is a ``{value, source}`` of a
-``trialkit-design-scenarios/1`` file. Enrolment, screening and gates are not simulated.
+A file that declares its ``population`` (with ``accrual`` and ``conduct``) runs the whole
+protocol (``design_trial``): candidates from the declared record distributions
+(``declared_population``) screened by the protocol's eligibility engine, enrolment to the
+randomized part's target, randomization by the protocol's own scheme (to a sequence in a
+crossover part), visits in their windows, dropout, then these outcome models and the declared
+analyses (the shift test, the ANCOVA, the analysis package's negative binomial, the
+within-participant comparison). Without a population, the randomized comparison only, at the
+protocol's group sizes (the randomized part's target shared by its ratio).
 
 Trial t of every scenario draws from ``SeedSequence(seed, spawn_key=(t,))``, as in the
-runner: the same seed gives the same results, and scenarios share trial streams.
+runner: the same seed gives the same results on any number of workers, and scenarios share
+trial streams.
 """
 
 from __future__ import annotations

@@ -6,6 +6,7 @@ nominal level."""
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,9 @@ from tests.conftest import ROOT
 from trialkit.core.eligibility.compile import compile_criteria, screen
 from trialkit.core.eligibility.record import parse_record
 from trialkit.core.simulation import design_trial, designs
+from trialkit.core.simulation.attestations import attestation_answers
 from trialkit.core.simulation.candidates import build_pool, referred_records
+from trialkit.core.simulation.declared_population import Population, problems, records
 from trialkit.core.simulation.runner import prepare_all, run_local
 from trialkit.core.simulation.scenario import ScenarioError, expand, load_scenario_file
 from trialkit.core.simulation.setup import start_of
@@ -162,3 +165,37 @@ def test_a_second_period_scan_inside_the_first_period_and_washout_is_refused(tri
     with pytest.raises(ScenarioError) as caught:
         designs.check_against(designs.load_data(raw), trial.protocol)
     assert [p for p, _ in caught.value.problems] == ["outcomes.second_period_scans"]
+
+
+@pytest.mark.protocols("randomized")
+def test_a_declared_population_must_fit_the_protocol_s_record_and_answer_its_attestations(
+        trial):
+    """Built from the protocol's own record schema: a table and a column the record does not
+    have, an anchor on a table listed later and every unanswered attestation the criteria
+    read are each refused by path; the well-formed population generates records whose rows
+    carry the declared values on the declared dates."""
+    protocol = trial.protocol
+    table = next(t for t in protocol.record_schema().tables
+                 if any(c.type == "count" for c in t.columns))
+    column = next(c.id for c in table.columns if c.type == "count")
+    keys = [k for k, _, _ in attestation_answers(compile_criteria(protocol))]
+    source = {"source": "s"}
+    good = {"age_years": {"value": 40, **source}, "female": {"value": 0.5, **source},
+            "attestations": {k: {"value": 1.0, **source} for k in keys},
+            "tables": [{"table": table.id, "day": {"value": -10, **source},
+                        "rows": {"value": 2, **source},
+                        "columns": {column: {"value": 3, **source}}}]}
+    population = Population.model_validate(good)
+    assert problems(population, protocol) == []
+    data = records(population, protocol, np.random.default_rng(1), 3, dt.date(2024, 5, 1))
+    assert [row[column] for row in data[0][table.id]] == [3, 3]
+    assert {row[table.date] for d in data for row in d[table.id]} == {"2024-04-21"}
+    bad = {**good, "attestations": {},
+           "tables": [{"table": "no_such_table", "day": {"value": 0, **source}},
+                      {"table": table.id, "after": "later", "day": {"value": 0, **source},
+                       "columns": {"no_such_column": {"value": 1, **source}}}]}
+    found = dict(problems(Population.model_validate(bad), protocol))
+    assert "population.tables.0.table" in found
+    assert "population.tables.1.columns.no_such_column" in found
+    assert "population.tables.1.after" in found
+    assert ("population.attestations" in found) == bool(keys)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,7 +37,10 @@ YEAR = 365.25
 
 class Draw(Frozen):
     """One declared distribution: a constant, a categorical, a normal, a uniform or a Poisson
-    draw, optionally clipped to [low, high] and rounded to a step."""
+    draw, optionally clipped to [low, high] and rounded to a step; or, for a column, one of
+    several draws by the value of a column of the candidate's first row of an earlier table
+    (``given: table.column`` with ``cases``): the dependence the rules may need between
+    tables (the paresis on the side opposite the lesion)."""
 
     value: Scalar | None = None
     choices: tuple[Scalar, ...] | None = None
@@ -48,15 +52,20 @@ class Draw(Frozen):
     low: Num | None = None
     high: Num | None = None
     step: Num | None = None
+    given: str | None = None
+    """``table.column`` the cases are keyed by."""
+    cases: dict[str, Draw] | None = None
     source: Cites
 
     @model_validator(mode="after")
     def _one_kind(self) -> Draw:
-        kinds = [k for k in ("value", "choices", "normal", "uniform", "poisson")
+        kinds = [k for k in ("value", "choices", "normal", "uniform", "poisson", "given")
                  if getattr(self, k) is not None]
         if len(kinds) != 1:
             raise ValueError("give exactly one of value, choices (with p), normal, uniform, "
-                             "poisson")
+                             "poisson, given (with cases)")
+        if (self.given is None) != (self.cases is None):
+            raise ValueError("given and cases go together")
         if self.choices is not None:
             if self.p is None or len(self.p) != len(self.choices):
                 raise ValueError("choices need one probability each (p)")
@@ -64,7 +73,18 @@ class Draw(Frozen):
                 raise ValueError("p: probabilities that sum to 1")
         return self
 
-    def sample(self, rng: np.random.Generator, size: int) -> npt.NDArray[Any]:
+    def sample(self, rng: np.random.Generator, size: int,
+               condition: Sequence[Any] | None = None) -> npt.NDArray[Any]:
+        """``size`` draws; a conditional draw takes each row's value of its ``given`` column
+        (a row whose value has no case gets none)."""
+        if self.cases is not None:
+            keys = np.array([str(c) if c is not None else "" for c in (condition or [])],
+                            dtype=object)
+            out = np.full(size, None, dtype=object)
+            for key, draw in self.cases.items():  # every case drawn whole: the draws do not
+                drawn = draw.sample(rng, size)    # depend on which rows match
+                out[keys == key] = drawn[keys == key]
+            return out
         if self.value is not None:
             return np.full(size, self.value, dtype=object)
         if self.choices is not None:
@@ -84,7 +104,10 @@ class Draw(Frozen):
                        self.high if self.high is not None else np.inf)
 
     def cites(self) -> list[str]:
-        return [self.source] if isinstance(self.source, str) else list(self.source)
+        found = [self.source] if isinstance(self.source, str) else list(self.source)
+        for draw in (self.cases or {}).values():
+            found += draw.cites()
+        return found
 
 
 class TableRows(Frozen):
@@ -143,6 +166,13 @@ def problems(population: Population, protocol: Protocol) -> list[tuple[str, str]
         columns = {c.id for c in table.columns}
         found += [(f"{where}.columns.{c}", f"'{c}' is not a column of '{table.id}'")
                   for c in rows.columns if c not in columns or c in (table.date, table.end)]
+        for c, draw in rows.columns.items():
+            if draw.given is not None:
+                other, _, other_column = draw.given.partition(".")
+                if other not in seen or other_column not in {
+                        col.id for col in tables[other].columns}:
+                    found.append((f"{where}.columns.{c}.given", f"'{draw.given}' is not a "
+                                  "column of a table listed before"))
         if rows.after is not None and rows.after not in seen:
             found.append((f"{where}.after", f"'{rows.after}' is not a table listed before"))
         if rows.end_day is not None and table.end is None:
@@ -182,6 +212,7 @@ def records(population: Population, protocol: Protocol, rng: np.random.Generator
                                             "end": index.isoformat()},
                      "attestations": {k: bool(v[i]) for k, v in answers.items()}})
     first_day: dict[str, list[int | None]] = {}
+    first_row: dict[str, list[dict[str, Any] | None]] = {}
     for rows in population.tables:
         table = schema.table(rows.table)
         kinds = {c.id: c.type for c in table.columns}
@@ -191,9 +222,12 @@ def records(population: Population, protocol: Protocol, rng: np.random.Generator
         days = np.asarray(rows.day.sample(rng, total), dtype=float)
         ends = (np.asarray(rows.end_day.sample(rng, total), dtype=float)
                 if rows.end_day is not None else None)
-        values = {c: draw.sample(rng, total) for c, draw in rows.columns.items()}
+        owner = np.repeat(np.arange(size), counts)
+        values = {c: draw.sample(rng, total, _condition(draw, first_row, owner))
+                  for c, draw in rows.columns.items()}
         anchors = first_day.get(rows.after) if rows.after else None
         firsts: list[int | None] = []
+        heads: list[dict[str, Any] | None] = []
         at = 0
         for i in range(size):
             anchor = 0 if anchors is None else anchors[i]
@@ -212,12 +246,27 @@ def records(population: Population, protocol: Protocol, rng: np.random.Generator
             made.sort(key=lambda row: row[table.date])
             firsts.append(None if not made else
                           (dt.date.fromisoformat(made[0][table.date]) - index).days)
+            heads.append(made[0] if made else None)
             data[i].setdefault(table.id, []).extend(made)
-        first_day[rows.table] = firsts
+        first_day[rows.table], first_row[rows.table] = firsts, heads
     return data
 
 
-def _typed(value: Any, kind: str) -> Scalar:
+def _condition(draw: Draw, first_row: dict[str, list[dict[str, Any] | None]],
+               owner: npt.NDArray[np.int64]) -> list[Any] | None:
+    """Each row's value of the column a conditional draw is keyed by (its candidate's first
+    row of that table)."""
+    if draw.given is None:
+        return None
+    table, _, column = draw.given.partition(".")
+    heads = first_row[table]
+    return [None if heads[i] is None else heads[i].get(column)
+            for i in owner]
+
+
+def _typed(value: Any, kind: str) -> Scalar | None:
+    if value is None:
+        return None
     if kind in ("integer", "count"):
         return round(float(value))
     if kind in ("number", "decimal", "float"):

@@ -171,9 +171,10 @@ def test_a_second_period_scan_inside_the_first_period_and_washout_is_refused(tri
 def test_a_declared_population_must_fit_the_protocol_s_record_and_answer_its_attestations(
         trial):
     """Built from the protocol's own record schema: a table and a column the record does not
-    have, an anchor on a table listed later and every unanswered attestation the criteria
-    read are each refused by path; the well-formed population generates records whose rows
-    carry the declared values on the declared dates."""
+    have, an anchor or a condition on a table listed later and every unanswered attestation
+    the criteria read are each refused by path; the well-formed population generates records
+    whose rows carry the declared values (a conditional one by its case) on the declared
+    dates."""
     protocol = trial.protocol
     table = next(t for t in protocol.record_schema().tables
                  if any(c.type == "count" for c in t.columns))
@@ -184,18 +185,26 @@ def test_a_declared_population_must_fit_the_protocol_s_record_and_answer_its_att
             "attestations": {k: {"value": 1.0, **source} for k in keys},
             "tables": [{"table": table.id, "day": {"value": -10, **source},
                         "rows": {"value": 2, **source},
-                        "columns": {column: {"value": 3, **source}}}]}
+                        "columns": {column: {"value": 3, **source}}},
+                       {"table": table.id, "after": table.id, "day": {"value": 0, **source},
+                        "columns": {column: {"given": f"{table.id}.{column}", **source,
+                                             "cases": {"3": {"value": 7, **source},
+                                                       "4": {"value": 8, **source}}}}}]}
     population = Population.model_validate(good)
     assert problems(population, protocol) == []
     data = records(population, protocol, np.random.default_rng(1), 3, dt.date(2024, 5, 1))
-    assert [row[column] for row in data[0][table.id]] == [3, 3]
+    # The second entry's value is the case of the first row's value (3 → 7).
+    assert [row[column] for row in data[0][table.id]] == [3, 3, 7]
     assert {row[table.date] for d in data for row in d[table.id]} == {"2024-04-21"}
     bad = {**good, "attestations": {},
            "tables": [{"table": "no_such_table", "day": {"value": 0, **source}},
                       {"table": table.id, "after": "later", "day": {"value": 0, **source},
-                       "columns": {"no_such_column": {"value": 1, **source}}}]}
+                       "columns": {"no_such_column": {"value": 1, **source},
+                                   column: {"given": "later.x", **source,
+                                            "cases": {"1": {"value": 1, **source}}}}}]}
     found = dict(problems(Population.model_validate(bad), protocol))
     assert "population.tables.0.table" in found
     assert "population.tables.1.columns.no_such_column" in found
     assert "population.tables.1.after" in found
+    assert f"population.tables.1.columns.{column}.given" in found
     assert ("population.attestations" in found) == bool(keys)

@@ -64,6 +64,9 @@ class DesignSetup:
     target: int
     visits: tuple[VisitPlan, ...]
     crossover: bool
+    baseline: FloatArray | None = None
+    """Per pool candidate, the score's baseline read from their record (``baseline_from``),
+    NaN when they have none."""
 
 
 def pool_for(protocol: Protocol, file: DesignFile, seed: int, size: int) -> DeclaredPool:
@@ -97,8 +100,22 @@ def setup_for(protocol: Protocol, file: DesignFile, pool: DeclaredPool,
     part = protocol.part(randomization.part)
     visits = tuple(VisitPlan(v.id, v.day, v.window.before, v.window.after, v.period)
                    for v in protocol.schedule.visits if v.day is not None)
+    baseline = (latest_values(pool, protocol, file.outcomes.baseline_from)
+                if file.outcomes.baseline_from else None)
     return DesignSetup(protocol, file, pool, units, part.enrolment_target, visits,
-                       part.is_crossover)
+                       part.is_crossover, baseline)
+
+
+def latest_values(pool: DeclaredPool, protocol: Protocol, target: str) -> FloatArray:
+    """Each candidate's latest (by the table's date) value of ``table.column``."""
+    table_id, _, column = target.partition(".")
+    date = protocol.record_schema().table(table_id).date
+    found = np.full(pool.size, np.nan)
+    for i, data in enumerate(pool.data):
+        rows = [r for r in data.get(table_id, []) if r.get(column) is not None]
+        if rows:
+            found[i] = float(max(rows, key=lambda r: str(r[date]))[column])
+    return found
 
 
 @dataclass(frozen=True)
@@ -106,7 +123,7 @@ class Enrolment:
     screened: int
     """Referrals screened until the part's target was enrolled."""
     chosen: tuple[int, ...]
-    """Pool index of each eligible referral, in enrolment order."""
+    """Pool index of each randomized participant, in enrolment order."""
     units: tuple[str, ...]
     """The allocation unit (arm or sequence) of each randomized participant, in order."""
     day0: FloatArray
@@ -131,11 +148,12 @@ def enrol(setup: DesignSetup, rng: np.random.Generator) -> Enrolment:
                     break
     referral = np.cumsum(rng.exponential(MONTH / accrual.referrals_per_month.value,
                                          len(picked)))
-    chosen = tuple(picked[k] for k in enrolled_at)
-    units = allocate(setup.protocol, [pool.strata[i] or () for i in chosen], rng)
+    eligible = [picked[k] for k in enrolled_at]
+    units = allocate(setup.protocol, [pool.strata[i] or () for i in eligible], rng)
     kept = np.array([u is not None for u in units])  # a full stratum refuses
     day0 = (referral[enrolled_at] + accrual.screening_days.value)[kept]
-    return Enrolment(len(picked), chosen, tuple(str(u) for u in units if u is not None), day0)
+    return Enrolment(len(picked), tuple(i for i, ok in zip(eligible, kept, strict=True) if ok),
+                     tuple(str(u) for u in units if u is not None), day0)
 
 
 def simulate_trial(setup: DesignSetup, rng: np.random.Generator) -> Row:
@@ -153,17 +171,18 @@ def simulate_trial(setup: DesignSetup, rng: np.random.Generator) -> Row:
     finish = day0 + np.minimum(leaves, last)
     active = unit == setup.units[0]
     row: Row = {"screened": float(screened), "enrolled": float(count),
-                "screen_failure": 1.0 - len(chosen) / screened,
+                "screen_failure": 1.0 - setup.target / screened,
                 "duration_days": float(finish.max()),
                 f"randomized.{setup.units[0]}": float(active.sum()),
                 f"randomized.{setup.units[1]}": float((~active).sum()),
                 "dropout": float((leaves < last).mean())}
-    row.update(_outcomes(setup, rng, active, leaves, visit_day))
+    row.update(_outcomes(setup, rng, active, leaves, visit_day, np.array(chosen, dtype=int)))
     return row
 
 
 def _outcomes(setup: DesignSetup, rng: np.random.Generator, active: BoolArray,
-              leaves: FloatArray, visit_day: dict[str, FloatArray]) -> Row:
+              leaves: FloatArray, visit_day: dict[str, FloatArray],
+              chosen: npt.NDArray[np.int_]) -> Row:
     file = setup.file
     alpha, out, endpoints = file.alpha, file.outcomes, file.endpoints
     row: Row = {}
@@ -174,6 +193,8 @@ def _outcomes(setup: DesignSetup, rng: np.random.Generator, active: BoolArray,
         n = len(active)
         baseline = rng.normal(values.score_baseline_mean.value, values.score_baseline_sd.value,
                               n)
+        if setup.baseline is not None:  # the participant's own screening rating
+            baseline = setup.baseline[chosen]
         change = (values.score_change.value + values.score_slope.value * latent
                   + rng.normal(0.0, values.score_noise.value, n))
         assert out.endpoint_visit is not None  # checked against the protocol
@@ -182,6 +203,7 @@ def _outcomes(setup: DesignSetup, rng: np.random.Generator, active: BoolArray,
             if endpoint.analysis == "shift":
                 p = ordinal.shift_test(category[active & seen], category[~active & seen])
             else:
+                seen = seen & ~np.isnan(baseline)  # the ANCOVA needs the baseline rating
                 p = ancova_difference(change[seen], active[seen], None, baseline[seen],
                                       1 - alpha).p_value
             row.update(_endpoint(endpoint.id, p, int(seen.sum()), alpha))

@@ -75,6 +75,10 @@ class Outcomes(Frozen):
     lesion_item: Text | None = None
     first_period_scans: tuple[Ident, ...] = ()
     second_period_scans: tuple[Ident, ...] = ()
+    baseline_from: Text | None = None
+    """``table.column`` of the patient record whose latest value at screening is the
+    continuous score's baseline (a declared population's own ratings), instead of the
+    ordinal section's baseline distribution."""
 
 
 class DesignEndpoint(Frozen):
@@ -218,6 +222,12 @@ def _problems(file: DesignFile, protocol: Protocol) -> Iterator[tuple[str, str]]
         if endpoint.id not in endpoints:
             yield (f"endpoints.{i}.id", f"'{endpoint.id}' is not an endpoint of the protocol")
     yield from _outcome_problems(file, protocol)
+    if file.outcomes.baseline_from is not None:
+        table, _, column = file.outcomes.baseline_from.partition(".")
+        tables = {t.id: {c.id for c in t.columns} for t in protocol.record_schema().tables}
+        if file.population is None or column not in tables.get(table, set()):
+            yield ("outcomes.baseline_from", f"'{file.outcomes.baseline_from}' is not a column "
+                   "of the record, or the file declares no population")
     if file.population is not None:
         yield from population_problems(file.population, protocol)
         yield from design_trial.check(protocol)

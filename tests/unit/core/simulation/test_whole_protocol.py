@@ -20,7 +20,12 @@ from trialkit.core.eligibility.record import parse_record
 from trialkit.core.simulation import design_trial, designs
 from trialkit.core.simulation.attestations import attestation_answers
 from trialkit.core.simulation.candidates import build_pool, referred_records
-from trialkit.core.simulation.declared_population import Population, problems, records
+from trialkit.core.simulation.declared_population import (
+    DeclaredPool,
+    Population,
+    problems,
+    records,
+)
 from trialkit.core.simulation.runner import prepare_all, run_local
 from trialkit.core.simulation.scenario import ScenarioError, expand, load_scenario_file
 from trialkit.core.simulation.setup import start_of
@@ -186,16 +191,19 @@ def test_a_declared_population_must_fit_the_protocol_s_record_and_answer_its_att
             "tables": [{"table": table.id, "day": {"value": -10, **source},
                         "rows": {"value": 2, **source},
                         "columns": {column: {"value": 3, **source}}},
-                       {"table": table.id, "after": table.id, "day": {"value": 0, **source},
+                       {"table": table.id, "after": table.id, "day": {"value": 1, **source},
                         "columns": {column: {"given": f"{table.id}.{column}", **source,
                                              "cases": {"3": {"value": 7, **source},
                                                        "4": {"value": 8, **source}}}}}]}
     population = Population.model_validate(good)
     assert problems(population, protocol) == []
     data = records(population, protocol, np.random.default_rng(1), 3, dt.date(2024, 5, 1))
-    # The second entry's value is the case of the first row's value (3 → 7).
+    # The second entry's value is the case of the first row's value (3 → 7), a day later.
     assert [row[column] for row in data[0][table.id]] == [3, 3, 7]
-    assert {row[table.date] for d in data for row in d[table.id]} == {"2024-04-21"}
+    assert {row[table.date] for d in data for row in d[table.id]} == {"2024-04-21",
+                                                                         "2024-04-22"}
+    pool = DeclaredPool(tuple(data), np.ones(3, bool), {}, {}, ((),) * 3)
+    assert design_trial.latest_values(pool, protocol, f"{table.id}.{column}").tolist() == [7.0] * 3
     bad = {**good, "attestations": {},
            "tables": [{"table": "no_such_table", "day": {"value": 0, **source}},
                       {"table": table.id, "after": "later", "day": {"value": 0, **source},

@@ -11,6 +11,7 @@ import yaml
 
 from tests.conftest import ROOT
 from trialkit.cli.main import main
+from trialkit.core.simulation import designs
 
 SCENARIOS = ROOT / "scenarios" / "nct05532943.yaml"
 QUICK = ["--trials", "4", "--seed", "3", "--pool", "60", "--quiet",
@@ -119,3 +120,13 @@ def test_every_protocol_s_scenario_file_runs_the_whole_protocol_on_one_worker_or
 
 def _first_scenario(path: Path) -> str:
     return str(yaml.safe_load(path.read_text())["scenarios"][0]["id"])
+
+
+def test_a_design_file_refuses_the_options_it_cannot_honour(tmp_path, capsys):
+    files = [p for p in sorted((ROOT / "scenarios").glob("*.yaml")) if designs.is_design_file(p)]
+    assert files
+    for path in files:
+        for option in (["--engine", "spark"], ["--rows"]):
+            assert main(["simulate", str(path), "--seed", "1", "--trials", "2", "--out",
+                         str(tmp_path), *option]) == 2
+            assert "not available for a design-level scenario file" in capsys.readouterr().err

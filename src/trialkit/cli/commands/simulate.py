@@ -108,6 +108,9 @@ def _simulate_design(args: argparse.Namespace) -> int:
     """A design-level scenario file (core.simulation.designs): with a declared population the
     whole protocol (screening, enrolment, randomization, visits) on --workers local
     processes, else the randomized comparison only (--engine does not apply)."""
+    for flag, given in (("--engine spark", args.engine == "spark"), ("--rows", args.rows)):
+        if given:  # said rather than ignored: the user asked for something this path lacks
+            raise UsageError(f"{flag}: not available for a design-level scenario file")
     file, raw = _guarded(lambda: designs.load(args.scenarios))
     path = args.protocol or designs.protocol_path(file, args.scenarios) \
         or default_protocol_path()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import io
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -52,9 +53,19 @@ def client_for(demo: Demo, role: str) -> Client:
     return signed_in(sign_in.username, sign_in.password)
 
 
+def readable(body: bytes) -> str:
+    """A page's text as sent; a PDF download (the committee's safety report) as the text its
+    pages show, so the crawls read it as they read a page."""
+    if body.startswith(b"%PDF-"):
+        import pypdf
+
+        return "\n".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(body)).pages)
+    return body.decode()
+
+
 def text_of(body: bytes) -> str:
     """What a reader gets: tags, scripts and styles removed, entities decoded, lower case."""
-    text = body.decode()
+    text = readable(body)
     text = re.sub(r"<(script|style)\b.*?</\1>", " ", text, flags=re.S)
     text = re.sub(r"<[^>]+>", " ", text)
     return re.sub(r"\s+", " ", html.unescape(text)).lower()

@@ -41,6 +41,7 @@ from tests.integration.pages.page_urls import urls_about
 from tests.integration.pages.support import (
     client_for,
     randomize_the_waiting_candidate,
+    readable,
     text_of,
 )
 from tests.protocol_cases import allocation_secrets, analysis_texts, public_texts
@@ -153,7 +154,7 @@ def test_a_blinded_role_is_shown_the_same_about_twins_in_different_arms_on_every
                 (role, url_a, "signed out")
             text_a, text_b = text_of(got_a.content), text_of(got_b.content)
             found = text_differences(text_a, text_b, twins) if url_a != url_b else \
-                _row_differences(got_a.content.decode(), world, twins)
+                _row_differences(readable(got_a.content), world, twins)
             if got_a.status_code != got_b.status_code or found:
                 differing[(role, url_a)] = (got_a.status_code, got_b.status_code, found[:3])
             for url, text in ((url_a, text_a), (url_b, text_b)):
@@ -286,8 +287,8 @@ def _offered_forms(world: World, pairs: list[tuple[str, str]]
         client = world.client(role)
         for url_a, url_b in pairs:
             got_a, got_b = client.get(url_a), client.get(url_b)
-            forms_a = _post_forms(got_a.content.decode(), url_a)
-            forms_b = _post_forms(got_b.content.decode(), url_b)
+            forms_a = _post_forms(readable(got_a.content), url_a)
+            forms_b = _post_forms(readable(got_b.content), url_b)
             if len(forms_a) != len(forms_b):
                 continue
             for (action_a, fields), (action_b, _) in zip(forms_a, forms_b, strict=True):

@@ -3,6 +3,7 @@ input reported without a traceback."""
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import yaml
 from tests.conftest import ROOT
 from trialkit.cli.main import main
 from trialkit.core.simulation import designs
+from trialkit.prescreen.backends import spark_session, spark_unavailable_reason
 
 SCENARIOS = ROOT / "scenarios" / "nct05532943.yaml"
 QUICK = ["--trials", "4", "--seed", "3", "--pool", "60", "--quiet",
@@ -95,22 +97,34 @@ def _characteristics(summary: dict) -> list[tuple[float, float, float, float]]:
 @pytest.mark.protocols("randomized")
 def test_every_protocol_s_scenario_file_runs_the_whole_protocol_on_one_worker_or_two(
         trial, tmp_path):
-    """`trialkit simulate scenarios/<stem>.yaml --protocol protocols/<stem>.yaml`: the
+    """`trialkit simulate scenarios/<stem>.yaml --protocol protocols/<stem>.yaml --rows`: the
     operating characteristics (power with MCSE, duration, patients screened) of the whole
-    protocol, the same on one worker and two."""
+    protocol, the same on one worker and two, with one row per simulated trial and the
+    figures (P(reject) by scenario for a design file, the duration distribution)."""
     scenarios = ROOT / "scenarios" / f"{trial.stem}.yaml"
-    summaries = []
+    summaries, rows = [], []
     for workers in (1, 2):
         out = tmp_path / f"w{workers}"
         assert main(["simulate", str(scenarios), "--protocol", str(trial.path), "--trials", "4",
                      "--seed", "3", "--pool", "60", "--quiet", "--workers", str(workers),
-                     "--out", str(out), "--scenario", _first_scenario(scenarios)]) == 0
+                     "--out", str(out), "--scenario", _first_scenario(scenarios),
+                     "--rows"]) == 0
         summary = json.loads((out / "summary.json").read_text())
         assert summary.pop("workers") == workers
         assert summary["protocol"]["id"] == trial.protocol.identity.id
         summaries.append(summary)
+        rows.append((out / "trials.csv").read_text())
         assert "± " in (out / "summary.md").read_text()
+        written = {p.name for p in out.iterdir()}
+        assert {"trials.csv", "duration.png"} <= written
+        if designs.is_design_file(scenarios):
+            assert "power.png" in written
     assert summaries[0] == summaries[1]
+    assert rows[0] == rows[1]
+    table = list(csv.DictReader(rows[0].splitlines()))
+    assert len(table) == 4 and [r["trial"] for r in table] == ["0", "1", "2", "3"]
+    assert {r["scenario"] for r in table} == {_first_scenario(scenarios)}
+    assert all(float(r["duration_days"]) > 0 for r in table)
     [(power, mcse, months, screened)] = _characteristics(summaries[0])
     assert 0 <= power <= 1 and mcse >= 0
     assert months > 0
@@ -122,11 +136,55 @@ def _first_scenario(path: Path) -> str:
     return str(yaml.safe_load(path.read_text())["scenarios"][0]["id"])
 
 
-def test_a_design_file_refuses_the_options_it_cannot_honour(tmp_path, capsys):
-    files = [p for p in sorted((ROOT / "scenarios").glob("*.yaml")) if designs.is_design_file(p)]
-    assert files
-    for path in files:
-        for option in (["--engine", "spark"], ["--rows"]):
-            assert main(["simulate", str(path), "--seed", "1", "--trials", "2", "--out",
-                         str(tmp_path), *option]) == 2
-            assert "not available for a design-level scenario file" in capsys.readouterr().err
+@pytest.mark.spark
+@pytest.mark.slow
+@pytest.mark.protocols("randomized")
+def test_every_protocol_s_scenario_file_gives_the_same_results_on_spark(trial, tmp_path):
+    """`--engine spark` maps the same trial tasks (a design file's as the reference model's)
+    on Spark's local mode: summary and rows identical to the local engine's."""
+    reason = spark_unavailable_reason()
+    if reason is not None:
+        pytest.skip(reason)
+    # Started here first, so its Python workers run this interpreter, where trialkit is
+    # installed, whichever command would otherwise start the session.
+    spark_session()
+    scenarios = ROOT / "scenarios" / f"{trial.stem}.yaml"
+    found = {}
+    for engine in ("local", "spark"):
+        out = tmp_path / engine
+        assert main(["simulate", str(scenarios), "--protocol", str(trial.path), "--trials",
+                     "20", "--seed", "11", "--pool", "60", "--quiet", "--workers", "1",
+                     "--engine", engine, "--out", str(out), "--rows",
+                     "--scenario", _first_scenario(scenarios)]) == 0
+        summary = json.loads((out / "summary.json").read_text())
+        assert summary.pop("engine") == engine
+        summary.pop("workers")
+        found[engine] = (summary, (out / "trials.csv").read_text())
+    assert found["local"] == found["spark"]
+    assert len(found["spark"][1].splitlines()) == 1 + 20
+
+
+def test_a_design_file_without_a_population_writes_rows_and_power_and_refuses_spark(
+        tmp_path, capsys):
+    """Without a population only the randomized comparison runs, in this process: its rows
+    (each endpoint's p and rejection) and the power figure are written; Spark has no trial
+    tasks to map, which is said rather than ignored."""
+    for path in sorted((ROOT / "scenarios").glob("*.yaml")):
+        if not designs.is_design_file(path):
+            continue
+        raw = {k: v for k, v in yaml.safe_load(path.read_text()).items()
+               if k not in ("population", "accrual", "conduct")}
+        raw["outcomes"].pop("baseline_from", None)  # a record column needs a population
+        bare = tmp_path / path.name
+        bare.write_text(yaml.safe_dump(raw))
+        protocol = ROOT / "protocols" / path.name
+        out = tmp_path / path.stem
+        assert main(["simulate", str(bare), "--protocol", str(protocol), "--seed", "1",
+                     "--trials", "3", "--quiet", "--rows", "--out", str(out)]) == 0
+        assert "power.png" in {p.name for p in out.iterdir()}
+        table = list(csv.DictReader((out / "trials.csv").read_text().splitlines()))
+        assert len(table) == 3 * len(raw["scenarios"])
+        assert {f"endpoint.{e['id']}.reject" for e in raw["endpoints"]} <= set(table[0])
+        assert main(["simulate", str(bare), "--protocol", str(protocol), "--seed", "1",
+                     "--trials", "3", "--quiet", "--engine", "spark", "--out", str(out)]) == 2
+        assert "without a population" in capsys.readouterr().err

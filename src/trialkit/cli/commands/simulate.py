@@ -25,12 +25,13 @@ from trialkit.cli.common import default_protocol_path
 from trialkit.cli.errors import UsageError
 from trialkit.core.hygiene import spreadsheet_safe
 from trialkit.core.protocol import Protocol, load_protocol
-from trialkit.core.simulation import designs, plots, report
+from trialkit.core.simulation import design_trial, designs, plots, report
 from trialkit.core.simulation.runner import (
     Progress as Tick,
 )
 from trialkit.core.simulation.runner import (
     Simulation,
+    Task,
     prepare_all,
     run_local,
     run_task,
@@ -44,11 +45,12 @@ from trialkit.core.simulation.scenario import (
     load_scenario_file,
     protocol_path,
 )
-from trialkit.core.simulation.setup import DEFAULT_POOL, Setup
+from trialkit.core.simulation.setup import DEFAULT_POOL
 from trialkit.core.simulation.trial import Row
 
 ENGINES = ("local", "spark")
 _T = TypeVar("_T")
+_S = TypeVar("_S")
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -96,7 +98,8 @@ def _simulate(args: argparse.Namespace) -> int:
 
         def tick(done: int) -> None:
             progress.advance(task, done)
-        rows = (_run_spark(setups, args.seed, args.trials, tick) if args.engine == "spark"
+        rows = (_run_spark(setups, args.seed, args.trials, tick, run_task)
+                if args.engine == "spark"
                 else run_local(setups, args.seed, args.trials, workers, tick))
     simulation = Simulation(setups, rows, summarise_all(setups, rows, args.seed), args.seed)
     _write(simulation, args, workers)
@@ -107,27 +110,38 @@ def _simulate(args: argparse.Namespace) -> int:
 def _simulate_design(args: argparse.Namespace) -> int:
     """A design-level scenario file (core.simulation.designs): with a declared population the
     whole protocol (screening, enrolment, randomization, visits) on --workers local
-    processes, else the randomized comparison only (--engine does not apply)."""
-    for flag, given in (("--engine spark", args.engine == "spark"), ("--rows", args.rows)):
-        if given:  # said rather than ignored: the user asked for something this path lacks
-            raise UsageError(f"{flag}: not available for a design-level scenario file")
+    processes or on Spark, else the randomized comparison only (in this process)."""
     file, raw = _guarded(lambda: designs.load(args.scenarios))
+    if args.engine == "spark" and file.population is None:
+        # Said rather than ignored: without a population there are no trial tasks to map.
+        raise UsageError("--engine spark: a design file without a population runs its "
+                         "randomized comparison in this process")
     path = args.protocol or designs.protocol_path(file, args.scenarios) \
         or default_protocol_path()
     if not Path(path).is_file():
         raise UsageError(f"{path}: no such protocol file")
     protocol = load_protocol(Path(path))
     workers = args.workers or os.cpu_count() or 1
+
+    def on_spark(setups: Sequence[design_trial.DesignSetup], seed: int, trials: int
+                 ) -> tuple[tuple[Row, ...], ...]:
+        return _run_spark(setups, seed, trials, lambda done: None, design_trial.run_task)
+    engine = on_spark if args.engine == "spark" else None
     results = _guarded(lambda: designs.simulate(file, raw, protocol, trials=args.trials,
                                                 seed=args.seed, workers=workers,
                                                 pool_size=args.pool,
-                                                keep=tuple(args.scenario or ())))
+                                                keep=tuple(args.scenario or ()),
+                                                engine=engine))
     try:
         args.out.mkdir(parents=True, exist_ok=True)
-        data = designs.as_data(results, file, protocol, workers)
+        data = designs.as_data(results, file, protocol, workers, args.engine)
         (args.out / "summary.json").write_text(json.dumps(data, indent=2, default=_plain)
                                                + "\n", encoding="utf-8")
         (args.out / "summary.md").write_text(designs.markdown(results, file), encoding="utf-8")
+        plots.draw_design(results, args.out, file.alpha)
+        if args.rows:
+            _write_rows(args.out / "trials.csv",
+                        [(r.scenario, r.rows) for r in results])
     except OSError as exc:
         raise UsageError(f"--out: cannot write to {args.out}: {exc}") from None
     Console().print(designs.markdown(results, file).split("## Sources")[0])
@@ -168,10 +182,12 @@ def _guarded(work: Callable[[], _T]) -> _T:
         ) from None
 
 
-def _run_spark(setups: Sequence[Setup], seed: int, trials: int, tick: Tick
+def _run_spark(setups: Sequence[_S], seed: int, trials: int, tick: Tick,
+               work: Callable[[Sequence[_S], int, Task], tuple[Task, list[Row]]],
                ) -> tuple[tuple[Row, ...], ...]:
     """The same tasks as the local engine, mapped by Spark (``prescreen.backends`` starts a
-    local-mode session when no cluster is configured)."""
+    local-mode session when no cluster is configured). ``work`` runs one task: the reference
+    model's ``runner.run_task`` or a design file's ``design_trial.run_task``."""
     from trialkit.prescreen.backends import (
         BackendUnavailableError,
         spark_session,
@@ -189,7 +205,7 @@ def _run_spark(setups: Sequence[Setup], seed: int, trials: int, tick: Tick
     tasks = tasks_for(len(setups), trials, chunk)
     shared = context.broadcast((tuple(setups), seed))
     mapped = context.parallelize(tasks, len(tasks)).map(
-        lambda task: run_task(shared.value[0], shared.value[1], task))
+        lambda task: work(shared.value[0], shared.value[1], task))
     done: dict[tuple[int, int], list[Row]] = {}
     for task, rows in mapped.toLocalIterator():
         done[(task.scenario, task.first)] = rows
@@ -222,14 +238,19 @@ def _plain(value: object) -> object:
 
 
 def _rows_csv(simulation: Simulation, path: Path) -> None:
-    names = sorted({name for rows in simulation.rows for row in rows for name in row})
+    _write_rows(path, [(setup.scenario.id, rows)
+                       for setup, rows in zip(simulation.setups, simulation.rows, strict=True)])
+
+
+def _write_rows(path: Path, scenarios: Sequence[tuple[str, Sequence[Row]]]) -> None:
+    names = sorted({name for _, rows in scenarios for row in rows for name in row})
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         # Scenario ids and names come from a file anyone may write: no cell may start a formula.
         writer.writerow([spreadsheet_safe(name) for name in ["scenario", "trial", *names]])
-        for setup, rows in zip(simulation.setups, simulation.rows, strict=True):
+        for scenario, rows in scenarios:
             for trial, row in enumerate(rows):
-                writer.writerow([spreadsheet_safe(setup.scenario.id), trial,
+                writer.writerow([spreadsheet_safe(scenario), trial,
                                  *(_cell(row.get(name)) for name in names)])
 
 

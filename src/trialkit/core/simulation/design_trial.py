@@ -29,6 +29,7 @@ from trialkit.core.simulation import crossover, ordinal
 from trialkit.core.simulation.allocation import allocate
 from trialkit.core.simulation.declared_population import DeclaredPool, build
 from trialkit.core.simulation.fast_ancova import ancova_difference
+from trialkit.core.simulation.runner import Task
 from trialkit.core.simulation.scenario import ScenarioError
 
 if TYPE_CHECKING:  # designs imports this module; the file's type is only a hint here
@@ -250,6 +251,12 @@ def trial_rng(seed: int, trial: int) -> np.random.Generator:
 
 def _chunk(setup: DesignSetup, seed: int, first: int, count: int) -> list[Row]:
     return [simulate_trial(setup, trial_rng(seed, t)) for t in range(first, first + count)]
+
+
+def run_task(setups: Sequence[DesignSetup], seed: int, task: Task) -> tuple[Task, list[Row]]:
+    """One task of the runner's kind (a scenario and a range of trials), for an engine that
+    maps the runner's tasks (the CLI's Spark engine): the same rows as ``run``."""
+    return task, _chunk(setups[task.scenario], seed, task.first, task.count)
 
 
 def run(setup: DesignSetup, seed: int, trials: int, workers: int = 1) -> list[Row]:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import copy
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -41,6 +41,11 @@ from trialkit.core.simulation.scenario_file import Num, Source, Value, cited
 
 FORMAT = "trialkit-design-scenarios/1"
 MODEL_KINDS = ("ordinal_shift", "crossover_counts")
+
+Engine = Callable[[Sequence[design_trial.DesignSetup], int, int],
+                  Sequence[Sequence[design_trial.Row]]]
+"""Runs (setups, seed, trials) to every setup's rows in trial order: another engine than the
+local processes (the CLI hands ``design_trial.run_task`` to Spark)."""
 
 
 class OrdinalValues(Frozen):
@@ -358,6 +363,8 @@ class DesignOC:
     endpoints: tuple[EndpointOC, ...]
     whole: design_trial.WholeOC | None = None
     """Screening, enrolment and duration, when the file declares its population."""
+    rows: tuple[dict[str, float], ...] = ()
+    """One row per simulated trial, in trial order (``--rows``, the figures)."""
 
 
 def scenarios(file: DesignFile, raw: Mapping[str, Any]) -> tuple[tuple[str, DesignFile,
@@ -383,10 +390,11 @@ def scenarios(file: DesignFile, raw: Mapping[str, Any]) -> tuple[tuple[str, Desi
 
 def simulate(file: DesignFile, raw: Mapping[str, Any], protocol: Protocol, *, trials: int,
              seed: int, workers: int = 1, pool_size: int = 2000,
-             keep: tuple[str, ...] = ()) -> tuple[DesignOC, ...]:
+             keep: tuple[str, ...] = (), engine: Engine | None = None) -> tuple[DesignOC, ...]:
     """Every scenario's characteristics (those whose id starts with one of ``keep``, if
-    given); with a declared population the whole protocol (design_trial), else the
-    randomized comparison at the protocol's group sizes."""
+    given); with a declared population the whole protocol (design_trial) on ``workers``
+    local processes or on ``engine``, else the randomized comparison at the protocol's group
+    sizes (in this process)."""
     if trials < 2:
         raise ValueError("trials: at least 2")
     groups = check_against(file, protocol)
@@ -398,14 +406,17 @@ def simulate(file: DesignFile, raw: Mapping[str, Any], protocol: Protocol, *, tr
         return tuple(_scenario(name, values, settings, groups, trials, seed)
                      for name, values, settings in chosen)
     pools: dict[str, DeclaredPool] = {}
-    found = []
-    for name, values, settings in chosen:
+    setups = []
+    for _, values, _ in chosen:
         assert values.population is not None
         key = values.population.model_dump_json()  # scenarios that share it share one pool
         if key not in pools:
             pools[key] = design_trial.pool_for(protocol, values, seed, pool_size)
-        setup = design_trial.setup_for(protocol, values, pools[key], units_of(protocol))
-        rows = design_trial.run(setup, seed, trials, workers)
+        setups.append(design_trial.setup_for(protocol, values, pools[key], units_of(protocol)))
+    every = (engine(setups, seed, trials) if engine is not None
+             else [design_trial.run(setup, seed, trials, workers) for setup in setups])
+    found = []
+    for (name, values, settings), setup, rows in zip(chosen, setups, every, strict=True):
         results = []
         for endpoint in values.endpoints:
             rate = sum(r[f"endpoint.{endpoint.id}.reject"] for r in rows) / trials
@@ -415,7 +426,7 @@ def simulate(file: DesignFile, raw: Mapping[str, Any], protocol: Protocol, *, tr
                                       math.sqrt(rate * (1 - rate) / trials), oracle,
                                       oracle_name))
         found.append(DesignOC(name, settings, trials, seed, groups, tuple(results),
-                              design_trial.whole_oc(setup, rows)))
+                              design_trial.whole_oc(setup, rows), tuple(rows)))
     return tuple(found)
 
 
@@ -436,17 +447,22 @@ def _scenario(name: str, file: DesignFile, settings: tuple[tuple[str, float], ..
               groups: Groups, trials: int, seed: int) -> DesignOC:
     rejections: dict[str, int] = {e.id: 0 for e in file.endpoints}
     n_a, n_c = groups.sizes
+    rows = []
     for t in range(trials):
         rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(t,)))
+        row: dict[str, float] = {}
         for endpoint_id, p in _one_trial(file, rng, n_a, n_c).items():
             rejections[endpoint_id] += p < file.alpha
+            row |= {f"endpoint.{endpoint_id}.p": p,
+                    f"endpoint.{endpoint_id}.reject": float(p < file.alpha)}
+        rows.append(row)
     results = []
     for endpoint in file.endpoints:
         rate = rejections[endpoint.id] / trials
         oracle, oracle_name = _oracle(file, endpoint.analysis, n_a, n_c)
         results.append(EndpointOC(endpoint.id, endpoint.analysis, rate,
                                   math.sqrt(rate * (1 - rate) / trials), oracle, oracle_name))
-    return DesignOC(name, settings, trials, seed, groups, tuple(results))
+    return DesignOC(name, settings, trials, seed, groups, tuple(results), rows=tuple(rows))
 
 
 def _one_trial(file: DesignFile, rng: np.random.Generator, n_a: int, n_c: int
@@ -499,10 +515,12 @@ def _oracle(file: DesignFile, analysis: str, n_a: int, n_c: int) -> tuple[float 
 
 
 def as_data(results: tuple[DesignOC, ...], file: DesignFile, protocol: Protocol | None = None,
-            workers: int | None = None) -> dict[str, Any]:
+            workers: int | None = None, engine: str | None = None) -> dict[str, Any]:
     extra: dict[str, Any] = {}
     if protocol is not None:
         extra["protocol"] = {"id": protocol.identity.id}
+    if engine is not None:
+        extra["engine"] = engine
     if workers is not None:
         extra["workers"] = workers
     return {"format": FORMAT, "title": file.title, "model": file.model, **extra,

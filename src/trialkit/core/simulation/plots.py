@@ -15,10 +15,12 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
+import numpy.typing as npt
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from trialkit.core.protocol.gates import CommitteeGate
+from trialkit.core.simulation.designs import DesignOC
 from trialkit.core.simulation.gate_rules import stop_probability
 from trialkit.core.simulation.runner import Simulation
 from trialkit.core.simulation.summary import Estimate, ScenarioOC
@@ -32,6 +34,32 @@ def draw_all(simulation: Simulation, out: Path) -> list[Path]:
                _gate_curve(simulation, out / "gate.png"),
                _durations(simulation, out / "duration.png")]
     return [path for path in written if path is not None]
+
+
+def draw_design(results: Sequence[DesignOC], out: Path, alpha: float) -> list[Path]:
+    """A design-level file's figures: P(reject) of every endpoint by scenario, and the
+    duration distribution when the whole protocol ran (its rows carry durations)."""
+    written = [_design_power(results, out / "power.png", alpha),
+               _histograms([(r.scenario, np.array([row["duration_days"] for row in r.rows]))
+                            for r in results if r.rows and "duration_days" in r.rows[0]],
+                           out / "duration.png")]
+    return [path for path in written if path is not None]
+
+
+def _design_power(results: Sequence[DesignOC], path: Path, alpha: float) -> Path:
+    # Design scenarios are named points (no effect, a published effect, a large one), not a
+    # numeric grid: one tick per scenario, in the file's order.
+    figure, ax = plt.subplots(figsize=(max(6.0, 1.6 * len(results)), 4))
+    x = list(range(len(results)))
+    for index, endpoint in enumerate(results[0].endpoints):
+        y = [Estimate(r.endpoints[index].rejection, r.endpoints[index].mcse) for r in results]
+        _with_bars(ax, x, y, f"{endpoint.endpoint} ({endpoint.analysis})")
+    ax.axhline(alpha, color="grey", linewidth=0.8, linestyle=":")
+    ax.set_xticks(x, [r.scenario for r in results], rotation=15, fontsize=8)
+    ax.set(title="P(reject) by scenario", xlabel="scenario", ylabel="P(p < alpha) over all "
+           "trials", ylim=(0, 1))
+    ax.legend(fontsize=7)
+    return _save(figure, path)
 
 
 def _axis_of(summary: ScenarioOC) -> tuple[str, float] | None:
@@ -98,12 +126,20 @@ def _gate_with_rule(simulation: Simulation) -> CommitteeGate | None:
 
 
 def _durations(simulation: Simulation, path: Path) -> Path | None:
+    # One histogram per named scenario, not per grid point.
+    return _histograms([(setup.scenario.id, np.array([row["duration_days"] for row in rows]))
+                        for setup, rows in zip(simulation.setups, simulation.rows, strict=True)
+                        if not (setup.scenario.settings and "[" in setup.scenario.id)], path)
+
+
+def _histograms(days: Sequence[tuple[str, npt.NDArray[np.float64]]], path: Path
+                ) -> Path | None:
+    """Each scenario's simulated durations (days), in months."""
+    if not days:
+        return None
     figure, ax = plt.subplots(figsize=(6, 4))
-    for setup, rows in zip(simulation.setups, simulation.rows, strict=True):
-        if setup.scenario.settings and "[" in setup.scenario.id:
-            continue  # one histogram per named scenario, not per grid point
-        months = np.array([row["duration_days"] for row in rows]) / MONTH
-        ax.hist(months, bins=30, histtype="step", label=setup.scenario.id)
+    for label, values in days:
+        ax.hist(values / MONTH, bins=30, histtype="step", label=label)
     ax.set(title="Trial duration (first referral to last visit)", xlabel="months",
            ylabel="simulated trials")
     ax.legend(fontsize=8)

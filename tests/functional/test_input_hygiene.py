@@ -149,6 +149,16 @@ def test_query_strings_and_the_role_header_refuse_control_characters(trial, api,
     assert (in_header.status_code, in_header.body["field"]) == (422, "X-Trialkit-Role")
 
 
+def test_a_query_parameter_given_twice_is_refused_naming_it(trial, api, token_for):
+    """No API parameter is a list: a second value would be dropped without a word (the
+    schemathesis run found the audit trail's filter answering 200 to ``action=a&action=b``)."""
+    token = token_for(trial.screener)
+    twice = api.get("/api/participants?site=a&site=b", token=token)
+    assert twice.status_code == 422 and twice.body["field"] == "site"
+    assert "given 2 times" in twice.body["detail"]
+    assert api.get("/api/participants?site=a", token=token).status_code == 200
+
+
 @pytest.mark.parametrize(("path", "body", "field"), [
     ("consent", {"consent_date": "0001-01-01", "form_version": "v2", "taken_by": "Dr A"},
      "consent_date"),

@@ -10,6 +10,7 @@ refuses what no field reader should ever see:
   twice, nesting deeper than ``JSON_DEPTH_MAX``): 400 saying why;
 - a lone UTF-16 surrogate anywhere in an API body (JSON can escape one, ``"\\ud800"``, but it
   is not text and cannot be stored): 422 naming where it is;
+- an API query parameter given more than once (none is a list): 422 naming it;
 - a query-string value holding control characters or longer than ``QUERY_VALUE_MAX``, or a
   header a view reads (``HEADERS``) breaking its field's rule: 422 (API) or 400 (pages)
   naming the parameter or header.
@@ -69,6 +70,9 @@ def check_request(request: HttpRequest, *, is_api: bool) -> None:
     bad_input = 422 if is_api else 400
     for name, values in request.GET.lists():
         _check_query_value("a parameter name", name, bad_input)
+        if is_api and len(values) > 1:  # no API parameter is a list: the rest would be lost
+            raise Refused(422, f"{name} is given {len(values)} times; give it once",
+                          field=name)
         for value in values:
             _check_query_value(name, value, bad_input)
     for header, field in HEADERS.items():

@@ -106,7 +106,7 @@ def smc_report(protocol: Protocol, rows: TrialRows, gate_index: int = 0, *,
     if not 0 <= gate_index < len(protocol.gates.committee):
         raise SmcReportError(f"gate_index: the protocol has no committee gate {gate_index}")
     if not rows.blinded:
-        raise SmcReportError("rows: the SMC report reads pooled rows; arms come only from a "
+        raise SmcReportError("rows: the committee report reads pooled rows; arms come only from a "
                              "frozen data cut")
     if session not in SESSIONS:
         raise SmcReportError(f"session: one of {', '.join(SESSIONS)}")

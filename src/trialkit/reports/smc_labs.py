@@ -1,4 +1,4 @@
-"""Laboratory shift tables for the SMC report: each test's reference-range category at
+"""Laboratory shift tables for the committee report: each test's reference-range category at
 baseline against its worst category after the first administration, participants counted once.
 
 One implementation: the records, their categories and baselines are the laboratory BDS
@@ -6,10 +6,10 @@ datasets of ``trialkit.core.adam`` (ANRIND, BNRIND, BASE against TRTSDT: the bas
 last value on or before the first administration), and the counting is the core's
 ``shift_table`` with each participant reduced to their worst record. The report only chooses
 the order and the labels: after dosing HIGH counts as worse than LOW, which counts as worse
-than NORMAL (the liver and coagulation tests an SMC reviews are judged against their upper
-limits); a value with no limit recorded cannot be placed and is "NO RANGE"; a dosed
-participant with a value before dosing and none after it is counted under "none after dosing"
-(a placeholder record ranked below every category, so any real value replaces it).
+than NORMAL (the liver and coagulation tests a safety committee reviews are judged against
+their upper limits); a value with no limit recorded cannot be placed and is "NO RANGE"; a
+dosed participant with a value before dosing and none after it is counted under "none after
+dosing" (a placeholder record ranked below every category, so any real value replaces it).
 """
 
 from __future__ import annotations

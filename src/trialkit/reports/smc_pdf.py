@@ -1,4 +1,4 @@
-"""The SMC report's blocks as a PDF (fpdf2), the same bytes for the same blocks.
+"""The committee report's blocks as a PDF (fpdf2), the same bytes for the same blocks.
 
 fpdf2 stamps the creation date (we pass the data date) and derives the file identifier from
 the content when none is given, so nothing depends on the clock. The text font is DejaVu Sans,

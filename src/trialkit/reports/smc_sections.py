@@ -1,4 +1,4 @@
-"""The sections of the SMC safety report, as blocks both renderers (HTML, PDF) read.
+"""The sections of the committee safety report, as blocks both renderers (HTML, PDF) read.
 
 Nothing here names a trial: the gate rule, the parts, the administrations and their routes,
 the adverse-event forms and the laboratory forms all come from the protocol; the safety tables

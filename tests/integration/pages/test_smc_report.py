@@ -1,5 +1,5 @@
 """The SMC safety report on the demo trial of every protocol with a committee gate: produced on
-the committee's page (and by `trialkit report smc`), kept as the bytes its SHA-256 names,
+the committee's page (and by `trialkit report committee`), kept as the bytes its SHA-256 names,
 pooled in the open session whatever the arms, by arm only from a data cut in the closed one;
 the chair's decision records the SHA-256 of the report it was made on and refuses any other."""
 
@@ -205,7 +205,7 @@ def test_the_command_produces_the_report_and_prints_its_hashes(trial, module_dem
     from trialkit.cli.main import main
 
     member = _sign_in(module_demo, _member(trial))
-    code = main(["report", "smc", "--user", member.username, "--role", member.role,
+    code = main(["report", "committee", "--user", member.username, "--role", member.role,
                  "--out", str(tmp_path)])
     out = capsys.readouterr().out
     assert code == 0 and out.startswith(headline("open"))
@@ -213,6 +213,6 @@ def test_the_command_produces_the_report_and_prints_its_hashes(trial, module_dem
     (pdf,) = tmp_path.glob("*.pdf")
     assert hashlib.sha256(pdf.read_bytes()).hexdigest() == report.pdf_sha256
     assert report.pdf_sha256 in out
-    code = main(["report", "smc", "--user", member.username, "--role", member.role,
+    code = main(["report", "committee", "--user", member.username, "--role", member.role,
                  "--session", "open", "--data-cut", "1", "--out", str(tmp_path)])
     assert code == 2 and "--data-cut" in capsys.readouterr().err

@@ -1,4 +1,4 @@
-"""`trialkit report smc --user NAME --role ROLE [--session open|closed] [--gate N]
+"""`trialkit report committee --user NAME --role ROLE [--session open|closed] [--gate N]
 [--as-of DATE] [--data-cut ID] [--out DIR]`: produce the safety committee's report for a
 committee gate and write its PDF and HTML.
 
@@ -23,7 +23,8 @@ from trialkit.cli.errors import UsageError
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     report = subparsers.add_parser("report", help="reports kept in the trial database")
     sub = report.add_subparsers(dest="report_command", metavar="REPORT", required=True)
-    smc = sub.add_parser("smc", help="the safety committee's report for a gate (PDF and HTML)")
+    smc = sub.add_parser("committee",
+                         help="the safety committee's report for a gate (PDF and HTML)")
     smc.add_argument("--user", required=True, metavar="NAME", help="who produces the report")
     smc.add_argument("--role", required=True, metavar="ROLE", help="that user's role")
     smc.add_argument("--session", choices=("open", "closed"), default="open",

@@ -33,8 +33,8 @@ Permission = Literal[
     "report_adverse_event",
     "raise_query", "answer_query", "close_query",
     "verify_source",          # monitor: source data verification
-    "review_safety",          # SMC: safety reports
-    "decide_safety",          # SMC chair: e-sign decisions
+    "review_safety",          # safety committee: safety reports
+    "decide_safety",          # committee chair: e-sign decisions
     "emergency_unblind",
     "manage_randomization",   # generate and release the randomization list
     "lock_data",

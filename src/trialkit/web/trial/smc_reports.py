@@ -1,4 +1,4 @@
-"""What the SMC safety report is built from, read from the database as of a date; and the
+"""What the committee safety report is built from, read from the database as of a date; and the
 reports produced, as their readers may see them.
 
 The rows are always pooled (``trial_rows`` without an actor: no allocation is read), so the

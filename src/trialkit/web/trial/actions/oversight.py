@@ -48,7 +48,7 @@ from trialkit.web.trial.study import current_study
 @action(AuditAction.SIGN_SAFETY_DECISION, permission="decide_safety")
 def do_sign_safety_decision(decision: str, rationale: str, password: str, *, actor: Actor,
                             report_sha256: str, gate_index: int = 0) -> SafetyDecision:
-    """``report_sha256``: the SHA-256 of the SMC report (its PDF or HTML) the decision was
+    """``report_sha256``: the SHA-256 of the committee report (its PDF or HTML) the decision was
     made on; it must be a report produced for this gate, and one the signer may read.
 
     It is required: a committee gate's decision follows the safety report produced for it
@@ -94,7 +94,7 @@ def _report(actor: Actor, gate_index: int, sha256: str) -> SmcReport:
         Q(pdf_sha256=sha256) | Q(html_sha256=sha256), gate_index=gate_index,
         study__protocol_id=current_study().protocol_id).order_by("pk").first()
     if found is None:
-        raise InvalidInputError(f"no SMC report with SHA-256 {sha256} was produced for "
+        raise InvalidInputError(f"no committee report with SHA-256 {sha256} was produced for "
                                 f"committee gate {gate_index}",
                                 field="report_sha256")
     if found.session == "closed" and not access.may_read_data_cuts(actor):

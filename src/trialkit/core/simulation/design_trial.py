@@ -201,7 +201,10 @@ def _outcomes(setup: DesignSetup, rng: np.random.Generator, active: BoolArray,
         assert out.endpoint_visit is not None  # checked against the protocol
         seen = leaves > visit_day[out.endpoint_visit]  # rated at the endpoint visit
         for endpoint in endpoints:
-            if endpoint.analysis == "shift":
+            if endpoint.analysis == "proportional_odds":
+                p = ordinal.proportional_odds_test(category[seen], active[seen],
+                                                   len(values.control_distribution), 1 - alpha)
+            elif endpoint.analysis == "shift":
                 p = ordinal.shift_test(category[active & seen], category[~active & seen])
             else:
                 seen = seen & ~np.isnan(baseline)  # the ANCOVA needs the baseline rating

@@ -8,9 +8,11 @@ protocol (``design_trial``): candidates from the declared record distributions
 (``declared_population``) screened by the protocol's eligibility engine, enrolment to the
 randomized part's target, randomization by the protocol's own scheme (to a sequence in a
 crossover part), visits in their windows, dropout, then these outcome models and the declared
-analyses (the shift test, the ANCOVA, the analysis package's negative binomial, the
-within-participant comparison). Without a population, the randomized comparison only, at the
-protocol's group sizes (the randomized part's target shared by its ratio).
+analyses (the analysis package's proportional-odds model and negative binomial, run through
+its registry as on the real data; the ANCOVA's proven-equal fast path; the within-participant
+comparison; the Wilcoxon–Mann–Whitney shift test where a file declares it as a
+sensitivity). Without a population, the randomized comparison only, at the protocol's group
+sizes (the randomized part's target shared by its ratio).
 
 Trial t of every scenario draws from ``SeedSequence(seed, spawn_key=(t,))``, as in the
 runner: the same seed gives the same results on any number of workers, and scenarios share
@@ -89,8 +91,10 @@ class Outcomes(Frozen):
 class DesignEndpoint(Frozen):
     id: Ident
     """The protocol's endpoint."""
-    analysis: Literal["shift", "ancova", "first_period_negative_binomial",
-                      "within_participant"]
+    analysis: Literal["proportional_odds", "shift", "ancova",
+                      "first_period_negative_binomial", "within_participant"]
+    """``proportional_odds`` is the registry's method (the protocol's declared ordinal
+    analysis); ``shift``, the Wilcoxon–Mann–Whitney test, only a sensitivity analysis."""
 
 
 class DesignScenario(Frozen):
@@ -226,6 +230,11 @@ def _problems(file: DesignFile, protocol: Protocol) -> Iterator[tuple[str, str]]
     for i, endpoint in enumerate(file.endpoints):
         if endpoint.id not in endpoints:
             yield (f"endpoints.{i}.id", f"'{endpoint.id}' is not an endpoint of the protocol")
+        elif endpoint.analysis == "proportional_odds" and not any(
+                a.method == "proportional_odds" for a in endpoints[endpoint.id].analyses):
+            # The simulated test stands for the protocol's own analysis: it must declare it.
+            yield (f"endpoints.{i}.analysis", f"'{endpoint.id}' declares no proportional_odds "
+                                              "analysis in the protocol")
     yield from _outcome_problems(file, protocol)
     if file.outcomes.baseline_from is not None:
         table, _, column = file.outcomes.baseline_from.partition(".")
@@ -478,7 +487,10 @@ def _one_trial(file: DesignFile, rng: np.random.Generator, n_a: int, n_c: int
         change = (o.score_change.value + o.score_slope.value * latent
                   + rng.normal(0.0, o.score_noise.value, n_a + n_c))
         for endpoint in file.endpoints:
-            if endpoint.analysis == "shift":
+            if endpoint.analysis == "proportional_odds":
+                found[endpoint.id] = ordinal.proportional_odds_test(
+                    category, treated, len(o.control_distribution), 1 - file.alpha)
+            elif endpoint.analysis == "shift":
                 found[endpoint.id] = ordinal.shift_test(category[treated], category[~treated])
             elif endpoint.analysis == "ancova":
                 found[endpoint.id] = ancova_difference(change, treated, None, baseline,
@@ -504,7 +516,7 @@ def _one_trial(file: DesignFile, rng: np.random.Generator, n_a: int, n_c: int
 
 
 def _oracle(file: DesignFile, analysis: str, n_a: int, n_c: int) -> tuple[float | None, str]:
-    if analysis == "shift" and file.ordinal is not None:
+    if analysis in ("proportional_odds", "shift") and file.ordinal is not None:
         return (ordinal.whitehead_power(file.ordinal.control_distribution,
                                         file.ordinal.odds_ratio.value, n_a, n_c, file.alpha),
                 "Whitehead 1993 (proportional odds)")

@@ -2,7 +2,8 @@
 simulate the stroke and crossover protocols (core.simulation.ordinal, crossover, designs).
 
 Known answers: the treated distribution has the stated common odds ratio at every cut point;
-the shift test's type I error is nominal and its power is Whitehead's (1993) closed form;
+the proportional-odds analysis (the registry's method, as the protocol declares) and the
+shift test have a nominal type I error and Whitehead's (1993) closed-form power;
 the crossover's t test on period differences has its exact noncentral-t power; the
 within-participant count comparison keeps its level under a period effect and overdispersion.
 """
@@ -53,11 +54,12 @@ def test_the_drawn_categories_follow_both_arms_distributions():
         assert np.all(np.abs(observed - expected) <= 4 * se + 1e-12)
 
 
-def test_the_shift_test_holds_its_level_and_reaches_whitehead_s_power():
+def test_the_ordinal_analyses_hold_their_level_and_reach_whitehead_s_power():
     trials = 2000
     null = ordinal.simulate_trials(np.random.default_rng(2), control=CONTROL, odds_ratio=1.0,
                                    n_active=40, n_control=20, trials=trials, score_slope=2.0,
                                    score_noise=2.5, score_baseline=(12, 4), score_change=-3)
+    assert within(null.power_ordinal, 0.05, trials)
     assert within(null.power_shift, 0.05, trials)
     assert within(null.power_score, 0.05, trials)
     effect = ordinal.simulate_trials(np.random.default_rng(3), control=CONTROL, odds_ratio=2.0,
@@ -67,6 +69,7 @@ def test_the_shift_test_holds_its_level_and_reaches_whitehead_s_power():
     exact = ordinal.whitehead_power(CONTROL, 2.0, 100, 50)
     # Whitehead's variance is a local (small-effect) approximation: at OR 2 it overstates the
     # power by about 0.02 at this size (0.600 ± 0.009 against 0.617 in development).
+    assert within(effect.power_ordinal, exact, trials, slack=0.025)
     assert within(effect.power_shift, exact, trials, slack=0.025)
     # The score's effect follows from the odds ratio: −slope × log(OR).
     assert effect.score_truth == pytest.approx(-2.0 * math.log(2.0))
@@ -119,6 +122,20 @@ def test_each_design_file_cites_every_source_it_lists_and_fits_its_protocol(path
     part = protocol.part(protocol.randomization.part)
     assert sum(groups.sizes) == part.enrolment_target
     assert {e.id for e in file.endpoints} <= {e.id for e in protocol.endpoints}
+
+
+def test_the_simulated_mrs_is_analysed_by_the_protocol_s_declared_method():
+    """The stroke file's primary runs the registry's proportional_odds, which the protocol
+    declares for that endpoint; a file claiming it for an endpoint without it is refused."""
+    stroke, raw = designs.load(STROKE)
+    protocol = load_protocol(ROOT / "protocols" / "nct01716481.yaml")
+    [primary] = [e for e in stroke.endpoints if e.analysis == "proportional_odds"]
+    declared = {e.id: e for e in protocol.endpoints}[primary.id]
+    assert "proportional_odds" in {a.method for a in declared.analyses}
+    assert "shift" not in {e.analysis for e in stroke.endpoints}  # WMW only as a sensitivity
+    raw = {**raw, "endpoints": [{"id": "nihss_change", "analysis": "proportional_odds"}]}
+    with pytest.raises(ScenarioError, match="declares no proportional_odds"):
+        designs.check_against(designs._validate(raw), protocol)
 
 
 def test_the_groups_follow_the_protocols_ratio():

@@ -31,9 +31,9 @@ from trialkit.core.simulation.scenario import ScenarioError, expand, load_scenar
 from trialkit.core.simulation.setup import start_of
 
 POOL = 150
-SIZE_HOLDS = ("ancova", "shift", "within_participant")
-"""Analyses whose size is alpha at a trial's sizes: the ANCOVA's t test, the shift test, the
-conditional within-participant comparison."""
+SIZE_HOLDS = ("ancova", "proportional_odds", "shift", "within_participant")
+"""Analyses whose size is alpha at a trial's sizes: the ANCOVA's t test, the proportional-odds
+odds ratio's Wald test and the shift test, the conditional within-participant comparison."""
 
 
 def scenario_file(trial: Any) -> Path:

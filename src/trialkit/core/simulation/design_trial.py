@@ -199,8 +199,9 @@ def _outcomes(setup: DesignSetup, rng: np.random.Generator, active: BoolArray,
         change = (values.score_change.value + values.score_slope.value * latent
                   + rng.normal(0.0, values.score_noise.value, n))
         assert out.endpoint_visit is not None  # checked against the protocol
-        seen = leaves > visit_day[out.endpoint_visit]  # rated at the endpoint visit
+        rated = leaves > visit_day[out.endpoint_visit]  # rated at the endpoint visit
         for endpoint in endpoints:
+            seen = rated  # each endpoint starts from everyone rated, whatever came before it
             if endpoint.analysis == "proportional_odds":
                 p = ordinal.proportional_odds_test(category[seen], active[seen],
                                                    len(values.control_distribution), 1 - alpha)

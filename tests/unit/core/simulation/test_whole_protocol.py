@@ -216,3 +216,43 @@ def test_a_declared_population_must_fit_the_protocol_s_record_and_answer_its_att
     assert "population.tables.1.after" in found
     assert f"population.tables.1.columns.{column}.given" in found
     assert ("population.attestations" in found) == bool(keys)
+
+
+def _design_files_with_an_ancova_and_another_endpoint() -> list[Path]:
+    found = []
+    for protocol in sorted((ROOT / "protocols").glob("*.yaml")):
+        path = ROOT / "scenarios" / f"{protocol.stem}.yaml"
+        if path.is_file() and designs.is_design_file(path):
+            file, raw = designs.load(path)
+            analyses = [e.analysis for e in designs.scenarios(file, raw)[0][1].endpoints]
+            if "ancova" in analyses and len(analyses) > 1:
+                found.append(protocol)
+    return found
+
+
+@pytest.mark.parametrize("protocol_path", _design_files_with_an_ancova_and_another_endpoint(),
+                         ids=lambda p: p.stem)
+def test_an_endpoint_s_participants_do_not_depend_on_the_endpoints_before_it(protocol_path):
+    """An ANCOVA drops participants without a baseline rating; an endpoint listed after it
+    must still count everyone rated (the ANCOVA once narrowed the set for the rest)."""
+    import dataclasses
+
+    from tests.protocol_cases import case_for
+
+    trial = case_for(protocol_path)
+    file, raw = designs.load(scenario_file(trial))
+    _, values, _ = designs.scenarios(file, raw)[0]
+    pool = design_trial.pool_for(trial.protocol, values, 7, POOL)
+    setup = design_trial.setup_for(trial.protocol, values, pool,
+                                   designs.units_of(trial.protocol))
+    some_without = np.array(setup.baseline, dtype=float)
+    some_without[::3] = np.nan  # a third of the candidates have no baseline rating
+    setup = dataclasses.replace(setup, baseline=some_without)
+    ancova_last = design_trial.run(setup, 7, 5)
+    reordered = values.model_copy(update={"endpoints": tuple(sorted(
+        values.endpoints, key=lambda e: e.analysis != "ancova"))})
+    ancova_first = design_trial.run(dataclasses.replace(setup, file=reordered), 7, 5)
+    others = [e.id for e in values.endpoints if e.analysis != "ancova"]
+    for before, after in zip(ancova_last, ancova_first, strict=True):
+        for endpoint in others:
+            assert before[f"endpoint.{endpoint}.n"] == after[f"endpoint.{endpoint}.n"]

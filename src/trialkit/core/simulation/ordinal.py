@@ -80,9 +80,9 @@ def proportional_odds_test(category: IntArray, active: npt.NDArray[np.bool_], ca
     Wald test of the odds ratio rather than the method's likelihood-ratio test: it is the test
     of the estimate and CI the analysis reports, and the one Whitehead's formula describes."""
     table = Table({"category": category.astype(float),
-                   "arm": np.where(active, "active", "control").astype(object)})
+                   "arm": np.where(active, "simulated_active", "simulated_control").astype(object)})
     result: OrdinalResult = method("proportional_odds").run({"data": table}, {
-        "response": "category", "treatment": "arm", "reference": "control",
+        "response": "category", "treatment": "arm", "reference": "simulated_control",
         "levels": [str(k) for k in range(categories)], "confidence": confidence})
     if not result.odds_ratios or result.odds_ratios[0].p_value is None:
         return math.nan

@@ -206,7 +206,15 @@ def test_the_committee_chair_e_signs_the_opening_decision_and_the_gate_opens(
     expect(page.get_by_text("No decision yet.")).to_be_visible()
     shot(page, "workspace-before")
 
+    # A decision is made on a report: the chair produces the open-session one first.
+    page.get_by_role("link", name="produce the report").click()
+    page.get_by_role("button", name="Produce the open-session report").first.click()
+    expect(page.get_by_role("heading", name="Reports produced")).to_be_visible()
+    shot(page, "report-produced")
+    page.get_by_role("navigation", name="Main").get_by_role(
+        "link", name=chair.workspace or "Safety committee").click()
     form = page.locator("form").filter(has=page.get_by_role("heading", name="Decision of the"))
+    expect(form.first.get_by_label("Made on the report")).to_contain_text("Open session")
     decision = gate.opening_decisions[0]
     form.first.get_by_label("Decision").select_option(decision)
     form.first.get_by_label("Rationale").fill("No dose-limiting toxicity in the reviewed part")

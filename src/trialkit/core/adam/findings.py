@@ -23,6 +23,9 @@ from trialkit.core.adam.values import Record, as_date, as_number, study_day
 from trialkit.core.protocol.analysis_datasets import DatasetSpec
 from trialkit.core.protocol.model import Protocol
 
+CHANGE_DECIMALS = 10
+"""Decimals a change from baseline keeps (far beyond any instrument's precision)."""
+
 
 def bds_records(protocol: Protocol, rows: TrialRows, spec: DatasetSpec,
                 subjects: Mapping[str, Record]) -> list[Record]:
@@ -91,7 +94,11 @@ def _baselines(records: list[Record], subjects: Mapping[str, Record]) -> None:
             if "ANRIND" in record:
                 record["BNRIND"] = "" if baseline is None else baseline["ANRIND"]
             after = baseline is not None and record["ADT"] > baseline["ADT"]
-            record["CHG"] = record["AVAL"] - baseline["AVAL"] if after and baseline else None
+            # Rounded past any recorded precision: the binary difference of two decimals
+            # (1.2 - 2.1 = -0.9000000000000001) would otherwise carry float noise into the
+            # datasets, differing between equal changes from different values.
+            record["CHG"] = round(record["AVAL"] - baseline["AVAL"], CHANGE_DECIMALS) \
+                if after and baseline else None
             base = baseline["AVAL"] if baseline else 0.0
             record["PCHG"] = 100 * record["CHG"] / base if record["CHG"] is not None and \
                 base else None

@@ -165,3 +165,17 @@ def test_every_protocol_s_datasets_hold_the_variables_its_specs_name(stem):
     for name, spec in found.specs.items():
         assert spec.names == found.tables[name].names[:len(spec.names)], name
     assert found.tables["ADSL"].n_rows == 30
+
+
+def test_a_change_from_baseline_carries_no_float_noise(protocol):
+    """1.2 − 2.1 is −0.9000000000000001 in binary floating point; a dataset shows −0.9, so
+    equal changes read the same whatever values they come from."""
+    base = rows()
+    people = base.participants[:1]
+    forms = (FormRow(1, "EDSS", "D0", 1, edss(0, 2.1, "D0")["data"]),
+             FormRow(1, "EDSS", "M3", 1, edss(119, 1.2, "M3")["data"]))
+    trial_rows = TrialRows(base.study_id, base.as_of, people, base.administrations[:2],
+                           forms, {}, None)
+    adedss = derive(protocol, trial_rows).tables["ADEDSS"]
+    changes = adedss.numeric("CHG")[adedss.text("AVISIT") == "M3"]
+    assert list(changes) and all(change == -0.9 for change in changes)

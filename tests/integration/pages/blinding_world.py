@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -204,9 +205,27 @@ def _twins(protocol: Protocol, protocol_path, team: dict[str, Actor],
     made = Participant.objects.exclude(pk__in=before).order_by("pk")
     slots = {s.participant_id: _unit(s) for s in RandomizationSlot.objects.filter(
         participant__in=made)}
-    first = made.first()
-    other = next(p for p in made if slots[p.pk] != slots[first.pk])
-    return first, other
+    # The story may space a step over days when several candidates reach it at once, so
+    # candidates further apart in the run can differ in a date: twins are a pair in different
+    # arms with the same history (the first such pair), not merely the first of each arm.
+    histories = {p.pk: _history(p) for p in made}
+    pairs = [(a, b) for a, b in itertools.combinations(made, 2)
+             if slots[a.pk] != slots[b.pk]]
+    return next(((a, b) for a, b in pairs if histories[a.pk] == histories[b.pk]), pairs[0])
+
+
+def _history(participant: Participant) -> tuple[object, ...]:
+    """What the pages show of a participant's course, apart from who they are and their arm:
+    visits with their dates, and each form's latest data."""
+    visits = tuple(participant.visits.order_by("visit_id").values_list(
+        "visit_id", "target_date", "earliest", "latest", "done_on", "missed"))
+    latest: dict[tuple[str, str, int], str] = {}
+    for record in FormRecord.objects.filter(participant=participant).order_by("pk"):
+        version = record.versions.order_by("-pk").first()
+        key = (record.form_id, record.visit_id or "", record.repeat_index)
+        latest[key] = json.dumps(version.data if version else None, sort_keys=True,
+                                 default=str)
+    return (participant.consent_date, visits, tuple(sorted(latest.items())))
 
 
 def _procedure_notes(protocol: Protocol, twins: tuple[Participant, ...],

@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from trialkit.core.adam import TrialRows
+from trialkit.core.adam import ParticipantRow, TrialRows
 from trialkit.core.eligibility.evaluation import Evaluation
 from trialkit.core.exchange import (
     DoseRow,
@@ -82,8 +82,8 @@ def _readable_forms(protocol: Protocol, actor: Actor | None) -> frozenset[str]:
     return frozenset(f.id for f in protocol.forms if not revealing_administrations(protocol, f))
 
 
-def _sites(participants: Iterable[object]) -> tuple[SiteRow, ...]:
-    codes = {getattr(p, "site") for p in participants}
+def _sites(participants: Iterable[ParticipantRow]) -> tuple[SiteRow, ...]:
+    codes = {p.site for p in participants}
     return tuple(SiteRow(s.code, s.name, s.country)
                  for s in Site.objects.filter(code__in=codes).order_by("code"))
 

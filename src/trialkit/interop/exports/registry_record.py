@@ -19,7 +19,11 @@ def _write(protocol: Protocol, rows: ExchangeRows | None, out: Path) -> Sequence
 
 
 def _validate(path: Path) -> Sequence[str]:
-    return study_errors(json.loads(path.read_text(encoding="utf-8")), closed=True)
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return [f"{path.name}: not a JSON document ({exc})"]
+    return study_errors(record, closed=True)
 
 
 EXPORTS = (

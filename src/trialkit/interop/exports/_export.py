@@ -31,6 +31,11 @@ class Export:
     """False for a format written from the protocol alone (metadata, dictionaries)."""
     write: Writer
     validate: Validator
+    describes_arms: bool = False
+    """True for a format that names the design's arms or what each arm receives (a registry
+    record, a FHIR ResearchStudy, SDTM's trial-design domains). Blinded readers are refused it:
+    facts about the arms are concealed from them (docs/security.md), even where, as in a
+    public registry record, they are not secret."""
 
 
 class ExportError(ValueError):

@@ -32,5 +32,5 @@ EXPORTS = (
         description="The registry record of the trial, as the registry's API v2 serves it; a "
                     "sponsor registers or updates the trial with it.",
         layout="file", suffix=".json", media_type="application/json", needs_data=False,
-        write=_write, validate=_validate),
+        write=_write, validate=_validate, describes_arms=True),
 )

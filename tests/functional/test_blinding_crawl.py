@@ -35,6 +35,7 @@ from tests.functional.blinding import (
 )
 from tests.integration.pages.blinding_world import World, build_world
 from tests.integration.pages.support import module_demo  # noqa: F401  (a fixture)
+from trialkit.interop.exports import EXPORTS
 from trialkit.web.trial import clock as trial_clock
 from trialkit.web.trial.actions.accounts import do_issue_api_token
 from trialkit.web.trial.actions.base import actor_for
@@ -100,6 +101,8 @@ def _values(world: World, participants: list[Participant]) -> dict[str, list[str
         "membership_id": [str(Membership.objects.order_by("pk").first().pk)],
         "request_id": [str(r.pk) for r in RoleRequest.objects.order_by("pk")[:1]] or ["1"],
         "token_id": [str(t.pk) for t in ApiToken.objects.order_by("pk")[:1]] or ["1"],
+        # Every standards export of the registry (each read for the crawling role).
+        "format": list(EXPORTS),
     }
 
 

@@ -16,6 +16,7 @@ from trialkit.web.api import (
     queries,
     randomization,
     safety,
+    standards_exports,
     study,
     study_lock,
     visits,
@@ -35,5 +36,6 @@ ALL: list[tuple[str, Router]] = [
     ("/", study_lock.router),
     ("/", exports.router),
     ("/", analysis_exports.router),
+    ("/", standards_exports.router),
     ("/", audit.router),
 ]

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from django.urls import reverse
 
+from trialkit.web.api.standards_exports import may_export
 from trialkit.web.pages.vocabulary import OWN_PAGES, workspace_label
 from trialkit.web.trial import access
 from trialkit.web.trial.actions.base import Actor
@@ -51,6 +52,7 @@ ENTRIES: tuple[Entry, ...] = (
     _own("preparations"),
     _own("procedures"),
     ("Analysis", "pages:analysis", _any(*ANALYSIS)),
+    ("Exports", "pages:exports", may_export),
     ("Randomization list", "pages:randomization_list", _any("manage_randomization")),
     ("Simulation", "pages:simulation", may_simulate),
     ("Study lock", "pages:study_lock", _any("lock_data")),

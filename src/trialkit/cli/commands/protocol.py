@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from trialkit.cli.common import write_output
+from trialkit.cli.protocol_redcap import register_import_redcap
 from trialkit.cli.protocol_summary import print_summary
 from trialkit.core.protocol import json_schema, load_protocol, protocol_version
 from trialkit.core.protocol.diff import diff_protocols
@@ -45,6 +46,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     upgrade.add_argument("-o", "--output", type=Path, default=None, metavar="FILE",
                          help="where to write the upgraded file (default: standard output)")
     upgrade.set_defaults(handler=_upgrade)
+
+    register_import_redcap(sub)
 
 
 def _validate(args: argparse.Namespace) -> int:

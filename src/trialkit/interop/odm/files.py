@@ -1,0 +1,53 @@
+"""The three ODM files trialkit writes: metadata, Snapshot and Transactional."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from trialkit.core.exchange import ExchangeRows
+from trialkit.core.protocol import Protocol, protocol_version
+from trialkit.interop.odm import oids
+from trialkit.interop.odm.admin import add_admin
+from trialkit.interop.odm.clinical import add_snapshot, add_transactions
+from trialkit.interop.odm.metadata import add_study, metadata_version_oid
+from trialkit.interop.odm.writer import root, write
+
+
+def write_metadata(protocol: Protocol, out: Path) -> Path:
+    """The protocol's study metadata. Its creation time is the protocol's last registry update
+    (else its start), never the clock, so one protocol version always gives the same bytes."""
+    day = protocol.status.last_update or protocol.status.start.date
+    document = root(file_type="Snapshot", granularity="Metadata",
+                    file_oid=f"{oids.study(protocol.identity.id)}.metadata."
+                             f"{protocol_version(protocol)[:16]}",
+                    created=f"{day.isoformat()}T00:00:00+00:00",
+                    description=f"{protocol.identity.id}: study metadata (forms, visits, codes)")
+    add_study(document, protocol)
+    return write(document, out)
+
+
+def write_snapshot(protocol: Protocol, rows: ExchangeRows, out: Path) -> Path:
+    return _write_data(protocol, rows, out, transactional=False)
+
+
+def write_transactional(protocol: Protocol, rows: ExchangeRows, out: Path) -> Path:
+    return _write_data(protocol, rows, out, transactional=True)
+
+
+def _write_data(protocol: Protocol, rows: ExchangeRows, out: Path, *,
+                transactional: bool) -> Path:
+    """Metadata, AdminData and ClinicalData in one self-contained file. The FileOID carries the
+    digest of the rows, so a file names the exact input it was written from."""
+    kind = "Transactional" if transactional else "Snapshot"
+    stamp = oids.end_of(rows.as_of)
+    study_oid, mdv_oid = oids.study(protocol.identity.id), metadata_version_oid(protocol)
+    document = root(file_type=kind, granularity="All", created=stamp, as_of=stamp,
+                    file_oid=f"{study_oid}.{kind.lower()}.{rows.as_of.isoformat()}."
+                             f"{rows.digest()[:16]}",
+                    description=f"{protocol.identity.id}: clinical data as of "
+                                f"{rows.as_of.isoformat()} ({kind.lower()})")
+    add_study(document, protocol)
+    add_admin(document, rows, study_oid, mdv_oid)
+    adding = add_transactions if transactional else add_snapshot
+    adding(document, protocol, rows, study_oid, mdv_oid)
+    return write(document, out)

@@ -25,6 +25,7 @@ from trialkit.core.sdtm.common import Context
 START = dt.date(2025, 3, 3)
 """The protocol's day 0 for every participant."""
 SITE = "SITE1"
+CONSENT = START - dt.timedelta(days=40)
 
 
 def on(protocol_day: int) -> dt.date:
@@ -61,7 +62,7 @@ class Person:
     allocation: Allocation | None = None
     given: tuple[str, ...] = ()
     status: str = "enrolled"
-    consent: dt.date | None = on(-40)
+    consent: dt.date | None = CONSENT
     ended_on: dt.date | None = None
     end_reason: str = ""
     randomized: bool = False

@@ -29,6 +29,22 @@ def var(name: str, label: str, kind: Kind = "text", role: str = "", codelist: st
     return Variable(name, label, kind, role, codelist, origin)
 
 
+RELATED = (
+    var("STUDYID", "Study Identifier", role="Identifier"),
+    var("RDOMAIN", "Related Domain Abbreviation", role="Identifier", codelist="C66734"),
+    var("USUBJID", "Unique Subject Identifier", role="Identifier"),
+    var("IDVAR", "Identifying Variable", role="Identifier"),
+    var("IDVARVAL", "Identifying Variable Value", role="Identifier"))
+"""The keys by which SUPP-- and RELREC point at a parent record."""
+SUPP_VARIABLES = (
+    *RELATED,
+    var("QNAM", "Qualifier Variable Name", role="Topic"),
+    var("QLABEL", "Qualifier Variable Label", role="Synonym Qualifier"),
+    var("QVAL", "Data Value", role="Result Qualifier", origin="Collected"),
+    var("QORIG", "Origin", role="Record Qualifier"),
+    var("QEVAL", "Evaluator", role="Record Qualifier"))
+
+
 def identifiers(domain: str) -> tuple[Variable, ...]:
     return (var("STUDYID", "Study Identifier", role="Identifier"),
             var("DOMAIN", "Domain Abbreviation", role="Identifier", codelist="C66734"),
@@ -169,20 +185,9 @@ def supplemental(context: Context, parent: str, rows: Sequence[Row],
                     "QNAM": qnam, "QLABEL": qlabel, "QVAL": value, "QORIG": "CRF",
                     "QEVAL": ""})
     records_.sort(key=lambda r: (r["USUBJID"], int(r["IDVARVAL"]), r["QNAM"]))
-    variables = (
-        var("STUDYID", "Study Identifier", role="Identifier"),
-        var("RDOMAIN", "Related Domain Abbreviation", role="Identifier", codelist="C66734"),
-        var("USUBJID", "Unique Subject Identifier", role="Identifier"),
-        var("IDVAR", "Identifying Variable", role="Identifier"),
-        var("IDVARVAL", "Identifying Variable Value", role="Identifier"),
-        var("QNAM", "Qualifier Variable Name", role="Topic"),
-        var("QLABEL", "Qualifier Variable Label", role="Synonym Qualifier"),
-        var("QVAL", "Data Value", role="Result Qualifier", origin="Collected"),
-        var("QORIG", "Origin", role="Record Qualifier"),
-        var("QEVAL", "Evaluator", role="Record Qualifier"))
     return [build(f"SUPP{parent}", f"Supplemental Qualifiers for {parent}", "Relationship",
-                   variables, tuple(records_),
-                   ("STUDYID", "RDOMAIN", "USUBJID", "IDVAR", "IDVARVAL", "QNAM"))]
+                  SUPP_VARIABLES, tuple(records_),
+                  ("STUDYID", "RDOMAIN", "USUBJID", "IDVAR", "IDVARVAL", "QNAM"))]
 
 
 def present(variables: Sequence[Variable], keep: Iterable[str]) -> tuple[Variable, ...]:

@@ -17,11 +17,13 @@ Relapse findings about an event (FA) are ``relapses``'s.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from trialkit.core.adam.values import as_number
-from trialkit.core.protocol.analysis_datasets import range_limits
+from trialkit.core.protocol.analysis_datasets import bds_spec, range_limits
 from trialkit.core.protocol.forms import Form, Item
+from trialkit.core.protocol.model import Protocol
 from trialkit.core.sdtm._collected import (
     Row,
     build,
@@ -50,11 +52,42 @@ _LABELS = {"RS": "Disease Response and Clin Classification", "NV": "Nervous Syst
 _TESTCD_CODELISTS = {"LB": ("C65047", "C67154"), "VS": ("C66741", "C67153")}
 
 
+@dataclass(frozen=True)
+class Test:
+    """One result item of a form as a findings test."""
+
+    item: Item
+    code: str
+    name: str
+    category: str
+
+
 def finding_domains(context: Context) -> list[str]:
-    """The findings domains the protocol's test annotations name (FA excepted)."""
+    """The findings domains the protocol's annotations give tests in (FA excepted)."""
     names = {i.cdisc.domain for f in context.protocol.forms for i in f.items
-             if i.cdisc is not None and i.cdisc.testcd}
-    return sorted(names - {EVENT_FINDINGS})
+             if i.cdisc is not None}
+    return sorted(d for d in names - {EVENT_FINDINGS}
+                  if any(tests_of(f, d, context.protocol) for f in context.protocol.forms))
+
+
+def tests_of(form: Form, d: str, protocol: Protocol) -> list[Test]:
+    """The form's tests in domain ``d``: its items annotated with a test code. A form whose
+    date is annotated ``d``--DTC but none of whose items has a test code (a rating scale the
+    protocol has not coded) reports each entered numeric item under the code its analysis
+    dataset uses (``bds_spec``: derived from the item), named by its label, in a category
+    named after the form: collected data is not dropped for want of a code."""
+    coded = [Test(i, i.cdisc.testcd, i.cdisc.test or i.label,
+                  i.cdisc.category or _instrument(d, i.cdisc.test or ""))
+             for i in form.items if i.cdisc is not None and i.cdisc.domain == d
+             and i.cdisc.testcd]
+    dated = any(i.cdisc is not None and i.cdisc.domain == d and i.cdisc.variable == f"{d}DTC"
+                for i in form.items)
+    if coded or not dated:
+        return coded
+    spec = bds_spec(form, protocol)
+    parameters = spec.parameters if spec is not None else ()
+    return [Test(item, p.code, item.label[:40], form.name.upper()[:40]) for p in parameters
+            if (item := form.item(p.item)).derived is None and item.cdisc is None]
 
 
 def finding_variables(d: str, qualifiers: Mapping[str, str] | None = None) \
@@ -96,7 +129,8 @@ def findings(context: Context) -> Sequence[Domain]:
 
 
 def finding_domain(context: Context, d: str) -> Domain:
-    forms = {k: f for k, f in forms_naming(context, d).items() if tests_of(f, d)}
+    forms = {k: f for k, f in forms_naming(context, d).items()
+             if tests_of(f, d, context.protocol)}
     rows: list[Row] = []
     for form, record in records(context, forms):
         date = _date_of(form, d, record.data)
@@ -104,11 +138,11 @@ def finding_domain(context: Context, d: str) -> Domain:
         base[f"{d}DTC"] = date
         base.update(_qualifiers(context, form, d, record.data))
         limits = range_limits(form, context.protocol)
-        for item in tests_of(form, d):
-            result = _result(context, item, record.data.get(item.id), d)
+        for test in tests_of(form, d, context.protocol):
+            result = _result(context, test, record.data.get(test.item.id), d)
             if result is None:
                 continue
-            low, high = limits.get(item.id, ("", ""))
+            low, high = limits.get(test.item.id, ("", ""))
             row = {**base, **result, "_repeat": record.repeat}
             for suffix, limit in (("ORNRLO", low), ("ORNRHI", high)):
                 if limit:
@@ -121,32 +155,25 @@ def finding_domain(context: Context, d: str) -> Domain:
         del row["_repeat"]
     qualifiers = {n: i.label[:40] for f in forms.values()
                   for n, i in _qualifier_items(f, d).items()}
-    keep = {v.name for v in finding_variables(d, qualifiers)} - _unfilled(forms, d)
+    keep = {v.name for v in finding_variables(d, qualifiers)} - _unfilled(context, forms, d)
     return build(d, _LABELS.get(d, f"{d} Findings"), "Findings",
                   present(finding_variables(d, qualifiers), keep), ordered,
                   ("STUDYID", "USUBJID", f"{d}TESTCD", f"{d}CAT", "VISITNUM", f"{d}DTC"))
 
 
-def tests_of(form: Form, d: str) -> list[Item]:
-    return [i for i in form.items if i.cdisc is not None and i.cdisc.domain == d
-            and i.cdisc.testcd]
-
-
-def _result(context: Context, item: Item, value: object, d: str) -> Row | None:
+def _result(context: Context, test: Test, value: object, d: str) -> Row | None:
+    item = test.item
     text = _number_text(value) if item.type in ("integer", "decimal") \
         else collected(context, item, value)
     if not text:
         return None
-    assert item.cdisc is not None and item.cdisc.testcd and item.cdisc.test
     unit = UNITS.get(item.unit, item.unit) if item.unit else ""
-    number = as_number(value) if item.type in ("integer", "decimal") else None
-    if item.type == "choice" and item.codelist is not None and \
-            context.protocol.codelist(item.codelist).data_type == "integer":
-        number = as_number(value)
-    return {f"{d}TESTCD": item.cdisc.testcd, f"{d}TEST": item.cdisc.test,
-            f"{d}CAT": item.cdisc.category or _instrument(d, item.cdisc.test),
+    numeric = item.type in ("integer", "decimal") or (
+        item.type == "choice" and item.codelist is not None
+        and context.protocol.codelist(item.codelist).data_type == "integer")
+    return {f"{d}TESTCD": test.code, f"{d}TEST": test.name, f"{d}CAT": test.category,
             f"{d}ORRES": text, f"{d}ORRESU": unit, f"{d}STRESC": text,
-            f"{d}STRESN": number, f"{d}STRESU": unit}
+            f"{d}STRESN": as_number(value) if numeric else None, f"{d}STRESU": unit}
 
 
 def _instrument(d: str, test: str) -> str:
@@ -182,17 +209,16 @@ def _qualifiers(context: Context, form: Form, d: str, data: Mapping[str, Any]) -
             for name, item in _qualifier_items(form, d).items()}
 
 
-def _unfilled(forms: dict[str, Form], d: str) -> set[str]:
+def _unfilled(context: Context, forms: dict[str, Form], d: str) -> set[str]:
     """Permissible variables nothing in the protocol fills: no unit, no range, no category."""
-    tests = [i for f in forms.values() for i in tests_of(f, d)]
+    tests = [t for f in forms.values() for t in tests_of(f, d, context.protocol)]
     limits = {s for f in forms.values() for i in f.items if i.cdisc is not None
               and i.cdisc.variable and (s := i.cdisc.variable[len(d):]) in ("ORNRLO",
                                                                              "ORNRHI")}
     unfilled = {f"{d}{s}" for s in ("ORNRLO", "ORNRHI") if s not in limits}
-    if not any(i.unit for i in tests):
+    if not any(t.item.unit for t in tests):
         unfilled |= {f"{d}ORRESU", f"{d}STRESU"}
-    if not any(i.cdisc is not None and (i.cdisc.category or _instrument(d, i.cdisc.test or ""))
-               for i in tests):
+    if not any(t.category for t in tests):
         unfilled.add(f"{d}CAT")
     return unfilled
 

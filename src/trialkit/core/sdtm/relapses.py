@@ -19,6 +19,7 @@ from trialkit.core.adam.rows import FormRow
 from trialkit.core.adam.values import as_date
 from trialkit.core.protocol.forms import Form, Item
 from trialkit.core.sdtm._collected import (
+    RELATED,
     Row,
     annotated,
     annotated_names,
@@ -65,11 +66,7 @@ FA_VARIABLES = (
     var("FADTC", "Date/Time of Collection", "date", "Timing"),
     var("FADY", "Study Day of Collection", "integer", "Timing"))
 RELREC_VARIABLES = (
-    var("STUDYID", "Study Identifier", role="Identifier"),
-    var("RDOMAIN", "Related Domain Abbreviation", role="Identifier", codelist="C66734"),
-    var("USUBJID", "Unique Subject Identifier", role="Identifier"),
-    var("IDVAR", "Identifying Variable", role="Identifier"),
-    var("IDVARVAL", "Identifying Variable Value", role="Identifier"),
+    *RELATED,
     var("RELTYPE", "Relationship Type", role="Record Qualifier", codelist="C78737"),
     var("RELID", "Relationship Identifier", role="Record Qualifier"))
 

@@ -90,7 +90,7 @@ def build_ie(context: Context) -> Sequence[Domain]:
                  _v("IEDY", "Study Day of Collection", "integer", "Timing"))
     return [Domain("IE", "Inclusion/Exclusion Criteria Not Met", "Events", variables,
                    with_sequence(ie_rows(context), "IE", ("IEDTC", "IETESTCD")),
-                   ("STUDYID", "USUBJID", "IETESTCD", "IEDTC"))]
+                   ("STUDYID", "USUBJID", "IETESTCD"))]
 
 
 def _ds(context: Context, participant: int, term: str, decod: str, category: str,
@@ -165,7 +165,7 @@ def build_ds(context: Context) -> Sequence[Domain]:
                  _v("DSSTDY", "Study Day of Start of Disposition Event", "integer", "Timing"))
     return [Domain("DS", "Disposition", "Events", variables,
                    with_sequence(ds_rows(context), "DS", ("DSSTDTC", "DSCAT")),
-                   ("STUDYID", "USUBJID", "DSDECOD", "DSSTDTC"))]
+                   ("STUDYID", "USUBJID", "DSSTDTC", "DSCAT", "DSSCAT", "DSDECOD"))]
 
 
 BUILDERS = (build_ie, build_ds)

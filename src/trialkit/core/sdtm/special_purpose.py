@@ -48,8 +48,6 @@ DM_STANDARD = frozenset({
     "RFICDTC", "RFPENDTC", "DTHDTC", "DTHFL", "SITEID", "INVID", "INVNAM", "BRTHDTC", "AGE",
     "AGEU", "SEX", "RACE", "ETHNIC", "ARMCD", "ARM", "ACTARMCD", "ACTARM", "ARMNRS",
     "ACTARMUD", "COUNTRY", "DMDTC", "DMDY"})
-NOT_SUBJECTS = frozenset({"screening"})
-"""A participant still being pre-screened has not consented: not yet a study subject."""
 
 
 def _v(name: str, label: str, kind: Kind = "text", role: str = "", codelist: str = "",
@@ -58,8 +56,9 @@ def _v(name: str, label: str, kind: Kind = "text", role: str = "", codelist: str
 
 
 def subjects(context: Context) -> list[ParticipantRow]:
-    return [p for p in context.rows.trial.participants
-            if p.status not in NOT_SUBJECTS or p.consent_date is not None]
+    """Every participant the rows hold, consented or not: another domain may hold a
+    pre-screening record of one who has not consented yet, and every USUBJID is in DM."""
+    return list(context.rows.trial.participants)
 
 
 def dm_items(context: Context) -> list[Item]:
@@ -285,8 +284,8 @@ def build_se(context: Context) -> Sequence[Domain]:
         _v("SESTDY", "Study Day of Start of Element", "integer", "Timing"),
         _v("SEENDY", "Study Day of End of Element", "integer", "Timing"))
     return [Domain("SE", "Subject Elements", "Special-Purpose", variables,
-                   with_sequence(rows, "SE", ("SESTDTC",)), ("STUDYID", "USUBJID", "ETCD",
-                                                             "SESTDTC"))]
+                   with_sequence(rows, "SE", ("SESTDTC",)),
+                   ("STUDYID", "USUBJID", "SESTDTC", "ETCD"))]
 
 
 BUILDERS = (build_dm, build_se)

@@ -56,13 +56,14 @@ def _female_code(protocol: Protocol) -> str:
                 if c.submission_value == "F")
 
 
-def test_dm_has_one_row_per_consented_participant_with_a_unique_usubjid(trial) -> None:
+def test_dm_has_one_row_per_participant_with_a_unique_usubjid(trial) -> None:
     protocol = trial.protocol
     people = [treated(protocol, 1), treated(protocol, 2),
               Person(3, status="screening", consent=None)]
     dm = _one(build_dm(context(protocol, people)))
-    assert [row["SUBJID"] for row in dm.rows] == ["S001", "S002"]
-    assert len({row["USUBJID"] for row in dm.rows}) == 2
+    assert [row["SUBJID"] for row in dm.rows] == ["S001", "S002", "S003"]
+    assert len({row["USUBJID"] for row in dm.rows}) == 3
+    assert (dm.rows[2]["RFICDTC"], dm.rows[2]["ARMNRS"]) == ("", "NOT ASSIGNED")
 
 
 def test_dm_reference_dates_are_the_first_and_last_dose_and_consent(trial) -> None:

@@ -36,7 +36,7 @@ from trialkit.core.sdtm._collected import (
     records,
     var,
 )
-from trialkit.core.sdtm.common import Context, Domain, Variable, iso_date, with_sequence
+from trialkit.core.sdtm.common import Context, Domain, Kind, Variable, iso_date, with_sequence
 
 EVENT_FINDINGS = "FA"
 QRS_DOMAINS = ("RS", "QS", "FT")
@@ -90,10 +90,11 @@ def tests_of(form: Form, d: str, protocol: Protocol) -> list[Test]:
             if (item := form.item(p.item)).derived is None and item.cdisc is None]
 
 
-def finding_variables(d: str, qualifiers: Mapping[str, str] | None = None) \
-        -> tuple[Variable, ...]:
+def finding_variables(d: str, qualifiers: Mapping[str, str] | None = None,
+                      dated: Kind = "datetime") -> tuple[Variable, ...]:
     """The domain's variables in SDTMIG order; ``qualifiers`` (name → label) are the other
-    annotated variables of the domain (LBSPEC), placed before the baseline flag."""
+    annotated variables of the domain (LBSPEC), placed before the baseline flag; ``dated``
+    is the kind of --DTC (a date where every form dates its records by day)."""
     testcd, test = _TESTCD_CODELISTS.get(d, ("", ""))
     return (
         *identifiers(d),
@@ -120,7 +121,7 @@ def finding_variables(d: str, qualifiers: Mapping[str, str] | None = None) \
         var("VISITNUM", "Visit Number", "float", "Timing"),
         var("VISIT", "Visit Name", role="Timing"),
         var("EPOCH", "Epoch", role="Timing", codelist="C99079"),
-        var(f"{d}DTC", "Date/Time of Collection", "datetime", "Timing", origin="Collected"),
+        var(f"{d}DTC", "Date/Time of Collection", dated, "Timing", origin="Collected"),
         var(f"{d}DY", "Study Day of Visit/Collection/Exam", "integer", "Timing"))
 
 
@@ -155,9 +156,13 @@ def finding_domain(context: Context, d: str) -> Domain:
         del row["_repeat"]
     qualifiers = {n: i.label[:40] for f in forms.values()
                   for n, i in _qualifier_items(f, d).items()}
-    keep = {v.name for v in finding_variables(d, qualifiers)} - _unfilled(context, forms, d)
+    dated: Kind = "datetime" if any(i.type == "datetime" for f in forms.values()
+                                    for i in f.items if i.cdisc is not None
+                                    and i.cdisc.variable == f"{d}DTC") else "date"
+    variables = finding_variables(d, qualifiers, dated)
+    keep = {v.name for v in variables} - _unfilled(context, forms, d)
     return build(d, _LABELS.get(d, f"{d} Findings"), "Findings",
-                  present(finding_variables(d, qualifiers), keep), ordered,
+                  present(variables, keep), ordered,
                   ("STUDYID", "USUBJID", f"{d}TESTCD", f"{d}CAT", "VISITNUM", f"{d}DTC"))
 
 

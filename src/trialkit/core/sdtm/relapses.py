@@ -90,7 +90,7 @@ def clinical_events(context: Context) -> Sequence[Domain]:
     if _asks(forms):
         keep.add("CEPRESP")
     domains = [build("CE", "Clinical Events", "Events", present(CE_VARIABLES, keep), ce,
-                      ("STUDYID", "USUBJID", "CETERM", "CESTDTC"))]
+                      ("STUDYID", "USUBJID", "CETERM", "VISITNUM", "CESTDTC"))]
     fa: tuple[Row, ...] = ()
     if any(_tests(f) for f in forms.values()):
         fa = with_sequence(findings, "FA", ("FADTC", "FATESTCD", "_link"))

@@ -4,7 +4,8 @@
 The formats are the registry's (``trialkit.interop.exports.EXPORTS``), the same the API and the
 data manager's page offer. A format that carries data reads the rows as of the day for
 ``--user`` acting in ``--role`` (their sites, their readable forms, and arms only where the
-access layer grants them), or blinded without ``--user``. What was written is then checked by
+access layer grants them), or blinded without ``--user``; a format that names the design's
+arms (``describes_arms``) is refused to a blinded reader. What was written is then checked by
 the format's own validator (an official schema or a validating library): its problems are
 printed and the exit code is 1. A format of several files writes a folder at ``--out``.
 Every export is in the audit trail, with its format, as-of date and participants.
@@ -97,12 +98,11 @@ def _check_out(out: Path, layout: str, force: bool) -> None:
 def _write(args: argparse.Namespace, export: Any) -> int:
     from trialkit.web.trial import clock
 
-    protocol, actor = _protocol(), _actor(args.user, args.role)
-    if actor is not None:
-        _may_export(actor)
     as_of = args.as_of or clock.today()
     if as_of > clock.today():
         raise UsageError(f"--as-of {as_of} is in the future")
+    protocol, actor = _protocol(), _actor(args.user, args.role)
+    _may_read(actor, export)
     with _progress(args.quiet) as step:
         rows = None
         if export.needs_data:
@@ -132,13 +132,20 @@ def _protocol() -> Any:
         raise UsageError(str(exc)) from None
 
 
-def _may_export(actor: Any) -> None:
-    """The API's and the page's rule (roles that export data, and monitors)."""
-    from trialkit.web.api.exports import _require_export
+def _may_read(actor: Any, export: Any) -> None:
+    """The API's and the page's rule: roles that export data, and monitors; a format naming
+    the arms only for a reader given arms. Without ``--user`` the reader is blinded."""
+    from trialkit.web.api.standards_exports import require_reader
     from trialkit.web.trial.actions.base import NotPermittedError
 
+    if actor is None:
+        if export.describes_arms:
+            raise UsageError(f"{export.name} describes the trial's arms, which are concealed "
+                             "from a blinded reader: give the --user and --role of a role "
+                             "that sees allocation")
+        return
     try:
-        _require_export(actor)
+        require_reader(actor, export)
     except NotPermittedError as exc:
         raise UsageError(f"--role: {exc.message}") from None
 

@@ -5,9 +5,13 @@ Who may ask is the data exports' rule (``exports._require_export``: roles that e
 monitors, who review source data). What they get is the access layer's: the rows are read by
 ``exchange_source.exchange_rows`` for the actor, so they hold the actor's sites and readable
 forms, and allocation only where the access layer grants it; a writer given blinded rows
-writes nothing that differs by arm. A format of several files (``layout == "folder"``) is
-answered as one zip whose bytes depend on the files alone (sorted names, fixed times), so the
-same data gives the same download. Every download is in the audit trail as an export.
+writes nothing that differs by arm. A format that describes the design's arms themselves (a
+registry record, a FHIR ResearchStudy: ``Export.describes_arms``) is refused to a reader the
+access layer does not give arms (``access.may_read_arms``), as every fact about the arms is
+concealed from blinded staff, even one a public registry shows. A format of several files
+(``layout == "folder"``) is answered as one zip whose bytes depend on the files alone (sorted
+names, fixed times), so the same data gives the same download. Every download is in the audit
+trail as an export.
 
 ``download`` is the one code path: the page's download view calls it too.
 """
@@ -31,10 +35,17 @@ from trialkit.interop.exports import EXPORTS, Export, ExportError
 from trialkit.web.api.auth import actor_of
 from trialkit.web.api.exports import _require_export
 from trialkit.web.api.schemas import ERRORS, DateInput, InSchema, responses
-from trialkit.web.trial.actions.base import Actor, NotFoundError, StateConflictError
+from trialkit.web.trial.access import may_read_arms
+from trialkit.web.trial.actions.base import (
+    Actor,
+    NotFoundError,
+    NotPermittedError,
+    StateConflictError,
+)
+from trialkit.web.trial.actions.vocabulary import AuditAction
 from trialkit.web.trial.exchange_source import exchange_rows
 from trialkit.web.trial.gate_facts import today
-from trialkit.web.trial.read_audit import audited_export
+from trialkit.web.trial.read_audit import audited_export, refused_read
 
 router = Router(tags=["exports"])
 
@@ -55,6 +66,8 @@ class StandardOut(Schema):
     media_type: str
     """The download's media type: a folder's is a zip's."""
     needs_data: bool
+    describes_arms: bool
+    """Refused to blinded readers: it names the design's arms."""
 
 
 class StandardQuery(InSchema):
@@ -81,6 +94,21 @@ def export_named(name: str) -> Export:
     except KeyError:
         raise NotFoundError(f"no standards export '{name}'; known: {', '.join(EXPORTS)}",
                             field="format") from None
+
+
+def may_read(actor: Actor, export: Export) -> bool:
+    """Whether an actor who may export is given this format (blinding-wise)."""
+    return not export.describes_arms or may_read_arms(actor)
+
+
+def require_reader(actor: Actor, export: Export) -> None:
+    """Refuse (audited) an actor who may not export, or a blinded one a format naming arms."""
+    _require_export(actor)
+    if not may_read(actor, export):
+        message = (f"{export.name} describes the trial's arms; role '{actor.role}' is blinded "
+                   "to them")
+        refused_read(actor, AuditAction.EXPORT_DATA, message, object_type="Export")
+        raise NotPermittedError(message, field="format")
 
 
 def media_type(export: Export) -> str:
@@ -110,6 +138,7 @@ def download(actor: Actor, name: str, as_of: dt.date) -> Download:
     """The export ``name`` as ``actor`` may have it as of ``as_of``, audited as an export."""
     _require_export(actor)
     export = export_named(name)
+    require_reader(actor, export)
     protocol = actor.protocol()
     rows = exchange_rows(as_of, actor) if export.needs_data else None
     stem = f"{protocol.identity.id.lower()}-{export.name}-{as_of.isoformat()}"
@@ -139,7 +168,8 @@ def standards(request: HttpRequest) -> list[StandardOut]:
     """Every standards export trialkit writes, as `trialkit export --list` shows them."""
     _require_export(actor_of(request))
     return [StandardOut(name=e.name, title=e.title, description=e.description, layout=e.layout,
-                        media_type=media_type(e), needs_data=e.needs_data)
+                        media_type=media_type(e), needs_data=e.needs_data,
+                        describes_arms=e.describes_arms)
             for e in EXPORTS.values()]
 
 

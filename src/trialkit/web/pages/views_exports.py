@@ -4,7 +4,8 @@ each a download written for the signed-in actor.
 A download is the API's (``web.api.standards_exports.download``): the same rows for the same
 actor, the same file, the same zip for a format of several files, the same audit event. Who may
 open the page is the API's rule too (``exports._require_export``: roles that export data, and
-monitors); a refusal is the pages' usual "not permitted", audited as a refused read.
+monitors); a refusal is the pages' usual "not permitted", audited as a refused read. A format
+that names the design's arms is listed without a link for a blinded role.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from django.urls import reverse
 from trialkit.core.hygiene import DateKind
 from trialkit.interop.exports import EXPORTS
 from trialkit.web.api.exports import _require_export
-from trialkit.web.api.standards_exports import download
+from trialkit.web.api.standards_exports import download, may_read
 from trialkit.web.boundary.posted import Posted
 from trialkit.web.pages.session import page, refusal, render_page
 from trialkit.web.trial.actions.base import Actor, InvalidInputError, StateConflictError
@@ -44,7 +45,8 @@ def exports(request: HttpRequest, actor: Actor) -> HttpResponse:
         as_of, problem = today(), f"As-of date {exc.message}; the exports are as of today."
     formats = [{"name": e.name, "title": e.title, "description": e.description,
                 "folder": e.layout == "folder", "needs_data": e.needs_data,
-                "url": _url(e.name, as_of)} for e in EXPORTS.values()]
+                "open": may_read(actor, e), "url": _url(e.name, as_of)}
+               for e in EXPORTS.values()]
     return render_page(request, actor, "pages/exports.html", {
         "title": "Exports", "formats": formats, "as_of": as_of.isoformat(),
         "latest": today().isoformat(), "problem": problem})

@@ -5,9 +5,10 @@ validated as ``integer``, a decimal ``number`` (``number_1dp`` … when its rang
 that many decimals), a date ``date_ymd``, a date-time ``datetime_ymd``, a yes/no item
 ``yesno``, a choice ``radio`` (``dropdown`` above five answers) with its code list as
 ``code, label | …``. Ranges fill the validation min/max, the unit the field note (else the
-item's help), required items ``Required Field?``, a birth date ``Identifier?``. A derived item
-(computed by a trialkit scoring function REDCap cannot run) is a read-only number. The
-protocol's items carry no display conditions, so no field has branching logic.
+item's help: an item with both loses its help), required items ``Required Field?``, a birth
+date ``Identifier?``. A derived item (computed by a trialkit scoring function REDCap cannot
+run) is a read-only number. The protocol's items carry no display conditions, so no field has
+branching logic.
 
 Variable names are REDCap's: lower case, at most 26 characters, unique over the project. The
 first form's first field is ``record_id``. Names that collide after that are made unique in
@@ -93,6 +94,8 @@ def field_row(protocol: Protocol, form: Form, item: Item, name: str) -> dict[str
            fmt.REQUIRED: fmt.YES if item.required else "",
            fmt.IDENTIFIER: fmt.YES if _identifies(item) else ""}
     annotation = [f"trialkit: item={item.id}"]
+    if item.help and not item.unit and item.type in ("integer", "decimal"):
+        annotation.append("note=help")  # a numeric field's note is read back as its unit
     row.update(_type_columns(protocol, item, annotation))
     if item.range is not None:
         for column, bound in ((fmt.MIN, item.range.min), (fmt.MAX, item.range.max)):

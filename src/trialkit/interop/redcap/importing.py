@@ -9,9 +9,9 @@ item per choice named as REDCap names their data (``field___code``), ``slider`` 
 from its min (0) to its max (100), ``calc`` a decimal whose formula is kept in its help (the
 protocol computes only with named scoring functions). ``descriptive`` and ``file`` fields hold
 no data the protocol can take and are listed as skipped, with the record identifier (the first
-field). A numeric field's note is its unit, any other's its help. Branching logic has no
-counterpart in the protocol's items: it is checked (it may name only the dictionary's fields)
-and reported as skipped.
+field). A numeric field's note is its unit (unless trialkit marked it ``note=help``), any
+other's its help. Branching logic has no counterpart in the protocol's items: it is checked (it
+may name only the dictionary's fields) and reported as skipped.
 
 A dictionary trialkit wrote carries its ids in the field annotations (``trialkit: item=…
 form=… codelist=… step=…``); they are used when present, so export → import gives the forms
@@ -102,7 +102,8 @@ class _Builder:
                                 "type": kind}
         note = f[fmt.NOTE]
         if note:
-            item["unit" if kind in ("integer", "decimal") else "help"] = note
+            numeric = kind in ("integer", "decimal") and f.annotation.get("note") != "help"
+            item["unit" if numeric else "help"] = note
         if kind == "choice":
             item["codelist"] = self._codelist(f)
         if kind in ("integer", "decimal"):

@@ -27,7 +27,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
-from trialkit.core.protocol import load_protocol
+from trialkit.core.protocol import Protocol, load_protocol
 from trialkit.interop.ctgov._record import Record
 from trialkit.interop.ctgov.export import study_record
 from trialkit.interop.ctgov.import_json import read_record
@@ -101,13 +101,18 @@ def trial_from_study(study: Mapping[str, Any], source: str) -> Trial:
                  text="\n".join(w for w in words if w))
 
 
+def trial_from_protocol(protocol: Protocol, source: str) -> Trial:
+    """The protocol as its registry record would show it (RecordError if it cannot be one)."""
+    return trial_from_study(study_record(protocol), source)
+
+
 def read_trial(path: Path) -> Trial:
     """A protocol file (``.yaml``/``.yml``) or a registry record file as a trial.
 
     Raises RecordError for a malformed record, ProtocolError for a malformed protocol, OSError
     or UnicodeDecodeError for an unreadable file."""
     if path.suffix.lower() in (".yaml", ".yml"):
-        return trial_from_study(study_record(load_protocol(path)), path.name)
+        return trial_from_protocol(load_protocol(path), path.name)
     text = path.read_text(encoding="utf-8")
     study = read_record(text)
     if text.lstrip("\ufeff \t\r\n").startswith("<"):

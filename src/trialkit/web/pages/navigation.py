@@ -55,6 +55,7 @@ ENTRIES: tuple[Entry, ...] = (
     ("Exports", "pages:exports", may_export),
     ("Randomization list", "pages:randomization_list", _any("manage_randomization")),
     ("Simulation", "pages:simulation", may_simulate),
+    ("Related trials", "pages:related_trials", is_study_wide),
     ("Study lock", "pages:study_lock", _any("lock_data")),
     ("Audit trail", "pages:audit", _any("view_audit")),
     ("Administration", "pages:admin_users", _any("manage_users")),

@@ -9,6 +9,8 @@ The result as collected (--ORRES, with the item's unit) is also the standard res
 (--STRESC/--STRESN/--STRESU): no unit is converted. Units are written as CDISC's UNIT
 codelist spells them (``Cel`` collected is ``C``). RSCAT is the annotation's category, else
 the instrument prefix of the QRS test name (``KFSS1`` of ``KFSS1-Pyramidal Functions``).
+A scale form whose date is annotated (``RSDTC``) but whose items carry no test code reports
+its entered numeric items under its analysis dataset's parameter codes (``tests_of``).
 --BLFL marks the last record with a result before the first administration (a date-only
 record on that day counts as before: it is the pre-dose assessment); SDTMIG 3.3 expects it.
 Relapse findings about an event (FA) are ``relapses``'s.

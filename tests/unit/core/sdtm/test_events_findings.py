@@ -197,9 +197,13 @@ def test_a_rating_scale_s_category_is_its_annotation_or_its_instrument(derived) 
             == {expected}
 
 
-def test_units_are_written_as_cdisc_spells_them() -> None:
-    assert findings.UNITS["Cel"] == "C"
-    assert findings.UNITS["10*9/L"] == "10^9/L"
+def test_units_are_written_as_cdisc_spells_them(derived) -> None:
+    context, domains = derived
+    units = {t.item.unit for f in context.protocol.forms for d in domains
+             for t in findings.tests_of(f, d, context.protocol) if t.item.unit}
+    written = {r.get(f"{d.name}ORRESU") for d in domains.values() for r in d.rows} - {None, ""}
+    assert written == {findings.UNITS.get(u, u) for u in units}
+    assert not written & set(findings.UNITS)
 
 
 def test_a_relapse_s_findings_are_about_it_and_related_to_it(trial) -> None:

@@ -5,7 +5,8 @@ participant's elements with their dates; both come from one calendar per partici
 from the protocol's administrations and periods and from what happened (doses given, periods
 entered), never from visit or form names:
 
-- SCREENING until the first protocol administration;
+- SCREENING until the first protocol administration (to the minute where the dose time and
+  the record's time are both known: a randomization that morning is still screening);
 - in a parallel part, TREATMENT from the first administration through the day of the last one
   the participant is to receive, FOLLOW-UP from the day after (or from the day after the last
   dose given, once the participant's participation has ended early);
@@ -17,7 +18,7 @@ entered), never from visit or form names:
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from trialkit.core.protocol.design import Part
 from trialkit.core.sdtm.common import Context
@@ -42,6 +43,13 @@ class Span:
     start: dt.date
     period: str | None = None
     """The crossover period this treatment or washout belongs to (the one it follows)."""
+    moment: dt.datetime | None = None
+    """The dose time that opens the span, when known: earlier the same day is still before."""
+
+    def began_by(self, day: dt.date, moment: dt.datetime | None) -> bool:
+        if self.start != day or moment is None or self.moment is None:
+            return self.start <= day
+        return moment >= self.moment
 
 
 @dataclass(frozen=True)
@@ -50,15 +58,15 @@ class Calendar:
 
     spans: tuple[Span, ...]
 
-    def at(self, day: dt.date) -> Span | None:
+    def at(self, day: dt.date, moment: dt.datetime | None = None) -> Span | None:
         found = None
         for span in self.spans:
-            if span.start <= day:
+            if span.began_by(day, moment):
                 found = span
         return found
 
-    def epoch(self, day: dt.date) -> str:
-        span = self.at(day)
+    def epoch(self, day: dt.date, moment: dt.datetime | None = None) -> str:
+        span = self.at(day, moment)
         return SCREENING if span is None else span.epoch
 
 
@@ -66,8 +74,10 @@ def epoch(context: Context, participant: int, day: dt.date | dt.datetime | None)
     """EPOCH of ``participant`` on ``day`` ('' for no day)."""
     if day is None:
         return ""
-    when = day.astimezone(dt.UTC).date() if isinstance(day, dt.datetime) else day
-    return calendar(context, participant).epoch(when)
+    if isinstance(day, dt.datetime):
+        moment = day.astimezone(dt.UTC)
+        return calendar(context, participant).epoch(moment.date(), moment)
+    return calendar(context, participant).epoch(day)
 
 
 def calendar(context: Context, participant: int) -> Calendar:
@@ -116,8 +126,13 @@ def _build(context: Context, participant: int) -> Calendar:
         return Calendar(())
     part = part_of(context, participant)
     if part is not None and part.is_crossover:
-        return Calendar(_crossover_spans(context, participant, part, given))
-    return Calendar(_parallel_spans(context, participant, given))
+        spans = _crossover_spans(context, participant, part, given)
+    else:
+        spans = _parallel_spans(context, participant, given)
+    times = sorted(d.given_at.astimezone(dt.UTC) for d in context.rows.doses
+                   if d.participant == participant)
+    return Calendar(tuple(replace(s, moment=next((t for t in times if t.date() == s.start), None))
+                          for s in spans))
 
 
 def _parallel_spans(context: Context, participant: int,

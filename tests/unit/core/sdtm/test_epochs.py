@@ -73,15 +73,19 @@ def test_the_epochs_follow_the_doses_given(trial) -> None:
         assert epoch(context, 1, days[-1] + one_day) == FOLLOW_UP
 
 
-def test_a_datetime_is_placed_by_its_utc_day(trial) -> None:
+def test_a_time_on_the_first_dose_day_counts_from_the_dose_time(trial) -> None:
     protocol = trial.protocol
     part = protocol.design.parts[0]
     given = _administrations(protocol, part)
     first = min(_day(protocol, a) for a in given)
-    context = _context(protocol, part, given)
-    late_evening = dt.datetime.combine(first - dt.timedelta(days=1), dt.time(23, 30), dt.UTC)
-    assert epoch(context, 1, late_evening) == SCREENING
-    assert epoch(context, 1, late_evening + dt.timedelta(hours=1)).startswith(TREATMENT)
+    context = _context(protocol, part, given)  # doses at 09:00 UTC
+    morning = dt.datetime.combine(first, dt.time(8, 59), dt.UTC)
+    assert epoch(context, 1, morning) == SCREENING
+    assert epoch(context, 1, morning + dt.timedelta(minutes=1)).startswith(TREATMENT)
+    assert epoch(context, 1, first).startswith(TREATMENT)  # a date alone: the dose day
+    evening_elsewhere = dt.datetime.combine(first, dt.time(1, 0),
+                                            dt.timezone(dt.timedelta(hours=-9)))
+    assert epoch(context, 1, evening_elsewhere).startswith(TREATMENT)  # 10:00 UTC
 
 
 @pytest.mark.protocols("several_administrations")

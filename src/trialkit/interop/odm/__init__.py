@@ -14,5 +14,5 @@ from trialkit.interop.odm.reader import OdmImportError, read_study
 from trialkit.interop.odm.skeleton import skeleton_yaml
 from trialkit.interop.odm.validate import problems
 
-__all__ = ["OdmExportError", "OdmImportError", "problems", "read_study", "skeleton_yaml", "write_metadata",
-           "write_snapshot", "write_transactional"]
+__all__ = ["OdmExportError", "OdmImportError", "problems", "read_study", "skeleton_yaml",
+           "write_metadata", "write_snapshot", "write_transactional"]

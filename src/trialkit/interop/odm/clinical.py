@@ -78,7 +78,8 @@ def add_snapshot(parent: ET.Element, protocol: Protocol, rows: ExchangeRows,
         subject = sub(clinical, "SubjectData", {"SubjectKey": person.screening_number})
         sub(subject, "SiteRef", {"LocationOID": oids.location(person.site)})
         event_elements: dict[tuple[str, str | None], ET.Element] = {}
-        for place, data in sorted(by_subject.get(person.key, []), key=lambda pd: places.order(pd[0])):
+        records = sorted(by_subject.get(person.key, []), key=lambda pd: places.order(pd[0]))
+        for place, data in records:
             key = (place.event, place.event_key)
             if key not in event_elements:
                 event_elements[key] = sub(subject, "StudyEventData", {
@@ -127,7 +128,7 @@ def _version(clinical: ET.Element, place: _Place, version: VersionRow,
                                         "TransactionType": "Upsert"})
     for item in place.form.items:
         old, new = before.get(item.id), version.data.get(item.id)
-        if old == new and (old is None or type(old) is type(new)):
+        if old == new:
             continue
         attributes = {"ItemOID": oids.item(place.form.id, item.id)}
         if new is None:

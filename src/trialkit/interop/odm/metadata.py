@@ -135,8 +135,8 @@ def _item(mdv: ET.Element, protocol: Protocol, form: Form, item: Item,
     question[0].set(f"{{{XML_NS}}}lang", "en")
     if item.unit:
         sub(element, "MeasurementUnitRef", {"MeasurementUnitOID": units[item.unit]})
-    for comparator, bound in (("GE", item.range and item.range.min),
-                              ("LE", item.range and item.range.max)):
+    bounds = (item.range.min, item.range.max) if item.range else (None, None)
+    for comparator, bound in zip(("GE", "LE"), bounds, strict=True):
         if bound is not None:
             check = sub(element, "RangeCheck", {"Comparator": comparator, "SoftHard": "Soft"})
             sub(check, "CheckValue", text=_number(bound, item.type))
@@ -148,7 +148,8 @@ def _item(mdv: ET.Element, protocol: Protocol, form: Form, item: Item,
 
 def _aliases(element: ET.Element, cdisc: Cdisc) -> None:
     if cdisc.variable:
-        sub(element, "Alias", {"Context": ALIAS_VARIABLE, "Name": f"{cdisc.domain}.{cdisc.variable}"})
+        sub(element, "Alias",
+            {"Context": ALIAS_VARIABLE, "Name": f"{cdisc.domain}.{cdisc.variable}"})
     if cdisc.testcd:
         sub(element, "Alias", {"Context": ALIAS_TESTCD, "Name": f"{cdisc.domain}.{cdisc.testcd}"})
     if cdisc.test:

@@ -15,19 +15,26 @@ out: it is REDCap's workflow, not data); OpenClinica and most EDCs prefix OIDs (
 
 from __future__ import annotations
 
-import re
 import xml.etree.ElementTree as ET
 from typing import Any
 
-from trialkit.interop.odm.metadata import (
-    ALIAS_CATEGORY,
-    ALIAS_CONCEPT,
-    ALIAS_CT,
-    ALIAS_TEST,
-    ALIAS_TESTCD,
-    ALIAS_VARIABLE,
+from trialkit.interop.odm.elements import (
+    IDENT,
+    alias,
+    cdisc_of,
+    children,
+    concept_of,
+    extension,
+    first,
+    ident,
+    integer,
+    ordered,
+    strip,
+    text,
+    unique,
 )
-from trialkit.interop.odm.parse import ODM13, ODM20, XML_LANG, OdmImportError, Parsed, local, parse
+from trialkit.interop.odm.metadata import ALIAS_CT, ALIAS_VARIABLE
+from trialkit.interop.odm.parse import ODM13, ODM20, OdmImportError, Parsed, local, parse
 from trialkit.interop.odm.study import Study
 
 ODM_DATA_TYPES = {
@@ -47,18 +54,17 @@ def read_study(data: bytes) -> Study:
     """The first study of an ODM 1.3.x file, its last MetaDataVersion, as protocol parts."""
     parsed = parse(data)
     root = parsed.root
-    if local(root.tag) == "ODM" and (root.tag.startswith(f"{{{ODM20}}}")
-                                     or root.get("ODMVersion", "").startswith("2")):
+    if root.tag.startswith(f"{{{ODM20}}}") or root.get("ODMVersion", "").startswith("2"):
         raise OdmImportError(
-            f"{parsed.where(root)}: this is ODM 2.0 (ODMVersion {root.get('ODMVersion')!r}); "
-            "only ODM 1.3.x is read: export the study as ODM 1.3.2")
+            f"{parsed.where(root)}: this is ODM 2.0 (namespace {ODM20}); only ODM 1.3.x is "
+            "read: export the study as ODM 1.3.2")
     if root.tag != f"{{{ODM13}}}ODM":
         raise OdmImportError(f"{parsed.where(root)}: not an ODM 1.3 file (the root element must "
                              f"be ODM in the namespace {ODM13})")
-    study = _first(root, "Study")
+    study = first(root, "Study")
     if study is None:
         raise OdmImportError(f"{parsed.where(root)}: the file has no Study")
-    versions = _children(study, "MetaDataVersion")
+    versions = children(study, "MetaDataVersion")
     if not versions:
         raise OdmImportError(f"{parsed.where(study)}: the study has no MetaDataVersion")
     return _Reader(parsed, study, versions[-1]).study()
@@ -69,14 +75,14 @@ class _Reader:
         self.parsed, self.mdv = parsed, mdv
         self.defs = {kind: self._index(kind) for kind in
                      ("StudyEventDef", "FormDef", "ItemGroupDef", "ItemDef", "CodeList")}
-        definitions = _first(study, "BasicDefinitions")
-        self.units = {u.get("OID", ""): _text(u, "Symbol") or u.get("Name", "")
-                      for u in _children(definitions, "MeasurementUnit")} if definitions else {}
+        definitions = first(study, "BasicDefinitions")
+        self.units = {u.get("OID", ""): text(u, "Symbol") or u.get("Name", "")
+                      for u in children(definitions, "MeasurementUnit")} if definitions else {}
         self.notes: list[str] = []
         self.codelists_used: dict[str, str] = {}
         self.form_ids: dict[str, str] = {}
         # REDCap declares repeating instruments in GlobalVariables, not on the FormDef.
-        self.repeat_instruments = {_extension(e, "RepeatInstrument") for e in study.iter()
+        self.repeat_instruments = {extension(e, "RepeatInstrument") for e in study.iter()
                                    if local(e.tag) == "RepeatingInstrument"} - {""}
 
     def study(self) -> Study:
@@ -88,7 +94,7 @@ class _Reader:
 
     def _index(self, kind: str) -> dict[str, ET.Element]:
         found: dict[str, ET.Element] = {}
-        for element in _children(self.mdv, kind):
+        for element in children(self.mdv, kind):
             oid = element.get("OID")
             if not oid:
                 raise OdmImportError(f"{self.parsed.where(element)}: {kind} has no OID")
@@ -106,20 +112,20 @@ class _Reader:
         return target
 
     def _form(self, form: ET.Element) -> dict[str, Any] | None:
-        form_name = _extension(form, "FormName")
-        form_id = ident(form_name or _strip(form.get("OID", ""), ("Form.", "F.", "F_")))
+        form_name = extension(form, "FormName")
+        form_id = ident(form_name or strip(form.get("OID", ""), ("Form.", "F.", "F_")))
         self.form_ids[form.get("OID", "")] = form_id
         items: list[dict[str, Any]] = []
         repeating = form.get("Repeating") == "Yes" or form_name in self.repeat_instruments
-        for group_ref in _ordered(_children(form, "ItemGroupRef")):
+        for group_ref in ordered(children(form, "ItemGroupRef")):
             group = self._lookup("ItemGroupDef", group_ref.get("ItemGroupOID"), group_ref)
             repeating = repeating or group.get("Repeating") == "Yes"
-            for item_ref in _ordered(_children(group, "ItemRef")):
+            for item_ref in ordered(children(group, "ItemRef")):
                 item_def = self._lookup("ItemDef", item_ref.get("ItemOID"), item_ref)
-                if form_name and _extension(item_def, "Variable") == f"{form_name}_complete":
+                if form_name and extension(item_def, "Variable") == f"{form_name}_complete":
                     continue  # REDCap's instrument status field
                 item = self._item(item_def, item_ref, group)
-                item["id"] = _unique(item["id"], {i["id"] for i in items})
+                item["id"] = unique(item["id"], {i["id"] for i in items})
                 items.append(item)
         if not items:
             self.notes.append(f"form {form_id} ({self.parsed.where(form)}) has no items; "
@@ -132,19 +138,19 @@ class _Reader:
 
     def _item(self, item: ET.Element, ref: ET.Element, group: ET.Element) -> dict[str, Any]:
         name = item.get("Name", "")
-        item_id = ident(name if _IDENT.match(name) else _extension(item, "Variable")
-                        or _strip(item.get("OID", ""), ("I_",)))
+        item_id = ident(name if IDENT.match(name) else extension(item, "Variable")
+                        or strip(item.get("OID", ""), ("I_",)))
         data: dict[str, Any] = {"id": item_id,
-                                "label": _text(item, "Question") or _text(item, "Description")
+                                "label": text(item, "Question") or text(item, "Description")
                                 or name or item_id,
                                 "type": self._type(item)}
-        codelist_ref = _first(item, "CodeListRef")
+        codelist_ref = first(item, "CodeListRef")
         if codelist_ref is not None and data["type"] != "boolean":
             codelist = self._lookup("CodeList", codelist_ref.get("CodeListOID"), codelist_ref)
             oid = codelist.get("OID", "")
             data |= {"type": "choice", "codelist": self.codelists_used.setdefault(
-                oid, ident(_strip(oid, ("CL.", "CL_"))))}
-        unit_ref = _first(item, "MeasurementUnitRef")
+                oid, ident(strip(oid, ("CL.", "CL_"))))}
+        unit_ref = first(item, "MeasurementUnitRef")
         if unit_ref is not None:
             unit_oid = unit_ref.get("MeasurementUnitOID", "")
             if unit_oid not in self.units:
@@ -155,9 +161,9 @@ class _Reader:
             data["range"] = bounds
         if ref.get("Mandatory") == "Yes":
             data["required"] = True
-        if _text(item, "Question") and (help_text := _text(item, "Description")):
+        if text(item, "Question") and (help_text := text(item, "Description")):
             data["help"] = help_text
-        if cdisc := _cdisc(item, group):
+        if cdisc := cdisc_of(item, group):
             data["cdisc"] = cdisc
         return data
 
@@ -175,8 +181,8 @@ class _Reader:
         """GE/GT give the minimum and LE/LT the maximum (a strict bound on an integer moves by
         one; on a decimal it is kept as the closed bound, noted)."""
         bounds: dict[str, float] = {}
-        for check in _children(item, "RangeCheck"):
-            comparator, values = check.get("Comparator", ""), _children(check, "CheckValue")
+        for check in children(item, "RangeCheck"):
+            comparator, values = check.get("Comparator", ""), children(check, "CheckValue")
             if comparator not in _LOWER | _UPPER or len(values) != 1:
                 continue
             try:
@@ -194,51 +200,51 @@ class _Reader:
         return bounds
 
     def _codelist(self, codelist: ET.Element, codelist_id: str) -> dict[str, Any]:
-        entries = _children(codelist, "CodeListItem") or _children(codelist, "EnumeratedItem")
+        entries = children(codelist, "CodeListItem") or children(codelist, "EnumeratedItem")
         if not entries:
             raise OdmImportError(f"{self.parsed.where(codelist)}: the codelist has no items")
         items = []
         for entry in entries:
             code = entry.get("CodedValue", "")
-            item: dict[str, Any] = {"code": code, "decode": _text(entry, "Decode") or code}
-            if submission := _alias(entry, ALIAS_VARIABLE):
+            item: dict[str, Any] = {"code": code, "decode": text(entry, "Decode") or code}
+            if submission := alias(entry, ALIAS_VARIABLE):
                 item["submission_value"] = submission
-            if concept := _concept(entry):
+            if concept := concept_of(entry):
                 item["concept"] = concept
             items.append(item)
         data: dict[str, Any] = {"id": codelist_id, "name": codelist.get("Name") or codelist_id}
         if codelist.get("DataType") == "integer":
             data["data_type"] = "integer"
-        if ct := _alias(codelist, ALIAS_CT):
+        if ct := alias(codelist, ALIAS_CT):
             data["cdisc_codelist"] = ct
         return data | {"items": items}
 
     def _visits(self) -> list[dict[str, Any]]:
         events = self.defs["StudyEventDef"]
-        protocol = _first(self.mdv, "Protocol")
-        refs = _ordered(_children(protocol, "StudyEventRef")) if protocol is not None else []
+        protocol = first(self.mdv, "Protocol")
+        refs = ordered(children(protocol, "StudyEventRef")) if protocol is not None else []
         order = [self._lookup("StudyEventDef", r.get("StudyEventOID"), r) for r in refs]
         order += [e for e in events.values() if e not in order]
         visits, day = [], 0
         for event in order:
-            forms = [self._form_id(ref) for ref in _ordered(_children(event, "FormRef"))]
-            offset = _integer(_extension(event, "DayOffset"))
+            forms = [self._form_id(ref) for ref in ordered(children(event, "FormRef"))]
+            offset = integer(extension(event, "DayOffset"))
             if event.get("Type") == "Common" and offset is None:
                 continue  # forms saved at any time, as trialkit's forms outside visits
             visit: dict[str, Any] = {
-                "id": ident(_strip(event.get("OID", ""), ("Event.", "SE.", "SE_"))),
+                "id": ident(strip(event.get("OID", ""), ("Event.", "SE.", "SE_"))),
                 "name": event.get("Name") or event.get("OID", "")}
             if event.get("Type") == "Unscheduled":
                 visit |= {"day": None, "unscheduled": True}
             elif offset is not None:  # REDCap's day offset and window of an event
                 visit["day"], day = offset, max(day, offset + 1)
-                window = {side: _integer(_extension(event, name)) for side, name in
+                window = {side: integer(extension(event, name)) for side, name in
                           (("before", "OffsetMin"), ("after", "OffsetMax"))}
                 if any(window.values()):
                     visit["window"] = {k: v for k, v in window.items() if v}
             else:
                 visit["day"], day = day, day + 1
-            if purpose := _text(event, "Description"):
+            if purpose := text(event, "Description"):
                 visit["purpose"] = purpose
             visits.append(visit | {"forms": [f for f in forms if f is not None]})
         return visits
@@ -246,94 +252,3 @@ class _Reader:
     def _form_id(self, ref: ET.Element) -> str | None:
         self._lookup("FormDef", ref.get("FormOID"), ref)
         return self.form_ids.get(ref.get("FormOID", ""))
-
-
-_IDENT = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]*$")
-_CDISC_NAME = re.compile(r"^[A-Z][A-Z0-9]{0,7}$")
-_DOMAIN = re.compile(r"^[A-Z]{2}([A-Z]{2})?$")
-
-
-def ident(text: str) -> str:
-    """An id the protocol accepts (letters, digits, ``_ . -``, starting with a letter)."""
-    cleaned = re.sub(r"[^A-Za-z0-9_.-]+", "_", text.strip()).strip("_") or "unnamed"
-    return cleaned if cleaned[0].isalpha() else f"x_{cleaned}"
-
-
-def _cdisc(item: ET.Element, group: ET.Element) -> dict[str, str] | None:
-    """The CDISC annotation: trialkit's Aliases, else SDSVarName with the group's Domain."""
-    annotation: dict[str, str] = {}
-    for context, key in ((ALIAS_VARIABLE, "variable"), (ALIAS_TESTCD, "testcd")):
-        domain, _, name = (_alias(item, context) or "").partition(".")
-        if _DOMAIN.match(domain) and _CDISC_NAME.match(name):
-            annotation |= {"domain": domain, key: name}
-    if not annotation and _DOMAIN.match(group.get("Domain", "")) \
-            and _CDISC_NAME.match(item.get("SDSVarName", "")):
-        annotation = {"domain": group.get("Domain", ""), "variable": item.get("SDSVarName", "")}
-    for context, key in ((ALIAS_TEST, "test"), (ALIAS_CATEGORY, "category"),
-                         (ALIAS_CT, "codelist")):
-        if annotation and (value := _alias(item, context)):
-            annotation[key] = value
-    if "testcd" in annotation and "test" not in annotation:
-        del annotation["testcd"]
-        if "variable" not in annotation:
-            return None
-    return annotation or None
-
-
-def _concept(entry: ET.Element) -> str:
-    """A code's concept: an Alias in a coding system's context (``SNOMED`` → ``SNOMED:…``)."""
-    for alias in _children(entry, "Alias"):
-        context, name = alias.get("Context", ""), alias.get("Name", "")
-        if context and name and context != ALIAS_VARIABLE:
-            return name if context == ALIAS_CONCEPT else f"{context}:{name}"
-    return ""
-
-
-def _children(parent: ET.Element | None, name: str) -> list[ET.Element]:
-    return [] if parent is None else parent.findall(f"{{{ODM13}}}{name}")
-
-
-def _first(parent: ET.Element, name: str) -> ET.Element | None:
-    return parent.find(f"{{{ODM13}}}{name}")
-
-
-def _text(parent: ET.Element, name: str) -> str:
-    """The English (else the first) TranslatedText of a Question, Decode, Description ..."""
-    wrapper = _first(parent, name)
-    texts = _children(wrapper, "TranslatedText")
-    chosen = next((t for t in texts if t.get(XML_LANG, "en").startswith("en")), None)
-    chosen = chosen if chosen is not None else (texts[0] if texts else None)
-    return " ".join((chosen.text or "").split()) if chosen is not None else ""
-
-
-def _alias(element: ET.Element, context: str) -> str:
-    return next((a.get("Name", "") for a in _children(element, "Alias")
-                 if a.get("Context") == context), "")
-
-
-def _extension(element: ET.Element, name: str) -> str:
-    """A vendor attribute by its local name (``redcap:Variable``), whatever its namespace."""
-    return next((v for k, v in element.attrib.items()
-                 if k.startswith("{") and local(k) == name and not k.startswith(f"{{{ODM13}}}")),
-                "")
-
-
-def _ordered(refs: list[ET.Element]) -> list[ET.Element]:
-    """Refs by OrderNumber where given, else in document order (a stable sort keeps both)."""
-    return sorted(refs, key=lambda r: int(r.get("OrderNumber") or 0)
-                  if (r.get("OrderNumber") or "").isdigit() else 0)
-
-
-def _integer(text: str) -> int | None:
-    return int(text) if text.strip().lstrip("-").isdigit() else None
-
-
-def _strip(oid: str, prefixes: tuple[str, ...]) -> str:
-    return next((oid[len(p):] for p in prefixes if oid.startswith(p) and len(oid) > len(p)), oid)
-
-
-def _unique(wanted: str, taken: set[str]) -> str:
-    candidate, n = wanted, 2
-    while candidate in taken:
-        candidate, n = f"{wanted}_{n}", n + 1
-    return candidate

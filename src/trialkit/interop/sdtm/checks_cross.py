@@ -45,16 +45,27 @@ def subjects_in_dm(sub: Submission, report: Report) -> Iterator[Finding]:
                 yield report(ds.name, "USUBJID", number, value=value)
 
 
-def reference_start_is_first_exposure(sub: Submission, report: Report) -> Iterator[Finding]:
-    ex = sub.datasets.get("EX")
-    if ex is None or "EXSTDTC" not in ex.variables:
-        return
+def _first_exposures(sub: Submission) -> dict[str, dt.date]:
+    """Each subject's first exposure date: EXSTDTC, else (a blinded export masks EX) the
+    ECSTDTC of an administration that occurred."""
+    source = sub.datasets.get("EX") or sub.datasets.get("EC")
+    if source is None:
+        return {}
+    prefix = source.name
     first: dict[str, dt.date] = {}
-    for row in ex.rows:
-        day = full_date(row.get("EXSTDTC") or "")
-        if day is not None and (row["USUBJID"] not in first or day < first[row["USUBJID"]]):
-            first[row["USUBJID"]] = day
-    dm = sub.datasets["DM"]
+    for row in source.rows:
+        day = full_date(row.get(f"{prefix}STDTC") or "")
+        if day is None or row.get(f"{prefix}OCCUR") == "N":
+            continue
+        subject = row["USUBJID"]
+        first[subject] = min(day, first.get(subject, day))
+    return first
+
+
+def reference_start_is_first_exposure(sub: Submission, report: Report) -> Iterator[Finding]:
+    first, dm = _first_exposures(sub), sub.datasets.get("DM")
+    if not first or dm is None:
+        return
     for variable in ("RFXSTDTC", "RFSTDTC"):
         if variable not in dm.variables:
             continue
@@ -81,7 +92,7 @@ def study_days_match_reference_start(sub: Submission, report: Report) -> Iterato
                 day, start = full_date(row.get(date_variable) or ""), starts.get(
                     row.get("USUBJID") or "")
                 value = row.get(day_variable)
-                if null(value) or day is None or start is None:
+                if value is None or null(value) or day is None or start is None:
                     continue
                 if int(value) != _study_day(day, start):
                     yield report(ds.name, day_variable, number, value=value,

@@ -30,13 +30,13 @@ def read_define(path: Path) -> DefineInfo:
                                       ref.get("CodeListOID", "") if ref is not None else "")
     info = DefineInfo()
     for group in root.iter(f"{{{NS['odm']}}}ItemGroupDef"):
-        name, keyed = group.get("Name", ""), []
+        name, keyed = group.get("Name", ""), list[tuple[int, str]]()
         for ref in group.findall("odm:ItemRef", NS):
-            variable, codelist = items.get(ref.get("ItemOID", ""), ("", ""))
+            variable, list_oid = items.get(ref.get("ItemOID", ""), ("", ""))
             if ref.get("KeySequence"):
                 keyed.append((int(ref.get("KeySequence", "0")), variable))
-            if codelist:
-                info.codelist_of[(name, variable)] = codelist
+            if list_oid:
+                info.codelist_of[(name, variable)] = list_oid
         info.keys[name] = [v for _, v in sorted(keyed)]
     for codelist in root.iter(f"{{{NS['odm']}}}CodeList"):
         values = [i.get("CodedValue", "") for i in codelist

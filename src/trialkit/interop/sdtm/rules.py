@@ -32,7 +32,7 @@ def _data() -> dict[str, Any]:
 
 @cache
 def rules() -> tuple[Rule, ...]:
-    return tuple(Rule(r["id"], r["check"], r["severity"], r.get("core_id"), r["follows"],
+    return tuple(Rule(r["id"], r["check"], r["level"], r.get("core_id"), r["follows"],
                       r["sdtmig"], r["message"]) for r in _data()["rules"])
 
 

@@ -106,3 +106,18 @@ def ts() -> Domain:
 
 def study() -> list[Domain]:
     return [ae(), dm(), ex(), ts()]
+
+
+def ec() -> Domain:
+    """EX as a blinded export writes it: exposure as collected (EC), no treatment name."""
+    source = ex()
+
+    def renamed(name: str) -> str:
+        return "EC" + name[2:] if name.startswith("EX") else name
+
+    variables = tuple(V(renamed(v.name), v.label, v.kind, v.role, v.codelist, v.origin)
+                      for v in source.variables)
+    rows = tuple({renamed(k): ("EC" if k == "DOMAIN" else v) for k, v in row.items()}
+                 for row in source.rows)
+    return Domain("EC", "Exposure as Collected", "Interventions", variables, rows,
+                  keys=tuple(renamed(k) for k in source.keys))

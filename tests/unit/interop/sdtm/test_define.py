@@ -70,7 +70,7 @@ def test_codelists_carry_the_nci_codes_and_mark_a_sponsor_value(define):
     assert sex.find("odm:Alias", NS).get("Name") == "C66731"
     codes = {i.get("CodedValue"): i.find("odm:Alias", NS).get("Name")
              for i in sex.findall("odm:EnumeratedItem", NS)}
-    assert codes == {"F": "C16576", "M": "C20197"}
+    assert codes == {"F": "C16576", "M": "C20197"}  # the values used, not the whole list
     route = root.find(".//odm:CodeList[@OID='CL.ROUTE']", NS)
     assert route.find("odm:EnumeratedItem", NS).find("odm:Alias", NS).get("Name") == "C38276"
     units = root.find(".//odm:CodeList[@OID='CL.UNIT']", NS)

@@ -15,8 +15,8 @@ import pytest
 from tests.conftest import FIXTURES
 from tests.unit.interop.sdtm import domains
 from trialkit.interop.sdtm.datasetjson import Study, read_dataset, write_dataset_json
-from trialkit.interop.sdtm.transport import write_transport
 from trialkit.interop.sdtm.submission import write_domains
+from trialkit.interop.sdtm.transport import write_transport
 
 SCHEMA = json.loads((FIXTURES / "analysis" / "dataset-json-1.1.schema.json").read_text())
 STUDY = Study("STUDY1", "STUDY1", "MDV.1", "2026-12-03T00:00:00", "0.1.0")

@@ -111,6 +111,18 @@ def dtc(value: object) -> str:
     return found.isoformat() if found else ""
 
 
+def moment(when: str) -> dt.date | dt.datetime | None:
+    """ISO 8601 text as the date-time it names (UTC; to the minute), or the date alone: EPOCH
+    tells a record timed before the first dose on its day from one after it."""
+    if "T" in when:
+        try:
+            stamp = dt.datetime.fromisoformat(when)
+        except ValueError:
+            return as_date(when)
+        return stamp if stamp.tzinfo else stamp.replace(tzinfo=dt.UTC)
+    return as_date(when)
+
+
 def record_date(form: Form, row: FormRow) -> str:
     """The form record's date as ISO 8601 (its --DTC/--STDTC item, else its first date)."""
     item = date_item(form)
@@ -125,7 +137,7 @@ def place(context: Context, domain: str, participant: int, visit: str, when: str
     row: Row = {"STUDYID": context.studyid, "DOMAIN": domain,
                 "USUBJID": context.usubjid(participant),
                 f"{domain}{start}DY": context.study_day(participant, day),
-                "EPOCH": epoch(context, participant, day) if day is not None else ""}
+                "EPOCH": epoch(context, participant, moment(when)) if day is not None else ""}
     if visit:
         row["VISITNUM"] = context.visit_number(visit)
         row["VISIT"] = context.visit_name(visit)

@@ -19,6 +19,7 @@ from trialkit.core.exchange import DoseRow, ExchangeRows
 from trialkit.core.protocol import Protocol
 from trialkit.core.protocol.forms import Cdisc, Item
 from trialkit.core.sdtm import events, exposure, findings, interventions, relapses
+from trialkit.core.sdtm._collected import moment
 from trialkit.core.sdtm.common import Context, Domain
 from trialkit.core.sdtm.epochs import epoch
 
@@ -119,7 +120,8 @@ def test_study_day_epoch_and_visit_number_agree_with_each_record_s_date(derived)
             if day_name is not None:
                 assert row[day_name] == context.study_day(key, day), (domain.name, row)
             if "EPOCH" in row:
-                assert row["EPOCH"] == epoch(context, key, day), (domain.name, row)
+                when = moment(row.get(date_name) or "") if date_name else None
+                assert row["EPOCH"] == epoch(context, key, when), (domain.name, row)
             checked += 1
         visits = {(r["VISIT"], r["VISITNUM"]) for r in domain.rows if r.get("VISIT")}
         assert len(visits) == len({v for v, _ in visits}), domain.name

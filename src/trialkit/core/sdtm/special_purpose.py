@@ -1,4 +1,4 @@
-"""The special-purpose domains DM (+ SUPPDM), SE and SV.
+"""The special-purpose domain DM (+ SUPPDM); SE and SV are in their own modules.
 
 DM takes its collected values from the items annotated ``cdisc: {domain: DM, …}`` on any form
 (birth date, sex, race…), whatever the form's id; the reference dates come from what happened
@@ -21,28 +21,12 @@ from typing import Any
 from trialkit.core.adam.rows import ParticipantRow
 from trialkit.core.adam.values import as_date, as_text
 from trialkit.core.protocol.forms import Item
-from trialkit.core.sdtm.common import Context, Domain, Kind, Variable, iso_date, with_sequence
-from trialkit.core.sdtm.epochs import (
-    FOLLOW_UP,
-    SCREENING,
-    WASHOUT,
-    calendar,
-    doses_given,
-)
-from trialkit.core.sdtm.trial_design import (
-    FOLLOW_UP_ELEMENT,
-    SCREENING_ELEMENT,
-    WASHOUT_ELEMENT,
-    PlannedArm,
-    element_codes,
-    elements,
-    planned_arm,
-)
+from trialkit.core.sdtm.common import Context, Domain, Kind, Variable, iso_date
+from trialkit.core.sdtm.epochs import doses_given
+from trialkit.core.sdtm.trial_design import PlannedArm, planned_arm
 from trialkit.core.sdtm.trial_summary import country_code
 
 Row = dict[str, Any]
-DM_COLLECTED = ("BRTHDTC", "SEX", "RACE", "ETHNIC")
-"""DM variables a form item may fill; any other DM annotation goes to SUPPDM."""
 DM_STANDARD = frozenset({
     "STUDYID", "DOMAIN", "USUBJID", "SUBJID", "RFSTDTC", "RFENDTC", "RFXSTDTC", "RFXENDTC",
     "RFICDTC", "RFPENDTC", "DTHDTC", "DTHFL", "SITEID", "INVID", "INVNAM", "BRTHDTC", "AGE",
@@ -83,12 +67,34 @@ def collected(context: Context, participant: int) -> dict[str, str]:
     return values
 
 
-def _dose_times(context: Context, participant: int) -> list[str]:
-    """ISO 8601 of each dose, to the minute where the dose time is known."""
-    times = sorted(d.given_at for d in context.rows.doses if d.participant == participant)
+def _exposures(context: Context, person: ParticipantRow) -> list[str]:
+    """ISO 8601 of each dose that exposed the participant to a study treatment, to the minute
+    where the dose time is known. With the arm known, an administration at which the arm
+    receives nothing (a matched day with ``procedure: none``) is no exposure; blinded, every
+    recorded administration counts, as the reader cannot tell them apart."""
+    empty = _nothing_given(context, person)
+    times = sorted(d.given_at for d in context.rows.doses
+                   if d.participant == person.key and d.administration not in empty)
     if times:
         return [iso_date(t) for t in times]
-    return [iso_date(day) for day in sorted(doses_given(context, participant).values())]
+    return [iso_date(day) for adm, day in sorted(doses_given(context, person.key).items(),
+                                                 key=lambda item: item[1]) if adm not in empty]
+
+
+def _nothing_given(context: Context, person: ParticipantRow) -> set[str]:
+    allocations = context.rows.trial.allocations
+    if allocations is None or person.key not in allocations or not person.part:
+        return set()
+    allocation, part = allocations[person.key], context.protocol.part(person.part)
+    empty = set()
+    for administration in context.protocol.design.administrations:
+        arm = allocation.arm
+        if part.is_crossover and administration.period is not None:
+            arm = part.arm_in_period(allocation.sequence, administration.period)
+        content = administration.by_arm.get(arm)
+        if content is not None and content.procedure == "none":
+            empty.add(administration.id)
+    return empty
 
 
 def _age(birth: str, on: dt.date | None) -> int | None:
@@ -140,7 +146,7 @@ def _collected_on(context: Context, participant: int) -> dt.date | None:
 
 def dm_row(context: Context, person: ParticipantRow, countries: dict[str, str]) -> Row:
     values = collected(context, person.key)
-    doses = _dose_times(context, person.key)
+    doses = _exposures(context, person)
     start = context.reference_starts.get(person.key)
     collected_on = _collected_on(context, person.key)
     age = _age(values.get("BRTHDTC", ""), person.consent_date)
@@ -230,62 +236,4 @@ def _suppdm(context: Context, rows: list[Row], extra: list[str]) -> Domain:
                   ("STUDYID", "RDOMAIN", "USUBJID", "IDVAR", "IDVARVAL", "QNAM"))
 
 
-def _element(context: Context, person: ParticipantRow, epoch: str, period: str | None) -> str:
-    """ETCD of a span; '' when it is an arm's treatment and the arm is not to be known."""
-    if epoch == SCREENING:
-        return SCREENING_ELEMENT
-    if epoch == WASHOUT:
-        return WASHOUT_ELEMENT
-    if epoch == FOLLOW_UP:
-        return FOLLOW_UP_ELEMENT
-    allocations = context.rows.trial.allocations
-    if allocations is None or person.key not in allocations or not person.part:
-        return ""
-    allocation = allocations[person.key]
-    part = context.protocol.part(person.part)
-    arm = (part.arm_in_period(allocation.sequence, period)
-           if part.is_crossover and period is not None else allocation.arm)
-    return element_codes(context.protocol).get(arm, "")
-
-
-def se_rows(context: Context, person: ParticipantRow) -> list[Row]:
-    spans = calendar(context, person.key).spans
-    starts: list[tuple[str, dt.date | None, str | None]] = (
-        [(SCREENING, person.consent_date, None)] if person.consent_date else [])
-    starts += [(s.epoch, s.start, s.period) for s in spans]
-    names = {e.code: e.name for e in elements(context.protocol)}
-    rows: list[Row] = []
-    for n, (epoch, start, period) in enumerate(starts):
-        end = starts[n + 1][1] if n + 1 < len(starts) else person.ended_on
-        etcd = _element(context, person, epoch, period)
-        if not etcd or start is None:
-            continue
-        rows.append({"STUDYID": context.studyid, "DOMAIN": "SE",
-                     "USUBJID": context.usubjid(person.key), "ETCD": etcd,
-                     "ELEMENT": names.get(etcd, ""), "EPOCH": epoch,
-                     "SESTDTC": iso_date(start), "SEENDTC": iso_date(end),
-                     "SESTDY": context.study_day(person.key, start),
-                     "SEENDY": context.study_day(person.key, end)})
-    return rows
-
-
-def build_se(context: Context) -> Sequence[Domain]:
-    rows = [r for p in subjects(context) for r in se_rows(context, p)]
-    variables = (
-        _v("STUDYID", "Study Identifier", role="Identifier"),
-        _v("DOMAIN", "Domain Abbreviation", role="Identifier", codelist="C66734"),
-        _v("USUBJID", "Unique Subject Identifier", role="Identifier"),
-        _v("SESEQ", "Sequence Number", "integer", "Identifier"),
-        _v("ETCD", "Element Code", role="Topic"),
-        _v("ELEMENT", "Description of Element", role="Synonym Qualifier"),
-        _v("EPOCH", "Epoch", role="Timing", codelist="C99079"),
-        _v("SESTDTC", "Start Date/Time of Element", role="Timing"),
-        _v("SEENDTC", "End Date/Time of Element", role="Timing"),
-        _v("SESTDY", "Study Day of Start of Element", "integer", "Timing"),
-        _v("SEENDY", "Study Day of End of Element", "integer", "Timing"))
-    return [Domain("SE", "Subject Elements", "Special-Purpose", variables,
-                   with_sequence(rows, "SE", ("SESTDTC",)),
-                   ("STUDYID", "USUBJID", "SESTDTC", "ETCD"))]
-
-
-BUILDERS = (build_dm, build_se)
+BUILDERS = (build_dm,)

@@ -13,7 +13,8 @@ from tests.conftest import FIXTURES
 from tests.unit.core.sdtm.subject_rows import context, treated
 from trialkit.core.sdtm.common import Domain
 from trialkit.core.sdtm.disposition import build_ds, build_ie
-from trialkit.core.sdtm.special_purpose import build_dm, build_se
+from trialkit.core.sdtm.special_purpose import build_dm
+from trialkit.core.sdtm.subject_elements import build_se
 from trialkit.core.sdtm.subject_visits import build_sv
 from trialkit.core.sdtm.trial_design import build_ta, build_te, build_ti, build_tv
 from trialkit.core.sdtm.trial_summary import build_ts

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 
 import pytest
 
@@ -23,7 +24,8 @@ from trialkit.core.protocol import Protocol
 from trialkit.core.protocol.forms import Cdisc, Item
 from trialkit.core.sdtm.common import Domain
 from trialkit.core.sdtm.epochs import FOLLOW_UP, SCREENING
-from trialkit.core.sdtm.special_purpose import build_dm, build_se
+from trialkit.core.sdtm.special_purpose import build_dm
+from trialkit.core.sdtm.subject_elements import build_se
 from trialkit.core.sdtm.subject_visits import build_sv
 from trialkit.core.sdtm.trial_design import build_ta, build_tv, element_codes
 from trialkit.core.sdtm.trial_summary import country_code
@@ -68,7 +70,12 @@ def test_dm_has_one_row_per_participant_with_a_unique_usubjid(trial) -> None:
 
 def test_dm_reference_dates_are_the_first_and_last_dose_and_consent(trial) -> None:
     protocol = trial.protocol
-    person = treated(protocol, 1, ended_on=on(500), status="completed")
+    part = randomized_part(protocol)
+    exposed = next(i for i, arm in enumerate(part.arms) if all(
+        a.by_arm[arm].procedure != "none" for a in protocol.design.administrations
+        if arm in a.by_arm))  # an arm that receives something at every administration
+    person = treated(protocol, 1, ended_on=on(500), status="completed",
+                     allocation=allocation(part, exposed))
     (row,) = _one(build_dm(context(protocol, [person]))).rows
     days = sorted(dose_day(protocol, a) for a in person.given)
     assert row["RFSTDTC"] == days[0].isoformat()
@@ -171,7 +178,7 @@ def test_se_follows_the_epochs_with_each_element_ending_where_the_next_starts(tr
     se = _one(build_se(context(protocol, [person])))
     assert se.rows[0]["ETCD"] == "SCRN" and se.rows[0]["EPOCH"] == SCREENING
     assert se.rows[0]["SESTDTC"] == person.consent.isoformat()
-    for before, after in zip(se.rows, se.rows[1:], strict=False):
+    for before, after in itertools.pairwise(se.rows):
         assert before["SEENDTC"] == after["SESTDTC"]
     assert se.rows[-1]["SEENDTC"] == on(600).isoformat()
     assert [r["SESEQ"] for r in se.rows] == list(range(1, len(se.rows) + 1))
@@ -223,3 +230,29 @@ def test_study_day_one_is_the_first_dose_in_every_special_purpose_domain(trial) 
     assert row["SVSTDY"] == 1 and row["VISITDY"] == 1
     se = _one(build_se(ctx))
     assert se.rows[0]["SEENDY"] == 1
+
+
+def test_an_administration_at_which_the_arm_receives_nothing_is_no_exposure(trial) -> None:
+    protocol = trial.protocol
+    part = randomized_part(protocol)
+    person = treated(protocol, 1)
+    assert person.allocation is not None
+    first = person.given[0]
+    administration = protocol.administration(first)
+    arm = (part.arm_in_period(person.allocation.sequence, administration.period)
+           if part.is_crossover and administration.period else person.allocation.arm)
+    nothing = administration.by_arm[arm].model_copy(update={"procedure": "none"})
+    changed = administration.model_copy(update={"by_arm": {**administration.by_arm,
+                                                           arm: nothing}})
+    design = protocol.design.model_copy(update={"administrations": tuple(
+        changed if a.id == first else a for a in protocol.design.administrations)})
+    protocol = protocol.model_copy(update={"design": design})
+    (unblinded,) = _one(build_dm(context(protocol, [person]))).rows
+    (blinded,) = _one(build_dm(context(protocol, [person], blinded=True))).rows
+    first_day = dose_day(protocol, first).isoformat()
+    assert unblinded["RFSTDTC"] == blinded["RFSTDTC"] == first_day
+    assert blinded["RFXSTDTC"].startswith(first_day)
+    if len(person.given) > 1:
+        assert unblinded["RFXSTDTC"].startswith(dose_day(protocol, person.given[1]).isoformat())
+    else:
+        assert unblinded["RFXSTDTC"] == unblinded["RFXENDTC"] == ""

@@ -32,7 +32,8 @@ def dictionary_problems(text: str) -> list[str]:
         validation = cells.get(fmt.VALIDATION, "")
         if validation and validation not in fmt.VALIDATION_TYPES:
             problems.append(f"row {number}: validation type '{validation}' unknown")
-    if len(records) > 1 and (records[1][3] != "text" or not records[1][0]):
+    first = dict(zip(fmt.HEADER, records[1], strict=False)) if len(records) > 1 else {}
+    if first.get(fmt.FIELD_TYPE) != "text" or not first.get(fmt.VARIABLE):
         problems.append("row 2: the first field must be the record identifier (a text field)")
     try:
         import_dictionary(text, entered_by=("reader",))

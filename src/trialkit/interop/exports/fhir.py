@@ -69,12 +69,12 @@ EXPORTS = (
                     "ResearchStudy with phase, arms, conditions and sites, the eligibility "
                     "criteria as a Group, the sponsor and the sites as Locations.",
         layout="file", suffix=".json", media_type=_MEDIA, needs_data=False,
-        write=_write_study, validate=_validate),
+        write=_write_study, validate=_validate, describes_arms=True),
     Export(
         name="fhir-subjects", title="FHIR R4 ResearchSubjects (Bundle)",
         description="Who is in the study and in what state, as ResearchSubjects of "
-                    "pseudonymous Patients (screening numbers); the arm only for a reader "
-                    "who may see it.",
+                    "pseudonymous Patients (screening numbers); the arms only for a reader "
+                    "who may see them.",
         layout="file", suffix=".json", media_type=_MEDIA, needs_data=True,
         write=_write_subjects, validate=_validate),
     Export(

@@ -86,6 +86,22 @@ def research_study(protocol: Protocol) -> Resource:
     return {k: v for k, v in study.items() if v not in ([], None)}
 
 
+_IDENTITY = ("resourceType", "id", "identifier", "title", "status", "phase", "condition",
+             "period")
+"""What the subjects Bundle repeats of the study: who it is, not how it is designed."""
+
+
+def study_identity(protocol: Protocol, *, with_arms: bool) -> Resource:
+    """The ResearchStudy the subjects Bundle carries: its identity, and the arms (which a
+    subject's ``assignedArm`` names) only for a reader given them. A blinded reader learns no
+    fact about the arms, not even the public ones (docs/security.md)."""
+    full = research_study(protocol)
+    study = {k: v for k, v in full.items() if k in _IDENTITY}
+    if with_arms:
+        study["arm"] = full["arm"]
+    return study
+
+
 def phase(phases: tuple[str, ...]) -> Resource:
     """The registry's phases as one research-study-phase code (PHASE1+PHASE2 → phase-1-phase-2)."""
     codes = [_PHASE[p] for p in phases if p in _PHASE] or ["n-a"]

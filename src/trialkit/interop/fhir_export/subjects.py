@@ -4,7 +4,8 @@ who may see it) on which arm.
 A participant is a pseudonymous Patient: its only identifier is the site's screening number,
 never a name or a birth date. ``assignedArm``/``actualArm`` are written only when the rows carry
 allocations; rows read for a blinded actor carry none, and then no element of this Bundle
-differs between arms.
+differs between arms and the ResearchStudy it repeats lists no arms either (its identity
+only: the design is the ``fhir-study`` export's, which blinded readers are refused).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from trialkit.interop.fhir_export._common import (
     full_url,
     reference,
 )
-from trialkit.interop.fhir_export.study import research_study, study_url
+from trialkit.interop.fhir_export.study import study_identity, study_url
 
 SUBJECT_STATUS = {
     "screening": "screening", "consented": "screening", "screen_failed": "ineligible",
@@ -33,7 +34,8 @@ SUBJECT_STATUS = {
 
 def subjects_bundle(protocol: Protocol, rows: ExchangeRows) -> Resource:
     key = protocol.identity.id
-    entries = [entry(study_url(protocol), research_study(protocol))]
+    study = study_identity(protocol, with_arms=rows.trial.allocations is not None)
+    entries = [entry(study_url(protocol), study)]
     eligible = {s.participant for s in rows.screenings if s.verdict == "eligible"}
     treated = {a.participant for a in rows.trial.administrations}
     for p in rows.trial.participants:

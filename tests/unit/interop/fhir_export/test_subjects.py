@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.protocol_cases import allocation_secrets, named_in
+from tests.protocol_cases import allocation_secrets, named_in, public_texts
 from trialkit.interop.fhir_export import bundle_problems, subjects_bundle
 from trialkit.interop.fhir_export.subjects import arm_name
 
@@ -65,10 +65,20 @@ def test_blinded_rows_give_no_arm_and_name_no_allocation_in_any_subject(trial, b
         assert named_in(json.dumps(subject), secrets) == set()
 
 
+def test_the_blinded_bundle_names_no_arm_anywhere_beyond_the_public_texts(trial, blinded_rows):
+    text = json.dumps(subjects_bundle(trial.protocol, blinded_rows), ensure_ascii=False).lower()
+    for public in public_texts(trial.protocol):
+        text = text.replace(public, " ")
+    assert named_in(text, {s.lower() for s in allocation_secrets(trial.protocol)}) == set()
+    assert '"arm"' not in text
+
+
 def test_the_blinded_bundle_is_the_unblinded_one_without_the_arms(
         trial, blinded_rows, unblinded_rows):
     blinded = subjects_bundle(trial.protocol, blinded_rows)
     unblinded = subjects_bundle(trial.protocol, unblinded_rows)
+    arms = unblinded["entry"][0]["resource"].pop("arm")
+    assert {a["name"] for a in arms} >= {a.label for a in trial.protocol.design.arms}
     for entry in unblinded["entry"]:
         entry["resource"].pop("assignedArm", None)
         entry["resource"].pop("actualArm", None)

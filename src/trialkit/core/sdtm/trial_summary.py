@@ -24,6 +24,9 @@ TSVAL_LENGTH = 200
 SDTM_VERSION = "2.0"
 SDTMIG_VERSION = "3.4"
 CDISC = "CDISC"
+CT_VERSION = "2020-12-18"
+"""TSVCDVER of a CDISC-coded value: the SDTM CT package the export follows, the one the
+vendored codelists of ``trialkit.interop.sdtm`` come from (a test keeps the two equal)."""
 ISO_8601 = "ISO 8601"
 ISO_3166 = "ISO 3166-1 alpha-3"
 
@@ -237,7 +240,7 @@ def build_ts(context: Context) -> Sequence[Domain]:
                      "TSGRPID": value.group, "TSPARMCD": code, "TSPARM": PARAMETERS[code][0],
                      **_split(value.text), "TSVALNF": value.null_flavor,
                      "TSVALCD": value.code, "TSVCDREF": value.reference,
-                     "TSVCDVER": ""})
+                     "TSVCDVER": CT_VERSION if value.reference == CDISC else ""})
     extra = max((len([k for k in r if k.startswith("TSVAL") and k[5:].isdigit()])
                  for r in rows), default=0)
     variables = (Variable("STUDYID", "Study Identifier", role="Identifier", origin="Assigned"),

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
 
+from tests.conftest import ROOT
 from tests.unit.core.sdtm.subject_rows import context, treated
 from trialkit.core.sdtm.common import Domain
 from trialkit.core.sdtm.epochs import FOLLOW_UP, SCREENING, TREATMENT, WASHOUT, period_epoch
@@ -17,7 +19,7 @@ from trialkit.core.sdtm.trial_design import (
     ietest,
     sdtm_code,
 )
-from trialkit.core.sdtm.trial_summary import build_ts, country_code
+from trialkit.core.sdtm.trial_summary import CT_VERSION, build_ts, country_code
 
 pytestmark = pytest.mark.protocols()
 # FDA Study Data Technical Conformance Guide: TS parameters a submission is expected to carry.
@@ -144,6 +146,13 @@ def test_ts_reads_the_design_from_the_protocol(trial) -> None:
     for code in ("AGEMIN", "AGEMAX", "LENGTH"):
         assert all(ISO_DURATION.match(v) or v in ("NI", "PINF") for v in values[code])
     assert values["FCNTRY"] and all(re.fullmatch(r"[A-Z]{3}", v) for v in values["FCNTRY"])
+
+
+def test_coded_values_name_the_ct_package_the_vendored_codelists_come_from(trial) -> None:
+    vendored = json.loads((ROOT / "src" / "trialkit" / "interop" / "sdtm" / "ct" /
+                           "sdtm-ct.json").read_text("utf-8"))["version"]
+    coded = [row for row in _design(trial, build_ts).rows if row["TSVCDREF"] == "CDISC"]
+    assert coded and {row["TSVCDVER"] for row in coded} == {CT_VERSION} == {vendored}
 
 
 def test_a_title_longer_than_200_characters_goes_on_in_tsval1(trial) -> None:

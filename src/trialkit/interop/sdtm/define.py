@@ -19,28 +19,11 @@ from trialkit.interop.sdtm.columns import Column, columns
 from trialkit.interop.sdtm.ct import Terminology, terminology
 from trialkit.interop.sdtm.datasetjson import Study, item_oid
 from trialkit.interop.sdtm.methods import method_text
+from trialkit.interop.sdtm.odmxml import XLINK, d, o, text
 from trialkit.interop.sdtm.rules import _TRIAL_OR_SPECIAL, table_key
+from trialkit.interop.sdtm.valuelists import value_level
 
-ODM = "http://www.cdisc.org/ns/odm/v1.3"
-DEF = "http://www.cdisc.org/ns/def/v2.1"
-XLINK = "http://www.w3.org/1999/xlink"
-XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 SDTMIG_VERSION = "3.4"
-for _prefix, _uri in (("", ODM), ("def", DEF), ("xlink", XLINK)):
-    ET.register_namespace(_prefix, _uri)
-
-
-def _o(tag: str) -> str:
-    return f"{{{ODM}}}{tag}"
-
-
-def _d(tag: str) -> str:
-    return f"{{{DEF}}}{tag}"
-
-
-def _text(parent: ET.Element, tag: str, text: str) -> None:
-    """A Description/Decode with one English TranslatedText."""
-    ET.SubElement(ET.SubElement(parent, tag), _o("TranslatedText"), {XML_LANG: "en"}).text = text
 
 
 def _structure(domain: Domain) -> str:
@@ -53,14 +36,14 @@ def _structure(domain: Domain) -> str:
 def _item_group(domain: Domain, cols: Sequence[Column]) -> ET.Element:
     reference = table_key(domain.name) in _TRIAL_OR_SPECIAL - {"DM", "SE", "SV", "SUPPQUAL",
                                                                "RELREC"}
-    group = ET.Element(_o("ItemGroupDef"), {
+    group = ET.Element(o("ItemGroupDef"), {
         "OID": f"IG.{domain.name}", "Name": domain.name,
         "Domain": domain.name[4:] if domain.name.startswith("SUPP") else domain.name[:2],
         "Repeating": "No" if domain.name == "DM" or reference else "Yes",
         "IsReferenceData": "Yes" if reference else "No", "SASDatasetName": domain.name,
-        _d("Structure"): _structure(domain), "Purpose": "Tabulation",
-        _d("StandardOID"): "STD.SDTMIG", _d("ArchiveLocationID"): f"LF.{domain.name}"})
-    _text(group, _o("Description"), domain.label)
+        d("Structure"): _structure(domain), "Purpose": "Tabulation",
+        d("StandardOID"): "STD.SDTMIG", d("ArchiveLocationID"): f"LF.{domain.name}"})
+    text(group, o("Description"), domain.label)
     for order, column in enumerate(cols, start=1):
         ref = {"ItemOID": item_oid(domain.name, column.name), "OrderNumber": str(order),
                "Mandatory": "Yes" if column.mandatory else "No"}
@@ -70,38 +53,41 @@ def _item_group(domain: Domain, cols: Sequence[Column]) -> ET.Element:
             ref["MethodOID"] = f"MT.{domain.name}.{column.name}"
         if column.role:
             ref["Role"] = column.role
-        ET.SubElement(group, _o("ItemRef"), ref)
+        ET.SubElement(group, o("ItemRef"), ref)
     _class(group, domain)
-    leaf = ET.SubElement(group, _d("leaf"), {"ID": f"LF.{domain.name}",
+    leaf = ET.SubElement(group, d("leaf"), {"ID": f"LF.{domain.name}",
                                              f"{{{XLINK}}}href": f"{domain.name.lower()}.xpt"})
-    ET.SubElement(leaf, _d("title")).text = f"{domain.name.lower()}.xpt"
+    ET.SubElement(leaf, d("title")).text = f"{domain.name.lower()}.xpt"
     return group
 
 
 def _class(group: ET.Element, domain: Domain) -> None:
     """def:Class; Findings About is a SubClass of FINDINGS in Define-XML 2.1."""
     if domain.domain_class == "Findings About":
-        element = ET.SubElement(group, _d("Class"), {"Name": "FINDINGS"})
-        ET.SubElement(element, _d("SubClass"), {"Name": "FINDINGS ABOUT"})
+        element = ET.SubElement(group, d("Class"), {"Name": "FINDINGS"})
+        ET.SubElement(element, d("SubClass"), {"Name": "FINDINGS ABOUT"})
         return
-    ET.SubElement(group, _d("Class"), {"Name": domain.domain_class.upper().replace("-", " ")})
+    ET.SubElement(group, d("Class"), {"Name": domain.domain_class.upper().replace("-", " ")})
 
 
-def _item_def(domain: Domain, column: Column, ct: Terminology) -> ET.Element:
+def _item_def(domain: Domain, column: Column, ct: Terminology,
+              value_lists: dict[str, str]) -> ET.Element:
     attributes = {"OID": item_oid(domain.name, column.name), "Name": column.name,
                   "DataType": column.data_type, "SASFieldName": column.name}
     if column.length is not None:
         attributes["Length"] = str(column.length)
     if column.significant_digits is not None:
         attributes["SignificantDigits"] = str(column.significant_digits)
-    item = ET.Element(_o("ItemDef"), attributes)
-    _text(item, _o("Description"), column.label)
+    item = ET.Element(o("ItemDef"), attributes)
+    text(item, o("Description"), column.label)
     if column.codelist and ct.get(column.codelist) is not None:
-        ET.SubElement(item, _o("CodeListRef"), {"CodeListOID": _codelist_oid(column.codelist, ct)})
+        ET.SubElement(item, o("CodeListRef"), {"CodeListOID": _codelist_oid(column.codelist, ct)})
+    if item.get("OID") in value_lists:
+        ET.SubElement(item, d("ValueListRef"), {"ValueListOID": value_lists[item.get("OID", "")]})
     origin = {"Type": column.origin}
     if column.origin == "Collected":
         origin["Source"] = "Investigator"
-    ET.SubElement(item, _d("Origin"), origin)
+    ET.SubElement(item, d("Origin"), origin)
     return item
 
 
@@ -120,18 +106,18 @@ def _codelists(domains: Sequence[Domain], ct: Terminology) -> list[ET.Element]:
     elements = []
     for code in sorted(used, key=lambda c: int(c[1:]) if c[1:].isdigit() else 0):
         codelist = ct.codelists[code]
-        element = ET.Element(_o("CodeList"), {
+        element = ET.Element(o("CodeList"), {
             "OID": _codelist_oid(code, ct), "Name": codelist.name, "DataType": "text",
-            _d("StandardOID"): "STD.CT"})
+            d("StandardOID"): "STD.CT"})
         for order, value in enumerate(sorted(used[code] or set(codelist.terms)), start=1):
             attributes = {"CodedValue": value, "OrderNumber": str(order)}
             if value not in codelist:
-                attributes[_d("ExtendedValue")] = "Yes"
-            term = ET.SubElement(element, _o("EnumeratedItem"), attributes)
+                attributes[d("ExtendedValue")] = "Yes"
+            term = ET.SubElement(element, o("EnumeratedItem"), attributes)
             if codelist.terms.get(value):
-                ET.SubElement(term, _o("Alias"), {"Context": "nci:ExtCodeID",
+                ET.SubElement(term, o("Alias"), {"Context": "nci:ExtCodeID",
                                                   "Name": str(codelist.terms[value])})
-        ET.SubElement(element, _o("Alias"), {"Context": "nci:ExtCodeID", "Name": code})
+        ET.SubElement(element, o("Alias"), {"Context": "nci:ExtCodeID", "Name": code})
         elements.append(element)
     return elements
 
@@ -142,48 +128,54 @@ def _methods(domains: Sequence[Domain]) -> list[ET.Element]:
         for column in columns(domain):
             if column.origin != "Derived":
                 continue
-            method = ET.Element(_o("MethodDef"), {
+            method = ET.Element(o("MethodDef"), {
                 "OID": f"MT.{domain.name}.{column.name}",
                 "Name": f"Algorithm to derive {domain.name}.{column.name}",
                 "Type": "Computation"})
-            _text(method, _o("Description"), method_text(domain.name, column.name, column.label))
+            text(method, o("Description"), method_text(domain.name, column.name, column.label))
             elements.append(method)
     return elements
 
 
 def _standards(parent: ET.Element, ct: Terminology) -> None:
-    standards = ET.SubElement(parent, _d("Standards"))
-    ET.SubElement(standards, _d("Standard"), {
+    standards = ET.SubElement(parent, d("Standards"))
+    ET.SubElement(standards, d("Standard"), {
         "OID": "STD.SDTMIG", "Name": "SDTMIG", "Type": "IG", "Version": SDTMIG_VERSION,
         "Status": "Final"})
-    ET.SubElement(standards, _d("Standard"), {
+    ET.SubElement(standards, d("Standard"), {
         "OID": "STD.CT", "Name": "CDISC/NCI", "Type": "CT", "PublishingSet": "SDTM",
         "Version": ct.version, "Status": "Final"})
 
 
 def define_xml(domains: Sequence[Domain], study: Study, *, description: str) -> ET.ElementTree:
     ct = terminology()
-    root = ET.Element(_o("ODM"), {
+    root = ET.Element(o("ODM"), {
         "ODMVersion": "1.3.2", "FileType": "Snapshot", "FileOID": f"{study.oid}/define",
         "CreationDateTime": study.created, "Originator": "trialkit",
         "SourceSystem": "trialkit", "SourceSystemVersion": study.system_version,
-        _d("Context"): "Submission"})
-    study_element = ET.SubElement(root, _o("Study"), {"OID": study.oid})
-    globals_ = ET.SubElement(study_element, _o("GlobalVariables"))
+        d("Context"): "Submission"})
+    study_element = ET.SubElement(root, o("Study"), {"OID": study.oid})
+    globals_ = ET.SubElement(study_element, o("GlobalVariables"))
     for tag, value in (("StudyName", study.name), ("StudyDescription", description),
                        ("ProtocolName", study.name)):
-        ET.SubElement(globals_, _o(tag)).text = value
-    version = ET.SubElement(study_element, _o("MetaDataVersion"), {
+        ET.SubElement(globals_, o(tag)).text = value
+    version = ET.SubElement(study_element, o("MetaDataVersion"), {
         "OID": study.metadata_version, "Name": f"SDTM datasets of {study.name}",
-        _d("DefineVersion"): "2.1.0", _d("CommentOID"): "COM.MDV"})
+        d("DefineVersion"): "2.1.0", d("CommentOID"): "COM.MDV"})
     _standards(version, ct)
-    per_domain = [(d, columns(d)) for d in domains]
-    version.extend(_item_group(d, cols) for d, cols in per_domain)
-    version.extend(_item_def(d, c, ct) for d, cols in per_domain for c in cols)
+    per_domain = [(domain, columns(domain)) for domain in domains]
+    levels = [value_level(domain, cols) for domain, cols in per_domain]
+    value_lists = {k: v for level in levels for k, v in level.list_of.items()}
+    version.extend(e for level in levels for e in level.value_lists)
+    version.extend(e for level in levels for e in level.where_clauses)
+    version.extend(_item_group(domain, cols) for domain, cols in per_domain)
+    version.extend(_item_def(domain, c, ct, value_lists) for domain, cols in per_domain
+                   for c in cols)
+    version.extend(e for level in levels for e in level.item_defs)
     version.extend(_codelists(domains, ct))
     version.extend(_methods(domains))
-    comment = ET.SubElement(version, _d("CommentDef"), {"OID": "COM.MDV"})
-    _text(comment, _o("Description"),
+    comment = ET.SubElement(version, d("CommentDef"), {"OID": "COM.MDV"})
+    text(comment, o("Description"),
           "Derived by trialkit from the protocol file and the trial database as of "
           f"{study.created[:10]}; controlled terminology from {ct.package} (subsets).")
     ET.indent(root)

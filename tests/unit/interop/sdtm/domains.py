@@ -105,7 +105,7 @@ def ts() -> Domain:
 
 
 def study() -> list[Domain]:
-    return [ae(), dm(), ex(), ts()]
+    return [ae(), dm(), ex(), ts(), vs()]
 
 
 def ec() -> Domain:
@@ -121,3 +121,25 @@ def ec() -> Domain:
                  for row in source.rows)
     return Domain("EC", "Exposure as Collected", "Interventions", variables, rows,
                   keys=tuple(renamed(k) for k in source.keys))
+
+
+def vs() -> Domain:
+    results = (("SYSBP", "Systolic Blood Pressure", "120", "mmHg"),
+               ("TEMP", "Temperature", "36.6", "C"))
+    rows = tuple({"STUDYID": STUDY, "DOMAIN": "VS", "USUBJID": SUBJECTS[0], "VSSEQ": seq,
+                  "VSTESTCD": code, "VSTEST": name, "VSORRES": value, "VSORRESU": unit,
+                  "VSDTC": "2025-03-03"}
+                 for seq, (code, name, value, unit) in enumerate(results, start=1))
+    variables = (*_common("VS"),
+                 V("VSTESTCD", "Vital Signs Test Short Name", role="Topic", codelist="C66741",
+                   origin="Assigned"),
+                 V("VSTEST", "Vital Signs Test Name", role="Synonym Qualifier",
+                   codelist="C67153", origin="Assigned"),
+                 V("VSORRES", "Result or Finding in Original Units", role="Result Qualifier",
+                   origin="Collected"),
+                 V("VSORRESU", "Original Units", role="Variable Qualifier", codelist="C66770",
+                   origin="Collected"),
+                 V("VSDTC", "Date/Time of Measurements", kind="date", role="Timing",
+                   origin="Collected"))
+    return Domain("VS", "Vital Signs", "Findings", variables, rows,
+                  keys=("STUDYID", "USUBJID", "VSTESTCD", "VSDTC"))

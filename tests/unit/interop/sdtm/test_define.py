@@ -51,7 +51,7 @@ def test_each_dataset_is_an_item_group_with_its_keys_class_and_transport_file(de
     mandatory = {r.get("ItemOID"): r.get("Mandatory") for r in group.findall("odm:ItemRef", NS)}
     assert mandatory["IT.AE.AETERM"] == "Yes" and mandatory["IT.AE.AESEV"] == "No"
     assert {g.get("Name") for g in root.findall(".//odm:ItemGroupDef", NS)} == {
-        "AE", "DM", "EX", "TS"}
+        "AE", "DM", "EX", "TS", "VS"}
 
 
 def test_items_carry_type_length_origin_and_derived_ones_a_method(define):
@@ -85,3 +85,20 @@ def test_the_cdisc_sample_define_fails_on_stdtmig_and_passes_when_fixed(tmp_path
     text = fixed.read_text(encoding="utf-8")
     fixed.write_text(text.replace('Name="STDTMIG"', 'Name="SDTMIG"'), encoding="utf-8")
     assert define_errors(fixed) == []
+
+
+def test_findings_results_are_described_per_test_code(define):
+    root = ET.parse(define).getroot()
+    parent = root.find(".//odm:ItemDef[@OID='IT.VS.VSORRES']", NS)
+    assert parent.find("def:ValueListRef", NS).get("ValueListOID") == "VL.VS.VSORRES"
+    value_list = root.find(".//def:ValueListDef[@OID='VL.VS.VSORRES']", NS)
+    refs = [r.get("ItemOID") for r in value_list.findall("odm:ItemRef", NS)]
+    assert refs == ["IT.VS.VSORRES.SYSBP", "IT.VS.VSORRES.TEMP"]
+    sysbp = root.find(".//odm:ItemDef[@OID='IT.VS.VSORRES.SYSBP']", NS)
+    temp = root.find(".//odm:ItemDef[@OID='IT.VS.VSORRES.TEMP']", NS)
+    assert (sysbp.get("DataType"), temp.get("DataType"), temp.get("SignificantDigits")) == (
+        "integer", "float", "1")
+    where = root.find(".//def:WhereClauseDef[@OID='WC.VS.VSTESTCD.TEMP']/odm:RangeCheck", NS)
+    assert where.get(f"{{{NS['def']}}}ItemOID") == "IT.VS.VSTESTCD"
+    assert (where.get("Comparator"), where.findtext("odm:CheckValue", namespaces=NS)) == (
+        "EQ", "TEMP")

@@ -151,7 +151,7 @@ def test_the_open_label_trial_gives_the_control_arm_nothing():
 # Pinned versions (SHA-256 of the canonical form). A failure here means the file's meaning
 # changed: if that was intended, it is an amendment — update the pin in the same commit.
 PINNED = {
-    "nct01854957": "c1aeb618af1afddb5d26f929c9659910e2e0a9855bae3677006422a9e656325a",
+    "nct01854957": "7c18bf46f2b349ed6813a6cd47a62db7e5f99ade1c01e9ebda3e47befedf9171",
     "nct01716481": "29be58932e54fa07722a2ed14b3afe433db6321cfb82fb2200e5d11a4a16ed0b",
 }
 

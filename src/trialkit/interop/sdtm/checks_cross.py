@@ -10,8 +10,7 @@ from collections.abc import Iterator
 from trialkit.interop.sdtm.check import Check, Finding, Report, Submission
 from trialkit.interop.sdtm.checks_data import null
 from trialkit.interop.sdtm.iso8601 import full_date
-
-TRIAL_DESIGN = {"TA", "TE", "TV", "TI", "TS"}
+from trialkit.interop.sdtm.rules import TRIAL_DESIGN
 
 
 def unique_sequence(sub: Submission, report: Report) -> Iterator[Finding]:

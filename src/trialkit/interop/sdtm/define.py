@@ -20,7 +20,7 @@ from trialkit.interop.sdtm.ct import Terminology, terminology
 from trialkit.interop.sdtm.datasetjson import Study, item_oid
 from trialkit.interop.sdtm.methods import method_text
 from trialkit.interop.sdtm.odmxml import XLINK, d, o, text
-from trialkit.interop.sdtm.rules import _TRIAL_OR_SPECIAL, table_key
+from trialkit.interop.sdtm.rules import TRIAL_DESIGN, table_key
 from trialkit.interop.sdtm.valuelists import value_level
 
 SDTMIG_VERSION = "3.4"
@@ -34,8 +34,7 @@ def _structure(domain: Domain) -> str:
 
 
 def _item_group(domain: Domain, cols: Sequence[Column]) -> ET.Element:
-    reference = table_key(domain.name) in _TRIAL_OR_SPECIAL - {"DM", "SE", "SV", "SUPPQUAL",
-                                                               "RELREC"}
+    reference = table_key(domain.name) in TRIAL_DESIGN
     group = ET.Element(o("ItemGroupDef"), {
         "OID": f"IG.{domain.name}", "Name": domain.name,
         "Domain": domain.name[4:] if domain.name.startswith("SUPP") else domain.name[:2],

@@ -10,7 +10,10 @@ from typing import Any
 import yaml
 
 RULES_FILE = Path(__file__).parent / "rules.yaml"
-CLASSED = ("Interventions", "Events", "Findings", "Findings About")
+TRIAL_DESIGN = frozenset({"TA", "TE", "TV", "TI", "TS"})
+"""The trial design datasets: reference data, one per study, with no subject."""
+NOT_GENERAL = TRIAL_DESIGN | {"DM", "SE", "SV", "SUPPQUAL", "RELREC", "DI"}
+"""Datasets outside the general observation classes (no --SEQ-per-subject _general core)."""
 
 
 @dataclass(frozen=True)
@@ -60,7 +63,7 @@ def standard_variables(dataset: str, core: str, *, general: bool) -> list[str]:
 def standard_core(dataset: str, variable: str) -> str:
     """Req, Exp or "" for a variable of a dataset (a general-class dataset when it has --SEQ)."""
     for core in ("Req", "Exp"):
-        general = table_key(dataset) not in _TRIAL_OR_SPECIAL
+        general = table_key(dataset) not in NOT_GENERAL
         if variable in standard_variables(dataset, core, general=general):
             return core
     return ""
@@ -74,11 +77,10 @@ def standard_codelist(dataset: str, variable: str) -> str:
     return bound.get("--" + variable[2:], "") if variable[:2] == dataset[:2] else ""
 
 
-_TRIAL_OR_SPECIAL = {"DM", "SE", "SV", "TA", "TE", "TV", "TI", "TS", "SUPPQUAL", "RELREC", "DI"}
 
 
 def is_general(dataset: str) -> bool:
-    return table_key(dataset) not in _TRIAL_OR_SPECIAL
+    return table_key(dataset) not in NOT_GENERAL
 
 
 def dictionary_coded() -> frozenset[str]:

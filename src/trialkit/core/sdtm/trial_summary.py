@@ -254,8 +254,8 @@ def build_ts(context: Context) -> Sequence[Domain]:
                  Variable("TSVAL", "Parameter Value", role="Result Qualifier", origin="Protocol"),
                  *(Variable(f"TSVAL{n}", f"Parameter Value {n}", role="Result Qualifier",
                             origin="Protocol") for n in range(1, extra + 1)),
-                 Variable("TSVALNF", "Parameter Null Flavor", role="Result Qualifier",
-                          codelist="C66789"),
+                 # ISO 21090 NullFlavor (NI, PINF, …): an external dictionary, not NCI CT.
+                 Variable("TSVALNF", "Parameter Null Flavor", role="Result Qualifier"),
                  Variable("TSVALCD", "Parameter Value Code", role="Result Qualifier"),
                  Variable("TSVCDREF", "Name of the Reference Terminology",
                           role="Result Qualifier"),

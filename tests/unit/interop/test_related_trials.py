@@ -247,7 +247,9 @@ def test_without_the_optional_model_the_command_says_so_and_ranks_lexically(monk
     code, out, err = _run(capsys, str(REFERENCE_PROTOCOL), "--corpus", str(CORPUS), "--json",
                           "--embeddings")
     assert code == 0 and "wordllama" in err
-    assert all(r["embedding"] is None for r in json.loads(out)["results"])
+    ranking = json.loads(out)
+    assert all(r["embedding"] is None for r in ranking["results"])
+    assert ranking["weights"]["embedding"] is None
 
 
 def test_the_optional_model_loads_offline_from_its_package_when_installed():

@@ -9,6 +9,7 @@ from typing import Any
 
 from trialkit.interop.ctgov.related import (
     CONDITION_WEIGHT,
+    EMBEDDING_WEIGHT,
     INTERVENTION_WEIGHT,
     TEXT_WEIGHT,
     Corpus,
@@ -24,7 +25,8 @@ def ranking_dict(query: Trial, corpus: Corpus, found: Sequence[Related]) -> dict
     return {
         "query": {"id": query.ident, "title": query.title, "source": query.source},
         "weights": {"conditions": CONDITION_WEIGHT, "interventions": INTERVENTION_WEIGHT,
-                    "text": TEXT_WEIGHT},
+                    "text": TEXT_WEIGHT, "embedding": EMBEDDING_WEIGHT if _embedded(found)
+                    else None},
         "records_read": len(corpus.trials),
         "results": [_result(rank, r) for rank, r in enumerate(found, start=1)],
         "skipped": [{"file": name, "problem": why} for name, why in corpus.skipped],
@@ -45,6 +47,10 @@ def _result(rank: int, r: Related) -> dict[str, Any]:
     }
 
 
+def _embedded(found: Sequence[Related]) -> bool:
+    return any(r.embedding is not None for r in found)
+
+
 def _overlap(o: Overlap) -> dict[str, Any]:
     return {"score": round(o.score, DIGITS), "via": o.via, "shared": list(o.shared)}
 
@@ -53,6 +59,9 @@ def ranking_text(query: Trial, corpus: Corpus, found: Sequence[Related]) -> str:
     lines = [f"Related trials for {query.ident}: {query.title}",
              f"{len(corpus.trials)} records read; score = {CONDITION_WEIGHT} conditions + "
              f"{INTERVENTION_WEIGHT} interventions + {TEXT_WEIGHT} title/summary text", ""]
+    if _embedded(found):
+        lines.insert(2, f"re-ranked: {1 - EMBEDDING_WEIGHT:g} x that score + "
+                        f"{EMBEDDING_WEIGHT:g} x embedding cosine")
     for rank, r in enumerate(found, start=1):
         lines.append(f"{rank:>2}. {r.trial.ident}  {r.score:.3f}  {r.trial.title}")
         lines.extend(f"      {line}" for line in reasons(r))

@@ -1,10 +1,12 @@
 """The ODM 1.3.2 exports on every protocol's demo trial, from the database through
 ``exchange_rows``: valid against the official schema (and odmlib's copy of it), holding every
 saved version, changed item, audit record and signature the rows hold, for a blinded reader
-and for one who sees arms, and never an arm."""
+and for one who sees arms; never an arm, and for the blinded reader not even a word that
+would tell one (the words the blinding crawl looks for)."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -71,8 +73,16 @@ def test_the_demo_trials_odm_files_are_valid_and_hold_every_version_and_signatur
         sum(bool(v.reason) for v in rows.versions)
     assert len(every(audit, ".//odm:ItemData/odm:AuditRecord")) == _changes(rows)
     assert len(every(audit, ".//odm:FormData/odm:Signature")) == len(rows.signatures)
-    arms = {a.id for a in trial.protocol.design.arms} | \
-        {a.label for a in trial.protocol.design.arms}
+    design = trial.protocol.design
+    arms = {v for a in design.arms for v in (a.id, a.label)}
     for root in (snapshot, audit):
         assert not {v for e in root.iter() for v in (*e.attrib.values(), (e.text or "").strip())
                     } & arms
+    if rows.blinded:  # not even as a word: arms, sequences, preparations, a sham
+        concealed = arms | {"sham"} | {
+            v for part in design.parts for s in part.sequences for v in (s.id, s.label)} | {
+            p.preparation for a in design.administrations for p in a.by_arm.values()}
+        for path in (tmp_path / "snapshot.xml", tmp_path / "audit.xml"):
+            text = path.read_text(encoding="utf-8")
+            assert {w for w in concealed
+                    if re.search(rf"(?<!\w){re.escape(w)}(?!\w)", text, re.I)} == set()

@@ -9,7 +9,7 @@ from trialkit.core.protocol import Protocol, protocol_version
 from trialkit.interop.odm import oids
 from trialkit.interop.odm.admin import add_admin
 from trialkit.interop.odm.clinical import add_snapshot, add_transactions
-from trialkit.interop.odm.metadata import add_study, metadata_version_oid
+from trialkit.interop.odm.metadata import add_study, readable_part
 from trialkit.interop.odm.writer import root, write
 
 
@@ -37,16 +37,23 @@ def write_transactional(protocol: Protocol, rows: ExchangeRows, out: Path) -> Pa
 def _write_data(protocol: Protocol, rows: ExchangeRows, out: Path, *,
                 transactional: bool) -> Path:
     """Metadata, AdminData and ClinicalData in one self-contained file. The FileOID carries the
-    digest of the rows, so a file names the exact input it was written from."""
+    digest of the rows, so a file names the exact input it was written from. A blinded
+    reader's file describes only the forms its rows hold, without titles or visit purposes."""
     kind = "Transactional" if transactional else "Snapshot"
     stamp = oids.end_of(rows.as_of)
-    study_oid, mdv_oid = oids.study(protocol.identity.id), metadata_version_oid(protocol)
+    version = protocol_version(protocol)
+    study_oid, mdv_oid = oids.study(protocol.identity.id), oids.metadata_version(version)
     document = root(file_type=kind, granularity="All", created=stamp, as_of=stamp,
                     file_oid=f"{study_oid}.{kind.lower()}.{rows.as_of.isoformat()}."
                              f"{rows.digest()[:16]}",
                     description=f"{protocol.identity.id}: clinical data as of "
                                 f"{rows.as_of.isoformat()} ({kind.lower()})")
-    add_study(document, protocol)
+    if rows.blinded:  # only the forms the reader's rows hold: others may name the arms
+        described = readable_part(protocol, {v.form for v in rows.versions}
+                                  | {f.form for f in rows.trial.forms})
+        add_study(document, described, version=version, blinded=True)
+    else:
+        add_study(document, protocol)
     add_admin(document, rows, study_oid, mdv_oid)
     adding = add_transactions if transactional else add_snapshot
     adding(document, protocol, rows, study_oid, mdv_oid)

@@ -33,30 +33,47 @@ ALIAS_CONCEPT = "concept"
 for a concept written without a system."""
 
 
-def add_study(parent: ET.Element, protocol: Protocol) -> ET.Element:
+def add_study(parent: ET.Element, protocol: Protocol, *, version: str | None = None,
+              blinded: bool = False) -> ET.Element:
+    """The Study element; ``version`` is the whole protocol's (given when ``protocol`` is a
+    ``readable_part`` of it). For a blinded reader the titles and the version are left out:
+    they may name what the arms receive (a sham procedure)."""
     identity = protocol.identity
     study = sub(parent, "Study", {"OID": oids.study(identity.id)})
     variables = sub(study, "GlobalVariables")
     sub(variables, "StudyName", text=identity.acronym or identity.id)
-    sub(variables, "StudyDescription", text=identity.official_title or identity.brief_title)
+    sub(variables, "StudyDescription", text=f"{identity.id}: case report forms" if blinded
+        else identity.official_title or identity.brief_title)
     sub(variables, "ProtocolName", text=identity.org_study_id)
     units = oids.units([i.unit for f in protocol.forms for i in f.items if i.unit])
     definitions = sub(study, "BasicDefinitions")
     for symbol, oid in units.items():
         unit = sub(definitions, "MeasurementUnit", {"OID": oid, "Name": symbol})
         translated(unit, "Symbol", symbol)
-    _metadata_version(study, protocol, units)
+    _metadata_version(study, protocol, units, version or protocol_version(protocol), blinded)
     return study
 
 
-def metadata_version_oid(protocol: Protocol) -> str:
-    return oids.metadata_version(protocol_version(protocol))
+def readable_part(protocol: Protocol, form_ids: set[str]) -> Protocol:
+    """The protocol narrowed to some forms (those a blinded reader's rows hold), the codelists
+    they use, and the visits named by their ids without their purposes, as a visit's name or
+    purpose may say what an arm receives there (not validated again: a view, not a
+    protocol; its version is the whole protocol's, passed to ``add_study``)."""
+    forms = tuple(f for f in protocol.forms if f.id in form_ids)
+    used = {i.codelist for f in forms for i in f.items if i.codelist}
+    visits = tuple(v.model_copy(update={"forms": tuple(f for f in v.forms if f in form_ids),
+                                        "name": v.id, "purpose": None})
+                   for v in protocol.schedule.visits)
+    return protocol.model_copy(update={
+        "forms": forms, "codelists": tuple(c for c in protocol.codelists if c.id in used),
+        "schedule": protocol.schedule.model_copy(update={"visits": visits})})
 
 
-def _metadata_version(study: ET.Element, protocol: Protocol, units: dict[str, str]) -> None:
+def _metadata_version(study: ET.Element, protocol: Protocol, units: dict[str, str],
+                      version: str, blinded: bool) -> None:
     mdv = sub(study, "MetaDataVersion", {
-        "OID": metadata_version_oid(protocol), "Name": f"{protocol.identity.id} protocol forms",
-        "Description": f"Protocol version {protocol_version(protocol)}"})
+        "OID": oids.metadata_version(version), "Name": f"{protocol.identity.id} protocol forms",
+        "Description": None if blinded else f"Protocol version {version}"})
     events = _events(protocol)
     protocol_element = sub(mdv, "Protocol")
     for n, (oid, _, _) in enumerate(events, start=1):

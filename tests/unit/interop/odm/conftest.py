@@ -1,7 +1,8 @@
 """Exchange rows built by hand for the ODM exports, from any protocol: two participants at the
 protocol's first site; the first has every form of the first two visits saved, its first form
 corrected once (one value changed, one cleared, with a reason) and signed twice, and a form
-saved outside any visit twice; the second has one form. Allocations only when asked for."""
+saved outside any visit twice; the second has one form. Allocations only when asked for;
+without them, as for a blinded reader, no form that records a real-or-sham procedure."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from trialkit.core.adam.rows import Allocation, FormRow, ParticipantRow, TrialRo
 from trialkit.core.exchange import ExchangeRows, SignatureRow, SiteRow, VersionRow
 from trialkit.core.protocol import Protocol
 from trialkit.core.protocol.forms import Form, Item
+from trialkit.core.protocol.reading import reveals_arm
 
 AS_OF = dt.date(2026, 6, 1)
 START = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
@@ -76,11 +78,12 @@ def exchange_rows(protocol: Protocol, *, unblinded: bool = False) -> ExchangeRow
     site = protocol.identity.sites[0]
     people = (ParticipantRow(1, "S01-001", site.id, "enrolled", consent_date=START.date()),
               ParticipantRow(2, "S01-002", site.id, "consented", consent_date=START.date()))
-    versions = versions_for(protocol)
+    versions = [v for v in versions_for(protocol)  # as exchange_rows reads for the blinded
+                if unblinded or not reveals_arm(protocol, protocol.form(v.form))]
     latest: dict[tuple[int, str, str, int], VersionRow] = {}
     for version in versions:
         latest[(version.participant, version.form, version.visit, version.repeat)] = version
-    corrected_version = next(v for v in versions if v.number == 2)
+    corrected_version = next(v for v in versions if v.number == 2)  # never a revealing form
     signed = corrected_version.saved_at + dt.timedelta(minutes=30)
     signatures = tuple(
         SignatureRow(1, corrected_version.form, corrected_version.visit, 1, 2, signer, name,

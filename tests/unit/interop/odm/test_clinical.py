@@ -5,6 +5,8 @@ the same bytes for the same rows, and nothing that depends on the arm."""
 from __future__ import annotations
 
 import re
+import xml.etree.ElementTree as ET
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -12,7 +14,7 @@ import pytest
 from tests.unit.interop.odm.conftest import REASON, exchange_rows
 from tests.unit.interop.odm.support import every, odmlib_problems, tree
 from trialkit.interop.exports import EXPORTS, ExportError
-from trialkit.interop.odm import oids
+from trialkit.interop.odm import oids, write_metadata
 
 pytestmark = pytest.mark.protocols()
 
@@ -110,18 +112,43 @@ def test_the_same_rows_give_the_same_bytes(trial, tmp_path, name):
 
 
 @pytest.mark.parametrize("name", ["odm-snapshot", "odm-transactional"])
-def test_nothing_in_the_file_depends_on_the_arm(trial, tmp_path, name):
-    """The rows with and without allocations give the same file but for its FileOID (which
-    carries the digest of the rows); no arm id or name is any element's value."""
-    blinded = _write(trial, name, tmp_path / "blinded.xml").read_text(encoding="utf-8")
-    unblinded = _write(trial, name, tmp_path / "unblinded.xml", unblinded=True).read_text(
-        encoding="utf-8")
-    strip = re.compile(r' FileOID="[^"]*"')
-    assert strip.sub("", blinded) == strip.sub("", unblinded)
-    root = tree(tmp_path / "unblinded.xml")
-    words = {v for e in root.iter() for v in (*e.attrib.values(), (e.text or "").strip())}
-    arms = {a.id for a in trial.protocol.design.arms} | {a.label for a in trial.protocol.design.arms}
-    assert not words & arms
+def test_nothing_in_the_clinical_or_admin_data_depends_on_the_arm(trial, tmp_path, name):
+    """The same rows with and without allocations give the same ClinicalData and AdminData;
+    no arm id or label is any element's value."""
+    unblinded = exchange_rows(trial.protocol, unblinded=True)
+    blinded = replace(unblinded, trial=replace(unblinded.trial, allocations=None))
+    parts = []
+    for rows, path in ((unblinded, tmp_path / "unblinded.xml"), (blinded, tmp_path / "b.xml")):
+        EXPORTS[name].write(trial.protocol, rows, path)
+        root = tree(path)
+        parts.append([ET.tostring(e) for e in (*every(root, "odm:AdminData"),
+                                               *every(root, "odm:ClinicalData"))])
+        words = {v for e in every(root, "odm:ClinicalData") + every(root, "odm:AdminData")
+                 for x in e.iter() for v in (*x.attrib.values(), (x.text or "").strip())}
+        assert not words & {v for a in trial.protocol.design.arms for v in (a.id, a.label)}
+    assert parts[0] == parts[1]
+
+
+@pytest.mark.parametrize("name", ["odm-snapshot", "odm-transactional"])
+def test_a_blinded_readers_file_describes_only_its_forms_and_names_nothing_concealed(
+        trial, tmp_path, name):
+    """Its metadata holds the forms of its rows only, no title, no visit purpose: no arm id
+    or label, sequence, preparation or 'sham' appears as a word anywhere in the file."""
+    protocol, rows = trial.protocol, exchange_rows(trial.protocol)
+    path = _write(trial, name, tmp_path / "blinded.xml")
+    assert EXPORTS[name].validate(path) == []
+    root = tree(path)
+    assert {f.get("OID") for f in every(root, ".//odm:FormDef")} == \
+        {f"F.{v.form}" for v in rows.versions}
+    design = protocol.design
+    concealed = {v for a in design.arms for v in (a.id, a.label)} | {"sham"}
+    concealed |= {v for part in design.parts for s in part.sequences for v in (s.id, s.label)}
+    concealed |= {p.preparation for a in design.administrations for p in a.by_arm.values()}
+    text = path.read_text(encoding="utf-8")
+    found = {w for w in concealed if re.search(rf"(?<![\w]){re.escape(w)}(?![\w])", text, re.I)}
+    assert found == set()
+    full = write_metadata(protocol, tmp_path / "metadata.xml").read_text(encoding="utf-8")
+    assert len(full) > len(text.split("<AdminData")[0])  # the narrowing left something out
 
 
 def test_the_clinical_files_need_the_data(trial, tmp_path):

@@ -61,6 +61,7 @@ CAPABILITIES: dict[str, Callable[[Protocol], bool]] = {
     "blinded": _blinded,
     "open_label": lambda p: p.randomization is not None and not _blinded(p),
     "crossover": lambda p: any(part.is_crossover for part in p.design.parts),
+    "parallel_part": lambda p: any(not part.is_crossover for part in p.design.parts),
     "parallel_randomization": lambda p: (part := _randomized_part(p)) is not None
     and not part.is_crossover,
     "sequential": lambda p: bool(p.gates.sequential_enrolment),

@@ -71,8 +71,9 @@ class Context:
         return {p.key: p.site for p in self.rows.trial.participants}
 
     def usubjid(self, participant: int) -> str:
-        """STUDYID-SITEID-SUBJID: unique across the study and every study it may be pooled with."""
-        return f"{self.studyid}-{self.sites[participant]}-{self.screening_numbers[participant]}"
+        """STUDYID-SUBJID, exactly as ADaM's USUBJID (one subject, one id in every dataset). A
+        screening number is unique within the study and already names its site."""
+        return f"{self.studyid}-{self.screening_numbers[participant]}"
 
     @cached_property
     def reference_starts(self) -> dict[int, dt.date]:

@@ -88,13 +88,12 @@ def test_a_time_on_the_first_dose_day_counts_from_the_dose_time(trial) -> None:
     assert epoch(context, 1, evening_elsewhere).startswith(TREATMENT)  # 10:00 UTC
 
 
-@pytest.mark.protocols("several_administrations")
+@pytest.mark.protocols("several_administrations", "parallel_part")
 def test_treatment_lasts_until_the_last_planned_dose_unless_participation_ends(trial) -> None:
+    """(A crossover part's epochs follow its periods: tested below.)"""
     protocol = trial.protocol
-    part = protocol.design.parts[0]
+    part = next(p for p in protocol.design.parts if not p.is_crossover)
     given = _administrations(protocol, part)
-    if part.is_crossover:
-        pytest.skip("a crossover part's epochs follow its periods (tested below)")
     first_only = sorted(given, key=lambda a: _day(protocol, a))[:1]
     after = _day(protocol, first_only[0]) + dt.timedelta(days=3)
     assert epoch(_context(protocol, part, first_only), 1, after) == TREATMENT

@@ -19,6 +19,7 @@ from tests.unit.core.sdtm.subject_rows import (
     treated,
 )
 from trialkit.core.adam.rows import FormRow
+from trialkit.core.adam.subjects import adsl_records
 from trialkit.core.exchange import VersionRow, VisitRow
 from trialkit.core.protocol import Protocol
 from trialkit.core.protocol.forms import Cdisc, Item
@@ -66,6 +67,15 @@ def test_dm_has_one_row_per_participant_with_a_unique_usubjid(trial) -> None:
     assert [row["SUBJID"] for row in dm.rows] == ["S001", "S002", "S003"]
     assert len({row["USUBJID"] for row in dm.rows}) == 3
     assert (dm.rows[2]["RFICDTC"], dm.rows[2]["ARMNRS"]) == ("", "NOT ASSIGNED")
+
+
+def test_a_subject_has_the_same_usubjid_in_sdtm_and_in_adam(trial) -> None:
+    protocol = trial.protocol
+    people = [treated(protocol, 1), Person(2, status="screening", consent=None)]
+    made = context(protocol, people)
+    dm = _one(build_dm(made))
+    adsl = adsl_records(protocol, made.rows.trial)
+    assert sorted(row["USUBJID"] for row in dm.rows) == sorted(r["USUBJID"] for r in adsl)
 
 
 def test_dm_reference_dates_are_the_first_and_last_dose_and_consent(trial) -> None:

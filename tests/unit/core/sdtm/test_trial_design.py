@@ -63,10 +63,9 @@ def test_each_arm_of_ta_is_a_path_of_elements_te_defines(trial) -> None:
         assert first["EPOCH"] == SCREENING and first["TABRANCH"]
 
 
+@pytest.mark.protocols("parallel_part")
 def test_a_parallel_arm_goes_from_screening_through_treatment_to_follow_up(trial) -> None:
     parallel = {a for p in trial.protocol.design.parts if not p.is_crossover for a in p.arms}
-    if not parallel:
-        pytest.skip("this protocol has no parallel part")
     ta = _design(trial, build_ta)
     labels = {trial.protocol.arm(a).label for a in parallel}
     arms = {row["ARMCD"] for row in ta.rows if row["ARM"] in labels}

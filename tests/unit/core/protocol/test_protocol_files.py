@@ -151,8 +151,8 @@ def test_the_open_label_trial_gives_the_control_arm_nothing():
 # Pinned versions (SHA-256 of the canonical form). A failure here means the file's meaning
 # changed: if that was intended, it is an amendment — update the pin in the same commit.
 PINNED = {
-    "nct01854957": "7c18bf46f2b349ed6813a6cd47a62db7e5f99ade1c01e9ebda3e47befedf9171",
-    "nct01716481": "29be58932e54fa07722a2ed14b3afe433db6321cfb82fb2200e5d11a4a16ed0b",
+    "nct01854957": "6595346d545093b799d38ce0f2c4903f118c4e2d900f6d705c5e15b6423f454c",
+    "nct01716481": "5f8f43ffeb3e4930499c0caf6795c7c07a5bd2a9e110c1369d52fcab4bf5ca96",
 }
 
 

@@ -3,7 +3,8 @@
 
 ODM does not say what a form is for or who enters it, nor on which study day a visit falls:
 every form gets ``kind: other`` and the given roles, and scheduled visits get their order as a
-placeholder day. The header lists these and everything else to review.
+placeholder day (unless the file gives a day offset, as REDCap does). The header lists these
+and everything else to review.
 """
 
 from __future__ import annotations
@@ -52,7 +53,8 @@ def skeleton_yaml(study: Study, *, source: str,
     review = [
         "every form has kind: other; set each form's kind (adverse_event, assessment, ...)",
         f"every form is entered by {', '.join(entered_by)}; use the protocol's roles",
-        "scheduled visits have their order as day; set each visit's study day and window",
+        "scheduled visits (but those with a REDCap day offset) have their order as day; set "
+        "each visit's study day and window",
         "merge forms and codelists into the protocol; the visits replace or extend its schedule",
         *study.notes,
     ]

@@ -2,7 +2,7 @@
 protocol's first site; the first has every form of the first two visits saved, its first form
 corrected once (one value changed, one cleared, with a reason) and signed twice, and a form
 saved outside any visit twice; the second has one form. Allocations only when asked for;
-without them, as for a blinded reader, no form that records a real-or-sham procedure."""
+without them, only the forms the blinded role that reads the most forms may read."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ from trialkit.core.adam.rows import Allocation, FormRow, ParticipantRow, TrialRo
 from trialkit.core.exchange import ExchangeRows, SignatureRow, SiteRow, VersionRow
 from trialkit.core.protocol import Protocol
 from trialkit.core.protocol.forms import Form, Item
-from trialkit.core.protocol.reading import reveals_arm
+from trialkit.core.protocol.reading import reads
+from trialkit.core.protocol.roles import Role
 
 AS_OF = dt.date(2026, 6, 1)
 START = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
@@ -74,12 +75,19 @@ def versions_for(protocol: Protocol) -> list[VersionRow]:
     return versions
 
 
+def blinded_reader(protocol: Protocol) -> Role:
+    """The blinded role that reads the most forms (a data manager, typically)."""
+    blinded = [r for r in protocol.roles if not r.sees and not r.blinded_until_lock]
+    return max(blinded, key=lambda r: sum(reads(r, f) for f in protocol.forms))
+
+
 def exchange_rows(protocol: Protocol, *, unblinded: bool = False) -> ExchangeRows:
     site = protocol.identity.sites[0]
     people = (ParticipantRow(1, "S01-001", site.id, "enrolled", consent_date=START.date()),
               ParticipantRow(2, "S01-002", site.id, "consented", consent_date=START.date()))
-    versions = [v for v in versions_for(protocol)  # as exchange_rows reads for the blinded
-                if unblinded or not reveals_arm(protocol, protocol.form(v.form))]
+    reader = blinded_reader(protocol)
+    versions = [v for v in versions_for(protocol)  # as exchange_rows reads for that reader
+                if unblinded or reads(reader, protocol.form(v.form))]
     latest: dict[tuple[int, str, str, int], VersionRow] = {}
     for version in versions:
         latest[(version.participant, version.form, version.visit, version.repeat)] = version

@@ -7,9 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.unit.interop.odm.support import every, odmlib_problems, tree
+from tests.unit.interop.odm.support import concealed_in, every, odmlib_problems, tree
+from trialkit.core.protocol import protocol_version
 from trialkit.interop.exports import EXPORTS
 from trialkit.interop.odm import problems, write_metadata
+from trialkit.interop.odm.metadata import add_study, readable_part
+from trialkit.interop.odm.writer import root, write
 
 pytestmark = pytest.mark.protocols()
 
@@ -96,3 +99,19 @@ def test_a_file_that_is_not_xml_is_one_problem_with_its_line(tmp_path):
     broken.write_text("<ODM>\n<Study>\n</ODM>\n", encoding="utf-8")
     found = problems(broken)
     assert len(found) == 1 and found[0].startswith("3: ")
+
+
+def test_the_part_of_the_metadata_a_blinded_reader_gets_names_no_arm_even_with_every_form(
+        trial, tmp_path):
+    """Even were every form readable, the narrowed metadata drops the codes that name an arm
+    or a procedure (a 'not done: control arm' choice, real/sham) and the visits' names."""
+    protocol = trial.protocol
+    document = root(file_type="Snapshot", file_oid="F", created="2026-01-01T00:00:00",
+                    granularity="Metadata")
+    add_study(document, readable_part(protocol, {f.id for f in protocol.forms}),
+              version=protocol_version(protocol), blinded=True)
+    path = write(document, tmp_path / "narrowed.xml")
+    assert problems(path) == []
+    assert concealed_in(tree(path), protocol) == set()
+    full = tree(write_metadata(protocol, tmp_path / "full.xml"))
+    assert len(every(full, ".//odm:CodeListItem")) >= len(every(tree(path), ".//odm:CodeListItem"))

@@ -125,11 +125,13 @@ def zipped(folder: Path) -> bytes:
     """The folder's files in one zip, in sorted order with fixed times and modes."""
     with tempfile.SpooledTemporaryFile() as buffer:
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-            for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-                member = zipfile.ZipInfo(path.relative_to(folder).as_posix(), ZIP_TIME)
+            names = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*")
+                           if p.is_file())
+            for name in names:
+                member = zipfile.ZipInfo(name, ZIP_TIME)
                 member.external_attr = 0o644 << 16
                 member.compress_type = zipfile.ZIP_DEFLATED
-                archive.writestr(member, path.read_bytes())
+                archive.writestr(member, (folder / name).read_bytes())
         buffer.seek(0)
         return buffer.read()
 

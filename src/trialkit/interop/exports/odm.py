@@ -34,14 +34,13 @@ def _with_data(write: Callable[[Protocol, ExchangeRows, Path], Path]) -> Callabl
 
 
 EXPORTS = (
-    # Every form of the protocol, with the visits' purposes: the record of a real-or-sham
-    # procedure and what each visit gives, so blinded readers are refused it (they get the
-    # metadata of the forms they read inside the Snapshot and Transactional files).
+    # Written for any reader (no exporting role sees arms): the forms that record a
+    # real-or-sham procedure and the codes that name an arm are left out (write_metadata).
     Export(name="odm-metadata", title="CDISC ODM 1.3.2 study metadata",
            description="The protocol's visits, forms, items, units and code lists as ODM "
                        "1.3.2; a data manager builds the same study in another EDC from it.",
            layout="file", suffix=".xml", media_type="application/xml", needs_data=False,
-           write=_metadata, validate=problems, describes_arms=True),
+           write=_metadata, validate=problems),
     Export(name="odm-snapshot", title="CDISC ODM 1.3.2 clinical data (Snapshot)",
            description="The latest version of every form of every participant as of the "
                        "day, with the metadata, as ODM 1.3.2; loaded into another EDC or "

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from trialkit.core.exchange import ExchangeRows
 from trialkit.core.protocol import Protocol, protocol_version
+from trialkit.core.protocol.reading import reveals_arm
 from trialkit.interop.odm import oids
 from trialkit.interop.odm.admin import add_admin
 from trialkit.interop.odm.clinical import add_snapshot, add_transactions
@@ -13,16 +14,26 @@ from trialkit.interop.odm.metadata import add_study, readable_part
 from trialkit.interop.odm.writer import root, write
 
 
-def write_metadata(protocol: Protocol, out: Path) -> Path:
+def write_metadata(protocol: Protocol, out: Path, *, blinded: bool = True) -> Path:
     """The protocol's study metadata. Its creation time is the protocol's last registry update
-    (else its start), never the clock, so one protocol version always gives the same bytes."""
+    (else its start), never the clock, so one protocol version always gives the same bytes.
+
+    ``blinded`` (the registry's export, which any exporting role may take): every form but
+    those that record a real-or-sham procedure, without the codes that name an arm, visits by
+    their ids, no titles (``readable_part``). ``blinded=False``: the whole protocol, for a
+    reader who sees arms (and the round-trip tests)."""
     day = protocol.status.last_update or protocol.status.start.date
     document = root(file_type="Snapshot", granularity="Metadata",
                     file_oid=f"{oids.study(protocol.identity.id)}.metadata."
                              f"{protocol_version(protocol)[:16]}",
                     created=f"{day.isoformat()}T00:00:00+00:00",
                     description=f"{protocol.identity.id}: study metadata (forms, visits, codes)")
-    add_study(document, protocol)
+    if blinded:
+        add_study(document, readable_part(protocol, {
+            f.id for f in protocol.forms if not reveals_arm(protocol, f)}),
+            version=protocol_version(protocol), blinded=True)
+    else:
+        add_study(document, protocol)
     return write(document, out)
 
 

@@ -134,7 +134,7 @@ def _merge(protocol: dict, imported: dict, prefix: str) -> None:
 @pytest.mark.protocols()
 def test_export_then_import_keeps_every_form_item_type_range_unit_and_codelist(trial, tmp_path):
     protocol = trial.protocol
-    data = _import(write_metadata(protocol, tmp_path / "study.xml"))
+    data = _import(write_metadata(protocol, tmp_path / "study.xml", blinded=False))
     forms = [Form.model_validate(f) for f in data["forms"]]
     assert [(f.id, f.name, f.repeating) for f in forms] == \
         [(f.id, f.name, f.repeating) for f in protocol.forms]

@@ -9,6 +9,7 @@ import pytest
 
 from tests.unit.interop.odm.support import concealed_in, every, odmlib_problems, tree
 from trialkit.core.protocol import protocol_version
+from trialkit.core.protocol.reading import reveals_arm
 from trialkit.interop.exports import EXPORTS
 from trialkit.interop.odm import problems, write_metadata
 from trialkit.interop.odm.metadata import add_study, readable_part
@@ -19,9 +20,21 @@ pytestmark = pytest.mark.protocols()
 
 @pytest.fixture
 def metadata(trial, tmp_path) -> Path:
-    written = EXPORTS["odm-metadata"].write(trial.protocol, None, tmp_path / "study.xml")
-    assert list(written) == [tmp_path / "study.xml"]
-    return tmp_path / "study.xml"
+    """The whole protocol's metadata (as for a reader who sees arms)."""
+    return write_metadata(trial.protocol, tmp_path / "study.xml", blinded=False)
+
+
+def test_the_registrys_metadata_leaves_out_what_names_an_arm_and_keeps_every_other_form(
+        trial, tmp_path):
+    protocol = trial.protocol
+    written = EXPORTS["odm-metadata"].write(protocol, None, tmp_path / "export.xml")
+    assert list(written) == [tmp_path / "export.xml"]
+    assert EXPORTS["odm-metadata"].validate(tmp_path / "export.xml") == []
+    root_element = tree(tmp_path / "export.xml")
+    assert concealed_in(root_element, protocol) == set()
+    assert {f.get("OID") for f in every(root_element, ".//odm:FormDef")} == \
+        {f"F.{f.id}" for f in protocol.forms if not reveals_arm(protocol, f)}
+    assert not EXPORTS["odm-metadata"].describes_arms  # any exporting role may take it
 
 
 def test_the_metadata_is_valid_against_the_official_schema_and_odmlib(metadata):
@@ -70,7 +83,7 @@ def test_each_cdisc_annotation_is_an_alias_of_its_item(trial, metadata):
 
 
 def test_the_same_protocol_always_gives_the_same_bytes(trial, metadata, tmp_path):
-    again = write_metadata(trial.protocol, tmp_path / "again.xml")
+    again = write_metadata(trial.protocol, tmp_path / "again.xml", blinded=False)
     assert again.read_bytes() == metadata.read_bytes()
 
 
@@ -113,5 +126,5 @@ def test_the_part_of_the_metadata_a_blinded_reader_gets_names_no_arm_even_with_e
     path = write(document, tmp_path / "narrowed.xml")
     assert problems(path) == []
     assert concealed_in(tree(path), protocol) == set()
-    full = tree(write_metadata(protocol, tmp_path / "full.xml"))
+    full = tree(write_metadata(protocol, tmp_path / "full.xml", blinded=False))
     assert len(every(full, ".//odm:CodeListItem")) >= len(every(tree(path), ".//odm:CodeListItem"))

@@ -29,5 +29,8 @@ EXPORTS = (
                     "files with the define.xml that describes them; a sponsor submits them to "
                     "a regulator.",
         layout="folder", suffix=".zip", media_type="application/zip", needs_data=True,
-        write=_write, validate=_validate),
+        write=_write, validate=_validate,
+        # The trial-design domains (TA, TE, TS's control type) name the arms: a blinded reader
+        # is refused the package; it is for unblinded roles, and for every role after the lock.
+        describes_arms=True),
 )

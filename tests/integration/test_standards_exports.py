@@ -191,3 +191,22 @@ def test_problems_the_validator_finds_are_printed_and_exit_with_1(
     assert main(["export", broken.name, "--out", str(out), "--quiet"]) == 1
     printed = capsys.readouterr().out
     assert f"{out}: tables/participants.json: not allowed" in printed and "1 problem" in printed
+
+
+@pytest.mark.usefixtures("locked")
+def test_validate_with_core_runs_the_formats_external_validator_or_says_why_it_cannot(
+        trial, module_demo, tmp_path, capsys):
+    """CDISC CORE is not installed here (it needs Python 3.12): the run says so and the export
+    still counts; a format without an external validator refuses the option."""
+    name = next(n for n, e in EXPORTS.items() if e.external_validator is not None)
+    username, role = _exporter(trial, module_demo, unblinded=True)
+    out = tmp_path / "with-core"
+    code = main(["export", name, "--out", str(out), "--quiet", "--user", username,
+                 "--role", role, "--validate-with-core", str(tmp_path / "cache")])
+    printed = capsys.readouterr().out
+    assert code == 0, printed
+    assert "CORE: CDISC CORE not available: " in printed
+    plain = next(n for n, e in EXPORTS.items() if e.external_validator is None)
+    code = main(["export", plain, "--out", str(tmp_path / "plain"), "--quiet",
+                 "--validate-with-core", str(tmp_path / "cache")])
+    assert code == 2 and "no external validator" in capsys.readouterr().err

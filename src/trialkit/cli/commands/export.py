@@ -47,6 +47,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--user", default=None, metavar="NAME",
                         help="the user the export reads data as (with --role)")
     parser.add_argument("--role", default=None, metavar="ROLE", help="that user's role")
+    parser.add_argument("--validate-with-core", type=Path, default=None, metavar="CACHE_DIR",
+                        help="also run the CDISC CORE engine with this rules cache, where the "
+                             "format has it and CORE is installed (never required)")
     parser.add_argument("--quiet", action="store_true", help="no progress display")
     parser.set_defaults(handler=_export)
 
@@ -65,6 +68,8 @@ def _export(args: argparse.Namespace) -> int:
     if (args.user is None) != (args.role is None):
         raise UsageError("--user and --role go together")
     export = EXPORTS[args.format]
+    if args.validate_with_core is not None and export.external_validator is None:
+        raise UsageError(f"--validate-with-core: {export.name} has no external validator")
     _check_out(args.out, export.layout, args.force)
     setup_django()
     return _write(args, export)
@@ -117,6 +122,9 @@ def _write(args: argparse.Namespace, export: Any) -> int:
         problems = list(export.validate(args.out))
     for problem in problems:
         print(f"{args.out}: {problem}")
+    if args.validate_with_core is not None:
+        for line in export.external_validator(args.out, args.validate_with_core):
+            print(f"CORE: {line}")
     people = "" if rows is None else f", {len(rows.trial.participants)} participants"
     verdict = f"{len(problems)} problem(s)" if problems else "valid"
     print(f"{export.name} as of {as_of} written to {args.out}{people}: {verdict}")

@@ -14,6 +14,9 @@ Writer = Callable[[Protocol, ExchangeRows | None, Path], Sequence[Path]]
 """Write the export at the path (a file, or a folder it creates) and return the files written."""
 Validator = Callable[[Path], Sequence[str]]
 """The problems found in a written export; empty when it is valid."""
+ExternalValidator = Callable[[Path, Path | None], Sequence[str]]
+"""An optional validator that needs resources of the user's machine (a rules cache): its
+report as lines, or one line saying why it cannot run. Never a gate of the tests."""
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,9 @@ class Export:
     """False for a format written from the protocol alone (metadata, dictionaries)."""
     write: Writer
     validate: Validator
+    external_validator: ExternalValidator | None = None
+    """Run by ``trialkit export FORMAT --validate-with-core CACHE_DIR`` (the CDISC CORE engine
+    for SDTM), where the format has one."""
     describes_arms: bool = False
     """True for a format that names the design's arms or what each arm receives (a registry
     record, a FHIR ResearchStudy, SDTM's trial-design domains). Blinded readers are refused it:

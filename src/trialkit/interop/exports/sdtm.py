@@ -9,7 +9,7 @@ from pathlib import Path
 from trialkit.core.exchange import ExchangeRows
 from trialkit.core.protocol import Protocol
 from trialkit.interop.exports._export import Export, ExportError
-from trialkit.interop.sdtm import validate_submission, write_submission
+from trialkit.interop.sdtm import validate_submission, validate_with_core, write_submission
 
 
 def _write(protocol: Protocol, rows: ExchangeRows | None, out: Path) -> Sequence[Path]:
@@ -29,7 +29,7 @@ EXPORTS = (
                     "files with the define.xml that describes them; a sponsor submits them to "
                     "a regulator.",
         layout="folder", suffix=".zip", media_type="application/zip", needs_data=True,
-        write=_write, validate=_validate,
+        write=_write, validate=_validate, external_validator=validate_with_core,
         # The trial-design domains (TA, TE, TS's control type) name the arms: a blinded reader
         # is refused the package; it is for unblinded roles, and for every role after the lock.
         describes_arms=True),

@@ -7,12 +7,15 @@ from pathlib import Path
 
 from trialkit.core.exchange import ExchangeRows
 from trialkit.core.protocol import Protocol
+from trialkit.core.protocol.blinded_view import blinded_view
 from trialkit.interop.exports._export import Export
 from trialkit.interop.redcap import dictionary_csv, dictionary_problems
 
 
 def _write(protocol: Protocol, rows: ExchangeRows | None, out: Path) -> Sequence[Path]:
-    out.write_text(dictionary_csv(protocol), encoding="utf-8")
+    # Any exporting role may take it, blinded ones too: the forms as a blinded reader may be
+    # told them (no form recording a real-or-sham procedure, no code naming an arm).
+    out.write_text(dictionary_csv(blinded_view(protocol)), encoding="utf-8")
     return [out]
 
 

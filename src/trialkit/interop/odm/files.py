@@ -6,11 +6,11 @@ from pathlib import Path
 
 from trialkit.core.exchange import ExchangeRows
 from trialkit.core.protocol import Protocol, protocol_version
-from trialkit.core.protocol.reading import reveals_arm
+from trialkit.core.protocol.blinded_view import blinded_view, readable_part
 from trialkit.interop.odm import oids
 from trialkit.interop.odm.admin import add_admin
 from trialkit.interop.odm.clinical import add_snapshot, add_transactions
-from trialkit.interop.odm.metadata import add_study, readable_part
+from trialkit.interop.odm.metadata import add_study
 from trialkit.interop.odm.writer import root, write
 
 
@@ -29,9 +29,8 @@ def write_metadata(protocol: Protocol, out: Path, *, blinded: bool = True) -> Pa
                     created=f"{day.isoformat()}T00:00:00+00:00",
                     description=f"{protocol.identity.id}: study metadata (forms, visits, codes)")
     if blinded:
-        add_study(document, readable_part(protocol, {
-            f.id for f in protocol.forms if not reveals_arm(protocol, f)}),
-            version=protocol_version(protocol), blinded=True)
+        add_study(document, blinded_view(protocol), version=protocol_version(protocol),
+                  blinded=True)
     else:
         add_study(document, protocol)
     return write(document, out)

@@ -9,10 +9,11 @@ import pytest
 
 from tests.unit.interop.odm.support import concealed_in, every, odmlib_problems, tree
 from trialkit.core.protocol import protocol_version
+from trialkit.core.protocol.blinded_view import readable_part
 from trialkit.core.protocol.reading import reveals_arm
 from trialkit.interop.exports import EXPORTS
 from trialkit.interop.odm import problems, write_metadata
-from trialkit.interop.odm.metadata import add_study, readable_part
+from trialkit.interop.odm.metadata import add_study
 from trialkit.interop.odm.writer import root, write
 
 pytestmark = pytest.mark.protocols()

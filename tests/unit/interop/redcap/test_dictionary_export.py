@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pytest
 
+from trialkit.interop.exports import EXPORTS
 from trialkit.interop.redcap import dictionary_csv, dictionary_problems, import_dictionary
 from trialkit.interop.redcap import format as fmt
 from trialkit.interop.redcap.dictionary import _Names, variable_name
@@ -122,3 +124,21 @@ def test_the_validator_checks_the_documented_rules_not_our_writer(trial):
     assert any(p.startswith("row 4: variable name") for p in problems)
     assert any(p.startswith("row 5: validation type 'date_iso'") for p in problems)
     assert tuple(HEADER) == fmt.HEADER
+
+
+def test_the_registry_export_tells_a_blinded_reader_no_arm(trial, tmp_path):
+    """Any exporting role may take the dictionary: it holds no form that records a real-or-sham
+    procedure and no code or label that names an arm, a sequence, a preparation or 'sham'."""
+    protocol = trial.protocol
+    out = tmp_path / "dictionary.csv"
+    EXPORTS["redcap-dictionary"].write(protocol, None, out)
+    design = protocol.design
+    concealed = {v.lower() for a in design.arms for v in (a.id, a.label)}
+    concealed |= {v.lower() for p in design.parts for s in p.sequences for v in (s.id, s.label)}
+    concealed |= {p.preparation.lower() for a in design.administrations
+                  for p in a.by_arm.values()}
+    for row in csv.reader(out.read_text(encoding="utf-8").splitlines()):
+        choices = [part.strip() for cell in row for choice in cell.split("|")
+                   for part in choice.split(",", 1)]
+        assert not concealed & {c.lower() for c in [*row, *choices]}, row
+        assert not re.search(r"\bsham\b", " ".join(row), re.IGNORECASE), row

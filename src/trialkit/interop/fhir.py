@@ -24,10 +24,16 @@ these types), then mapped. The base record has a fixed mapping:
 
 A protocol's own tables are filled from their ``fhir`` declarations (``TableDef.fhir``): a
 resource of the declared type carrying one of a source's codes gives a row dated by its
-``effectiveDateTime`` / ``onsetDateTime`` (or the period's start); a column takes its
-``valueQuantity.value``, ``valueInteger`` or ``valueDecimal``. With several sources, rows are
-merged per date. Declared sources are matched before the base mapping, so a Condition coded as
-a protocol's event is not also a diagnosis.
+``effectiveDateTime`` / ``onsetDateTime`` (or the period's start); a numeric column takes its
+``valueQuantity.value``, ``valueInteger`` or ``valueDecimal`` (the largest of one date), a text
+column its ``valueString`` or ``valueCodeableConcept`` (the first coding's code, else the
+concept's text; the first of one date). With several sources, rows are merged per date.
+
+Declared sources are matched before the base mapping, so a Condition coded as a protocol's
+event is that table's row and not also a diagnosis. A Condition that states it is a diagnosis
+(category ``encounter-diagnosis``, ``http://terminology.hl7.org/CodeSystem/condition-category``)
+is a diagnosis and never a table row: a record can hold both a stroke event (dated by its onset)
+and the diagnosis of it (dated by admission) under one code, and a Bundle keeps them apart.
 
 The index date (planned Day 0) has no FHIR element; it comes from ``--as-of``. A Bundle has no
 observation period either, so it is read like a desk record: complete from birth. Dates of
@@ -57,6 +63,8 @@ UCUM = "http://unitsofmeasure.org"
 ATTESTATION = "urn:trialkit:attestation"
 _RESULT_TEXT = {"10828004": "positive", "260385009": "negative"}
 _SKIP = {"entered-in-error", "cancelled", "refuted", "not-taken", "registered"}
+DIAGNOSIS_CATEGORY = {"system": "http://terminology.hl7.org/CodeSystem/condition-category",
+                      "code": "encounter-diagnosis"}
 _DATE = re.compile(r"^([0-9]{4}-[0-9]{2}-[0-9]{2})")
 
 
@@ -132,6 +140,8 @@ class _Mapper:
         """Rows of the protocol's own tables this resource gives; whether it gave any."""
         if kind == "Condition" and _refuted(r):
             return True
+        if kind == "Condition" and _is_diagnosis(r):
+            return False
         used = False
         for table in self.declared:
             assert table.fhir is not None
@@ -153,13 +163,19 @@ class _Mapper:
         key = f"{len(rows)}" if single else str(when)
         row = rows.setdefault(key, {table.date: when})
         self.origin.setdefault(f"{table.id}:{key}", where)
-        if column is not None:
-            value = _value(r)
-            if isinstance(value, float) and value.is_integer() \
-                    and table.column(column).type == "count":
-                value = int(value)
-            if value is not None and (row.get(column) is None or value > row[column]):
-                row[column] = value
+        if column is None:
+            return
+        kind = table.column(column).type
+        if kind == "text":
+            text = _text(r)
+            if text is not None and row.get(column) is None:
+                row[column] = text
+            return
+        value = _value(r)
+        if isinstance(value, float) and value.is_integer() and kind == "count":
+            value = int(value)
+        if value is not None and (row.get(column) is None or value > row[column]):
+            row[column] = value
 
     def _patient(self, r: dict[str, Any], where: str) -> None:
         self.origin["patient"] = where
@@ -273,6 +289,23 @@ def _value(r: dict[str, Any]) -> Any:
         if value is not None:
             return value
     return None
+
+
+def _text(r: dict[str, Any]) -> str | None:
+    """A text column's value: ``valueString``, else the coded value's first code or text."""
+    if isinstance(r.get("valueString"), str):
+        return str(r["valueString"])
+    concept = r.get("valueCodeableConcept")
+    if concept is None:
+        return None
+    code = next((c.get("code") for c in _codings(concept) if c.get("code")), None)
+    return code or concept.get("text")
+
+
+def _is_diagnosis(r: dict[str, Any]) -> bool:
+    wanted = (DIAGNOSIS_CATEGORY["system"], DIAGNOSIS_CATEGORY["code"])
+    return any((c.get("system"), c.get("code")) == wanted
+               for concept in r.get("category") or [] for c in _codings(concept))
 
 
 def _matches(r: dict[str, Any], kind: str, source: FhirSource) -> bool:

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from tests.conftest import FIXTURES, REFERENCE_PROTOCOL
+from tests.conftest import FIXTURES, REFERENCE_PROTOCOL, ROOT
 from trialkit.cli.main import main
 from trialkit.core.eligibility.compile import screen
 from trialkit.core.eligibility.record import RecordError
@@ -118,3 +118,58 @@ def test_the_cli_screens_a_bundle_with_format_fhir(capsys):
                  "--json", "--protocol", str(REFERENCE_PROTOCOL)])
     assert code == 0
     assert json.loads(capsys.readouterr().out)["verdict"] == "eligible"
+
+
+STROKE = "urn:trialkit:stroke"
+STROKE_CONDITION = {"system": "http://snomed.info/sct", "code": "422504002"}
+
+
+def _stroke_bundle(*resources: dict) -> dict:
+    patient = {"resourceType": "Patient", "id": "scr-7", "gender": "male",
+               "birthDate": "1960-05-01"}
+    return {"resourceType": "Bundle", "type": "collection",
+            "entry": [{"resource": patient}, *({"resource": {
+                **r, "subject": {"reference": "Patient/scr-7"}}} for r in resources)]}
+
+
+def _stroke_observation(code: str, day: str, value: dict) -> dict:
+    return {"resourceType": "Observation", "id": code, "status": "final",
+            "code": {"coding": [{"system": STROKE, "code": code}]},
+            "effectiveDateTime": day, **value}
+
+
+def test_a_declared_text_column_is_read_from_a_string_or_a_coded_value():
+    """toast from valueString; other_cause from a coding's code; territory from a concept's
+    text; a number column still ignores text."""
+    stroke = load_protocol(ROOT / "protocols" / "nct01716481.yaml")
+    bundle = _stroke_bundle(
+        {"resourceType": "Condition", "id": "stroke", "code": {"coding": [STROKE_CONDITION]},
+         "onsetDateTime": "2026-02-01"},
+        _stroke_observation("toast", "2026-02-01", {"valueString": "other_determined"}),
+        _stroke_observation("other-cause", "2026-02-01", {"valueCodeableConcept": {
+            "coding": [{"system": STROKE, "code": "dissection"}], "text": "Dissection"}}),
+        _stroke_observation("dwi-territory", "2026-02-03",
+                            {"valueCodeableConcept": {"text": "mca"}}),
+        _stroke_observation("dwi-max-diameter-mm", "2026-02-03", {"valueString": "40"}))
+    record = fhir.record_from_bundle(bundle, stroke)
+    assert record.rows("strokes") == ({"onset_date": dt.date(2026, 2, 1),
+                                       "toast": "other_determined",
+                                       "other_cause": "dissection", "prestroke_mrs": None},)
+    assert record.rows("dwi_mri") == ({"date": dt.date(2026, 2, 3), "territory": "mca",
+                                       "lesion_side": None, "max_diameter_mm": None,
+                                       "periventricular_involvement": None},)
+
+
+def test_a_condition_in_the_diagnosis_category_is_a_diagnosis_not_a_table_row():
+    stroke = load_protocol(ROOT / "protocols" / "nct01716481.yaml")
+    category = {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/"
+                                      "condition-category", "code": "encounter-diagnosis"}]}
+    bundle = _stroke_bundle(
+        {"resourceType": "Condition", "id": "event", "code": {"coding": [STROKE_CONDITION]},
+         "onsetDateTime": "2026-02-01"},
+        {"resourceType": "Condition", "id": "dx", "code": {"coding": [STROKE_CONDITION]},
+         "category": [category], "onsetDateTime": "2026-02-02"})
+    record = fhir.record_from_bundle(bundle, stroke)
+    assert [r["onset_date"] for r in record.rows("strokes")] == [dt.date(2026, 2, 1)]
+    assert [(d["code"], d["date"]) for d in record.rows("diagnoses")] == \
+        [("SNOMED:422504002", dt.date(2026, 2, 2))]

@@ -9,14 +9,14 @@ screening number, sex, birth date; no name), Consent (active, dated), Condition 
 result's own reference range) and per attestation (``urn:trialkit:attestation``),
 MedicationStatement per exposure, and the protocol's own tables through their ``fhir``
 declarations (a row source becomes one resource on the row's date; a column source an
-Observation with the value).
+Observation with the value: a number as ``valueInteger`` / ``valueQuantity``, text as
+``valueString``). A diagnosis whose code a protocol table declares for its Condition rows (a
+stroke both as an event and as a diagnosis) is written with the category
+``encounter-diagnosis``, which the reader takes as a diagnosis and not as that table's row.
 
 What the reader cannot take back is left out, and ``carried`` gives the record a Bundle
 carries: the index date and the observation period (FHIR has no element for them; the reader
-takes them from its caller), any column of a protocol table without a ``fhir`` declaration
-(only dates and numbers travel), and a diagnosis coded with a code a protocol table declares
-for its Condition rows (the reader reads such a Condition as that table's row, not as a
-diagnosis, so writing it would add a row).
+takes them from its caller) and any column of a protocol table without a ``fhir`` declaration.
 """
 
 from __future__ import annotations
@@ -31,7 +31,15 @@ from trialkit.core.eligibility.record import PatientRecord
 from trialkit.core.exchange import ExchangeRows
 from trialkit.core.protocol import Protocol
 from trialkit.core.protocol.record import FhirSource, TableDef
-from trialkit.interop.fhir import ATC, ATTESTATION, ICD10, LOINC, RXNORM, SNOMED
+from trialkit.interop.fhir import (
+    ATC,
+    ATTESTATION,
+    DIAGNOSIS_CATEGORY,
+    ICD10,
+    LOINC,
+    RXNORM,
+    SNOMED,
+)
 from trialkit.interop.fhir_export._common import (
     SCREENING_NUMBER,
     Resource,
@@ -76,13 +84,7 @@ def carried_columns(table: TableDef) -> tuple[str, ...]:
 
 def carried(protocol: Protocol, record: PatientRecord) -> PatientRecord:
     """The part of ``record`` a Bundle carries back through the reader (module docstring)."""
-    declared = _declared_conditions(protocol)
     tables = dict(record.tables)
-    diagnoses = tuple(r for r in record.rows("diagnoses") if _coding(r["code"]) not in declared)
-    if diagnoses:
-        tables["diagnoses"] = diagnoses
-    else:
-        tables.pop("diagnoses", None)
     for table in protocol.record.tables:
         kept = carried_columns(table)
         rows = tuple({c: (v if c in kept else None) for c, v in row.items()}
@@ -119,8 +121,7 @@ def record_bundle(protocol: Protocol, record: PatientRecord,
         writer.consent(record.consent_date)
     declared = _declared_conditions(protocol)
     for row in record.rows("diagnoses"):
-        if _coding(row["code"]) not in declared:
-            writer.condition(row)
+        writer.condition(row, diagnosis_category=_coding(row["code"]) in declared)
     for row in record.rows("labs"):
         writer.lab(row)
     for key, value in record.attestations.items():
@@ -170,13 +171,17 @@ class _Writer:
                                       "display": "Consent Document"}]}],
             "policyRule": {"text": "Informed consent to the trial's protocol"}})
 
-    def condition(self, row: Mapping[str, Any]) -> None:
+    def condition(self, row: Mapping[str, Any], *, diagnosis_category: bool = False) -> None:
+        """A diagnosis; ``diagnosis_category`` marks one a table's Condition code would
+        otherwise claim as its row."""
         prefix, _, code = str(row["code"]).partition(":")
         resource: Resource = {
             "verificationStatus": _VERIFIED,
             "clinicalStatus": {"coding": [{"system": _CLINICAL, "code": "resolved"
                                            if row.get("end_date") else "active"}]},
             "code": {"coding": [{"system": _PREFIX_SYSTEM[prefix], "code": code}]}}
+        if diagnosis_category:
+            resource["category"] = [{"coding": [dict(DIAGNOSIS_CATEGORY)]}]
         if row.get("date") is not None:
             resource["onsetDateTime"] = _iso(row["date"])
         if row.get("end_date") is not None:
@@ -252,6 +257,8 @@ class _Writer:
 
 
 def _value(value: Any) -> Resource:
+    if isinstance(value, str):
+        return {"valueString": value}
     if isinstance(value, bool):
         return {"valueBoolean": value}
     if isinstance(value, int):

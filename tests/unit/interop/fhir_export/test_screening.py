@@ -1,5 +1,6 @@
 """Screening data out as FHIR and back: forms → record → Bundle → trialkit's FHIR reader gives
-the same record (what FHIR can carry of it) and the screening engine the same verdict."""
+the same record (all of it but the dates of screening) and the screening engine the same
+verdict."""
 
 from __future__ import annotations
 
@@ -18,12 +19,6 @@ from trialkit.interop.fhir_export.screening import carried, screening_records
 from .conftest import AS_OF, SCREENED_ON
 
 pytestmark = pytest.mark.protocols()
-
-WHOLE_RECORD = {"nct05532943", "nct01854957"}
-"""Protocols whose screening record a Bundle carries whole. The stroke trial's record does not
-travel whole: its stroke and DWI tables have text columns without a FHIR declaration, and its
-stroke diagnosis uses the code its stroke table declares for Condition rows (see the report)."""
-
 
 def _read_back(bundle, protocol):
     return fhir.record_from_bundle(json.loads(json.dumps(bundle)), protocol)
@@ -48,8 +43,21 @@ def test_the_fhir_reader_reads_the_bundle_back_into_the_record_it_carries(trial)
 def test_a_bundle_carries_the_whole_record_but_its_dates_of_screening(trial):
     record = _record(trial)
     without_dates = dataclasses.replace(record, index_date=None, observation_period=None)
-    whole = carried(trial.protocol, record) == without_dates
-    assert whole is (trial.stem in WHOLE_RECORD)
+    assert carried(trial.protocol, record) == without_dates
+    back = _read_back(record_bundle(trial.protocol, record), trial.protocol)
+    assert back == without_dates
+
+
+def test_a_diagnosis_coded_like_a_tables_condition_rows_stays_a_diagnosis(trial):
+    """The stroke diagnosis shares its code with the stroke table's Condition rows: the Bundle
+    holds both, the diagnosis told apart by its encounter-diagnosis category."""
+    record = _record(trial)
+    bundle = record_bundle(trial.protocol, record)
+    marked = [e["resource"] for e in bundle["entry"]
+              if e["resource"]["resourceType"] == "Condition" and "category" in e["resource"]]
+    back = _read_back(bundle, trial.protocol)
+    assert back.rows("diagnoses") == record.rows("diagnoses")
+    assert len(marked) == (1 if trial.stem == "nct01716481" else 0)
 
 
 def test_the_engine_gives_the_read_back_record_the_verdict_of_the_forms(trial):
@@ -57,10 +65,7 @@ def test_the_engine_gives_the_read_back_record_the_verdict_of_the_forms(trial):
     back = dataclasses.replace(_read_back(record_bundle(trial.protocol, record), trial.protocol),
                                index_date=record.index_date,
                                observation_period=record.observation_period)
-    expected = screen(trial.protocol, record) if trial.stem in WHOLE_RECORD else \
-        screen(trial.protocol, dataclasses.replace(carried(trial.protocol, record),
-                                                   index_date=record.index_date,
-                                                   observation_period=record.observation_period))
+    expected = screen(trial.protocol, record)
     result = screen(trial.protocol, back)
     assert result.verdict == expected.verdict
     assert result.statuses() == expected.statuses()

@@ -49,3 +49,16 @@ def locked():
 def given_arms(role) -> bool:
     """A role the access layer gives arms once the study is locked."""
     return "allocation" in role.sees or role.blinded_until_lock
+
+
+def representatives() -> list[str]:
+    """One registered export of each kind the delivery code treats differently (written from
+    the protocol alone or from data; one file or a folder; naming the arms or not). The API, the
+    page and the audit are the same code for every format, so their tests download these; the
+    command-line test writes and validates every format on every protocol."""
+    from trialkit.interop.exports import EXPORTS
+
+    kinds: dict[tuple[bool, str, bool], str] = {}
+    for name, export in EXPORTS.items():
+        kinds.setdefault((export.needs_data, export.layout, export.describes_arms), name)
+    return sorted(kinds.values())

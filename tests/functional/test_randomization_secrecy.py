@@ -46,6 +46,7 @@ from trialkit.core.randomization import (
     stratum_keys,
 )
 from trialkit.core.randomization.kits import draw_kit_codes
+from trialkit.interop.exports import EXPORTS
 from trialkit.web.trial.actions.study import do_load_protocol
 from trialkit.web.trial.models import (
     ApiToken,
@@ -142,6 +143,7 @@ def _values(protocol: Protocol, facts, earlier) -> dict[str, list[str]]:
         "membership_id": [str(Membership.objects.order_by("pk").first().pk)],
         "request_id": [str(r.pk) for r in RoleRequest.objects.order_by("pk")[:1]] or ["1"],
         "token_id": [str(t.pk) for t in ApiToken.objects.order_by("pk")[:1]] or ["1"],
+        "format": list(EXPORTS),
     }
 
 

@@ -22,6 +22,7 @@ from django.utils import timezone
 from tests.integration.capture_support import adverse_event
 from tests.integration.pages.page_urls import urls_about
 from tests.integration.pages.support import client_for
+from trialkit.interop.exports import EXPORTS
 from trialkit.web.trial import clock
 from trialkit.web.trial.actions.base import actor_for
 from trialkit.web.trial.actions.forms import do_save_form
@@ -70,6 +71,7 @@ def _api_paths(participant: Participant, protocol, usernames: list[str]) -> Iter
         "form_id": [f.id for f in protocol.forms if f.kind == "adverse_event"],
         "visit_id": [v.id for v in protocol.schedule.visits][:3],
         "username": usernames,
+        "format": list(EXPORTS),
     }
     document = api.get_openapi_schema(path_prefix="/api/")
     for template, operations in document["paths"].items():

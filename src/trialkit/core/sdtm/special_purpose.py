@@ -21,6 +21,7 @@ from typing import Any
 from trialkit.core.adam.rows import ParticipantRow
 from trialkit.core.adam.values import as_date, as_text
 from trialkit.core.protocol.forms import Item
+from trialkit.core.sdtm._collected import SUPP_VARIABLES
 from trialkit.core.sdtm.common import Context, Domain, Kind, Variable, iso_date
 from trialkit.core.sdtm.epochs import doses_given
 from trialkit.core.sdtm.trial_design import PlannedArm, planned_arm
@@ -221,18 +222,7 @@ def _suppdm(context: Context, rows: list[Row], extra: list[str]) -> Domain:
                 "IDVAR": "", "IDVARVAL": "", "QNAM": name, "QLABEL": labels[name],
                 "QVAL": r[name], "QORIG": "CRF", "QEVAL": ""}
                for r in rows for name in extra if r.get(name)]
-    variables = (
-        _v("STUDYID", "Study Identifier", role="Identifier"),
-        _v("RDOMAIN", "Related Domain Abbreviation", role="Identifier", codelist="C66734"),
-        _v("USUBJID", "Unique Subject Identifier", role="Identifier"),
-        _v("IDVAR", "Identifying Variable", role="Identifier"),
-        _v("IDVARVAL", "Identifying Variable Value", role="Identifier"),
-        _v("QNAM", "Qualifier Variable Name", role="Topic"),
-        _v("QLABEL", "Qualifier Variable Label", role="Synonym Qualifier"),
-        _v("QVAL", "Data Value", role="Result Qualifier", origin="Collected"),
-        _v("QORIG", "Origin", role="Record Qualifier"),
-        _v("QEVAL", "Evaluator", role="Record Qualifier"))
-    return Domain("SUPPDM", "Supplemental Qualifiers for DM", "Relationship", variables,
+    return Domain("SUPPDM", "Supplemental Qualifiers for DM", "Relationship", SUPP_VARIABLES,
                   tuple(sorted(records, key=lambda r: (r["USUBJID"], r["QNAM"]))),
                   ("STUDYID", "RDOMAIN", "USUBJID", "IDVAR", "IDVARVAL", "QNAM"))
 

@@ -8,7 +8,12 @@ import datetime as dt
 
 import pytest
 
+from django.utils import timezone
+
 from tests.integration.capture_support import adverse_event, ae_item
+from tests.integration.conftest import PASSWORD
+from tests.integration.pages.support import signed_in, text_of
+from trialkit.web.trial import clock as trial_clock
 from trialkit.web.trial.actions.adverse_events import do_report_serious_event
 from trialkit.web.trial.actions.base import (
     InvalidInputError,
@@ -103,6 +108,18 @@ def test_running_clocks_show_time_left_and_overdue_and_reporting_stops_them(
     assert running_sae_clocks(actor=reporter) == []
     with pytest.raises(StateConflictError):
         do_report_serious_event(version.record, actor=reporter)
+
+
+def test_the_safety_page_counts_the_time_left_on_the_trials_clock(trial, participant,
+                                                                   reporter):
+    # The trial's clock three days behind the wall clock (a demo clock or a fixed one): the
+    # time left is a day by that clock, whatever the wall says.
+    moment = timezone.now() - dt.timedelta(days=3)
+    with trial_clock.using(trial_clock.FixedClock(moment)):
+        _save(trial, participant, reporter, serious=True)
+        client = signed_in("ae-reporter", PASSWORD, reporter.role)
+        page = text_of(client.get("/safety/").content)
+    assert "1 day" in page and "0 minutes" not in page and "overdue" not in page
 
 
 def test_a_non_serious_event_cannot_be_reported_as_serious(trial, participant, reporter):

@@ -19,7 +19,6 @@ current time, so the clocks and the visit statuses are live when the server star
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -35,6 +34,7 @@ from trialkit.web.trial.actions.accounts import (
     do_approve_role_request,
     do_create_user,
     do_grant_role,
+    generate_password,
 )
 from trialkit.web.trial.actions.base import Actor, actor_for
 from trialkit.web.trial.actions.study import do_load_protocol
@@ -148,7 +148,7 @@ def _enrol_second_factors(demo: Demo) -> None:
 
 def _user(username: str, role_name: str, demo: Demo, role: str, site: str,
           admin: Actor | None, names: list[str]) -> User:
-    password = secrets.token_urlsafe(12)
+    password = generate_password(username)
     printed_name = names[len(demo.sign_ins) % len(names)]
     user = do_create_user(username, password, printed_name, actor=admin)
     demo.sign_ins.append(SignIn(role, role_name, username, password, site))

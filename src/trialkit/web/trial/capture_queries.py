@@ -13,6 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
+from django.utils.timesince import timeuntil
 
 from trialkit.core.forms import adverse_event_items, is_serious, item_changes
 from trialkit.core.protocol import Protocol
@@ -144,6 +145,13 @@ class ClockView:
     """False when a later version of the form no longer records the event as serious."""
     time_left: dt.timedelta
     """Negative once the deadline has passed; relative to the moment of reading."""
+
+    @property
+    def time_left_text(self) -> str:
+        """The time left in words, counted from the trial's clock at reading (Django's
+        ``timeuntil`` filter would count from the wall clock, which a fixed or demo clock
+        does not follow)."""
+        return timeuntil(self.deadline, now=self.deadline - self.time_left)
 
 
 def form_versions(form_record: FormRecord, *, actor: Actor) -> list[VersionView]:

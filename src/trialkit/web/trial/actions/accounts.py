@@ -78,6 +78,20 @@ def do_create_user(username: str, password: str, printed_name: str, *,
     return user
 
 
+def generate_password(username: str) -> str:
+    """A random password the configured validators accept for ``username``. A random draw can
+    look too much like the username to Django's similarity check (which compares letters,
+    not their order), so draw again until it passes rather than fail one start in a thousand."""
+    candidate = User(username=username)
+    while True:
+        password = secrets.token_urlsafe(12)
+        try:
+            validate_password(password, candidate)
+        except ValidationError:
+            continue
+        return password
+
+
 def _check_new_password(password: str, user: User) -> None:
     try:
         validate_password(password, user)
@@ -276,7 +290,7 @@ def do_reset_password(user: User, *, actor: Actor) -> str:
             f"{user.username} holds an unblinded or administering role and has no second "
             "factor: revoke that role first (granting it again takes a second administrator)",
             field="username")
-    temporary = secrets.token_urlsafe(12)
+    temporary = generate_password(user.username)
     user.set_password(temporary)
     user.save(update_fields=["password"])
     Profile.objects.filter(user=user).update(

@@ -39,22 +39,28 @@ def _database_url() -> str:
 
 def _start_server(port: int, tmp_path: Path) -> subprocess.Popen[bytes]:
     env = {**os.environ, "DATABASE_URL": _database_url(), "TRIALKIT_VAR": str(tmp_path)}
+    # Standard error to a file: a pipe nobody reads would block a chatty server once full.
+    errors = tmp_path / "server.err"
     # A session of its own: the gunicorn master and its workers are killed together.
-    server = subprocess.Popen(
-        [sys.executable, "-m", "trialkit.cli.main", "web", "serve", "--host", "127.0.0.1",
-         "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-        start_new_session=True)
-    deadline = time.monotonic() + 60
+    with errors.open("wb") as sink:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "trialkit.cli.main", "web", "serve", "--host", "127.0.0.1",
+             "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=sink,
+            start_new_session=True)
+    # Generous: on a loaded two-core machine the start (migrations checked, static files
+    # collected, every view imported before the fork) can take a while; the test is about
+    # what a kill loses, not how fast a start is.
+    deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
         try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/openapi.json", timeout=2)
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/openapi.json", timeout=10)
             return server
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             if server.poll() is not None:
-                raise AssertionError(server.stderr.read().decode() if server.stderr else "") from None
+                raise AssertionError(errors.read_text()) from None
             time.sleep(0.3)
     server.kill()
-    raise AssertionError("the server did not start within 60 s")
+    raise AssertionError(f"the server did not start within 180 s: {errors.read_text()[-2000:]}")
 
 
 def _register(port: int, token: str, number: str, site: str) -> int:

@@ -20,20 +20,29 @@ from trialkit.cli.errors import UsageError
 from trialkit.core.protocol import ProtocolError
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser of every command; with ``command``, of that command alone when a module of
+    its name registers it. Importing every command imports what each needs (SciPy,
+    matplotlib, Ibis, Spark's client): seconds that ``trialkit web serve`` or a one-line
+    ``trialkit protocol validate`` should not pay."""
     parser = argparse.ArgumentParser(
         prog="trialkit", description="Run a clinical trial from one protocol file.")
     parser.add_argument("--version", action="version", version=f"trialkit {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module_info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
-        module = importlib.import_module(f"{commands.__name__}.{module_info.name}")
-        module.register(subparsers)
+    names = sorted(m.name for m in pkgutil.iter_modules(commands.__path__))
+    registered: set[str] = set()
+    for name in [n for n in names if n == command] + names:
+        if name in registered or (registered and command in subparsers.choices):
+            continue
+        importlib.import_module(f"{commands.__name__}.{name}").register(subparsers)
+        registered.add(name)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(arguments[0] if arguments else None)
+    args = parser.parse_args(arguments)
     try:
         result: int = args.handler(args)
     except ProtocolError as exc:

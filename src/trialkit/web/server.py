@@ -33,8 +33,16 @@ class TrialkitServer(BaseApplication):
             self.cfg.set(key, value)
 
     def load(self) -> Any:
+        from django.urls import get_resolver
+
+        from trialkit.web.api import api
         from trialkit.web.wsgi import application
 
+        # Import every view (and what the views import: SciPy, matplotlib) and build the API's
+        # document here, once, before the workers are forked: otherwise each worker pays the
+        # seconds on its first request, and a readiness probe sees a slow server.
+        get_resolver().url_patterns  # noqa: B018  (the attribute imports the URLconf)
+        api.get_openapi_schema(path_prefix="/api/")
         return application
 
 

@@ -156,3 +156,21 @@ def test_the_evaluation_is_served_exactly_as_it_is_stored():
     assert schema is not None
     served = schema.model_validate(evaluation).model_dump(mode="json")
     assert served == evaluation.to_json()
+
+
+def test_the_openapi_document_is_built_once_per_process_and_handed_out_as_a_copy(monkeypatch):
+    from ninja import NinjaAPI
+
+    built = []
+    original = NinjaAPI.get_openapi_schema
+
+    def counting(self, **kwargs):
+        built.append(kwargs)
+        return original(self, **kwargs)
+
+    monkeypatch.setattr(NinjaAPI, "get_openapi_schema", counting)
+    monkeypatch.delitem(api.__dict__, "_built_schemas", raising=False)
+    first = api.get_openapi_schema(path_prefix="/api/")
+    first["paths"].clear()
+    second = api.get_openapi_schema(path_prefix="/api/")
+    assert len(built) == 1 and second["paths"], "built once; a caller's change stays its own"

@@ -10,6 +10,7 @@ field that breaks its rule (422 naming it).
 
 from __future__ import annotations
 
+import copy
 from typing import Any, cast
 
 from django.http import Http404, HttpRequest, HttpResponse
@@ -38,7 +39,23 @@ class BoundaryParser(Parser):
             raise ValueError(refusal.detail) from None
 
 
-api = NinjaAPI(
+class TrialkitAPI(NinjaAPI):
+    """The API, its OpenAPI document built once per process: the document depends only on the
+    code (never on the protocol or the data), and building it takes a second or more, which
+    every request for ``/api/openapi.json`` (a readiness probe, the docs page) would pay."""
+
+    def get_openapi_schema(self, *, path_prefix: str | None = None,
+                           path_params: dict[str, Any] | None = None) -> Any:
+        key = (path_prefix, tuple(sorted((path_params or {}).items())))
+        built: dict[tuple[object, ...], Any] = self.__dict__.setdefault("_built_schemas", {})
+        if key not in built:
+            built[key] = super().get_openapi_schema(path_prefix=path_prefix,
+                                                    path_params=path_params)
+        # A copy: a caller may add to what it gets (the command line adds servers).
+        return copy.deepcopy(built[key])
+
+
+api = TrialkitAPI(
     title="trialkit", version=__version__, auth=API_AUTH, urls_namespace="api",
     parser=BoundaryParser(),
     description="Run a clinical trial from one protocol file. Every write is an audited action; "

@@ -11,7 +11,9 @@ PYTEST_ARGS ?=
 # (tests/conftest.py marks them). `make test PYTEST_WORKERS=0` runs in one process.
 PYTEST_WORKERS ?= 2
 PARALLEL := $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --dist loadgroup)
-# The database tests run a second time on PostgreSQL when a server is reachable (CI starts one).
+# The database tests run a second time on PostgreSQL when a server is reachable (CI starts one),
+# each on one protocol that has what it needs (--one-protocol, docs/adr/0017): the SQLite pass
+# has run them on every protocol; this pass is about the database engine.
 PG_URL ?= postgresql://postgres@127.0.0.1:5432/trialkit
 
 .PHONY: setup run test check bench lock clean
@@ -35,7 +37,7 @@ test: setup
 	$(BIN)/pytest $(PARALLEL) --durations=30 -m "not postgres" $(PYTEST_ARGS)
 	@if $(BIN)/python -c "import psycopg; psycopg.connect('$(PG_URL)'.rsplit('/', 1)[0] + '/postgres', connect_timeout=3).close()" 2>/dev/null; then \
 	  echo "== database tests again on PostgreSQL ($(PG_URL))"; \
-	  DATABASE_URL=$(PG_URL) $(BIN)/pytest $(PARALLEL) --durations=30 -m "not sqlite" tests/integration tests/functional $(PYTEST_ARGS); \
+	  DATABASE_URL=$(PG_URL) $(BIN)/pytest $(PARALLEL) --durations=30 -m "not sqlite" --one-protocol tests/integration tests/functional $(PYTEST_ARGS); \
 	else echo "== PostgreSQL not reachable at $(PG_URL): its own tests (marker postgres) did not run"; fi
 
 check: setup

@@ -30,6 +30,14 @@ def reference_protocol() -> Protocol:
     return load_protocol(REFERENCE_PROTOCOL)
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--one-protocol", action="store_true",
+        help="run each protocol-parametrised test on one protocol that has what it needs (the "
+             "reference protocol where it can): the PostgreSQL pass of `make test` repeats the "
+             "database's behaviour, which the SQLite pass has shown on every protocol")
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """Every test that reaches ``trial_path`` gets it by session-scoped parametrization, the
     unmarked ones too (with the reference protocol): the session-scoped ``trial`` built on it is
@@ -44,6 +52,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
                              scope="session")
         return
     paths = with_capabilities(*marker.args)
+    if paths and metafunc.config.getoption("one_protocol"):
+        paths = [REFERENCE_PROTOCOL] if REFERENCE_PROTOCOL in paths else paths[:1]
     if paths:
         metafunc.parametrize("trial_path", paths, ids=[p.stem for p in paths], scope="session")
     else:

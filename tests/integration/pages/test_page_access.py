@@ -111,12 +111,17 @@ def test_a_participant_of_another_site_is_not_found_for_a_site_role(trial, modul
     assert data_manager.get(reverse("pages:participant", args=[elsewhere.pk])).status_code == 200
 
 
-@pytest.mark.parametrize("page", ["dashboard", "participants"])
+# The screening list and the user administration have site lists of their own in their
+# context: the header once showed one of those ("<QuerySet [<Site: Site object (1)>]>").
+@pytest.mark.parametrize("page", ["dashboard", "participants", "screening_list"])
 def test_the_active_study_site_and_role_are_on_every_page(trial, module_demo, page):
     text = client_for(module_demo, trial.screener).get(reverse(f"pages:{page}")).content.decode()
     assert trial.protocol.identity.id in text and f"Site: <strong>{trial.site}</strong>" in text
     assert f"Role: <strong>{trial.protocol.role(trial.screener).name}</strong>" in text
     assert 'href="#main"' in text  # the skip link
+    administration = client_for(module_demo, trial.administrator).get(
+        reverse("pages:admin_users")).content.decode()
+    assert "Site: <strong>All sites</strong>" in administration
 
 
 def test_navigation_follows_the_role(trial, module_demo):

@@ -114,7 +114,7 @@ def render_page(request: HttpRequest, actor: Actor | None, template: str,
     if actor is not None and protocol is not None:
         role = protocol.role(actor.role)
         base.update(role_name=role.name, nav=navigation(actor, request.path),
-                    sites=_sites(actor), other_roles=len(roles_held(request)) > 1)
+                    acting_sites=_sites(actor), other_roles=len(roles_held(request)) > 1)
     return render(request, template, {**base, **context}, status=status)
 
 

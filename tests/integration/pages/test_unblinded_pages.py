@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration.pages.support import client_for, randomize_the_waiting_candidate
+from tests.integration.pages.support import client_for, randomize_the_waiting_candidate, text_of
 from trialkit.web.trial.models import KitPreparation
 
 pytestmark = pytest.mark.protocols("randomized")
@@ -28,3 +28,19 @@ def test_the_preparing_role_confirms_a_pending_kit_from_its_queue(trial, module_
     assert KitPreparation.objects.filter(participant=slot.participant,
                                          administration_id=administration.id).exists()
     assert "Preparation confirmed." in client.get("/preparations/").content.decode()
+
+
+def test_the_randomization_list_names_each_stratum_in_words_not_as_stored(trial, module_demo):
+    # The page once showed the stored key: [["ms_course", "RRMS"]].
+    protocol = trial.protocol
+    page = text_of(client_for(module_demo, trial.list_manager).get(
+        "/randomization/list/").content)
+    assert "[[" not in page and "[]" not in page
+    if not protocol.randomization.strata:
+        assert "all participants" in page
+    for factor in protocol.randomization.strata:
+        item = protocol.form(factor.form).item(factor.item)
+        codes = protocol.codelist(item.codelist) if item.codelist else None
+        for level in factor.levels:
+            shown = codes.decode(level) if codes else level
+            assert f"{item.label}: {shown}".lower() in page, (factor.id, level)

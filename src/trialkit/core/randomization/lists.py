@@ -124,6 +124,22 @@ def stratum_label(stratum: StratumKey) -> str:
     return ", ".join(f"{factor}={level}" for factor, level in stratum) or "all participants"
 
 
+def stratum_in_words(protocol: Protocol, stratum: StratumKey) -> str:
+    """A stratum as people read it ("MS course: SPMS"): each factor by the label of the item it
+    is read from, each level by its code list's decode."""
+    factors = {s.id: s for s in protocol.randomization.strata} if protocol.randomization else {}
+    words = []
+    for factor_id, level in stratum:
+        factor = factors.get(factor_id)
+        if factor is None:  # a list kept from an earlier protocol version
+            words.append(f"{factor_id}: {level}")
+            continue
+        item = protocol.form(factor.form).item(factor.item)
+        decoded = protocol.codelist(item.codelist).decode(level) if item.codelist else level
+        words.append(f"{item.label}: {decoded}")
+    return "; ".join(words) or "all participants"
+
+
 def generate_list(protocol: Protocol, rng: np.random.Generator) -> RandomizationList:
     """The protocol's permuted-block list, sized from the protocol."""
     randomization = protocol.randomization

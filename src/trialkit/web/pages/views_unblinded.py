@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from trialkit.core.randomization.lists import stratum_in_words
 from trialkit.web.boundary.posted import Posted
 from trialkit.web.pages.session import done, has, page, refused, render_page
 from trialkit.web.pages.unblinded_tasks import current_list, preparation_tasks, procedure_tasks
@@ -27,6 +28,7 @@ from trialkit.web.trial.actions.preparations import do_confirm_preparation
 from trialkit.web.trial.actions.randomization import (
     do_generate_randomization_list,
     do_release_randomization_list,
+    stored_stratum,
 )
 from trialkit.web.trial.study import current_study
 
@@ -80,10 +82,13 @@ def procedures(request: HttpRequest, actor: Actor) -> HttpResponse:
 @page(has("manage_randomization"), why=_for_list_managers)
 def randomization_list(request: HttpRequest, actor: Actor) -> HttpResponse:
     current = current_list(current_study())
+    protocol = actor.protocol()
+    slots = access.access_randomization_list(actor) if current else []
     return render_page(request, actor, "pages/randomization_list.html", {
         "title": "Randomization list", "current": current,
-        "viewers": seers(actor.protocol(), "randomization_list"),
-        "slots": access.access_randomization_list(actor) if current else []})
+        "viewers": seers(protocol, "randomization_list"),
+        "slots": [{**slot, "stratum": stratum_in_words(protocol, stored_stratum(
+            slot["stratum"]))} for slot in slots]})
 
 
 @require_POST

@@ -310,7 +310,7 @@ def _core_list(rand_list: RandomizationList, rows: list[RandomizationSlot],
                protocol: Protocol) -> CoreList:
     randomization = _randomization(protocol)
     minimising = rand_list.method == "minimisation"
-    slots = tuple(Slot(stratum=_stratum_key(r.stratum),
+    slots = tuple(Slot(stratum=stored_stratum(r.stratum),
                        sequence=r.sequence, block=r.block, block_size=r.block_size,
                        randomization_number=r.number, arm="" if minimising else r.arm,
                        kit_code=r.kit_code,
@@ -323,7 +323,8 @@ def _core_list(rand_list: RandomizationList, rows: list[RandomizationSlot],
                     unit=allocation_unit(protocol.part(rand_list.part)))
 
 
-def _stratum_key(text: str) -> StratumKey:
+def stored_stratum(text: str) -> StratumKey:
+    """A slot's stratum as stored (JSON pairs of factor and level) back as a key."""
     return tuple((str(factor), str(level)) for factor, level in json.loads(text))
 
 

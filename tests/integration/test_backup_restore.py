@@ -20,26 +20,6 @@ from django.db import connection
 from tests.conftest import REFERENCE_PROTOCOL
 
 TRIALKIT = Path(sys.executable).with_name("trialkit")
-RUNNER = """
-import argparse, sys
-from trialkit.cli import main as cli
-from trialkit.cli.commands import audit, backup, web
-
-def build_parser():
-    parser = argparse.ArgumentParser(prog="trialkit")
-    sub = parser.add_subparsers(dest="command", required=True)
-    for group in (audit, backup, web):
-        group.register(sub)
-    return parser
-
-cli.build_parser = build_parser
-sys.exit(cli.main(sys.argv[1:]))
-"""
-"""`trialkit` through its own ``main`` (argument errors, exit codes), with only the command
-groups used here: the full parser imports every group's libraries, seconds of CPU per process.
-test_the_trialkit_script_offers_backup_restore_and_audit checks the real script has them."""
-
-
 def _postgres_url(name: str) -> str:
     s = connection.settings_dict
     credentials = quote(s["USER"]) + (f":{quote(s['PASSWORD'])}" if s["PASSWORD"] else "")
@@ -95,7 +75,7 @@ def deployment(tmp_path):
 
 
 def _trialkit(env: dict, database: str, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", RUNNER, *args],
+    return subprocess.run([sys.executable, "-m", "trialkit.cli.main", *args],
                           env=env | {"DATABASE_URL": database}, capture_output=True, text=True,
                           timeout=300, check=False)
 

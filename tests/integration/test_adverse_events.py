@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-
 from django.utils import timezone
 
 from tests.integration.capture_support import adverse_event, ae_item

@@ -4,6 +4,8 @@ derivation, one that needs a signature, one a role may not enter."""
 
 from __future__ import annotations
 
+from html import escape
+
 import pytest
 from django.urls import reverse
 
@@ -11,6 +13,7 @@ from tests.integration.capture_support import DAY, measured, signed_form
 from tests.integration.conftest import PASSWORD
 from tests.integration.pages.support import signed_in, text_of
 from trialkit.core.protocol.reading import reads
+from trialkit.web.pages.item_values import value_in_words, values_in_words
 from trialkit.web.trial.actions.participants import do_register_candidate
 from trialkit.web.trial.models import FormRecord, Query, Signature
 
@@ -122,3 +125,39 @@ def test_a_role_may_enter_its_forms_but_not_the_administration_record(trial, mak
         assert "Your role may not enter this form" in other.content.decode()
     else:  # a role that does not read the record (a blinded rater) is not shown it at all
         assert other.status_code == 403 and "does not read form" in other.content.decode()
+
+
+def test_the_history_shows_each_item_by_its_label_and_its_value_in_words(trial, make_actor):
+    # It once listed item ids and stored codes: "ms_course RRMS", "serious false".
+    _, participant = _candidate(trial, make_actor, "S-204")
+    target = measured(trial)
+    enterer = make_actor(trial.entry_role(target.form), username="enterer")
+    client = signed_in(enterer.name, PASSWORD)
+    client.post(reverse("pages:form_entry", args=[participant.pk, target.visit,
+                                                 target.form.id]),
+                _fields(target.values(trial)))
+    record = FormRecord.objects.get(participant=participant, form_id=target.form.id)
+    html = client.get(reverse("pages:form_history", args=[record.pk])).content.decode()
+    saved = record.versions.get().data
+    rows = values_in_words(trial.protocol, target.form, saved)
+    assert [label for label, _ in rows] == [i.label for i in target.form.items if i.id in saved]
+    for label, value in rows:
+        assert f"<dt>{escape(label)}</dt><dd>{escape(value)}</dd>" in html
+    for item in target.form.items:
+        assert f"<dt>{item.id}</dt>" not in html or item.id == item.label
+
+
+def test_stored_values_read_in_words_on_every_form(trial):
+    protocol = trial.protocol
+    for form in protocol.forms:
+        for item in form.items:
+            assert value_in_words(protocol, item, None) == "—"
+            if item.type == "boolean":
+                assert (value_in_words(protocol, item, True),
+                        value_in_words(protocol, item, False)) == ("Yes", "No")
+            if item.codelist is not None:
+                for entry in protocol.codelist(item.codelist).items:
+                    assert value_in_words(protocol, item, entry.code) == entry.decode
+            if item.type == "datetime":
+                assert value_in_words(protocol, item, "2026-03-01T10:05:00+08:00") == (
+                    "2026-03-01 02:05 UTC")

@@ -14,6 +14,7 @@ from trialkit.core.forms import validate_form
 from trialkit.core.protocol.forms import Form
 from trialkit.web.boundary.posted import Posted
 from trialkit.web.pages.form_fields import fields, submitted
+from trialkit.web.pages.item_values import value_in_words, values_in_words
 from trialkit.web.pages.session import done, has, page, refused, render_page
 from trialkit.web.pages.vocabulary import holders
 from trialkit.web.trial import clock as trial_clock
@@ -125,13 +126,19 @@ def _record(participant: Participant, visit: str, form_id: str, entry: str | Non
 def form_history(request: HttpRequest, actor: Actor, record_id: int) -> HttpResponse:
     record = _visible_record(actor, record_id)
     form = actor.protocol().form(record.form_id)
+    protocol = actor.protocol()
     labels = {i.id: i.label for i in form.items}
-    versions = [replace(v, findings=labelled(form, v.findings))
+    items = {i.id: i for i in form.items}
+    versions = [(replace(v, findings=labelled(form, v.findings)),
+                 values_in_words(protocol, form, v.data))
                 for v in form_versions(record, actor=actor)]
     return render_page(request, actor, "pages/form_history.html", {
         "title": f"{form.name} · history", "record": record, "form": form,
         "participant": record.participant, "versions": versions,
-        "trail": [(labels.get(item, item), changes)
+        "trail": [(labels.get(item, item),
+                   [(change, value_in_words(protocol, items.get(item), change.old),
+                     value_in_words(protocol, items.get(item), change.new))
+                    for change in changes])
                   for item, changes in item_audit_trail(record, actor=actor).items()],
         "signatures": signature_state(record, actor=actor),
         "signers": holders(actor.protocol(), "sign"),

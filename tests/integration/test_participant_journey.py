@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.urls import reverse
 
 from tests.integration.conftest import PASSWORD
 from tests.integration.journey_support import (
@@ -23,6 +24,7 @@ from tests.integration.journey_support import (
     open_randomized_part,
     register_and_screen,
 )
+from tests.integration.pages.support import signed_in, text_of
 from trialkit.web.trial.access import randomization_number_and_kit
 from trialkit.web.trial.actions.base import (
     InvalidInputError,
@@ -220,6 +222,11 @@ def test_an_out_of_window_visit_is_done_and_recorded_as_a_deviation(trial, team,
     kinds = [d.kind for d in deviations_of(participant, team.coordinator)]
     assert kinds == ["visit_out_of_window"]
     assert "2 day(s) after the window closed" in Deviation.objects.get().description
+    # People read the kind in words (the page showed the code "visit_out_of_window").
+    client = signed_in(team.coordinator.name, PASSWORD)
+    for url in (reverse("pages:participant", args=[participant.pk]), reverse("pages:dashboard")):
+        page = text_of(client.get(url).content)
+        assert "visit outside its window" in page and "visit_out_of_window" not in page, url
     with pytest.raises(StateConflictError, match="already recorded"):
         do_record_visit(participant, visit.id, clock.today, actor=team.coordinator)
 

@@ -14,6 +14,7 @@ from trialkit.core.scheduling import PlannedVisit, VisitStatus
 from trialkit.web.trial.actions.base import Actor
 from trialkit.web.trial.gate_facts import today
 from trialkit.web.trial.models import Deviation, Participant, ScheduledVisit
+from trialkit.web.trial.models.participants import deviation_kind_label
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,10 @@ class DeviationRow:
     visit_id: str
     administration_id: str
     recorded_by: str
+
+    @property
+    def kind_label(self) -> str:
+        return deviation_kind_label(self.kind)
 
 
 def visit_schedule(participant: Participant, actor: Actor,

@@ -62,6 +62,7 @@ from trialkit.web.trial.gate_facts import (
 from trialkit.web.trial.models import (
     Administration,
     Deviation,
+    DeviationKind,
     Participant,
     PeriodStart,
     RandomizationSlot,
@@ -92,7 +93,7 @@ def do_record_administration(participant: Participant, administration_id: str,
         kit_code=kit_code, recorded_by=actor.user, override_reason=override_reason.strip())
     deviations = []
     if against_gate:
-        deviations.append(_deviation(actor, participant, "dose_against_gate", on,
+        deviations.append(_deviation(actor, participant, DeviationKind.DOSE_AGAINST_GATE, on,
                                      f"{administration_id} given although: "
                                      + " ".join(against_gate) + f" Override: {override_reason}",
                                      administration_id=administration_id))
@@ -100,7 +101,7 @@ def do_record_administration(participant: Participant, administration_id: str,
     record(actor, AuditAction.RECORD_ADMINISTRATION, dose,
            new={"participant": participant.screening_number, "administration": administration_id,
                 "given_at": given_at, "kit_code": kit_code,
-                "deviations": [d.kind for d in deviations]}, reason=override_reason)
+                "deviations": [str(d.kind) for d in deviations]}, reason=override_reason)
     _enter_period_of_dose(actor, participant, protocol, administration_id, on)
     return dose
 
@@ -112,7 +113,8 @@ def _after_dose(actor: Actor, participant: Participant, protocol: Protocol,
     if administration_id == protocol.design.day_zero:
         _replan(participant, protocol, on)
     return _complete_visit(actor, participant, protocol.administration(administration_id).visit,
-                           on, "dose_out_of_window", administration_id=administration_id)
+                           on, DeviationKind.DOSE_OUT_OF_WINDOW,
+                           administration_id=administration_id)
 
 
 def _enter_period_of_dose(actor: Actor, participant: Participant, protocol: Protocol,
@@ -133,7 +135,8 @@ def do_record_visit(participant: Participant, visit_id: str, done_on: dt.date, *
     ensure_on_timeline(participant, done_on, field="done_on", what="the visit")
     visit = _visit(participant, visit_id)
     _refuse_before_previous_visit(participant, visit, done_on)
-    deviations = _complete_visit(actor, participant, visit_id, done_on, "visit_out_of_window")
+    deviations = _complete_visit(actor, participant, visit_id, done_on,
+                                 DeviationKind.VISIT_OUT_OF_WINDOW)
     visit.refresh_from_db()
     record(actor, AuditAction.RECORD_VISIT, visit, old={"done_on": None},
            new={"participant": participant.screening_number, "visit": visit_id,
@@ -157,7 +160,7 @@ def do_record_missed_visit(participant: Participant, visit_id: str, reason: str,
                                  field="visit_id")
     visit.missed, visit.missed_reason = True, reason.strip()
     visit.save(update_fields=["missed", "missed_reason"])
-    _deviation(actor, participant, "visit_missed", visit.latest,
+    _deviation(actor, participant, DeviationKind.VISIT_MISSED, visit.latest,
                f"Visit {visit_id} was missed (window closed {visit.latest}): {reason.strip()}",
                visit_id=visit_id)
     record(actor, AuditAction.RECORD_MISSED_VISIT, visit, old={"missed": False},
@@ -299,7 +302,7 @@ def _visit(participant: Participant, visit_id: str) -> ScheduledVisit:
 
 
 def _complete_visit(actor: Actor, participant: Participant, visit_id: str, on: dt.date,
-                    kind: str, administration_id: str = "") -> list[Deviation]:
+                    kind: DeviationKind, administration_id: str = "") -> list[Deviation]:
     visit = participant.visits.filter(visit_id=visit_id).first()
     if visit is None or visit.done_on is not None:
         return []  # the visit was recorded already (e.g. before the dose form)
@@ -317,13 +320,14 @@ def _complete_visit(actor: Actor, participant: Participant, visit_id: str, on: d
                        administration_id=administration_id)]
 
 
-def _deviation(actor: Actor, participant: Participant, kind: str, on: dt.date, description: str,
-               *, visit_id: str = "", administration_id: str = "") -> Deviation:
+def _deviation(actor: Actor, participant: Participant, kind: DeviationKind, on: dt.date,
+               description: str, *, visit_id: str = "",
+               administration_id: str = "") -> Deviation:
     deviation = Deviation.objects.create(
         participant=participant, kind=kind, description=description, occurred_on=on,
         recorded_at=clock.now(), recorded_by=actor.name, visit_id=visit_id,
         administration_id=administration_id)
     record(actor, AuditAction.RECORD_DEVIATION, deviation,
-           new={"participant": participant.screening_number, "kind": kind,
+           new={"participant": participant.screening_number, "kind": kind.value,
                 "occurred_on": on, "description": description})
     return deviation

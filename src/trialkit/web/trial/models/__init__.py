@@ -12,6 +12,7 @@ from trialkit.web.trial.models.kernel import IdempotencyKey
 from trialkit.web.trial.models.participants import (
     Administration,
     Deviation,
+    DeviationKind,
     Participant,
     PeriodStart,
     ScheduledVisit,
@@ -37,6 +38,7 @@ __all__ = [
     "AuditHead",
     "DataCut",
     "Deviation",
+    "DeviationKind",
     "FormRecord",
     "FormVersion",
     "IdempotencyKey",

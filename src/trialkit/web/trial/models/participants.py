@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from django.conf import settings
 from django.db import models
 
@@ -105,14 +107,46 @@ class Administration(models.Model):
                                                name="one_dose_per_administration")]
 
 
+class DeviationKind(StrEnum):
+    """What a recorded deviation is; the stored and exported value is the code, people read
+    the label."""
+
+    VISIT_OUT_OF_WINDOW = "visit_out_of_window"
+    VISIT_MISSED = "visit_missed"
+    DOSE_OUT_OF_WINDOW = "dose_out_of_window"
+    DOSE_AGAINST_GATE = "dose_against_gate"
+
+    @property
+    def label(self) -> str:
+        return DEVIATION_LABELS[self]
+
+
+DEVIATION_LABELS = {
+    DeviationKind.VISIT_OUT_OF_WINDOW: "Visit outside its window",
+    DeviationKind.VISIT_MISSED: "Visit missed",
+    DeviationKind.DOSE_OUT_OF_WINDOW: "Dose outside its visit's window",
+    DeviationKind.DOSE_AGAINST_GATE: "Dose given against an enrolment gate",
+}
+
+
+def deviation_kind_label(kind: str) -> str:
+    """The label of a deviation kind (a kind stored by an older release, in words)."""
+    known = {k.value: k for k in DeviationKind}
+    return known[kind].label if kind in known else kind.replace("_", " ").capitalize()
+
+
 class Deviation(models.Model):
     participant = models.ForeignKey(Participant, on_delete=models.PROTECT,
                                     related_name="deviations")
     kind = models.CharField(max_length=64)
-    """``visit_out_of_window``, ``dose_out_of_window``, ``dose_against_gate``, ..."""
+    """A ``DeviationKind`` value."""
     description = models.TextField()
     occurred_on = models.DateField()
     recorded_at = models.DateTimeField()
     recorded_by = models.CharField(max_length=150, blank=True)
     visit_id = models.CharField(max_length=64, blank=True)
     administration_id = models.CharField(max_length=64, blank=True)
+
+    @property
+    def kind_label(self) -> str:
+        return deviation_kind_label(self.kind)

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.protocols()
 
 
 def _criterion(text: str, criterion: str) -> str:
-    """The checklist line of one criterion, e.g. ``i4 unknown inclusion: ...``."""
+    """The checklist line of one criterion, e.g. ``i4 ? unknown inclusion: ...``."""
     start = text.index(f" {criterion.lower()} ")
     return text[start:start + 400]
 
@@ -61,14 +61,19 @@ def test_the_checklist_updates_as_screening_data_arrives_and_says_what_is_missin
     inclusion = next(c for c, k in kinds.items() if k == "inclusion" and c not in undecided)
     exclusion = next((c for c, k in kinds.items() if k == "exclusion" and c not in undecided),
                      None)
-    assert _criterion(page, inclusion).startswith(f" {inclusion.lower()} unknown")
+    assert _criterion(page, inclusion).startswith(f" {inclusion.lower()} ? unknown")
     assert "still missing:" in _criterion(page, inclusion)
 
     _enter_all(trial, participant, make_actor, trial.screening_forms(timezone.localdate()))
     page = text_of(client.get(reverse("pages:screening", args=[participant.pk])).content)
-    assert _criterion(page, inclusion).startswith(f" {inclusion.lower()} met")
+    assert _criterion(page, inclusion).startswith(f" {inclusion.lower()} ✓ met")
     if exclusion is not None:
-        assert _criterion(page, exclusion).startswith(f" {exclusion.lower()} not_met")
+        # An exclusion criterion that is not met is the good result: it once showed "not_met"
+        # in red.
+        assert _criterion(page, exclusion).startswith(f" {exclusion.lower()} ✓ does not apply")
+        html = client.get(reverse("pages:screening", args=[participant.pk])).content.decode()
+        assert f'<span class="mark status ok">{exclusion} ✓ does not apply</span>' in html
+        assert "not_met" not in html.split('id="checklist"')[1].split("</div>")[0]
 
 
 def test_the_checklist_fragment_follows_the_planned_day_zero(trial, make_actor):

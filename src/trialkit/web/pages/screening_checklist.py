@@ -37,6 +37,32 @@ class CriterionLine:
     missing: list[str]
     judgement: Judgement | None
 
+    @property
+    def outcome(self) -> str:
+        """How the line reads for the candidate: ``ok``, ``bad`` or ``unknown``. An exclusion
+        criterion that is not met is the good result."""
+        if self.status not in ("met", "not_met"):
+            return "unknown"
+        return "ok" if (self.status == "met") == (self.kind == "inclusion") else "bad"
+
+    @property
+    def status_in_words(self) -> str:
+        return status_in_words(self.kind, self.status)
+
+    @property
+    def judged_in_words(self) -> str:
+        return status_in_words(self.kind, self.judgement.status) if self.judgement else ""
+
+
+def status_in_words(kind: str, status: str) -> str:
+    """A criterion's status as people say it: an inclusion criterion is met or not met; an
+    exclusion criterion applies (and excludes) or does not apply."""
+    if status == "met":
+        return "applies (excludes)" if kind == "exclusion" else "met"
+    if status == "not_met":
+        return "does not apply" if kind == "exclusion" else "not met"
+    return "unknown"
+
 
 def checklist(participant: Participant, protocol: Protocol,
               index_date: dt.date) -> tuple[str, list[CriterionLine], str]:

@@ -109,6 +109,8 @@ def render_page(request: HttpRequest, actor: Actor | None, template: str,
         base["study"] = {"id": protocol.identity.id, "title": protocol.identity.brief_title,
                          "version": version_view(study.protocol_version),
                          "locked": study.locked_at}
+        # Pages name roles by the protocol's names: {{ role_names|lookup:id }} (words.py).
+        base["role_names"] = {role.id: role.name for role in protocol.roles}
     except NoStudyError:
         protocol = None
     if actor is not None and protocol is not None:

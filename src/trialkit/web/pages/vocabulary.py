@@ -25,6 +25,41 @@ OWN_PAGES: dict[str, Callable[[Actor], bool]] = {
 }
 """The pages that are a role's own work, in the order a workspace label goes to the first."""
 
+PERMISSION_WORDS: dict[str, str] = {
+    "screen": "register and screen candidates",
+    "consent": "record informed consent",
+    "enrol": "enrol",
+    "randomize": "randomize",
+    "enter_data": "enter case report forms",
+    "sign": "sign forms",
+    "record_administration": "record doses given",
+    "prepare_kit": "prepare kits",
+    "perform_procedure": "perform procedures",
+    "report_adverse_event": "report adverse events",
+    "raise_query": "raise queries",
+    "answer_query": "answer queries",
+    "close_query": "close queries",
+    "verify_source": "verify source data",
+    "review_safety": "review safety",
+    "decide_safety": "sign safety decisions",
+    "emergency_unblind": "unblind in an emergency",
+    "manage_randomization": "manage the randomization list",
+    "lock_data": "lock data",
+    "export_data": "export data",
+    "view_audit": "read the audit trail",
+    "manage_users": "manage users",
+}
+"""What each permission lets a role do, as the administrators' page says it."""
+
+INFORMATION_WORDS: dict[str, str] = {
+    "allocation": "each participant's arm",
+    "preparation": "what is prepared for each kit",
+    "procedure_type": "which procedure each participant had",
+    "arm_summaries": "safety tables by arm",
+    "randomization_list": "the randomization list",
+}
+"""What each kind of unblinded information is, as the administrators' page says it."""
+
 
 def workspace_label(actor: Actor, page: str) -> str:
     """The navigation label of one of the actor's own pages: the protocol role's ``workspace``

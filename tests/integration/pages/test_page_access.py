@@ -3,14 +3,17 @@ protocol (its demo trial)."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from tests.integration.capture_support import new_participant
 from tests.integration.pages.support import client_for
 from trialkit.core.protocol.reading import reads
-from trialkit.web.trial.models import FormRecord, Participant, Query
+from trialkit.web.trial.models import FormRecord, Participant, Query, ScheduledVisit
 
 pytestmark = pytest.mark.protocols()
 
@@ -155,6 +158,7 @@ def test_a_roles_own_page_is_labelled_by_its_workspace_name_else_generically(tri
 
 
 def test_a_query_or_form_of_another_site_is_not_found_for_a_site_role(trial, module_demo):
+
     from django.utils import timezone
 
     elsewhere = new_participant("OTHER-002", site="SECOND")
@@ -174,3 +178,21 @@ def test_a_query_or_form_of_another_site_is_not_found_for_a_site_role(trial, mod
     assert query.status == Query.Status.OPEN
     data_manager = client_for(module_demo, trial.data_manager)
     assert data_manager.get(reverse("pages:query", args=[query.pk])).status_code == 200
+
+
+def test_recording_a_visit_before_its_window_opens_asks_first(trial, module_demo):
+    # "Record visit" sat beside visits months away with no confirmation.
+    today = timezone.localdate()
+    # The last visit of a participant at the screener's site, set months ahead.
+    early = ScheduledVisit.objects.filter(participant__site__code=trial.site).select_related(
+        "participant").order_by("participant_id", "-target_date").first()
+    assert early is not None, "the demo has scheduled visits at the site"
+    ScheduledVisit.objects.filter(pk=early.pk).update(
+        done_on=None, missed=False, earliest=today + dt.timedelta(days=30),
+        target_date=today + dt.timedelta(days=35), latest=today + dt.timedelta(days=40))
+    early.refresh_from_db()
+    client = client_for(module_demo, trial.screener)
+    page = client.get(reverse("pages:participant", args=[early.participant.pk])).content.decode()
+    action = reverse("pages:record_visit", args=[early.participant.pk, early.visit_id])
+    form = page[page.index(f'action="{action}"'):].split(">", 1)[0]
+    assert "data-confirm=" in form and f"window opens on {early.earliest:%Y-%m-%d}" in form

@@ -224,7 +224,7 @@ def test_the_committee_chair_e_signs_the_opening_decision_and_the_gate_opens(
     expect(page.locator(".messages")).to_have_text("Decision e-signed.")
     signed = page.get_by_role("listitem").filter(has_text="e-signed by")
     expect(signed).to_contain_text(decision)
-    expect(signed).to_contain_text(f"({chair.id})")
+    expect(signed).to_contain_text(f"({chair.name})")  # the role by its name, not its id
     expect(signed).to_contain_text("No dose-limiting toxicity in the reviewed part")
     expect(card.get_by_role("heading", level=3)).to_contain_text("open")
     shot(page, "workspace-after")
@@ -334,7 +334,7 @@ def test_a_data_manager_raises_a_query_the_site_answers_and_the_data_manager_clo
     site.get_by_role("button", name="Answer").click()
     expect(site.get_by_role("heading", level=1)).to_contain_text("answered")
     expect(site.get_by_role("listitem").filter(has_text="Checked against the ID card")
-           ).to_contain_text(f"({trial.screener})")
+           ).to_contain_text(f"({trial.protocol.role(trial.screener).name})")
     shot(site, "answered")
 
     page.goto(query_url)
@@ -370,7 +370,8 @@ def test_an_investigator_signs_a_form_and_an_edit_with_a_reason_voids_the_signat
     expect(page.locator(".messages")).to_have_text("Signed.")
     valid = page.get_by_role("listitem").filter(has_text="Valid:")
     printed = team.investigator.user.profile.printed_name
-    expect(valid).to_contain_text(f"{printed} ({trial.investigator}), version 1")
+    role_name = trial.protocol.role(trial.investigator).name
+    expect(valid).to_contain_text(f"{printed} ({role_name}), version 1")
     expect(valid).to_contain_text("Reviewed against the source")
     history_url = page.url
     shot(page, "signed")

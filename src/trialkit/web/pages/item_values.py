@@ -1,6 +1,6 @@
 """A form's saved values as people read them: the item's label, a code list's decode, Yes or
 No, a moment with its time zone, a number with its unit; never the item id or the stored
-code ("ms_course RRMS", "serious false")."""
+code (an item id beside a code-list code, "serious false")."""
 
 from __future__ import annotations
 

@@ -30,12 +30,13 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"trialkit {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     names = sorted(m.name for m in pkgutil.iter_modules(commands.__path__))
-    registered: set[str] = set()
-    for name in [n for n in names if n == command] + names:
-        if name in registered or (registered and command in subparsers.choices):
-            continue
+    if command in names:  # most commands live in the module of their name: try it first
+        names.remove(command)
+        names.insert(0, command)
+    for name in names:
         importlib.import_module(f"{commands.__name__}.{name}").register(subparsers)
-        registered.add(name)
+        if command in subparsers.choices:
+            break
     return parser
 
 

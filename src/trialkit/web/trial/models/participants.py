@@ -131,8 +131,10 @@ DEVIATION_LABELS = {
 
 def deviation_kind_label(kind: str) -> str:
     """The label of a deviation kind (a kind stored by an older release, in words)."""
-    known = {k.value: k for k in DeviationKind}
-    return known[kind].label if kind in known else kind.replace("_", " ").capitalize()
+    try:
+        return DeviationKind(kind).label
+    except ValueError:
+        return kind.replace("_", " ").capitalize()
 
 
 class Deviation(models.Model):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import io
 import re
@@ -15,6 +16,15 @@ from django.test.utils import override_settings
 
 from tests.accounts_support import sign_in_page
 from trialkit.web.demo import Demo, build_demo
+from trialkit.web.trial import clock
+from trialkit.web.trial.site_time import zone_of
+
+
+def site_today(site) -> dt.date:
+    """Today on the site's clock: the day its pages call today (a day ahead of UTC's in the
+    evening of UTC for a site east of Greenwich)."""
+    return clock.now().astimezone(zone_of(site)).date()
+
 
 SMALL = 4
 """Participants of each part a committee does not review, in the page tests' demo."""

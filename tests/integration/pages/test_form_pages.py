@@ -4,10 +4,13 @@ derivation, one that needs a signature, one a role may not enter."""
 
 from __future__ import annotations
 
+import datetime as dt
 from html import escape
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from tests.integration.capture_support import DAY, measured, signed_form
 from tests.integration.conftest import PASSWORD
@@ -16,6 +19,7 @@ from trialkit.core.protocol.reading import reads
 from trialkit.web.pages.item_values import value_in_words, values_in_words
 from trialkit.web.trial.actions.participants import do_register_candidate
 from trialkit.web.trial.models import FormRecord, Query, Signature
+from trialkit.web.trial.site_time import zone_of
 
 pytestmark = pytest.mark.protocols()
 
@@ -139,7 +143,8 @@ def test_the_history_shows_each_item_by_its_label_and_its_value_in_words(trial, 
     record = FormRecord.objects.get(participant=participant, form_id=target.form.id)
     html = client.get(reverse("pages:form_history", args=[record.pk])).content.decode()
     saved = record.versions.get().data
-    rows = values_in_words(trial.protocol, target.form, saved)
+    with timezone.override(zone_of(participant.site)):  # the page is on the site's clock
+        rows = values_in_words(trial.protocol, target.form, saved)
     assert [label for label, _ in rows] == [i.label for i in target.form.items if i.id in saved]
     for label, value in rows:
         assert f"<dt>{escape(label)}</dt><dd>{escape(value)}</dd>" in html
@@ -161,3 +166,42 @@ def test_stored_values_read_in_words_on_every_form(trial):
             if item.type == "datetime":
                 assert value_in_words(protocol, item, "2026-03-01T10:05:00+08:00") == (
                     "2026-03-01 02:05 UTC")
+
+
+def test_a_time_is_typed_and_read_on_the_sites_clock_and_kept_in_utc(trial, make_actor):
+    # Times were typed in UTC ("Given at (UTC)"): a site at UTC+8 converted each by hand.
+    _, participant = _candidate(trial, make_actor, "S-205")
+    target = measured(trial)
+    when = next(i for i in target.form.items if i.type == "datetime")
+    zone = ZoneInfo(trial.protocol.identity.sites[0].time_zone)
+    assert participant.site.code == trial.protocol.identity.sites[0].id
+    enterer = make_actor(trial.entry_role(target.form), username="enterer")
+    client = signed_in(enterer.name, PASSWORD)
+    url = reverse("pages:form_entry", args=[participant.pk, target.visit, target.form.id])
+    typed = f"{DAY:%Y-%m-%d} 21:30"  # late enough that the UTC day differs east of Greenwich
+    response = client.post(url, _fields(target.values(trial, **{when.id: typed})))
+    assert response.status_code == 302, text_of(response)
+    record = FormRecord.objects.get(participant=participant, form_id=target.form.id)
+    stored = dt.datetime.fromisoformat(record.versions.get().data[when.id])
+    wall = dt.datetime.combine(DAY, dt.time(21, 30), tzinfo=zone)
+    assert stored == wall and stored.utcoffset() == dt.timedelta(0)
+    offset = wall.utcoffset().total_seconds() / 3600
+    label = "UTC" if offset == 0 else f"UTC{offset:+g}"
+    history = client.get(reverse("pages:form_history", args=[record.pk])).content.decode()
+    assert f"<dd>{DAY:%Y-%m-%d} 21:30 {label}</dd>" in history
+    entry = client.get(url + "?entry=0").content.decode()
+    assert f'value="{DAY:%Y-%m-%d} 21:30"' in entry
+    assert f"times in {zone.key}" in entry
+
+
+def test_a_time_not_typed_as_iso_date_and_24_hour_clock_is_refused_at_its_item(trial, make_actor):
+    _, participant = _candidate(trial, make_actor, "S-206")
+    target = measured(trial)
+    when = next(i for i in target.form.items if i.type == "datetime")
+    enterer = make_actor(trial.entry_role(target.form), username="enterer")
+    client = signed_in(enterer.name, PASSWORD)
+    url = reverse("pages:form_entry", args=[participant.pk, target.visit, target.form.id])
+    response = client.post(url, _fields(target.values(trial, **{when.id: "10/03/2025 9:30"})))
+    assert response.status_code == 422
+    assert "give a date and time as YYYY-MM-DD HH:MM" in response.content.decode()
+    assert not FormRecord.objects.filter(participant=participant).exists()

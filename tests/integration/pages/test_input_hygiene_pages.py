@@ -9,10 +9,9 @@ from pathlib import Path
 import pytest
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
 
 from tests.integration.conftest import PASSWORD
-from tests.integration.pages.support import signed_in, text_of
+from tests.integration.pages.support import signed_in, site_today, text_of
 from trialkit.web.trial.actions.participants import do_register_candidate
 from trialkit.web.trial.models import AuditEvent, FormRecord, Participant
 
@@ -92,8 +91,8 @@ def test_form_items_refuse_control_characters_and_implausible_birth_dates(trial,
     client = signed_in(enterer.name, PASSWORD)
     url = reverse("pages:form_entry", args=[participant.pk, trial.visits_collecting(form)[0],
                                             form.id])
-    values = trial.values(form, timezone.localdate())
-    tomorrow = (timezone.localdate() + dt.timedelta(days=1)).isoformat()
+    values = trial.values(form, site_today(participant.site))
+    tomorrow = (site_today(participant.site) + dt.timedelta(days=1)).isoformat()
     for day in ("9999-12-31", tomorrow, "0001-01-01"):
         fields = {f"item-{k}": ("true" if v is True else "false" if v is False else str(v))
                   for k, v in values.items()} | {f"item-{item.id}": day}

@@ -50,6 +50,21 @@ def test_validate_prints_the_protocol_id_and_version(capsys):
     assert "valid — NCT05532943, version " in out
 
 
+def test_validate_warns_of_a_site_left_in_utc_and_refuses_a_zone_that_does_not_exist(
+        tmp_path, capsys):
+    utc = _write(tmp_path, "utc.yaml", TEXT.replace("      time_zone: Asia/Taipei\n", ""))
+    assert main(["protocol", "validate", str(utc)]) == 0
+    assert "identity.sites[CMUH].time_zone is not set" in capsys.readouterr().err
+    assert main(["protocol", "validate", str(REFERENCE_PROTOCOL)]) == 0
+    assert "time_zone" not in capsys.readouterr().err
+    bad = _write(tmp_path, "bad.yaml", TEXT.replace("Asia/Taipei", "Asia/Taichung"))
+    result = subprocess.run([sys.executable, "-m", "trialkit.cli.main", "protocol", "validate",
+                             str(bad)], capture_output=True, text=True, check=False)
+    assert result.returncode == 2
+    assert "time_zone" in result.stderr and "'Asia/Taichung' is not an IANA time zone" \
+        in result.stderr
+
+
 def test_validate_refuses_a_bad_file_with_exit_code_2_and_no_traceback(tmp_path):
     bad = _write(tmp_path, "bad.yaml", TEXT.replace("enrolment_target: 6", "enrolment_target: six"))
     result = subprocess.run([sys.executable, "-m", "trialkit.cli.main", "protocol", "validate",

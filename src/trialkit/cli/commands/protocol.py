@@ -56,6 +56,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def _validate(args: argparse.Namespace) -> int:
     protocol = load_protocol(args.file)
     print(f"{args.file}: valid — {protocol.identity.id}, version {protocol_version(protocol)}")
+    for site in protocol.identity.sites:
+        if site.time_zone == "UTC":
+            print(f"warning: identity.sites[{site.id}].time_zone is not set: its people would "
+                  "enter and read times in UTC; name the site's zone (e.g. Asia/Taipei)",
+                  file=sys.stderr)
     return 0
 
 

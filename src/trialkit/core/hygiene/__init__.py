@@ -21,6 +21,7 @@ from trialkit.core.hygiene.dates import (
     date_pattern,
     moment_pattern,
     parse_date,
+    parse_local_moment,
     parse_moment,
     window,
 )
@@ -45,6 +46,7 @@ __all__ = [
     "IDENTIFIER", "LEAD_PATTERN", "NUMBER_PATTERN", "QUOTE", "SPACES", "USERNAME",
     "YEARS_AHEAD", "DateKind", "InputRefusedError", "TextRule", "check_date", "check_moment",
     "date_kind", "date_pattern", "form_date_problems", "free_text", "identifier", "line",
-    "moment_pattern", "needs_quote", "parse_date", "parse_moment", "password",
+    "moment_pattern", "needs_quote", "parse_date", "parse_local_moment",
+    "parse_moment", "password",
     "spreadsheet_safe", "username", "window",
 ]

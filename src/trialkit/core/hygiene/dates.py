@@ -84,6 +84,46 @@ def parse_moment(text: str) -> dt.datetime:
         raise InputRefusedError(f"is not a calendar date and time: {text}") from None
 
 
+_LOCAL_MOMENT = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})[T ]([01][0-9]|2[0-3]):([0-5][0-9])"
+                           r"(:[0-5][0-9])?( ?([+-]([01][0-9]|2[0-3]):[0-5][0-9]|Z))?")
+"""A date and time as people type it (``2026-12-03 09:30``), its UTC offset optional."""
+
+
+def parse_local_moment(text: str, zone: dt.tzinfo) -> dt.datetime:
+    """A date and time read on the wall clock of ``zone`` (or at the offset it states), as the
+    moment in UTC.
+
+    A wall-clock time that ``zone`` skips (clocks go forward) or repeats (clocks go back) names
+    no single moment, so it is refused rather than guessed: an hour's error in a post-dose time
+    is a wrong sample time. A repeated time is given with its offset instead.
+    """
+    if _LOCAL_MOMENT.fullmatch(text) is None:
+        raise InputRefusedError("give a date and time as YYYY-MM-DD HH:MM (24-hour clock)")
+    try:
+        given = dt.datetime.fromisoformat(text.replace(" ", "T", 1).replace(" ", ""))
+    except ValueError:
+        raise InputRefusedError(f"is not a calendar date and time: {text}") from None
+    if given.tzinfo is not None:
+        return given.astimezone(dt.UTC)
+    early, late = given.replace(tzinfo=zone, fold=0), given.replace(tzinfo=zone, fold=1)
+    name = getattr(zone, "key", str(zone))
+    if early.utcoffset() != late.utcoffset():
+        # zoneinfo gives a skipped time the offsets before and after the change; only a
+        # repeated time comes back unchanged from UTC.
+        if early.astimezone(dt.UTC).astimezone(zone).replace(tzinfo=None) != given:
+            raise InputRefusedError(f"{given:%Y-%m-%d %H:%M} does not exist in {name}: the "
+                                    "clocks went forward that night")
+        offsets = " or ".join(_offset(m) for m in (early, late))
+        raise InputRefusedError(f"{given:%Y-%m-%d %H:%M} happened twice in {name} (the clocks "
+                                f"went back): add which, {offsets}")
+    return early.astimezone(dt.UTC)
+
+
+def _offset(moment: dt.datetime) -> str:
+    offset = f"{moment:%z}"
+    return f"{moment:%Y-%m-%d %H:%M} {offset[:3]}:{offset[3:5]}"
+
+
 def check_moment(value: dt.datetime, kind: DateKind, today: dt.date) -> dt.datetime:
     """The window applies to the date as written (the moment's own calendar day), the same
     date the published pattern sees."""

@@ -3,9 +3,25 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+import zoneinfo
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator
 
 from trialkit.core.protocol._base import Flag, Frozen, Ident, OptionalText, Text
+
+
+def _known_zone(name: str) -> str:
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"{name!r} is not an IANA time zone name such as Asia/Taipei "
+                         "or Europe/Rome") from None
+    return name
+
+
+TimeZoneName = Annotated[Text, AfterValidator(_known_zone)]
+"""An IANA time zone (``Asia/Taipei``): where a site's people enter and read times."""
 
 SiteStatus = Literal[
     "NOT_YET_RECRUITING", "RECRUITING", "ENROLLING_BY_INVITATION", "ACTIVE_NOT_RECRUITING",
@@ -53,6 +69,10 @@ class Site(Frozen):
     state: OptionalText | None = None
     zip: OptionalText | None = None
     country: Text
+    time_zone: TimeZoneName = "UTC"
+    """The site's IANA time zone: its people enter and read times in it (stored in UTC). The
+    default is UTC, which suits no hospital: ``trialkit protocol validate`` warns when a site
+    keeps it."""
     status: SiteStatus
     contacts: tuple[Contact, ...] = ()
 

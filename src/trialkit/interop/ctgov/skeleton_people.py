@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from trialkit.interop.ctgov._record import Notes, Record, slug
+from trialkit.interop.ctgov.site_zones import zone_of_country
 
 _SITE_STATUSES = {"NOT_YET_RECRUITING", "RECRUITING", "ENROLLING_BY_INVITATION",
                   "ACTIVE_NOT_RECRUITING", "SUSPENDED", "TERMINATED", "COMPLETED", "WITHDRAWN"}
@@ -16,7 +17,7 @@ _CONTACT_ROLES = {"CONTACT", "PRIMARY", "BACKUP", "PRINCIPAL_INVESTIGATOR", "SUB
 def sites(record: Record, notes: Notes) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     taken: set[str] = set()
-    unnamed, defaulted, skipped = [], [], 0
+    unnamed, defaulted, zoneless, skipped = [], [], [], 0
     fallback = _fallback_status(record)
     for raw in record.items("contactsLocationsModule.locations"):
         city, country = _clean(raw.get("city")), _clean(raw.get("country"))
@@ -30,6 +31,11 @@ def sites(record: Record, notes: Notes) -> list[dict[str, Any]]:
             if _clean(raw.get(key)):
                 site[key] = _clean(raw.get(key))
         site["country"] = country
+        zone = zone_of_country(country)
+        if zone is None:
+            zoneless.append(site["id"])
+        else:
+            site["time_zone"] = zone
         site["status"] = raw.get("status") if raw.get("status") in _SITE_STATUSES else fallback
         contacts = _contacts(raw.get("contacts"), notes, f"identity.sites[{site['id']}]")
         if contacts:
@@ -40,6 +46,11 @@ def sites(record: Record, notes: Notes) -> list[dict[str, Any]]:
             defaulted.append(site["id"])
         out.append(site)
     _note_sites(unnamed, defaulted, skipped, fallback, notes)
+    if zoneless:
+        notes.assume("import-site-zones",
+                     f"{len(zoneless)} locations are in a country with several time zones (or "
+                     "one trialkit does not know): each keeps UTC until its zone is named.",
+                     [f"identity.sites[{s}].time_zone" for s in zoneless])
     return out
 
 

@@ -11,6 +11,7 @@ import datetime as dt
 import re
 
 from django.http import QueryDict
+from django.utils import timezone
 
 from trialkit.core.hygiene import (
     DateKind,
@@ -18,13 +19,10 @@ from trialkit.core.hygiene import (
     check_date,
     check_moment,
     parse_date,
-    parse_moment,
+    parse_local_moment,
 )
 from trialkit.web.boundary.fields import DATES, ID_MAX, rule
 from trialkit.web.trial.actions.base import InvalidInputError
-
-_LOCAL_MOMENT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?")
-"""What a ``datetime-local`` control sends: no time zone (the pages say times are UTC)."""
 
 
 def _today() -> dt.date:
@@ -72,18 +70,15 @@ class Posted:
             raise InvalidInputError(str(exc), field=name) from None
 
     def moment(self, name: str) -> dt.datetime:
-        """A date and time: from a ``datetime-local`` control (read as UTC) or with its zone."""
-        text = self.raw(name).strip()
+        """A date and time as typed on the page's clock (``2026-12-03 09:30``, in the zone
+        the page is in), or with its UTC offset; the moment in UTC."""
+        zone = timezone.get_current_timezone()
         try:
-            if _LOCAL_MOMENT.fullmatch(text):
-                moment = dt.datetime.fromisoformat(text).replace(tzinfo=dt.UTC)
-            else:
-                moment = parse_moment(text)
-            return check_moment(moment, DATES[name], _today())
+            moment = parse_local_moment(self.raw(name).strip(), zone)
+            check_moment(moment.astimezone(zone), DATES[name], _today())
         except InputRefusedError as exc:
             raise InvalidInputError(str(exc), field=name) from None
-        except ValueError:
-            raise InvalidInputError("is not a calendar date and time", field=name) from None
+        return moment
 
     def integer(self, name: str, *, minimum: int = 0, maximum: int = ID_MAX) -> int:
         text = self.raw(name).strip()

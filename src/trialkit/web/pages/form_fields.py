@@ -7,20 +7,30 @@ refused what is not text (control characters, too long) or a date out of its win
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from django.http import QueryDict
+from django.utils import timezone
 
+from trialkit.core.hygiene import InputRefusedError, parse_local_moment
 from trialkit.core.protocol import Protocol
 from trialkit.core.protocol.forms import Form, Item
 from trialkit.web.boundary.form_data import date_problems
 from trialkit.web.boundary.posted import Posted
+from trialkit.web.pages.local_time import (
+    DATE_PATTERN,
+    MOMENT_PATTERN,
+    entry_value,
+    zone_caption,
+)
 from trialkit.web.trial.actions.base import InvalidInputError
 
 INPUT_TYPES = {"text": "text", "integer": "number", "decimal": "number", "date": "date",
-               "datetime": "datetime-local"}
+               "datetime": "moment"}
+PATTERNS = {"date": (DATE_PATTERN, "YYYY-MM-DD"), "moment": (MOMENT_PATTERN, "YYYY-MM-DD HH:MM")}
 
 
 @dataclass(frozen=True)
@@ -28,7 +38,8 @@ class Field:
     item: Item
     name: str
     input_type: str
-    """text, number, date, datetime-local, boolean (radios), choice (select), derived."""
+    """text, number, date, moment (date and time), boolean (radios), choice (select),
+    derived."""
     value: str
     options: tuple[tuple[str, str], ...]
     error: str
@@ -43,9 +54,20 @@ class Field:
             low, high = self.item.range.min, self.item.range.max
             parts.append(f"From {low:g} to {high:g}." if low is not None and high is not None
                          else "")
-        if self.input_type == "datetime-local":
-            parts.append("Date and time in UTC.")
+        if self.input_type == "date":
+            parts.append("As YYYY-MM-DD.")
+        if self.input_type == "moment":
+            parts.append(f"On the site's clock ({zone_caption()}), 24-hour, as "
+                         "YYYY-MM-DD HH:MM.")
         return " ".join(p for p in parts if p)
+
+    @property
+    def pattern(self) -> str:
+        return PATTERNS[self.input_type][0] if self.input_type in PATTERNS else ""
+
+    @property
+    def placeholder(self) -> str:
+        return PATTERNS[self.input_type][1] if self.input_type in PATTERNS else ""
 
 
 def fields(protocol: Protocol, form: Form, values: Mapping[str, Any],
@@ -72,13 +94,16 @@ def _shown(item: Item, value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if item.type == "datetime" and isinstance(value, str):
-        return value[:16]  # stored as UTC ISO 8601; the control shows minutes
+        try:  # stored as ISO 8601 with its offset; shown on the page's clock
+            return entry_value(dt.datetime.fromisoformat(value))
+        except ValueError:
+            return value
     return str(value)
 
 
 def submitted(form: Form, post: QueryDict) -> tuple[dict[str, object], dict[str, str]]:
-    """Item id → entered text (blank = not entered; datetime-local values are read as UTC), and
-    item id → why the input boundary refuses the entry."""
+    """Item id → entered text (blank = not entered; a date and time is read on the page's
+    clock and kept in UTC), and item id → why the input boundary refuses the entry."""
     data: dict[str, object] = {}
     refused: dict[str, str] = {}
     posted = Posted(post)
@@ -92,8 +117,13 @@ def submitted(form: Form, post: QueryDict) -> tuple[dict[str, object], dict[str,
             continue
         if not text:
             data[item.id] = None
-        elif item.type == "datetime" and len(text) == 16:
-            data[item.id] = text + ":00+00:00"
+        elif item.type == "datetime":
+            try:
+                moment = parse_local_moment(text.strip(), timezone.get_current_timezone())
+            except InputRefusedError as exc:
+                data[item.id], refused[item.id] = None, str(exc)
+                continue
+            data[item.id] = moment.isoformat()
         else:
             data[item.id] = text
     return data, {**date_problems(form, data), **refused}

@@ -8,6 +8,7 @@ import datetime as dt
 
 from trialkit.core.protocol import Protocol
 from trialkit.core.protocol.forms import Form, Item
+from trialkit.web.pages.local_time import wall_clock
 
 MISSING = "—"
 
@@ -35,7 +36,7 @@ def _moment(text: str) -> str:
         return text
     if moment.tzinfo is None:
         return moment.strftime("%Y-%m-%d %H:%M")
-    return moment.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return wall_clock(moment)
 
 
 def values_in_words(protocol: Protocol, form: Form,

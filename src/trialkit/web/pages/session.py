@@ -16,7 +16,9 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 
+from trialkit.web.pages.local_time import DATE_PATTERN, MOMENT_PATTERN, zone_caption
 from trialkit.web.pages.navigation import navigation
 from trialkit.web.signin import must_change_password, session_expired
 from trialkit.web.trial.actions.base import (
@@ -28,6 +30,7 @@ from trialkit.web.trial.actions.base import (
 )
 from trialkit.web.trial.models import Membership
 from trialkit.web.trial.scope import is_study_wide, sites_in_scope
+from trialkit.web.trial.site_time import zone_for
 from trialkit.web.trial.study import NoStudyError, current_study, protocol_of, version_view
 
 ROLE_KEY = "trialkit_role"
@@ -72,12 +75,13 @@ def page(condition: Condition | None = None, *,
                 reason = why(actor) if callable(why) else why
                 return refusal(request, actor, reason or "Your role may not open this page.",
                                403)
-            try:
-                return view(request, actor, *args, **kwargs)
-            except NotFoundError as exc:
-                return refusal(request, actor, exc.message, 404)
-            except NotPermittedError as exc:
-                return refusal(request, actor, exc.message, 403)
+            with timezone.override(zone_for(actor)):  # a participant's page may change it
+                try:
+                    return view(request, actor, *args, **kwargs)
+                except NotFoundError as exc:
+                    return refusal(request, actor, exc.message, 404)
+                except NotPermittedError as exc:
+                    return refusal(request, actor, exc.message, 403)
 
         return run
 
@@ -102,7 +106,8 @@ def refusal(request: HttpRequest, actor: Actor | None, message: str,
 def render_page(request: HttpRequest, actor: Actor | None, template: str,
                 context: dict[str, Any], status: int = 200) -> HttpResponse:
     """Render with what every page shows: the study, the role, the sites and the navigation."""
-    base: dict[str, Any] = {"actor": actor, "nav": [], "partial": _partial(request)}
+    base: dict[str, Any] = {"actor": actor, "nav": [], "partial": _partial(request),
+                            "date_pattern": DATE_PATTERN, "moment_pattern": MOMENT_PATTERN}
     try:
         study = current_study()
         protocol = protocol_of(study)
@@ -111,6 +116,7 @@ def render_page(request: HttpRequest, actor: Actor | None, template: str,
                          "locked": study.locked_at}
         # Pages name roles by the protocol's names: {{ role_names|lookup:id }} (words.py).
         base["role_names"] = {role.id: role.name for role in protocol.roles}
+        base["time_zone"] = zone_caption()
     except NoStudyError:
         protocol = None
     if actor is not None and protocol is not None:

@@ -15,6 +15,7 @@ from trialkit.core.protocol.forms import Form
 from trialkit.web.boundary.posted import Posted
 from trialkit.web.pages.form_fields import fields, submitted
 from trialkit.web.pages.item_values import value_in_words, values_in_words
+from trialkit.web.pages.local_time import show_times_of
 from trialkit.web.pages.session import done, has, page, refused, render_page
 from trialkit.web.pages.vocabulary import holders
 from trialkit.web.trial import clock as trial_clock
@@ -45,6 +46,7 @@ NO_VISIT = "-"
 def form_entry(request: HttpRequest, actor: Actor, pk: int, visit_id: str,
                form_id: str) -> HttpResponse:
     participant = participant_for(actor, pk)
+    show_times_of(participant)
     protocol = actor.protocol()
     try:
         form = protocol.form(form_id)
@@ -176,7 +178,9 @@ def raise_query(request: HttpRequest, actor: Actor, record_id: int) -> HttpRespo
 
 
 def _visible_record(actor: Actor, record_id: int) -> FormRecord:
-    return form_record_for(actor, record_id)
+    record = form_record_for(actor, record_id)
+    show_times_of(record.participant)
+    return record
 
 
 def form_url(record: FormRecord) -> str:

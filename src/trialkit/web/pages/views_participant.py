@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from trialkit.web.boundary.posted import Posted
 from trialkit.web.pages import readers
+from trialkit.web.pages.local_time import show_times_of
 from trialkit.web.pages.participant_view import participant_page
 from trialkit.web.pages.session import done, has, page, refused, render_page
 from trialkit.web.pages.vocabulary import holders, notified, preparers
@@ -31,7 +32,9 @@ from trialkit.web.trial.models import Participant
 
 @page()
 def participant(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
-    view = participant_page(participant_for(actor, pk), actor)
+    participant = participant_for(actor, pk)
+    show_times_of(participant)
+    view = participant_page(participant, actor)
     protocol = actor.protocol()
     recordable = [a for a in protocol.design.administrations if not why_not_record(actor, a)]
     return render_page(request, actor, "pages/participant.html", {
@@ -49,6 +52,7 @@ def participant(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
 @page(has("enter_data"))
 def record_visit(request: HttpRequest, actor: Actor, pk: int, visit_id: str) -> HttpResponse:
     participant = participant_for(actor, pk)
+    show_times_of(participant)
     back = reverse("pages:participant", args=[pk])
     try:
         do_record_visit(participant, visit_id, Posted(request.POST).date("done_on"),
@@ -62,6 +66,7 @@ def record_visit(request: HttpRequest, actor: Actor, pk: int, visit_id: str) -> 
 @page(has("record_administration", "perform_procedure"))
 def record_dose(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     participant = participant_for(actor, pk)
+    show_times_of(participant)
     back = reverse("pages:participant", args=[pk])
     try:
         posted = Posted(request.POST)
@@ -78,6 +83,7 @@ def record_dose(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
 def enrol(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     """Every check shown before the button; the button performs the action."""
     participant = participant_for(actor, pk)
+    show_times_of(participant)
     protocol = actor.protocol()
     parts = [p for p in protocol.design.parts
              if actor.can("randomize" if p.allocation == "RANDOMIZED" else "enrol")]
@@ -108,6 +114,7 @@ def _enrol_post(request: HttpRequest, actor: Actor, participant: Participant) ->
 @page()
 def randomization_result(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     participant = participant_for(actor, pk)
+    show_times_of(participant)
     protocol = actor.protocol()
     randomized = protocol.randomization.part if protocol.randomization else ""
     return render_page(request, actor, "pages/randomization_result.html", {
@@ -125,6 +132,7 @@ def _for_unblinders(actor: Actor) -> str:
 @page(has("emergency_unblind"), why=_for_unblinders)
 def unblind(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     participant = participant_for(actor, pk)
+    show_times_of(participant)
     protocol = actor.protocol()
     error = ""
     if request.method == "POST":

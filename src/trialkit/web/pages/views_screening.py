@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from trialkit.core.hygiene import DateKind
 from trialkit.web.boundary.posted import Posted
+from trialkit.web.pages.local_time import show_times_of
 from trialkit.web.pages.screening_checklist import checklist, screening_form_lines
 from trialkit.web.pages.session import done, has, page, refused, render_page
 from trialkit.web.trial.actions.base import ActionError, Actor, InvalidInputError
@@ -45,6 +46,7 @@ def _index_date(request: HttpRequest, participant: Participant) -> tuple[dt.date
 @page(has("screen"), why="Only roles that screen candidates open screening.")
 def screening(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     participant = participant_for(actor, pk)
+    show_times_of(participant)
     protocol = actor.protocol()
     index, refused_date = _index_date(request, participant)
     verdict, lines, problem = checklist(participant, protocol, index)
@@ -67,6 +69,7 @@ def screening(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
 @page(has("screen", "consent", "sign"))
 def screening_action(request: HttpRequest, actor: Actor, pk: int, step: str) -> HttpResponse:
     participant = participant_for(actor, pk)
+    show_times_of(participant)
     back = reverse("pages:screening", args=[pk])
     post = Posted(request.POST)  # each field read under its rule (trialkit.web.boundary)
     try:

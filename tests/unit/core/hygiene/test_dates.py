@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -14,6 +15,7 @@ from trialkit.core.hygiene import (
     date_pattern,
     moment_pattern,
     parse_date,
+    parse_local_moment,
     parse_moment,
     window,
 )
@@ -66,3 +68,35 @@ def test_only_plain_calendar_dates_parse():
     for bad in ("2023-02-29", "20240229", "2024-W09-4", "2024-02-29T00:00", " 2024-02-29", "0"):
         with pytest.raises(InputRefusedError):
             parse_date(bad)
+
+
+TAIPEI, ROME = ZoneInfo("Asia/Taipei"), ZoneInfo("Europe/Rome")
+
+
+@pytest.mark.parametrize("text", ["2026-12-03 09:30", "2026-12-03T09:30", "2026-12-03 09:30:00"])
+def test_a_wall_clock_time_is_read_in_the_sites_zone_and_kept_in_utc(text):
+    assert parse_local_moment(text, TAIPEI) == dt.datetime(2026, 12, 3, 1, 30, tzinfo=dt.UTC)
+
+
+def test_a_time_with_its_offset_is_read_at_that_offset_whatever_the_zone():
+    assert parse_local_moment("2026-10-25 02:30 +01:00", ROME) == \
+        dt.datetime(2026, 10, 25, 1, 30, tzinfo=dt.UTC)
+    assert parse_local_moment("2026-12-03T01:30Z", TAIPEI) == \
+        dt.datetime(2026, 12, 3, 1, 30, tzinfo=dt.UTC)
+
+
+def test_a_time_the_clocks_skip_or_repeat_is_refused_not_guessed():
+    with pytest.raises(InputRefusedError, match="does not exist in Europe/Rome"):
+        parse_local_moment("2026-03-29 02:30", ROME)
+    with pytest.raises(InputRefusedError, match=r"happened twice in Europe/Rome.*"
+                       r"2026-10-25 02:30 \+02:00 or 2026-10-25 02:30 \+01:00"):
+        parse_local_moment("2026-10-25 02:30", ROME)
+    # Either side of the change is an ordinary time.
+    assert parse_local_moment("2026-10-25 03:30", ROME).hour == 2
+
+
+@pytest.mark.parametrize("text", ["2026-12-03 9:30", "03/12/2026 09:30", "2026-12-03", "",
+                                  "2026-12-03 24:00", "2026-02-30 10:00"])
+def test_anything_but_an_iso_date_and_24_hour_time_is_refused(text):
+    with pytest.raises(InputRefusedError):
+        parse_local_moment(text, TAIPEI)

@@ -151,8 +151,8 @@ def test_the_open_label_trial_gives_the_control_arm_nothing():
 # Pinned versions (SHA-256 of the canonical form). A failure here means the file's meaning
 # changed: if that was intended, it is an amendment — update the pin in the same commit.
 PINNED = {
-    "nct01854957": "6595346d545093b799d38ce0f2c4903f118c4e2d900f6d705c5e15b6423f454c",
-    "nct01716481": "3272ac3a2e743da79d06c051fc408ad15dad1050f5932f942ffe84982c421fdd",
+    "nct01854957": "c769c40a5908c0db65d7038ab3fcbd5afb4cc201190b42777810dfe4b96e3439",
+    "nct01716481": "60d91ead11364c3fc0db0e9c84ed128473b30d8208b845b4050ab06204bc8afe",
 }
 
 

@@ -175,6 +175,20 @@ def test_locations_without_facility_or_status_are_named_and_dated_from_the_study
     assert len({s.id for s in protocol.identity.sites}) == 42
 
 
+def test_a_location_takes_its_countrys_time_zone_and_a_country_of_several_zones_is_noted():
+    study = copy.deepcopy(load_json("NCT02210780.json"))
+    study["protocolSection"]["contactsLocationsModule"]["locations"] = [
+        {"facility": "China Medical University Hospital", "city": "Taichung",
+         "country": "Taiwan"},
+        {"facility": "Samsung Medical Center", "city": "Seoul", "country": "Korea, Republic of"},
+        {"facility": "Mayo Clinic", "city": "Rochester", "country": "United States"}]
+    data = skeleton_from_study(study)
+    zones = [site.get("time_zone") for site in data["identity"]["sites"]]
+    assert zones == ["Asia/Taipei", "Asia/Seoul", None]
+    note = next(i for i in data["interpretations"] if i["id"] == "import-site-zones")
+    assert note["governs"] == [f"identity.sites[{data['identity']['sites'][2]['id']}].time_zone"]
+
+
 def test_qualified_headings_are_recorded_as_readings(tmp_path):
     protocol = _skeleton(XML_RECORD, tmp_path)
     statements = [i.statement for i in protocol.interpretations if i.id.startswith("import-heading")]

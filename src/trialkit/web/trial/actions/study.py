@@ -50,7 +50,8 @@ def do_load_protocol(path: str | Path, *, actor: Actor | None) -> Study:
     study = _make_current(study, protocol, version, path)
     for site in protocol.identity.sites:
         Site.objects.update_or_create(code=site.id, defaults={
-            "name": site.name, "country": site.country, "status": site.status})
+            "name": site.name, "country": site.country, "status": site.status,
+            "time_zone": site.time_zone})
     record(actor, AuditAction.LOAD_PROTOCOL, study, new={"protocol": protocol.identity.id,
                                                "version": version}, study=study)
     return study

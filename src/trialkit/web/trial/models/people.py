@@ -27,6 +27,8 @@ class Site(models.Model):
     name = models.CharField(max_length=200)
     country = models.CharField(max_length=100)
     status = models.CharField(max_length=32)
+    time_zone = models.CharField(max_length=64, default="UTC")
+    """The protocol's IANA zone for the site: its people enter and read times in it."""
 
 
 class Membership(models.Model):

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 import typing
 
@@ -13,6 +14,7 @@ from django.urls import reverse
 from tests.integration.pages.support import client_for, text_of
 from trialkit.core.protocol.roles import BlindedInformation, Permission
 from trialkit.web.pages.vocabulary import INFORMATION_WORDS, PERMISSION_WORDS
+from trialkit.web.trial.models import Participant, Query
 
 pytestmark = pytest.mark.protocols()
 
@@ -36,3 +38,31 @@ def test_the_administrators_page_names_roles_permissions_and_information_in_word
     for role in protocol.roles:
         assert role.name.lower() in page
         assert all(PERMISSION_WORDS[p] in page for p in role.can)
+
+
+def _visible(body: bytes) -> str:
+    """The page's text in its own case (``text_of`` lowers it, and visit ids are codes)."""
+    text = re.sub(r"<(script|style)\b.*?</\1>", " ", body.decode(), flags=re.S)
+    return html.unescape(re.sub(r"<[^>]+>", " ", text))
+
+
+def test_visits_are_named_by_the_schedule_never_by_their_ids(trial, module_demo):
+    # The form pages read "Vital signs · visit W4PIT", the dashboard's due visits "M3".
+    codes = {v.id for v in trial.protocol.schedule.visits if v.id not in v.name}
+    client = client_for(module_demo, trial.screener)
+    participant = Participant.objects.filter(visits__done_on__isnull=False).first()
+    pages = [reverse("pages:dashboard"), reverse("pages:participants"),
+             reverse("pages:participant", args=[participant.pk])]
+    links = re.findall(r'href="(/participants/\d+/forms/[^"]+|/forms/\d+/)"',
+                       client.get(pages[-1]).content.decode())
+    pages += sorted(set(links))[:12]
+    pages += [reverse("pages:query", args=[q.pk]) for q in Query.objects.all()[:3]]
+    shown = {}
+    for url in pages:
+        page = client.get(url)
+        assert page.status_code == 200, url
+        text = _visible(page.content)
+        found = {c for c in codes if re.search(rf"(?<![\w-]){re.escape(c)}(?![\w-])", text)}
+        if found:
+            shown[url] = found
+    assert shown == {}

@@ -115,6 +115,6 @@ def window_deviation(planned: PlannedVisit, completed_on: date) -> ProtocolDevia
     return ProtocolDeviation(
         visit_id=planned.visit_id, kind="visit_out_of_window", completed_on=completed_on,
         earliest=planned.earliest, latest=planned.latest, days_outside=days,
-        description=(f"Visit {planned.visit_id} ({planned.name}) was completed on "
-                     f"{completed_on.isoformat()}, {side}."),
+        # In words for the pages and listings; the visit's id is the record's visit_id.
+        description=f"{planned.name} was completed on {completed_on.isoformat()}, {side}.",
     )

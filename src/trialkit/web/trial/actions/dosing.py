@@ -312,7 +312,9 @@ def _complete_visit(actor: Actor, participant: Participant, visit_id: str, on: d
     visit.save(update_fields=["done_on"])
     if visit.target_date is None or visit.earliest is None or visit.latest is None:
         return []
-    planned = PlannedVisit(visit_id, visit_id, 0, visit.target_date, visit.earliest, visit.latest)
+    names = {v.id: v.name for v in actor.protocol().schedule.visits}
+    planned = PlannedVisit(visit_id, names.get(visit_id, visit_id), 0, visit.target_date,
+                           visit.earliest, visit.latest)
     found = window_deviation(planned, on)
     if found is None:
         return []

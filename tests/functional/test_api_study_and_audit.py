@@ -15,8 +15,8 @@ def test_every_role_reads_the_study_its_sites_and_protocol(trial, api, token_for
     token = token_for(trial.investigator, username="reader")
     study = api.get("/api/study", token=token).body
     assert study["protocol_id"] == protocol.identity.id and study["locked_at"] is None
-    assert {s["code"] for s in api.get("/api/study/sites", token=token).body} == {
-        s.id for s in protocol.identity.sites}
+    assert {(s["code"], s["time_zone"]) for s in api.get("/api/study/sites", token=token).body
+            } == {(s.id, s.time_zone) for s in protocol.identity.sites}
     described = api.get("/api/study/protocol", token=token).body
     assert [f["id"] for f in described["forms"]] == [f.id for f in protocol.forms]
     assert [v["id"] for v in described["visits"]] == [v.id for v in protocol.schedule.visits]

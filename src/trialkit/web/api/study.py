@@ -35,6 +35,8 @@ class SiteOut(Schema):
     name: str
     country: str
     status: str
+    time_zone: str
+    """The site's IANA zone: where its people read the API's UTC times."""
 
 
 class PartOut(Schema):
@@ -120,8 +122,8 @@ def study(request: HttpRequest) -> StudyOut:
 @router.get("/study/sites", response=responses(list[SiteOut]))
 def sites(request: HttpRequest) -> list[SiteOut]:
     actor_of(request)
-    return [SiteOut(code=s.code, name=s.name, country=s.country, status=s.status)
-            for s in Site.objects.order_by("code")]
+    return [SiteOut(code=s.code, name=s.name, country=s.country, status=s.status,
+                    time_zone=s.time_zone) for s in Site.objects.order_by("code")]
 
 
 @router.get("/study/protocol", response=responses(ProtocolOut))

@@ -4,6 +4,7 @@ protocol (its demo trial)."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.test import Client
@@ -196,3 +197,40 @@ def test_recording_a_visit_before_its_window_opens_asks_first(trial, module_demo
     action = reverse("pages:record_visit", args=[early.participant.pk, early.visit_id])
     form = page[page.index(f'action="{action}"'):].split(">", 1)[0]
     assert "data-confirm=" in form and f"window opens on {early.earliest:%Y-%m-%d}" in form
+
+
+def _links(html: str) -> set[str]:
+    """The page's own links that a person would follow to open a page (not downloads, the
+    sign-out or the account's own pages, which every role may open)."""
+    return {href for href in re.findall(r'<a\b[^>]*\bhref="(/[^"#?]*)', html)
+            if not href.startswith(("/static/", "/api/", "/logout", "/account", "/login"))}
+
+
+def _one_of_each_kind(links: set[str]) -> list[str]:
+    """One link per page kind and form: /participants/7/forms/D0/vitals/ stands for the same
+    form at the other visits and of the other participants."""
+    kinds: dict[str, str] = {}
+    for href in sorted(links):
+        parts = re.sub(r"/\d+/", "/N/", href).strip("/").split("/")
+        kinds.setdefault("/".join(p for i, p in enumerate(parts) if i != 3 or p == "N"), href)
+    return sorted(kinds.values())
+
+
+def test_no_page_links_to_a_page_its_role_may_not_open(trial, module_demo):
+    # The dashboard and the participant page linked roles to pages that then said
+    # "Not permitted".
+    refused = {}
+    for role in trial.protocol.roles:
+        client = client_for(module_demo, role.id)
+        start = [reverse("pages:dashboard"), reverse("pages:participants")]
+        listing = client.get(start[1]).content.decode()
+        start += sorted(h for h in _links(listing) if re.fullmatch(r"/participants/\d+/", h))[:1]
+        seen = set(start)
+        links = set()
+        for url in start:
+            links |= _links(client.get(url).content.decode())
+        for href in _one_of_each_kind(links - seen):
+            status = client.get(href).status_code
+            if status in (403, 404):
+                refused.setdefault(role.id, []).append((href, status))
+    assert refused == {}

@@ -117,3 +117,46 @@ def test_an_administrator_unlocks_resets_and_deactivates_on_the_administrators_p
     assert [e.action for e in AuditEvent.objects.filter(actor="admin").order_by("sequence")
             if e.action in ("unlock_account", "reset_password", "deactivate_user")] == [
         "unlock_account", "reset_password", "deactivate_user"]
+
+
+def test_an_administrator_adds_a_person_with_their_role_in_one_step_and_they_choose_a_password(
+        trial, admin):
+    # Creating a user and granting a role were two forms, and the initial password the
+    # administrator typed stayed the person's password.
+    client = signed_in("admin", PASSWORD)
+    added = client.post("/administration/add/", {
+        "username": "new-coordinator", "printed_name": "Nina Coordinator",
+        "role": trial.screener, "site": trial.site})
+    assert added.status_code == 200
+    temporary = added.context["temporary"]
+    assert temporary in added.content.decode() and "first sign-in" in added.content.decode()
+    user = User.objects.get(username="new-coordinator")
+    # An unblinded role (the open-label trial's nurse) waits for a second administrator.
+    waiting = RoleRequest.objects.filter(user=user, role=trial.screener).exists()
+    if waiting:
+        assert "waits for a second person" in added.content.decode()
+    else:
+        assert [(m.role, m.site.code) for m in user.memberships.all()] == [
+            (trial.screener, trial.site)]
+    assert Profile.objects.get(user=user).must_change_password
+    assert [e.action for e in AuditEvent.objects.filter(actor="admin").order_by("sequence")
+            if e.action in ("add_person", "create_user", "grant_role", "request_role")] == [
+        "create_user", "request_role" if waiting else "grant_role", "add_person"]
+    person = Client()
+    assert person.post("/login/", {"username": "new-coordinator", "password": temporary})[
+        "Location"] == "/account/password/"
+    assert person.get("/").status_code == 302  # nothing else opens before the change
+    person.post("/account/password/", {"password": temporary, "new_password": PASSWORD + "x"})
+    assert not Profile.objects.get(user=user).must_change_password
+
+
+def test_adding_a_person_whose_role_is_refused_makes_no_account(trial, admin):
+    client = signed_in("admin", PASSWORD)
+    scoped = next(r.id for r in trial.protocol.roles if r.site_scoped)
+    refused = client.post("/administration/add/", {
+        "username": "nobody", "printed_name": "No Body", "role": scoped, "site": "NOWHERE"},
+        follow=True)
+    assert refused.status_code == 200 and "site" in refused.content.decode().lower()
+    assert not User.objects.filter(username="nobody").exists()
+    assert not AuditEvent.objects.filter(action="create_user", object_id__contains="nobody"
+                                         ).exists()

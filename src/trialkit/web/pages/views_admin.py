@@ -17,7 +17,7 @@ from trialkit.web.pages.account_readers import (
 from trialkit.web.pages.session import done, has, page, refused, render_page
 from trialkit.web.pages.trail_listing import event_count, trail_page
 from trialkit.web.pages.views_account_admin import account_context
-from trialkit.web.trial.actions.accounts import do_create_user, do_grant_role, do_revoke_role
+from trialkit.web.trial.actions.accounts import do_add_person, do_grant_role, do_revoke_role
 from trialkit.web.trial.actions.base import ActionError, Actor, InvalidInputError
 from trialkit.web.trial.audit import is_append_only_enforced, verify_chain
 from trialkit.web.trial.models import Membership
@@ -63,11 +63,13 @@ def admin_action(request: HttpRequest, actor: Actor, step: str) -> HttpResponse:
     back = reverse("pages:admin_users")
     post = Posted(request.POST)
     try:
-        if step == "create":
-            user = do_create_user(post.text("username"),
-                                  post.text("password", as_field="new_password"),
-                                  post.text("printed_name"), actor=actor)
-            message = f"User {user.username} created."
+        if step == "add":
+            person = do_add_person(post.text("username"), post.text("printed_name"),
+                                   post.text("role"), post.optional("site"), actor=actor)
+            return render_page(request, actor, "pages/temporary_password.html", {
+                "title": "Temporary password", "username": person.user.username,
+                "temporary": person.temporary_password, "new": True,
+                "waiting": not isinstance(person.granted, Membership)})
         elif step == "grant":
             user = user_named(post.text("username"), refusal=InvalidInputError)
             granted = do_grant_role(user, post.text("role"), post.optional("site"), actor=actor)

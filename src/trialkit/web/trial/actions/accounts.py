@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import secrets
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -61,8 +62,10 @@ def _setting_up() -> bool:
 
 @action(AuditAction.CREATE_USER, permission="manage_users", anonymous=True)
 def do_create_user(username: str, password: str, printed_name: str, *,
-                   actor: Actor | None) -> User:
-    """Create a user; ``actor`` None only while setting up the first two administrators."""
+                   actor: Actor | None, must_change_password: bool = False) -> User:
+    """Create a user; ``actor`` None only while setting up the first two administrators.
+    ``must_change_password``: the password is a temporary one its owner replaces at first
+    sign-in (one an administrator chose or was shown)."""
     if actor is None and User.objects.exists() and not _setting_up():
         raise NotPermittedError("only an administrator may create users")
     if not username or User.objects.filter(username=username).exists():
@@ -72,10 +75,36 @@ def do_create_user(username: str, password: str, printed_name: str, *,
                                 field="printed_name")
     _check_new_password(password, User(username=username))
     user = User.objects.create_user(username=username, password=password)
-    Profile.objects.create(user=user, printed_name=printed_name.strip())
+    Profile.objects.create(user=user, printed_name=printed_name.strip(),
+                           must_change_password=must_change_password)
     record(actor, AuditAction.CREATE_USER, user,
-           new={"username": username, "printed_name": printed_name})
+           new={"username": username, "printed_name": printed_name,
+                "must_change_password": must_change_password})
     return user
+
+
+@dataclass(frozen=True)
+class NewPerson:
+    user: User
+    temporary_password: str
+    """Shown once to the administrator, to hand over; it only lets its owner set their own."""
+    granted: Membership | RoleRequest
+    """The role, or the request a second administrator approves (an unblinded or
+    administering role)."""
+
+
+@action(AuditAction.ADD_PERSON, permission="manage_users")
+def do_add_person(username: str, printed_name: str, role: str, site_code: str | None, *,
+                  actor: Actor) -> NewPerson:
+    """A new person in one step: an account with a temporary password they must change at
+    first sign-in, and their role. Either both are made or neither is."""
+    temporary = generate_password(username)
+    user = do_create_user(username, temporary, printed_name, actor=actor,
+                          must_change_password=True)
+    granted = do_grant_role(user, role, site_code, actor=actor)
+    record(actor, AuditAction.ADD_PERSON, user, new={"username": username, "role": role,
+                                                     "site": site_code or "all"})
+    return NewPerson(user, temporary, granted)
 
 
 def generate_password(username: str) -> str:

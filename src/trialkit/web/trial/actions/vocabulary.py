@@ -14,6 +14,9 @@ class AuditAction(StrEnum):
     # Protocol and accounts
     LOAD_PROTOCOL = "load_protocol"
     CREATE_USER = "create_user"
+    ADD_PERSON = "add_person"
+    """An account and its first role in one step (its ``create_user`` and ``grant_role``
+    events follow); the person sets their own password at first sign-in."""
     GRANT_ROLE = "grant_role"
     REVOKE_ROLE = "revoke_role"
     ISSUE_API_TOKEN = "issue_api_token"

@@ -41,6 +41,7 @@ from trialkit.web.trial.actions.participants import (
     do_register_candidate,
 )
 from trialkit.web.trial.actions.randomization import do_randomize_participant
+from trialkit.web.trial.actions.signing import do_sign_casebook
 from trialkit.web.trial.models import (
     AuditEvent,
     Deviation,
@@ -49,6 +50,7 @@ from trialkit.web.trial.models import (
     Site,
 )
 from trialkit.web.trial.queries_schedule import deviations_of, visit_schedule
+from trialkit.web.trial.signatures import unsigned_in_casebook, worklist
 
 pytestmark = pytest.mark.protocols()
 
@@ -331,6 +333,14 @@ def test_the_whole_journey_to_a_randomized_participant_who_completes_follow_up(
              kit_code="NOT-THE-KIT")
     assert wrong_kit.value.field == "kit_code"
     _follow_up(participant, opened.day0, trial, team, clock)
+    if unsigned_in_casebook(trial.protocol, participant):
+        with pytest.raises(StateConflictError, match="still await their signature"):
+            do_end_participation(participant, "completed", clock.today, "",
+                                 actor=team.coordinator)
+        for signer in trial.roles("sign"):  # each signs the forms it reads
+            if worklist(team.actor(signer.id), participant).exists():
+                do_sign_casebook(participant, None, PASSWORD, "Casebook reviewed",
+                                 actor=team.actor(signer.id))
     do_end_participation(participant, "completed", clock.today, "", actor=team.coordinator)
     participant.refresh_from_db()
     assert participant.status == "completed" and participant.part == part

@@ -21,7 +21,9 @@ from trialkit.web.trial.actions.base import Actor, NotPermittedError
 from trialkit.web.trial.actions.dosing import do_record_administration, do_record_visit
 from trialkit.web.trial.actions.participants import do_end_participation
 from trialkit.web.trial.actions.preparations import do_confirm_preparation
+from trialkit.web.trial.actions.signing import do_sign_casebook
 from trialkit.web.trial.models import Participant
+from trialkit.web.trial.signatures import worklist
 
 if TYPE_CHECKING:
     from trialkit.web.demo_story import Person
@@ -118,5 +120,16 @@ class Treatment:
         trial.enter_visit_forms(participant, person, visit_id)
         open_visits = participant.visits.filter(done_on__isnull=True, missed=False)
         if visit_id == trial.last_visit and not open_visits.exists():  # none skipped
-            do_end_participation(participant, "completed", trial.today, "",
-                                 actor=trial.investigator)
+            # The signers review the casebook a few days on; only a signed one is complete.
+            trial.at(trial.today + 3 * DAY, 17, partial(self.complete, participant))
+
+    def complete(self, participant: Participant) -> None:
+        trial = self.trial
+        for role in trial.protocol.roles:
+            if "sign" in role.can and role.id in trial.team and worklist(
+                    trial.actor(role.id), participant).exists():
+                do_sign_casebook(participant, None, trial.passwords[role.id],
+                                 "I confirm these data are accurate and complete",
+                                 actor=trial.actor(role.id))
+        do_end_participation(participant, "completed", trial.today, "",
+                             actor=trial.investigator)

@@ -47,6 +47,7 @@ ENTRIES: tuple[Entry, ...] = (
     ("Participants", "pages:participants", lambda actor: True),
     ("Screening", "pages:screening_list", _any("screen")),
     ("Queries", "pages:queries", _any("raise_query", "answer_query", "close_query")),
+    ("Signatures", "pages:signatures", _any("sign")),
     ("Safety", "pages:safety", _any("report_adverse_event", "review_safety", "sign")),
     _own("committee"),
     _own("preparations"),

@@ -117,6 +117,7 @@ def render_page(request: HttpRequest, actor: Actor | None, template: str,
         # Pages name roles by the protocol's names: {{ role_names|lookup:id }} (words.py).
         base["role_names"] = {role.id: role.name for role in protocol.roles}
         base["visit_names"] = {visit.id: visit.name for visit in protocol.schedule.visits}
+        base["administration_names"] = {a.id: a.name for a in protocol.design.administrations}
         base["time_zone"] = zone_caption()
     except NoStudyError:
         protocol = None

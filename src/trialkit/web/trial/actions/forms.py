@@ -297,6 +297,12 @@ def do_sign_form(form_record: FormRecord, password: str, meaning: str, *,
     password is audited and counted toward the lockout by the kernel)."""
     require_read(actor, form_record)
     reenter_password(actor, password, "sign a form")
+    return sign_latest_version(form_record, meaning, actor)
+
+
+def sign_latest_version(form_record: FormRecord, meaning: str, actor: Actor) -> Signature:
+    """The signature itself, once the signer has re-entered their password: 21 CFR 11.50's
+    printed name, date and time, and meaning, bound to the record's latest version."""
     if not meaning.strip():
         raise InvalidInputError("say what the signature means", field="meaning")
     form_record = FormRecord.objects.select_for_update().get(pk=form_record.pk)

@@ -54,6 +54,7 @@ from trialkit.web.trial.screening_record import (
     screening_record,
     screening_visit_ids,
 )
+from trialkit.web.trial.signatures import unsigned_in_casebook
 from trialkit.web.trial.study import VersionView, current_study, versions
 
 S = Participant.Status
@@ -324,6 +325,18 @@ def do_end_participation(participant: Participant, outcome: str, ended_on: dt.da
     if outcome == "completed" and open_visits.exists():
         raise StateConflictError("every scheduled visit must be done or missed first: "
                                  + ", ".join(v.visit_id for v in open_visits))
+    unsigned = unsigned_in_casebook(actor.protocol(), participant) \
+        if outcome == "completed" else []
+    if unsigned:
+        protocol = actor.protocol()
+        names = {f.id: f.name for f in protocol.forms} | {
+            v.id: v.name for v in protocol.schedule.visits}
+        raise StateConflictError(
+            f"{len(unsigned)} form(s) still await their signature: "
+            + ", ".join(names.get(r.form_id, r.form_id)
+                        + (f" at {names.get(r.visit_id, r.visit_id)}" if r.visit_id else "")
+                        for r in unsigned[:5])
+            + ("…" if len(unsigned) > 5 else ""), field="outcome")
     old = {"status": participant.status}
     participant.status, participant.ended_on = ENDINGS[outcome], ended_on
     participant.end_reason = reason.strip()

@@ -68,6 +68,9 @@ class AuditAction(StrEnum):
     # Data capture
     SAVE_FORM = "save_form"
     SIGN_FORM = "sign_form"
+    SIGN_CASEBOOK = "sign_casebook"
+    """One password re-entry signing the unsigned forms of a visit or a whole casebook (a
+    ``sign_form`` event for each form follows)."""
     SIGN_FORM_REFUSED = "sign_form_refused"
     VOID_SIGNATURE = "void_signature"
     OPEN_AUTOMATIC_QUERY = "open_automatic_query"

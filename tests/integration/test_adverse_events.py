@@ -5,6 +5,7 @@ annotations, as the server finds them."""
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
@@ -13,7 +14,10 @@ from tests.integration.capture_support import adverse_event, ae_item
 from tests.integration.conftest import PASSWORD
 from tests.integration.pages.support import signed_in, text_of
 from trialkit.web.trial import clock as trial_clock
-from trialkit.web.trial.actions.adverse_events import do_report_serious_event
+from trialkit.web.trial.actions.adverse_events import (
+    do_record_sae_awareness,
+    do_report_serious_event,
+)
 from trialkit.web.trial.actions.base import (
     InvalidInputError,
     NotPermittedError,
@@ -21,7 +25,13 @@ from trialkit.web.trial.actions.base import (
 )
 from trialkit.web.trial.actions.forms import do_save_form
 from trialkit.web.trial.capture_queries import running_sae_clocks
-from trialkit.web.trial.models import AuditEvent, Notification, Query, SeriousEventClock
+from trialkit.web.trial.models import (
+    AuditEvent,
+    Notification,
+    Query,
+    SeriousEventClock,
+    SeriousEventReport,
+)
 
 pytestmark = pytest.mark.protocols()
 TERM = "Post-procedure headache"
@@ -101,12 +111,83 @@ def test_running_clocks_show_time_left_and_overdue_and_reporting_stops_them(
     assert early.still_serious and early.term == TERM
     [late] = running_sae_clocks(actor=reporter, now=aware + dt.timedelta(hours=25))
     assert late.overdue and late.time_left < dt.timedelta(0)
-    clock = do_report_serious_event(version.record, actor=reporter)
+    clock = do_report_serious_event(version.record, RECIPIENT, "PV-1", actor=reporter)
     assert clock.reported_at is not None and clock.reported_by == reporter.name
     assert AuditEvent.objects.get(action="report_serious_event").new["late"] is False
     assert running_sae_clocks(actor=reporter) == []
     with pytest.raises(StateConflictError):
-        do_report_serious_event(version.record, actor=reporter)
+        do_report_serious_event(version.record, RECIPIENT, actor=reporter)
+
+
+RECIPIENT = "Sponsor safety desk"
+
+
+def test_each_report_records_when_it_was_sent_to_whom_and_their_reference(
+        trial, participant, reporter):
+    # "Initial report sent" stored no date, recipient or reference.
+    version = _save(trial, participant, reporter, serious=True)
+    aware = SeriousEventClock.objects.get(record=version.record).aware_at
+    with pytest.raises(InvalidInputError) as nobody:
+        do_report_serious_event(version.record, " ", actor=reporter)
+    assert nobody.value.field == "recipient"
+    with pytest.raises(InvalidInputError) as before:
+        do_report_serious_event(version.record, RECIPIENT, sent_at=aware - dt.timedelta(
+            hours=1), actor=reporter)
+    assert before.value.field == "sent_at"
+    with pytest.raises(StateConflictError, match="initial report first"):
+        do_report_serious_event(version.record, RECIPIENT, kind="follow_up", actor=reporter)
+    sent = aware + dt.timedelta(hours=30)
+    with trial_clock.using(trial_clock.FixedClock(aware + dt.timedelta(hours=40))):
+        clock = do_report_serious_event(version.record, RECIPIENT, "PV-2026-0042",
+                                        sent_at=sent, actor=reporter)
+        do_report_serious_event(version.record, "Ethics committee", "IRB-17",
+                                kind="follow_up", actor=reporter)
+    assert clock.reported_at == sent  # when it was sent, not when it was recorded
+    initial, follow_up = SeriousEventReport.objects.filter(clock=clock).order_by("sent_at")
+    assert (initial.kind, initial.recipient, initial.reference) == (
+        "initial", RECIPIENT, "PV-2026-0042")
+    assert (follow_up.kind, follow_up.recipient) == ("follow_up", "Ethics committee")
+    late = AuditEvent.objects.filter(action="report_serious_event").order_by("sequence")
+    assert late[0].new["late"] is True and late[0].new["recipient"] == RECIPIENT
+
+
+def test_the_clock_counts_from_when_the_site_became_aware(trial, participant, reporter):
+    # The 24-hour clock started at data entry, not when the site became aware.
+    version = _save(trial, participant, reporter, serious=True)
+    entered = SeriousEventClock.objects.get(record=version.record)
+    called = entered.aware_at - dt.timedelta(hours=10)
+    with pytest.raises(InvalidInputError) as future:
+        do_record_sae_awareness(version.record, entered.aware_at + dt.timedelta(days=1),
+                                "a call", actor=reporter)
+    assert future.value.field == "aware_at"
+    clock = do_record_sae_awareness(version.record, called, "Call from the ward",
+                                    actor=reporter)
+    assert clock.aware_at == called and clock.deadline == called + dt.timedelta(hours=24)
+    event = AuditEvent.objects.get(action="set_sae_awareness")
+    assert event.reason == "Call from the ward"
+    [running] = running_sae_clocks(actor=reporter, now=entered.aware_at + dt.timedelta(hours=20))
+    assert running.overdue  # 30 hours after the call
+
+
+def test_the_safety_page_records_awareness_and_the_initial_report_on_the_sites_clock(
+        trial, participant, reporter):
+    version = _save(trial, participant, reporter, serious=True)
+    aware = SeriousEventClock.objects.get(record=version.record).aware_at
+    zone = ZoneInfo(participant.site.time_zone)
+    client = signed_in("ae-reporter", PASSWORD, reporter.role)
+    earlier = (aware - dt.timedelta(hours=2)).astimezone(zone)
+    client.post(f"/safety/clocks/{version.record.pk}/awareness/",
+                {"aware_at": f"{earlier:%Y-%m-%d %H:%M}", "reason": "Call from the ward"})
+    clock = SeriousEventClock.objects.get(record=version.record)
+    assert clock.aware_at == earlier.replace(second=0, microsecond=0)
+    sent = (aware + dt.timedelta(minutes=1)).astimezone(zone)
+    with trial_clock.using(trial_clock.FixedClock(aware + dt.timedelta(hours=1))):
+        answer = client.post(f"/safety/clocks/{version.record.pk}/report/", {
+            "kind": "initial", "sent_at": f"{sent:%Y-%m-%d %H:%M}", "recipient": RECIPIENT,
+            "reference": "PV-7"}, follow=True)
+        page = text_of(answer.content)
+    assert "initial report recorded" in page
+    assert f"initial report sent {sent:%Y-%m-%d %H:%M}" in page and "(ref. pv-7)" in page
 
 
 def test_the_safety_page_counts_the_time_left_on_the_trials_clock(trial, participant,
@@ -124,7 +205,7 @@ def test_the_safety_page_counts_the_time_left_on_the_trials_clock(trial, partici
 def test_a_non_serious_event_cannot_be_reported_as_serious(trial, participant, reporter):
     version = _save(trial, participant, reporter)
     with pytest.raises(StateConflictError):
-        do_report_serious_event(version.record, actor=reporter)
+        do_report_serious_event(version.record, RECIPIENT, actor=reporter)
 
 
 def test_adverse_events_need_the_report_permission_and_are_a_log_without_a_visit(

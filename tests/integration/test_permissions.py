@@ -155,7 +155,8 @@ SCENARIOS: dict[str, Scenario] = {
     "prepare_kit": lambda w, a: do_confirm_preparation(
         "NO-KIT", w.protocol.design.administrations[0].id, actor=a),
     "perform_procedure": _dose(differs_by_arm=True),
-    "report_adverse_event": lambda w, a: do_report_serious_event(w.serious_event(), actor=a),
+    "report_adverse_event": lambda w, a: do_report_serious_event(w.serious_event(), "Sponsor",
+                                                               actor=a),
     "raise_query": lambda w, a: do_raise_query(w.record(), "", "Why?", actor=a),
     "answer_query": lambda w, a: do_answer_query(w.query(), "Because.", actor=a),
     "close_query": lambda w, a: do_close_query(w.query(), "", actor=a),

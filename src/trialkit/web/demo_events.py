@@ -62,7 +62,9 @@ class EventSteps:
         record = trial.save(participant, form.id, "", data, actor)
         if step.report:
             trial.at(trial.today + DAY, 8, lambda: do_report_serious_event(
-                record, actor=trial.investigator))
+                record, f"{trial.protocol.identity.sponsor.name}, safety desk",
+                f"SAE-{participant.screening_number}-{record.repeat_index}",
+                actor=trial.investigator))
         if step.lasts is not None:
             end = onset + step.lasts * DAY
             resolved = {**data, **trial.story.adverse_events.resolved,

@@ -25,7 +25,7 @@ def _fields(values: dict[str, object]) -> dict[str, str]:
 def _saved_unsigned(trial, make_actor, number: str) -> tuple[Participant, list[FormRecord]]:
     """A candidate with every signature-required form of one visit saved and none signed."""
     participant = do_register_candidate(number, trial.site, actor=make_actor(trial.screener))
-    form, visit = signed_form(trial)
+    _, visit = signed_form(trial)
     forms = [f for f in trial.protocol.forms if f.signature_required and not f.repeating
              and visit in trial.visits_collecting(f)]
     for each in forms:

@@ -32,6 +32,8 @@ DATES: dict[str, DateKind] = {
     "done_on": DateKind.PAST,
     "ended_on": DateKind.PAST,
     "given_at": DateKind.PAST,        # a date and time
+    "sent_at": DateKind.PAST,         # when a serious event's report was sent
+    "aware_at": DateKind.PAST,        # when the site learnt of a serious event
     "as_of": DateKind.PAST,           # the date of a committee's data cut
 }
 """Date fields and their kind (``trialkit.core.hygiene.dates``)."""
@@ -88,12 +90,14 @@ def text_rules() -> dict[str, TextRule]:
         Profile,
         Query,
         SafetyDecision,
+        SeriousEventReport,
         Signature,
         Site,
     )
 
     ids = {name: identifier(_length(FormRecord, "form_id")) for name in (
-        "form_id", "visit_id", "item_id", "administration_id", "criterion", "decision", "status")}
+        "form_id", "visit_id", "item_id", "administration_id", "criterion", "decision", "status",
+        "kind")}
     return {
         **ids,
         "username": username_rule(_length(User, "username")),
@@ -121,6 +125,8 @@ def text_rules() -> dict[str, TextRule]:
         "query_value": line(QUERY_VALUE_MAX),
         "submission": line(_length(IdempotencyKey, "key")),
         "report_sha256": line(_length(SafetyDecision, "report_sha256")),
+        "recipient": line(_length(SeriousEventReport, "recipient")),
+        "reference": line(_length(SeriousEventReport, "reference")),
     }
 
 

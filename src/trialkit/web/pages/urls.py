@@ -67,6 +67,8 @@ urlpatterns = [
     path("safety/", views_oversight.safety, name="safety"),
     path("safety/clocks/<int:record_id>/report/", views_oversight.report_serious,
          name="report_serious"),
+    path("safety/clocks/<int:record_id>/awareness/", views_oversight.sae_awareness,
+         name="sae_awareness"),
     path("committee/", views_oversight.committee, name="committee"),
     path("committee/decisions/", views_oversight.decide, name="decide"),
     path("committee/closed-session/", views_oversight.closed_session, name="closed_session"),

@@ -14,10 +14,15 @@ from django.views.decorators.http import require_POST
 
 from trialkit.web.boundary.posted import Posted
 from trialkit.web.pages import readers, safety_report, views_simulation
+from trialkit.web.pages.local_time import entry_value, wall_clock
 from trialkit.web.pages.session import done, has, page, refused, render_page
 from trialkit.web.pages.vocabulary import committee_name, holders, the_committee
 from trialkit.web.trial import access
-from trialkit.web.trial.actions.adverse_events import do_report_serious_event
+from trialkit.web.trial import clock as trial_clock
+from trialkit.web.trial.actions.adverse_events import (
+    do_record_sae_awareness,
+    do_report_serious_event,
+)
 from trialkit.web.trial.actions.base import ActionError, Actor, InvalidInputError
 from trialkit.web.trial.actions.data_cuts import do_prepare_data_cut, may_prepare_data_cut
 from trialkit.web.trial.actions.forms import readable_form_ids
@@ -27,10 +32,17 @@ from trialkit.web.trial.actions.queries import (
     do_close_query,
     do_reopen_query,
 )
-from trialkit.web.trial.capture_queries import query_view, running_sae_clocks
+from trialkit.web.trial.capture_queries import (
+    ClockView,
+    query_view,
+    reported_sae_clocks,
+    running_sae_clocks,
+    sae_reports,
+)
 from trialkit.web.trial.capture_queries import unresolved_queries_by_site as by_site
 from trialkit.web.trial.gate_facts import today
 from trialkit.web.trial.lookups import form_record_for, query_for
+from trialkit.web.trial.models import SeriousEventReport
 from trialkit.web.trial.smc_reports import readable_reports
 from trialkit.web.trial.study import current_study, protocol_of
 
@@ -75,24 +87,51 @@ def query_action(request: HttpRequest, actor: Actor, pk: int, step: str) -> Http
 def safety(request: HttpRequest, actor: Actor) -> HttpResponse:
     study = current_study()
     protocol = protocol_of(study)
+    running, reported = running_sae_clocks(actor=actor), reported_sae_clocks(actor=actor)
     return render_page(request, actor, "pages/safety.html", {
-        "title": "Adverse events and SAE clocks", "clocks": running_sae_clocks(actor=actor),
+        "title": "Adverse events and SAE clocks", "clocks": running, "reported": reported,
+        "reports": _reports_of(running + reported),
+        "now": entry_value(trial_clock.now()),
         "events": safety_report.adverse_events(study, protocol, actor,
                                                readable_form_ids(actor)),
         "may_report": actor.can("report_adverse_event"),
         **views_simulation.safety_context(actor, study)})
 
 
+def _reports_of(clocks: list[ClockView]) -> dict[int, list[SeriousEventReport]]:
+    sent = sae_reports([c.record_id for c in clocks])
+    return {c.record_id: sent.get(c.record_id, []) for c in clocks}
+
+
 @require_POST
 @page(has("report_adverse_event"))
 def report_serious(request: HttpRequest, actor: Actor, record_id: int) -> HttpResponse:
-    record = form_record_for(actor, record_id)
+    """The initial or a follow-up report of a serious event: when, to whom, their reference."""
+    record = form_record_for(actor, record_id)  # times on the safety page's clock
+    posted = Posted(request.POST)
+    kind = posted.get("kind", "initial")
     try:
-        do_report_serious_event(record, actor=actor)
+        do_report_serious_event(record, posted.text("recipient"), posted.get("reference"),
+                                posted.moment("sent_at"), kind, actor=actor)
     except ActionError as exc:
         return refused(request, exc, reverse("pages:safety"))
-    return done(request, "Initial report marked as sent; the clock is stopped.",
-                reverse("pages:safety"))
+    return done(request, "Initial report recorded; the clock is stopped." if kind == "initial"
+                else "Follow-up report recorded.", reverse("pages:safety"))
+
+
+@require_POST
+@page(has("report_adverse_event"))
+def sae_awareness(request: HttpRequest, actor: Actor, record_id: int) -> HttpResponse:
+    """When the site became aware of a serious event: the deadline counts from then."""
+    record = form_record_for(actor, record_id)  # times on the safety page's clock
+    posted = Posted(request.POST)
+    try:
+        sae_clock = do_record_sae_awareness(record, posted.moment("aware_at"),
+                                            posted.text("reason"), actor=actor)
+    except ActionError as exc:
+        return refused(request, exc, reverse("pages:safety"))
+    return done(request, f"Awareness recorded; the report is due by "
+                f"{wall_clock(sae_clock.deadline)}.", reverse("pages:safety"))
 
 
 def _for_the_committee(actor: Actor) -> str:

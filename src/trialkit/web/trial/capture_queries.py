@@ -26,6 +26,7 @@ from trialkit.web.trial.models import (
     Participant,
     Query,
     SeriousEventClock,
+    SeriousEventReport,
     Signature,
 )
 from trialkit.web.trial.scope import in_scope
@@ -238,6 +239,22 @@ def sae_clocks(*, actor: Actor, now: dt.datetime | None = None,
         clocks = clocks.filter(reported_at__isnull=True)
     clocks = readable(actor, in_scope(actor, clocks, "record__participant"), "record")
     return [clock_view(c, now) for c in clocks]
+
+
+def reported_sae_clocks(*, actor: Actor) -> list[ClockView]:
+    """Serious events whose initial report was sent, most recently aware first."""
+    return sorted((c for c in sae_clocks(actor=actor) if c.reported_at is not None),
+                  key=lambda c: c.aware_at, reverse=True)
+
+
+def sae_reports(record_ids: list[int]) -> dict[int, list[SeriousEventReport]]:
+    """Form record id → the reports sent about its serious event, in the order sent (the
+    records were read through ``sae_clocks``, which checks scope and reading)."""
+    reports: dict[int, list[SeriousEventReport]] = defaultdict(list)
+    for report in SeriousEventReport.objects.filter(clock__record_id__in=record_ids).order_by(
+            "sent_at", "pk").select_related("clock"):
+        reports[report.clock.record_id].append(report)
+    return dict(reports)
 
 
 def clock_view(sae_clock: SeriousEventClock, now: dt.datetime | None = None) -> ClockView:

@@ -82,6 +82,8 @@ class AuditAction(StrEnum):
     # Safety and oversight
     START_SAE_CLOCK = "start_sae_clock"
     REPORT_SERIOUS_EVENT = "report_serious_event"
+    SET_SAE_AWARENESS = "set_sae_awareness"
+    """When the site became aware of a serious event: it moves the reporting deadline."""
     SIGN_SAFETY_DECISION = "sign_safety_decision"
     UNBLIND_PARTICIPANT = "unblind_participant"
     PREPARE_DATA_CUT = "prepare_data_cut"

@@ -28,6 +28,7 @@ from trialkit.web.trial.models.safety import (
     Notification,
     SafetyDecision,
     SeriousEventClock,
+    SeriousEventReport,
     SmcReport,
 )
 
@@ -57,6 +58,7 @@ __all__ = [
     "SafetyDecision",
     "ScheduledVisit",
     "SeriousEventClock",
+    "SeriousEventReport",
     "SignInSource",
     "Signature",
     "Site",

@@ -59,6 +59,26 @@ class SeriousEventClock(models.Model):
     reported_by = models.CharField(max_length=150, blank=True)
 
 
+class SeriousEventReport(models.Model):
+    """A report of a serious event sent outside the site: the initial one (which stops the
+    clock) and each follow-up, with when it was sent, to whom, and their reference."""
+
+    class Kind(models.TextChoices):
+        INITIAL = "initial", "Initial report"
+        FOLLOW_UP = "follow_up", "Follow-up report"
+
+    clock = models.ForeignKey(SeriousEventClock, on_delete=models.PROTECT,
+                              related_name="reports")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    sent_at = models.DateTimeField()
+    recipient = models.CharField(max_length=200)
+    """Who received it: the sponsor's safety desk, the ethics committee, the regulator."""
+    reference = models.CharField(max_length=100, blank=True)
+    """The recipient's case number or the message's reference, when there is one."""
+    recorded_by = models.CharField(max_length=150)
+    recorded_at = models.DateTimeField()
+
+
 class Notification(models.Model):
     recipient_role = models.CharField(max_length=64)
     subject = models.CharField(max_length=200)

@@ -68,15 +68,15 @@ def signatures(request: HttpRequest, actor: Actor) -> HttpResponse:
 
 @require_POST
 @page(has("sign"))
-def sign_group(request: HttpRequest, actor: Actor, pk: int, visit: str) -> HttpResponse:
-    """Sign one visit's forms (``visit``), or the whole casebook (``visit`` = ``all``)."""
+def sign_group(request: HttpRequest, actor: Actor, pk: int, visit_id: str) -> HttpResponse:
+    """Sign one visit's forms (``visit_id``), or the whole casebook (``visit_id`` = ``all``)."""
     participant = participant_for(actor, pk)
     show_times_of(participant)
     back = reverse("pages:signatures")
     posted = Posted(request.POST)
-    visit_id = None if visit == "all" else ("" if visit == NO_VISIT else visit)
+    visit = None if visit_id == "all" else ("" if visit_id == NO_VISIT else visit_id)
     try:
-        signed = do_sign_casebook(participant, visit_id, posted.raw("password"),
+        signed = do_sign_casebook(participant, visit, posted.raw("password"),
                                   posted.text("meaning"), actor=actor)
     except ActionError as exc:
         return refused(request, exc, back)

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from trialkit.web.boundary.posted import Posted
 from trialkit.web.pages import readers, safety_report, views_simulation
 from trialkit.web.pages.local_time import entry_value, wall_clock
+from trialkit.web.pages.query_ageing import QUERY_FILTERS, query_ageing
 from trialkit.web.pages.session import done, has, page, refused, render_page
 from trialkit.web.pages.vocabulary import committee_name, holders, the_committee
 from trialkit.web.trial import access
@@ -34,12 +35,12 @@ from trialkit.web.trial.actions.queries import (
 )
 from trialkit.web.trial.capture_queries import (
     ClockView,
+    queries_in_scope,
     query_view,
     reported_sae_clocks,
     running_sae_clocks,
     sae_reports,
 )
-from trialkit.web.trial.capture_queries import unresolved_queries_by_site as by_site
 from trialkit.web.trial.gate_facts import today
 from trialkit.web.trial.lookups import form_record_for, query_for
 from trialkit.web.trial.models import SeriousEventReport
@@ -51,8 +52,25 @@ QUERY_ROLES = ("raise_query", "answer_query", "close_query")
 
 @page(has(*QUERY_ROLES), why="Only roles that raise, answer or close queries open the inbox.")
 def queries(request: HttpRequest, actor: Actor) -> HttpResponse:
+    """The queries inbox: filtered by status, form and participant, each with its age and
+    whose move it is, and the unresolved ones counted by age."""
+    chosen = Posted(request.GET)
+    status = chosen.get("status", "unresolved")
+    form_id = chosen.text("form", required=False, as_field="form_id")
+    number = chosen.text("participant", required=False, as_field="screening_number").strip()
+    rows = queries_in_scope(actor=actor, status=None if status in ("unresolved", "all")
+                            else status)
+    if status == "unresolved":
+        rows = [q for q in rows if q.status != "closed"]
+    now = trial_clock.now()
+    ageing = query_ageing([q for q in rows if q.status != "closed"], now)
+    rows = [q for q in rows if (not form_id or q.form_id == form_id)
+            and (not number or number.lower() in q.screening_number.lower())]
     return render_page(request, actor, "pages/queries.html", {
-        "title": "Queries", "by_site": sorted(by_site(actor=actor).items())})
+        "title": "Queries", "rows": [(q, (now - q.raised_at).days) for q in
+                                     sorted(rows, key=lambda q: q.raised_at)],
+        "ageing": ageing, "status": status, "form": form_id, "participant": number,
+        "statuses": QUERY_FILTERS, "forms": [(f.id, f.name) for f in actor.protocol().forms]})
 
 
 @page(has(*QUERY_ROLES))

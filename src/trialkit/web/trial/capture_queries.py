@@ -124,6 +124,8 @@ class QueryView:
     item_label: str
     """The protocol's names for the form, the visit and the item (the ids where the protocol
     has none), for people."""
+    site: str
+    """The participant's site (its code)."""
 
 
 @dataclass(frozen=True)
@@ -314,7 +316,7 @@ def _query_view(query: Query) -> QueryView:
                      form_record.participant.screening_number, form_record.form_id,
                      form_record.visit_id, query.item_id, query.text, query.status,
                      query.automatic, query.raised_by, query.raised_at, query.closed_at,
-                     messages, *names)
+                     messages, *names, form_record.participant.site.code)
 
 
 def _names(protocol: Protocol, form_id: str, visit_id: str, item_id: str

@@ -1,0 +1,33 @@
+"""How long queries have waited: the data managers' ageing buckets and the inbox's filters."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from trialkit.web.trial.capture_queries import QueryView
+
+QUERY_FILTERS = (("unresolved", "Open or answered"), ("open", "Open: the site's move"),
+                 ("answered", "Answered: data management's move"), ("closed", "Closed"),
+                 ("all", "All"))
+BUCKETS = ((0, 7, "up to 7 days"), (8, 30, "8 to 30 days"), (31, None, "over 30 days"))
+
+
+@dataclass(frozen=True)
+class AgeBucket:
+    label: str
+    open: int
+    """Waiting for the site's answer."""
+    answered: int
+    """Waiting for data management to close or reopen."""
+
+
+def query_ageing(unresolved: list[QueryView], now: dt.datetime) -> list[AgeBucket]:
+    """Unresolved queries counted by how many days ago they were raised."""
+    buckets = []
+    for low, high, label in BUCKETS:
+        within = [q for q in unresolved if low <= (now - q.raised_at).days
+                  and (high is None or (now - q.raised_at).days <= high)]
+        buckets.append(AgeBucket(label, sum(q.status == "open" for q in within),
+                                 sum(q.status == "answered" for q in within)))
+    return buckets

@@ -224,3 +224,25 @@ def test_adverse_events_need_the_report_permission_and_are_a_log_without_a_visit
         do_save_form(participant, form.id, "", {**adverse_event(trial), choice.id: "6"},
                      actor=reporter)
     assert bad_code.value.field == choice.id
+
+
+def test_the_report_prints_as_a_pdf_with_the_event_and_each_report_sent(
+        trial, participant, reporter):
+    # Nothing was printable: no SAE report to file or send.
+    import io
+
+    import pypdf
+
+    version = _save(trial, participant, reporter, serious=True)
+    do_report_serious_event(version.record, RECIPIENT, "PV-2026-0042", actor=reporter)
+    client = signed_in("ae-reporter", PASSWORD, reporter.role)
+    answer = client.get(f"/safety/clocks/{version.record.pk}/report.pdf")
+    assert answer.status_code == 200 and answer["Content-Type"] == "application/pdf"
+    text = " ".join(page.extract_text() for page in pypdf.PdfReader(
+        io.BytesIO(answer.content)).pages)
+    text = " ".join(text.split())
+    assert participant.screening_number in text and TERM in text
+    assert RECIPIENT in text and "PV-2026-0042" in text and "Initial report" in text
+    assert participant.site.time_zone in text
+    other = _save(trial, participant, reporter)  # not serious: no report to print
+    assert client.get(f"/safety/clocks/{other.record.pk}/report.pdf").status_code == 404

@@ -70,6 +70,8 @@ urlpatterns = [
          name="report_serious"),
     path("safety/clocks/<int:record_id>/awareness/", views_oversight.sae_awareness,
          name="sae_awareness"),
+    path("safety/clocks/<int:record_id>/report.pdf", views_oversight.sae_report,
+         name="sae_report"),
     path("committee/", views_oversight.committee, name="committee"),
     path("committee/decisions/", views_oversight.decide, name="decide"),
     path("committee/closed-session/", views_oversight.closed_session, name="closed_session"),

@@ -16,6 +16,7 @@ from trialkit.web.boundary.posted import Posted
 from trialkit.web.pages import readers, safety_report, views_simulation
 from trialkit.web.pages.local_time import entry_value, wall_clock
 from trialkit.web.pages.query_ageing import QUERY_FILTERS, query_ageing
+from trialkit.web.pages.sae_report import sae_report_pdf
 from trialkit.web.pages.session import done, has, page, refused, render_page
 from trialkit.web.pages.vocabulary import committee_name, holders, the_committee
 from trialkit.web.trial import access
@@ -150,6 +151,16 @@ def sae_awareness(request: HttpRequest, actor: Actor, record_id: int) -> HttpRes
         return refused(request, exc, reverse("pages:safety"))
     return done(request, f"Awareness recorded; the report is due by "
                 f"{wall_clock(sae_clock.deadline)}.", reverse("pages:safety"))
+
+
+@page(has("report_adverse_event", "review_safety"))
+def sae_report(request: HttpRequest, actor: Actor, record_id: int) -> HttpResponse:
+    """A serious event's report as a PDF in the CIOMS I layout, to file or send."""
+    record = form_record_for(actor, record_id)
+    response = HttpResponse(sae_report_pdf(record, actor), content_type="application/pdf")
+    response["Content-Disposition"] = (f'attachment; filename="sae-report-'
+                                       f'{record.participant.screening_number}-{record.pk}.pdf"')
+    return response
 
 
 def _for_the_committee(actor: Actor) -> str:

@@ -16,6 +16,7 @@ from trialkit.web.trial.actions.base import actor_for
 from trialkit.web.trial.actions.forms import readable
 from trialkit.web.trial.actions.queries import do_close_query, do_raise_query
 from trialkit.web.trial.models import FormRecord, Query
+from trialkit.web.trial.scope import in_scope
 
 pytestmark = pytest.mark.protocols()
 
@@ -67,3 +68,27 @@ def test_the_inbox_counts_unresolved_queries_by_age_and_whose_move_it_is(trial, 
     assert sum(b.answered for b in ageing) == answered
     assert ageing[2].open == sum(age > 30 for age in open_ages)
     assert "the site's move" in text_of(page.content)
+
+
+def test_the_dashboard_says_what_waits_for_each_role(trial, module_demo):
+    # Every role saw the same dashboard; the investigator's 66 unsigned forms were nowhere.
+    _raise_two_and_close_one(trial)
+    for role in trial.protocol.roles:
+        page = client_for(module_demo, role.id).get(reverse("pages:dashboard"))
+        tasks = {t.label: t.count for t in page.context["tasks"]}
+        sign_in = next(s for s in module_demo.sign_ins if s.role == role.id)
+        actor = actor_for(User.objects.get(username=sign_in.username), role.id)
+        readable_open = in_scope(actor, readable(actor, Query.objects.filter(status="open"),
+                                                 "record"), "record__participant").count()
+        if "answer_query" in role.can:  # the open queries on forms the role reads
+            assert tasks.get("queries await the site's answer", 0) == readable_open, role.id
+        else:
+            assert "queries await the site's answer" not in tasks
+        if "sign" not in role.can:
+            assert "forms await a signature" not in tasks
+    signer = client_for(module_demo, trial.investigator).get(reverse("pages:dashboard"))
+    waiting = {t.label: t.count for t in signer.context["tasks"]}.get(
+        "forms await a signature", 0)
+    listed = text_of(client_for(module_demo, trial.investigator).get(
+        reverse("pages:signatures")).content)
+    assert (waiting == 0) == ("no form at your sites awaits" in listed)

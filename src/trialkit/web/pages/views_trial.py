@@ -22,12 +22,13 @@ def dashboard(request: HttpRequest, actor: Actor) -> HttpResponse:
     study = current_study()
     protocol = protocol_of(study)
     deviation_count, deviations = readers.recent_deviations(actor, study)
+    queries, clocks = readers.query_counts(actor, study), running_sae_clocks(actor=actor)
     return render_page(request, actor, "pages/dashboard.html", {
         "title": "Study dashboard", "parts": readers.enrolment_by_part(actor, study, protocol),
         "funnel": readers.funnel(actor, study), "gates": readers.gate_status(study, protocol),
-        "due": readers.due_visits(actor, study), "queries": readers.query_counts(actor, study),
-        "clocks": running_sae_clocks(actor=actor), "deviation_count": deviation_count,
-        "deviations": deviations})
+        "due": readers.due_visits(actor, study), "queries": queries,
+        "clocks": clocks, "deviation_count": deviation_count, "deviations": deviations,
+        "tasks": readers.my_tasks(actor, study, queries, len(clocks))})
 
 
 @page()

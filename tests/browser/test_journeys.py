@@ -329,7 +329,7 @@ def test_a_data_manager_raises_a_query_the_site_answers_and_the_data_manager_clo
     expect(row).to_contain_text("S-601")
     expect(row).to_contain_text("open")
     shot(site, "site-inbox")
-    row.get_by_role("link").click()
+    row.get_by_role("link", name=re.compile("Date of birth differs")).click()
     site.get_by_label("Answer").fill("Checked against the ID card: the entry is correct.")
     site.get_by_role("button", name="Answer").click()
     expect(site.get_by_role("heading", level=1)).to_contain_text("answered")

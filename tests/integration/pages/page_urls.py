@@ -8,6 +8,9 @@ from django.urls import URLPattern, get_resolver, resolve
 
 from trialkit.web.trial.models import FormRecord, Participant, Query, SmcReport
 
+# Routes the crawl does not GET: the static files, and steps that only take a POST (signing
+# out, signing forms) whose parameters are not named ``step``.
+NOT_CRAWLED = {"logout", "static", "sign_group"}
 # Route parameters that name something that is not about a participant: such a page is
 # crawled once per stored object, not once per participant.
 NOT_ABOUT_A_PARTICIPANT = {"report_id"}
@@ -31,7 +34,7 @@ def urls_about(participants: list[Participant]) -> Iterator[str]:
     from django.urls import reverse
 
     for name, params in pattern_names():
-        if "step" in params or "output" in params or name in ("logout", "static"):
+        if "step" in params or "output" in params or name in NOT_CRAWLED:
             continue
         if not params:
             yield reverse(f"pages:{name}")

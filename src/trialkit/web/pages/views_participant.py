@@ -43,6 +43,7 @@ def participant(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
         "may_enrol": view.participant.status == Participant.Status.CONSENTED and (
             actor.can("enrol") or actor.can("randomize")),
         "today": today().isoformat(), "can_unblind": actor.can("emergency_unblind"),
+        "can_screen": actor.can("screen"),
         "can_enter": actor.can("enter_data"), "can_dose": bool(recordable),
         "can_report": actor.can("report_adverse_event") or actor.can("enter_data"),
         "log_forms": [f for f in protocol.forms if f.repeating and may_enter(actor, f)]})

@@ -47,6 +47,7 @@ from trialkit.core.randomization import (
 )
 from trialkit.core.randomization.kits import draw_kit_codes
 from trialkit.interop.exports import EXPORTS
+from trialkit.web.pages.templatetags.words import RANDOMIZATION_METHOD_WORDS
 from trialkit.web.trial.actions.study import do_load_protocol
 from trialkit.web.trial.models import (
     ApiToken,
@@ -297,3 +298,5 @@ def test_nobody_can_choose_the_seed_through_the_api_or_the_page(trial, api, toke
     assert not {"seed", "seed_digest", "sha256"} & set(made.body)
     form = client.get(reverse("pages:randomization_list")).content.decode()
     assert 'name="seed"' not in form and "Seed" not in form
+    method = trial.protocol.randomization.method
+    assert f"<dd>{RANDOMIZATION_METHOD_WORDS[method]}</dd>" in form  # "permuted blocks"

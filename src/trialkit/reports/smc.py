@@ -33,8 +33,8 @@ from trialkit.core.reporting.stamp import Stamp
 from trialkit.core.scheduling import CommitteeDecision
 from trialkit.reports.html import STYLE, table_html
 from trialkit.reports.listings import listings
+from trialkit.reports.pdf_document import render_pdf
 from trialkit.reports.smc_labs import shift_tables
-from trialkit.reports.smc_pdf import render_pdf
 from trialkit.reports.smc_sections import (
     Block,
     Bullets,

@@ -9,12 +9,15 @@ import re
 import typing
 
 import pytest
+from django.apps import apps
 from django.urls import reverse
 
 from tests.integration.pages.support import client_for, text_of
 from trialkit.core.protocol.roles import BlindedInformation, Permission
+from trialkit.web.pages.audit_words import ACTION_WORDS
 from trialkit.web.pages.vocabulary import INFORMATION_WORDS, PERMISSION_WORDS
-from trialkit.web.trial.models import Participant, Query
+from trialkit.web.trial.actions.vocabulary import AuditAction
+from trialkit.web.trial.models import AuditEvent, Participant, Query
 
 pytestmark = pytest.mark.protocols()
 
@@ -69,3 +72,27 @@ def test_visits_are_named_by_the_schedule_never_by_their_ids(trial, module_demo)
         if found:
             shown[url] = found
     assert shown == {}
+
+
+def test_every_audit_action_has_words():
+    assert set(ACTION_WORDS) == set(AuditAction)
+    assert len(set(ACTION_WORDS.values())) == len(ACTION_WORDS)  # no two read alike
+
+
+def test_the_audit_trail_names_actions_records_and_results_in_words(trial, module_demo):
+    # It listed "judge_criteria", "FormVersion" and "judged: E10: not_met".
+    reader = next(r.id for r in trial.protocol.roles if "view_audit" in r.can)
+    client = client_for(module_demo, reader)
+    pages = [client.get(reverse("pages:audit"), {"page": n}) for n in (1, 2, 3)]
+    judged = client.get(reverse("pages:audit"), {"action": AuditAction.JUDGE_CRITERIA.value})
+    text = " ".join(_visible(p.content) for p in [*pages, judged])
+    actions = {a.value for a in AuditAction if "_" in a.value}
+    models = {m.__name__ for m in apps.get_app_config("trial").get_models()
+              if re.search("[a-z][A-Z]", m.__name__)}  # FormVersion; "Study" is a word
+    shown = {code for code in actions | models | {"not_met"}
+             if re.search(rf"(?<![\w-]){re.escape(code)}(?![\w-])", text)}
+    assert shown == set()
+    if AuditEvent.objects.filter(action=AuditAction.JUDGE_CRITERIA).exists():
+        assert "Judged criteria" in _visible(judged.content)
+        assert re.search(r"\b\w+: (not )?met\b", _visible(judged.content))
+    assert "Saved a form" in text

@@ -11,7 +11,7 @@ import pytest
 
 from tests.integration.pages.page_urls import urls_about
 from tests.integration.pages.support import client_for, text_of
-from trialkit.web.pages.trail_listing import in_words
+from trialkit.web.pages.trail_listing import codebook, in_words
 from trialkit.web.trial.models import Participant
 
 pytestmark = pytest.mark.protocols()
@@ -50,3 +50,15 @@ def test_an_audit_events_values_read_as_fields_and_words():
         ("consent date", "—"), ("judged", "e1: met"), ("flags", "yes, no"),
         ("kits", "A-1, B-2"), ("count", "3")]
     assert in_words(None) == [] and in_words(["x"]) == [("", "x")]
+
+
+def test_codes_in_an_events_values_read_in_the_protocols_words(trial):
+    # "judged: E10: not_met", a refusal's "field: committee.days_elapsed", "visit: M6".
+    words = codebook(trial.protocol)
+    visit = trial.protocol.schedule.visits[-1]
+    assert in_words({"judged": {"E10": "not_met", "I1": "met"}, "visit": visit.id,
+                     "field": "committee.days_elapsed", "action": "enrol_participant",
+                     "note": "not_met is kept in free text"}, words) == [
+        ("judged", "E10: not met; I1: met"), ("visit", visit.name),
+        ("field", "committee: days elapsed"), ("action", "enrolled a participant"),
+        ("note", "not_met is kept in free text")]

@@ -18,6 +18,7 @@ from tests.integration.conftest import PASSWORD
 from tests.integration.pages.support import client_for, signed_in, site_today, text_of
 from tests.protocol_cases import allocation_secrets, named_in, public_texts
 from trialkit.core.adam import derive
+from trialkit.core.analysis.catalogue import METHODS
 from trialkit.core.protocol.gates import CountAtLeast
 from trialkit.core.simulation import gate_rules
 from trialkit.core.simulation.conditional import conditional_power
@@ -93,6 +94,9 @@ def test_the_statistician_runs_it_on_the_data_so_far_with_the_seed_and_trials_sh
     assert not datasets.blinded
     for result in conditional_power(trial.protocol, datasets, trials=7, seed=11):
         assert result.analysis_name.lower() in text
+        # The method by what it computes, not the catalogue's name ("ancova").
+        assert METHODS[result.method].summary.lower() in text
+        assert f"<td>{result.method}</td>" not in page.content.decode()
         if result.power is not None:
             assert f"{result.power:.3f} ± {result.mcse:.3f}" in text
 

@@ -4,7 +4,7 @@ history (awareness, deadline, each report sent, to whom, their reference).
 
 Only what the reader's role may read is printed: the form values in words, administration
 names and dates, never an arm, a preparation or a procedure type. The PDF goes through the
-same renderer as the committee's reports (``trialkit.reports.smc_pdf``).
+same renderer as the committee's reports (``trialkit.reports.pdf_document``).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from django.utils import timezone
 from trialkit.core.protocol import Protocol
 from trialkit.core.protocol.forms import Form
 from trialkit.core.reporting.display import DisplayTable
-from trialkit.reports.smc_pdf import render_pdf
+from trialkit.reports.pdf_document import render_pdf
 from trialkit.reports.smc_sections import Block, Bullets, Heading, Paragraph
 from trialkit.web.pages.item_values import values_in_words
 from trialkit.web.pages.local_time import wall_clock

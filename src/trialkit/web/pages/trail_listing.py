@@ -13,7 +13,9 @@ from typing import Any
 
 from django.core.paginator import Page, Paginator
 
+from trialkit.core.protocol import Protocol
 from trialkit.web.api.redaction import redactor_for
+from trialkit.web.pages.audit_words import ACTION_WORDS, action_in_words, object_type_in_words
 from trialkit.web.trial.actions.base import Actor
 from trialkit.web.trial.models import AuditEvent
 
@@ -29,34 +31,65 @@ def trail_page(actor: Actor, filters: Mapping[str, str], page: str) -> Page[Audi
             events = events.filter(**{key: value})
     listing = Paginator(events, AUDIT_PAGE).get_page(page)
     redactor = redactor_for(actor)
+    words = codebook(actor.protocol())
     for event in listing:
         shown = redactor.event(event)
         event.old, event.new, event.reason = shown.old, shown.new, shown.reason
-        event.old_shown, event.new_shown = in_words(shown.old), in_words(shown.new)
+        event.old_shown, event.new_shown = in_words(shown.old, words), in_words(shown.new, words)
+        event.action_shown = action_in_words(event.action)
+        event.object_shown = object_type_in_words(event.object_type)
     return listing
 
 
-def in_words(change: Any) -> list[tuple[str, str]]:
+STATUS_WORDS = {"met": "met", "not_met": "not met", "unknown": "unknown",
+                "eligible": "eligible", "not_eligible": "not eligible",
+                "needs_judgement": "needs the investigator's judgement"}
+"""The eligibility results stored in events (``judged: {"E10": "not_met"}``)."""
+
+
+def codebook(protocol: Protocol) -> dict[str, str]:
+    """Stored codes an event's values may hold, with their words: statuses, the protocol's
+    visits, forms, administrations and roles, and the audit actions a refusal names."""
+    words = {code.value: text.lower() for code, text in ACTION_WORDS.items()}
+    words |= {r.id: r.name for r in protocol.roles}
+    words |= {a.id: a.name for a in protocol.design.administrations}
+    words |= {f.id: f.name for f in protocol.forms}
+    words |= {v.id: v.name for v in protocol.schedule.visits}
+    return words | STATUS_WORDS
+
+
+def in_words(change: Any, words: Mapping[str, str] | None = None) -> list[tuple[str, str]]:
     """An event's old or new values as (field, value) pairs people read: "consent date:
     2026-11-02", not the stored mapping's Python form ``{'consent_date': '2026-11-02'}``.
-    A value that is not a mapping is one pair with no field."""
+    A value that is not a mapping is one pair with no field. A value that is a code in
+    ``words`` (a status, a visit id) is shown in its words."""
     if change is None:
         return []
     if isinstance(change, Mapping):
-        return [(str(key).replace("_", " "), _value_in_words(value))
+        return [(_field_in_words(str(key)), _field_in_words(value) if key == "field"
+                 and isinstance(value, str) else _value_in_words(value, words or {}))
                 for key, value in change.items()]
-    return [("", _value_in_words(change))]
+    return [("", _value_in_words(change, words or {}))]
 
 
-def _value_in_words(value: Any) -> str:
+def _field_in_words(key: str) -> str:
+    # ``consent_date``, and the field a refusal names, which may be a gate check's id
+    # (``committee.days_elapsed``), read as words; a criterion id (``E10``) is the
+    # protocol's own reference and stays.
+    return key.replace("_", " ").replace(".", ": ")
+
+
+def _value_in_words(value: Any, words: Mapping[str, str]) -> str:
     if value is None or value == "":
         return "—"
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, Mapping):
-        return "; ".join(f"{key}: {text}" for key, text in in_words(value)) or "—"
+        return "; ".join(f"{key}: {text}" for key, text in in_words(value, words)) or "—"
     if isinstance(value, list | tuple):
-        return ", ".join(_value_in_words(item) for item in value) or "none"
+        return ", ".join(_value_in_words(item, words) for item in value) or "none"
+    if isinstance(value, str) and value in words:
+        return words[value]
     return str(value)
 
 

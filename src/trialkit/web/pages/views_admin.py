@@ -14,6 +14,7 @@ from trialkit.web.pages.account_readers import (
     user_named,
     users_with_roles,
 )
+from trialkit.web.pages.audit_words import action_choices
 from trialkit.web.pages.session import done, has, page, refused, render_page
 from trialkit.web.pages.trail_listing import event_count, trail_page
 from trialkit.web.pages.views_account_admin import account_context
@@ -36,7 +37,7 @@ def audit(request: HttpRequest, actor: Actor) -> HttpResponse:
         refused_filter = True
     return render_page(request, actor, "pages/audit.html", {
         "title": "Audit trail", "page_obj": trail_page(actor, filters, query.raw("page")),
-        "filters": filters,
+        "filters": filters, "action_choices": action_choices(),
         "verified": None}, status=422 if refused_filter else 200)
 
 
@@ -46,6 +47,7 @@ def audit_verify(request: HttpRequest, actor: Actor) -> HttpResponse:
     problems = verify_chain()
     return render_page(request, actor, "pages/audit.html", {
         "title": "Audit trail", "page_obj": trail_page(actor, {}, "1"), "filters": {},
+        "action_choices": action_choices(),
         "verified": {"problems": problems, "count": event_count(),
                      "enforced": is_append_only_enforced()}})
 

@@ -79,6 +79,17 @@ class AuditAction(StrEnum):
     ANSWER_QUERY = "answer_query"
     CLOSE_QUERY = "close_query"
     REOPEN_QUERY = "reopen_query"
+    ASSIGN_QUERY = "assign_query"
+    """A query assigned to a person (or unassigned); old and new assignee."""
+    # Source data verification (monitoring)
+    VERIFY_SOURCE = "verify_source"
+    """Items of one form compared with the source and found to agree (one item, or the
+    whole form's items that awaited it)."""
+    VERIFY_SOURCE_VISIT = "verify_source_visit"
+    """Every form of a visit awaiting verification, verified in one act (naming each)."""
+    RECORD_SOURCE_DISCREPANCY = "record_source_discrepancy"
+    """An item found to differ from the source, with a note (a ``raise_query`` may precede
+    it)."""
     # Safety and oversight
     START_SAE_CLOCK = "start_sae_clock"
     REPORT_SERIOUS_EVENT = "report_serious_event"

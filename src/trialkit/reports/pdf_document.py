@@ -1,10 +1,11 @@
-"""The committee report's blocks as a PDF (fpdf2), the same bytes for the same blocks.
+"""A report's blocks as a PDF (fpdf2), the same bytes for the same blocks: the committee's
+reports, a serious event's report and any other record people file or sign.
 
 fpdf2 stamps the creation date (we pass the data date) and derives the file identifier from
 the content when none is given, so nothing depends on the clock. The text font is DejaVu Sans,
 which matplotlib ships (a dependency already): the core PDF fonts cannot print an em dash, a
 "≥" or a participant's name outside Latin-1. Every page starts with the report's first line,
-so a printed page says which session and view it belongs to.
+so a printed page says which report (a committee session and view, a participant) it belongs to.
 """
 
 from __future__ import annotations

@@ -77,6 +77,7 @@ CAPABILITIES: dict[str, Callable[[Protocol], bool]] = {
     "judgement_band": lambda p: any(i.derived is not None and i.derived.check_against
                                     and i.derived.function == "neurostatus_edss"
                                     for f in p.forms for i in f.items),
+    "conditional_item": lambda p: any(i.asked_when for f in p.forms for i in f.items),
     "stepped_item": lambda p: any(i.range is not None and i.range.step
                                   for f in p.forms for i in f.items),
     "emergency_unblinding": lambda p: _blinded(p) and any("emergency_unblind" in r.can

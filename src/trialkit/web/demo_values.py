@@ -23,6 +23,7 @@ from typing import Any
 
 from trialkit.core.eligibility import nodes as n
 from trialkit.core.eligibility.language import RuleContext
+from trialkit.core.forms import asked_given_entries
 from trialkit.core.protocol import Protocol
 from trialkit.core.protocol.forms import Form, Item
 from trialkit.core.protocol.record import ATTESTATIONS, PATIENT_TABLE
@@ -47,7 +48,11 @@ def form_values(protocol: Protocol, form: Form, on: dt.date,
         elif item.required or _attests(item):
             values[item.id] = _value(protocol, item, on, qualifying)
     _agree_with_derivations(form, values, given)
-    return {key: value for key, value in values.items() if value is not None}
+    # A conditional item whose condition does not hold is not asked (child-bearing potential
+    # of a man): it stays empty unless the caller gives it on purpose.
+    asked = asked_given_entries(form, values, on, {c.id: c for c in protocol.codelists})
+    return {key: value for key, value in values.items()
+            if value is not None and (asked.get(key, True) or key in given)}
 
 
 def _attests(item: Item) -> bool:

@@ -18,8 +18,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from trialkit.core.forms.expressions import Expr, ExpressionError, holds, parse_check
-from trialkit.core.forms.values import JsonScalar
+from trialkit.core.forms.expressions import (
+    Expr,
+    ExpressionError,
+    Truth,
+    holds,
+    item_refs,
+    parse_check,
+)
+from trialkit.core.forms.values import ItemValueError, JsonScalar, parse_value
 from trialkit.core.protocol.forms import CodeList, EditCheck, Form
 
 
@@ -56,7 +63,37 @@ def edit_check_problems(form: Form, codelists: Mapping[str, CodeList]) -> list[s
                     parse_check(text, form, codes)
             except ExpressionError as exc:
                 problems.append(f"form {form.id}, check {check.id} ({key}): {exc}")
+    for item in form.items:
+        if item.asked_when is None:
+            continue
+        try:
+            refs = item_refs(parse_check(item.asked_when, form, codes))
+        except ExpressionError as exc:
+            problems.append(f"form {form.id}, item {item.id} (asked_when): {exc}")
+            continue
+        if item.id in refs:
+            problems.append(f"form {form.id}, item {item.id} (asked_when): an item cannot "
+                            "decide whether it is itself asked")
     return problems
+
+
+def asked_items(form: Form, values: Mapping[str, JsonScalar], today: date,
+                codelists: Mapping[str, CodeList]) -> dict[str, bool]:
+    """Item id → whether it is asked given the other values: an item without ``asked_when``
+    always is; one with it only when the condition holds (not when it fails or cannot be
+    judged yet because what it reads is not entered). Pages show the asked items."""
+    return {item: state is True for item, state in asking(form, values, today,
+                                                          codelists).items()}
+
+
+def asking(form: Form, values: Mapping[str, JsonScalar], today: date,
+           codelists: Mapping[str, CodeList]) -> dict[str, Truth]:
+    """Item id → True (asked), False (its condition fails: a value is refused) or None (the
+    condition cannot be judged yet: neither required nor refused)."""
+    codes = choice_codes(form, codelists)
+    return {item.id: True if item.asked_when is None else holds(
+        parse_check(item.asked_when, form, codes), values, today)
+        for item in form.items}
 
 
 def protocol_check_findings(form: Form, values: Mapping[str, JsonScalar], today: date,
@@ -92,3 +129,17 @@ def _future_dates(form: Form, values: Mapping[str, JsonScalar],
         if future:
             findings.append(Finding(item.id, f"{item.label} {value} is in the future"))
     return findings
+
+
+def asked_given_entries(form: Form, entries: Mapping[str, object], today: date,
+                        codelists: Mapping[str, CodeList]) -> dict[str, bool]:
+    """``asked_items`` for entries as typed or stored (text, or a saved version's values): an
+    entry that does not parse counts as not entered."""
+    typed: dict[str, JsonScalar] = {}
+    for item in form.items:
+        try:
+            typed[item.id] = parse_value(item, entries.get(item.id),
+                                         codelists.get(item.codelist or ""))
+        except ItemValueError:
+            typed[item.id] = None
+    return asked_items(form, typed, today, codelists)

@@ -270,6 +270,21 @@ def evaluate(expr: Expr, values: Mapping[str, object], today: dt.date) -> Any:
     raise NotImplementedError(f"no evaluation for {type(expr).__name__}")
 
 
+def item_refs(expr: Expr) -> frozenset[str]:
+    """The items an expression reads."""
+    if isinstance(expr, ItemRef):
+        return frozenset((expr.item,))
+    if isinstance(expr, Shift):
+        return item_refs(expr.date)
+    if isinstance(expr, Compare):
+        return item_refs(expr.left) | item_refs(expr.right)
+    if isinstance(expr, Logic):
+        return frozenset().union(*(item_refs(p) for p in expr.parts))
+    if isinstance(expr, Call):
+        return frozenset(expr.items)
+    return frozenset()
+
+
 def holds(expr: Expr, values: Mapping[str, object], today: dt.date) -> Truth:
     """Whether a check holds (True), fails (False) or cannot be judged (None)."""
     result = evaluate(expr, values, today)

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from trialkit.core.forms.checks import Finding, cross_item_findings
+from trialkit.core.forms.checks import Finding, asking, cross_item_findings
 from trialkit.core.forms.values import ItemValueError, JsonScalar, parse_value
 from trialkit.core.protocol.forms import CodeList, Form, Item
 from trialkit.core.scoring.checks import Outcome, ScoringInputError
@@ -59,8 +59,12 @@ def validate_form(form: Form, codelists: Mapping[str, CodeList], data: Mapping[s
     errors = [ItemError(str(key), "is not an item of form " + form.id)
               for key in data if key not in {item.id for item in form.items}]
     values: dict[str, JsonScalar] = {}
+    problems: dict[str, str] = {}
     for item in form.items:
-        values[item.id], problem = _entered(item, data, codelists)
+        values[item.id], problems[item.id] = _entered(item, data, codelists)
+    asked = asking(form, values, as_of.date(), codelists)
+    for item in form.items:  # in the form's order, as people read the errors
+        problem = problems[item.id] or _asked_problem(item, values[item.id], asked[item.id])
         if problem:
             errors.append(ItemError(item.id, problem))
     findings: list[Finding] = []
@@ -84,9 +88,15 @@ def _entered(item: Item, data: Mapping[str, object],
         value = parse_value(item, raw, codelists.get(item.codelist or ""))
     except ItemValueError as exc:
         return None, str(exc)
-    if value is None and item.required:
-        return None, f"is required ({item.label})"
     return value, ""
+
+
+def _asked_problem(item: Item, value: JsonScalar, asked: bool | None) -> str:
+    if asked is False and value is not None:
+        return f"is asked only when {item.asked_when}; leave it empty ({item.label})"
+    if asked is True and value is None and item.required:
+        return f"is required ({item.label})"
+    return ""
 
 
 def _derive_into(item: Item, values: dict[str, JsonScalar], errors: list[ItemError],

@@ -133,6 +133,10 @@ class Item(Frozen):
     required: Flag = False
     derived: Derivation | None = None
     help: OptionalText | None = None
+    asked_when: OptionalText | None = None
+    """Ask the item only when this holds, in the edit-check language over the form's other
+    items (``sex == "F"``). Otherwise it is not shown, not required, and a value is refused:
+    a question that does not apply (child-bearing potential, asked of a man) is never asked."""
     maps_to: Annotated[RecordMapping | None, BeforeValidator(_mapping_from_text)] = None
     """The patient-record field this item feeds (see RecordMapping)."""
     cdisc: Cdisc | None = None
@@ -147,6 +151,8 @@ class Item(Frozen):
             raise ValueError("only numeric items take a range")
         if self.derived is not None and self.required:
             raise ValueError("a derived item is computed, so it cannot be required")
+        if self.derived is not None and self.asked_when is not None:
+            raise ValueError("a derived item is computed, never asked: drop asked_when")
         return self
 
 

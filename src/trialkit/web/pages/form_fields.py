@@ -15,6 +15,7 @@ from typing import Any
 from django.http import QueryDict
 from django.utils import timezone
 
+from trialkit.core.forms import asked_given_entries
 from trialkit.core.hygiene import InputRefusedError, parse_local_moment
 from trialkit.core.protocol import Protocol
 from trialkit.core.protocol.forms import Form, Item
@@ -44,6 +45,9 @@ class Field:
     options: tuple[tuple[str, str], ...]
     error: str
     step: str
+    asked: bool = True
+    """False: the item's ``asked_when`` does not hold for the values shown, so the field is
+    hidden (the page's script shows it as soon as it holds)."""
 
     @property
     def hint(self) -> str:
@@ -59,6 +63,8 @@ class Field:
         if self.input_type == "moment":
             parts.append(f"On the site's clock ({zone_caption()}), 24-hour, as "
                          "YYYY-MM-DD HH:MM.")
+        if self.item.asked_when:
+            parts.append(f"Asked only when {self.item.asked_when}.")
         return " ".join(p for p in parts if p)
 
     @property
@@ -73,6 +79,7 @@ class Field:
 def fields(protocol: Protocol, form: Form, values: Mapping[str, Any],
            errors: Mapping[str, str]) -> list[Field]:
     codelists = {c.id: c for c in protocol.codelists}
+    asked = asked_given_entries(form, values, timezone.localdate(), codelists)
     result = []
     for item in form.items:
         kind = "derived" if item.derived else (
@@ -84,7 +91,8 @@ def fields(protocol: Protocol, form: Form, values: Mapping[str, Any],
         if item.range is not None and item.range.step is not None:
             step = f"{item.range.step:g}"
         result.append(Field(item, f"item-{item.id}", kind, _shown(item, values.get(item.id)),
-                            options, errors.get(item.id, ""), step))
+                            options, errors.get(item.id, ""), step,
+                            asked[item.id] or item.id in errors))
     return result
 
 

@@ -152,7 +152,7 @@ def test_the_open_label_trial_gives_the_control_arm_nothing():
 # changed: if that was intended, it is an amendment — update the pin in the same commit.
 PINNED = {
     "nct01854957": "c769c40a5908c0db65d7038ab3fcbd5afb4cc201190b42777810dfe4b96e3439",
-    "nct01716481": "60d91ead11364c3fc0db0e9c84ed128473b30d8208b845b4050ab06204bc8afe",
+    "nct01716481": "d73009e113a02aec548b8e28cec77a51d09a0d9a31eefaa9b0098f1c990e1f2e",
 }
 
 

@@ -1,7 +1,9 @@
 /* Progressive enhancement: pages work without this script.
  * An element with data-refresh="URL" is replaced by the fragment that URL returns whenever a
  * field inside the form named by data-refresh-form changes (e.g. the screening checklist).
- * A form with data-confirm asks before submitting (e.g. irreversible decisions). */
+ * A form with data-confirm asks before submitting (e.g. irreversible decisions).
+ * A refreshed fragment holding data-not-asked="item ..." hides those conditional items of the
+ * form (clearing what they held, which the save would refuse) and shows the others. */
 (function () {
   "use strict";
   function refresh(target) {
@@ -13,7 +15,22 @@
     }).then(function (response) {
       return response.ok ? response.text() : null;
     }).then(function (html) {
-      if (html !== null) { target.innerHTML = html; }
+      if (html !== null) { target.innerHTML = html; applyAsked(target, form); }
+    });
+  }
+  function applyAsked(target, form) {
+    var holder = target.querySelector("[data-not-asked]");
+    if (!form || !holder) { return; }
+    var notAsked = holder.dataset.notAsked.split(" ").filter(Boolean);
+    form.querySelectorAll("[data-item]").forEach(function (field) {
+      var hide = notAsked.indexOf(field.dataset.item) >= 0;
+      if (hide && !field.hidden) {
+        field.querySelectorAll("input, select, textarea").forEach(function (control) {
+          if (control.type === "radio") { control.checked = control.value === ""; }
+          else { control.value = ""; }
+        });
+      }
+      field.hidden = hide;
     });
   }
   document.addEventListener("DOMContentLoaded", function () {

@@ -37,7 +37,8 @@ def live_checks(protocol: Protocol, form: Form, entries: Mapping[str, object],
     computed = [(item.label, value_in_words(protocol, item, check.values.get(item.id)))
                 for item in form.items
                 if item.id in derived and check.values.get(item.id) is not None]
-    findings = [{"item": f.item, "label": labels.get(f.item, f.item), "message": f.message}
-                for f in check.findings if f.opens_query]
+    findings: list[dict[str, object]] = [
+        {"item": f.item, "label": labels.get(f.item, f.item), "message": f.message}
+        for f in check.findings if f.opens_query]
     asked = asked_items(form, check.values, now.date(), codelists)
     return Live(computed, findings, [item for item, yes in asked.items() if not yes])

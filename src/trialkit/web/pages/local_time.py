@@ -16,7 +16,8 @@ from trialkit.web.trial.models import Participant
 from trialkit.web.trial.site_time import zone_of
 
 # Dates and times are typed as text in ISO order: a browser's date control follows its locale
-# (mm/dd/yyyy) and moves keyboard entry between its parts. Every page gets these patterns.
+# (mm/dd/yyyy) and moves keyboard entry between its parts. The field tags in
+# templatetags/words.py (date_input, moment_input) use them.
 DATE_PATTERN = "[0-9]{4}-[0-9]{2}-[0-9]{2}"
 MOMENT_PATTERN = DATE_PATTERN + "[ T][0-9]{2}:[0-9]{2}( ?([+-][0-9]{2}:[0-9]{2}|Z))?"
 

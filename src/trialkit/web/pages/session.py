@@ -18,9 +18,10 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
-from trialkit.web.pages.local_time import DATE_PATTERN, MOMENT_PATTERN, zone_caption
+from trialkit.web.pages.local_time import zone_caption
 from trialkit.web.pages.navigation import navigation
 from trialkit.web.signin import must_change_password, session_expired
+from trialkit.web.trial import clock
 from trialkit.web.trial.actions.base import (
     ActionError,
     Actor,
@@ -107,7 +108,7 @@ def render_page(request: HttpRequest, actor: Actor | None, template: str,
                 context: dict[str, Any], status: int = 200) -> HttpResponse:
     """Render with what every page shows: the study, the role, the sites and the navigation."""
     base: dict[str, Any] = {"actor": actor, "nav": [], "partial": _partial(request),
-                            "date_pattern": DATE_PATTERN, "moment_pattern": MOMENT_PATTERN}
+                            "printed_at": clock.now()}
     try:
         study = current_study()
         protocol = protocol_of(study)

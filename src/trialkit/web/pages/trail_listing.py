@@ -8,10 +8,11 @@ events never are.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
 
 from trialkit.core.protocol import Protocol
 from trialkit.web.api.redaction import redactor_for
@@ -25,20 +26,41 @@ AUDIT_PAGE = 100
 def trail_page(actor: Actor, filters: Mapping[str, str], page: str) -> Page[AuditEvent]:
     """``filters``: field → value, each already read through the input boundary; a blank
     value does not filter."""
-    events = AuditEvent.objects.order_by("-sequence")
-    for key, value in filters.items():
-        if value:
-            events = events.filter(**{key: value})
-    listing = Paginator(events, AUDIT_PAGE).get_page(page)
+    listing = Paginator(_filtered(filters).order_by("-sequence"), AUDIT_PAGE).get_page(page)
+    for _ in shown_events(actor, listing):
+        pass  # annotates the page's events in place
+    return listing
+
+
+def trail_events(actor: Actor, filters: Mapping[str, str]) -> Iterator[AuditEvent]:
+    """Every event the filters select, oldest first, masked and in words (an export)."""
+    return shown_events(actor, _filtered(filters).order_by("sequence").iterator(2000))
+
+
+def shown_events(actor: Actor, events: Iterable[AuditEvent]) -> Iterator[AuditEvent]:
+    """Each event masked for ``actor`` (only the copies: stored events never change) and
+    given its words: ``action_shown``, ``object_shown``, ``role_name``, and ``old_shown`` /
+    ``new_shown`` as (field, value) pairs."""
     redactor = redactor_for(actor)
-    words = codebook(actor.protocol())
-    for event in listing:
+    protocol = actor.protocol()
+    words = codebook(protocol)
+    roles = {r.id: r.name for r in protocol.roles}
+    for event in events:
         shown = redactor.event(event)
         event.old, event.new, event.reason = shown.old, shown.new, shown.reason
         event.old_shown, event.new_shown = in_words(shown.old, words), in_words(shown.new, words)
         event.action_shown = action_in_words(event.action)
         event.object_shown = object_type_in_words(event.object_type)
-    return listing
+        event.role_name = roles.get(event.actor_role, event.actor_role)
+        yield event
+
+
+def _filtered(filters: Mapping[str, str]) -> QuerySet[AuditEvent]:
+    events = AuditEvent.objects.all()
+    for key, value in filters.items():
+        if value:
+            events = events.filter(**{key: value})
+    return events
 
 
 STATUS_WORDS = {"met": "met", "not_met": "not met", "unknown": "unknown",

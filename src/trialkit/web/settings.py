@@ -130,6 +130,19 @@ DATABASES = {"default": _database(
     os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'trialkit.sqlite3'}"))}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Notifications by e-mail (trialkit.web.trial.actions.notifications): printed on the console
+# unless a deployment names an SMTP server. Tests use Django's in-memory outbox.
+if os.environ.get("TRIALKIT_SMTP_HOST"):
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = os.environ["TRIALKIT_SMTP_HOST"]
+    EMAIL_PORT = int(os.environ.get("TRIALKIT_SMTP_PORT", "587"))
+    EMAIL_HOST_USER = os.environ.get("TRIALKIT_SMTP_USER", "")
+    EMAIL_HOST_PASSWORD = os.environ.get("TRIALKIT_SMTP_PASSWORD", "")
+    EMAIL_USE_TLS = os.environ.get("TRIALKIT_SMTP_TLS", "1") == "1"
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+DEFAULT_FROM_EMAIL = os.environ.get("TRIALKIT_MAIL_FROM", "trialkit@localhost")
+
 
 def demo_key_path(database: dict[str, object]) -> Path | None:
     """Where the demo keeps its secret key: beside its SQLite file (never for PostgreSQL)."""

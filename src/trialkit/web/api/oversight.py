@@ -28,9 +28,10 @@ from trialkit.web.api.schemas import (
 from trialkit.web.trial import access
 from trialkit.web.trial.actions import oversight, preparations
 from trialkit.web.trial.actions.base import Actor
+from trialkit.web.trial.actions.notifications import notifications_for
 from trialkit.web.trial.actions.vocabulary import AuditAction
 from trialkit.web.trial.lookups import participant_for
-from trialkit.web.trial.models import Notification, SafetyDecision
+from trialkit.web.trial.models import SafetyDecision
 
 router = Router(tags=["blinding and oversight"])
 
@@ -200,7 +201,8 @@ def decide(request: HttpRequest, body: DecisionIn) -> Status[DecisionOut]:
 
 @router.get("/notifications", response=responses(list[NotificationOut]))
 def notifications(request: HttpRequest) -> list[NotificationOut]:
-    """Notifications addressed to the actor's role, newest first."""
-    rows = Notification.objects.filter(recipient_role=actor_of(request).role)
+    """Notifications addressed to the actor's role at their sites (and study-wide ones),
+    newest first."""
+    rows = notifications_for(actor_of(request))
     return [NotificationOut(subject=n.subject, body=n.body, created_at=n.created_at)
-            for n in rows.order_by("-created_at", "-id")[:200]]
+            for n in rows[:200]]

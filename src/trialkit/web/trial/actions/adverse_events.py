@@ -53,7 +53,7 @@ def start_serious_event_clock(version: FormVersion, *, actor: Actor,
     body = (f"{_event_in_words(protocol, form_record.form_id, version.data)}, saved as "
             f"serious by {actor.name} ({actor.role}) at {now:%Y-%m-%d %H:%M %Z}. The initial "
             f"report is due by {sae_clock.deadline:%Y-%m-%d %H:%M %Z}.")
-    roles = notify(protocol, "serious_adverse_event", subject, body, now)
+    roles = notify(protocol, "serious_adverse_event", subject, body, now, participant.site)
     record(actor, AuditAction.START_SAE_CLOCK, sae_clock,
            new={"record": form_record.pk, "aware_at": now, "deadline": sae_clock.deadline,
                 "notified_roles": roles})

@@ -139,7 +139,8 @@ def _notify(protocol: Protocol, participant: Participant, actor: Actor,
             f"unblinded in an emergency by {actor.user.profile.printed_name} ({actor.role}) "
             f"at {unblinding.at.isoformat(timespec='minutes')}. The reason is in the audit "
             "trail; the allocation is not stated here.")
-    return notify(protocol, "emergency_unblinding", subject, body, unblinding.at)
+    return notify(protocol, "emergency_unblinding", subject, body, unblinding.at,
+                  participant.site)
 
 
 def _gate(protocol: Protocol, gate_index: int) -> CommitteeGate:

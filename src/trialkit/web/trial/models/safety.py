@@ -7,7 +7,7 @@ from django.db import models
 
 from trialkit.web.trial.models.closed_session import DataCut
 from trialkit.web.trial.models.forms import FormRecord
-from trialkit.web.trial.models.people import Study
+from trialkit.web.trial.models.people import Site, Study
 
 
 class SmcReport(models.Model):
@@ -81,6 +81,9 @@ class SeriousEventReport(models.Model):
 
 class Notification(models.Model):
     recipient_role = models.CharField(max_length=64)
+    site = models.ForeignKey(Site, null=True, on_delete=models.PROTECT)
+    """The site the event happened at: only people of the role at that site (or study-wide)
+    read it. None: a study-wide event (a committee decision)."""
     subject = models.CharField(max_length=200)
     body = models.TextField()
     created_at = models.DateTimeField()

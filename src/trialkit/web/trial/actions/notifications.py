@@ -23,7 +23,7 @@ from trialkit.core.protocol import Protocol
 from trialkit.core.protocol.roles import NotificationKind
 from trialkit.web.trial.actions.base import Actor
 from trialkit.web.trial.models import Membership, Notification, Site
-from trialkit.web.trial.scope import sites_in_scope
+from trialkit.web.trial.scope import is_study_wide, sites_in_scope
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +52,7 @@ def notifications_for(actor: Actor) -> QuerySet[Notification]:
     """What the actor's inbox holds: their role's notifications about events at their sites
     and the study-wide ones, newest first."""
     mine = Notification.objects.filter(recipient_role=actor.role)
-    if actor.site_ids is not None:
+    if not is_study_wide(actor):  # a site's people: their sites' events and study-wide ones
         mine = mine.filter(Q(site__isnull=True) | Q(site__in=sites_in_scope(actor)))
     return mine.select_related("site").order_by("-created_at", "-id")
 

@@ -39,7 +39,7 @@ WHO = {
     "procedures": lambda role: "perform_procedure" in role.can and "procedure_type" in role.sees,
     "randomization_list": _any("manage_randomization"), "audit": _any("view_audit"),
     "admin_users": _any("manage_users"), "analysis": _any("export_data", "review_safety"),
-    "signatures": _any("sign"),
+    "signatures": _any("sign"), "verification": _any("verify_source"),
 }
 
 
@@ -68,6 +68,7 @@ def _urls(trial):
         "randomization_list": reverse("pages:randomization_list"),
         "audit": reverse("pages:audit"), "admin_users": reverse("pages:admin_users"),
         "analysis": reverse("pages:analysis"), "signatures": reverse("pages:signatures"),
+        "verification": reverse("pages:verification"),
     }
 
 

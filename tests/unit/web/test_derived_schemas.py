@@ -19,6 +19,7 @@ from trialkit.web.api import api
 from trialkit.web.api.derived import derived, omitted, reader_of, schema_of
 from trialkit.web.pages.readers import ParticipantDetail, ParticipantSummary
 from trialkit.web.trial.capture_queries import ClockView, ItemChange, QueryView, VersionView
+from trialkit.web.trial.source_verification import FormVerificationView
 
 # Each GET the pages also show, with the reader whose type its answer must be derived from.
 READER_BACKED = {
@@ -31,6 +32,8 @@ READER_BACKED = {
     "/api/forms/{record_id}": VersionView,
     "/api/forms/{record_id}/audit-trail": ItemChange,
     "/api/exports/participants.json": ParticipantSummary,
+    "/api/verification": FormVerificationView,
+    "/api/forms/{record_id}/verification": FormVerificationView,
 }
 
 

@@ -26,21 +26,29 @@ class MessageIn(InSchema):
     text: Annotated[str, TextInput("text")]
 
 
+class AssignIn(InSchema):
+    assignee: Annotated[str, TextInput("assignee", required=False)] = ""
+    """The username of the person to assign the query to; blank: to nobody."""
+
+
 class CloseIn(InSchema):
     text: Annotated[str, TextInput("text", required=False,
                                    checks="required to close a query nobody answered")] = ""
 
 
+AssigneeFilter = Annotated[str, TextInput("assignee", required=False)]
 QueryOut = derived(QueryView, "QueryOut")
 """The inbox's own record (``capture_queries.QueryView``): what the page shows is served."""
 
 
 @router.get("/queries", response=responses(list_of(QueryOut)))
 def queries(request: HttpRequest, status: StatusFilter | None = None,
-            participant_id: Id | None = None) -> list[QueryView]:
-    """Queries at the actor's sites, optionally by status (open, answered, closed)."""
+            participant_id: Id | None = None,
+            assigned_to: AssigneeFilter | None = None) -> list[QueryView]:
+    """Queries at the actor's sites, optionally by status (open, answered, closed) and by
+    assignee (a username; ``assigned_to=`` blank: assigned to nobody)."""
     return queries_in_scope(actor=actor_of(request), status=status,
-                            participant_id=participant_id)
+                            participant_id=participant_id, assigned_to=assigned_to)
 
 
 @router.get("/queries/{query_id}", response=responses(QueryOut))
@@ -78,4 +86,12 @@ def reopen(request: HttpRequest, query_id: Id, body: MessageIn) -> QueryView:
 def close(request: HttpRequest, query_id: Id, body: CloseIn) -> QueryView:
     actor = actor_of(request)
     data_queries.do_close_query(query_for(actor, query_id), body.text, actor=actor)
+    return _after(request, query_id)
+
+
+@router.post("/queries/{query_id}/assign", response=responses(QueryOut))
+def assign(request: HttpRequest, query_id: Id, body: AssignIn) -> QueryView:
+    """Assign the query to a person who may answer or close it at its site (or to nobody)."""
+    actor = actor_of(request)
+    data_queries.do_assign_query(query_for(actor, query_id), body.assignee, actor=actor)
     return _after(request, query_id)

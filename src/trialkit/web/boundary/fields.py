@@ -52,6 +52,8 @@ CHECKS: dict[str, str] = {
     "report_sha256": "the SHA-256 (64 hexadecimal digits) of the PDF or HTML of a safety report "
                      "produced for the committee gate, one the signer may read",
     "new_password": "the password policy: not a common password, not like the username",
+    "assignee": "an active user who answers or closes queries at the participant's site and "
+                "reads the form (blank: assigned to nobody)",
 }
 """What the server checks beyond a field's rule, against the protocol or the stored data: a
 schema-valid value may still be refused there (422 naming the field). Published with the field
@@ -101,6 +103,7 @@ def text_rules() -> dict[str, TextRule]:
     return {
         **ids,
         "username": username_rule(_length(User, "username")),
+        "assignee": username_rule(_length(User, "username")),
         "password": password(PASSWORD_MAX),
         "new_password": password(PASSWORD_MAX, min_length=new_password_min_length()),
         "printed_name": line(_length(Profile, "printed_name")),
@@ -118,6 +121,7 @@ def text_rules() -> dict[str, TextRule]:
         "rationale": free_text(FREE_TEXT_MAX),
         "text": free_text(min(_length(Query, "text"), FREE_TEXT_MAX)),
         "item_value": free_text(FREE_TEXT_MAX),
+        "note": free_text(FREE_TEXT_MAX),
         "actor": line(_length(AuditEvent, "actor")),
         "action": line(_length(AuditEvent, "action")),
         "object_type": line(_length(AuditEvent, "object_type")),

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from django.urls import reverse
 
 from trialkit.web.api.standards_exports import may_export
+from trialkit.web.pages.study_charts import may_open_charts
 from trialkit.web.pages.vocabulary import OWN_PAGES, workspace_label
 from trialkit.web.trial import access
 from trialkit.web.trial.actions.base import Actor
@@ -29,6 +30,11 @@ def _any(*permissions: str) -> Callable[[Actor], bool]:
     return lambda actor: any(actor.can(p) for p in permissions)  # type: ignore[arg-type]
 
 
+def is_notified(actor: Actor) -> bool:
+    """Whether the protocol tells the role of any event (it then has an inbox)."""
+    return bool(actor.protocol().role(actor.role).notified_of)
+
+
 def may_simulate(actor: Actor) -> bool:
     """The conditional simulation compares arms: roles that read every participant's arm,
     study-wide (a site's share of the data would answer for another trial)."""
@@ -45,10 +51,13 @@ def _own(page: str) -> Entry:
 ENTRIES: tuple[Entry, ...] = (
     ("Dashboard", "pages:dashboard", lambda actor: True),
     ("Participants", "pages:participants", lambda actor: True),
+    ("Study charts", "pages:study_charts", may_open_charts),
     ("Screening", "pages:screening_list", _any("screen")),
     ("Queries", "pages:queries", _any("raise_query", "answer_query", "close_query")),
     ("Signatures", "pages:signatures", _any("sign")),
+    ("Verification", "pages:verification", _any("verify_source")),
     ("Safety", "pages:safety", _any("report_adverse_event", "review_safety", "sign")),
+    ("Notifications", "pages:notifications", is_notified),
     _own("committee"),
     _own("preparations"),
     _own("procedures"),

@@ -27,6 +27,7 @@ from trialkit.web.trial.actions.participants import screened_under
 from trialkit.web.trial.gate_facts import Periods, periods_of
 from trialkit.web.trial.models import FormRecord, FormVersion, Participant, Query, Signature
 from trialkit.web.trial.queries_schedule import VisitRow, deviations_of, visit_schedule
+from trialkit.web.trial.source_verification import VisitVerification, visit_verification
 from trialkit.web.trial.study import VersionView
 
 
@@ -61,6 +62,9 @@ class VisitLine:
     forms: list[FormState] = field(default_factory=list)
     period: str = ""
     """The name of the crossover period the visit belongs to (blank: none)."""
+    verification: VisitVerification | None = None
+    """Where the source data verification of the visit's saved forms stands (None: nothing
+    saved that the role reads)."""
 
 
 @dataclass(frozen=True)
@@ -108,10 +112,11 @@ def participant_page(participant: Participant, actor: Actor) -> ParticipantPage:
 
     by_place = {(r.visit_id, r.form_id): r for r in records if not protocol.form(
         r.form_id).repeating}
+    verified = visit_verification(actor, participant)
     visits = [VisitLine(row, [state(protocol.form(f), row.visit_id, by_place.get(
         (row.visit_id, f))) for f in _visit_forms(protocol, row.visit_id)
         if may_read(actor, protocol.form(f))],
-        _period_name(protocol, participant, row.visit_id))
+        _period_name(protocol, participant, row.visit_id), verified.get(row.visit_id))
         for row in visit_schedule(participant, actor)]
     logs: dict[str, list[FormState]] = defaultdict(list)
     for r in records:

@@ -1,4 +1,5 @@
-"""How long queries have waited: the data managers' ageing buckets and the inbox's filters."""
+"""How long queries have waited: the data managers' ageing buckets and the inbox's filters
+(status, and whom a query is assigned to)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,18 @@ QUERY_FILTERS = (("unresolved", "Open or answered"), ("open", "Open: the site's 
                  ("answered", "Answered: data management's move"), ("closed", "Closed"),
                  ("all", "All"))
 BUCKETS = ((0, 7, "up to 7 days"), (8, 30, "8 to 30 days"), (31, None, "over 30 days"))
+ASSIGNED_FILTERS = (("", "Anyone or nobody"), ("me", "Assigned to me"),
+                    ("nobody", "Assigned to nobody"))
+
+
+def assigned_as_chosen(rows: list[QueryView], chosen: str, username: str) -> list[QueryView]:
+    """The queries assigned as the inbox's filter says: to the reader (``me``), to nobody
+    (``nobody``), or either (anything else)."""
+    if chosen == "me":
+        return [q for q in rows if q.assigned_to == username]
+    if chosen == "nobody":
+        return [q for q in rows if not q.assigned_to]
+    return rows
 
 
 @dataclass(frozen=True)

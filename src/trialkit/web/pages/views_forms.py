@@ -8,12 +8,14 @@ from dataclasses import replace
 
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from trialkit.core.forms import validate_form
 from trialkit.core.protocol.forms import Form
 from trialkit.web.boundary.posted import Posted
 from trialkit.web.pages.form_fields import fields, submitted
+from trialkit.web.pages.form_live import live_checks
 from trialkit.web.pages.item_values import value_in_words, values_in_words
 from trialkit.web.pages.local_time import show_times_of
 from trialkit.web.pages.session import done, has, page, refused, render_page
@@ -38,6 +40,7 @@ from trialkit.web.trial.capture_queries import (
 )
 from trialkit.web.trial.lookups import form_record_for, participant_for
 from trialkit.web.trial.models import FormRecord, Participant
+from trialkit.web.trial.source_verification import form_verification, verification_history
 
 NO_VISIT = "-"
 
@@ -84,8 +87,11 @@ def form_entry(request: HttpRequest, actor: Actor, pk: int, visit_id: str,
             except ActionError as exc:
                 return refused(request, exc, request.get_full_path())
             else:
-                return done(request, f"{form.name} saved as version {version.number}.",
-                            reverse("pages:form_history", args=[version.record_id]))
+                following = next_form(actor, visit, form_id)
+                then = (reverse("pages:form_entry", args=[pk, visit_id, following.id])
+                        if following and posted.raw("then") == "next"
+                        else reverse("pages:form_history", args=[version.record_id]))
+                return done(request, f"{form.name} saved as version {version.number}.", then)
     return render_page(request, actor, "pages/form_entry.html", {
         "title": f"{form.name} · {participant.screening_number}", "participant": participant,
         # One key per rendered form: a double-clicked or re-sent save is made once.
@@ -94,8 +100,20 @@ def form_entry(request: HttpRequest, actor: Actor, pk: int, visit_id: str,
         "fields": fields(protocol, form, values, errors),
         "form_error": errors.get("form") or errors.get("reason") or errors.get("data", ""),
         "needs_reason": record is not None and record.latest_version > 0,
+        "next_form": next_form(actor, visit, form_id),
+        "live": live_checks(protocol, form, values, timezone.localtime(trial_clock.now())),
         "findings": labelled(form, latest.findings) if latest else []},
         status=422 if errors else 200)
+
+
+def next_form(actor: Actor, visit_id: str, form_id: str) -> Form | None:
+    """The form after ``form_id`` in the visit's list that the actor enters (save and next)."""
+    if not visit_id:
+        return None
+    protocol = actor.protocol()
+    forms = list(protocol.visit(visit_id).forms)
+    later = forms[forms.index(form_id) + 1:] if form_id in forms else []
+    return next((protocol.form(f) for f in later if may_enter(actor, protocol.form(f))), None)
 
 
 def _submission(posted: Posted) -> str | None:
@@ -147,7 +165,13 @@ def form_history(request: HttpRequest, actor: Actor, record_id: int) -> HttpResp
         "queries": queries_of(record, actor=actor), "labels": labels,
         "may_sign": actor.can("sign"), "may_query": actor.can("raise_query"),
         "editable": may_enter(actor, form),
-        "visit_slug": record.visit_id or NO_VISIT})
+        "visit_slug": record.visit_id or NO_VISIT,
+        "verification": form_verification(record, actor=actor) if record.latest_version
+        else None,
+        "verification_history": verification_history(record, actor=actor),
+        "may_verify": actor.can("verify_source"),
+        "may_open_queries": actor.can("raise_query") or actor.can("answer_query")
+        or actor.can("close_query")})
 
 
 @require_POST

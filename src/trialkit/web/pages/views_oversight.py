@@ -15,7 +15,12 @@ from django.views.decorators.http import require_POST
 from trialkit.web.boundary.posted import Posted
 from trialkit.web.pages import readers, safety_report, views_simulation
 from trialkit.web.pages.local_time import entry_value, wall_clock
-from trialkit.web.pages.query_ageing import QUERY_FILTERS, query_ageing
+from trialkit.web.pages.query_ageing import (
+    ASSIGNED_FILTERS,
+    QUERY_FILTERS,
+    assigned_as_chosen,
+    query_ageing,
+)
 from trialkit.web.pages.sae_report import sae_report_pdf
 from trialkit.web.pages.session import done, has, page, refused, render_page
 from trialkit.web.pages.vocabulary import committee_name, holders, the_committee
@@ -30,7 +35,9 @@ from trialkit.web.trial.actions.data_cuts import do_prepare_data_cut, may_prepar
 from trialkit.web.trial.actions.forms import readable_form_ids
 from trialkit.web.trial.actions.oversight import do_sign_safety_decision
 from trialkit.web.trial.actions.queries import (
+    assignable,
     do_answer_query,
+    do_assign_query,
     do_close_query,
     do_reopen_query,
 )
@@ -44,7 +51,7 @@ from trialkit.web.trial.capture_queries import (
 )
 from trialkit.web.trial.gate_facts import today
 from trialkit.web.trial.lookups import form_record_for, query_for
-from trialkit.web.trial.models import SeriousEventReport
+from trialkit.web.trial.models import Query, SeriousEventReport
 from trialkit.web.trial.smc_reports import readable_reports
 from trialkit.web.trial.study import current_study, protocol_of
 
@@ -59,6 +66,7 @@ def queries(request: HttpRequest, actor: Actor) -> HttpResponse:
     status = chosen.get("status", "unresolved")
     form_id = chosen.text("form", required=False, as_field="form_id")
     number = chosen.text("participant", required=False, as_field="screening_number").strip()
+    assigned = chosen.text("assigned", required=False, as_field="status")
     rows = queries_in_scope(actor=actor, status=None if status in ("unresolved", "all")
                             else status)
     if status == "unresolved":
@@ -67,21 +75,25 @@ def queries(request: HttpRequest, actor: Actor) -> HttpResponse:
     ageing = query_ageing([q for q in rows if q.status != "closed"], now)
     rows = [q for q in rows if (not form_id or q.form_id == form_id)
             and (not number or number.lower() in q.screening_number.lower())]
+    rows = assigned_as_chosen(rows, assigned, actor.name)
     return render_page(request, actor, "pages/queries.html", {
         "title": "Queries", "rows": [(q, (now - q.raised_at).days) for q in
                                      sorted(rows, key=lambda q: q.raised_at)],
         "ageing": ageing, "status": status, "form": form_id, "participant": number,
-        "statuses": QUERY_FILTERS, "forms": [(f.id, f.name) for f in actor.protocol().forms]})
+        "statuses": QUERY_FILTERS, "forms": [(f.id, f.name) for f in actor.protocol().forms],
+        "assigned": assigned, "assignments": ASSIGNED_FILTERS})
 
 
 @page(has(*QUERY_ROLES))
 def query(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     found = query_for(actor, pk)
     view = query_view(found)
+    may_assign = actor.can("raise_query") and view.status != "closed"
     return render_page(request, actor, "pages/query.html", {
         "title": f"Query {pk}", "query": view, "record": found.record,
         "may_answer": actor.can("answer_query"), "may_raise": actor.can("raise_query"),
-        "may_close": actor.can("close_query")})
+        "may_close": actor.can("close_query"), "may_assign": may_assign,
+        "assignees": assignable(found.record) if may_assign else []})
 
 
 @require_POST
@@ -91,6 +103,8 @@ def query_action(request: HttpRequest, actor: Actor, pk: int, step: str) -> Http
     back = reverse("pages:query", args=[pk])
     steps = {"answer": do_answer_query, "reopen": do_reopen_query, "close": do_close_query}
     try:
+        if step == "assign":
+            return _assign(request, actor, found, back)
         if step not in steps:
             raise InvalidInputError(f"unknown step '{step}'", field="step")
         # Answering and reopening say something; closing may add a message.
@@ -99,6 +113,14 @@ def query_action(request: HttpRequest, actor: Actor, pk: int, step: str) -> Http
     except ActionError as exc:
         return refused(request, exc, back)
     return done(request, f"Query {step}ed." if step != "close" else "Query closed.", back)
+
+
+def _assign(request: HttpRequest, actor: Actor, found: Query, back: str) -> HttpResponse:
+    """Assign the query to the person chosen (blank: to nobody); refusals raise."""
+    assignee = Posted(request.POST).text("assignee", required=False)
+    do_assign_query(found, assignee, actor=actor)
+    return done(request, f"Query assigned to {assignee}." if assignee
+                else "Query assigned to nobody.", back)
 
 
 @page(has("report_adverse_event", "review_safety", "sign"),

@@ -126,6 +126,9 @@ class QueryView:
     has none), for people."""
     site: str
     """The participant's site (its code)."""
+    assigned_to: str
+    """The username of the person the query is assigned to (blank: nobody in particular)."""
+    assigned_at: dt.datetime | None
 
 
 @dataclass(frozen=True)
@@ -205,14 +208,18 @@ def unresolved_queries_by_site(*, actor: Actor) -> dict[str, list[QueryView]]:
 
 
 def queries_in_scope(*, actor: Actor, status: str | None = None,
-                     participant_id: int | None = None) -> list[QueryView]:
-    """Queries at the actor's sites on forms they read, optionally by status and participant,
-    in the order they were raised."""
+                     participant_id: int | None = None,
+                     assigned_to: str | None = None) -> list[QueryView]:
+    """Queries at the actor's sites on forms they read, optionally by status, participant and
+    assignee (a username; ``""``: assigned to nobody), in the order they were raised."""
     queries = Query.objects.all()
     if status is not None:
         queries = queries.filter(status=status)
     if participant_id is not None:
         queries = queries.filter(record__participant_id=participant_id)
+    if assigned_to is not None:
+        queries = queries.filter(assigned_to__username=assigned_to) if assigned_to else \
+            queries.filter(assigned_to__isnull=True)
     return [_query_view(q) for q in _with_context(_readable_queries(actor, queries)
                                                   ).order_by("pk")]
 
@@ -302,8 +309,8 @@ def signature_view(signature: Signature, form_record: FormRecord) -> SignatureVi
 
 
 def _with_context(queries: QuerySet[Query]) -> QuerySet[Query]:
-    return queries.select_related("record__participant__site", "record__participant__study"
-                                  ).prefetch_related("messages")
+    return queries.select_related("record__participant__site", "record__participant__study",
+                                  "assigned_to").prefetch_related("messages")
 
 
 def _query_view(query: Query) -> QueryView:
@@ -316,7 +323,9 @@ def _query_view(query: Query) -> QueryView:
                      form_record.participant.screening_number, form_record.form_id,
                      form_record.visit_id, query.item_id, query.text, query.status,
                      query.automatic, query.raised_by, query.raised_at, query.closed_at,
-                     messages, *names, form_record.participant.site.code)
+                     messages, *names, form_record.participant.site.code,
+                     query.assigned_to.get_username() if query.assigned_to else "",
+                     query.assigned_at)
 
 
 def _names(protocol: Protocol, form_id: str, visit_id: str, item_id: str

@@ -5,10 +5,21 @@ Who does what comes from the protocol's permissions: ``raise_query`` (data manag
 an answered query is closed, or reopened with a follow-up message when the answer does not
 resolve it. Closing a query nobody answered needs a message saying why. Messages are kept,
 never edited; only the query's status moves.
+
+A query may be assigned to a person (``do_assign_query``, by a role that raises queries): an
+active user holding, at the participant's site or study-wide, a role that may answer or close
+queries and reads the form. Assigning says whose move it is; it does not stop anyone else who
+may answer or close it. Each assignment, reassignment and unassignment is audited, old → new.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from django.contrib.auth.models import User
+from django.db.models import Q
+
+from trialkit.core.protocol.reading import SIGHTED, reads, reveals_arm
 from trialkit.web.trial import clock
 from trialkit.web.trial.actions.base import (
     Actor,
@@ -22,7 +33,7 @@ from trialkit.web.trial.actions.kernel import (
     record,
 )
 from trialkit.web.trial.actions.vocabulary import AuditAction
-from trialkit.web.trial.models import FormRecord, Query, QueryMessage
+from trialkit.web.trial.models import FormRecord, Membership, Profile, Query, QueryMessage
 from trialkit.web.trial.study import protocol_of
 
 
@@ -83,6 +94,72 @@ def do_close_query(query: Query, text: str = "", *, actor: Actor) -> Query:
         raise InvalidInputError("closing an unanswered query needs a message saying why",
                                 field="text")
     _move(query, actor, Query.Status.CLOSED, text, AuditAction.CLOSE_QUERY)
+    return query
+
+
+ASSIGNABLE = ("answer_query", "close_query")
+"""A query is assigned to someone whose role may move it on."""
+
+
+@dataclass(frozen=True)
+class Assignee:
+    """A person a query may be assigned to."""
+
+    username: str
+    printed_name: str
+    roles: tuple[str, ...]
+    """The protocol roles (ids) that make them eligible."""
+
+
+def assignable(form_record: FormRecord) -> list[Assignee]:
+    """The people a query on ``form_record`` may be assigned to, by printed name: active users
+    holding, at the participant's site or study-wide, a role that answers or closes queries
+    and reads the form (a form that reveals the arm only for a role that sees it)."""
+    protocol = protocol_of(form_record.participant.study)
+    form = protocol.form(form_record.form_id)
+    roles = [r.id for r in protocol.roles if set(ASSIGNABLE) & set(r.can) and reads(r, form)
+             and (not reveals_arm(protocol, form) or set(SIGHTED) & set(r.sees))]
+    held: dict[int, list[str]] = {}
+    for user_id, role in Membership.objects.filter(
+            Q(site_id=form_record.participant.site_id) | Q(site__isnull=True), role__in=roles,
+            active=True, user__is_active=True).order_by("role").values_list("user_id", "role"):
+        held.setdefault(user_id, []).append(role)
+    names = dict(Profile.objects.filter(user_id__in=held).values_list("user_id",
+                                                                       "printed_name"))
+    users = User.objects.filter(pk__in=held).order_by("username")
+    return sorted((Assignee(u.get_username(), names.get(u.pk) or u.get_username(),
+                            tuple(dict.fromkeys(held[u.pk]))) for u in users),
+                  key=lambda a: (a.printed_name.lower(), a.username))
+
+
+@action(AuditAction.ASSIGN_QUERY, permission="raise_query",
+        guards=WRITES_PARTICIPANT_DATA, subject="query")
+def do_assign_query(query: Query, assignee: str, *, actor: Actor) -> Query:
+    """Assign the query to the person with username ``assignee`` (``""``: to nobody)."""
+    query = _locked(query, actor)
+    if query.status == Query.Status.CLOSED:
+        raise StateConflictError("the query is closed; only an open or answered query is "
+                                 "assigned", field="query")
+    if not isinstance(assignee, str):
+        raise InvalidInputError("name the person by their username", field="assignee")
+    old = query.assigned_to.get_username() if query.assigned_to else ""
+    if assignee == old:
+        raise StateConflictError(f"the query is already assigned to {old}" if old else
+                                 "the query is assigned to nobody already", field="assignee")
+    person = None
+    if assignee:
+        if assignee not in {a.username for a in assignable(query.record)}:
+            raise InvalidInputError(
+                f"'{assignee}' may not be assigned this query: assign it to someone who "
+                "answers or closes queries at the participant's site and reads the form",
+                field="assignee")
+        person = User.objects.get(username=assignee)
+    query.assigned_to, query.assigned_at = person, clock.now() if person else None
+    query.save(update_fields=["assigned_to", "assigned_at"])
+    record(actor, AuditAction.ASSIGN_QUERY, query, old={"assigned_to": old or None},
+           new={"assigned_to": assignee or None,
+                "participant": query.record.participant.screening_number,
+                "form": query.record.form_id, "item": query.item_id})
     return query
 
 

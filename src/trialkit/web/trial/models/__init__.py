@@ -7,7 +7,14 @@ Writes happen only in ``trialkit.web.trial.actions``; blinded facts are read onl
 from trialkit.web.trial.models.accounts import RecoveryCode, RoleRequest, SignInSource
 from trialkit.web.trial.models.audit import AuditEvent, AuditHead
 from trialkit.web.trial.models.closed_session import DataCut, StudyLockRequest
-from trialkit.web.trial.models.forms import FormRecord, FormVersion, Query, QueryMessage, Signature
+from trialkit.web.trial.models.forms import (
+    FormRecord,
+    FormVersion,
+    Query,
+    QueryMessage,
+    Signature,
+    SourceVerification,
+)
 from trialkit.web.trial.models.kernel import IdempotencyKey
 from trialkit.web.trial.models.participants import (
     Administration,
@@ -63,6 +70,7 @@ __all__ = [
     "Signature",
     "Site",
     "SmcReport",
+    "SourceVerification",
     "Study",
     "StudyLockRequest",
     "Unblinding",

@@ -1,4 +1,5 @@
-"""Case report forms: append-only versions, signatures bound to a version, data queries."""
+"""Case report forms: append-only versions, signatures bound to a version, data queries,
+source data verification."""
 
 from __future__ import annotations
 
@@ -72,6 +73,10 @@ class Query(models.Model):
     raised_by = models.CharField(max_length=150)
     raised_at = models.DateTimeField()
     closed_at = models.DateTimeField(null=True)
+    assigned_to = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                    null=True, blank=True, related_name="assigned_queries")
+    """The person the query waits for (None: nobody in particular); set by ``assign_query``."""
+    assigned_at = models.DateTimeField(null=True, blank=True)
 
     @property
     def participant(self) -> Participant:
@@ -85,3 +90,34 @@ class QueryMessage(models.Model):
     author_role = models.CharField(max_length=64)
     text = models.TextField()
     written_at = models.DateTimeField()
+
+
+class SourceVerification(models.Model):
+    """A monitor's verification of one item of a form against the source documents, as the item
+    stood in one version. Rows are only added: the item's standing verification is its latest
+    row, and it lapses ("changed since verified") when a later version changes the item's
+    value."""
+
+    class Status(models.TextChoices):
+        VERIFIED = "verified", "verified"
+        DISCREPANCY = "discrepancy", "discrepancy found"
+
+    record = models.ForeignKey(FormRecord, on_delete=models.PROTECT,
+                               related_name="verifications")
+    version = models.ForeignKey(FormVersion, on_delete=models.PROTECT,
+                                related_name="verifications")
+    """The version the item was compared in (the record's latest at the time)."""
+    item_id = models.CharField(max_length=64)
+    status = models.CharField(max_length=16, choices=Status.choices)
+    note = models.TextField(blank=True)
+    """What differs from the source (a discrepancy's note)."""
+    query = models.ForeignKey(Query, on_delete=models.PROTECT, null=True, blank=True,
+                              related_name="verifications")
+    """The query a discrepancy raised."""
+    verified_by = models.CharField(max_length=150)
+    verified_role = models.CharField(max_length=64)
+    verified_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["record", "item_id"], name="verification_item")]
+        ordering = ["record_id", "item_id", "verified_at", "pk"]

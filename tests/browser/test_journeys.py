@@ -71,7 +71,7 @@ def _enter_screening_forms(browser, server, page: Page, trial, team, clock, shot
             fill_form(entering, trial, form_id, values)
             if trial.form(form_id).kind == "eligibility":
                 shot(entering, "eligibility-attestations")
-            entering.get_by_role("button", name="Save").click()
+            entering.get_by_role("button", name="Save", exact=True).click()
             expect(entering.get_by_role("heading", level=2, name="Signatures")).to_be_visible()
     page.goto(screening)
 
@@ -287,7 +287,7 @@ def test_a_blinded_assessor_enters_an_assessment_and_never_sees_the_allocation(
     row.get_by_role("link", name=form.name).first.click()
     fill_form(page, trial, form.id, trial.values(form, clock.today))
     look(page, "assessment-entry")
-    page.get_by_role("button", name="Save").click()
+    page.get_by_role("button", name="Save", exact=True).click()
     expect(page.get_by_role("heading", level=3, name=re.compile("^Version 1"))).to_be_visible()
     look(page, "assessment-saved")
     page.get_by_role("link", name="R-03").first.click()
@@ -383,7 +383,7 @@ def test_an_investigator_signs_a_form_and_an_edit_with_a_reason_voids_the_signat
     site.get_by_label("Reason for change (required)").fill("Transcription error: worksheet "
                                                            "says otherwise")
     shot(site, "edit-with-reason")
-    site.get_by_role("button", name="Save").click()
+    site.get_by_role("button", name="Save", exact=True).click()
 
     page.reload()
     expect(page.get_by_role("listitem").filter(has_text="Valid:")).to_have_count(0)

@@ -59,7 +59,7 @@ def test_a_time_typed_on_the_sites_clock_is_read_back_the_same_and_kept_in_utc(
     expect(page.locator(f"#hint-{when.id}")).to_contain_text(f"On the site's clock ({zone.key}")
     fill_form(page, trial, target.form.id, values)
     shot(page, "typed-on-the-sites-clock")
-    page.get_by_role("button", name="Save").click()
+    page.get_by_role("button", name="Save", exact=True).click()
     expect(page.get_by_role("heading", level=3, name=re.compile("^Version 1"))).to_be_visible()
 
     record = FormRecord.objects.get(participant=participant, form_id=target.form.id,

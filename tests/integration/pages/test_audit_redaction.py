@@ -48,7 +48,7 @@ def test_the_audit_page_masks_an_unblinding_reason_as_the_api_does(trial, module
                                                                     unblinded):
     client = client_for(module_demo, _auditor(trial))
     page = text_of(client.get("/audit/?action=unblind_participant").content)
-    assert "unblind_participant" in page
+    assert "unblinded a participant (emergency)" in page  # the action in words
     assert REASON.lower() not in page and MASK in page
     [event] = client.get("/api/audit/events?action=unblind_participant").json()
     assert event["reason"] == MASK and event["new"]["participant"] == (

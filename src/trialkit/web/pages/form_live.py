@@ -1,5 +1,5 @@
 """What a form entry page shows while people type: the values the protocol computes from what
-is entered (an EDSS from its functional systems), the edit checks that would open a query if
+is entered (a disability score from its components), the edit checks that would open a query if
 the form were saved now, and which conditional items are not asked.
 
 Computed by the core's own validation (``validate_form``) on the entries, so the live panel and

@@ -9,24 +9,18 @@ from django.utils import timezone
 
 from trialkit.web.pages.form_fields import submitted
 from trialkit.web.pages.form_live import live_checks
-from trialkit.web.pages.local_time import show_times_of
 from trialkit.web.pages.session import page
+from trialkit.web.pages.views_forms import entry_of
 from trialkit.web.trial import clock
-from trialkit.web.trial.actions.base import Actor, NotFoundError, NotPermittedError
+from trialkit.web.trial.actions.base import Actor, NotPermittedError
 from trialkit.web.trial.actions.forms import may_enter, why_not_enter
-from trialkit.web.trial.lookups import participant_for
 
 
 @page()
 def form_live(request: HttpRequest, actor: Actor, pk: int, visit_id: str,
               form_id: str) -> HttpResponse:
-    participant = participant_for(actor, pk)
-    show_times_of(participant)
+    _, form = entry_of(actor, pk, form_id)
     protocol = actor.protocol()
-    try:
-        form = protocol.form(form_id)
-    except KeyError:
-        raise NotFoundError(f"no form '{form_id}'") from None
     if not may_enter(actor, form):
         raise NotPermittedError(why_not_enter(actor, form) or "your role does not enter "
                                 "this form", field="form_id")

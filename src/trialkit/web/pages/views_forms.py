@@ -48,13 +48,8 @@ NO_VISIT = "-"
 @page()
 def form_entry(request: HttpRequest, actor: Actor, pk: int, visit_id: str,
                form_id: str) -> HttpResponse:
-    participant = participant_for(actor, pk)
-    show_times_of(participant)
+    participant, form = entry_of(actor, pk, form_id)
     protocol = actor.protocol()
-    try:
-        form = protocol.form(form_id)
-    except KeyError:
-        raise NotFoundError(f"no form '{form_id}'") from None
     refusal = why_not_read(actor, form)
     if refusal:
         raise NotPermittedError(refusal, field="form_id")
@@ -104,6 +99,17 @@ def form_entry(request: HttpRequest, actor: Actor, pk: int, visit_id: str,
         "live": live_checks(protocol, form, values, timezone.localtime(trial_clock.now())),
         "findings": labelled(form, latest.findings) if latest else []},
         status=422 if errors else 200)
+
+
+def entry_of(actor: Actor, pk: int, form_id: str) -> tuple[Participant, Form]:
+    """The participant (its site's clock made the page's) and the protocol form an entry page
+    is about; 404 for a participant out of scope or a form the protocol has not."""
+    participant = participant_for(actor, pk)
+    show_times_of(participant)
+    try:
+        return participant, actor.protocol().form(form_id)
+    except KeyError:
+        raise NotFoundError(f"no form '{form_id}'") from None
 
 
 def next_form(actor: Actor, visit_id: str, form_id: str) -> Form | None:

@@ -140,6 +140,10 @@ class Item(Frozen):
     maps_to: Annotated[RecordMapping | None, BeforeValidator(_mapping_from_text)] = None
     """The patient-record field this item feeds (see RecordMapping)."""
     cdisc: Cdisc | None = None
+    coded_with: Literal["meddra"] | None = None
+    """The medical dictionary this text item's verbatim answer is coded to (an adverse event's
+    term to MedDRA); the coder's choice feeds the SDTM dictionary variables and the safety
+    tables. The dictionary itself is the sponsor's licensed release, loaded into the trial."""
 
     @model_validator(mode="after")
     def _type_fits(self) -> Item:
@@ -151,6 +155,8 @@ class Item(Frozen):
             raise ValueError("only numeric items take a range")
         if self.derived is not None and self.required:
             raise ValueError("a derived item is computed, so it cannot be required")
+        if self.coded_with is not None and self.type != "text":
+            raise ValueError("only text items are coded to a dictionary (coded_with)")
         if self.derived is not None and self.asked_when is not None:
             raise ValueError("a derived item is computed, never asked: drop asked_when")
         return self

@@ -33,6 +33,7 @@ Permission = Literal[
     "report_adverse_event",
     "raise_query", "answer_query", "close_query",
     "verify_source",          # monitor: source data verification
+    "code_terms",             # code verbatim terms (adverse events) to the medical dictionary
     "review_safety",          # safety committee: safety reports
     "decide_safety",          # committee chair: e-sign decisions
     "emergency_unblind",

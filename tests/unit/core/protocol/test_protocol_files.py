@@ -151,8 +151,8 @@ def test_the_open_label_trial_gives_the_control_arm_nothing():
 # Pinned versions (SHA-256 of the canonical form). A failure here means the file's meaning
 # changed: if that was intended, it is an amendment — update the pin in the same commit.
 PINNED = {
-    "nct01854957": "c769c40a5908c0db65d7038ab3fcbd5afb4cc201190b42777810dfe4b96e3439",
-    "nct01716481": "d73009e113a02aec548b8e28cec77a51d09a0d9a31eefaa9b0098f1c990e1f2e",
+    "nct01854957": "bb1469a1016da6bcb7114e1e6c9e4ca98c580b0e302a80921c29dfc659789e9d",
+    "nct01716481": "06ba176966d140d73c0e3dd0e698e264a1b3f5ef8bc9c04caffc252ead6e06cc",
 }
 
 

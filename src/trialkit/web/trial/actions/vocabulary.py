@@ -90,6 +90,13 @@ class AuditAction(StrEnum):
     RECORD_SOURCE_DISCREPANCY = "record_source_discrepancy"
     """An item found to differ from the source, with a note (a ``raise_query`` may precede
     it)."""
+    # Adverse-event coding (the sponsor's medical dictionary)
+    LOAD_DICTIONARY = "load_dictionary"
+    """A dictionary release loaded and made the one coders use (or an earlier one again)."""
+    CODE_ADVERSE_EVENT = "code_adverse_event"
+    """An event's verbatim term coded to a lowest level term by a person (old and new)."""
+    AUTOCODE_ADVERSE_EVENTS = "autocode_adverse_events"
+    """Events whose verbatim term is exactly one current term, coded in one act (each named)."""
     # Safety and oversight
     START_SAE_CLOCK = "start_sae_clock"
     REPORT_SERIOUS_EVENT = "report_serious_event"

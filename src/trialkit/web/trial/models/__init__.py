@@ -7,6 +7,11 @@ Writes happen only in ``trialkit.web.trial.actions``; blinded facts are read onl
 from trialkit.web.trial.models.accounts import RecoveryCode, RoleRequest, SignInSource
 from trialkit.web.trial.models.audit import AuditEvent, AuditHead
 from trialkit.web.trial.models.closed_session import DataCut, StudyLockRequest
+from trialkit.web.trial.models.coding import (
+    AdverseEventCoding,
+    DictionaryTerm,
+    DictionaryVersion,
+)
 from trialkit.web.trial.models.forms import (
     FormRecord,
     FormVersion,
@@ -41,12 +46,15 @@ from trialkit.web.trial.models.safety import (
 
 __all__ = [
     "Administration",
+    "AdverseEventCoding",
     "ApiToken",
     "AuditEvent",
     "AuditHead",
     "DataCut",
     "Deviation",
     "DeviationKind",
+    "DictionaryTerm",
+    "DictionaryVersion",
     "FormRecord",
     "FormVersion",
     "IdempotencyKey",

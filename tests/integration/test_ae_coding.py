@@ -157,3 +157,25 @@ def test_roles_without_code_terms_may_not_code(trial, dictionary, participant, r
     with pytest.raises(NotPermittedError):
         do_code_adverse_event(record, "94000009", actor=reporter)
     assert not AdverseEventCoding.objects.exists()
+
+
+def test_an_administrator_loads_the_dictionary_from_the_command_line(
+        admin, trial, monkeypatch, capsys, make_actor, tmp_path):
+    from tests.accounts_support import PASSWORD, current_code, enrol
+    from trialkit.cli.main import main
+
+    enrol(admin.user)
+    monkeypatch.setenv("TRIALKIT_PASSWORD", PASSWORD)
+    monkeypatch.setenv("TRIALKIT_CODE", current_code(admin.user))
+    assert main(["coding", "load", str(MEDDRA), "--version", "99.5", "--user", "admin"]) == 0
+    out = capsys.readouterr().out
+    assert "50 of 50 terms written" in out
+    assert "dictionary meddra 99.5 is current: 50 terms (loaded by admin" in out
+    assert DictionaryVersion.objects.get(is_current=True).version == "99.5"
+
+    coder = make_actor(_coder_role(trial))  # may code, may not load
+    monkeypatch.setenv("TRIALKIT_PASSWORD", PASSWORD)
+    assert main(["coding", "load", str(MEDDRA), "--user", coder.user.username]) != 0
+    assert "holds no role that may load a dictionary" in capsys.readouterr().err
+    assert main(["coding", "load", str(tmp_path / "nowhere"), "--user", "admin"]) != 0
+    assert "not a folder" in capsys.readouterr().err

@@ -179,3 +179,51 @@ def test_an_administrator_loads_the_dictionary_from_the_command_line(
     assert "holds no role that may load a dictionary" in capsys.readouterr().err
     assert main(["coding", "load", str(tmp_path / "nowhere"), "--user", "admin"]) != 0
     assert "not a folder" in capsys.readouterr().err
+
+
+# -- the outputs: live rows feed SDTM AE, ADAE and the safety tables ---------------------------
+
+def test_live_rows_carry_the_standing_coding_into_sdtm_ae_and_the_safety_table(
+        trial, dictionary, participant, reporter, coder):
+    from trialkit.core.adam import derive
+    from trialkit.core.analysis.safety import NOT_CODED, events_by_term
+    from trialkit.core.sdtm import events as sdtm_events
+    from trialkit.core.sdtm.common import Context
+    from trialkit.web.trial.analysis_source import trial_rows
+    from trialkit.web.trial.exchange_source import exchange_rows
+
+    coded = _report(trial, reporter, participant, "Post-LP headache")
+    uncoded = _report(trial, reporter, participant, "felt odd")
+    do_code_adverse_event(coded, "94000024", actor=coder)
+
+    rows = trial_rows(clock.today())
+    [coding] = rows.codings
+    assert (coding.repeat, coding.pt_name, coding.soc_name, coding.dictionary) == (
+        coded.repeat_index, "Post lumbar puncture syndrome",
+        "Injury, poisoning and procedural complications", "MedDRA 99.0")
+    ae = sdtm_events.adverse_events(Context(trial.protocol, exchange_rows(clock.today())))[0]
+    by_term = {r["AETERM"]: r for r in ae.rows}
+    assert by_term["Post-LP headache"]["AEDECOD"] == "Post lumbar puncture syndrome"
+    assert by_term["Post-LP headache"]["AEBODSYS"] == \
+        "Injury, poisoning and procedural complications"
+    assert by_term["Post-LP headache"]["AELLTCD"] == 94000024
+    assert by_term["felt odd"]["AEDECOD"] == "felt odd" and not by_term["felt odd"]["AEBODSYS"]
+
+    datasets = derive(trial.protocol, rows)
+    table = events_by_term(datasets.tables["ADSL"], datasets.tables["ADAE"])
+    categories = {row.category for row in table.rows}
+    assert ("Injury, poisoning and procedural complications",
+            "Post lumbar puncture syndrome") in categories
+    assert (NOT_CODED, NOT_CODED) in categories
+    assert uncoded.pk != coded.pk
+
+
+def test_a_stale_coding_leaves_the_event_uncoded_in_the_outputs(
+        trial, dictionary, participant, reporter, coder):
+    from trialkit.web.trial.analysis_source import trial_rows
+
+    record = _report(trial, reporter, participant, "Fever")
+    do_code_adverse_event(record, "94000009", actor=coder)
+    assert len(trial_rows(clock.today()).codings) == 1
+    _report(trial, reporter, participant, "Chills", record=record)
+    assert trial_rows(clock.today()).codings == ()

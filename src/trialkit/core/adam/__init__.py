@@ -10,11 +10,12 @@ from trialkit.core.adam.derive import AnalysisDatasets, derive
 from trialkit.core.adam.rows import (
     AdministrationRow,
     Allocation,
+    CodedTermRow,
     FormRow,
     ParticipantRow,
     TrialRows,
 )
 from trialkit.core.adam.subjects import POOLED
 
-__all__ = ["POOLED", "AdministrationRow", "Allocation", "AnalysisDatasets", "FormRow",
-           "ParticipantRow", "TrialRows", "derive"]
+__all__ = ["POOLED", "AdministrationRow", "Allocation", "AnalysisDatasets", "CodedTermRow",
+           "FormRow", "ParticipantRow", "TrialRows", "derive"]

@@ -12,10 +12,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 
-from trialkit.core.adam.rows import TrialRows
+from trialkit.core.adam.rows import CodedTermRow, TrialRows
 from trialkit.core.adam.subjects import POOLED, usubjid
 from trialkit.core.adam.values import Record, as_date, as_text, study_day
-from trialkit.core.protocol.analysis_datasets import ADAE_DERIVED, adae_spec, adverse_event_forms
+from trialkit.core.protocol.analysis_datasets import (
+    ADAE_CODED,
+    ADAE_DERIVED,
+    adae_spec,
+    adverse_event_forms,
+)
 from trialkit.core.protocol.model import Protocol
 
 
@@ -56,6 +61,10 @@ def adae_records(protocol: Protocol, rows: TrialRows,
                         None)
             if item is not None:
                 record[variable.name] = as_text(item, row.data.get(item.id), protocol)
+        coding = rows.coding_of(row)
+        for name, _ in ADAE_CODED:
+            if any(v.name == name for v in spec.variables) and name not in record:
+                record[name] = _coded(coding, name)
         for source, target in ADAE_DERIVED.items():
             if source in record:
                 record[target] = as_date(record[source]) if source.endswith("DTC") \
@@ -75,6 +84,17 @@ def adae_records(protocol: Protocol, rows: TrialRows,
         previous = records[n - 1]["USUBJID"] if n else None
         record["AESEQ"] = 1.0 if previous != record["USUBJID"] else records[n - 1]["AESEQ"] + 1
     return records
+
+
+_CODED_FIELDS = {"AELLT": "llt_name", "AELLTCD": "llt_code", "AEDECOD": "pt_name",
+                 "AEPTCD": "pt_code", "AEHLT": "hlt_name", "AEHLTCD": "hlt_code",
+                 "AEHLGT": "hlgt_name", "AEHLGTCD": "hlgt_code", "AEBODSYS": "soc_name",
+                 "AEBDSYCD": "soc_code", "AESOC": "soc_name", "AESOCCD": "soc_code"}
+
+
+def _coded(coding: CodedTermRow | None, name: str) -> str:
+    """A dictionary variable of a coded event; empty when the event is not coded."""
+    return "" if coding is None else str(getattr(coding, _CODED_FIELDS[name]))
 
 
 def adex_records(protocol: Protocol, rows: TrialRows,

@@ -14,6 +14,7 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 
@@ -51,6 +52,30 @@ class FormRow:
 
 
 @dataclass(frozen=True)
+class CodedTermRow:
+    """How one form record's verbatim term stands coded to the medical dictionary: the
+    lowest level term chosen and the PT's primary path. Only a coding of the term the record
+    holds is a row (a coding made stale by a changed term is left out: the event is uncoded)."""
+
+    participant: int
+    form: str
+    visit: str
+    repeat: int
+    dictionary: str
+    """The dictionary version, e.g. ``MedDRA 27.0``."""
+    llt_code: str
+    llt_name: str
+    pt_code: str
+    pt_name: str
+    hlt_code: str
+    hlt_name: str
+    hlgt_code: str
+    hlgt_name: str
+    soc_code: str
+    soc_name: str
+
+
+@dataclass(frozen=True)
 class Allocation:
     arm: str = ""
     """A parallel participant's arm."""
@@ -69,6 +94,16 @@ class TrialRows:
     """Participant → period → the day they entered it (not blinded)."""
     allocations: Mapping[int, Allocation] | None = None
     """Participant → allocation; None when the reader may not see arms (a pooled view)."""
+    codings: tuple[CodedTermRow, ...] = ()
+    """The dictionary coding of the records whose term is coded (adverse events)."""
+
+    def coding_of(self, row: FormRow) -> CodedTermRow | None:
+        """The coding standing for a form record, if its term is coded."""
+        return self._codings.get((row.participant, row.form, row.visit, row.repeat))
+
+    @cached_property
+    def _codings(self) -> dict[tuple[int, str, str, int], CodedTermRow]:
+        return {(c.participant, c.form, c.visit, c.repeat): c for c in self.codings}
 
     @property
     def blinded(self) -> bool:
@@ -83,6 +118,8 @@ class TrialRows:
                 "period_starts": {str(k): v for k, v in self.period_starts.items()},
                 "allocations": None if self.allocations is None else {
                     str(k): list(vars(a).values()) for k, a in self.allocations.items()}}
+        if self.codings:  # absent when nothing is coded: earlier digests stay as they were
+            data["codings"] = [list(vars(c).values()) for c in self.codings]
         text = json.dumps(data, sort_keys=True, separators=(",", ":"), default=_plain,
                           ensure_ascii=False)
         return hashlib.sha256(text.encode("utf-8")).hexdigest()

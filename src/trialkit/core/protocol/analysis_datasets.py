@@ -29,6 +29,16 @@ BDS_KINDS = ("assessment", "imaging", "laboratory", "vital_signs")
 ADAE_DERIVED = {"AESTDTC": "ASTDT", "AEENDTC": "AENDT", "AESEV": "ASEV", "AETOXGR": "ATOXGR",
                 "AEREL": "AREL"}
 """SDTM AE variables with their ADaM analysis counterpart (dates as dates)."""
+ADAE_CODED = (("AELLT", "Lowest Level Term"), ("AELLTCD", "Lowest Level Term Code"),
+              ("AEDECOD", "Dictionary-Derived Term"), ("AEPTCD", "Preferred Term Code"),
+              ("AEHLT", "High Level Term"), ("AEHLTCD", "High Level Term Code"),
+              ("AEHLGT", "High Level Group Term"), ("AEHLGTCD", "High Level Group Term Code"),
+              ("AEBODSYS", "Body System or Organ Class"),
+              ("AEBDSYCD", "Body System or Organ Class Code"),
+              ("AESOC", "Primary System Organ Class"),
+              ("AESOCCD", "Primary System Organ Class Code"))
+"""The dictionary variables of an event whose term is coded (``coded_with``), empty until it
+is: the safety tables count an empty SOC or PT as "(not coded)"."""
 
 
 @dataclass(frozen=True)
@@ -197,8 +207,10 @@ def adae_spec(protocol: Protocol) -> DatasetSpec:
                   "date" if name.endswith("DTC") else "text")
                for name in ADAE_DERIVED if name in annotated]
     forms = adverse_event_forms(protocol)
+    coded = [_v(name, label) for name, label in ADAE_CODED if name not in annotated] if any(
+        item.coded_with for form in forms for item in form.items) else []
     return DatasetSpec("ADAE", "Adverse Events Analysis Dataset", "OCCDS", (
-        *KEYS, _v("AESEQ", "Sequence Number", "float"), *annotated.values(), *derived,
+        *KEYS, _v("AESEQ", "Sequence Number", "float"), *annotated.values(), *coded, *derived,
         _v("ASTDY", "Analysis Start Relative Day", "float"),
         _v("AENDY", "Analysis End Relative Day", "float"),
         _v("TRTEMFL", "Treatment Emergent Analysis Flag"), _v("APERIOD", "Period"),

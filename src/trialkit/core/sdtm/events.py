@@ -1,8 +1,11 @@
 """AE (+ SUPPAE) and MH: the events the investigator records, one row per form record.
 
 Every value comes from an item annotated with the domain's variable, on whatever form carries
-it. AEDECOD is the term as collected until the events are coded (MedDRA coding is not done
-here); AEBODSYS, expected by the SDTMIG, is therefore present and empty. An annotated AE
+it. An event whose term is coded to the sponsor's dictionary (``TrialRows.codings``) gets
+the dictionary variables: AEDECOD the preferred term, AEBODSYS the PT's primary system organ
+class, and the codes and names of every level (AELLT/AELLTCD, AEPTCD, AEHLT/AEHLTCD,
+AEHLGT/AEHLGTCD, AEBDSYCD, AESOC/AESOCCD); AETERM stays as collected. An event not (or no
+longer) coded keeps AEDECOD as the term collected and AEBODSYS empty. An annotated AE
 variable that the SDTMIG does not define (the relation to each administration or procedure,
 ``AERELIV``-style names the protocol gives its items) is a supplemental qualifier in SUPPAE
 under that name, keyed to the event by AESEQ.
@@ -12,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from trialkit.core.adam.rows import CodedTermRow
 from trialkit.core.adam.values import as_date
 from trialkit.core.sdtm._collected import (
     Row,
@@ -34,9 +38,24 @@ AE_VARIABLES = (
     *identifiers("AE"),
     var("AESPID", "Sponsor-Defined Identifier", role="Identifier"),
     var("AETERM", "Reported Term for the Adverse Event", role="Topic", origin="Collected"),
+    var("AELLT", "Lowest Level Term", role="Variable Qualifier", origin="Assigned"),
+    var("AELLTCD", "Lowest Level Term Code", "integer", "Variable Qualifier",
+        origin="Assigned"),
     var("AEDECOD", "Dictionary-Derived Term", role="Synonym Qualifier"),
+    var("AEPTCD", "Preferred Term Code", "integer", "Variable Qualifier", origin="Assigned"),
+    var("AEHLT", "High Level Term", role="Variable Qualifier", origin="Assigned"),
+    var("AEHLTCD", "High Level Term Code", "integer", "Variable Qualifier",
+        origin="Assigned"),
+    var("AEHLGT", "High Level Group Term", role="Variable Qualifier", origin="Assigned"),
+    var("AEHLGTCD", "High Level Group Term Code", "integer", "Variable Qualifier",
+        origin="Assigned"),
     var("AECAT", "Category for Adverse Event", role="Grouping Qualifier", origin="Collected"),
     var("AEBODSYS", "Body System or Organ Class", role="Record Qualifier"),
+    var("AEBDSYCD", "Body System or Organ Class Code", "integer", "Record Qualifier",
+        origin="Assigned"),
+    var("AESOC", "Primary System Organ Class", role="Variable Qualifier", origin="Assigned"),
+    var("AESOCCD", "Primary System Organ Class Code", "integer", "Variable Qualifier",
+        origin="Assigned"),
     var("AESEV", "Severity/Intensity", role="Record Qualifier", codelist="C66769",
         origin="Collected"),
     var("AESER", "Serious Event", role="Record Qualifier", codelist=_NY, origin="Collected"),
@@ -67,6 +86,10 @@ AE_ALWAYS = ("STUDYID", "DOMAIN", "USUBJID", "AESEQ", "AETERM", "AEDECOD", "AEBO
              "AESER", "AEACN", "AEREL", "EPOCH", "AESTDTC", "AEENDTC", "AESTDY", "AEENDY")
 """Required and expected AE variables (SDTMIG 3.3), present even when empty."""
 
+CODED = ("AELLT", "AELLTCD", "AEPTCD", "AEHLT", "AEHLTCD", "AEHLGT", "AEHLGTCD", "AEBDSYCD",
+         "AESOC", "AESOCCD")
+"""The dictionary variables an AE dataset carries once any of its events is coded."""
+
 MH_VARIABLES = (
     *identifiers("MH"),
     var("MHTERM", "Reported Term for the Medical History", role="Topic", origin="Collected"),
@@ -96,6 +119,9 @@ def adverse_events(context: Context) -> Sequence[Domain]:
             continue
         row = place(context, "AE", record.participant, "", values.get("AESTDTC", ""))
         row.update(values)
+        coding = context.rows.trial.coding_of(record)
+        if coding is not None:
+            row.update(dictionary_values(coding))
         row.setdefault("AEDECOD", values["AETERM"])
         row["AEENDY"] = context.study_day(record.participant,
                                           as_date(values.get("AEENDTC", "")))
@@ -106,9 +132,21 @@ def adverse_events(context: Context) -> Sequence[Domain]:
         del row["_repeat"]
     supp = supplemental(context, "AE", ordered, qualifiers)
     keep = set(AE_ALWAYS) | annotated_names(context, "AE")
+    if any("AEPTCD" in row for row in ordered):
+        keep |= set(CODED)
     ae = build("AE", "Adverse Events", "Events", present(AE_VARIABLES, keep), ordered,
                 ("STUDYID", "USUBJID", "AEDECOD", "AESTDTC"))
     return [ae, *supp]
+
+
+def dictionary_values(coding: CodedTermRow) -> Row:
+    """The AE dictionary variables of a coded event (MedDRA's codes are numbers)."""
+    return {"AELLT": coding.llt_name, "AELLTCD": int(coding.llt_code),
+            "AEDECOD": coding.pt_name, "AEPTCD": int(coding.pt_code),
+            "AEHLT": coding.hlt_name, "AEHLTCD": int(coding.hlt_code),
+            "AEHLGT": coding.hlgt_name, "AEHLGTCD": int(coding.hlgt_code),
+            "AEBODSYS": coding.soc_name, "AEBDSYCD": int(coding.soc_code),
+            "AESOC": coding.soc_name, "AESOCCD": int(coding.soc_code)}
 
 
 def medical_history(context: Context) -> Sequence[Domain]:

@@ -18,19 +18,23 @@ from django.db.models import Q
 from trialkit.core.adam import (
     AdministrationRow,
     Allocation,
+    CodedTermRow,
     FormRow,
     ParticipantRow,
     TrialRows,
 )
+from trialkit.core.protocol.forms import Item
 from trialkit.web.trial.actions.base import ActionError, Actor
+from trialkit.web.trial.coding import coded_forms
 from trialkit.web.trial.models import (
     Administration,
+    AdverseEventCoding,
     FormVersion,
     Participant,
     PeriodStart,
 )
 from trialkit.web.trial.scope import in_scope
-from trialkit.web.trial.study import current_study
+from trialkit.web.trial.study import current_study, protocol_of
 
 NOT_ENROLLED = {"screening", "screen_failed", "consented"}
 
@@ -48,8 +52,10 @@ def trial_rows(as_of: dt.date, actor: Actor | None = None) -> TrialRows:
                                     bool(d.override_reason))
                   for d in Administration.objects.filter(
                       participant_id__in=keys, given_at__lt=end).order_by("pk"))
-    return TrialRows(study.protocol_id, as_of, tuple(people), doses, _forms(keys, end),
-                     _period_starts(keys, as_of), _allocations(actor, people))
+    forms = _forms(keys, end)
+    return TrialRows(study.protocol_id, as_of, tuple(people), doses, forms,
+                     _period_starts(keys, as_of), _allocations(actor, people),
+                     _codings(forms, coded_forms(protocol_of(study)), end))
 
 
 def _participant(p: Participant, as_of: dt.date) -> ParticipantRow:
@@ -79,6 +85,31 @@ def _forms(keys: set[int], end: dt.datetime) -> tuple[FormRow, ...]:
         latest[version.record_id] = version
     return tuple(FormRow(v.record.participant_id, v.record.form_id, v.record.visit_id,
                          v.record.repeat_index, v.data) for v in latest.values())
+
+
+def _codings(forms: tuple[FormRow, ...], coded: dict[str, Item],
+             end: dt.datetime) -> tuple[CodedTermRow, ...]:
+    """The coding standing before ``end`` for each coded form row: the latest coding made by
+    then, if it coded the term the row holds (a changed term leaves the event uncoded)."""
+    rows = {(f.participant, f.form, f.visit, f.repeat): f for f in forms if f.form in coded}
+    latest: dict[tuple[int, str, str, int], AdverseEventCoding] = {}
+    for coding in AdverseEventCoding.objects.filter(
+            record__participant_id__in={k[0] for k in rows}, record__form_id__in=list(coded),
+            coded_at__lt=end).select_related("record", "term__dictionary").order_by(
+            "coded_at", "pk"):
+        r = coding.record
+        latest[(r.participant_id, r.form_id, r.visit_id, r.repeat_index)] = coding
+    out = []
+    for key, coding in latest.items():
+        row = rows.get(key)
+        held = row.data.get(coded[row.form].id) if row is not None else None
+        if row is None or not isinstance(held, str) or held.strip() != coding.verbatim:
+            continue
+        t = coding.term
+        out.append(CodedTermRow(*key, f"MedDRA {t.dictionary.version}", t.llt_code,
+                                t.llt_name, t.pt_code, t.pt_name, t.hlt_code, t.hlt_name,
+                                t.hlgt_code, t.hlgt_name, t.soc_code, t.soc_name))
+    return tuple(sorted(out, key=lambda c: (c.participant, c.form, c.visit, c.repeat)))
 
 
 def _period_starts(keys: set[int], as_of: dt.date) -> dict[int, dict[str, dt.date]]:

@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import replace
 
-from trialkit.core.adam import ParticipantRow, TrialRows
+from trialkit.core.adam import ParticipantRow
 from trialkit.core.eligibility.evaluation import Evaluation
 from trialkit.core.exchange import (
     DoseRow,
@@ -54,9 +55,8 @@ def exchange_rows(as_of: dt.date, actor: Actor | None = None) -> ExchangeRows:
     forms = _readable_forms(protocol, actor)
     keys = {p.key for p in trial.participants}
     end = dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
-    trial = TrialRows(trial.study_id, trial.as_of, trial.participants, trial.administrations,
-                      tuple(f for f in trial.forms if f.form in forms), trial.period_starts,
-                      trial.allocations)
+    trial = replace(trial, forms=tuple(f for f in trial.forms if f.form in forms),
+                    codings=tuple(c for c in trial.codings if c.form in forms))
     versions = FormVersion.objects.filter(
         record__participant_id__in=keys, record__form_id__in=forms, saved_at__lt=end
     ).select_related("record").order_by("record__participant_id", "record_id", "number")

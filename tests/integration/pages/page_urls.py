@@ -9,8 +9,9 @@ from django.urls import URLPattern, get_resolver, resolve
 from trialkit.web.trial.models import FormRecord, Participant, Query, SmcReport
 
 # Routes the crawl does not GET: the static files, and steps that only take a POST (signing
-# out, signing forms, verifying a visit's source data) whose parameters are not named ``step``.
-NOT_CRAWLED = {"logout", "static", "sign_group", "verify_visit"}
+# out, signing forms, verifying a visit's source data, coding adverse events) whose parameters
+# are not named ``step``.
+NOT_CRAWLED = {"logout", "static", "sign_group", "verify_visit", "autocode", "code_event"}
 # Route parameters that name something that is not about a participant: such a page is
 # crawled once per stored object, not once per participant.
 NOT_ABOUT_A_PARTICIPANT = {"report_id"}

@@ -56,6 +56,7 @@ ENTRIES: tuple[Entry, ...] = (
     ("Queries", "pages:queries", _any("raise_query", "answer_query", "close_query")),
     ("Signatures", "pages:signatures", _any("sign")),
     ("Verification", "pages:verification", _any("verify_source")),
+    ("Coding", "pages:coding", _any("code_terms")),
     ("Safety", "pages:safety", _any("report_adverse_event", "review_safety", "sign")),
     ("Notifications", "pages:notifications", is_notified),
     _own("committee"),

@@ -38,6 +38,7 @@ from trialkit.web.trial.capture_queries import (
     queries_of,
     signature_state,
 )
+from trialkit.web.trial.coding import event_coding
 from trialkit.web.trial.lookups import form_record_for, participant_for
 from trialkit.web.trial.models import FormRecord, Participant
 from trialkit.web.trial.source_verification import form_verification, verification_history
@@ -176,6 +177,7 @@ def form_history(request: HttpRequest, actor: Actor, record_id: int) -> HttpResp
         else None,
         "verification_history": verification_history(record, actor=actor),
         "may_verify": actor.can("verify_source"),
+        "coding": event_coding(record, protocol), "may_code": actor.can("code_terms"),
         "may_open_queries": actor.can("raise_query") or actor.can("answer_query")
         or actor.can("close_query")})
 

@@ -40,6 +40,7 @@ PERMISSION_WORDS: dict[str, str] = {
     "answer_query": "answer queries",
     "close_query": "close queries",
     "verify_source": "verify source data",
+    "code_terms": "code adverse events to the dictionary",
     "review_safety": "review safety",
     "decide_safety": "sign safety decisions",
     "emergency_unblind": "unblind in an emergency",

@@ -161,6 +161,7 @@ SCENARIOS: dict[str, Scenario] = {
     "answer_query": lambda w, a: do_answer_query(w.query(), "Because.", actor=a),
     "close_query": lambda w, a: do_close_query(w.query(), "", actor=a),
     "verify_source": lambda w, a: w.get(a, "/api/exports/participants.json"),
+    "code_terms": lambda w, a: w.get(a, "/coding/"),
     "review_safety": lambda w, a: w.get(a, "/committee/"),
     "decide_safety": lambda w, a: do_sign_safety_decision(
         w.protocol.gates.committee[0].decisions[0], "Reviewed", PASSWORD, actor=a,

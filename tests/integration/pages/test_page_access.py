@@ -40,6 +40,9 @@ WHO = {
     "randomization_list": _any("manage_randomization"), "audit": _any("view_audit"),
     "admin_users": _any("manage_users"), "analysis": _any("export_data", "review_safety"),
     "signatures": _any("sign"), "verification": _any("verify_source"),
+    # My tasks: every role with a permission some kind of task needs (docs/my-tasks.md).
+    "my_tasks": _any("enter_data", "sign", "answer_query", "verify_source", "close_query",
+                     "raise_query", "lock_data", "review_safety", "report_adverse_event"),
 }
 
 
@@ -68,7 +71,7 @@ def _urls(trial):
         "randomization_list": reverse("pages:randomization_list"),
         "audit": reverse("pages:audit"), "admin_users": reverse("pages:admin_users"),
         "analysis": reverse("pages:analysis"), "signatures": reverse("pages:signatures"),
-        "verification": reverse("pages:verification"),
+        "verification": reverse("pages:verification"), "my_tasks": reverse("pages:my_tasks"),
     }
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from django.urls import reverse
 
 from trialkit.web.api.standards_exports import may_export
+from trialkit.web.pages.my_tasks import has_tasks
 from trialkit.web.pages.study_charts import may_open_charts
 from trialkit.web.pages.vocabulary import OWN_PAGES, workspace_label
 from trialkit.web.trial import access
@@ -50,6 +51,7 @@ def _own(page: str) -> Entry:
 
 ENTRIES: tuple[Entry, ...] = (
     ("Dashboard", "pages:dashboard", lambda actor: True),
+    ("My tasks", "pages:my_tasks", has_tasks),
     ("Participants", "pages:participants", lambda actor: True),
     ("Study charts", "pages:study_charts", may_open_charts),
     ("Screening", "pages:screening_list", _any("screen")),

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Q, QuerySet
-from django.urls import reverse
 
 from trialkit.core.protocol import Protocol
 from trialkit.core.scheduling import (
@@ -47,8 +46,6 @@ from trialkit.web.trial.models import (
 )
 from trialkit.web.trial.queries_schedule import status_of
 from trialkit.web.trial.scope import in_scope
-from trialkit.web.trial.signatures import worklist
-from trialkit.web.trial.source_verification import verification_worklist
 from trialkit.web.trial.study import VersionView, current_study, versions
 
 PAGE_SIZE = 50
@@ -277,45 +274,6 @@ def query_counts(actor: Actor, study: Study) -> dict[str, int]:
     counts = dict.fromkeys(Query.Status.values, 0)
     counts.update({row["status"]: row["n"] for row in rows})
     return counts
-
-
-@dataclass(frozen=True)
-class Task:
-    label: str
-    count: int
-    url: str
-
-
-def my_tasks(actor: Actor, study: Study, queries: dict[str, int], clocks: int) -> list[Task]:
-    """What waits for this role, by what it may do: forms to sign, queries to answer or to
-    close, serious events to report, forms to verify against the source, queries assigned to
-    the person. A task with nothing waiting is left out."""
-    tasks = []
-    if actor.can("sign"):
-        tasks.append(Task("forms await a signature", worklist(actor).count(),
-                          reverse("pages:signatures")))
-    if actor.can("answer_query"):
-        tasks.append(Task("queries await the site's answer", queries.get("open", 0),
-                          reverse("pages:queries") + "?status=open"))
-    if actor.can("close_query"):
-        tasks.append(Task("answered queries await closing", queries.get("answered", 0),
-                          reverse("pages:queries") + "?status=answered"))
-    if actor.can("report_adverse_event"):
-        tasks.append(Task("serious events await their initial report", clocks,
-                          reverse("pages:safety")))
-    if actor.can("verify_source"):
-        tasks.append(Task("forms await source data verification",
-                          len(verification_worklist(actor)), reverse("pages:verification")))
-    if actor.can("answer_query") or actor.can("close_query") or actor.can("raise_query"):
-        tasks.append(Task("unresolved queries are assigned to you", assigned_to(actor),
-                          reverse("pages:queries") + "?assigned=me"))
-    return [t for t in tasks if t.count]
-
-
-def assigned_to(actor: Actor) -> int:
-    """Queries not yet closed assigned to the actor, at their sites, on forms they read."""
-    return readable(actor, in_scope(actor, Query.objects.filter(assigned_to=actor.user).exclude(
-        status=Query.Status.CLOSED), "record__participant"), "record").count()
 
 
 def recent_deviations(actor: Actor, study: Study, limit: int = 10) -> tuple[int, list[Deviation]]:

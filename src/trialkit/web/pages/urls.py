@@ -47,6 +47,7 @@ urlpatterns = [
     path("account/<str:step>/", views_account.account_action, name="account_action"),
     path("", views_trial.dashboard, name="dashboard"),
     path("participants/", views_trial.participants, name="participants"),
+    path("tasks/", views_trial.tasks, name="my_tasks"),
     path("charts/", views_charts.study_charts, name="study_charts"),
     path("screening/", views_trial.screening_list, name="screening_list"),
     path("screening/register/", views_trial.register_candidate, name="register_candidate"),

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from trialkit.web.boundary.posted import Posted
-from trialkit.web.pages import readers
+from trialkit.web.pages import my_tasks, readers
 from trialkit.web.pages.session import done, has, page, refused, render_page
 from trialkit.web.trial.actions.base import ActionError, Actor
 from trialkit.web.trial.actions.participants import do_register_candidate
@@ -23,12 +23,21 @@ def dashboard(request: HttpRequest, actor: Actor) -> HttpResponse:
     protocol = protocol_of(study)
     deviation_count, deviations = readers.recent_deviations(actor, study)
     queries, clocks = readers.query_counts(actor, study), running_sae_clocks(actor=actor)
+    tasks = my_tasks.my_tasks(actor) if my_tasks.has_tasks(actor) else None
     return render_page(request, actor, "pages/dashboard.html", {
         "title": "Study dashboard", "parts": readers.enrolment_by_part(actor, study, protocol),
         "funnel": readers.funnel(actor, study), "gates": readers.gate_status(study, protocol),
         "due": readers.due_visits(actor, study), "queries": queries,
         "clocks": clocks, "deviation_count": deviation_count, "deviations": deviations,
-        "tasks": readers.my_tasks(actor, study, queries, len(clocks))})
+        "tasks": tasks.waiting if tasks else []})
+
+
+@page(my_tasks.has_tasks, why="Your role has no kind of task to list: nothing in this trial "
+      "waits for it to act.")
+def tasks(request: HttpRequest, actor: Actor) -> HttpResponse:
+    """What waits for the person, item by item, by kind (the dashboard counts these lists)."""
+    return render_page(request, actor, "pages/my_tasks.html", {
+        "title": "My tasks", "tasks": my_tasks.my_tasks(actor)})
 
 
 @page()

@@ -82,7 +82,7 @@ def analyze(protocol: Protocol, rows: TrialRows, out: Path, *,
         title=protocol.identity.brief_title, stamp=stamp, endpoints=endpoints, flow=flow,
         baseline=baseline_tables(datasets), listings=listings(protocol, datasets),
         figures=drawn, datasets={n: t.n_rows for n, t in datasets.tables.items()},
-        notes=datasets.notes), encoding="utf-8")
+        notes=datasets.notes, names=visit_names(protocol)), encoding="utf-8")
     (out / "rtf").mkdir(exist_ok=True)
     for endpoint in endpoints:
         for outcome in endpoint["analyses"]:
@@ -90,7 +90,7 @@ def analyze(protocol: Protocol, rows: TrialRows, out: Path, *,
             from trialkit.core.reporting.display import tables_of
 
             write_rtf(out / "rtf" / f"{outcome['id']}.rtf", outcome["title"],
-                      tables_of(outcome), outcome["notes"], stamp)
+                      tables_of(outcome, visit_names(protocol)), outcome["notes"], stamp)
     step("writing the manifest")
     files = {str(p.relative_to(out)): hashlib.sha256(p.read_bytes()).hexdigest()
              for p in sorted(out.rglob("*")) if p.is_file() and p.name != "manifest.json"}
@@ -148,4 +148,11 @@ def _figures(protocol: Protocol, datasets: AnalysisDatasets, endpoints: list[dic
     return paths
 
 
-__all__ = ["DisplayTable", "Written", "analyze", "steps"]
+def visit_names(protocol: Protocol) -> dict[str, str]:
+    """The schedule's visit ids that are codes rather than words (``M3``, not ``Screening``),
+    with their names: results name visits by id (AVISIT)."""
+    return {v.id: v.name for v in protocol.schedule.visits
+            if v.id != v.name and (any(c.isdigit() for c in v.id) or "_" in v.id)}
+
+
+__all__ = ["DisplayTable", "Written", "analyze", "steps", "visit_names"]

@@ -37,7 +37,8 @@ def table_html(table: DisplayTable) -> str:
                                                 if notes else ""))
 
 
-def _analysis(outcome: Mapping[str, Any], figures: Mapping[str, str]) -> str:
+def _analysis(outcome: Mapping[str, Any], figures: Mapping[str, str],
+              names: Mapping[str, str]) -> str:
     meta = (f"method <code>{escape(outcome['method'])}</code>"
             + (f" (ran <code>{escape(outcome['ran'])}</code>)"
                if outcome["ran"] != outcome["method"] else "")
@@ -47,7 +48,7 @@ def _analysis(outcome: Mapping[str, Any], figures: Mapping[str, str]) -> str:
             + f"; analysis set {escape(outcome['analysis_set'])}; grouping "
               f"{escape(outcome['grouping'])}; {outcome['n']} records")
     parts = [f'<h3 id="{escape(outcome["id"])}">{escape(outcome["title"])}</h3>',
-             f'<p class="meta">{meta}</p>', *(table_html(t) for t in tables_of(outcome))]
+             f'<p class="meta">{meta}</p>', *(table_html(t) for t in tables_of(outcome, names))]
     if outcome["notes"]:
         parts.append('<ul class="notes">' + "".join(
             f"<li>{escape(n)}</li>" for n in outcome["notes"]) + "</ul>")
@@ -77,7 +78,9 @@ def _list(items: Iterable[str]) -> str:
 def report_html(*, title: str, stamp: Stamp, endpoints: Sequence[Mapping[str, Any]],
                 flow: Flow, baseline: Sequence[DisplayTable],
                 listings: Sequence[DisplayTable], figures: Mapping[str, str],
-                datasets: Mapping[str, int], notes: Sequence[str]) -> str:
+                datasets: Mapping[str, int], notes: Sequence[str],
+                names: Mapping[str, str] | None = None) -> str:
+    """``names``: codes the results carry (visit ids) → the protocol's words for them."""
     body = [f'<p class="view">{escape(stamp.headline)}</p>',
             f"<h1>{escape(title)}</h1>", _list(stamp.lines()),
             "<h2>Contents</h2>" + _list(f"{e['name']}" for e in endpoints),
@@ -93,7 +96,7 @@ def report_html(*, title: str, stamp: Stamp, endpoints: Sequence[Mapping[str, An
                     f"{escape(endpoint['time_frame'])}.</em></p>")
         if not endpoint["declared"]:
             body.append("<p>No analysis declared as data for this endpoint.</p>")
-        body.extend(_analysis(o, figures) for o in endpoint["analyses"])
+        body.extend(_analysis(o, figures, names or {}) for o in endpoint["analyses"])
     body.append("<h2>Figures</h2>")
     for key in ("forest", "swimmer"):
         if key in figures:

@@ -62,3 +62,18 @@ def test_codes_in_an_events_values_read_in_the_protocols_words(trial):
         ("judged", "E10: not met; I1: met"), ("visit", visit.name),
         ("field", "committee: days elapsed"), ("action", "enrolled a participant"),
         ("note", "not_met is kept in free text")]
+
+
+def test_a_saved_forms_items_read_by_their_labels_and_decodes(trial):
+    # The trail read "relation procedure: not_related" for a saved adverse event.
+    protocol = trial.protocol
+    form, item = next((f, i) for f in protocol.forms for i in f.items
+                      if i.type == "choice" and i.codelist)
+    term = protocol.codelist(item.codelist).items[0]
+    shown = dict(in_words({"form": form.id, "items": {item.id: term.code}, "findings": []},
+                          codebook(protocol)))
+    assert shown["items"] == f"{item.label}: {term.decode}"
+    assert shown["form"] == form.name
+    # Without the protocol's codebook the stored values are shown as they are.
+    assert dict(in_words({"form": form.id, "items": {item.id: term.code}}))["items"] == (
+        f"{item.id.replace('_', ' ')}: {term.code}")

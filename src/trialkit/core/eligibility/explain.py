@@ -59,12 +59,23 @@ def _span(w: n.Window) -> str:
 
 
 def codes(c: n.CodeSet) -> str:
-    """A value set in words; tests of the lab catalogue are shown with their codes."""
+    """A value set in words: its description, else the lab catalogue's names of its tests.
+    Never its codes: the page reads "prothrombin time", and the codes stay in the criterion
+    and its evidence for whoever checks them."""
+    if c.description:
+        return c.description
     names = lab_names()
     if any(code in names for code in c.codes):
-        label = c.description or " or ".join(sorted({names.get(code, code) for code in c.codes}))
-        return f"{label} ({', '.join(c.codes)})"
-    return c.description or c.id
+        return " or ".join(sorted({names.get(code, code) for code in c.codes}))
+    return c.id
+
+
+def code_name(code: str, within: n.CodeSet) -> str:
+    """A recorded code in words: the set's description when the set is that one code, the lab
+    catalogue's name of a test; else the code itself (no name is known for it)."""
+    if within.codes == (code,) and within.description:
+        return within.description
+    return lab_names().get(code, code)
 
 
 def row_cond(cond: n.RowCond) -> str:
@@ -81,7 +92,7 @@ def row_cond(cond: n.RowCond) -> str:
 
 def what(e: n.Events) -> str:
     """The rows an Events selects, without its window: the table's noun ("relapse"), or
-    "PT (LOINC:5902-2) result" for a table of measured quantities selected by test."""
+    "prothrombin time result" for a table of measured quantities selected by test."""
     noun = e.table.noun
     if e.where is None:
         return noun
@@ -96,6 +107,11 @@ def codes_of(e: n.Events) -> str:
     """The value set an Events is about (its first code filter), else the table's noun."""
     found = _first_codes(e.where) if e.where is not None else None
     return codes(found) if found is not None else e.table.noun
+
+
+def code_set_of(e: n.Events) -> n.CodeSet | None:
+    """The value set an Events selects its rows by (its first code filter), if any."""
+    return _first_codes(e.where) if e.where is not None else None
 
 
 def _first_codes(cond: n.RowCond) -> n.CodeSet | None:

@@ -100,7 +100,8 @@ class MemoryEngine:
         what = ex.events(cond.events, self.dates)
         found = [row for row, status in rows if status == n.MET]
         if found:
-            listed = "; ".join(_row_label(row) for row in found[:5])
+            within = ex.code_set_of(cond.events)
+            listed = "; ".join(_row_label(row, within) for row in found[:5])
             return Outcome(n.MET, f"Found {what}: {listed}.",
                            tuple(row.evidence() for row in found))
         doubtful = [row for row, _ in rows]
@@ -174,7 +175,7 @@ class MemoryEngine:
         statuses: list[n.Status] = [
             n.MET if row is not None and row_matches(cond.codes, row) else n.NOT_MET
             for _, row in picked.items]
-        shown = [_row_label(row) for _, row in picked.items if row is not None]
+        shown = [_row_label(row, cond.codes) for _, row in picked.items if row is not None]
         return _judged(all_of(statuses), what, shown, f"in {ex.codes(cond.codes)}",
                        picked.evidence)
 
@@ -248,9 +249,12 @@ def _uncovered(what: str, dates: Dates) -> Outcome:
                    missing=(f"history covering {what} (records cover {period})",))
 
 
-def _row_label(row: Row) -> str:
+def _row_label(row: Row, within: n.CodeSet | None) -> str:
     code = row.code
-    return f"{code} on {row.date.isoformat()}" if code else row.date.isoformat()
+    day = row.date.isoformat()
+    if not code:
+        return day
+    return f"{ex.code_name(code, within) if within else ex.lab_names().get(code, code)} on {day}"
 
 
 def _cap(text: str) -> str:

@@ -7,8 +7,9 @@ report can be re-rendered from the results JSON alone. Numbers are rounded to th
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 Plain = dict[str, Any]
@@ -207,9 +208,27 @@ RENDERERS: dict[str, Callable[[Plain, int], list[DisplayTable]]] = {
     "ShiftResult": _shift}
 
 
-def tables_of(outcome: Mapping[str, Any]) -> list[DisplayTable]:
-    """The display tables of one analysis outcome (``Outcome.as_data()``)."""
+def tables_of(outcome: Mapping[str, Any],
+              names: Mapping[str, str] | None = None) -> list[DisplayTable]:
+    """The display tables of one analysis outcome (``Outcome.as_data()``); ``names`` puts the
+    codes results carry (a visit's id, ``M3``) in the protocol's words (``Month 3``)."""
     result = outcome.get("result")
     if result is None:
         return []
-    return RENDERERS[result["type"]](result, int(outcome.get("decimals", 2)))
+    tables = RENDERERS[result["type"]](result, int(outcome.get("decimals", 2)))
+    return [named(t, names) for t in tables] if names else tables
+
+
+def named(table: DisplayTable, names: Mapping[str, str]) -> DisplayTable:
+    """``table`` with each whole-word code of ``names`` in a cell or the title replaced by its
+    name ("UMSC01 − Placebo at M12" → "… at Month 12")."""
+    if not names:
+        return table
+    pattern = re.compile(r"(?<![\w-])(" + "|".join(
+        re.escape(code) for code in sorted(names, key=len, reverse=True)) + r")(?![\w-])")
+
+    def words(text: str) -> str:
+        return pattern.sub(lambda m: names[m.group(1)], text)
+
+    return replace(table, title=words(table.title),
+                   rows=tuple(tuple(words(cell) for cell in row) for row in table.rows))

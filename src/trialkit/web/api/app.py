@@ -46,6 +46,11 @@ class TrialkitAPI(NinjaAPI):
 
     def get_openapi_schema(self, *, path_prefix: str | None = None,
                            path_params: dict[str, Any] | None = None) -> Any:
+        # The served document asks with no prefix (ninja then finds the API's root); the command
+        # line and the tests ask for "/api/". One key for both: one build per process, so the
+        # document the server publishes and the one the command line writes cannot differ.
+        if path_prefix is None:
+            path_prefix = self.get_root_path(path_params or {})
         key = (path_prefix, tuple(sorted((path_params or {}).items())))
         built: dict[tuple[object, ...], Any] = self.__dict__.setdefault("_built_schemas", {})
         if key not in built:

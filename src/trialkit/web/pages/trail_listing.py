@@ -15,8 +15,10 @@ from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 
 from trialkit.core.protocol import Protocol
+from trialkit.core.protocol.forms import Form
 from trialkit.web.api.redaction import redactor_for
 from trialkit.web.pages.audit_words import ACTION_WORDS, action_in_words, object_type_in_words
+from trialkit.web.pages.item_values import values_in_words
 from trialkit.web.trial.actions.base import Actor
 from trialkit.web.trial.models import AuditEvent
 
@@ -69,15 +71,24 @@ STATUS_WORDS = {"met": "met", "not_met": "not met", "unknown": "unknown",
 """The eligibility results stored in events (``judged: {"E10": "not_met"}``)."""
 
 
-def codebook(protocol: Protocol) -> dict[str, str]:
-    """Stored codes an event's values may hold, with their words: statuses, the protocol's
-    visits, forms, administrations and roles, and the audit actions a refusal names."""
+class Codebook(dict[str, str]):
+    """Stored codes an event's values may hold, with their words; and the protocol, whose
+    forms put a saved form's items in words (``{"form": "AE", "items": {...}}``)."""
+
+    def __init__(self, words: Mapping[str, str], protocol: Protocol | None = None) -> None:
+        super().__init__(words)
+        self.protocol = protocol
+
+
+def codebook(protocol: Protocol) -> Codebook:
+    """Statuses, the protocol's visits, forms, administrations and roles, and the audit
+    actions a refusal names, with their words."""
     words = {code.value: text.lower() for code, text in ACTION_WORDS.items()}
     words |= {r.id: r.name for r in protocol.roles}
     words |= {a.id: a.name for a in protocol.design.administrations}
     words |= {f.id: f.name for f in protocol.forms}
     words |= {v.id: v.name for v in protocol.schedule.visits}
-    return words | STATUS_WORDS
+    return Codebook(words | STATUS_WORDS, protocol)
 
 
 def in_words(change: Any, words: Mapping[str, str] | None = None) -> list[tuple[str, str]]:
@@ -88,10 +99,30 @@ def in_words(change: Any, words: Mapping[str, str] | None = None) -> list[tuple[
     if change is None:
         return []
     if isinstance(change, Mapping):
-        return [(_field_in_words(str(key)), _field_in_words(value) if key == "field"
-                 and isinstance(value, str) else _value_in_words(value, words or {}))
+        protocol = getattr(words, "protocol", None)
+        form = _form_of(change, protocol)
+        return [(_field_in_words(str(key)), _items_in_words(protocol, form, value)
+                 if key == "items" and protocol is not None and form is not None
+                 and isinstance(value, Mapping)
+                 else _field_in_words(value) if key == "field" and isinstance(value, str)
+                 else _value_in_words(value, words or {}))
                 for key, value in change.items()]
     return [("", _value_in_words(change, words or {}))]
+
+
+def _form_of(change: Mapping[str, Any], protocol: Protocol | None) -> Form | None:
+    """The protocol form a saved form's values belong to (``form`` beside ``items``)."""
+    form_id = change.get("form")
+    if protocol is None or not isinstance(form_id, str) or "items" not in change:
+        return None
+    return next((f for f in protocol.forms if f.id == form_id), None)
+
+
+def _items_in_words(protocol: Protocol, form: Form, items: Mapping[str, Any]) -> str:
+    """A form's saved items by their labels, a code by its decode ("Relation to the puncture
+    procedure: Not related"), as the form's own page shows them."""
+    shown = values_in_words(protocol, form, dict(items))
+    return "; ".join(f"{label}: {value}" for label, value in shown) or "—"
 
 
 def _field_in_words(key: str) -> str:

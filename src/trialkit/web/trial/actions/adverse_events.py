@@ -51,7 +51,8 @@ def start_serious_event_clock(version: FormVersion, *, actor: Actor,
     subject = (f"Serious adverse event: participant {participant.screening_number} "
                f"at {participant.site.code}")
     body = (f"{_event_in_words(protocol, form_record.form_id, version.data)}, saved as "
-            f"serious by {actor.name} ({actor.role}) at {now:%Y-%m-%d %H:%M %Z}. The initial "
+            f"serious by {actor.name} ({protocol.role(actor.role).name}) at "
+            f"{now:%Y-%m-%d %H:%M %Z}. The initial "
             f"report is due by {sae_clock.deadline:%Y-%m-%d %H:%M %Z}.")
     roles = notify(protocol, "serious_adverse_event", subject, body, now, participant.site)
     record(actor, AuditAction.START_SAE_CLOCK, sae_clock,

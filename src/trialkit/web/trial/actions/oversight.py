@@ -16,6 +16,8 @@ because it might hint at the arm.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db.models import Q
 
 from trialkit.core.protocol import Protocol
@@ -108,7 +110,8 @@ def _notify_decision(actor: Actor, gate: CommitteeGate, signed: SafetyDecision) 
         actor.protocol(), "committee_decision",
         f"Decision of the {gate.committee}: {signed.decision}",
         f"The {gate.committee} decided '{signed.decision}', e-signed by {signed.printed_name} "
-        f"({actor.role}) at {signed.signed_at.isoformat(timespec='minutes')}. The rationale "
+        f"({actor.protocol().role(actor.role).name}) at "
+        f"{signed.signed_at.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC. The rationale "
         "is kept with the signed decision.", signed.signed_at)
 
 
@@ -136,8 +139,10 @@ def _notify(protocol: Protocol, participant: Participant, actor: Actor,
             unblinding: Unblinding) -> list[str]:
     subject = f"Emergency unblinding of participant {participant.screening_number}"
     body = (f"Participant {participant.screening_number} at site {participant.site.code} was "
-            f"unblinded in an emergency by {actor.user.profile.printed_name} ({actor.role}) "
-            f"at {unblinding.at.isoformat(timespec='minutes')}. The reason is in the audit "
+            f"unblinded in an emergency by {actor.user.profile.printed_name} "
+            f"({protocol.role(actor.role).name}) at "
+            f"{unblinding.at.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC. The reason is in "
+            "the audit "
             "trail; the allocation is not stated here.")
     return notify(protocol, "emergency_unblinding", subject, body, unblinding.at,
                   participant.site)

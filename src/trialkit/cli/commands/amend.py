@@ -11,20 +11,14 @@ version that a newer release's checks refuse (docs/adr/0015).
 from __future__ import annotations
 
 import argparse
-import getpass
-import os
-from typing import TYPE_CHECKING
 
 from trialkit.cli.common import add_protocol_option, protocol_path_from
 from trialkit.cli.django_setup import setup_django
 from trialkit.cli.errors import UsageError
+from trialkit.cli.signed_in import acting_with, signed_in
+from trialkit.core.protocol.roles import Permission
 
-if TYPE_CHECKING:  # Django is set up only when the command runs
-    from django.contrib.auth.models import User
-
-    from trialkit.web.trial.actions.base import Actor
-
-MANAGING = "manage_users"
+MANAGING: Permission = "manage_users"
 """The permission loading a protocol version asks for (the action's own)."""
 
 
@@ -48,8 +42,7 @@ def _amend(args: argparse.Namespace) -> int:
     from trialkit.web.trial.actions.study import do_load_protocol
 
     path = protocol_path_from(args)
-    user = _signed_in(args.user)
-    actor = _administering(user)
+    actor = acting_with(signed_in(args.user), MANAGING, "load a protocol version")
     try:
         study = do_load_protocol(path, actor=actor)
     except ActionError as exc:
@@ -58,36 +51,3 @@ def _amend(args: argparse.Namespace) -> int:
           f"(loaded by {args.user} as {actor.role})")
     return 0
 
-
-def _signed_in(username: str) -> User:
-    from trialkit.web.trial.actions.base import ActionError
-    from trialkit.web.trial.actions.sign_in import (
-        do_sign_in,
-        do_verify_second_factor,
-        second_factor_needed,
-    )
-
-    password = os.environ.get("TRIALKIT_PASSWORD") or getpass.getpass("Password: ")
-    try:
-        user = do_sign_in(username, password, source="cli")
-        if second_factor_needed(user):
-            code = os.environ.get("TRIALKIT_CODE") or input("Code from the authenticator: ")
-            do_verify_second_factor(user, code.strip(), source="cli")
-    except ActionError as exc:
-        raise UsageError(f"{exc.field or 'user'}: {exc.message}") from None
-    return user
-
-
-def _administering(user: User) -> Actor:
-    """The user's first active role that may load a protocol version."""
-    from trialkit.web.trial.actions.base import actor_for
-    from trialkit.web.trial.models import Membership
-    from trialkit.web.trial.study import current_study, protocol_of
-
-    protocol = protocol_of(current_study())
-    held = Membership.objects.filter(user=user, active=True).values_list("role", flat=True)
-    for role in sorted(set(held)):
-        if any(r.id == role and MANAGING in r.can for r in protocol.roles):
-            return actor_for(user, role)
-    raise UsageError(f"--user: '{user.get_username()}' holds no role that may load a protocol "
-                     f"version (permission '{MANAGING}')")

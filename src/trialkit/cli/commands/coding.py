@@ -11,18 +11,13 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from trialkit.cli.commands.amend import _signed_in
 from trialkit.cli.django_setup import setup_django
 from trialkit.cli.errors import UsageError
+from trialkit.cli.signed_in import acting_with, signed_in
+from trialkit.core.protocol.roles import Permission
 
-if TYPE_CHECKING:  # Django is set up only when the command runs
-    from django.contrib.auth.models import User
-
-    from trialkit.web.trial.actions.base import Actor
-
-LOADING = "manage_users"
+LOADING: Permission = "manage_users"
 """The permission loading a dictionary asks for (the action's own)."""
 
 
@@ -51,7 +46,7 @@ def _load(args: argparse.Namespace) -> int:
     from trialkit.web.trial.actions.base import ActionError
     from trialkit.web.trial.actions.coding import do_load_dictionary
 
-    actor = _loading(_signed_in(args.user))
+    actor = acting_with(signed_in(args.user), LOADING, "load a dictionary")
     print(f"reading the dictionary in {args.folder} ...", flush=True)
     try:
         loaded = do_load_dictionary(args.folder, args.version, actor=actor,
@@ -62,17 +57,3 @@ def _load(args: argparse.Namespace) -> int:
           f"terms (loaded by {args.user} as {actor.role})")
     return 0
 
-
-def _loading(user: User) -> Actor:
-    """The user's first active role that may load a dictionary."""
-    from trialkit.web.trial.actions.base import actor_for
-    from trialkit.web.trial.models import Membership
-    from trialkit.web.trial.study import current_study, protocol_of
-
-    protocol = protocol_of(current_study())
-    held = Membership.objects.filter(user=user, active=True).values_list("role", flat=True)
-    for role in sorted(set(held)):
-        if any(r.id == role and LOADING in r.can for r in protocol.roles):
-            return actor_for(user, role)
-    raise UsageError(f"--user: '{user.get_username()}' holds no role that may load a "
-                     f"dictionary (permission '{LOADING}')")

@@ -78,11 +78,12 @@ def analyze(protocol: Protocol, rows: TrialRows, out: Path, *,
     step("drawing the figures")
     drawn = _figures(protocol, datasets, endpoints, flow, out / "figures")
     step("writing the HTML report")
+    names = visit_names(protocol)
     (out / "report.html").write_text(report_html(
         title=protocol.identity.brief_title, stamp=stamp, endpoints=endpoints, flow=flow,
         baseline=baseline_tables(datasets), listings=listings(protocol, datasets),
         figures=drawn, datasets={n: t.n_rows for n, t in datasets.tables.items()},
-        notes=datasets.notes, names=visit_names(protocol)), encoding="utf-8")
+        notes=datasets.notes, names=names), encoding="utf-8")
     (out / "rtf").mkdir(exist_ok=True)
     for endpoint in endpoints:
         for outcome in endpoint["analyses"]:
@@ -90,7 +91,7 @@ def analyze(protocol: Protocol, rows: TrialRows, out: Path, *,
             from trialkit.core.reporting.display import tables_of
 
             write_rtf(out / "rtf" / f"{outcome['id']}.rtf", outcome["title"],
-                      tables_of(outcome, visit_names(protocol)), outcome["notes"], stamp)
+                      tables_of(outcome, names), outcome["notes"], stamp)
     step("writing the manifest")
     files = {str(p.relative_to(out)): hashlib.sha256(p.read_bytes()).hexdigest()
              for p in sorted(out.rglob("*")) if p.is_file() and p.name != "manifest.json"}

@@ -70,10 +70,11 @@ def codes(c: n.CodeSet) -> str:
     return c.id
 
 
-def code_name(code: str, within: n.CodeSet) -> str:
-    """A recorded code in words: the set's description when the set is that one code, the lab
-    catalogue's name of a test; else the code itself (no name is known for it)."""
-    if within.codes == (code,) and within.description:
+def code_name(code: str, within: n.CodeSet | None) -> str:
+    """A recorded code in words: the description of the set it was selected by when the set
+    is that one code, the lab catalogue's name of a test; else the code itself (no name is
+    known for it)."""
+    if within is not None and within.codes == (code,) and within.description:
         return within.description
     return lab_names().get(code, code)
 

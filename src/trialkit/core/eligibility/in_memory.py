@@ -254,7 +254,7 @@ def _row_label(row: Row, within: n.CodeSet | None) -> str:
     day = row.date.isoformat()
     if not code:
         return day
-    return f"{ex.code_name(code, within) if within else ex.lab_names().get(code, code)} on {day}"
+    return f"{ex.code_name(code, within)} on {day}"
 
 
 def _cap(text: str) -> str:

@@ -16,7 +16,7 @@ PARALLEL := $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --dist load
 # has run them on every protocol; this pass is about the database engine.
 PG_URL ?= postgresql://postgres@127.0.0.1:5432/trialkit
 
-.PHONY: setup run test check bench lock clean
+.PHONY: setup run test check bench lock clean messages
 
 setup: $(STAMP)
 
@@ -55,3 +55,10 @@ lock: setup
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+
+# Extract the interface's marked strings into the Traditional Chinese catalogue (keeping its
+# translations) and compile it; needs GNU gettext (docs/how-to/translate.md).
+messages: setup
+	cd src/trialkit/web && env -u DJANGO_SETTINGS_MODULE $(CURDIR)/$(BIN)/django-admin makemessages \
+	  -l zh_Hant --no-location --no-obsolete --no-wrap
+	cd src/trialkit/web && env -u DJANGO_SETTINGS_MODULE $(CURDIR)/$(BIN)/django-admin compilemessages -l zh_Hant

@@ -5,6 +5,7 @@ set -uo pipefail
 need_apt=()
 command -v java >/dev/null 2>&1 || need_apt+=(default-jre-headless)
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
+command -v msgfmt >/dev/null 2>&1 || need_apt+=(gettext)
 command -v pg_ctlcluster >/dev/null 2>&1 || need_apt+=(postgresql)
 if [ ${#need_apt[@]} -gt 0 ] && [ "$(id -u)" = 0 ]; then
   echo "ci: installing ${need_apt[*]}"

@@ -75,6 +75,9 @@ MIDDLEWARE = [
     # Body size, strict JSON and query-string characters, before any view (docs/security.md).
     "trialkit.web.boundary.middleware.InputBoundaryMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The language: the person's choice (a cookie set by /i18n/setlang/), else the browser's
+    # Accept-Language (zh-TW falls back to zh-Hant), else English (docs/how-to/translate.md).
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -94,6 +97,7 @@ TEMPLATES = [{
     "APP_DIRS": True,
     "OPTIONS": {"context_processors": [
         "django.template.context_processors.request",
+        "django.template.context_processors.i18n",
         "django.contrib.auth.context_processors.auth",
         "django.contrib.messages.context_processors.messages",
     ]},
@@ -207,6 +211,8 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 HTTPS = _flag("TRIALKIT_HTTPS", not (TRIALKIT_DEMO or TESTING))
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
+LANGUAGE_COOKIE_SECURE = HTTPS
+LANGUAGE_COOKIE_HTTPONLY = True
 SESSION_COOKIE_HTTPONLY = True
 # No script reads the CSRF cookie: forms carry the token, and the API docs page gets it in the
 # page itself.
@@ -257,9 +263,16 @@ TRIALKIT_LOCKOUT_MINUTES = 30
 TRIALKIT_LIST_DIGEST_KEY = os.environ.get("TRIALKIT_LIST_DIGEST_KEY", "")
 
 LANGUAGE_CODE = "en"
+# The languages of the user interface: English, in which the strings are written, and
+# Traditional Chinese as used in Taiwan. Each name is written in its own language, for the picker.
+LANGUAGES = [("en", "English"), ("zh-hant", "繁體中文")]
+LOCALE_PATHS = [Path(__file__).resolve().parent / "locale"]
+LANGUAGE_COOKIE_NAME = "trialkit_language"
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 TIME_ZONE = "UTC"
 USE_TZ = True
-USE_I18N = False
+USE_I18N = True
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 # Served by WhiteNoise from the files `collectstatic` gathered (`trialkit web serve` runs it):

@@ -78,6 +78,7 @@ MIDDLEWARE = [
     # The language: the person's choice (a cookie set by /i18n/setlang/), else the browser's
     # Accept-Language (zh-TW falls back to zh-Hant), else English (docs/how-to/translate.md).
     "django.middleware.locale.LocaleMiddleware",
+    "trialkit.web.language.ApiInProtocolLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
+from trialkit.core.protocol import translations
 from trialkit.core.protocol._base import duplicates
 from trialkit.core.protocol.problems import Loc, Problem
 
@@ -28,6 +29,7 @@ def check(p: Protocol) -> list[Problem]:
     for check_part in (_unique_ids, _record, _design, _gates, _randomization, _schedule, _forms,
                        _assignments, _reading, _value_sets, _interpretations, _criteria):
         problems.extend(check_part(p))
+    problems.extend(translations.check(p))
     if not problems:  # the analyses read forms and codelists the checks above vouch for
         from trialkit.core.protocol import analysis_checks
 

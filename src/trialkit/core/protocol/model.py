@@ -20,6 +20,7 @@ from trialkit.core.protocol.problems import InconsistentProtocolError
 from trialkit.core.protocol.record import RecordSchema, RecordSection, base_schema
 from trialkit.core.protocol.roles import Role
 from trialkit.core.protocol.schedule import Schedule, Visit
+from trialkit.core.protocol.translations import Translation, in_language
 
 FORMAT = "trialkit-protocol/2"
 _T = TypeVar("_T")
@@ -50,6 +51,9 @@ class Protocol(Frozen):
     criteria language, beyond the base record (docs/reference/patient-record.md)."""
     lab_tests: tuple[LabTest, ...] = ()
     """Laboratory tests this protocol adds to the packaged lab catalogue."""
+    translations: tuple[Translation, ...] = ()
+    """The words people read (forms, items, decodes, visits, criteria, roles) in other
+    languages (docs/how-to/translate.md)."""
 
     @model_validator(mode="after")
     def _cross_references_hold(self) -> Protocol:
@@ -61,6 +65,10 @@ class Protocol(Frozen):
     def record_schema(self) -> RecordSchema:
         """The patient record this protocol reads: the base tables and its own."""
         return base_schema().extended(self.record)
+
+    def in_language(self, language: str) -> Protocol:
+        """This protocol with its words in ``language`` where it carries them (translations.py)."""
+        return in_language(self, language)
 
     def lab_catalogue(self) -> LabCatalogue:
         return packaged_catalogue().extended(self.lab_tests)

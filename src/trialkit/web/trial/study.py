@@ -11,6 +11,9 @@ import datetime as dt
 from dataclasses import dataclass
 from functools import lru_cache
 
+from django.conf import settings
+from django.utils import translation
+
 from trialkit.core.protocol import Protocol, parse_protocol
 from trialkit.web.trial.models import Study
 
@@ -32,7 +35,21 @@ def _parse(version: str, text: str) -> Protocol:
 
 
 def protocol_of(study: Study) -> Protocol:
+    """The protocol as written: what actions, analyses, exports and stored records use."""
     return _parse(study.protocol_version, study.protocol_text)
+
+
+@lru_cache(maxsize=32)
+def _in_language(version: str, text: str, language: str) -> Protocol:
+    return _parse(version, text).in_language(language)
+
+
+def protocol_to_read(study: Study) -> Protocol:
+    """The protocol in the language of the request being answered, where it carries that
+    language's words (docs/how-to/translate.md); as written otherwise. Only pages read it:
+    the action kernel runs every write in the protocol's own words."""
+    return _in_language(study.protocol_version, study.protocol_text,
+                        translation.get_language() or settings.LANGUAGE_CODE)
 
 
 @dataclass(frozen=True)

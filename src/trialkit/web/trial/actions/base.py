@@ -15,7 +15,7 @@ from django.contrib.auth.models import User
 from trialkit.core.protocol import Protocol
 from trialkit.core.protocol.roles import Permission
 from trialkit.web.trial.models import Membership, Participant, Study
-from trialkit.web.trial.study import current_study, protocol_of
+from trialkit.web.trial.study import current_study, protocol_to_read
 
 
 class ActionError(Exception):
@@ -86,7 +86,10 @@ class Actor:
         return current_study()
 
     def protocol(self) -> Protocol:
-        return protocol_of(self.study)
+        """The protocol in the words of the language being read (the pages'); the action
+        kernel reads it under the protocol's own language, so what is stored never depends on
+        who wrote it."""
+        return protocol_to_read(self.study)
 
     def can(self, permission: Permission) -> bool:
         try:

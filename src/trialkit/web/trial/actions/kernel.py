@@ -43,6 +43,7 @@ from typing import Any, ParamSpec, TypeVar
 
 from django.conf import settings
 from django.db import IntegrityError, models, transaction
+from django.utils import translation
 
 from trialkit.core.protocol.roles import Permission
 from trialkit.web.trial import clock
@@ -157,7 +158,10 @@ def action(name: AuditAction, *, permission: Permission | None = None,
             actor = bound.arguments.get("actor")
             outermost = not _frames.get()
             try:
-                with transaction.atomic(), _frame(spec) as frame:
+                # In the protocol's own words whatever the reader's language: what an action
+                # stores (audit reasons, notifications, reports) never depends on who acted.
+                with translation.override(settings.LANGUAGE_CODE), transaction.atomic(), \
+                        _frame(spec) as frame:
                     _authorise(spec, actor, bound)
                     if key:
                         replayed = _claim(spec, actor, str(key), bound)

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from html import escape
 
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 
 WIDTH, HEIGHT = 560, 240
 LEFT, RIGHT, TOP, BOTTOM = 44, 16, 16, 36
@@ -22,14 +23,14 @@ def line_chart(points: Sequence[tuple[dt.date, float]], *, title: str, y_min: fl
     if y_max <= y_min:
         raise ValueError("y_max must exceed y_min")
     ordered = sorted(points)
-    desc = "; ".join(f"{d.isoformat()}: {v:g}" for d, v in ordered) or "no values yet"
+    desc = "; ".join(f"{d.isoformat()}: {v:g}" for d, v in ordered) or _("no values yet")
     parts = [f'<svg viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-labelledby="chart-t chart-d"'
              ' xmlns="http://www.w3.org/2000/svg">',
              f'<title id="chart-t">{escape(title)}</title><desc id="chart-d">{escape(desc)}</desc>',
              *_grid(y_min, y_max, y_step)]
     if ordered:
-        xs = _x_positions([d for d, _ in ordered])
-        ys = [_y(v, y_min, y_max) for _, v in ordered]
+        xs = _x_positions([d for d, _v in ordered])
+        ys = [_y(v, y_min, y_max) for _d, v in ordered]
         path = " ".join(f"{x:.1f},{y:.1f}" for x, y in zip(xs, ys, strict=True))
         parts.append(f'<polyline points="{path}" fill="none" stroke="#0b4f8a" stroke-width="2.5"/>')
         for (day, value), x, y in zip(ordered, xs, ys, strict=True):
@@ -70,7 +71,7 @@ def _grid(y_min: float, y_max: float, y_step: float) -> list[str]:
 
 def _date_labels(ordered: Sequence[tuple[dt.date, float]], xs: list[float]) -> list[str]:
     labels, last_x = [], -1000.0
-    for (day, _), x in zip(ordered, xs, strict=True):
+    for (day, _value), x in zip(ordered, xs, strict=True):
         if x - last_x < 70:  # keep labels from overlapping
             continue
         labels.append(f'<text x="{x:.1f}" y="{HEIGHT - 12}" font-size="11" text-anchor="middle" '

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import math
 import textwrap
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 
 WIDTH = 560
 LABEL_WIDTH = 180  # room for a category's words left of its bar
@@ -79,12 +81,20 @@ def bar_chart(categories: Sequence[str], series: Sequence[Series], *, title: str
 def describe(categories: Sequence[str], series: Sequence[Series]) -> str:
     """Every number in words, for the <desc> a screen reader reads out."""
     if not categories:
-        return "nothing to show yet"
+        return _("nothing to show yet")
     if len(series) == 1:
         return "; ".join(f"{c}: {v}" for c, v in zip(categories, series[0].values, strict=True))
     return "; ".join(
         f"{c}: " + ", ".join(f"{s.label} {s.values[i]}" for s in series)
-        + f" (total {sum(s.values[i] for s in series)})" for i, c in enumerate(categories))
+        + _(" (total %(total)s)") % {"total": sum(s.values[i] for s in series)}
+        for i, c in enumerate(categories))
+
+
+def text_width(text: str, size: float = 11) -> float:
+    """About how wide ``text`` is at ``size`` px: a wide (Chinese) character takes the full
+    size, another about 6.2 px at 11 px."""
+    return sum(size if unicodedata.east_asian_width(c) in "WF" else 6.2 * size / 11
+               for c in text)
 
 
 def nice_scale(largest: int) -> tuple[int, int]:
@@ -120,7 +130,7 @@ def _legend(series: Sequence[Series], colours: list[str]) -> tuple[list[str], in
     would not fit; with the number of lines used."""
     items, x, line = [], 8.0, 0
     for s, colour in zip(series, colours, strict=True):
-        width = 28 + 6.2 * len(s.label)  # about the width of 11px text
+        width = 28 + text_width(s.label)  # about the width of 11px text
         if x > 8 and x + width > WIDTH - 8:
             x, line = 8.0, line + 1
         y = 6 + line * LEGEND_LINE

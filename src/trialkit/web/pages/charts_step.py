@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from html import escape
 
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 
-from trialkit.web.pages.charts_bar import PALETTE, nice_scale
+from trialkit.web.pages.charts_bar import PALETTE, nice_scale, text_width
 
 WIDTH, HEIGHT = 560, 260
 LEFT, RIGHT, TOP, BOTTOM = 44, 16, 30, 30
@@ -77,8 +78,10 @@ def step_chart(totals: Sequence[RunningTotal], targets: Sequence[Target], *, tit
 
 
 def describe(totals: Sequence[RunningTotal], targets: Sequence[Target], end: dt.date) -> str:
-    said = [f"{t.label}: {t.points[-1][1] if t.points else 0} by {end.isoformat()}"
-            + (f", first on {t.points[0][0].isoformat()}" if t.points else "")
+    said = [_("%(label)s: %(total)s by %(end)s") % {
+                "label": t.label, "total": t.points[-1][1] if t.points else 0,
+                "end": end.isoformat()}
+            + (_(", first on %(day)s") % {"day": t.points[0][0].isoformat()} if t.points else "")
             for t in totals]
     said += [f"{t.label}: {t.value}" for t in targets]
     return "; ".join(said)
@@ -113,11 +116,16 @@ def _steps(frame: _Frame, total: RunningTotal, colour: str, width: float) -> str
                     f"V{frame.y(value):.1f}")
     path.append(f"H{frame.x(frame.end):.1f}")
     marks = "".join(f'<circle cx="{frame.x(day):.1f}" cy="{frame.y(value):.1f}" r="2.5" '
-                    f'fill="{colour}"><title>{escape(total.label)}: {value} on '
-                    f'{day.isoformat()}</title></circle>'
+                    f'fill="{colour}"><title>{escape(_on_day(total.label, value, day))}'
+                    '</title></circle>'
                     for day, value in total.points if frame.start <= day <= frame.end)
     return (f'<path d="{"".join(path)}" fill="none" stroke="{colour}" stroke-width="{width}">'
             f'<title>{escape(total.label)}</title></path>{marks}')
+
+
+def _on_day(label: str, value: int, day: dt.date) -> str:
+    return _("%(label)s: %(value)s on %(day)s") % {"label": label, "value": value,
+                                                   "day": day.isoformat()}
 
 
 def _legend(totals: Sequence[RunningTotal], colours: list[str]) -> list[str]:
@@ -126,7 +134,7 @@ def _legend(totals: Sequence[RunningTotal], colours: list[str]) -> list[str]:
         items.append(f'<line x1="{at:.1f}" x2="{at + 18:.1f}" y1="12" y2="12" stroke="{colour}" '
                      f'stroke-width="3"/><text x="{at + 23:.1f}" y="16" font-size="11" '
                      f'fill="#1b1f24">{escape(total.label)}</text>')
-        at += 40 + 6.2 * len(total.label)
+        at += 40 + text_width(total.label)
     return items
 
 

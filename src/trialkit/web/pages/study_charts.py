@@ -14,6 +14,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from trialkit.core.eligibility.evaluation import Evaluation
 from trialkit.core.protocol import Protocol
@@ -33,10 +34,16 @@ OVERSIGHT: tuple[Permission, ...] = ("review_safety", "verify_source", "close_qu
 management, analysis, the investigator who signs): they open the study charts."""
 
 STATUS = Participant.Status
-COMPLIANCE = (("in_window", "Done in window"), ("out_of_window", "Done out of window"),
-              ("missed", "Missed"), ("due_now", "Due now (window open)"),
-              ("not_yet_due", "Not yet due"))
-"""How each scheduled visit stands, in the order the chart stacks them."""
+COMPLIANCE = (("in_window", gettext_noop("Done in window")),
+              ("out_of_window", gettext_noop("Done out of window")),
+              ("missed", gettext_noop("Missed")),
+              ("due_now", gettext_noop("Due now (window open)")),
+              ("not_yet_due", gettext_noop("Not yet due")))
+"""How each scheduled visit stands, in the order the chart stacks them (labels in English,
+marked for translation: the page translates them where it shows them)."""
+FUNNEL_STEPS = (gettext_noop("Screened"), gettext_noop("Eligible"), gettext_noop("Consented"),
+                gettext_noop("Enrolled"), gettext_noop("Randomized"), gettext_noop("Completed"))
+"""The screening funnel's steps, in English (the page translates them where it shows them)."""
 
 
 def may_open_charts(actor: Actor) -> bool:

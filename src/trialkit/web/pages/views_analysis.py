@@ -17,6 +17,8 @@ from typing import Any
 
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from trialkit.core.hygiene import DateKind
 from trialkit.web.boundary.posted import Posted
@@ -28,13 +30,13 @@ from trialkit.web.trial.read_audit import audited_export
 
 INLINE = "figures/"
 """Shown on the page as images; every other output is a download."""
-WHY = "Only roles that export data or review safety open the analysis."
+WHY = gettext_lazy("Only roles that export data or review safety open the analysis.")
 GROUPS: tuple[tuple[str, Callable[[str], bool]], ...] = (
-    ("Everything", lambda n: n == ZIP),
-    ("Report and results", lambda n: n != ZIP and "/" not in n),
-    ("Analysis datasets", lambda n: n.startswith("datasets/")),
-    ("RTF tables", lambda n: n.startswith("rtf/")),
-    ("Figures (SVG)", lambda n: n.startswith(INLINE)))
+    (gettext_lazy("Everything"), lambda n: n == ZIP),
+    (gettext_lazy("Report and results"), lambda n: n != ZIP and "/" not in n),
+    (gettext_lazy("Analysis datasets"), lambda n: n.startswith("datasets/")),
+    (gettext_lazy("RTF tables"), lambda n: n.startswith("rtf/")),
+    (gettext_lazy("Figures (SVG)"), lambda n: n.startswith(INLINE)))
 
 
 def _as_of(request: HttpRequest) -> dt.date:
@@ -62,7 +64,7 @@ def _report_body(result: Computed) -> tuple[str, str]:
 
 def _downloads(result: Computed) -> list[dict[str, Any]]:
     names = [ZIP, *result.files]
-    return [{"title": title, "files": [{"name": n, "url": _file_url(n, result.stamp.as_of)}
+    return [{"title": str(title), "files": [{"name": n, "url": _file_url(n, result.stamp.as_of)}
                                        for n in names if belongs(n)]}
             for title, belongs in GROUPS]
 
@@ -73,11 +75,12 @@ def analysis(request: HttpRequest, actor: Actor) -> HttpResponse:
     try:
         as_of = _as_of(request)
     except InvalidInputError as exc:
-        as_of, problem = today(), f"As-of date {exc.message}; the analysis is as of today."
+        as_of, problem = today(), _("As-of date %(problem)s; the analysis is as of today.") % {
+            "problem": exc.message}
     result = computed(actor, as_of)
     head, rest = _report_body(result)
     return render_page(request, actor, "pages/analysis.html", {
-        "title": "Analysis", "head": head, "rest": rest, "as_of": as_of.isoformat(),
+        "title": _("Analysis"), "head": head, "rest": rest, "as_of": as_of.isoformat(),
         "latest": today().isoformat(), "problem": problem, "downloads": _downloads(result)})
 
 
@@ -86,7 +89,8 @@ def analysis_file(request: HttpRequest, actor: Actor, output: str) -> HttpRespon
     try:
         as_of = _as_of(request)
     except InvalidInputError as exc:
-        return refusal(request, actor, f"As-of date {exc.message}.", 400)
+        return refusal(request, actor, _("As-of date %(problem)s.") % {"problem": exc.message},
+                       400)
     result = computed(actor, as_of)
     path = result.path(output)
     shown = output.startswith(INLINE)

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 import numpy as np
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
 
 from trialkit.core.adam import ParticipantRow, derive
 from trialkit.core.protocol import Protocol
@@ -67,8 +69,9 @@ class Run:
     follow_days: int
 
 
-@page(may_simulate, why="Only roles that see every participant's arm, at every site (the "
-      "unblinded statistician), run the simulation conditioned on the data so far.")
+@page(may_simulate, why=gettext_lazy(
+    "Only roles that see every participant's arm, at every site (the unblinded statistician), "
+    "run the simulation conditioned on the data so far."))
 def simulation(request: HttpRequest, actor: Actor) -> HttpResponse:
     on = today()
     errors, as_of, seed, trials = _inputs(request, on)
@@ -79,7 +82,7 @@ def simulation(request: HttpRequest, actor: Actor) -> HttpResponse:
     asked, trials = trials, max(1, min(trials, MAX_RUNS // max(analyses, 1)))
     run = None if errors else _run(actor, as_of, seed, trials, kinds)
     return render_page(request, actor, "pages/simulation.html", {
-        "title": "Simulation conditioned on the data so far", "run": run, "errors": errors,
+        "title": _("Simulation conditioned on the data so far"), "run": run, "errors": errors,
         "as_of": as_of, "seed": seed, "trials": trials, "today": on,
         "max_trials": MAX_TRIALS, "every": every, "asked": asked, "max_runs": MAX_RUNS,
         "analyses": analyses})
@@ -93,16 +96,18 @@ def _inputs(request: HttpRequest, on: dt.date) -> tuple[list[str], dt.date, int,
         try:
             as_of = dt.date.fromisoformat(text)
         except ValueError:
-            errors.append("Data as of: not a date (YYYY-MM-DD).")
+            errors.append(_("Data as of: not a date (YYYY-MM-DD)."))
         else:
             if as_of > on:
-                errors.append("Data as of: a date in the future has no data yet.")
-    for name, low, high in (("seed", 0, 2**32 - 1), ("trials", 1, MAX_TRIALS)):
+                errors.append(_("Data as of: a date in the future has no data yet."))
+    for name, field, low, high in (("seed", _("Seed"), 0, 2**32 - 1),
+                                   ("trials", _("Trials"), 1, MAX_TRIALS)):
         raw = request.GET.get(name, "")
         if not raw:
             continue
         if not raw.isdigit() or not low <= int(raw) <= high:
-            errors.append(f"{name.capitalize()}: a whole number from {low} to {high}.")
+            errors.append(_("%(field)s: a whole number from %(low)s to %(high)s.") % {
+                "field": field, "low": low, "high": high})
         elif name == "seed":
             seed = int(raw)
         else:
@@ -115,7 +120,9 @@ def _run(actor: Actor, as_of: dt.date, seed: int, trials: int, kinds: tuple[str,
     rows = trial_rows(as_of, actor)
     protocol = protocol_of(current_study())
     datasets = derive(protocol, rows)
-    key = f"trialkit:simulation:{datasets.digest}:{seed}:{trials}:{','.join(kinds)}"
+    # The notes are in the reader's language: a run is cached once per language.
+    key = (f"trialkit:simulation:{datasets.digest}:{seed}:{trials}:{','.join(kinds)}:"
+           f"{get_language()}")
     found: Run | None = cache.get(key)
     if found is None:
         follow = last_visit_day(protocol)
@@ -136,7 +143,7 @@ def _ends(protocol: Protocol, people: tuple[ParticipantRow, ...], as_of: dt.date
                           and p.status not in NOT_ENROLLED and p.enrolled_on is not None)
         if not enrolled:
             found.append(PartEnd(part.name, 0, part.enrolment_target, None,
-                                 "no participant enrolled yet: no rate to extrapolate"))
+                                 _("no participant enrolled yet: no rate to extrapolate")))
             continue
         rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(10_000 + index,)))
         target = max(part.enrolment_target, len(enrolled))

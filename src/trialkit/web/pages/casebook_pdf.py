@@ -12,7 +12,7 @@ renderer (``trialkit.reports.pdf_document``).
 
 from __future__ import annotations
 
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from trialkit.core.protocol import Protocol
 from trialkit.core.randomization.lists import stratum_in_words
@@ -32,6 +32,16 @@ from trialkit.web.trial.site_time import zone_of
 
 
 def casebook_pdf(participant: Participant, actor: Actor) -> bytes:
+    with translation.override("en"):  # a PDF is an English record (fpdf's fonts draw no Chinese)
+        return _casebook_pdf(participant, actor)
+
+
+def randomization_confirmation_pdf(participant: Participant, actor: Actor) -> bytes:
+    with translation.override("en"):
+        return _randomization_confirmation_pdf(participant, actor)
+
+
+def _casebook_pdf(participant: Participant, actor: Actor) -> bytes:
     protocol = actor.protocol()
     with timezone.override(zone_of(participant.site)):
         blocks = [*_identity(protocol, participant, actor), *_forms(protocol, participant, actor),
@@ -40,7 +50,7 @@ def casebook_pdf(participant: Participant, actor: Actor) -> bytes:
                       f"Casebook {participant.screening_number}", blocks, clock.now())
 
 
-def randomization_confirmation_pdf(participant: Participant, actor: Actor) -> bytes:
+def _randomization_confirmation_pdf(participant: Participant, actor: Actor) -> bytes:
     protocol = actor.protocol()
     slot = RandomizationSlot.objects.filter(participant=participant).first()
     number_and_kit = access.randomization_number_and_kit(participant, actor)

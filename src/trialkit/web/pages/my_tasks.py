@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, QuerySet
 from django.urls import reverse
+from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 
 from trialkit.core.protocol import Protocol
 from trialkit.web.pages.query_ageing import AgeBucket, query_ageing
@@ -60,6 +61,17 @@ class TaskItem:
     """Days since the thing to act on was saved, raised or produced."""
     flag: str = ""
     """A word that ranks the item: ``overdue``, ``due``, ``assigned to you``."""
+
+    @property
+    def flag_label(self) -> str:
+        """The flag in the reader's language (the flag itself is compared and sorted on)."""
+        return str(FLAG_LABELS.get(self.flag, self.flag))
+
+
+FLAG_LABELS = {
+    "overdue": pgettext_lazy("task", "overdue"), "due": pgettext_lazy("task", "due"),
+    "upcoming": pgettext_lazy("task", "upcoming"), "missed": pgettext_lazy("task", "missed"),
+    "done": pgettext_lazy("task", "done"), "assigned to you": gettext_lazy("assigned to you")}
 
 
 @dataclass(frozen=True)
@@ -109,12 +121,14 @@ def _any(*permissions: str) -> Callable[[Actor], bool]:
 
 
 def _names(protocol: Protocol, visit_id: str, form_id: str) -> str:
+    from django.utils.translation import gettext as _
+
     try:
         form = protocol.form(form_id).name
     except KeyError:
         form = form_id
     if not visit_id:
-        return f"{form} (outside visits)"
+        return _("%(form)s (outside visits)") % {"form": form}
     try:
         return f"{protocol.visit(visit_id).name}: {form}"
     except KeyError:
@@ -176,11 +190,13 @@ def _signatures(c: _Context) -> list[TaskItem]:
 
 
 def _entry(protocol: Protocol, record: FormRecord) -> str:
+    from django.utils.translation import gettext as _
+
     try:
         repeating = protocol.form(record.form_id).repeating
     except KeyError:
         repeating = False
-    return f", entry {record.repeat_index}" if repeating else ""
+    return _(", entry %(index)s") % {"index": record.repeat_index} if repeating else ""
 
 
 def _judgements(c: _Context) -> list[TaskItem]:
@@ -195,7 +211,8 @@ def _judgements(c: _Context) -> list[TaskItem]:
             n = len(evaluation.undecided)
             items.append(TaskItem(
                 p.screening_number,
-                f"{n} eligibility criteri{'on awaits' if n == 1 else 'a await'} a judgement",
+                ngettext("%(count)s eligibility criterion awaits a judgement",
+                         "%(count)s eligibility criteria await a judgement", n) % {"count": n},
                 reverse("pages:screening", args=[p.pk]),
                 age_days=(c.now.date() - evaluation.evaluated_on).days))
     return items
@@ -231,6 +248,8 @@ def _verification(c: _Context) -> list[TaskItem]:
 def _ready_to_lock(c: _Context) -> list[TaskItem]:
     """Participants no longer in the trial, not locked, with every query closed and every form
     that needs a signature signed: what ``do_lock_participant`` would accept."""
+    from django.utils.translation import gettext as _
+
     unresolved = Query.objects.filter(record__participant=OuterRef("pk")).exclude(
         status=Query.Status.CLOSED)
     unsigned = awaiting_signature(c.protocol, FormRecord.objects.filter(
@@ -238,7 +257,8 @@ def _ready_to_lock(c: _Context) -> list[TaskItem]:
     ready = _participants(c.actor).filter(locked_at__isnull=True).exclude(
         status__in=STILL_IN_THE_TRIAL).exclude(Exists(unresolved)).exclude(
         Exists(unsigned)).order_by("screening_number")
-    return [TaskItem(p.screening_number, f"casebook complete ({p.get_status_display()})",
+    return [TaskItem(p.screening_number, _("casebook complete (%(status)s)") % {
+                         "status": p.get_status_display()},
                      reverse("pages:participant", args=[p.pk]),
                      age_days=None if p.ended_on is None else (c.now.date() - p.ended_on).days)
             for p in ready]
@@ -246,6 +266,8 @@ def _ready_to_lock(c: _Context) -> list[TaskItem]:
 
 def _committee(c: _Context) -> list[TaskItem]:
     """The committee's reports with no decision on their gate signed since they were made."""
+    from django.utils.translation import gettext as _
+
     if not may_produce_smc_report(c.actor):
         return []
     decided: dict[int, dt.datetime] = {}
@@ -254,8 +276,10 @@ def _committee(c: _Context) -> list[TaskItem]:
             "gate_index", "signed_at"):
         decided[gate_index] = max(signed_at, decided.get(gate_index, signed_at))
     gates = c.protocol.gates.committee
-    return [TaskItem("", f"{gates[r.gate_index].committee if r.gate_index < len(gates) else ''}"
-                     f": {r.session} session report as of {r.as_of:%Y-%m-%d}",
+    return [TaskItem("", _("%(committee)s: %(session)s session report as of %(day)s") % {
+                         "committee": gates[r.gate_index].committee
+                         if r.gate_index < len(gates) else "",
+                         "session": r.session, "day": f"{r.as_of:%Y-%m-%d}"},
                      reverse("pages:smc_report_html", args=[r.pk]),
                      age_days=_days(r.produced_at, c.now))
             for r in reversed(readable_reports(c.actor))
@@ -264,7 +288,10 @@ def _committee(c: _Context) -> list[TaskItem]:
 
 
 def _serious_events(c: _Context) -> list[TaskItem]:
-    return [TaskItem(k.screening_number, f"initial report of the serious event: {k.term}",
+    from django.utils.translation import gettext as _
+
+    return [TaskItem(k.screening_number, _("initial report of the serious event: %(term)s") % {
+                         "term": k.term},
                      reverse("pages:form_history", args=[k.record_id]), due_at=k.deadline,
                      flag="overdue" if k.overdue else "due")
             for k in running_sae_clocks(actor=c.actor, now=c.now)]
@@ -275,23 +302,25 @@ def _url(name: str, query: str = "") -> str:
 
 
 KINDS: tuple[Kind, ...] = (
-    ("assessments", "assessments are due", _can("enter_data"), _assessments, "participants"),
-    ("signatures", "forms await a signature", _can("sign"), _signatures, "signatures"),
-    ("judgements", "candidates await a judgement of their criteria", _can("sign", "screen"),
-     _judgements, "screening_list"),
-    ("answers", "queries await the site's answer", _can("answer_query"),
-     lambda c: _queries(c, Query.Status.OPEN), "queries?status=open"),
-    ("verification", "forms await source data verification", _can("verify_source"),
-     _verification, "verification"),
-    ("closing", "answered queries await closing", _can("close_query"),
-     lambda c: _queries(c, Query.Status.ANSWERED), "queries?status=answered"),
-    ("assigned", "unresolved queries are assigned to you",
-     _any("raise_query", "answer_query", "close_query"), _assigned, "queries?assigned=me"),
-    ("locking", "participants are ready to lock", _can("lock_data"), _ready_to_lock,
+    ("assessments", gettext_lazy("assessments are due"), _can("enter_data"), _assessments,
      "participants"),
-    ("committee", "committee reports await a decision", _can("review_safety"), _committee,
-     "smc_reports"),
-    ("serious_events", "serious events await their initial report",
+    ("signatures", gettext_lazy("forms await a signature"), _can("sign"), _signatures,
+     "signatures"),
+    ("judgements", gettext_lazy("candidates await a judgement of their criteria"),
+     _can("sign", "screen"), _judgements, "screening_list"),
+    ("answers", gettext_lazy("queries await the site's answer"), _can("answer_query"),
+     lambda c: _queries(c, Query.Status.OPEN), "queries?status=open"),
+    ("verification", gettext_lazy("forms await source data verification"),
+     _can("verify_source"), _verification, "verification"),
+    ("closing", gettext_lazy("answered queries await closing"), _can("close_query"),
+     lambda c: _queries(c, Query.Status.ANSWERED), "queries?status=answered"),
+    ("assigned", gettext_lazy("unresolved queries are assigned to you"),
+     _any("raise_query", "answer_query", "close_query"), _assigned, "queries?assigned=me"),
+    ("locking", gettext_lazy("participants are ready to lock"), _can("lock_data"),
+     _ready_to_lock, "participants"),
+    ("committee", gettext_lazy("committee reports await a decision"), _can("review_safety"),
+     _committee, "smc_reports"),
+    ("serious_events", gettext_lazy("serious events await their initial report"),
      _can("report_adverse_event"), _serious_events, "safety"),
 )
 

@@ -6,14 +6,16 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_lazy as _
+
 from trialkit.web.trial.capture_queries import QueryView
 
-QUERY_FILTERS = (("unresolved", "Open or answered"), ("open", "Open: the site's move"),
-                 ("answered", "Answered: data management's move"), ("closed", "Closed"),
-                 ("all", "All"))
-BUCKETS = ((0, 7, "up to 7 days"), (8, 30, "8 to 30 days"), (31, None, "over 30 days"))
-ASSIGNED_FILTERS = (("", "Anyone or nobody"), ("me", "Assigned to me"),
-                    ("nobody", "Assigned to nobody"))
+QUERY_FILTERS = (("unresolved", _("Open or answered")), ("open", _("Open: the site's move")),
+                 ("answered", _("Answered: data management's move")), ("closed", _("Closed")),
+                 ("all", _("All")))
+BUCKETS = ((0, 7, _("up to 7 days")), (8, 30, _("8 to 30 days")), (31, None, _("over 30 days")))
+ASSIGNED_FILTERS = (("", _("Anyone or nobody")), ("me", _("Assigned to me")),
+                    ("nobody", _("Assigned to nobody")))
 
 
 def assigned_as_chosen(rows: list[QueryView], chosen: str, username: str) -> list[QueryView]:
@@ -29,6 +31,7 @@ def assigned_as_chosen(rows: list[QueryView], chosen: str, username: str) -> lis
 @dataclass(frozen=True)
 class AgeBucket:
     label: str
+    """Displayed only: translated when shown."""
     open: int
     """Waiting for the site's answer."""
     answered: int

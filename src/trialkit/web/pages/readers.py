@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext_lazy
 
 from trialkit.core.protocol import Protocol
 from trialkit.core.scheduling import (
@@ -49,8 +50,9 @@ from trialkit.web.trial.scope import in_scope
 from trialkit.web.trial.study import VersionView, current_study, versions
 
 PAGE_SIZE = 50
-FUNNEL = (("Registered", "registered"), ("Screened", "screened"), ("Consented", "consented"),
-          ("Enrolled", "enrolled"), ("Screen failures", "screen_failed"))
+FUNNEL = ((gettext_lazy("Registered"), "registered"), (gettext_lazy("Screened"), "screened"),
+          (gettext_lazy("Consented"), "consented"), (gettext_lazy("Enrolled"), "enrolled"),
+          (gettext_lazy("Screen failures"), "screen_failed"))
 
 
 @dataclass(frozen=True)
@@ -237,6 +239,8 @@ def funnel(actor: Actor, study: Study) -> list[tuple[str, int]]:
 
 def gate_status(study: Study, protocol: Protocol) -> list[Verdict]:
     """Each sequential rule for the next participant, each committee gate, each pause."""
+    from django.utils.translation import gettext as _
+
     on, decisions = today(), committee_decisions(study, protocol)
     dosing = dosing_by_part(study, protocol)
     verdicts = []
@@ -246,8 +250,9 @@ def gate_status(study: Study, protocol: Protocol) -> list[Verdict]:
         if len(done) < protocol.part(rule.part).enrolment_target:
             names = names_of(protocol)
             verdicts.append(Verdict(
-                f"Sequential enrolment in {names[rule.part]}: participant {len(done) + 1} may "
-                f"receive {names[rule.gated_administration]}",
+                _("Sequential enrolment in %(part)s: participant %(number)s may receive "
+                  "%(administration)s") % {"part": names[rule.part], "number": len(done) + 1,
+                                            "administration": names[rule.gated_administration]},
                 sequential_enrolment(rule, done, on, names).checks))
     opened = {gate.opens_part for gate in protocol.gates.committee}
     for part in sorted(opened):

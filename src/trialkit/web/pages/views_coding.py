@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from trialkit.web.boundary.posted import Posted
@@ -61,18 +62,23 @@ def _waiting(request: HttpRequest, actor: Actor,
     return found
 
 
-@page(has("code_terms"), why="Only roles that code adverse events have this worklist.")
+@page(has("code_terms"),
+      why=gettext_lazy("Only roles that code adverse events have this worklist."))
 def coding(request: HttpRequest, actor: Actor) -> HttpResponse:
+    from django.utils.translation import gettext as _
+
     dictionary = current_dictionary()
     waiting = _waiting(request, actor, dictionary)
     return render_page(request, actor, "pages/coding.html", {
-        "title": "Adverse event coding", "dictionary": dictionary, "waiting": waiting,
+        "title": _("Adverse event coding"), "dictionary": dictionary, "waiting": waiting,
         "stale": sum(w.event.status == "stale" for w in waiting)})
 
 
 @require_POST
 @page(has("code_terms"))
 def code_event(request: HttpRequest, actor: Actor, record_id: int) -> HttpResponse:
+    from django.utils.translation import gettext as _
+
     record = form_record_for(actor, record_id)
     show_times_of(record.participant)
     back = reverse("pages:coding")
@@ -81,16 +87,20 @@ def code_event(request: HttpRequest, actor: Actor, record_id: int) -> HttpRespon
                                        actor=actor)
     except ActionError as exc:
         return refused(request, exc, back)
-    return done(request, f"{record.participant.screening_number}: “{coding.verbatim}” coded to "
-                f"{_label(coding.term)}.", back)
+    return done(request, _("%(participant)s: “%(verbatim)s” coded to %(term)s.") % {
+        "participant": record.participant.screening_number, "verbatim": coding.verbatim,
+        "term": _label(coding.term)}, back)
 
 
 @require_POST
 @page(has("code_terms"))
 def autocode(request: HttpRequest, actor: Actor) -> HttpResponse:
+    from django.utils.translation import gettext as _
+
     back = reverse("pages:coding")
     try:
         codings = do_autocode_adverse_events(actor=actor)
     except ActionError as exc:
         return refused(request, exc, back)
-    return done(request, f"{len(codings)} event(s) coded to the term they exactly match.", back)
+    return done(request, _("%(events)s event(s) coded to the term they exactly match.") % {
+        "events": len(codings)}, back)

@@ -37,29 +37,35 @@ def _url(name: str, as_of: dt.date) -> str:
 
 @page()
 def exports(request: HttpRequest, actor: Actor) -> HttpResponse:
+    from django.utils.translation import gettext as _
+
     _require_export(actor)
     problem = ""
     try:
         as_of = _as_of(request)
     except InvalidInputError as exc:
-        as_of, problem = today(), f"As-of date {exc.message}; the exports are as of today."
+        as_of, problem = today(), _(
+            "As-of date %(problem)s; the exports are as of today.") % {"problem": exc.message}
     formats = [{"name": e.name, "title": e.title, "description": e.description,
                 "folder": e.layout == "folder", "needs_data": e.needs_data,
                 "open": may_read(actor, e), "url": _url(e.name, as_of)}
                for e in EXPORTS.values()]
     return render_page(request, actor, "pages/exports.html", {
-        "title": "Exports", "formats": formats, "as_of": as_of.isoformat(),
+        "title": _("Exports"), "formats": formats, "as_of": as_of.isoformat(),
         "latest": today().isoformat(), "problem": problem})
 
 
 @page()
 def export_file(request: HttpRequest, actor: Actor, output: str) -> HttpResponse:
     """One export (``output`` is its name: a file, not a page, as the analysis outputs are)."""
+    from django.utils.translation import gettext as _
+
     _require_export(actor)
     try:
         got = download(actor, output, _as_of(request))
     except InvalidInputError as exc:
-        return refusal(request, actor, f"As-of date {exc.message}.", 400)
+        return refusal(request, actor, _("As-of date %(problem)s.") % {"problem": exc.message},
+                       400)
     except StateConflictError as exc:
         return refusal(request, actor, exc.message, 409)
     response = HttpResponse(got.body, content_type=got.media_type)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext_lazy
 
 from trialkit.web.boundary.posted import Posted
 from trialkit.web.pages.navigation import is_notified
@@ -15,9 +16,11 @@ from trialkit.web.trial.actions.notifications import notifications_for
 PER_PAGE = 50
 
 
-@page(is_notified, why="The protocol tells this role of no event: it has no inbox.")
+@page(is_notified, why=gettext_lazy("The protocol tells this role of no event: it has no inbox."))
 def notifications(request: HttpRequest, actor: Actor) -> HttpResponse:
+    from django.utils.translation import gettext as _
+
     listing = Paginator(notifications_for(actor), PER_PAGE).get_page(
         Posted(request.GET).raw("page"))
     return render_page(request, actor, "pages/notifications.html", {
-        "title": "Notifications", "page_obj": listing})
+        "title": _("Notifications"), "page_obj": listing})

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from trialkit.web.boundary.posted import Posted
@@ -20,12 +21,14 @@ from trialkit.web.trial.actions.locks import (
 from trialkit.web.trial.study import current_study
 
 
-@page(has("lock_data"), why="Only roles that lock data open the study lock.")
+@page(has("lock_data"), why=gettext_lazy("Only roles that lock data open the study lock."))
 def study_lock(request: HttpRequest, actor: Actor) -> HttpResponse:
+    from django.utils.translation import gettext as _
+
     study = current_study()
     pending = pending_study_lock_request(study) if study.locked_at is None else None
     return render_page(request, actor, "pages/study_lock.html", {
-        "title": "Study lock", "locked_at": study.locked_at,
+        "title": _("Study lock"), "locked_at": study.locked_at,
         "blockers": [] if study.locked_at else study_lock_blockers(study, actor.protocol()),
         "pending": pending, "trial_id": actor.protocol().identity.id,
         "mine": pending is not None and pending.requested_by_id == actor.user.pk,
@@ -35,20 +38,22 @@ def study_lock(request: HttpRequest, actor: Actor) -> HttpResponse:
 @require_POST
 @page(has("lock_data"))
 def study_lock_action(request: HttpRequest, actor: Actor, step: str) -> HttpResponse:
+    from django.utils.translation import gettext as _
+
     back = reverse("pages:study_lock")
     posted = Posted(request.POST)
     try:
         if step == "request":
             do_request_study_lock(posted.text("reason"), posted.text("password"), actor=actor)
-            message = "Study lock requested; a second person confirms it."
+            message = _("Study lock requested; a second person confirms it.")
         elif step == "confirm":
             # The typed trial id: one line of text, compared with the protocol's id.
             do_lock_study(posted.text("confirmation", as_field="query_value"),
                           posted.text("password"), actor=actor)
-            message = "The study database is locked."
+            message = _("The study database is locked.")
         elif step == "withdraw":
             do_withdraw_study_lock_request(posted.text("reason"), actor=actor)
-            message = "The study lock request is withdrawn."
+            message = _("The study lock request is withdrawn.")
         else:
             raise InvalidInputError(f"unknown step '{step}'", field="step")
     except ActionError as exc:

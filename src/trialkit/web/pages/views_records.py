@@ -7,6 +7,8 @@ import csv
 import io
 
 from django.http import HttpRequest, HttpResponse
+from django.utils import translation
+from django.utils.translation import gettext_lazy
 
 from trialkit.core.hygiene.cells import spreadsheet_safe
 from trialkit.web.boundary.posted import Posted
@@ -34,7 +36,7 @@ def randomization_confirmation(request: HttpRequest, actor: Actor, pk: int) -> H
                 f"randomization-{participant.screening_number}")
 
 
-@page(has("view_audit"), why="Only roles allowed to view the audit trail export it.")
+@page(has("view_audit"), why=gettext_lazy("Only roles allowed to view the audit trail export it."))
 def audit_export(request: HttpRequest, actor: Actor) -> HttpResponse:
     """The events the audit page's filters select, all of them, masked for the reader."""
     query = Posted(request.GET)
@@ -44,13 +46,14 @@ def audit_export(request: HttpRequest, actor: Actor) -> HttpResponse:
     writer = csv.writer(out)
     writer.writerow(AUDIT_COLUMNS)
     rows = 0
-    for event in trail_events(actor, filters):
-        writer.writerow([spreadsheet_safe(value) for value in (
-            event.sequence, event.occurred_at.isoformat(), event.actor,
-            event.role_name, event.action_shown, event.action, event.object_shown + " "
-            + event.object_id, _pairs(event.old_shown), _pairs(event.new_shown),
-            event.reason, event.protocol_version, event.hash)])
-        rows += 1
+    with translation.override("en"):  # the file is a record: English, as its column names
+        for event in trail_events(actor, filters):
+            writer.writerow([spreadsheet_safe(value) for value in (
+                event.sequence, event.occurred_at.isoformat(), event.actor,
+                event.role_name, event.action_shown, event.action, event.object_shown + " "
+                + event.object_id, _pairs(event.old_shown), _pairs(event.new_shown),
+                event.reason, event.protocol_version, event.hash)])
+            rows += 1
     audited_export(actor, "audit trail", rows=rows, file_format="csv",
                    **{k: v for k, v in filters.items() if v})
     response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")

@@ -8,6 +8,7 @@ from itertools import groupby
 
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from trialkit.web.boundary.posted import Posted
@@ -56,12 +57,14 @@ def _grouped(records: list[FormRecord]) -> list[ParticipantGroup]:
     return groups
 
 
-@page(has("sign"), why="Only roles that e-sign forms have a signature worklist.")
+@page(has("sign"), why=gettext_lazy("Only roles that e-sign forms have a signature worklist."))
 def signatures(request: HttpRequest, actor: Actor) -> HttpResponse:
+    from django.utils.translation import gettext as _
+
     records = list(worklist(actor))
     protocol = actor.protocol()
     return render_page(request, actor, "pages/signatures.html", {
-        "title": "Forms to sign", "groups": _grouped(records), "total": len(records),
+        "title": _("Forms to sign"), "groups": _grouped(records), "total": len(records),
         "form_names": {f.id: f.name for f in protocol.forms}, "meaning": MEANING,
         "repeating": {f.id for f in protocol.forms if f.repeating}})
 
@@ -70,6 +73,8 @@ def signatures(request: HttpRequest, actor: Actor) -> HttpResponse:
 @page(has("sign"))
 def sign_group(request: HttpRequest, actor: Actor, pk: int, visit_id: str) -> HttpResponse:
     """Sign one visit's forms (``visit_id``), or the whole casebook (``visit_id`` = ``all``)."""
+    from django.utils.translation import gettext as _
+
     participant = participant_for(actor, pk)
     show_times_of(participant)
     back = reverse("pages:signatures")
@@ -80,5 +85,5 @@ def sign_group(request: HttpRequest, actor: Actor, pk: int, visit_id: str) -> Ht
                                   posted.text("meaning"), actor=actor)
     except ActionError as exc:
         return refused(request, exc, back)
-    return done(request, f"{len(signed)} form(s) of {participant.screening_number} signed.",
-                back)
+    return done(request, _("%(forms)s form(s) of %(participant)s signed.") % {
+        "forms": len(signed), "participant": participant.screening_number}, back)

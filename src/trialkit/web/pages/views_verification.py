@@ -9,6 +9,7 @@ from itertools import groupby
 
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from trialkit.web.boundary.posted import Posted
@@ -68,11 +69,14 @@ def _grouped(forms: list[FormVerificationView]) -> list[ParticipantGroup]:
     return groups
 
 
-@page(has("verify_source"), why="Only roles that verify source data have this worklist.")
+@page(has("verify_source"),
+      why=gettext_lazy("Only roles that verify source data have this worklist."))
 def verification(request: HttpRequest, actor: Actor) -> HttpResponse:
+    from django.utils.translation import gettext as _
+
     forms = verification_worklist(actor)
     return render_page(request, actor, "pages/verification.html", {
-        "title": "Source data verification", "groups": _grouped(forms), "total": len(forms),
+        "title": _("Source data verification"), "groups": _grouped(forms), "total": len(forms),
         "changed": sum(f.status == "changed" for f in forms),
         "discrepancies": sum(f.discrepancies > 0 for f in forms),
         "repeating": {f.id for f in actor.protocol().forms if f.repeating}})
@@ -83,6 +87,8 @@ def verification(request: HttpRequest, actor: Actor) -> HttpResponse:
 def verify_visit(request: HttpRequest, actor: Actor, pk: int, visit_id: str) -> HttpResponse:
     """Verify every form of one visit awaiting it (``visit_id`` ``-``: the forms outside
     visits)."""
+    from django.utils.translation import gettext as _
+
     participant = participant_for(actor, pk)
     show_times_of(participant)
     back = reverse("pages:verification")
@@ -92,8 +98,9 @@ def verify_visit(request: HttpRequest, actor: Actor, pk: int, visit_id: str) -> 
     except ActionError as exc:
         return refused(request, exc, back)
     forms = len({r.record_id for r in rows})
-    return done(request, f"{len(rows)} item(s) of {forms} form(s) of "
-                f"{participant.screening_number} verified.", back)
+    return done(request, _("%(items)s item(s) of %(forms)s form(s) of %(participant)s "
+                           "verified.") % {"items": len(rows), "forms": forms,
+                                           "participant": participant.screening_number}, back)
 
 
 VERIFY_STEPS = ("form", "item", "discrepancy")
@@ -103,6 +110,8 @@ VERIFY_STEPS = ("form", "item", "discrepancy")
 @page(has("verify_source"))
 def verify_form(request: HttpRequest, actor: Actor, record_id: int, step: str) -> HttpResponse:
     """Verify the whole form (``form``), one item (``item``), or record a discrepancy."""
+    from django.utils.translation import gettext as _
+
     record = form_record_for(actor, record_id)
     show_times_of(record.participant)
     back = reverse("pages:form_history", args=[record_id]) + "#verification"
@@ -112,14 +121,14 @@ def verify_form(request: HttpRequest, actor: Actor, record_id: int, step: str) -
             raise InvalidInputError(f"unknown step '{step}'", field="step")
         if step == "form":
             rows = do_verify_source(record, actor=actor)
-            return done(request, f"{len(rows)} item(s) verified.", back)
+            return done(request, _("%(items)s item(s) verified.") % {"items": len(rows)}, back)
         item_id = posted.text("item_id")
         if step == "item":
             do_verify_source(record, item_id, actor=actor)
-            return done(request, "Item verified.", back)
+            return done(request, _("Item verified."), back)
         row = do_record_source_discrepancy(record, item_id,
                                            posted.text("note"), actor=actor)
     except ActionError as exc:
         return refused(request, exc, back)
-    raised = " and a query raised on it" if row.query_id else ""
-    return done(request, f"Discrepancy recorded{raised}.", back)
+    return done(request, _("Discrepancy recorded and a query raised on it.") if row.query_id
+                else _("Discrepancy recorded."), back)

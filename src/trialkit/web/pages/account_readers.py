@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth.models import User
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from trialkit.web.trial.actions.accounts import conflicting_memberships
 from trialkit.web.trial.actions.base import ActionError, NotFoundError
@@ -42,7 +43,7 @@ def own_token(user: User, token_id: str) -> ApiToken:
     found = ApiToken.objects.filter(pk=int(token_id), user=user).first() \
         if token_id.isdigit() else None
     if found is None:
-        raise NotFoundError("no such token", field="token")
+        raise NotFoundError(_("no such token"), field="token")
     return found
 
 
@@ -78,7 +79,7 @@ def users_with_roles() -> QuerySet[User]:
 def membership(membership_id: int) -> Membership:
     found = Membership.objects.filter(pk=membership_id).first()
     if found is None:
-        raise NotFoundError("no such role membership", field="membership")
+        raise NotFoundError(_("no such role membership"), field="membership")
     return found
 
 
@@ -87,7 +88,7 @@ def user_named(username: str, *,
     """``refusal``: the error for a name nobody has (granting a role to one is bad input)."""
     found = User.objects.filter(username=username).first()
     if found is None:
-        raise refusal("no such user", field="username")
+        raise refusal(_("no such user"), field="username")
     return found
 
 
@@ -98,12 +99,12 @@ def all_sites() -> QuerySet[Site]:
 def role_request(request_id: int) -> RoleRequest:
     found = RoleRequest.objects.filter(pk=request_id).select_related("user", "site").first()
     if found is None:
-        raise NotFoundError("no such request", field="request")
+        raise NotFoundError(_("no such request"), field="request")
     return found
 
 
 def any_token(token_id: int) -> ApiToken:
     found = ApiToken.objects.filter(pk=token_id).select_related("user").first()
     if found is None:
-        raise NotFoundError("no such token", field="token")
+        raise NotFoundError(_("no such token"), field="token")
     return found

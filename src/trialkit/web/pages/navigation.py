@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.urls import reverse
+from django.utils.translation import gettext, gettext_noop
 
 from trialkit.web.api.standards_exports import may_export
 from trialkit.web.pages.my_tasks import has_tasks
@@ -50,28 +51,28 @@ def _own(page: str) -> Entry:
 
 
 ENTRIES: tuple[Entry, ...] = (
-    ("Dashboard", "pages:dashboard", lambda actor: True),
-    ("My tasks", "pages:my_tasks", has_tasks),
-    ("Participants", "pages:participants", lambda actor: True),
-    ("Study charts", "pages:study_charts", may_open_charts),
-    ("Screening", "pages:screening_list", _any("screen")),
-    ("Queries", "pages:queries", _any("raise_query", "answer_query", "close_query")),
-    ("Signatures", "pages:signatures", _any("sign")),
-    ("Verification", "pages:verification", _any("verify_source")),
-    ("Coding", "pages:coding", _any("code_terms")),
-    ("Safety", "pages:safety", _any("report_adverse_event", "review_safety", "sign")),
-    ("Notifications", "pages:notifications", is_notified),
+    (gettext_noop("Dashboard"), "pages:dashboard", lambda actor: True),
+    (gettext_noop("My tasks"), "pages:my_tasks", has_tasks),
+    (gettext_noop("Participants"), "pages:participants", lambda actor: True),
+    (gettext_noop("Study charts"), "pages:study_charts", may_open_charts),
+    (gettext_noop("Screening"), "pages:screening_list", _any("screen")),
+    (gettext_noop("Queries"), "pages:queries", _any("raise_query", "answer_query", "close_query")),
+    (gettext_noop("Signatures"), "pages:signatures", _any("sign")),
+    (gettext_noop("Verification"), "pages:verification", _any("verify_source")),
+    (gettext_noop("Coding"), "pages:coding", _any("code_terms")),
+    (gettext_noop("Safety"), "pages:safety", _any("report_adverse_event", "review_safety", "sign")),
+    (gettext_noop("Notifications"), "pages:notifications", is_notified),
     _own("committee"),
     _own("preparations"),
     _own("procedures"),
-    ("Analysis", "pages:analysis", _any(*ANALYSIS)),
-    ("Exports", "pages:exports", may_export),
-    ("Randomization list", "pages:randomization_list", _any("manage_randomization")),
-    ("Simulation", "pages:simulation", may_simulate),
-    ("Related trials", "pages:related_trials", is_study_wide),
-    ("Study lock", "pages:study_lock", _any("lock_data")),
-    ("Audit trail", "pages:audit", _any("view_audit")),
-    ("Administration", "pages:admin_users", _any("manage_users")),
+    (gettext_noop("Analysis"), "pages:analysis", _any(*ANALYSIS)),
+    (gettext_noop("Exports"), "pages:exports", may_export),
+    (gettext_noop("Randomization list"), "pages:randomization_list", _any("manage_randomization")),
+    (gettext_noop("Simulation"), "pages:simulation", may_simulate),
+    (gettext_noop("Related trials"), "pages:related_trials", is_study_wide),
+    (gettext_noop("Study lock"), "pages:study_lock", _any("lock_data")),
+    (gettext_noop("Audit trail"), "pages:audit", _any("view_audit")),
+    (gettext_noop("Administration"), "pages:admin_users", _any("manage_users")),
 )
 
 
@@ -81,6 +82,8 @@ def navigation(actor: Actor, path: str) -> list[NavItem]:
         if allowed(actor):
             url = reverse(name)
             current = path == url if url == "/" else path.startswith(url)
-            items.append(NavItem(label if isinstance(label, str) else label(actor), url,
+            # Labels are English in ENTRIES (marked for translation) and translated here, for
+            # the language of the request.
+            items.append(NavItem(gettext(label) if isinstance(label, str) else label(actor), url,
                                  current))
     return items

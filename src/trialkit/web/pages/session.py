@@ -17,6 +17,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from trialkit.web.pages.local_time import zone_caption
 from trialkit.web.pages.navigation import navigation
@@ -74,7 +75,7 @@ def page(condition: Condition | None = None, *,
                 return HttpResponseRedirect(_where_instead(request))
             if condition is not None and not condition(actor):
                 reason = why(actor) if callable(why) else why
-                return refusal(request, actor, reason or "Your role may not open this page.",
+                return refusal(request, actor, reason or _("Your role may not open this page."),
                                403)
             with timezone.override(zone_for(actor)):  # a participant's page may change it
                 try:
@@ -99,7 +100,7 @@ def _where_instead(request: HttpRequest) -> str:
 
 def refusal(request: HttpRequest, actor: Actor | None, message: str,
             status: int) -> HttpResponse:
-    title = "Not found" if status == 404 else "Not permitted"
+    title = _("Not found") if status == 404 else _("Not permitted")
     return render_page(request, actor, "pages/refusal.html",
                        {"title": title, "message": message}, status=status)
 
@@ -131,7 +132,7 @@ def render_page(request: HttpRequest, actor: Actor | None, template: str,
 
 def _sites(actor: Actor) -> str:
     if is_study_wide(actor):
-        return "All sites"
+        return _("All sites")
     return ", ".join(sites_in_scope(actor).values_list("code", flat=True))
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from trialkit.web.boundary.posted import Posted
@@ -26,7 +27,7 @@ def account(request: HttpRequest, actor: Actor) -> HttpResponse:
 def _render(request: HttpRequest, actor: Actor, **shown: object) -> HttpResponse:
     mine = own_account(actor.user)
     return render_page(request, actor, "pages/account.html", {
-        "title": "Your account", "two_factor": enrolled(actor.user),
+        "title": _("Your account"), "two_factor": enrolled(actor.user),
         "needs_two_factor": second_factor_needed(actor.user),
         "recovery_left": mine.recovery_left, "tokens": mine.tokens,
         "roles": roles_held(request), "token_days": settings.TRIALKIT_TOKEN_DAYS, **shown})
@@ -41,7 +42,7 @@ def account_action(request: HttpRequest, actor: Actor, step: str) -> HttpRespons
         if step == "issue-token":
             days = posted.raw("days").strip()
             if days and not days.isdigit():
-                raise InvalidInputError("a whole number of days", field="days")
+                raise InvalidInputError(_("a whole number of days"), field="days")
             token = do_issue_api_token(posted.raw("role"), posted.raw("label"),
                                        posted.raw("password"), actor=actor,
                                        days=int(days) if days else None)
@@ -52,6 +53,6 @@ def account_action(request: HttpRequest, actor: Actor, step: str) -> HttpRespons
         if step == "recovery-codes":
             codes = do_renew_recovery_codes(posted.raw("password"), actor=actor)
             return _render(request, actor, new_codes=codes)
-        raise InvalidInputError(f"unknown step '{step}'", field="step")
+        raise InvalidInputError(_("unknown step '%(step)s'") % {"step": step}, field="step")
     except ActionError as exc:
         return refused(request, exc, back)

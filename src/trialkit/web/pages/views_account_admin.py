@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from trialkit.web.boundary.posted import Posted
@@ -55,7 +56,7 @@ def account_admin_action(request: HttpRequest, actor: Actor, step: str) -> HttpR
             user = _user(post)
             temporary = do_reset_password(user, actor=actor)
             return render_page(request, actor, "pages/temporary_password.html", {
-                "title": "Temporary password", "username": user.username,
+                "title": _("Temporary password"), "username": user.username,
                 "temporary": temporary})
         message = _act(step, post, actor)
     except ActionError as exc:
@@ -67,24 +68,28 @@ def _act(step: str, post: Posted, actor: Actor) -> str:
     if step == "approve":
         grant = _request(post)
         do_approve_role_request(grant, post.raw("password"), actor=actor)
-        return f"{grant.role} granted to {grant.user.username}."
+        return _("%(role)s granted to %(person)s.") % {"role": grant.role,
+                                                     "person": grant.user.username}
     if step == "refuse":
         do_refuse_role_request(_request(post), post.text("reason"), actor=actor)
-        return "Request refused."
+        return _("Request refused.")
     if step == "deactivate":
         user = _user(post)
         do_deactivate_user(user, post.text("reason"), actor=actor)
-        return f"{user.username} deactivated: their sessions and tokens no longer work."
+        return _("%(person)s deactivated: their sessions and tokens no longer work.") % {
+            "person": user.username}
     if step == "unlock":
         user = _user(post)
         do_unlock_account(user, actor=actor)
-        return f"{user.username} unlocked."
+        return _("%(person)s unlocked.") % {"person": user.username}
     if step == "reset-two-factor":
         user = _user(post)
         do_reset_two_factor(user, post.text("reason"), actor=actor)
-        return f"{user.username} sets up a new second factor at the next sign-in."
+        return _("%(person)s sets up a new second factor at the next sign-in.") % {
+            "person": user.username}
     if step == "revoke-token":
         token = any_token(post.integer("token"))
         do_revoke_api_token(token, actor=actor)
-        return f"Token '{token.label}' of {token.user.username} revoked."
-    raise InvalidInputError(f"unknown step '{step}'", field="step")
+        return _("Token '%(label)s' of %(person)s revoked.") % {"label": token.label,
+                                                              "person": token.user.username}
+    raise InvalidInputError(_("unknown step '%(step)s'") % {"step": step}, field="step")

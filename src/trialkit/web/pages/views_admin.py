@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from trialkit.web.boundary.posted import Posted
@@ -24,7 +26,8 @@ from trialkit.web.trial.audit import is_append_only_enforced, verify_chain
 from trialkit.web.trial.models import Membership
 
 
-@page(has("view_audit"), why="Only roles allowed to view the audit trail open it.")
+@page(has("view_audit"),
+      why=gettext_lazy("Only roles allowed to view the audit trail open it."))
 def audit(request: HttpRequest, actor: Actor) -> HttpResponse:
     query = Posted(request.GET)
     filters: dict[str, str] = {}
@@ -36,7 +39,7 @@ def audit(request: HttpRequest, actor: Actor) -> HttpResponse:
         messages.error(request, f"{exc.field.replace('_', ' ')}: {exc.message}")
         refused_filter = True
     return render_page(request, actor, "pages/audit.html", {
-        "title": "Audit trail", "page_obj": trail_page(actor, filters, query.raw("page")),
+        "title": _("Audit trail"), "page_obj": trail_page(actor, filters, query.raw("page")),
         "filters": filters, "action_choices": action_choices(),
         "verified": None}, status=422 if refused_filter else 200)
 
@@ -46,16 +49,17 @@ def audit(request: HttpRequest, actor: Actor) -> HttpResponse:
 def audit_verify(request: HttpRequest, actor: Actor) -> HttpResponse:
     problems = verify_chain()
     return render_page(request, actor, "pages/audit.html", {
-        "title": "Audit trail", "page_obj": trail_page(actor, {}, "1"), "filters": {},
+        "title": _("Audit trail"), "page_obj": trail_page(actor, {}, "1"), "filters": {},
         "action_choices": action_choices(),
         "verified": {"problems": problems, "count": event_count(),
                      "enforced": is_append_only_enforced()}})
 
 
-@page(has("manage_users"), why="Only an administrator manages users, sites and roles.")
+@page(has("manage_users"),
+      why=gettext_lazy("Only an administrator manages users, sites and roles."))
 def admin_users(request: HttpRequest, actor: Actor) -> HttpResponse:
     return render_page(request, actor, "pages/admin_users.html", {
-        "title": "Users, sites and roles", "users": users_with_roles(),
+        "title": _("Users, sites and roles"), "users": users_with_roles(),
         "roles": actor.protocol().roles, "sites": all_sites(), **account_context(actor)})
 
 
@@ -69,21 +73,21 @@ def admin_action(request: HttpRequest, actor: Actor, step: str) -> HttpResponse:
             person = do_add_person(post.text("username"), post.text("printed_name"),
                                    post.text("role"), post.optional("site"), actor=actor)
             return render_page(request, actor, "pages/temporary_password.html", {
-                "title": "Temporary password", "username": person.user.username,
+                "title": _("Temporary password"), "username": person.user.username,
                 "temporary": person.temporary_password, "new": True,
                 "waiting": not isinstance(person.granted, Membership)})
         elif step == "grant":
             user = user_named(post.text("username"), refusal=InvalidInputError)
             granted = do_grant_role(user, post.text("role"), post.optional("site"), actor=actor)
-            message = (f"Role granted to {user.username}." if isinstance(granted, Membership)
-                       else f"The grant to {user.username} waits for another administrator's "
-                            "approval.")
+            message = (_("Role granted to %(person)s.") if isinstance(granted, Membership)
+                       else _("The grant to %(person)s waits for another administrator's "
+                              "approval.")) % {"person": user.username}
         elif step == "revoke":
             do_revoke_role(membership(post.integer("membership")), actor=actor,
                            reason=post.text("reason"))
-            message = "Role revoked."
+            message = _("Role revoked.")
         else:
-            raise InvalidInputError(f"unknown step '{step}'", field="step")
+            raise InvalidInputError(_("unknown step '%(step)s'") % {"step": step}, field="step")
     except ActionError as exc:
         return refused(request, exc, back)
     return done(request, message, back)

@@ -9,6 +9,7 @@ from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from trialkit.web.boundary.posted import Posted
@@ -144,7 +145,7 @@ def change_password(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated or session_expired(request):
         return HttpResponseRedirect(reverse("pages:login"))
     context = {"error": "", "forced": must_change_password(request.user),  # type: ignore[arg-type]
-               "title": "Change your password"}
+               "title": _("Change your password")}
     if request.method == "POST":
         posted = Posted(request.POST)
         try:

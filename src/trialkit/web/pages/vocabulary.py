@@ -9,14 +9,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
 from trialkit.core.protocol import Protocol
 from trialkit.core.protocol.roles import BlindedInformation, NotificationKind, Permission
 from trialkit.web.trial.actions.base import Actor
 
 COMMITTEE, PREPARATIONS, PROCEDURES = "committee", "preparations", "procedures"
-GENERIC_LABELS = {COMMITTEE: "Safety committee", PREPARATIONS: "Preparations",
-                  PROCEDURES: "Procedures"}
-"""Navigation labels of the role-specific pages when the role names no workspace."""
+GENERIC_LABELS = {COMMITTEE: gettext_noop("Safety committee"),
+                  PREPARATIONS: gettext_noop("Preparations"),
+                  PROCEDURES: gettext_noop("Procedures")}
+"""Navigation labels of the role-specific pages when the role names no workspace (English,
+marked for translation: the functions below translate them for the page)."""
 
 OWN_PAGES: dict[str, Callable[[Actor], bool]] = {
     COMMITTEE: lambda actor: actor.can("review_safety"),
@@ -26,40 +31,42 @@ OWN_PAGES: dict[str, Callable[[Actor], bool]] = {
 """The pages that are a role's own work, in the order a workspace label goes to the first."""
 
 PERMISSION_WORDS: dict[str, str] = {
-    "screen": "register and screen candidates",
-    "consent": "record informed consent",
-    "enrol": "enrol",
-    "randomize": "randomize",
-    "enter_data": "enter case report forms",
-    "sign": "sign forms",
-    "record_administration": "record doses given",
-    "prepare_kit": "prepare kits",
-    "perform_procedure": "perform procedures",
-    "report_adverse_event": "report adverse events",
-    "raise_query": "raise queries",
-    "answer_query": "answer queries",
-    "close_query": "close queries",
-    "verify_source": "verify source data",
-    "code_terms": "code adverse events to the dictionary",
-    "review_safety": "review safety",
-    "decide_safety": "sign safety decisions",
-    "emergency_unblind": "unblind in an emergency",
-    "manage_randomization": "manage the randomization list",
-    "lock_data": "lock data",
-    "export_data": "export data",
-    "view_audit": "read the audit trail",
-    "manage_users": "manage users",
+    "screen": gettext_noop("register and screen candidates"),
+    "consent": gettext_noop("record informed consent"),
+    "enrol": gettext_noop("enrol"),
+    "randomize": gettext_noop("randomize"),
+    "enter_data": gettext_noop("enter case report forms"),
+    "sign": gettext_noop("sign forms"),
+    "record_administration": gettext_noop("record doses given"),
+    "prepare_kit": gettext_noop("prepare kits"),
+    "perform_procedure": gettext_noop("perform procedures"),
+    "report_adverse_event": gettext_noop("report adverse events"),
+    "raise_query": gettext_noop("raise queries"),
+    "answer_query": gettext_noop("answer queries"),
+    "close_query": gettext_noop("close queries"),
+    "verify_source": gettext_noop("verify source data"),
+    "code_terms": gettext_noop("code adverse events to the dictionary"),
+    "review_safety": gettext_noop("review safety"),
+    "decide_safety": gettext_noop("sign safety decisions"),
+    "emergency_unblind": gettext_noop("unblind in an emergency"),
+    "manage_randomization": gettext_noop("manage the randomization list"),
+    "lock_data": gettext_noop("lock data"),
+    "export_data": gettext_noop("export data"),
+    "view_audit": gettext_noop("read the audit trail"),
+    "manage_users": gettext_noop("manage users"),
 }
-"""What each permission lets a role do, as the administrators' page says it."""
+"""What each permission lets a role do, as the administrators' page says it (English, marked
+for translation: the ``permissions`` filter translates them for the page)."""
 
 INFORMATION_WORDS: dict[str, str] = {
-    "allocation": "each participant's arm",
-    "preparation": "what is prepared for each kit",
-    "procedure_type": "which procedure each participant had",
-    "arm_summaries": "safety tables by arm",
-    "randomization_list": "the randomization list",
+    "allocation": gettext_noop("each participant's arm"),
+    "preparation": gettext_noop("what is prepared for each kit"),
+    "procedure_type": gettext_noop("which procedure each participant had"),
+    "arm_summaries": gettext_noop("safety tables by arm"),
+    "randomization_list": gettext_noop("the randomization list"),
 }
-"""What each kind of unblinded information is, as the administrators' page says it."""
+"""What each kind of unblinded information is, as the administrators' page says it (English,
+marked for translation: the ``information`` filter translates them for the page)."""
 
 
 def workspace_label(actor: Actor, page: str) -> str:
@@ -70,7 +77,7 @@ def workspace_label(actor: Actor, page: str) -> str:
     except KeyError:
         workspace = None
     first = next((name for name, allowed in OWN_PAGES.items() if allowed(actor)), None)
-    return workspace if workspace and page == first else GENERIC_LABELS[page]
+    return workspace if workspace and page == first else _(GENERIC_LABELS[page])
 
 
 def names(protocol: Protocol, role_ids: Iterable[str]) -> str:
@@ -79,7 +86,7 @@ def names(protocol: Protocol, role_ids: Iterable[str]) -> str:
     listed = list(dict.fromkeys(known.get(r, r) for r in role_ids))
     if len(listed) <= 1:
         return "".join(listed)
-    return ", ".join(listed[:-1]) + " or " + listed[-1]
+    return _("%(first)s or %(last)s") % {"first": ", ".join(listed[:-1]), "last": listed[-1]}
 
 
 def holders(protocol: Protocol, permission: Permission) -> str:
@@ -101,12 +108,19 @@ def preparers(protocol: Protocol) -> str:
 
 def committee_name(protocol: Protocol) -> str:
     """The committee the gates name when there is one, else "Safety committee" (a title)."""
-    committees = list(dict.fromkeys(g.committee for g in protocol.gates.committee))
-    return committees[0] if len(committees) == 1 else GENERIC_LABELS[COMMITTEE]
+    named = _named_committee(protocol)
+    return named if named is not None else _(GENERIC_LABELS[COMMITTEE])
 
 
 def the_committee(protocol: Protocol) -> str:
     """The committee in a sentence: "the Data Monitoring Committee", "the safety committee"."""
-    name = committee_name(protocol)
-    return "the safety committee" if name == GENERIC_LABELS[COMMITTEE] else f"the {name}"
+    named = _named_committee(protocol)
+    return _("the safety committee") if named is None else _("the %(committee)s") % {
+        "committee": named}
+
+
+def _named_committee(protocol: Protocol) -> str | None:
+    """The one committee the gates name, if they name exactly one."""
+    committees = list(dict.fromkeys(g.committee for g in protocol.gates.committee))
+    return committees[0] if len(committees) == 1 else None
 

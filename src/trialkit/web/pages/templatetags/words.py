@@ -12,6 +12,8 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django import template
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from trialkit.core.analysis.catalogue import METHODS
 from trialkit.web.pages.local_time import (
@@ -34,12 +36,14 @@ def lookup(mapping: Mapping[str, str] | None, key: str) -> str:
 
 @register.filter
 def permissions(codes: Iterable[str]) -> str:
-    return "; ".join(PERMISSION_WORDS.get(code, code) for code in codes)
+    return "; ".join(_(PERMISSION_WORDS[code]) if code in PERMISSION_WORDS else code
+                     for code in codes)
 
 
 @register.filter
 def information(codes: Iterable[str]) -> str:
-    return "; ".join(INFORMATION_WORDS.get(code, code) for code in codes)
+    return "; ".join(_(INFORMATION_WORDS[code]) if code in INFORMATION_WORDS else code
+                     for code in codes)
 
 
 @register.filter
@@ -47,8 +51,9 @@ def moment(value: dt.datetime | None) -> str:
     return "" if value is None else wall_clock(value)
 
 
-RANDOMIZATION_METHOD_WORDS = {"permuted_blocks": "permuted blocks",
-                              "minimisation": "minimisation"}
+RANDOMIZATION_METHOD_WORDS = {"permuted_blocks": gettext_noop("permuted blocks"),
+                              "minimisation": gettext_noop("minimisation")}
+"""English, marked for translation: ``randomization_method`` translates them for the page."""
 
 
 @register.filter
@@ -60,7 +65,9 @@ def analysis_method(name: str) -> str:
 
 @register.filter
 def randomization_method(name: str) -> str:
-    return RANDOMIZATION_METHOD_WORDS.get(name, name.replace("_", " "))
+    if name in RANDOMIZATION_METHOD_WORDS:
+        return _(RANDOMIZATION_METHOD_WORDS[name])
+    return name.replace("_", " ")
 
 
 @register.inclusion_tag("pages/_iso_input.html")

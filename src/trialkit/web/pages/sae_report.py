@@ -9,7 +9,8 @@ same renderer as the committee's reports (``trialkit.reports.pdf_document``).
 
 from __future__ import annotations
 
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from trialkit.core.protocol import Protocol
 from trialkit.core.protocol.forms import Form
@@ -26,10 +27,18 @@ from trialkit.web.trial.site_time import zone_of
 
 
 def sae_report_pdf(record: FormRecord, actor: Actor) -> bytes:
-    """The report of the serious event on ``record`` (read through ``form_record_for``)."""
+    """The report of the serious event on ``record`` (read through ``form_record_for``), in
+    English whatever the reader's language: the CIOMS form is an English record, and the PDF's
+    core fonts cannot draw Chinese (helpers it calls may translate: they speak English here)."""
     sae_clock = SeriousEventClock.objects.filter(record=record).first()
     if sae_clock is None:
-        raise NotFoundError("this form records no serious event", field="record_id")
+        raise NotFoundError(_("this form records no serious event"),
+                            field="record_id")
+    with translation.override("en"):
+        return _report(record, sae_clock, actor)
+
+
+def _report(record: FormRecord, sae_clock: SeriousEventClock, actor: Actor) -> bytes:
     protocol = actor.protocol()
     participant = record.participant
     form = protocol.form(record.form_id)

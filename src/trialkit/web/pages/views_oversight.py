@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from trialkit.web.boundary.posted import Posted
@@ -58,7 +60,8 @@ from trialkit.web.trial.study import current_study, protocol_of
 QUERY_ROLES = ("raise_query", "answer_query", "close_query")
 
 
-@page(has(*QUERY_ROLES), why="Only roles that raise, answer or close queries open the inbox.")
+@page(has(*QUERY_ROLES),
+      why=gettext_lazy("Only roles that raise, answer or close queries open the inbox."))
 def queries(request: HttpRequest, actor: Actor) -> HttpResponse:
     """The queries inbox: filtered by status, form and participant, each with its age and
     whose move it is, and the unresolved ones counted by age."""
@@ -77,7 +80,7 @@ def queries(request: HttpRequest, actor: Actor) -> HttpResponse:
             and (not number or number.lower() in q.screening_number.lower())]
     rows = assigned_as_chosen(rows, assigned, actor.name)
     return render_page(request, actor, "pages/queries.html", {
-        "title": "Queries", "rows": [(q, (now - q.raised_at).days) for q in
+        "title": _("Queries"), "rows": [(q, (now - q.raised_at).days) for q in
                                      sorted(rows, key=lambda q: q.raised_at)],
         "ageing": ageing, "status": status, "form": form_id, "participant": number,
         "statuses": QUERY_FILTERS, "forms": [(f.id, f.name) for f in actor.protocol().forms],
@@ -90,7 +93,7 @@ def query(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     view = query_view(found)
     may_assign = actor.can("raise_query") and view.status != "closed"
     return render_page(request, actor, "pages/query.html", {
-        "title": f"Query {pk}", "query": view, "record": found.record,
+        "title": _("Query %(number)s") % {"number": pk}, "query": view, "record": found.record,
         "may_answer": actor.can("answer_query"), "may_raise": actor.can("raise_query"),
         "may_close": actor.can("close_query"), "may_assign": may_assign,
         "assignees": assignable(found.record) if may_assign else []})
@@ -106,31 +109,33 @@ def query_action(request: HttpRequest, actor: Actor, pk: int, step: str) -> Http
         if step == "assign":
             return _assign(request, actor, found, back)
         if step not in steps:
-            raise InvalidInputError(f"unknown step '{step}'", field="step")
+            raise InvalidInputError(_("unknown step '%(step)s'") % {"step": step}, field="step")
         # Answering and reopening say something; closing may add a message.
         text = Posted(request.POST).text("text", required=step != "close")
         steps[step](found, text, actor=actor)
     except ActionError as exc:
         return refused(request, exc, back)
-    return done(request, f"Query {step}ed." if step != "close" else "Query closed.", back)
+    said = {"answer": _("Query answered."), "reopen": _("Query reopened."),
+            "close": _("Query closed.")}
+    return done(request, said[step], back)
 
 
 def _assign(request: HttpRequest, actor: Actor, found: Query, back: str) -> HttpResponse:
     """Assign the query to the person chosen (blank: to nobody); refusals raise."""
     assignee = Posted(request.POST).text("assignee", required=False)
     do_assign_query(found, assignee, actor=actor)
-    return done(request, f"Query assigned to {assignee}." if assignee
-                else "Query assigned to nobody.", back)
+    return done(request, _("Query assigned to %(person)s.") % {"person": assignee} if assignee
+                else _("Query assigned to nobody."), back)
 
 
 @page(has("report_adverse_event", "review_safety", "sign"),
-      why="Only roles that report or review safety open this page.")
+      why=gettext_lazy("Only roles that report or review safety open this page."))
 def safety(request: HttpRequest, actor: Actor) -> HttpResponse:
     study = current_study()
     protocol = protocol_of(study)
     running, reported = running_sae_clocks(actor=actor), reported_sae_clocks(actor=actor)
     return render_page(request, actor, "pages/safety.html", {
-        "title": "Adverse events and SAE clocks", "clocks": running, "reported": reported,
+        "title": _("Adverse events and SAE clocks"), "clocks": running, "reported": reported,
         "reports": _reports_of(running + reported),
         "now": entry_value(trial_clock.now()),
         "events": safety_report.adverse_events(study, protocol, actor,
@@ -156,8 +161,8 @@ def report_serious(request: HttpRequest, actor: Actor, record_id: int) -> HttpRe
                                 posted.moment("sent_at"), kind, actor=actor)
     except ActionError as exc:
         return refused(request, exc, reverse("pages:safety"))
-    return done(request, "Initial report recorded; the clock is stopped." if kind == "initial"
-                else "Follow-up report recorded.", reverse("pages:safety"))
+    return done(request, _("Initial report recorded; the clock is stopped.") if kind == "initial"
+                else _("Follow-up report recorded."), reverse("pages:safety"))
 
 
 @require_POST
@@ -171,8 +176,8 @@ def sae_awareness(request: HttpRequest, actor: Actor, record_id: int) -> HttpRes
                                             posted.text("reason"), actor=actor)
     except ActionError as exc:
         return refused(request, exc, reverse("pages:safety"))
-    return done(request, f"Awareness recorded; the report is due by "
-                f"{wall_clock(sae_clock.deadline)}.", reverse("pages:safety"))
+    return done(request, _("Awareness recorded; the report is due by %(deadline)s.")
+                % {"deadline": wall_clock(sae_clock.deadline)}, reverse("pages:safety"))
 
 
 @page(has("report_adverse_event", "review_safety"))
@@ -187,8 +192,8 @@ def sae_report(request: HttpRequest, actor: Actor, record_id: int) -> HttpRespon
 
 def _for_the_committee(actor: Actor) -> str:
     protocol = actor.protocol()
-    return (f"This page is for {the_committee(protocol)}: the roles that review safety "
-            f"({holders(protocol, 'review_safety')}).")
+    return _("This page is for %(committee)s: the roles that review safety (%(roles)s).") % {
+        "committee": the_committee(protocol), "roles": holders(protocol, "review_safety")}
 
 
 @page(has("review_safety"), why=_for_the_committee)
@@ -212,9 +217,9 @@ def committee(request: HttpRequest, actor: Actor) -> HttpResponse:
 
 def _for_the_closed_session(actor: Actor) -> str:
     protocol = actor.protocol()
-    return (f"The closed session of {the_committee(protocol)} is for the roles that review "
-            f"safety and see tables by arm ({holders(protocol, 'review_safety')}, where "
-            "the protocol lets them see tables by arm).")
+    return _("The closed session of %(committee)s is for the roles that review safety and "
+             "see tables by arm (%(roles)s, where the protocol lets them see tables by arm).") % {
+        "committee": the_committee(protocol), "roles": holders(protocol, "review_safety")}
 
 
 def _in_closed_session(actor: Actor) -> bool:
@@ -226,7 +231,7 @@ def closed_session(request: HttpRequest, actor: Actor) -> HttpResponse:
     """Tables by arm frozen at data cuts, nothing live, no listing of participants."""
     protocol = actor.protocol()
     return render_page(request, actor, "pages/closed_session.html", {
-        "title": f"{committee_name(protocol)}: closed session",
+        "title": _("%(committee)s: closed session") % {"committee": committee_name(protocol)},
         "cuts": access.access_data_cuts(actor), "may_prepare": may_prepare_data_cut(actor),
         "today": today()})
 
@@ -240,7 +245,7 @@ def prepare_data_cut(request: HttpRequest, actor: Actor) -> HttpResponse:
         do_prepare_data_cut(as_of, actor=actor)
     except ActionError as exc:
         return refused(request, exc, back)
-    return done(request, f"Data cut as of {as_of} prepared.", back)
+    return done(request, _("Data cut as of %(date)s prepared.") % {"date": as_of}, back)
 
 
 @require_POST
@@ -257,4 +262,4 @@ def decide(request: HttpRequest, actor: Actor) -> HttpResponse:
                                 report_sha256=posted.get("report_sha256"))
     except ActionError as exc:
         return refused(request, exc, back)
-    return done(request, "Decision e-signed.", back)
+    return done(request, _("Decision e-signed."), back)

@@ -12,6 +12,7 @@ from typing import Literal
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from trialkit.web.boundary.posted import Posted
@@ -33,8 +34,9 @@ def _may_open(actor: Actor) -> bool:
 
 def _why(actor: Actor) -> str:
     protocol = actor.protocol()
-    return (f"The safety reports are for {the_committee(protocol)}: the study-wide roles that "
-            f"review safety ({holders(protocol, 'review_safety')}).")
+    return _("The safety reports are for %(committee)s: the study-wide roles that review "
+             "safety (%(roles)s).") % {"committee": the_committee(protocol),
+                                       "roles": holders(protocol, "review_safety")}
 
 
 @page(_may_open, why=_why)
@@ -42,7 +44,7 @@ def smc_reports(request: HttpRequest, actor: Actor) -> HttpResponse:
     protocol = actor.protocol()
     closed = access.may_read_data_cuts(actor)
     return render_page(request, actor, "pages/smc_reports.html", {
-        "title": f"{committee_name(protocol)}: safety reports",
+        "title": _("%(committee)s: safety reports") % {"committee": committee_name(protocol)},
         "gates": list(enumerate(protocol.gates.committee)), "reports": readable_reports(actor),
         "closed": closed, "cuts": access.access_data_cuts(actor) if closed else [],
         "today": today(), "may_decide": actor.can("decide_safety")})
@@ -62,7 +64,8 @@ def produce_smc_report(request: HttpRequest, actor: Actor) -> HttpResponse:
         report = do_produce_smc_report(gate_index, session, as_of, actor=actor, data_cut=cut)
     except ActionError as exc:
         return refused(request, exc, back)
-    return done(request, f"Report produced: SHA-256 of the PDF {report.pdf_sha256}.", back)
+    return done(request, _("Report produced: SHA-256 of the PDF %(sha)s.")
+                % {"sha": report.pdf_sha256}, back)
 
 
 @page(_may_open, why=_why)
@@ -94,11 +97,12 @@ def sign_on_smc_report(request: HttpRequest, actor: Actor, report_id: int) -> Ht
     report = readable_report(actor, report_id)
     try:
         if report is None:
-            raise InvalidInputError(f"no report {report_id}", field="report")
+            raise InvalidInputError(_("no report %(number)s") % {"number": report_id},
+                                    field="report")
         do_sign_safety_decision(posted.text("decision"), posted.text("rationale"),
                                 posted.text("password"), actor=actor,
                                 gate_index=report.gate_index, report_sha256=report.pdf_sha256)
     except ActionError as exc:
         return refused(request, exc, back)
-    return done(request, f"Decision e-signed on the report with SHA-256 {report.pdf_sha256}.",
-                back)
+    return done(request, _("Decision e-signed on the report with SHA-256 %(sha)s.")
+                % {"sha": report.pdf_sha256}, back)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from trialkit.web.boundary.posted import Posted
@@ -25,19 +27,19 @@ def dashboard(request: HttpRequest, actor: Actor) -> HttpResponse:
     queries, clocks = readers.query_counts(actor, study), running_sae_clocks(actor=actor)
     tasks = my_tasks.my_tasks(actor) if my_tasks.has_tasks(actor) else None
     return render_page(request, actor, "pages/dashboard.html", {
-        "title": "Study dashboard", "parts": readers.enrolment_by_part(actor, study, protocol),
+        "title": _("Study dashboard"), "parts": readers.enrolment_by_part(actor, study, protocol),
         "funnel": readers.funnel(actor, study), "gates": readers.gate_status(study, protocol),
         "due": readers.due_visits(actor, study), "queries": queries,
         "clocks": clocks, "deviation_count": deviation_count, "deviations": deviations,
         "tasks": tasks.waiting if tasks else []})
 
 
-@page(my_tasks.has_tasks, why="Your role has no kind of task to list: nothing in this trial "
-      "waits for it to act.")
+@page(my_tasks.has_tasks, why=gettext_lazy("Your role has no kind of task to list: nothing in "
+                                            "this trial waits for it to act."))
 def tasks(request: HttpRequest, actor: Actor) -> HttpResponse:
     """What waits for the person, item by item, by kind (the dashboard counts these lists)."""
     return render_page(request, actor, "pages/my_tasks.html", {
-        "title": "My tasks", "tasks": my_tasks.my_tasks(actor)})
+        "title": _("My tasks"), "tasks": my_tasks.my_tasks(actor)})
 
 
 @page()
@@ -48,14 +50,15 @@ def participants(request: HttpRequest, actor: Actor) -> HttpResponse:
     listing, rows = readers.participant_listing(actor, study, protocol_of(study),
                                                 status=status, page=query.raw("page"))
     return render_page(request, actor, "pages/participants.html", {
-        "title": "Participants", "page_obj": listing, "status": status,
+        "title": _("Participants"), "page_obj": listing, "status": status,
         "statuses": Participant.Status.choices, "rows": rows})
 
 
-@page(has("screen"), why="Only roles that screen candidates open the screening list.")
+@page(has("screen"),
+      why=gettext_lazy("Only roles that screen candidates open the screening list."))
 def screening_list(request: HttpRequest, actor: Actor) -> HttpResponse:
     return render_page(request, actor, "pages/screening_list.html", {
-        "title": "Screening", "candidates": readers.in_screening(actor, current_study()),
+        "title": _("Screening"), "candidates": readers.in_screening(actor, current_study()),
         "sites": sites_in_scope(actor)})
 
 
@@ -69,5 +72,6 @@ def register_candidate(request: HttpRequest, actor: Actor) -> HttpResponse:
                                             posted.text("site"), actor=actor)
     except ActionError as exc:
         return refused(request, exc, back)
-    return done(request, f"Candidate {participant.screening_number} registered.",
+    return done(request, _("Candidate %(number)s registered.")
+                % {"number": participant.screening_number},
                 reverse("pages:screening", args=[participant.pk]))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from trialkit.core.randomization.lists import stratum_in_words
@@ -34,27 +35,27 @@ from trialkit.web.trial.study import current_study
 
 
 def _for_preparers(actor: Actor) -> str:
-    return (f"The preparation queue is for the preparing role "
-            f"({holders(actor.protocol(), 'prepare_kit')}).")
+    return _("The preparation queue is for the preparing role (%(roles)s).") % {
+        "roles": holders(actor.protocol(), "prepare_kit")}
 
 
 def _for_performers(actor: Actor) -> str:
-    return (f"This list is for the role that performs procedures "
-            f"({holders(actor.protocol(), 'perform_procedure')}).")
+    return _("This list is for the role that performs procedures (%(roles)s).") % {
+        "roles": holders(actor.protocol(), "perform_procedure")}
 
 
 def _for_list_managers(actor: Actor) -> str:
-    return (f"Only the role that manages the randomization list opens it "
-            f"({holders(actor.protocol(), 'manage_randomization')}).")
+    return _("Only the role that manages the randomization list opens it (%(roles)s).") % {
+        "roles": holders(actor.protocol(), "manage_randomization")}
 
 
 @page(OWN_PAGES[PREPARATIONS], why=_for_preparers)
 def preparations(request: HttpRequest, actor: Actor) -> HttpResponse:
     return render_page(request, actor, "pages/unblinded_tasks.html", {
         "title": workspace_label(actor, PREPARATIONS), "tasks": preparation_tasks(actor),
-        "detail_label": "Prepare", "confirm": True,
-        "intro": "Kits to prepare for the coming administrations; confirm each kit once it is "
-                 "ready. This page is unblinded: do not share it with blinded staff."})
+        "detail_label": _("Prepare"), "confirm": True,
+        "intro": _("Kits to prepare for the coming administrations; confirm each kit once it "
+                   "is ready. This page is unblinded: do not share it with blinded staff.")})
 
 
 @require_POST
@@ -67,16 +68,16 @@ def confirm_preparation(request: HttpRequest, actor: Actor) -> HttpResponse:
                                actor=actor)
     except ActionError as exc:
         return refused(request, exc, back)
-    return done(request, "Preparation confirmed.", back)
+    return done(request, _("Preparation confirmed."), back)
 
 
 @page(OWN_PAGES[PROCEDURES], why=_for_performers)
 def procedures(request: HttpRequest, actor: Actor) -> HttpResponse:
     return render_page(request, actor, "pages/unblinded_tasks.html", {
         "title": workspace_label(actor, PROCEDURES), "tasks": procedure_tasks(actor),
-        "detail_label": "Procedure",
-        "intro": "Procedures you perform, real or sham. This page is unblinded: keep it away "
-                 "from the participant and blinded staff."})
+        "detail_label": _("Procedure"),
+        "intro": _("Procedures you perform, real or sham. This page is unblinded: keep it away "
+                   "from the participant and blinded staff.")})
 
 
 @page(has("manage_randomization"), why=_for_list_managers)
@@ -85,7 +86,7 @@ def randomization_list(request: HttpRequest, actor: Actor) -> HttpResponse:
     protocol = actor.protocol()
     slots = access.access_randomization_list(actor) if current else []
     return render_page(request, actor, "pages/randomization_list.html", {
-        "title": "Randomization list", "current": current,
+        "title": _("Randomization list"), "current": current,
         "viewers": seers(protocol, "randomization_list"),
         "slots": [{**slot, "stratum": stratum_in_words(protocol, stored_stratum(
             slot["stratum"]))} for slot in slots]})
@@ -98,13 +99,15 @@ def randomization_list_action(request: HttpRequest, actor: Actor, step: str) -> 
     try:
         if step == "generate":
             if "seed" in request.POST:  # an old form: say so rather than ignore the choice
-                raise InvalidInputError("the seed is drawn by the server; none can be chosen",
-                                        field="seed")
+                raise InvalidInputError(
+                    _("the seed is drawn by the server; none can be chosen"), field="seed")
             do_generate_randomization_list(actor=actor)
         elif step == "release":
             do_release_randomization_list(actor=actor)
         else:
-            raise InvalidInputError(f"unknown step '{step}'", field="step")
+            raise InvalidInputError(_("unknown step '%(step)s'") % {"step": step},
+                                    field="step")
     except ActionError as exc:
         return refused(request, exc, back)
-    return done(request, "List generated." if step == "generate" else "List released.", back)
+    return done(request, _("List generated.") if step == "generate" else _("List released."),
+                back)

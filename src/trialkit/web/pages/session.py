@@ -33,7 +33,7 @@ from trialkit.web.trial.actions.base import (
 from trialkit.web.trial.models import Membership
 from trialkit.web.trial.scope import is_study_wide, sites_in_scope
 from trialkit.web.trial.site_time import zone_for
-from trialkit.web.trial.study import NoStudyError, current_study, protocol_of, version_view
+from trialkit.web.trial.study import NoStudyError, current_study, protocol_to_read, version_view
 
 ROLE_KEY = "trialkit_role"
 View = Callable[..., HttpResponse]
@@ -112,7 +112,7 @@ def render_page(request: HttpRequest, actor: Actor | None, template: str,
                             "printed_at": clock.now()}
     try:
         study = current_study()
-        protocol = protocol_of(study)
+        protocol = protocol_to_read(study)
         base["study"] = {"id": protocol.identity.id, "title": protocol.identity.brief_title,
                          "version": version_view(study.protocol_version),
                          "locked": study.locked_at}

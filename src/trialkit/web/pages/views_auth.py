@@ -40,7 +40,7 @@ from trialkit.web.trial.actions.two_factor import (
     provisioning_uri,
     second_factor_needed,
 )
-from trialkit.web.trial.study import current_study, protocol_of
+from trialkit.web.trial.study import current_study, protocol_to_read
 
 PENDING_NEXT = "trialkit_pending_next"
 
@@ -166,7 +166,7 @@ def choose_role(request: HttpRequest) -> HttpResponse:
         return HttpResponseRedirect(reverse("pages:login"))
     if must_change_password(request.user):  # type: ignore[arg-type]
         return HttpResponseRedirect(reverse("pages:change_password"))
-    protocol = protocol_of(current_study())
+    protocol = protocol_to_read(current_study())
     held = roles_held(request)
     if request.method == "POST":
         role = Posted(request.POST).raw("role")

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.http import QueryDict
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from trialkit.core.forms import asked_given_entries
 from trialkit.core.hygiene import InputRefusedError, parse_local_moment
@@ -53,18 +54,19 @@ class Field:
     def hint(self) -> str:
         parts = [self.item.help or ""]
         if self.item.unit:
-            parts.append(f"Unit: {self.item.unit}.")
+            parts.append(_("Unit: %(unit)s.") % {"unit": self.item.unit})
         if self.item.range is not None:
             low, high = self.item.range.min, self.item.range.max
-            parts.append(f"From {low:g} to {high:g}." if low is not None and high is not None
-                         else "")
+            parts.append(_("From %(low)s to %(high)s.") % {"low": f"{low:g}", "high": f"{high:g}"}
+                         if low is not None and high is not None else "")
         if self.input_type == "date":
-            parts.append("As YYYY-MM-DD.")
+            parts.append(_("As YYYY-MM-DD."))
         if self.input_type == "moment":
-            parts.append(f"On the site's clock ({zone_caption()}), 24-hour, as "
-                         "YYYY-MM-DD HH:MM.")
+            parts.append(_("On the site's clock (%(zone)s), 24-hour, as YYYY-MM-DD HH:MM.")
+                         % {"zone": zone_caption()})
         if self.item.asked_when:
-            parts.append(f"Asked only when {self.item.asked_when}.")
+            parts.append(_("Asked only when %(condition)s.") % {
+                "condition": self.item.asked_when})
         return " ".join(p for p in parts if p)
 
     @property

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+
 from trialkit.core.protocol import Protocol
 from trialkit.core.protocol.gates import CommitteeGate, CountAtLeast
 from trialkit.core.simulation import gate_rules
@@ -77,9 +79,12 @@ def _reviewed(actor: Actor, study: Study, gate: CommitteeGate) -> set[int]:
 
 def _describe(rule: gate_rules.Rule) -> str:
     if isinstance(rule, CountAtLeast):
-        return (f"stop if at least {rule.events} of the first {rule.of_participants} "
-                f"participants have a {rule.event.description}")
-    return (f"stop at the first of {rule.of_participants} participants at which "
-            f"P(rate > {rule.threshold_rate:g}) > {rule.probability:g} under a "
-            f"Beta({rule.prior.a:g}, {rule.prior.b:g}) prior, counting "
-            f"{rule.event.description}")
+        return _("stop if at least %(events)s of the first %(participants)s participants "
+                 "have a %(event)s") % {"events": rule.events,
+                                        "participants": rule.of_participants,
+                                        "event": rule.event.description}
+    return _("stop at the first of %(participants)s participants at which P(rate > %(rate)s) > "
+             "%(probability)s under a Beta(%(a)s, %(b)s) prior, counting %(event)s") % {
+        "participants": rule.of_participants, "rate": f"{rule.threshold_rate:g}",
+        "probability": f"{rule.probability:g}", "a": f"{rule.prior.a:g}",
+        "b": f"{rule.prior.b:g}", "event": rule.event.description}

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.utils.translation import gettext as _
+
 from trialkit.core.protocol import Protocol
 from trialkit.core.protocol.forms import Form, Item
 from trialkit.web.pages.local_time import wall_clock
@@ -19,7 +21,7 @@ def value_in_words(protocol: Protocol, item: Item | None, value: object) -> str:
     if value is None or value == "":
         return MISSING
     if isinstance(value, bool):
-        return "Yes" if value else "No"
+        return _("Yes") if value else _("No")
     if item is None:
         return str(value)
     if item.type == "choice" and item.codelist is not None:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import F
+from django.utils.translation import gettext as _
 
 from trialkit.core.protocol import Protocol
 from trialkit.core.protocol.forms import Form, Item
@@ -50,10 +51,13 @@ class FormState:
     @property
     def state(self) -> str:
         if self.record is None or not self.record.latest_version:
-            return "not entered"
-        signed = ", signed" if self.signed else (
-            ", awaiting signature" if self.form.signature_required else "")
-        return f"version {self.record.latest_version}{signed}"
+            return _("not entered")
+        number = {"number": self.record.latest_version}
+        if self.signed:
+            return _("version %(number)s, signed") % number
+        if self.form.signature_required:
+            return _("version %(number)s, awaiting signature") % number
+        return _("version %(number)s") % number
 
 
 @dataclass
@@ -176,8 +180,9 @@ def _charts(protocol: Protocol, records: list[FormRecord],
         limits = rated.range
         low = float(limits.min) if limits and limits.min is not None else 0.0
         high = float(limits.max) if limits and limits.max is not None else max(
-            [v for _, v in points] or [1.0])
-        svg = line_chart(points, title=f"{rated.label} over time", y_min=low, y_max=high)
+            [v for _day, v in points] or [1.0])
+        svg = line_chart(points, title=_("%(label)s over time") % {"label": rated.label},
+                         y_min=low, y_max=high)
         charts.append((rated.label, svg, sorted(points)))
     return charts
 

@@ -12,6 +12,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+
 from trialkit.core.eligibility.compile import screen
 from trialkit.core.eligibility.evaluation import Judgement, combine, judgements_still_needed
 from trialkit.core.eligibility.record import RecordError
@@ -58,10 +61,10 @@ def status_in_words(kind: str, status: str) -> str:
     """A criterion's status as people say it: an inclusion criterion is met or not met; an
     exclusion criterion applies (and excludes) or does not apply."""
     if status == "met":
-        return "applies (excludes)" if kind == "exclusion" else "met"
+        return _("applies (excludes)") if kind == "exclusion" else pgettext("criterion", "met")
     if status == "not_met":
-        return "does not apply" if kind == "exclusion" else "not met"
-    return "unknown"
+        return _("does not apply") if kind == "exclusion" else pgettext("criterion", "not met")
+    return pgettext("criterion", "unknown")
 
 
 def checklist(participant: Participant, protocol: Protocol,
@@ -71,13 +74,14 @@ def checklist(participant: Participant, protocol: Protocol,
         record = screening_record(protocol, participant.screening_number,
                                   screening_forms(participant, protocol), index_date)
     except RecordError as exc:
-        return "incomplete", [], f"The screening forms do not make a valid record yet: {exc}"
+        return "incomplete", [], _("The screening forms do not make a valid record yet: "
+                                    "%(problem)s") % {"problem": exc}
     result = screen(protocol, record).to_json()
     # Judgements count only for criteria the forms still leave unknown, as in the stored
     # evaluation; a judged criterion shows the judged status beside the engine's explanation.
     stored = participant.evaluation()
     judged = judgements_still_needed(stored.judgements if stored else {}, result)
-    final, _, _ = combine(result, judged)
+    final, _failing, _undecided = combine(result, judged)
     texts = {c.id: c.text for c in protocol.eligibility.criteria}
     lines = [CriterionLine(c["id"], c["kind"], texts.get(c["id"], ""),
                            judged[c["id"]].status if c["id"] in judged else c["status"],

@@ -9,6 +9,7 @@ from dataclasses import replace
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from trialkit.core.forms import validate_form
@@ -67,7 +68,8 @@ def form_entry(request: HttpRequest, actor: Actor, pk: int, visit_id: str,
         try:
             reason = posted.text("reason", required=False)
         except InvalidInputError as exc:
-            reason, refused_items["reason"] = "", f"The reason {exc.message}."
+            reason, refused_items["reason"] = "", _("The reason %(problem)s.") % {
+                "problem": exc.message}
         check = validate_form(form, {c.id: c for c in protocol.codelists}, data,
                               as_of=trial_clock.now())
         errors = {**{e.item: e.message for e in check.errors}, **refused_items}
@@ -87,7 +89,8 @@ def form_entry(request: HttpRequest, actor: Actor, pk: int, visit_id: str,
                 then = (reverse("pages:form_entry", args=[pk, visit_id, following.id])
                         if following and posted.raw("then") == "next"
                         else reverse("pages:form_history", args=[version.record_id]))
-                return done(request, f"{form.name} saved as version {version.number}.", then)
+                return done(request, _("%(form)s saved as version %(version)s.") % {
+                    "form": form.name, "version": version.number}, then)
     return render_page(request, actor, "pages/form_entry.html", {
         "title": f"{form.name} · {participant.screening_number}", "participant": participant,
         # One key per rendered form: a double-clicked or re-sent save is made once.
@@ -110,7 +113,7 @@ def entry_of(actor: Actor, pk: int, form_id: str) -> tuple[Participant, Form]:
     try:
         return participant, actor.protocol().form(form_id)
     except KeyError:
-        raise NotFoundError(f"no form '{form_id}'") from None
+        raise NotFoundError(_("no form '%(form)s'") % {"form": form_id}) from None
 
 
 def next_form(actor: Actor, visit_id: str, form_id: str) -> Form | None:
@@ -145,7 +148,7 @@ def _record(participant: Participant, visit: str, form_id: str, entry: str | Non
         return None  # a new entry of a log form
     found = form_instance(participant, visit, form_id, int(entry)) if entry.isdigit() else None
     if found is None:
-        raise NotFoundError("no such entry")
+        raise NotFoundError(_("no such entry"))
     return found
 
 
@@ -160,7 +163,7 @@ def form_history(request: HttpRequest, actor: Actor, record_id: int) -> HttpResp
                  values_in_words(protocol, form, v.data))
                 for v in form_versions(record, actor=actor)]
     return render_page(request, actor, "pages/form_history.html", {
-        "title": f"{form.name} · history", "record": record, "form": form,
+        "title": _("%(form)s · history") % {"form": form.name}, "record": record, "form": form,
         "participant": record.participant, "versions": versions,
         "trail": [(labels.get(item, item),
                    [(change, value_in_words(protocol, items.get(item), change.old),
@@ -192,7 +195,7 @@ def sign_form(request: HttpRequest, actor: Actor, record_id: int) -> HttpRespons
         do_sign_form(record, posted.text("password"), posted.text("meaning"), actor=actor)
     except ActionError as exc:
         return refused(request, exc, back)
-    return done(request, "Signed.", back)
+    return done(request, _("Signed."), back)
 
 
 @require_POST
@@ -206,7 +209,7 @@ def raise_query(request: HttpRequest, actor: Actor, record_id: int) -> HttpRespo
                                actor=actor)
     except ActionError as exc:
         return refused(request, exc, back)
-    return done(request, "Query raised.", reverse("pages:query", args=[query.pk]))
+    return done(request, _("Query raised."), reverse("pages:query", args=[query.pk]))
 
 
 def _visible_record(actor: Actor, record_id: int) -> FormRecord:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from trialkit.web.boundary.posted import Posted
@@ -38,7 +40,8 @@ def participant(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     protocol = actor.protocol()
     recordable = [a for a in protocol.design.administrations if not why_not_record(actor, a)]
     return render_page(request, actor, "pages/participant.html", {
-        "title": f"Participant {view.participant.screening_number}", "view": view,
+        "title": _("Participant %(number)s") % {"number": view.participant.screening_number},
+        "view": view,
         "administrations": recordable,
         "may_enrol": view.participant.status == Participant.Status.CONSENTED and (
             actor.can("enrol") or actor.can("randomize")),
@@ -60,7 +63,7 @@ def record_visit(request: HttpRequest, actor: Actor, pk: int, visit_id: str) -> 
                         actor=actor)
     except ActionError as exc:
         return refused(request, exc, back)
-    return done(request, f"Visit {visit_id} recorded.", back)
+    return done(request, _("Visit %(visit)s recorded.") % {"visit": visit_id}, back)
 
 
 @require_POST
@@ -77,10 +80,11 @@ def record_dose(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
                                  override_reason=posted.text("override_reason", required=False))
     except ActionError as exc:
         return refused(request, exc, back)
-    return done(request, "Administration recorded.", back)
+    return done(request, _("Administration recorded."), back)
 
 
-@page(has("enrol", "randomize"), why="Only roles that enrol or randomize open this page.")
+@page(has("enrol", "randomize"),
+      why=gettext_lazy("Only roles that enrol or randomize open this page."))
 def enrol(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     """Every check shown before the button; the button performs the action."""
     participant = participant_for(actor, pk)
@@ -91,7 +95,8 @@ def enrol(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     if request.method == "POST":
         return _enrol_post(request, actor, participant)
     return render_page(request, actor, "pages/enrol.html", {
-        "title": f"Enrol {participant.screening_number}", "participant": participant,
+        "title": _("Enrol %(number)s") % {"number": participant.screening_number},
+        "participant": participant,
         "options": [(p, p.allocation == "RANDOMIZED",
                      readers.enrolment_checks(participant, p.id, actor)) for p in parts]})
 
@@ -103,13 +108,13 @@ def _enrol_post(request: HttpRequest, actor: Actor, participant: Participant) ->
         part_id = Posted(request.POST).text("part")
         if protocol.randomization and protocol.randomization.part == part_id:
             do_randomize_participant(participant, actor=actor)
-            return done(request, "Randomized.", reverse("pages:randomization_result",
+            return done(request, _("Randomized."), reverse("pages:randomization_result",
                                                         args=[participant.pk]))
         do_enrol_participant(participant, part_id, actor=actor)
     except ActionError as exc:
         return refused(request, exc, back)
-    return done(request, f"Enrolled in {part_id}.", reverse("pages:participant",
-                                                            args=[participant.pk]))
+    return done(request, _("Enrolled in %(part)s.") % {"part": part_id},
+                reverse("pages:participant", args=[participant.pk]))
 
 
 @page()
@@ -119,15 +124,15 @@ def randomization_result(request: HttpRequest, actor: Actor, pk: int) -> HttpRes
     protocol = actor.protocol()
     randomized = protocol.randomization.part if protocol.randomization else ""
     return render_page(request, actor, "pages/randomization_result.html", {
-        "title": "Randomization result", "participant": participant,
+        "title": _("Randomization result"), "participant": participant,
         "preparers": preparers(protocol),
         "crossover": bool(randomized) and protocol.part(randomized).is_crossover,
         "result": access.randomization_number_and_kit(participant, actor)})
 
 
 def _for_unblinders(actor: Actor) -> str:
-    return (f"Only a role that may unblind in an emergency opens this page "
-            f"({holders(actor.protocol(), 'emergency_unblind')}).")
+    return _("Only a role that may unblind in an emergency opens this page (%(roles)s).") % {
+        "roles": holders(actor.protocol(), "emergency_unblind")}
 
 
 @page(has("emergency_unblind"), why=_for_unblinders)
@@ -148,7 +153,8 @@ def unblind(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     if allocation is not None and not allocation.randomization_number:
         allocation = None  # an open-label part: nothing was concealed, nothing to unblind
     return render_page(request, actor, "pages/unblind.html", {
-        "title": f"Emergency unblinding of {participant.screening_number}",
+        "title": _("Emergency unblinding of %(number)s") % {
+            "number": participant.screening_number},
         "participant": participant, "allocation": allocation, "error": error,
         "notified": notified(protocol, "emergency_unblinding"),
         "notified_count": len(recipients(protocol, "emergency_unblinding"))},

@@ -23,6 +23,8 @@ from pathlib import Path
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from trialkit.interop.ctgov.errors import RecordError
 from trialkit.interop.ctgov.related import (
@@ -47,8 +49,8 @@ DEFAULT_FOLDER = "registry-corpus"
 TOP = 10
 """The page shows the ten most related records; the command line (`--top`) shows any number."""
 CACHE_SECONDS = 3600
-WHY = ("Related trials follow the study as a whole: roles that see every site (the sponsor, "
-       "data management, statisticians, committees) open them.")
+WHY = gettext_lazy("Related trials follow the study as a whole: roles that see every site (the "
+                   "sponsor, data management, statisticians, committees) open them.")
 
 
 @dataclass(frozen=True)
@@ -72,16 +74,17 @@ def corpus_folder() -> Path | None:
 def related_trials(request: HttpRequest, actor: Actor) -> HttpResponse:
     folder = corpus_folder()
     context: dict[str, object] = {
-        "title": "Related trials", "configured": folder is not None, "setting": CORPUS_SETTING,
+        "title": _("Related trials"), "configured": folder is not None, "setting": CORPUS_SETTING,
         "default_folder": DEFAULT_FOLDER, "top": TOP, "problem": "", "ranking": None,
         "weights": (CONDITION_WEIGHT, INTERVENTION_WEIGHT, TEXT_WEIGHT)}
     if folder is not None and not folder.is_dir():
-        context["problem"] = "The configured registry corpus is not a folder on the server."
+        context["problem"] = _("The configured registry corpus is not a folder on the server.")
     elif folder is not None:
         try:
             ranking = _ranking(folder)
         except RecordError as exc:
-            context["problem"] = f"The protocol cannot be written as a registry record: {exc}"
+            context["problem"] = _("The protocol cannot be written as a registry record: "
+                                   "%(problem)s") % {"problem": exc}
         else:
             context["ranking"] = ranking
     return render_page(request, actor, "pages/related_trials.html", context)

@@ -11,6 +11,8 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_POST
 
 from trialkit.core.hygiene import DateKind
@@ -40,10 +42,11 @@ def _index_date(request: HttpRequest, participant: Participant) -> tuple[dt.date
     try:
         return Posted(request.GET).date("index_date", kind=DateKind.ANY), ""
     except InvalidInputError as exc:
-        return fallback, f"Planned Day 0 {exc.message}; the checklist is for {fallback}."
+        return fallback, _("Planned Day 0 %(problem)s; the checklist is for %(date)s.") % {
+            "problem": exc.message, "date": fallback}
 
 
-@page(has("screen"), why="Only roles that screen candidates open screening.")
+@page(has("screen"), why=gettext_lazy("Only roles that screen candidates open screening."))
 def screening(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     participant = participant_for(actor, pk)
     show_times_of(participant)
@@ -58,7 +61,8 @@ def screening(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     forms = screening_form_lines(participant, protocol, actor)
     stored = participant.evaluation()
     return render_page(request, actor, "pages/screening.html", {
-        **context, "title": f"Screening {participant.screening_number}", "forms": forms,
+        **context, "title": _("Screening %(number)s") % {"number": participant.screening_number},
+        "forms": forms,
         "stored": stored, "undecided": [line for line in lines if stored and line.id in
                                         stored.undecided],
         "may_judge": actor.can("sign"), "may_consent": actor.can("consent"),
@@ -75,26 +79,36 @@ def screening_action(request: HttpRequest, actor: Actor, pk: int, step: str) -> 
     try:
         if step == "evaluate":
             result = do_evaluate_eligibility(participant, _date(post, "index_date"), actor=actor)
-            message = f"Eligibility evaluated: {result.verdict}."
+            message = _("Eligibility evaluated: %(verdict)s.") % {
+                "verdict": verdict_in_words(result.verdict)}
         elif step == "judge":
             judgements = {k.removeprefix("judge-"): v for k, v in post.items()
                           if k.startswith("judge-") and v}
             result = do_judge_criteria(participant, judgements, post.get("rationale", ""),
                                        post.get("password", ""), actor=actor)
-            message = f"Judgements recorded: {result.verdict}."
+            message = _("Judgements recorded: %(verdict)s.") % {
+                "verdict": verdict_in_words(result.verdict)}
         elif step == "consent":
             do_record_consent(participant, _date(post, "consent_date"),
                               post.get("form_version", ""), post.get("taken_by", ""),
                               actor=actor)
-            message = "Consent recorded."
+            message = _("Consent recorded.")
         elif step == "fail":
             do_record_screen_failure(participant, post.get("reason", ""), actor=actor)
-            message = "Screen failure recorded."
+            message = _("Screen failure recorded.")
         else:
-            raise InvalidInputError(f"unknown step '{step}'", field="step")
+            raise InvalidInputError(_("unknown step '%(step)s'") % {"step": step}, field="step")
     except ActionError as exc:
         return refused(request, exc, back)
     return done(request, message, back)
+
+
+def verdict_in_words(verdict: str) -> str:
+    """An eligibility verdict (``eligible``, ``ineligible``, ``incomplete``) in words."""
+    words = {"eligible": pgettext("eligibility verdict", "eligible"),
+             "ineligible": pgettext("eligibility verdict", "ineligible"),
+             "incomplete": pgettext("eligibility verdict", "incomplete")}
+    return words.get(verdict, verdict)
 
 
 def _date(post: Any, field: str) -> dt.date:

@@ -64,8 +64,8 @@ def visit_of(protocol: Protocol, form: Form) -> str:
 
 def renamed_ids(document: Document, prefix: str = "r") -> dict[str, dict[str, str]]:
     """Give every form and item a new id everywhere the protocol names them (visits, strata,
-    derivations, edit checks, interpretations); returns form id → {"": new form id, item id →
-    new item id}."""
+    derivations, edit checks, interpretations, translations); returns form id → {"": new form
+    id, item id → new item id}."""
     renames: dict[str, dict[str, str]] = {}
     for form in document["forms"]:
         items = {item["id"]: f"{prefix}_{item['id']}" for item in form["items"]}
@@ -100,6 +100,13 @@ def renamed_ids(document: Document, prefix: str = "r") -> dict[str, dict[str, st
     for interpretation in document.get("interpretations", []):
         interpretation["governs"] = [_renamed_path(p, renames)
                                      for p in interpretation.get("governs", [])]
+    for translation in document.get("translations", []):  # keyed by form and form.item
+        translation["forms"] = {renames[form][""]: words
+                                for form, words in translation.get("forms", {}).items()}
+        translation["items"] = {
+            f"{renames[form]['']}.{renames[form][item]}": words
+            for form, item, words in ((*key.split(".", 1), words)
+                                      for key, words in translation.get("items", {}).items())}
     return renames
 
 

@@ -39,14 +39,18 @@ def test_a_reworded_criterion_is_a_criteria_change():
     assert "→" in changes[0].describe()
 
 
-def test_a_removed_form_item_is_a_forms_change():
+def test_a_removed_form_item_is_a_forms_change_and_takes_its_translation_along():
     item = ("      - {id: prior_dmt, label: Prior disease-modifying therapies, type: text,\n"
             "         cdisc: {domain: CM, variable: CMTRT}}\n")
-    assert item in TEXT
-    text = TEXT.replace(item, "")
+    # A translation names what the protocol has: the item's words go with it (or the file is
+    # refused), and the review shows both.
+    words = "      MSHIST.prior_dmt: 先前使用之疾病修飾治療 (DMT)\n"
+    assert item in TEXT and words in TEXT
+    text = TEXT.replace(item, "").replace(words, "")
     changes = _diff(text)
     assert [(c.section, c.kind, c.path) for c in changes] == [
-        ("forms", "removed", "forms[MSHIST].items[prior_dmt]")]
+        ("forms", "removed", "forms[MSHIST].items[prior_dmt]"),
+        ("translations", "removed", "translations[0].items.MSHIST.prior_dmt")]
 
 
 def test_a_design_change_to_the_gate_is_reported_under_design():

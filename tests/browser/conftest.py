@@ -1,7 +1,16 @@
-"""Browser fixtures: the live server, Debian's Chromium driven by Playwright, screenshots.
+"""Browser fixtures: the live server, Debian's Chromium driven by Playwright, screenshots, and
+the language a journey reads the pages in.
 
 Every test gets its own Chromium (Playwright starts each launched browser on a fresh,
-temporary user-data dir) and a folder of screenshots under test-artifacts/browser/.
+temporary user-data dir) and a folder of screenshots under
+test-artifacts/browser/<language>/<test>/.
+
+A test that takes ``language`` runs once per language of the interface (support.LANGUAGES):
+in English on every protocol it is parametrised with, in another language only on the
+protocols that carry their own words in it (``translations:``, today the reference protocol).
+A protocol without them would show its English words inside the translated pages, which the
+page crawl already reads (tests/integration/pages/test_raw_code_crawl.py); the browser time
+goes to the journeys a translated site is actually used in.
 """
 
 from __future__ import annotations
@@ -15,8 +24,11 @@ import pytest
 from django.db import connection, connections
 from playwright.sync_api import Browser, Error, Page, sync_playwright
 
+from tests.browser.support import LANGUAGES
 from tests.conftest import ROOT
 from tests.integration.conftest import admin, make_actor, study  # noqa: F401  (fixtures)
+from tests.protocol_cases import case_for
+from trialkit.core.protocol.translations import same_language
 
 CHROMIUM = Path("/usr/bin/chromium")
 # What headless Chromium needs in a container: no sandbox (no user namespaces), no GPU, and
@@ -24,6 +36,29 @@ CHROMIUM = Path("/usr/bin/chromium")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
+HERE = Path(__file__).resolve().parent
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "language" in metafunc.fixturenames:
+        metafunc.parametrize("language", LANGUAGES)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A run in a language other than English, on a protocol that has no words in it, is
+    deselected (the module docstring says why)."""
+    dropped = [item for item in items if not _worth_running(item)]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = [item for item in items if item not in dropped]
+
+
+def _worth_running(item: pytest.Item) -> bool:
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    language, path = params.get("language", "en"), params.get("trial_path")
+    if language == "en" or path is None or HERE not in item.path.parents:
+        return True
+    return any(same_language(t.language, language) for t in case_for(path).protocol.translations)
 
 
 @pytest.fixture
@@ -83,4 +118,7 @@ class Screenshots:
 
 @pytest.fixture
 def shot(request) -> Screenshots:
-    return Screenshots(ARTIFACTS / re.sub(r"[^\w.-]+", "_", request.node.name))
+    """The test's screenshots, in a folder per language: test-artifacts/browser/<language>/."""
+    params = getattr(getattr(request.node, "callspec", None), "params", {})
+    return Screenshots(ARTIFACTS / params.get("language", "en")
+                       / re.sub(r"[^\w.-]+", "_", request.node.name))

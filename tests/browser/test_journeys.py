@@ -1,11 +1,26 @@
 """The trial's journeys in a real browser: Debian's Chromium on the live server.
 
 Each test drives the pages by their labels and roles (so the forms must be labelled for that
-to work at all) and saves numbered screenshots under test-artifacts/browser/<test>/. Trial
-state a journey does not cover is built beforehand through the actions, with a settable clock.
-The main path (screening to joining the first part) and a blinded assessor's work run on every
-protocol; the committee's gate on every protocol that has one; the query and signature
-journeys on the reference protocol (the same pages, found by the same derived facts).
+to work at all) and saves numbered screenshots under
+test-artifacts/browser/<language>/<test>/. Trial state a journey does not cover is built
+beforehand through the actions, with a settable clock. The main path (screening to joining the
+first part) and a blinded assessor's work run on every protocol; the committee's gate on every
+protocol that has one; the query and signature journeys on the reference protocol (the same
+pages, found by the same derived facts).
+
+Every journey runs in English and in Traditional Chinese (``language``), written once: the
+pages' words come from the catalogue (``support.words``), the protocol's from its translation
+(``support.shown``), so a Chinese page that shows an interface word in English fails the
+journey. English runs on every protocol named above; Chinese only on the protocols that carry
+Chinese words (today the reference protocol, the Taiwanese trial): the other protocols' pages
+are the same templates, and the Chinese run of a long journey costs as much as the English one
+(conftest.py). The coordinator's journey picks the language with the picker on the sign-in
+page; the other people arrive with the language cookie already set.
+
+What stays English on a Chinese page, by design (docs/adr/0019-languages.md): sentences built
+by trialkit.core and the actions (a gate's unmet check, a refusal), the protocol's words it
+has no translation for (part names, a committee's and a workspace's name, decision codes) and
+what people typed.
 """
 
 from __future__ import annotations
@@ -25,7 +40,9 @@ from tests.browser.support import (
     open_form,
     open_history,
     open_participant,
+    shown,
     sign_in,
+    words,
 )
 from tests.integration.capture_support import signed_form
 from tests.integration.conftest import PASSWORD
@@ -50,9 +67,11 @@ def clock(monkeypatch) -> Clock:
     return Clock(monkeypatch)
 
 
-def _enter_screening_forms(browser, server, page: Page, trial, team, clock, shot) -> None:
+def _enter_screening_forms(browser, server, page: Page, trial, team, clock, shot,
+                           language: str) -> None:
     """Every screening form, by the role that enters it: the coordinator from the screening
     page's list, another role at the form's address."""
+    t, protocol = words(language), shown(trial.protocol, language)
     screening = page.url
     participant = Participant.objects.get(screening_number="S-501")
     visit = trial.screening_visit.id
@@ -60,123 +79,148 @@ def _enter_screening_forms(browser, server, page: Page, trial, team, clock, shot
     for form_id, instances in trial.screening_forms(clock.today).items():
         role = trial.entry_role(form_id)
         if role not in pages:
-            pages[role] = sign_in(browser, server, team.actor(role).name)
+            pages[role] = sign_in(browser, server, team.actor(role).name, language)
         entering = pages[role]
         for values in instances:
             if role == trial.screener:
                 entering.goto(screening)
-                open_form(entering, visit, trial.form(form_id).name)
+                open_form(entering, visit, protocol.form(form_id).name)
             else:
                 entering.goto(reverse("pages:form_entry", args=[participant.pk, visit, form_id]))
-            fill_form(entering, trial, form_id, values)
+            fill_form(entering, trial, form_id, values, language)
             if trial.form(form_id).kind == "eligibility":
                 shot(entering, "eligibility-attestations")
-            entering.get_by_role("button", name="Save", exact=True).click()
-            expect(entering.get_by_role("heading", level=2, name="Signatures")).to_be_visible()
+            entering.get_by_role("button", name=t("Save"), exact=True).click()
+            expect(entering.get_by_role("heading", level=2, name=t("Signatures"))
+                   ).to_be_visible()
     page.goto(screening)
 
 
 @pytest.mark.protocols()
 def test_a_coordinator_screens_a_candidate_to_eligible_records_consent_and_joins_the_first_part(
-        browser, server, shot, trial, make_actor, clock):
+        browser, server, shot, trial, make_actor, clock, language):
+    t = words(language)
     team = make_team(trial, make_actor)
     part = trial.entry_part
     if part.allocation == "RANDOMIZED":
         list_live(team, clock)
     clock.set(START - dt.timedelta(days=7))
-    page = sign_in(browser, server, team.coordinator.name)
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Screening").click()
-    page.get_by_label("Screening number").fill("S-501")
-    page.get_by_label("Site", exact=True).select_option(trial.site)
+    page = sign_in(browser, server, team.coordinator.name, language, picker=True)
+    page.get_by_role("navigation", name=t("Main")).get_by_role(
+        "link", name=t("Screening")).click()
+    page.get_by_label(t("Screening number")).fill("S-501")
+    page.get_by_label(t("Site"), exact=True).select_option(trial.site)
     shot(page, "register")
-    page.get_by_role("button", name="Register").click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Screening S-501")
-    _enter_screening_forms(browser, server, page, trial, team, clock, shot)
+    page.get_by_role("button", name=t("Register")).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(
+        t("Screening %(number)s", number="S-501"))
+    _enter_screening_forms(browser, server, page, trial, team, clock, shot, language)
 
-    page.get_by_label("Planned Day 0").fill(START.isoformat())
-    page.get_by_role("button", name="Update checklist").click()
-    page.get_by_role("button", name=f"Evaluate eligibility for Day 0 {START}").click()
+    page.get_by_label(t("Planned Day 0")).fill(START.isoformat())
+    page.get_by_role("button", name=t("Update checklist")).click()
+    page.get_by_role("button", name=t("Evaluate eligibility for Day 0 %(date)s", date=START)
+                     ).click()
     shot(page, "evaluated")
     undecided = Participant.objects.get(screening_number="S-501").eligibility["undecided"]
     assert sorted(undecided) == sorted(trial.data["undecided"])
     if undecided:
-        _judge(browser, server, page.url, team, undecided, shot)
+        _judge(browser, server, page.url, team, undecided, shot, language)
         page.reload()
-    expect(page.get_by_text("Stored evaluation:")).to_contain_text(
-        f"Stored evaluation: eligible for Day 0 {START}")
-    page.get_by_label("Date signed").fill(clock.today.isoformat())
-    page.get_by_label("Consent form version").fill("ICF 2.0")
-    page.get_by_label("Taken by").fill("Dr Lin")
+    stored = t("Stored evaluation:")
+    eligible = t("eligible", context="eligibility verdict")
+    for_day_0 = t.pattern("for Day 0 %(date)s (by %(person)s on %(on)s)", date=START)
+    expect(page.get_by_text(stored)).to_contain_text(
+        re.compile(rf"{escaped(stored)}\s*{escaped(eligible)}\s*{for_day_0.pattern}"))
+    page.get_by_label(t("Date signed")).fill(clock.today.isoformat())
+    page.get_by_label(t("Consent form version")).fill("ICF 2.0")
+    page.get_by_label(t("Taken by")).fill("Dr Lin")
     shot(page, "eligible-consent")
-    page.get_by_role("button", name="Record consent").click()
-    expect(page.locator(".messages")).to_have_text("Consent recorded.")
+    page.get_by_role("button", name=t("Record consent")).click()
+    expect(page.locator(".messages")).to_have_text(t("Consent recorded."))
 
-    page.get_by_role("link", name="Go to enrolment and randomization").click()
+    page.get_by_role("link", name=t("Go to enrolment and randomization")).click()
     region = page.get_by_role("region", name=part.name, exact=True)
-    expect(region.get_by_text("✓ met").first).to_be_visible()
-    expect(region.get_by_text("✗ not met")).to_have_count(0)
+    expect(region.get_by_text(t("✓ met")).first).to_be_visible()
+    expect(region.get_by_text(t("✗ not met"))).to_have_count(0)
     shot(page, "join-checks")
     if part.allocation == "RANDOMIZED":
-        _randomize_and_see_no_allocation(page, region, part, trial, shot, "S-501")
+        _randomize_and_see_no_allocation(page, region, part, trial, shot, "S-501", language)
     else:
-        region.get_by_role("button", name=re.compile(f"^Enrol in {escaped(part.name)}")).click()
+        region.get_by_role("button", name=_starting(t.pattern("Enrol in %(part)s",
+                                                               part=part.name))).click()
         facts = page.locator("dl.facts")
-        expect(facts).to_contain_text("Enrolled")
+        expect(facts).to_contain_text(t("Enrolled", context="participant status"))
         expect(facts).to_contain_text(part.name)
-        expect(facts).to_contain_text(f"{clock.today} (ICF 2.0, taken by Dr Lin)")
+        expect(facts).to_contain_text(t("%(date)s (%(version)s, taken by %(person)s)",
+                                        date=clock.today, version="ICF 2.0", person="Dr Lin"))
         shot(page, "enrolled")
     assert Participant.objects.get(screening_number="S-501").part == part.id
 
 
-def _judge(browser, server, url: str, team, undecided: list[str], shot) -> None:
-    judge = sign_in(browser, server, team.investigator.name)
+def _judge(browser, server, url: str, team, undecided: list[str], shot, language: str) -> None:
+    t = words(language)
+    judge = sign_in(browser, server, team.investigator.name, language)
     judge.goto(url)
     for criterion in undecided:
         group = judge.get_by_role("group", name=re.compile(rf"^{criterion} \("))
-        inclusion = "(inclusion)" in group.locator("legend").inner_text()
-        group.get_by_label("Met" if inclusion else "Not met", exact=True).check()
-    judge.get_by_label("Rationale (source documents reviewed)").fill(
+        inclusion = f"({t('inclusion')})" in group.locator("legend").inner_text()
+        group.get_by_label(t("Met") if inclusion else t("Not met"), exact=True).check()
+    judge.get_by_label(t("Rationale (source documents reviewed)")).fill(
         "Referral letter and pharmacy history reviewed")
-    judge.get_by_label("Your password (re-entered)").fill(PASSWORD)
+    judge.get_by_label(t("Your password (re-entered)")).fill(PASSWORD)
     shot(judge, "investigator-judges")
-    judge.get_by_role("button", name="Record judgements").click()
-    expect(judge.locator(".messages")).to_have_text("Judgements recorded: eligible.")
+    judge.get_by_role("button", name=t("Record judgements")).click()
+    expect(judge.locator(".messages")).to_have_text(t(
+        "Judgements recorded: %(verdict)s.", verdict=t("eligible", context="eligibility verdict")))
+
+
+def _starting(pattern: re.Pattern[str]) -> re.Pattern[str]:
+    """A button's name that begins with this text (a hint may follow it)."""
+    return re.compile(f"^{pattern.pattern}")
 
 
 def _randomize_and_see_no_allocation(page: Page, region, part, trial, shot,
-                                     number: str) -> None:
-    region.get_by_role("button", name=re.compile(f"^Randomize in {escaped(part.name)}")
-                       ).click()
+                                     number: str, language: str) -> None:
+    t = words(language)
+    region.get_by_role("button", name=_starting(t.pattern("Randomize in %(part)s",
+                                                          part=part.name))).click()
     slot = RandomizationSlot.objects.get(participant__screening_number=number)
-    expect(page.get_by_role("heading", level=1)).to_have_text("Randomization result")
-    expect(page.locator("dt:text-is('Randomization number') + dd")).to_have_text(slot.number)
-    expect(page.locator("dt:text-is('Kit code') + dd")).to_have_text(slot.kit_code)
+    expect(page.get_by_role("heading", level=1)).to_have_text(t("Randomization result"))
+    expect(page.locator(f"dt:text-is('{t('Randomization number')}') + dd")
+           ).to_have_text(slot.number)
+    expect(page.locator(f"dt:text-is('{t('Kit code')}') + dd")).to_have_text(slot.kit_code)
     shot(page, "randomization-result")
     if "allocation" not in trial.protocol.role(trial.screener).sees:
-        assert concealed_terms_in(page.locator("body").inner_text(), trial.protocol) == set()
+        assert concealed_terms_in(page.locator("body").inner_text(), trial.protocol,
+                                  language) == set()
 
 
-def _no_decision(trial) -> str:
+def _no_decision(trial, language: str) -> str:
+    """The unmet check of the committee's gate: a sentence of trialkit.core, so English in
+    every language (docs/adr/0019-languages.md), naming the signing role as the page does:
+    in the reader's language on the checklist."""
     gate = trial.committee_gate_opening(trial.randomized_part.id)
-    return f"No e-signed decision by the {trial.protocol.role(gate.signer_role).name} yet"
+    signer = shown(trial.protocol, language).role(gate.signer_role).name
+    return f"No e-signed decision by the {signer} yet"
 
 
 @pytest.mark.protocols("committee_gate")
 def test_randomization_is_refused_before_the_committee_decision_naming_the_unmet_check(
-        browser, server, shot, trial, make_actor, clock):
+        browser, server, shot, trial, make_actor, clock, language):
+    t = words(language)
     team = make_team(trial, make_actor)
     opened = reviewed_part_done(team, clock)
     part = trial.randomized_part
     eligible_and_consented("R-01", team, clock, opened.day0)
-    page = sign_in(browser, server, team.coordinator.name)
-    open_participant(page, "R-01")
-    page.get_by_role("link", name="Enrol or randomize").click()
+    page = sign_in(browser, server, team.coordinator.name, language)
+    open_participant(page, "R-01", language)
+    page.get_by_role("link", name=t("Enrol or randomize")).click()
     region = page.get_by_role("region", name=part.name, exact=True)
-    unmet = region.locator("li").filter(has_text="✗ not met")
+    unmet = region.locator("li").filter(has_text=t("✗ not met"))
     expect(unmet.first).to_be_visible()
-    expect(unmet.filter(has_text=_no_decision(trial))).to_have_count(1)
-    randomize = region.get_by_role("button", name=re.compile(
-        f"^Randomize in {escaped(part.name)}"))
+    expect(unmet.filter(has_text=_no_decision(trial, language))).to_have_count(1)
+    randomize = region.get_by_role("button", name=_starting(
+        t.pattern("Randomize in %(part)s", part=part.name)))
     expect(randomize).to_be_disabled()
     shot(page, "checks-before-the-decision")
 
@@ -184,70 +228,86 @@ def test_randomization_is_refused_before_the_committee_decision_naming_the_unmet
     randomize.evaluate("b => { b.removeAttribute('disabled'); b.removeAttribute('aria-disabled') }")
     randomize.click()
     refusal = page.locator(".messages .message.error")
+    # The action's refusal: its words and the protocol's, as written, in every language (the
+    # action kernel runs in the default language, docs/adr/0019-languages.md).
     expect(refusal).to_contain_text("randomization refused")
-    expect(refusal).to_contain_text(_no_decision(trial))
+    expect(refusal).to_contain_text(_no_decision(trial, "en"))
     shot(page, "refused")
     assert not RandomizationSlot.objects.filter(participant__screening_number="R-01").exists()
 
 
 @pytest.mark.protocols("committee_gate")
 def test_the_committee_chair_e_signs_the_opening_decision_and_the_gate_opens(
-        browser, server, shot, trial, make_actor, clock):
+        browser, server, shot, trial, make_actor, clock, language):
+    t = words(language)
     team = make_team(trial, make_actor)
     reviewed_part_done(team, clock)
     gate = trial.committee_gate_opening(trial.randomized_part.id)
-    chair = trial.protocol.role(gate.signer_role)
-    page = sign_in(browser, server, team.actor(chair.id).name)
-    page.get_by_role("navigation", name="Main").get_by_role(
-        "link", name=chair.workspace or "Safety committee").click()
+    chair = shown(trial.protocol, language).role(gate.signer_role)
+    workspace = chair.workspace or t("Safety committee")
+    page = sign_in(browser, server, team.actor(chair.id).name, language)
+    page.get_by_role("navigation", name=t("Main")).get_by_role("link", name=workspace).click()
     card = page.locator("section.card").filter(has=page.get_by_role(
         "heading", level=3, name=re.compile(escaped(trial.randomized_part.name), re.I)))
-    expect(card.get_by_role("heading", level=3)).to_contain_text("closed")
-    expect(page.get_by_text("No decision yet.")).to_be_visible()
+    expect(card.get_by_role("heading", level=3)).to_contain_text(t("closed", context="gate"))
+    expect(page.get_by_text(t("No decision yet."))).to_be_visible()
     shot(page, "workspace-before")
 
     # A decision is made on a report: the chair produces the open-session one first.
-    page.get_by_role("link", name="produce the report").click()
-    page.get_by_role("button", name="Produce the open-session report").first.click()
-    expect(page.get_by_role("heading", name="Reports produced")).to_be_visible()
+    page.get_by_role("link", name=_link_text(t(
+        'A decision is e-signed on a safety report, and none has been produced for this gate '
+        'yet: <a href="%(url)s">produce the report</a> first.'))).click()
+    page.get_by_role("button", name=t("Produce the open-session report")).first.click()
+    expect(page.get_by_role("heading", name=t("Reports produced"))).to_be_visible()
     shot(page, "report-produced")
-    page.get_by_role("navigation", name="Main").get_by_role(
-        "link", name=chair.workspace or "Safety committee").click()
-    form = page.locator("form").filter(has=page.get_by_role("heading", name="Decision of the"))
-    expect(form.first.get_by_label("Made on the report")).to_contain_text("Open session")
+    page.get_by_role("navigation", name=t("Main")).get_by_role("link", name=workspace).click()
+    form = page.locator("form").filter(has=page.get_by_role(
+        "heading", name=t.pattern("Decision of the %(committee)s")))
+    expect(form.first.get_by_label(t("Made on the report"))).to_contain_text(t.pattern(
+        "Open session, data as of %(as_of)s, produced %(produced)s (PDF SHA-256 %(sha)s…)"))
     decision = gate.opening_decisions[0]
-    form.first.get_by_label("Decision").select_option(decision)
-    form.first.get_by_label("Rationale").fill("No dose-limiting toxicity in the reviewed part")
-    form.first.get_by_label("Your password (e-signature)").fill(PASSWORD)
+    form.first.get_by_label(t("Decision"), exact=True).select_option(decision)
+    form.first.get_by_label(t("Rationale"), exact=True).fill(
+        "No dose-limiting toxicity in the reviewed part")
+    form.first.get_by_label(t("Your password (e-signature)")).fill(PASSWORD)
     shot(page, "decision-filled")
-    form.first.get_by_role("button", name="E-sign decision").click()
-    expect(page.locator(".messages")).to_have_text("Decision e-signed.")
-    signed = page.get_by_role("listitem").filter(has_text="e-signed by")
+    form.first.get_by_role("button", name=t("E-sign decision")).click()
+    expect(page.locator(".messages")).to_have_text(t("Decision e-signed."))
+    # The role by its name (in the reader's language), not its id.
+    signed = page.get_by_role("listitem").filter(has_text=t.pattern(
+        "e-signed by %(person)s (%(role)s) on %(moment)s", role=chair.name))
     expect(signed).to_contain_text(decision)
-    expect(signed).to_contain_text(f"({chair.name})")  # the role by its name, not its id
     expect(signed).to_contain_text("No dose-limiting toxicity in the reviewed part")
-    expect(card.get_by_role("heading", level=3)).to_contain_text("open")
+    expect(card.get_by_role("heading", level=3)).to_contain_text(t("open", context="gate"))
     shot(page, "workspace-after")
     # The workspace is open-session material: pooled figures only (by-arm tables exist only in
     # frozen data cuts of the closed session, docs/adr/0014), so no arm is named on it.
-    assert not concealed_terms_in(page.locator("body").inner_text(), trial.protocol)
+    assert not concealed_terms_in(page.locator("body").inner_text(), trial.protocol, language)
+
+
+def _link_text(message: str) -> str:
+    """The words of the one link inside a translated message."""
+    found = re.search(r"<a [^>]*>(.+?)</a>", message)
+    assert found, message
+    return found.group(1)
 
 
 @pytest.mark.protocols("committee_gate")
 def test_after_the_opening_decision_randomization_shows_the_number_and_kit_but_no_arm(
-        browser, server, shot, trial, make_actor, clock):
+        browser, server, shot, trial, make_actor, clock, language):
+    t = words(language)
     team = make_team(trial, make_actor)
     opened = open_randomized_part(team, clock)
     part = trial.randomized_part
     eligible_and_consented("R-02", team, clock, opened.day0)
-    page = sign_in(browser, server, team.coordinator.name)
-    open_participant(page, "R-02")
-    page.get_by_role("link", name="Enrol or randomize").click()
+    page = sign_in(browser, server, team.coordinator.name, language)
+    open_participant(page, "R-02", language)
+    page.get_by_role("link", name=t("Enrol or randomize")).click()
     region = page.get_by_role("region", name=part.name, exact=True)
-    expect(region.get_by_text("✓ met").first).to_be_visible()
-    expect(region.get_by_text("✗ not met")).to_have_count(0)
+    expect(region.get_by_text(t("✓ met")).first).to_be_visible()
+    expect(region.get_by_text(t("✗ not met"))).to_have_count(0)
     shot(page, "checks-met")
-    _randomize_and_see_no_allocation(page, region, part, trial, shot, "R-02")
+    _randomize_and_see_no_allocation(page, region, part, trial, shot, "R-02", language)
 
 
 def _assessor_and_form(trial):
@@ -263,7 +323,8 @@ def _assessor_and_form(trial):
 
 @pytest.mark.protocols("randomized")
 def test_a_blinded_assessor_enters_an_assessment_and_never_sees_the_allocation(
-        browser, server, shot, trial, make_actor, clock):
+        browser, server, shot, trial, make_actor, clock, language):
+    t, protocol = words(language), shown(trial.protocol, language)
     team = make_team(trial, make_actor)
     role, form = _assessor_and_form(trial)
     opened = open_randomized_part(team, clock)
@@ -272,23 +333,25 @@ def test_a_blinded_assessor_enters_an_assessment_and_never_sees_the_allocation(
 
     def look(page: Page, step: str) -> None:
         seen[f"{step} {page.url}"] = concealed_terms_in(page.locator("body").inner_text(),
-                                                        trial.protocol)
+                                                        trial.protocol, language)
         shot(page, step)
 
-    page = sign_in(browser, server, team.actor(role).name)
+    page = sign_in(browser, server, team.actor(role).name, language)
     look(page, "dashboard")
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Participants").click()
+    page.get_by_role("navigation", name=t("Main")).get_by_role(
+        "link", name=t("Participants")).click()
     look(page, "participants")
     page.get_by_role("link", name="R-03", exact=True).click()
     look(page, "participant")
-    visit = trial.day_zero_visit
+    visit = protocol.visit(trial.day_zero_visit.id)
     row = page.get_by_role("row").filter(
         has=page.get_by_role("rowheader", name=re.compile(f"^{escaped(visit.name)}")))
-    row.get_by_role("link", name=form.name).first.click()
-    fill_form(page, trial, form.id, trial.values(form, clock.today))
+    row.get_by_role("link", name=protocol.form(form.id).name).first.click()
+    fill_form(page, trial, form.id, trial.values(form, clock.today), language)
     look(page, "assessment-entry")
-    page.get_by_role("button", name="Save", exact=True).click()
-    expect(page.get_by_role("heading", level=3, name=re.compile("^Version 1"))).to_be_visible()
+    page.get_by_role("button", name=t("Save"), exact=True).click()
+    expect(page.get_by_role("heading", level=3, name=_starting(
+        t.pattern("Version %(version)s", version=1)))).to_be_visible()
     look(page, "assessment-saved")
     page.get_by_role("link", name="R-03").first.click()
     look(page, "participant-after")
@@ -304,52 +367,60 @@ def _enrolled(trial, team, clock, number: str) -> Participant:
 
 
 def test_a_data_manager_raises_a_query_the_site_answers_and_the_data_manager_closes_it(
-        browser, server, shot, trial, make_actor, clock):
+        browser, server, shot, trial, make_actor, clock, language):
+    t, protocol = words(language), shown(trial.protocol, language)
     team = make_team(trial, make_actor)
     _enrolled(trial, team, clock, "S-601")
-    form = trial.forms_of_kind("demographics")[0]
+    form = protocol.form(trial.forms_of_kind("demographics")[0].id)
     birth = next(i for i in form.items if i.maps_to is not None
                  and i.maps_to.to == "patient.birth_date")
-    page = sign_in(browser, server, team.actor(trial.data_manager).name)
-    open_participant(page, "S-601")
-    open_history(page, trial.screening_visit.name, form.name)
-    page.get_by_label("Item").select_option(label=birth.label)
-    page.get_by_label("Question to the site").fill("Date of birth differs from the ID card; "
-                                                   "please check the source.")
+    page = sign_in(browser, server, team.actor(trial.data_manager).name, language)
+    open_participant(page, "S-601", language)
+    open_history(page, protocol.visit(trial.screening_visit.id).name, form.name, language)
+    page.get_by_label(t("Item"), exact=True).select_option(label=birth.label)
+    page.get_by_label(t("Question to the site")).fill("Date of birth differs from the ID card; "
+                                                      "please check the source.")
     shot(page, "raise")
-    page.get_by_role("button", name="Raise query").click()
+    page.get_by_role("button", name=t("Raise query")).click()
+    on_form = t.pattern("Query on %(form)s", form=form.name).pattern
+    status = escaped(t("open", context="query status"))
     expect(page.get_by_role("heading", level=1)).to_have_text(
-        re.compile(rf"^Query on {escaped(form.name)} · {escaped(birth.label)} open$"))
+        re.compile(rf"^{on_form} · {escaped(birth.label)} {status}$"))
     query_url = page.url
     shot(page, "raised")
 
-    site = sign_in(browser, server, team.coordinator.name)
-    site.get_by_role("navigation", name="Main").get_by_role("link", name="Queries").click()
+    site = sign_in(browser, server, team.coordinator.name, language)
+    site.get_by_role("navigation", name=t("Main")).get_by_role("link", name=t("Queries")).click()
     row = site.get_by_role("row").filter(has_text="Date of birth differs")
     expect(row).to_contain_text("S-601")
-    expect(row).to_contain_text("open")
+    expect(row).to_contain_text(t("open", context="query status"))
     shot(site, "site-inbox")
     row.get_by_role("link", name=re.compile("Date of birth differs")).click()
-    site.get_by_label("Answer").fill("Checked against the ID card: the entry is correct.")
-    site.get_by_role("button", name="Answer").click()
-    expect(site.get_by_role("heading", level=1)).to_contain_text("answered")
+    site.get_by_label(t("Answer", context="noun")).fill(
+        "Checked against the ID card: the entry is correct.")
+    site.get_by_role("button", name=t("Answer", context="verb")).click()
+    expect(site.get_by_role("heading", level=1)).to_contain_text(
+        t("answered", context="query status"))
     expect(site.get_by_role("listitem").filter(has_text="Checked against the ID card")
-           ).to_contain_text(f"({trial.protocol.role(trial.screener).name})")
+           ).to_contain_text(f"({protocol.role(trial.screener).name})")
     shot(site, "answered")
 
     page.goto(query_url)
-    expect(page.get_by_role("heading", level=1)).to_contain_text("answered")
-    page.get_by_label("Closing note").fill("Answer accepted.")
-    page.get_by_role("button", name="Close").click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("closed")
-    expect(page.get_by_role("button", name="Close")).to_have_count(0)
+    expect(page.get_by_role("heading", level=1)).to_contain_text(
+        t("answered", context="query status"))
+    page.get_by_label(t("Closing note")).fill("Answer accepted.")
+    page.get_by_role("button", name=t("Close"), exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(
+        t("closed", context="query status"))
+    expect(page.get_by_role("button", name=t("Close"), exact=True)).to_have_count(0)
     shot(page, "closed")
 
 
 def test_an_investigator_signs_a_form_and_an_edit_with_a_reason_voids_the_signature(
-        browser, server, shot, trial, make_actor, clock):
+        browser, server, shot, trial, make_actor, clock, language):
     from trialkit.web.trial.actions.forms import do_save_form
 
+    t, protocol = words(language), shown(trial.protocol, language)
     team = make_team(trial, make_actor)
     participant = _enrolled(trial, team, clock, "S-701")
     form, first = signed_form(trial)
@@ -359,36 +430,44 @@ def test_an_investigator_signs_a_form_and_an_edit_with_a_reason_voids_the_signat
                   and i.required and i.derived is None)
     values = trial.values(form, clock.today)
     do_save_form(participant, form.id, visit, values, actor=team.entering(form.id))
-    page = sign_in(browser, server, team.investigator.name)
-    open_participant(page, "S-701")
-    open_history(page, trial.visit(visit).name, form.name)
-    expect(page.get_by_text("This form needs a signature")).to_contain_text("(version 1)")
-    page.get_by_label("Meaning of the signature").fill("Reviewed against the source")
-    page.get_by_label("Your password (re-entered)").fill(PASSWORD)
+    page = sign_in(browser, server, team.investigator.name, language)
+    open_participant(page, "S-701", language)
+    open_history(page, protocol.visit(visit).name, protocol.form(form.id).name, language)
+    expect(page.get_by_text(t.pattern(
+        "This form needs a signature (%(signers)s) on its latest version (version %(version)s).",
+        version=1))).to_be_visible()
+    page.get_by_label(t("Meaning of the signature")).fill("Reviewed against the source")
+    page.get_by_label(t("Your password (re-entered)")).fill(PASSWORD)
     shot(page, "sign")
-    page.get_by_role("button", name="Sign version 1").click()
-    expect(page.locator(".messages")).to_have_text("Signed.")
-    valid = page.get_by_role("listitem").filter(has_text="Valid:")
+    page.get_by_role("button", name=t("Sign version %(version)s", version=1)).click()
+    expect(page.locator(".messages")).to_have_text(t("Signed."))
+    valid = page.get_by_role("listitem").filter(has_text=t("Valid:"))
     printed = team.investigator.user.profile.printed_name
-    role_name = trial.protocol.role(trial.investigator).name
-    expect(valid).to_contain_text(f"{printed} ({role_name}), version 1")
-    expect(valid).to_contain_text("Reviewed against the source")
+    role_name = protocol.role(trial.investigator).name
+    expect(valid).to_contain_text(t.pattern(
+        "%(person)s (%(role)s), version %(version)s, %(moment)s — “%(meaning)s”",
+        person=printed, role=role_name, version=1, meaning="Reviewed against the source"))
     history_url = page.url
     shot(page, "signed")
 
-    site = sign_in(browser, server, team.entering(form.id).name)
+    site = sign_in(browser, server, team.entering(form.id).name, language)
     site.goto(history_url)
-    site.get_by_role("link", name="Edit (new version)").click()
-    site.get_by_label(label(number.label)).fill(str(values[number.id] + 1))
-    site.get_by_label("Reason for change (required)").fill("Transcription error: worksheet "
-                                                           "says otherwise")
+    site.get_by_role("link", name=t("Edit (new version)")).click()
+    site.get_by_label(label(protocol.form(form.id).item(number.id).label, language)).fill(
+        str(values[number.id] + 1))
+    site.get_by_label(t("Reason for change (required)")).fill("Transcription error: worksheet "
+                                                              "says otherwise")
     shot(site, "edit-with-reason")
-    site.get_by_role("button", name="Save", exact=True).click()
+    site.get_by_role("button", name=t("Save"), exact=True).click()
 
     page.reload()
-    expect(page.get_by_role("listitem").filter(has_text="Valid:")).to_have_count(0)
-    void = page.get_by_role("listitem").filter(has_text="Void (a later version replaced it)")
-    expect(void).to_contain_text(f"{printed}, version 1")
-    expect(page.get_by_text("Reason for change: Transcription error")).to_be_visible()
-    expect(page.get_by_role("button", name="Sign version 2")).to_be_visible()
+    expect(page.get_by_role("listitem").filter(has_text=t("Valid:"))).to_have_count(0)
+    void = t.pattern("Void (a later version replaced it): %(person)s, version %(version)s, "
+                     "%(moment)s", person=printed, version=1)
+    expect(page.get_by_role("listitem").filter(has_text=void)).to_have_count(1)
+    expect(page.get_by_text(t("Reason for change: %(reason)s",
+                              reason="Transcription error: worksheet says otherwise"))
+           ).to_be_visible()
+    expect(page.get_by_role("button", name=t("Sign version %(version)s", version=2))
+           ).to_be_visible()
     shot(page, "signature-void")

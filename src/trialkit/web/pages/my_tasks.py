@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 
 from trialkit.core.protocol import Protocol
 from trialkit.web.pages.query_ageing import AgeBucket, query_ageing
+from trialkit.web.pages.vocabulary import participant_status, query_in_words_of
 from trialkit.web.trial import clock
 from trialkit.web.trial.actions.base import Actor
 from trialkit.web.trial.actions.forms import may_enter
@@ -258,7 +259,7 @@ def _ready_to_lock(c: _Context) -> list[TaskItem]:
         status__in=STILL_IN_THE_TRIAL).exclude(Exists(unresolved)).exclude(
         Exists(unsigned)).order_by("screening_number")
     return [TaskItem(p.screening_number, _("casebook complete (%(status)s)") % {
-                         "status": p.get_status_display()},
+                         "status": participant_status(p.status)},
                      reverse("pages:participant", args=[p.pk]),
                      age_days=None if p.ended_on is None else (c.now.date() - p.ended_on).days)
             for p in ready]
@@ -333,9 +334,11 @@ def my_tasks(actor: Actor) -> MyTasks:
     """Every kind of task the actor's role has, each with its items (an empty list when
     nothing waits)."""
     queries = any(actor.can(p) for p in ("raise_query", "answer_query", "close_query"))
-    unresolved = sorted((q for rows in unresolved_queries_by_site(actor=actor).values()
+    protocol = actor.protocol()
+    unresolved = sorted((query_in_words_of(protocol, q)
+                         for rows in unresolved_queries_by_site(actor=actor).values()
                          for q in rows), key=lambda q: (q.raised_at, q.id)) if queries else []
-    c = _Context(actor, actor.protocol(), clock.now(), unresolved)
+    c = _Context(actor, protocol, clock.now(), unresolved)
     groups = []
     for kind, label, allowed, read, where in KINDS:
         if allowed(actor):

@@ -26,6 +26,7 @@ from trialkit.core.scheduling import (
     pause_state,
     sequential_enrolment,
 )
+from trialkit.web.pages.vocabulary import participant_status
 from trialkit.web.trial import access
 from trialkit.web.trial.actions.base import Actor
 from trialkit.web.trial.actions.forms import readable
@@ -105,7 +106,7 @@ class ParticipantSummary:
 
     @property
     def status_label(self) -> str:
-        return str(Participant.Status(self.status).label)
+        return participant_status(self.status)
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from trialkit.web.pages.form_live import live_checks
 from trialkit.web.pages.item_values import value_in_words, values_in_words
 from trialkit.web.pages.local_time import show_times_of
 from trialkit.web.pages.session import done, has, page, refused, render_page
-from trialkit.web.pages.vocabulary import holders
+from trialkit.web.pages.vocabulary import holders, query_in_words_of
 from trialkit.web.trial import clock as trial_clock
 from trialkit.web.trial.actions.base import (
     ActionError,
@@ -172,7 +172,8 @@ def form_history(request: HttpRequest, actor: Actor, record_id: int) -> HttpResp
                   for item, changes in item_audit_trail(record, actor=actor).items()],
         "signatures": signature_state(record, actor=actor),
         "signers": holders(actor.protocol(), "sign"),
-        "queries": queries_of(record, actor=actor), "labels": labels,
+        "queries": [query_in_words_of(actor.protocol(), q)
+                    for q in queries_of(record, actor=actor)], "labels": labels,
         "may_sign": actor.can("sign"), "may_query": actor.can("raise_query"),
         "editable": may_enter(actor, form),
         "visit_slug": record.visit_id or NO_VISIT,

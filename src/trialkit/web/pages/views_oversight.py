@@ -25,7 +25,12 @@ from trialkit.web.pages.query_ageing import (
 )
 from trialkit.web.pages.sae_report import sae_report_pdf
 from trialkit.web.pages.session import done, has, page, refused, render_page
-from trialkit.web.pages.vocabulary import committee_name, holders, the_committee
+from trialkit.web.pages.vocabulary import (
+    committee_name,
+    holders,
+    query_in_words_of,
+    the_committee,
+)
 from trialkit.web.trial import access
 from trialkit.web.trial import clock as trial_clock
 from trialkit.web.trial.actions.adverse_events import (
@@ -70,8 +75,9 @@ def queries(request: HttpRequest, actor: Actor) -> HttpResponse:
     form_id = chosen.text("form", required=False, as_field="form_id")
     number = chosen.text("participant", required=False, as_field="screening_number").strip()
     assigned = chosen.text("assigned", required=False, as_field="status")
-    rows = queries_in_scope(actor=actor, status=None if status in ("unresolved", "all")
-                            else status)
+    protocol = actor.protocol()
+    rows = [query_in_words_of(protocol, q) for q in queries_in_scope(
+        actor=actor, status=None if status in ("unresolved", "all") else status)]
     if status == "unresolved":
         rows = [q for q in rows if q.status != "closed"]
     now = trial_clock.now()
@@ -83,14 +89,14 @@ def queries(request: HttpRequest, actor: Actor) -> HttpResponse:
         "title": _("Queries"), "rows": [(q, (now - q.raised_at).days) for q in
                                      sorted(rows, key=lambda q: q.raised_at)],
         "ageing": ageing, "status": status, "form": form_id, "participant": number,
-        "statuses": QUERY_FILTERS, "forms": [(f.id, f.name) for f in actor.protocol().forms],
+        "statuses": QUERY_FILTERS, "forms": [(f.id, f.name) for f in protocol.forms],
         "assigned": assigned, "assignments": ASSIGNED_FILTERS})
 
 
 @page(has(*QUERY_ROLES))
 def query(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     found = query_for(actor, pk)
-    view = query_view(found)
+    view = query_in_words_of(actor.protocol(), query_view(found))
     may_assign = actor.can("raise_query") and view.status != "closed"
     return render_page(request, actor, "pages/query.html", {
         "title": _("Query %(number)s") % {"number": pk}, "query": view, "record": found.record,

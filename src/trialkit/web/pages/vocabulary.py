@@ -8,13 +8,15 @@ page is titled by the committee the protocol's gates name.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, pgettext_lazy
 
 from trialkit.core.protocol import Protocol
 from trialkit.core.protocol.roles import BlindedInformation, NotificationKind, Permission
 from trialkit.web.trial.actions.base import Actor
+from trialkit.web.trial.capture_queries import QueryView
 
 COMMITTEE, PREPARATIONS, PROCEDURES = "committee", "preparations", "procedures"
 GENERIC_LABELS = {COMMITTEE: gettext_noop("Safety committee"),
@@ -124,3 +126,35 @@ def _named_committee(protocol: Protocol) -> str | None:
     committees = list(dict.fromkeys(g.committee for g in protocol.gates.committee))
     return committees[0] if len(committees) == 1 else None
 
+
+
+def query_in_words_of(protocol: Protocol, query: QueryView) -> QueryView:
+    """The query with its form, visit and item named as ``protocol`` names them: pages pass
+    ``actor.protocol()``, the reader's language (the read layer names them as written, for the
+    API); an id the protocol does not know stays as the read layer gave it."""
+    try:
+        form = protocol.form(query.form_id)
+    except KeyError:
+        return query
+    labels = {item.id: item.label for item in form.items}
+    visits = {visit.id: visit.name for visit in protocol.schedule.visits}
+    return replace(query, form_name=form.name,
+                   visit_name=visits.get(query.visit_id, query.visit_name),
+                   item_label=labels.get(query.item_id, query.item_label))
+
+
+PARTICIPANT_STATUSES = {
+    "screening": pgettext_lazy("participant status", "Screening"),
+    "screen_failed": pgettext_lazy("participant status", "Screen failed"),
+    "consented": pgettext_lazy("participant status", "Consented"),
+    "enrolled": pgettext_lazy("participant status", "Enrolled"),
+    "completed": pgettext_lazy("participant status", "Completed"),
+    "withdrawn": pgettext_lazy("participant status", "Withdrawn"),
+    "lost_to_follow_up": pgettext_lazy("participant status", "Lost to follow-up"),
+    "died": pgettext_lazy("participant status", "Died"),
+}
+"""A participant's status in words (the model's labels are English, for the PDF records)."""
+
+
+def participant_status(status: str) -> str:
+    return str(PARTICIPANT_STATUSES.get(status, status))

@@ -22,7 +22,12 @@ from trialkit.web.pages.local_time import (
     entry_value,
     wall_clock,
 )
-from trialkit.web.pages.vocabulary import INFORMATION_WORDS, PERMISSION_WORDS
+from trialkit.web.pages.vocabulary import (
+    INFORMATION_WORDS,
+    PERMISSION_WORDS,
+    participant_status,
+)
+from trialkit.web.trial.study import VersionView
 
 register = template.Library()
 
@@ -44,6 +49,21 @@ def permissions(codes: Iterable[str]) -> str:
 def information(codes: Iterable[str]) -> str:
     return "; ".join(_(INFORMATION_WORDS[code]) if code in INFORMATION_WORDS else code
                      for code in codes)
+
+
+register.filter("participant_status", participant_status)
+
+
+@register.filter
+def protocol_version(version: VersionView | None) -> str:
+    """A protocol version as people read it, in the page's language: "amendment 1
+    (3f9a0c21d4e2)", "original version (…)" (``str(version)`` is the English of records)."""
+    if version is None:
+        return ""
+    if version.amendment:
+        return _("amendment %(number)s (%(short)s)") % {"number": version.amendment,
+                                                        "short": version.short}
+    return _("original version (%(short)s)") % {"short": version.short}
 
 
 @register.filter

@@ -47,6 +47,7 @@ from trialkit.web.trial.actions.base import (
     StateConflictError,
 )
 from trialkit.web.trial.actions.kernel import (
+    RECORDS_STUDY_DATA,
     WRITES_PARTICIPANT_DATA,
     action,
     record,
@@ -131,8 +132,20 @@ def require_read(actor: Actor, form_record: FormRecord) -> None:
         raise NotFoundError("no such form record", field="record_id")
 
 
-@action(AuditAction.SAVE_FORM, guards=WRITES_PARTICIPANT_DATA, subject="participant",
-        idempotent=True)
+def _entering(arguments: Mapping[str, object]) -> str | None:
+    """What a save enters, for the consent guard; None for the consent form itself, which is
+    entered as consent is taken (every other form waits for consent on file)."""
+    actor, form_id = arguments.get("actor"), arguments.get("form_id")
+    form = None
+    if isinstance(actor, Actor) and isinstance(form_id, str):
+        form = next((f for f in actor.protocol().forms if f.id == form_id), None)
+    if form is None:
+        return f"entering form {form_id}"
+    return None if form.kind == "consent" else f"entering {form.name}"
+
+
+@action(AuditAction.SAVE_FORM, guards=RECORDS_STUDY_DATA, subject="participant",
+        idempotent=True, doing=_entering)
 def do_save_form(participant: Participant, form_id: str, visit_id: str,
                  data: Mapping[str, object], *, actor: Actor, reason: str = "",
                  repeat_index: int | None = None,

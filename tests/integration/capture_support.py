@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from tests.protocol_cases import TrialCase
 from trialkit.core.protocol.forms import Form, Item
+from trialkit.web.trial.actions.base import Actor
 from trialkit.web.trial.models import Participant, Site, Study
 
 DAY = dt.date(2025, 3, 10)
@@ -35,6 +36,17 @@ def new_participant(number: str = "S-001", site: str | None = None, *,
                "status": Participant.Status.CONSENTED} if consented else {}
     return Participant.objects.create(study=study, site=site_row, screening_number=number,
                                       enrolled_at=timezone.now(), **consent)
+
+
+def consented(participant: Participant, actor: Actor) -> Participant:
+    """``participant`` (a registered candidate) with informed consent recorded today by
+    ``actor`` (a role that consents): no study data before it (``Guard.CONSENTED``)."""
+    from trialkit.web.trial import clock
+    from trialkit.web.trial.actions.participants import do_record_consent
+
+    do_record_consent(participant, clock.today(), "ICF 1.0", "Dr Test", actor=actor)
+    participant.refresh_from_db()
+    return participant
 
 
 @dataclass(frozen=True)

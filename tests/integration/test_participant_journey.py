@@ -145,7 +145,8 @@ def test_joining_the_first_part_needs_consent_and_a_confirmed_eligibility(
         trial, team, clock, entry):
     clock.set(START - 7 * DAY)
     unconsented = do_register_candidate("S-005", trial.site, actor=team.coordinator)
-    with pytest.raises(StateConflictError, match="informed consent before enrolling"):
+    with pytest.raises(StateConflictError,
+                       match=r"informed consent before (enrolling|randomizing)"):
         join(unconsented, entry, team)
     participant = register_and_screen("S-003", team, clock, START)
     if participant.eligibility["undecided"]:

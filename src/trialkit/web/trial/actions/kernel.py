@@ -301,10 +301,18 @@ def ensure_consented(participant: Participant, doing: str) -> None:
     row = stack[-1].subject_row if stack else None
     if row is None or row.pk != participant.pk:
         row = Participant.objects.filter(pk=participant.pk).first()
-    if row is not None and not consent_on_file(row):
-        raise StateConflictError(f"Record the participant's informed consent before {doing} "
-                                 f"(participant {participant.screening_number} has none on "
-                                 "file)", field="consent_date")
+    refusal = why_not_before_consent(row, doing) if row is not None else ""
+    if refusal:
+        raise StateConflictError(refusal, field="consent_date")
+
+
+def why_not_before_consent(participant: Participant, doing: str) -> str:
+    """The consent guard's refusal of ``doing`` in words (empty: consent is on file); pages
+    ask it to leave out what the action would refuse."""
+    if consent_on_file(participant):
+        return ""
+    return (f"Record the participant's informed consent before {doing} (participant "
+            f"{participant.screening_number} has none on file)")
 
 
 def locked_participant(participant: Participant) -> Participant:

@@ -5,6 +5,8 @@ set -uo pipefail
 need_apt=()
 command -v java >/dev/null 2>&1 || need_apt+=(default-jre-headless)
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
+# Chromium draws the Traditional Chinese pages of the browser journeys' screenshots with it.
+fc-list :lang=zh-tw 2>/dev/null | grep -q . || need_apt+=(fonts-noto-cjk)
 command -v msgfmt >/dev/null 2>&1 || need_apt+=(gettext)
 command -v pg_ctlcluster >/dev/null 2>&1 || need_apt+=(postgresql)
 if [ ${#need_apt[@]} -gt 0 ] && [ "$(id -u)" = 0 ]; then

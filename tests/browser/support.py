@@ -102,7 +102,9 @@ def sign_in(browser: Browser, base: str, username: str, language: str = "en", *,
     page.set_default_timeout(15_000)
     # Irreversible steps ask window.confirm; the person in these journeys says yes.
     page.on("dialog", lambda dialog: dialog.accept())
-    page.goto("/login/")
+    # The first page a live server answers loads templates, the protocol and its translation:
+    # on a loaded machine that alone has taken longer than the default timeout.
+    page.goto("/login/", timeout=60_000)
     if picker:
         choose_language(page, language)
     t = words(language)

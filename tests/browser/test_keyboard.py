@@ -7,6 +7,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.support import VIEWPORT, second_factor
+from tests.integration.capture_support import consented
 from tests.integration.conftest import PASSWORD
 from trialkit.web.trial.actions.participants import do_register_candidate
 
@@ -27,7 +28,8 @@ FOCUSED = """() => { const e = document.activeElement;
 def test_the_keyboard_reaches_every_control_of_sign_in_and_form_entry_and_the_skip_link_works(
         browser, server, shot, trial, make_actor):
     coordinator = make_actor(trial.screener)
-    participant = do_register_candidate("S-801", trial.site, actor=coordinator)
+    participant = consented(do_register_candidate("S-801", trial.site, actor=coordinator),
+                            coordinator)
     form = trial.forms_of_kind("demographics")[0]
     page = browser.new_context(viewport=VIEWPORT, base_url=server).new_page()
     page.goto("/login/")

@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.support import escaped, shown, sign_in, words
-from tests.integration.capture_support import DAY, signed_form
+from tests.integration.capture_support import DAY, consented, signed_form
 from tests.integration.conftest import PASSWORD
 from trialkit.web.trial.actions.forms import do_save_form
 from trialkit.web.trial.actions.participants import do_register_candidate
@@ -27,7 +27,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True),
 def test_an_investigator_signs_a_visits_forms_from_the_worklist_in_one_act(
         browser, server, shot, trial, make_actor, language):
     t = words(language)
-    participant = do_register_candidate("S-901", trial.site, actor=make_actor(trial.screener))
+    screener = make_actor(trial.screener)
+    participant = consented(do_register_candidate("S-901", trial.site, actor=screener), screener)
     _, visit = signed_form(trial)
     forms = [f for f in trial.protocol.forms if f.signature_required and not f.repeating
              and visit in trial.visits_collecting(f)]

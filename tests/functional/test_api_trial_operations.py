@@ -51,6 +51,11 @@ def _screened(trial, api, tokens, clock, day0, number="API-001") -> int:
     assert api.get(f"/api/participants/{pid}/eligibility",
                    token=tokens[trial.screener]).body == {"eligibility": None}
     assert registered.body["verdict"] is None and registered.body["screened_under"] is None
+    # Consent first: no study data about the person before it (Guard.CONSENTED).
+    consented = api.post(f"/api/participants/{pid}/consent", {
+        "consent_date": clock.today.isoformat(), "form_version": "ICF 2.0",
+        "taken_by": "Dr Lin"}, token=tokens[trial.screener])
+    assert consented.body["status"] == "consented"
     visit = trial.screening_visit.id
     for form_id, instances in trial.screening_forms(clock.today).items():
         for data in instances:
@@ -70,10 +75,6 @@ def _screened(trial, api, tokens, clock, day0, number="API-001") -> int:
             "rationale": "History reviewed with the patient", "password": PASSWORD},
             token=tokens[trial.investigator])
         assert judged.body["eligibility"]["verdict"] == "eligible"
-    consented = api.post(f"/api/participants/{pid}/consent", {
-        "consent_date": clock.today.isoformat(), "form_version": "ICF 2.0",
-        "taken_by": "Dr Lin"}, token=tokens[trial.screener])
-    assert consented.body["status"] == "consented"
     return pid
 
 

@@ -188,7 +188,11 @@ def test_an_implausible_date_is_refused_and_nothing_changes(trial, api, candidat
 
 
 def test_a_birth_date_in_the_future_is_refused_on_the_form(trial, api, candidate, make_actor):
+    from tests.integration.capture_support import consented
+
     participant_id, _ = candidate
+    consented(Participant.objects.get(pk=participant_id),
+              make_actor(trial.screener, username="hygiene-consent-taker"))
     form, item = _birth_date_item(trial)
     enterer = make_actor(trial.entry_role(form), username="hygiene-enterer")
     from trialkit.web.trial.actions.accounts import do_issue_api_token

@@ -181,7 +181,7 @@ def wsgi_in_test_transaction() -> Iterator[None]:
 @pytest.fixture
 def seeded(trial, make_actor):
     """Real objects with small ids, so generated ids also reach existing records."""
-    from tests.integration.capture_support import DAY
+    from tests.integration.capture_support import DAY, consented
     from trialkit.web.trial.actions.forms import do_save_form
     from trialkit.web.trial.actions.participants import do_register_candidate
     from trialkit.web.trial.actions.queries import do_raise_query
@@ -192,7 +192,8 @@ def seeded(trial, make_actor):
     enterer = make_actor(trial.entry_role(form), username="seed-enterer")
     item = next(i.id for i in form.items if i.required)
     for number in ("SEED-1", "SEED-2"):
-        participant = do_register_candidate(number, trial.site, actor=coordinator)
+        participant = consented(do_register_candidate(number, trial.site, actor=coordinator),
+                                coordinator)
         do_save_form(participant, form.id, trial.visits_collecting(form)[0],
                      trial.values(form, DAY), actor=enterer)
         do_raise_query(participant.forms.get(), item, "Please confirm", actor=monitor)

@@ -10,21 +10,43 @@ from django.utils import timezone
 
 from tests.protocol_cases import TrialCase
 from trialkit.core.protocol.forms import Form, Item
+from trialkit.web.trial.actions.base import Actor
 from trialkit.web.trial.models import Participant, Site, Study
 
 DAY = dt.date(2025, 3, 10)
 """The day the tests' forms are filled in (in the past of the real clock)."""
 
 
-def new_participant(number: str = "S-001", site: str | None = None) -> Participant:
-    """A screened candidate at ``site`` (the study's first site by default); registration
-    itself is the participant journey's action."""
+CONSENTED_ON = dt.date(2025, 1, 6)
+"""The day ``new_participant``'s informed consent was signed (before any data of the tests)."""
+
+
+def new_participant(number: str = "S-001", site: str | None = None, *,
+                    consented: bool = True) -> Participant:
+    """A screened candidate at ``site`` (the study's first site by default), with informed
+    consent on file unless ``consented=False`` (no study data is recorded before it: the
+    kernel's ``Guard.CONSENTED``); registration and consent themselves are the participant
+    journey's actions."""
     study = Study.objects.get(is_current=True)
     site_row = (Site.objects.order_by("pk").first() if site is None else
                 Site.objects.get_or_create(code=site, defaults={
                     "name": site, "country": "Elsewhere", "status": "RECRUITING"})[0])
+    consent = {"consent_date": CONSENTED_ON, "consent_form_version": "ICF 1.0",
+               "consent_taken_by": "Dr Test",
+               "status": Participant.Status.CONSENTED} if consented else {}
     return Participant.objects.create(study=study, site=site_row, screening_number=number,
-                                      enrolled_at=timezone.now())
+                                      enrolled_at=timezone.now(), **consent)
+
+
+def consented(participant: Participant, actor: Actor) -> Participant:
+    """``participant`` (a registered candidate) with informed consent recorded today by
+    ``actor`` (a role that consents): no study data before it (``Guard.CONSENTED``)."""
+    from trialkit.web.trial import clock
+    from trialkit.web.trial.actions.participants import do_record_consent
+
+    do_record_consent(participant, clock.today(), "ICF 1.0", "Dr Test", actor=actor)
+    participant.refresh_from_db()
+    return participant
 
 
 @dataclass(frozen=True)

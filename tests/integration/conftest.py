@@ -57,7 +57,8 @@ def make_actor(admin, trial):
 
 @pytest.fixture
 def participant(study):
-    """A screening candidate at the trial's first site (``capture_support.new_participant``)."""
+    """A screening candidate at the trial's first site, with informed consent on file
+    (``capture_support.new_participant``)."""
     from tests.integration.capture_support import new_participant
 
     return new_participant()

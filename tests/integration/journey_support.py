@@ -114,10 +114,12 @@ def make_team(trial: TrialCase, make_actor) -> Team:
 
 def register_and_screen(number: str, team: Team, clock: Clock, index: dt.date,
                         changes: Mapping[str, Any] | None = None) -> Participant:
-    """Registered, screening forms saved (a week before ``index``) and eligibility evaluated."""
+    """Registered and consented, then screening forms saved (a week before ``index``) and
+    eligibility evaluated: no study data before informed consent (``Guard.CONSENTED``)."""
     trial = team.trial
     clock.set(index - 7 * DAY)
     participant = do_register_candidate(number, trial.site, actor=team.coordinator)
+    do_record_consent(participant, clock.today, "ICF 2.0", "Dr Lin", actor=team.coordinator)
     visit = trial.screening_visit.id
     for form_id, instances in trial.screening_forms(clock.today, changes).items():
         for values in instances:
@@ -143,7 +145,6 @@ def eligible_and_consented(number: str, team: Team, clock: Clock, index: dt.date
                            changes: Mapping[str, Any] | None = None) -> Participant:
     participant = register_and_screen(number, team, clock, index, changes)
     judge_history_criteria(participant, team)
-    do_record_consent(participant, clock.today, "ICF 2.0", "Dr Lin", actor=team.coordinator)
     participant.refresh_from_db()
     return participant
 

@@ -201,6 +201,91 @@ def test_each_action_guarding_a_site_answers_another_site_as_if_absent(trial, st
     assert walked >= 10
 
 
+# -- informed consent before study data (ICH E6 GCP 4.8.8) ---------------------------------------
+
+NO_CONSENT_NEEDED = {
+    "participants.do_register_candidate":
+        "a candidate's identity and site, before they are asked to consent",
+    "participants.do_record_consent": "records the consent itself",
+    "participants.do_record_screen_failure":
+        "a candidate who declines consent (or fails before it) stays in the screening log",
+    "participants.do_end_participation": "a candidate may withdraw before consenting",
+    "forms.do_sign_form": "vouches for a version already on file; adds no data",
+    "signing.do_sign_casebook": "vouches for versions already on file; adds no data",
+    "queries.do_raise_query": "questions data already on file",
+    "queries.do_answer_query": "discusses data already on file",
+    "queries.do_reopen_query": "discusses data already on file",
+    "queries.do_close_query": "discusses data already on file",
+    "queries.do_assign_query": "routes a question about data already on file",
+    "source_verification.do_verify_source": "checks data already on file against the source",
+    "source_verification.do_verify_source_visit":
+        "checks data already on file against the source",
+    "source_verification.do_record_source_discrepancy":
+        "notes a difference in data already on file",
+    "coding.do_code_adverse_event": "codes an adverse event term already on file",
+    "locks.do_lock_participant": "freezes data already on file",
+    "locks.do_unlock_participant": "reopens data already on file",
+    "oversight.do_unblind_participant":
+        "reveals an allocation made at randomization (which needed consent); adds no data",
+}
+"""Actions that write about a participant without declaring ``Guard.CONSENTED``, and why. Every
+other action with a participant subject records study data and must declare it: a new action
+chooses, here or in its declaration."""
+
+
+def _short(spec: ActionSpec) -> str:
+    return spec.function.removeprefix(f"{actions_package.__name__}.")
+
+
+def test_every_participant_action_declares_consent_or_says_why_not():
+    about_participants = {_short(spec): spec for spec in ACTIONS.values()
+                          if spec.function.startswith(actions_package.__name__)
+                          and (spec.subject is not None or _short(spec) in NO_CONSENT_NEEDED)}
+    undecided = sorted(name for name, spec in about_participants.items()
+                       if Guard.CONSENTED not in spec.guards and name not in NO_CONSENT_NEEDED)
+    assert undecided == [], "declare Guard.CONSENTED, or list the action in NO_CONSENT_NEEDED"
+    both = sorted(name for name in NO_CONSENT_NEEDED
+                  if Guard.CONSENTED in about_participants[name].guards)
+    assert both == []
+    guarded = {name for name, spec in about_participants.items()
+               if Guard.CONSENTED in spec.guards}
+    assert {"forms.do_save_form", "dosing.do_record_administration", "dosing.do_record_visit",
+            "participants.do_enrol_participant",
+            "randomization.do_randomize_participant"} <= guarded
+
+
+def test_each_action_guarding_consent_refuses_an_unconsented_participant(trial, study,
+                                                                          subjects):
+    participant = subjects[Participant]
+    Participant.objects.filter(pk=participant.pk).update(
+        consent_date=None, consent_form_version="", consent_taken_by="",
+        status=Participant.Status.SCREENING)
+    walked = 0
+    for spec, fn in _specs(guard=Guard.CONSENTED):
+        actor = _permitted_actor(trial, spec, f"consent-{spec.name}")
+        if actor is None:
+            continue
+        before = AuditEvent.objects.count()
+        with pytest.raises(StateConflictError, match="informed consent") as refused:
+            _call(fn, spec, actor, subjects)
+        assert refused.value.field == "consent_date"
+        assert refused.value.message.startswith(
+            "Record the participant's informed consent before ")
+        events = AuditEvent.objects.filter(sequence__gt=before)
+        # The refusal is written; nothing else is.
+        assert [e.action for e in events] == [AuditAction.ACTION_REFUSED], spec.function
+        assert events[0].new["participant"] == participant.screening_number
+        walked += 1
+    assert walked >= 8
+
+
+def test_the_consent_guard_needs_words_for_its_refusal():
+    with pytest.raises(TypeError, match="CONSENTED"):
+        @action(AuditAction.SAVE_FORM, guards=(Guard.CONSENTED,), subject="participant")
+        def wordless(participant: Participant, *, actor: Actor) -> None:
+            pass
+
+
 def test_an_action_that_writes_no_audit_event_is_rolled_back(trial, study, participant, admin):
     @action(AuditAction.END_PARTICIPATION, permission="manage_users")
     def forgetful(*, actor: Actor) -> None:

@@ -169,11 +169,12 @@ def screening_data(on: dt.date) -> list[tuple[str, dict[str, object]]]:
 
 
 def screened_and_consented(team: Team, clock: Clock, number: str) -> Participant:
-    """Registered at the first site, screening forms entered, eligibility evaluated (the
-    investigator judging what the forms leave open), consent recorded: ready to randomize."""
+    """Registered at the first site, consent recorded, screening forms entered, eligibility
+    evaluated (the investigator judging what the forms leave open): ready to randomize."""
     on = clock.set(DAY0 - dt.timedelta(days=14)).date()
     coordinator = team.holding("screen")
     participant = do_register_candidate(number, team.site, actor=coordinator)
+    do_record_consent(participant, on, "2.0", "Dr Rossi", actor=coordinator)
     visit = next(v.id for v in team.protocol.schedule.visits if v.day is not None)
     for form_id, data in screening_data(on):
         enterer = team.actors[team.protocol.form(form_id).entered_by[0]]
@@ -185,7 +186,6 @@ def screened_and_consented(team: Team, clock: Clock, number: str) -> Participant
                                         for c in result.undecided},
                           "Records reviewed with the patient", PASSWORD,
                           actor=team.holding("sign"))
-    do_record_consent(participant, on, "2.0", "Dr Rossi", actor=coordinator)
     participant.refresh_from_db()
     return participant
 

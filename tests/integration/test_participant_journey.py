@@ -143,16 +143,16 @@ def test_a_screening_number_is_unique_and_a_site_outside_the_actors_sites_is_ref
 
 def test_joining_the_first_part_needs_consent_and_a_confirmed_eligibility(
         trial, team, clock, entry):
+    clock.set(START - 7 * DAY)
+    unconsented = do_register_candidate("S-005", trial.site, actor=team.coordinator)
+    with pytest.raises(StateConflictError,
+                       match=r"informed consent before (enrolling|randomizing)"):
+        join(unconsented, entry, team)
     participant = register_and_screen("S-003", team, clock, START)
     if participant.eligibility["undecided"]:
-        do_record_consent(participant, clock.today, "ICF 2.0", "Dr Lin", actor=team.coordinator)
         with pytest.raises(StateConflictError, match="not confirmed eligible"):
             join(participant, entry, team)
         judge_history_criteria(participant, team)
-    else:
-        with pytest.raises(StateConflictError, match="consent"):
-            join(participant, entry, team)
-        do_record_consent(participant, clock.today, "ICF 2.0", "Dr Lin", actor=team.coordinator)
     join(participant, entry, team)
     participant.refresh_from_db()
     assert (participant.status, participant.part, participant.sequence_in_part) == (

@@ -23,7 +23,7 @@ from trialkit.core.randomization import generate_list, minimise_for, tally
 from trialkit.core.randomization.kits import draw_kit_codes
 from trialkit.web.trial.access import access_randomization_list
 from trialkit.web.trial.actions.base import NotPermittedError, StateConflictError
-from trialkit.web.trial.actions.participants import do_record_consent
+from trialkit.web.trial.actions.participants import do_register_candidate
 from trialkit.web.trial.actions.randomization import (
     do_generate_randomization_list,
     do_randomize_participant,
@@ -154,10 +154,10 @@ def test_without_a_key_of_its_own_the_digest_follows_the_secret_key_and_its_fall
 def test_randomization_is_refused_before_consent_and_before_confirmed_eligibility(
         trial, team, clock):
     opened = open_randomized_part(team, clock)
+    registered = do_register_candidate("R-000", trial.site, actor=team.coordinator)
+    with pytest.raises(StateConflictError, match="informed consent before randomizing"):
+        do_randomize_participant(registered, actor=team.coordinator)
     unconsented = register_and_screen("R-001", team, clock, opened.day0)
-    with pytest.raises(StateConflictError, match="No signed informed consent"):
-        do_randomize_participant(unconsented, actor=team.coordinator)
-    do_record_consent(unconsented, clock.today, "ICF 2.0", "Dr Lin", actor=team.coordinator)
     if unconsented.eligibility["undecided"]:
         with pytest.raises(StateConflictError, match="not confirmed eligible"):
             do_randomize_participant(unconsented, actor=team.coordinator)

@@ -170,10 +170,13 @@ class DemoTrial:
 
     # -- screening and joining --------------------------------------------------------------
     def candidate(self, person: Person, index: dt.date) -> Participant:
-        """Registered today, screening forms saved, eligibility evaluated for Day 0 ``index``."""
+        """Registered and consented today, then screening forms saved and eligibility evaluated
+        for Day 0 ``index`` (no study data before informed consent)."""
         participant = do_register_candidate(f"{self.site}-{next(self.numbers):03d}", self.site,
                                             actor=self.screener)
         self.participants[person.key] = participant
+        do_record_consent(participant, self.today, self.story.consent_version,
+                          self.investigator.user.profile.printed_name, actor=self.screener)
         visit = self.screening.id
         for form_id in self.screening.forms:
             if person.only is None or form_id in person.only:
@@ -201,7 +204,7 @@ class DemoTrial:
         return (self.clock.moment or timezone.now()).isoformat()
 
     def confirm(self, participant: Participant, person: Person) -> None:
-        """The investigator judges what the forms leave open; consent is recorded."""
+        """The investigator judges what the forms leave open (consent is on file)."""
         eligibility = participant.eligibility or {}
         if eligibility.get("failing"):
             raise DemoError(f"the demo's candidate '{person.key}' fails criteria "
@@ -214,8 +217,6 @@ class DemoTrial:
             do_judge_criteria(participant, judgements, "Referral letters, pharmacy and "
                               "medical history reviewed with the patient",
                               self.passwords[self.investigator.role], actor=self.investigator)
-        do_record_consent(participant, self.today, self.story.consent_version,
-                          self.investigator.user.profile.printed_name, actor=self.screener)
         participant.refresh_from_db()
 
     def screen_and_join(self, joining: Joining) -> None:

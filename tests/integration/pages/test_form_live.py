@@ -10,7 +10,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from tests.integration.capture_support import DAY
+from tests.integration.capture_support import DAY, consented
 from tests.integration.conftest import PASSWORD
 from tests.integration.pages.support import signed_in, text_of
 from trialkit.core.forms import validate_form
@@ -46,7 +46,8 @@ def _conditional(trial):
 
 
 def _page(trial, make_actor, form, number):
-    participant = do_register_candidate(number, trial.site, actor=make_actor(trial.screener))
+    screener = make_actor(trial.screener)
+    participant = consented(do_register_candidate(number, trial.site, actor=screener), screener)
     visit = trial.visits_collecting(form)[0]
     enterer = make_actor(trial.entry_role(form), username=f"enterer-{number}".lower())
     url = reverse("pages:form_entry", args=[participant.pk, visit, form.id])
@@ -108,8 +109,9 @@ def test_the_computed_value_and_failing_checks_show_while_typing(trial, make_act
 def test_the_live_panel_is_refused_to_a_role_that_does_not_enter_the_form(trial, make_actor):
     form = next(f for f in trial.protocol.forms if not f.repeating)
     outsider = next(r for r in trial.protocol.roles if r.id not in form.entered_by)
-    participant = do_register_candidate("S-603", trial.site,
-                                        actor=make_actor(trial.screener))
+    screener = make_actor(trial.screener)
+    participant = consented(do_register_candidate("S-603", trial.site, actor=screener),
+                            screener)
     visit = trial.visits_collecting(form)[0] if trial.visits_collecting(form) else "-"
     actor = make_actor(outsider.id, username="outsider")
     response = signed_in(actor.name, PASSWORD).get(
@@ -126,7 +128,9 @@ def test_save_and_next_lands_on_the_visits_next_form_the_role_enters(trial, make
                 and trial.entry_role(form) in protocol.form(later).entered_by)
     visit, form_id, _ = pair
     form = protocol.form(form_id)
-    participant = do_register_candidate("S-604", trial.site, actor=make_actor(trial.screener))
+    screener = make_actor(trial.screener)
+    participant = consented(do_register_candidate("S-604", trial.site, actor=screener),
+                            screener)
     enterer = make_actor(trial.entry_role(form), username="enterer-next")
     client = signed_in(enterer.name, PASSWORD)
     url = reverse("pages:form_entry", args=[participant.pk, visit, form.id])

@@ -12,7 +12,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.integration.capture_support import DAY, measured, signed_form
+from tests.integration.capture_support import DAY, consented, measured, signed_form
 from tests.integration.conftest import PASSWORD
 from tests.integration.pages.support import signed_in, text_of
 from trialkit.core.protocol.reading import reads
@@ -31,7 +31,8 @@ def _fields(values: dict[str, object]) -> dict[str, str]:
 
 def _candidate(trial, make_actor, number: str):
     coordinator = make_actor(trial.screener)
-    return coordinator, do_register_candidate(number, trial.site, actor=coordinator)
+    return coordinator, consented(do_register_candidate(number, trial.site, actor=coordinator),
+                                  coordinator)
 
 
 def test_a_hard_error_is_shown_at_its_item_and_nothing_is_saved(trial, make_actor):

@@ -10,6 +10,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from tests.integration.capture_support import consented
 from tests.integration.conftest import PASSWORD
 from tests.integration.pages.support import signed_in, site_today, text_of
 from trialkit.web.trial.actions.participants import do_register_candidate
@@ -85,6 +86,7 @@ def test_a_200_kb_username_on_the_sign_in_page_is_a_form_error_and_not_audited(t
 def test_form_items_refuse_control_characters_and_implausible_birth_dates(trial, screening,
                                                                           make_actor):
     _, participant = screening
+    consented(participant, make_actor(trial.screener, username="hygiene-consent-taker"))
     form, item = next((f, i) for f, i in trial.items(
         lambda f, i: i.maps_to is not None and i.maps_to.to == "patient.birth_date"))
     enterer = make_actor(trial.entry_role(form), username="hygiene-enterer")

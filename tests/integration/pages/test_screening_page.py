@@ -37,6 +37,16 @@ def _register(trial, make_actor, number: str):
     return client, response, Participant.objects.get(screening_number=number)
 
 
+def _consent(client, participant) -> None:
+    """Informed consent recorded from the screening page: no screening data before it."""
+    response = client.post(reverse("pages:screening", args=[participant.pk]) + "consent/", {
+        "consent_date": timezone.localdate().isoformat(), "form_version": "ICF 1.0",
+        "taken_by": "Dr Lin"})
+    assert response.status_code == 302
+    participant.refresh_from_db()
+    assert participant.consent_date == timezone.localdate()
+
+
 def _enter_all(trial, participant, make_actor, forms) -> None:
     """Every screening form through the entry page, each by the role that enters it."""
     visit = trial.screening_visit.id
@@ -64,6 +74,7 @@ def test_the_checklist_updates_as_screening_data_arrives_and_says_what_is_missin
     assert _criterion(page, inclusion).startswith(f" {inclusion.lower()} ? unknown")
     assert "still missing:" in _criterion(page, inclusion)
 
+    _consent(client, participant)
     _enter_all(trial, participant, make_actor, trial.screening_forms(timezone.localdate()))
     page = text_of(client.get(reverse("pages:screening", args=[participant.pk])).content)
     assert _criterion(page, inclusion).startswith(f" {inclusion.lower()} ✓ met")
@@ -87,6 +98,7 @@ def test_the_checklist_fragment_follows_the_planned_day_zero(trial, make_actor):
 
 def test_evaluation_consent_and_screen_failure_are_recorded_from_the_page(trial, make_actor):
     client, _, participant = _register(trial, make_actor, "S-102")
+    _consent(client, participant)
     ineligible = trial.data["ineligible"]
     forms = trial.screening_forms(timezone.localdate(), ineligible["change"])
     _enter_all(trial, participant, make_actor, forms)

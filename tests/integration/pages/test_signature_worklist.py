@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from tests.integration.capture_support import DAY, signed_form
+from tests.integration.capture_support import DAY, consented, signed_form
 from tests.integration.conftest import PASSWORD
 from tests.integration.pages.support import signed_in, text_of
 from trialkit.web.trial.actions.participants import do_register_candidate
@@ -24,7 +24,8 @@ def _fields(values: dict[str, object]) -> dict[str, str]:
 
 def _saved_unsigned(trial, make_actor, number: str) -> tuple[Participant, list[FormRecord]]:
     """A candidate with every signature-required form of one visit saved and none signed."""
-    participant = do_register_candidate(number, trial.site, actor=make_actor(trial.screener))
+    screener = make_actor(trial.screener)
+    participant = consented(do_register_candidate(number, trial.site, actor=screener), screener)
     _, visit = signed_form(trial)
     forms = [f for f in trial.protocol.forms if f.signature_required and not f.repeating
              and visit in trial.visits_collecting(f)]

@@ -29,7 +29,13 @@ from trialkit.web.trial.actions.base import (
     NotFoundError,
     NotPermittedError,
 )
-from trialkit.web.trial.actions.forms import do_save_form, do_sign_form, may_enter, why_not_read
+from trialkit.web.trial.actions.forms import (
+    awaiting_consent,
+    do_save_form,
+    do_sign_form,
+    may_enter,
+    why_not_read,
+)
 from trialkit.web.trial.actions.queries import do_raise_query
 from trialkit.web.trial.capture_queries import (
     form_instance,
@@ -61,7 +67,8 @@ def form_entry(request: HttpRequest, actor: Actor, pk: int, visit_id: str,
     latest = latest_version(record) if record else None
     values: dict[str, object] = dict(latest.data) if latest else {}
     errors: dict[str, str] = {}
-    editable = may_enter(actor, form)
+    waiting = awaiting_consent(participant, form)  # the entry opens once consent is on file
+    editable = may_enter(actor, form) and not waiting
     posted = Posted(request.POST)
     if request.method == "POST" and editable:
         data, refused_items = submitted(form, request.POST)
@@ -97,7 +104,8 @@ def form_entry(request: HttpRequest, actor: Actor, pk: int, visit_id: str,
         "submission": _submission(posted) or uuid.uuid4().hex,
         "form": form, "visit": visit, "record": record, "editable": editable,
         "fields": fields(protocol, form, values, errors),
-        "form_error": errors.get("form") or errors.get("reason") or errors.get("data", ""),
+        "form_error": waiting or errors.get("form") or errors.get("reason")
+        or errors.get("data", ""),
         "needs_reason": record is not None and record.latest_version > 0,
         "next_form": next_form(actor, visit, form_id),
         "live": live_checks(protocol, form, values, timezone.localtime(trial_clock.now())),

@@ -22,7 +22,7 @@ from trialkit.web.trial.actions.dosing import (
     do_record_visit,
     why_not_record,
 )
-from trialkit.web.trial.actions.forms import may_enter
+from trialkit.web.trial.actions.forms import awaiting_consent, may_enter
 from trialkit.web.trial.actions.notifications import recipients
 from trialkit.web.trial.actions.oversight import do_unblind_participant
 from trialkit.web.trial.actions.participants import do_enrol_participant
@@ -49,7 +49,8 @@ def participant(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
         "can_screen": actor.can("screen"),
         "can_enter": actor.can("enter_data"), "can_dose": bool(recordable),
         "can_report": actor.can("report_adverse_event") or actor.can("enter_data"),
-        "log_forms": [f for f in protocol.forms if f.repeating and may_enter(actor, f)]})
+        "log_forms": [f for f in protocol.forms if f.repeating and may_enter(actor, f)
+                      and not awaiting_consent(view.participant, f)]})
 
 
 @require_POST

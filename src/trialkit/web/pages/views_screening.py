@@ -21,6 +21,8 @@ from trialkit.web.pages.local_time import show_times_of
 from trialkit.web.pages.screening_checklist import checklist, screening_form_lines
 from trialkit.web.pages.session import done, has, page, refused, render_page
 from trialkit.web.trial.actions.base import ActionError, Actor, InvalidInputError
+from trialkit.web.trial.actions.forms import awaiting_consent
+from trialkit.web.trial.actions.kernel import why_not_before_consent
 from trialkit.web.trial.actions.participants import (
     do_evaluate_eligibility,
     do_judge_criteria,
@@ -53,12 +55,15 @@ def screening(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     protocol = actor.protocol()
     index, refused_date = _index_date(request, participant)
     verdict, lines, problem = checklist(participant, protocol, index)
-    problem = " ".join(p for p in (refused_date, problem) if p)
+    # No study data before consent: until it is on file only the consent form is offered.
+    problem = " ".join(p for p in (refused_date, problem, why_not_before_consent(
+        participant, "entering the screening forms")) if p)
     context = {"participant": participant, "verdict": verdict, "lines": lines,
                "problem": problem, "index_date": index.isoformat()}
     if request.headers.get("X-Fragment") == "1":
         return render(request, "pages/checklist.html", context)
-    forms = screening_form_lines(participant, protocol, actor)
+    forms = [line for line in screening_form_lines(participant, protocol, actor)
+             if not awaiting_consent(participant, line[1])]
     stored = participant.evaluation()
     return render_page(request, actor, "pages/screening.html", {
         **context, "title": _("Screening %(number)s") % {"number": participant.screening_number},

@@ -24,7 +24,7 @@ from trialkit.core.scoring.ctcae import sae_report_deadline, sae_report_is_late
 from trialkit.web.trial import clock
 from trialkit.web.trial.actions.base import Actor, InvalidInputError, StateConflictError
 from trialkit.web.trial.actions.kernel import (
-    WRITES_PARTICIPANT_DATA,
+    RECORDS_STUDY_DATA,
     action,
     record,
 )
@@ -74,7 +74,8 @@ def _event_in_words(protocol: Protocol, form_id: str, values: dict[str, object])
 
 
 @action(AuditAction.REPORT_SERIOUS_EVENT, permission="report_adverse_event",
-        guards=WRITES_PARTICIPANT_DATA, subject="form_record")
+        guards=RECORDS_STUDY_DATA, subject="form_record",
+        doing="recording a serious adverse event report")
 def do_report_serious_event(form_record: FormRecord, recipient: str, reference: str = "",
                             sent_at: dt.datetime | None = None, kind: str = "initial", *,
                             actor: Actor) -> SeriousEventClock:
@@ -118,7 +119,8 @@ def do_report_serious_event(form_record: FormRecord, recipient: str, reference: 
 
 
 @action(AuditAction.SET_SAE_AWARENESS, permission="report_adverse_event",
-        guards=WRITES_PARTICIPANT_DATA, subject="form_record")
+        guards=RECORDS_STUDY_DATA, subject="form_record",
+        doing="recording when the site learnt of a serious adverse event")
 def do_record_sae_awareness(form_record: FormRecord, aware_at: dt.datetime, reason: str, *,
                             actor: Actor) -> SeriousEventClock:
     """When the site became aware of the serious event (a call, a discharge letter), which

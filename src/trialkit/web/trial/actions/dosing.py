@@ -46,7 +46,7 @@ from trialkit.web.trial.actions.base import (
     StateConflictError,
 )
 from trialkit.web.trial.actions.kernel import (
-    WRITES_PARTICIPANT_DATA,
+    RECORDS_STUDY_DATA,
     action,
     ensure_on_timeline,
     record,
@@ -71,7 +71,8 @@ from trialkit.web.trial.models import (
 from trialkit.web.trial.study import current_study
 
 
-@action(AuditAction.RECORD_ADMINISTRATION, guards=WRITES_PARTICIPANT_DATA, subject="participant")
+@action(AuditAction.RECORD_ADMINISTRATION, guards=RECORDS_STUDY_DATA, subject="participant",
+        doing="recording a dose")
 def do_record_administration(participant: Participant, administration_id: str,
                              given_at: dt.datetime, kit_code: str = "", *, actor: Actor,
                              override_reason: str = "") -> Administration:
@@ -127,7 +128,7 @@ def _enter_period_of_dose(actor: Actor, participant: Participant, protocol: Prot
 
 
 @action(AuditAction.RECORD_VISIT, permission="enter_data",
-        guards=WRITES_PARTICIPANT_DATA, subject="participant")
+        guards=RECORDS_STUDY_DATA, subject="participant", doing="recording a visit")
 def do_record_visit(participant: Participant, visit_id: str, done_on: dt.date, *,
                     actor: Actor) -> ScheduledVisit:
     """A visit took place; outside its window it is done and a deviation is recorded."""
@@ -147,8 +148,8 @@ def do_record_visit(participant: Participant, visit_id: str, done_on: dt.date, *
     return visit
 
 
-@action(AuditAction.RECORD_MISSED_VISIT, permission="enter_data", guards=WRITES_PARTICIPANT_DATA,
-        subject="participant")
+@action(AuditAction.RECORD_MISSED_VISIT, permission="enter_data", guards=RECORDS_STUDY_DATA,
+        subject="participant", doing="recording a missed visit")
 def do_record_missed_visit(participant: Participant, visit_id: str, reason: str, *,
                            actor: Actor) -> ScheduledVisit:
     participant = _locked(participant, actor)

@@ -47,10 +47,12 @@ from trialkit.web.trial.actions.base import (
     StateConflictError,
 )
 from trialkit.web.trial.actions.kernel import (
+    RECORDS_STUDY_DATA,
     WRITES_PARTICIPANT_DATA,
     action,
     record,
     reenter_password,
+    why_not_before_consent,
 )
 from trialkit.web.trial.actions.vocabulary import AuditAction
 from trialkit.web.trial.models import (
@@ -131,8 +133,29 @@ def require_read(actor: Actor, form_record: FormRecord) -> None:
         raise NotFoundError("no such form record", field="record_id")
 
 
-@action(AuditAction.SAVE_FORM, guards=WRITES_PARTICIPANT_DATA, subject="participant",
-        idempotent=True)
+def entering(form: Form) -> str | None:
+    """What saving ``form`` enters, in words, for the consent guard; None for the consent form
+    itself, which is entered as consent is taken (every other form waits for consent)."""
+    return None if form.kind == "consent" else f"entering {form.name}"
+
+
+def awaiting_consent(participant: Participant, form: Form) -> str:
+    """Why ``form`` cannot be entered for the participant yet (empty: it can, as far as
+    consent goes): the consent guard's own answer, for pages to leave out the entry."""
+    doing = entering(form)
+    return "" if doing is None else why_not_before_consent(participant, doing)
+
+
+def _entering(arguments: Mapping[str, object]) -> str | None:
+    actor, form_id = arguments.get("actor"), arguments.get("form_id")
+    form = None
+    if isinstance(actor, Actor) and isinstance(form_id, str):
+        form = next((f for f in actor.protocol().forms if f.id == form_id), None)
+    return f"entering form {form_id}" if form is None else entering(form)
+
+
+@action(AuditAction.SAVE_FORM, guards=RECORDS_STUDY_DATA, subject="participant",
+        idempotent=True, doing=_entering)
 def do_save_form(participant: Participant, form_id: str, visit_id: str,
                  data: Mapping[str, object], *, actor: Actor, reason: str = "",
                  repeat_index: int | None = None,

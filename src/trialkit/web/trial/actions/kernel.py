@@ -6,7 +6,8 @@ owns what must never be forgotten (docs/adr/0009-action-kernel.md):
 - **one transaction** around the whole action;
 - **the permission** it declares, checked before the function runs;
 - **declared guards** on its subject (the participant it writes about): the actor's site scope,
-  the participant lock, the study lock;
+  the participant lock, the study lock, and informed consent on file before any study data
+  about the person are recorded (ICH E6 4.8.8);
 - **the audit event**: ``record`` takes an ``AuditAction``, never a string, and at commit time the
   kernel asserts that the action (or an action it called) wrote at least one event, or said
   explicitly that nothing changed (``nothing_changed``); otherwise it rolls back. Events are
@@ -33,7 +34,7 @@ import datetime as dt
 import hashlib
 import inspect
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -72,10 +73,27 @@ class Guard(Enum):
     """The subject participant's data are not locked."""
     STUDY_UNLOCKED = "study_unlocked"
     """The study database is not locked."""
+    CONSENTED = "consented"
+    """The subject participant has informed consent on file (ICH E6 GCP 4.8.8: no
+    trial-specific data about a person before their written informed consent). The action
+    says in words what it would record (``doing``); it may exempt a call that records the
+    consent itself (the consent form), by ``doing`` answering None."""
 
 
-WRITES_PARTICIPANT_DATA = frozenset(Guard)
+WRITES_PARTICIPANT_DATA = frozenset({Guard.SITE, Guard.PARTICIPANT_UNLOCKED,
+                                     Guard.STUDY_UNLOCKED})
 """The guards of any action that changes a participant's data."""
+
+RECORDS_STUDY_DATA = WRITES_PARTICIPANT_DATA | {Guard.CONSENTED}
+"""The guards of any action that records study data about a participant (a form, a dose, a
+visit, an adverse event, an eligibility screening, enrolment): also informed consent on file.
+The actions that write about a participant without it (registration, consent itself, a screen
+failure, a withdrawal, and what only reviews data already on file) are listed with their
+reasons in tests/integration/test_action_kernel.py."""
+
+Doing = str | Callable[[Mapping[str, Any]], str | None]
+"""What an action guarded by ``Guard.CONSENTED`` records, in words ("entering Demographics"):
+a string, or a function of the call's arguments (None: this call is exempt)."""
 
 
 class UnauditedActionError(RuntimeError):
@@ -99,6 +117,8 @@ class ActionSpec:
     subject: str | None
     idempotent: bool
     anonymous: bool
+    doing: Doing = ""
+    """For ``Guard.CONSENTED``: what the action records, in words (see ``Doing``)."""
 
 
 ACTIONS: dict[str, ActionSpec] = {}
@@ -123,8 +143,8 @@ _frames: ContextVar[tuple[_Frame, ...]] = ContextVar("trialkit_action_frames", d
 
 def action(name: AuditAction, *, permission: Permission | None = None,
            guards: frozenset[Guard] | tuple[Guard, ...] = (), subject: str | None = None,
-           idempotent: bool = False,
-           anonymous: bool = False) -> Callable[[Callable[P, R]], Callable[P, R]]:
+           idempotent: bool = False, anonymous: bool = False,
+           doing: Doing = "") -> Callable[[Callable[P, R]], Callable[P, R]]:
     """Declare a function as an action.
 
     ``permission``: the role permission it needs (None: the function authorises a finer rule
@@ -134,6 +154,8 @@ def action(name: AuditAction, *, permission: Permission | None = None,
     ``idempotent``: the action declares an ``idempotency_key: str | None = None`` parameter,
     which the kernel handles (creates only; returns a model row); the action ignores it.
     ``anonymous``: the action runs without an actor (signing in, the first protocol load).
+    ``doing``: with ``Guard.CONSENTED``, what the action records in words, for its refusal
+    ("Record the participant's informed consent before <doing>"); see ``Doing``.
     """
     declared = frozenset(guards)
 
@@ -146,9 +168,11 @@ def action(name: AuditAction, *, permission: Permission | None = None,
         if (declared - {Guard.STUDY_UNLOCKED}) and subject not in signature.parameters:
             raise TypeError(f"{fn.__qualname__}: guards {sorted(g.value for g in declared)} "
                             f"need a subject parameter (got {subject!r})")
+        if (Guard.CONSENTED in declared) != bool(doing):
+            raise TypeError(f"{fn.__qualname__}: Guard.CONSENTED and ``doing`` go together")
         spec = ActionSpec(name=name, function=f"{fn.__module__}.{fn.__qualname__}",
                           permission=permission, guards=declared, subject=subject,
-                          idempotent=idempotent, anonymous=anonymous)
+                          idempotent=idempotent, anonymous=anonymous, doing=doing)
         ACTIONS[spec.function] = spec
 
         @wraps(fn)
@@ -231,6 +255,10 @@ def _authorise(spec: ActionSpec, actor: Any, bound: inspect.BoundArguments) -> N
             _frames.get()[-1].subject_row = ensure_participant_unlocked(participant)
     if Guard.STUDY_UNLOCKED in spec.guards:
         ensure_study_unlocked()
+    if participant is not None and Guard.CONSENTED in spec.guards:
+        doing = spec.doing if isinstance(spec.doing, str) else spec.doing(bound.arguments)
+        if doing is not None:
+            ensure_consented(participant, doing)
 
 
 def _subject(spec: ActionSpec, bound: inspect.BoundArguments) -> Participant | None:
@@ -258,6 +286,33 @@ def ensure_participant_unlocked(participant: Participant) -> Participant | None:
         raise StateConflictError(f"the data of participant {participant.screening_number} are "
                                  "locked", field="participant")
     return row
+
+
+def consent_on_file(participant: Participant) -> bool:
+    """Whether the participant (as this row was read) has informed consent on file: the one
+    rule, which the enrolment checks shown on pages ask too."""
+    return participant.consent_date is not None
+
+
+def ensure_consented(participant: Participant, doing: str) -> None:
+    """Refuse study data about a participant whose informed consent is not on file (ICH E6
+    GCP 4.8.8), read as the participant-lock guard just read it (else read now)."""
+    stack = _frames.get()
+    row = stack[-1].subject_row if stack else None
+    if row is None or row.pk != participant.pk:
+        row = Participant.objects.filter(pk=participant.pk).first()
+    refusal = why_not_before_consent(row, doing) if row is not None else ""
+    if refusal:
+        raise StateConflictError(refusal, field="consent_date")
+
+
+def why_not_before_consent(participant: Participant, doing: str) -> str:
+    """The consent guard's refusal of ``doing`` in words (empty: consent is on file); pages
+    ask it to leave out what the action would refuse."""
+    if consent_on_file(participant):
+        return ""
+    return (f"Record the participant's informed consent before {doing} (participant "
+            f"{participant.screening_number} has none on file)")
 
 
 def locked_participant(participant: Participant) -> Participant:

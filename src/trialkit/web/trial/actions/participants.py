@@ -38,9 +38,11 @@ from trialkit.web.trial.actions.base import (
     StateConflictError,
 )
 from trialkit.web.trial.actions.kernel import (
+    RECORDS_STUDY_DATA,
     WRITES_PARTICIPANT_DATA,
     Guard,
     action,
+    consent_on_file,
     locked_participant,
     record,
     reenter_password,
@@ -85,8 +87,8 @@ def do_register_candidate(screening_number: str, site_code: str, *, actor: Actor
     return participant
 
 
-@action(AuditAction.EVALUATE_ELIGIBILITY, permission="screen", guards=WRITES_PARTICIPANT_DATA,
-        subject="participant")
+@action(AuditAction.EVALUATE_ELIGIBILITY, permission="screen", guards=RECORDS_STUDY_DATA,
+        subject="participant", doing="screening them against the eligibility criteria")
 def do_evaluate_eligibility(participant: Participant, index_date: dt.date, *,
                             actor: Actor) -> Evaluation:
     """Screen the participant's screening forms for a planned Day 0 of ``index_date``."""
@@ -118,7 +120,8 @@ def do_evaluate_eligibility(participant: Participant, index_date: dt.date, *,
 
 
 @action(AuditAction.JUDGE_CRITERIA, permission="sign",
-        guards=WRITES_PARTICIPANT_DATA, subject="participant")
+        guards=RECORDS_STUDY_DATA, subject="participant",
+        doing="judging their eligibility criteria")
 def do_judge_criteria(participant: Participant, judgements: Mapping[str, str], rationale: str,
                       password: str, *, actor: Actor) -> Evaluation:
     """An investigator's judgement of criteria the engine left ``unknown`` (met / not_met)."""
@@ -196,8 +199,8 @@ def do_record_consent(participant: Participant, consent_date: dt.date, form_vers
     return participant
 
 
-@action(AuditAction.ENROL_PARTICIPANT, permission="enrol", guards=WRITES_PARTICIPANT_DATA,
-        subject="participant")
+@action(AuditAction.ENROL_PARTICIPANT, permission="enrol", guards=RECORDS_STUDY_DATA,
+        subject="participant", doing="enrolling them")
 def do_enrol_participant(participant: Participant, part_id: str, *, actor: Actor) -> Participant:
     """Enrol into a non-randomized part (cap, pauses, eligibility, consent)."""
     participant = _locked(participant, actor)
@@ -277,7 +280,7 @@ def make_visits(participant: Participant, protocol: Protocol, checks: Verdict) -
 def participant_checks(participant: Participant, study: Study) -> Verdict:
     """Eligible under the current protocol version, and consented."""
     eligible = eligibility_verdict(participant, study) == "eligible"
-    consented = participant.consent_date is not None
+    consented = consent_on_file(participant)
     return Verdict("participant", (
         Check("eligible", eligible, "The participant is eligible under the current protocol "
               "version." if eligible else "The participant is not confirmed eligible under the "

@@ -54,7 +54,7 @@ from trialkit.web.trial.actions.base import (
     StateConflictError,
 )
 from trialkit.web.trial.actions.kernel import (
-    WRITES_PARTICIPANT_DATA,
+    RECORDS_STUDY_DATA,
     Guard,
     action,
     locked_participant,
@@ -150,8 +150,8 @@ def verify_randomization_list(protocol: Protocol, study: Study) -> bool:
                                                     rand_list.digest)
 
 
-@action(AuditAction.RANDOMIZE_PARTICIPANT, permission="randomize", guards=WRITES_PARTICIPANT_DATA,
-        subject="participant")
+@action(AuditAction.RANDOMIZE_PARTICIPANT, permission="randomize", guards=RECORDS_STUDY_DATA,
+        subject="participant", doing="randomizing them")
 def do_randomize_participant(participant: Participant, *, actor: Actor) -> RandomizationResult:
     participant = locked_participant(participant)
     held = RandomizationSlot.objects.filter(participant=participant).first()

@@ -107,6 +107,19 @@ def _quick_password_hashing(request):
     yield
 
 
+@pytest.fixture(autouse=True)
+def _interface_language_of_its_own():
+    """Each test starts and ends in the default language. Django's LocaleMiddleware activates
+    the language of each request in the thread that answers it and never deactivates it: after
+    a test client's request in Chinese, the test's thread (and the next test on that worker)
+    would read the protocol and the interface in Chinese outside any request."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture(scope="session")
 def _session_var_dir(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("var")

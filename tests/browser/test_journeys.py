@@ -97,7 +97,7 @@ def _enter_screening_forms(browser, server, page: Page, trial, team, clock, shot
 
 
 @pytest.mark.protocols()
-def test_a_coordinator_screens_a_candidate_to_eligible_records_consent_and_joins_the_first_part(
+def test_a_coordinator_records_consent_screens_a_candidate_to_eligible_and_joins_the_first_part(
         browser, server, shot, trial, make_actor, clock, language):
     t = words(language)
     team = make_team(trial, make_actor)
@@ -114,6 +114,13 @@ def test_a_coordinator_screens_a_candidate_to_eligible_records_consent_and_joins
     page.get_by_role("button", name=t("Register")).click()
     expect(page.get_by_role("heading", level=1)).to_contain_text(
         t("Screening %(number)s", number="S-501"))
+    # Consent first: no study data before it (the kernel refuses them; ICH E6 4.8.8).
+    page.get_by_label(t("Date signed")).fill(clock.today.isoformat())
+    page.get_by_label(t("Consent form version")).fill("ICF 2.0")
+    page.get_by_label(t("Taken by")).fill("Dr Lin")
+    shot(page, "consent")
+    page.get_by_role("button", name=t("Record consent")).click()
+    expect(page.locator(".messages")).to_have_text(t("Consent recorded."))
     _enter_screening_forms(browser, server, page, trial, team, clock, shot, language)
 
     page.get_by_label(t("Planned Day 0")).fill(START.isoformat())
@@ -131,12 +138,6 @@ def test_a_coordinator_screens_a_candidate_to_eligible_records_consent_and_joins
     for_day_0 = t.pattern("for Day 0 %(date)s (by %(person)s on %(on)s)", date=START)
     expect(page.get_by_text(stored)).to_contain_text(
         re.compile(rf"{escaped(stored)}\s*{escaped(eligible)}\s*{for_day_0.pattern}"))
-    page.get_by_label(t("Date signed")).fill(clock.today.isoformat())
-    page.get_by_label(t("Consent form version")).fill("ICF 2.0")
-    page.get_by_label(t("Taken by")).fill("Dr Lin")
-    shot(page, "eligible-consent")
-    page.get_by_role("button", name=t("Record consent")).click()
-    expect(page.locator(".messages")).to_have_text(t("Consent recorded."))
 
     page.get_by_role("link", name=t("Go to enrolment and randomization")).click()
     region = page.get_by_role("region", name=part.name, exact=True)

@@ -8,10 +8,14 @@ import io
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from django.db import transaction
 from django.test import Client
+
+if TYPE_CHECKING:
+    from trialkit.web.trial.models import Participant
 from django.test.utils import override_settings
 
 from tests.accounts_support import sign_in_page
@@ -81,17 +85,27 @@ def text_of(body: bytes) -> str:
     return re.sub(r"\s+", " ", html.unescape(text)).lower()
 
 
+def waiting_candidate() -> Participant:
+    """The demo's candidate who is consented and eligible, waiting to join a part (its other
+    consented candidate is still being screened)."""
+    from trialkit.web.trial.models import Participant
+
+    waiting, = (p for p in Participant.objects.filter(status=Participant.Status.CONSENTED)
+                if getattr(p.evaluation(), "verdict", None) == "eligible")
+    return waiting
+
+
 def randomize_the_waiting_candidate(demo: Demo, protocol) -> object:
-    """The demo's consented candidate is randomized: a kit nobody has prepared yet."""
+    """The demo's consented, evaluated candidate is randomized: a kit nobody has prepared yet."""
     from django.contrib.auth.models import User
 
     from trialkit.web.trial.actions.base import actor_for
     from trialkit.web.trial.actions.randomization import do_randomize_participant
-    from trialkit.web.trial.models import Participant, RandomizationSlot
+    from trialkit.web.trial.models import RandomizationSlot
 
     role = next(r.id for r in protocol.roles if "randomize" in r.can)
     sign_in = next(s for s in demo.sign_ins if s.role == role)
     randomizer = actor_for(User.objects.get(username=sign_in.username), role)
-    waiting = Participant.objects.get(status=Participant.Status.CONSENTED)
+    waiting = waiting_candidate()
     do_randomize_participant(waiting, actor=randomizer)
     return RandomizationSlot.objects.select_related("participant").get(participant=waiting)

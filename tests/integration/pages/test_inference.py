@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from tests.integration.capture_support import adverse_event
 from tests.integration.pages.page_urls import urls_about
-from tests.integration.pages.support import client_for
+from tests.integration.pages.support import client_for, waiting_candidate
 from trialkit.interop.exports import EXPORTS
 from trialkit.web.trial import clock
 from trialkit.web.trial.actions.base import actor_for
@@ -105,7 +105,7 @@ def _randomize_with_an_event(protocol, trial, module_demo, shift: int) -> Partic
         moved = units[(units.index(getattr(slot, column)) + shift) % len(units)]
         RandomizationSlot.objects.filter(pk=slot.pk).update(**{column: moved})
     randomizer = next(r.id for r in protocol.roles if "randomize" in r.can)
-    waiting = Participant.objects.get(status=Participant.Status.CONSENTED)
+    waiting = waiting_candidate()
     do_randomize_participant(waiting, actor=_actor(module_demo, randomizer))
     form = trial.adverse_event_form
     reporter = trial.entry_role(form)
@@ -145,7 +145,7 @@ def test_a_randomization_and_an_event_change_no_watchers_view_by_the_arm(
     usernames = [s.username for s in module_demo.sign_ins if s.role in roles]
     assert any("arm_summaries" in protocol.role(r).sees for r in roles) or not trial.has(
         "blinded"), "a blinded protocol's committee is among the watchers"
-    waiting = Participant.objects.get(status=Participant.Status.CONSENTED)
+    waiting = waiting_candidate()
     urls = sorted(set(urls_about([waiting])))
     before = _view(module_demo, roles, urls)
     worlds = []

@@ -172,7 +172,7 @@ def _signed_in(browser: Browser, base: str, sign_in: SignIn) -> tuple[BrowserCon
     # analysis page's figures, fetched all at once, contend for the test's SQLite database.
     context.route("**/*.{svg,png}", lambda route: route.abort())
     page = context.new_page()
-    page.set_default_timeout(15_000)
+    page.set_default_timeout(60_000)  # a loaded machine may take that long for a first page
     page.goto("/login/")
     page.get_by_label("Username").fill(sign_in.username)
     page.get_by_label("Password").fill(sign_in.password)

@@ -77,3 +77,19 @@ def data_manager(make_actor, trial):
 @pytest.fixture
 def investigator(make_actor, trial):
     return make_actor(trial.investigator)
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """A settable clock for the actions (tests/integration/journey_support.Clock)."""
+    from tests.integration.journey_support import Clock
+
+    return Clock(monkeypatch)
+
+
+@pytest.fixture
+def team(trial, make_actor):
+    """One person in each role the trial's journeys need (journey_support.make_team)."""
+    from tests.integration.journey_support import make_team
+
+    return make_team(trial, make_actor)

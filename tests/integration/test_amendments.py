@@ -9,9 +9,7 @@ import yaml
 from tests.integration.conftest import PASSWORD
 from tests.integration.journey_support import (
     START,
-    Clock,
     eligible_and_consented,
-    make_team,
     open_randomized_part,
     register_and_screen,
 )
@@ -32,16 +30,6 @@ from trialkit.web.trial.models import FormVersion, Study
 from trialkit.web.trial.study import current_study
 
 pytestmark = pytest.mark.protocols()
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    return Clock(monkeypatch)
-
-
-@pytest.fixture
-def team(trial, make_actor):
-    return make_team(trial, make_actor)
 
 
 @pytest.fixture

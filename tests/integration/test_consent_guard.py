@@ -17,13 +17,11 @@ from tests.integration.conftest import PASSWORD
 from tests.integration.journey_support import (
     DAY,
     START,
-    Clock,
     eligible_and_consented,
     give,
     join,
     kit_of,
     list_live,
-    make_team,
 )
 from tests.integration.pages.support import signed_in
 from trialkit.web.trial.actions.base import StateConflictError
@@ -39,16 +37,6 @@ from trialkit.web.trial.models import (
 )
 
 pytestmark = pytest.mark.protocols()
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    return Clock(monkeypatch)
-
-
-@pytest.fixture
-def team(trial, make_actor):
-    return make_team(trial, make_actor)
 
 
 def _refused_since(before: int) -> list[AuditEvent]:

@@ -14,14 +14,12 @@ from tests.integration.conftest import PASSWORD
 from tests.integration.journey_support import (
     DAY,
     START,
-    Clock,
     eligible_and_consented,
     give,
     join,
     kit_of,
     last_dose_day,
     list_live,
-    make_team,
     reviewed_part_done,
     run_part,
 )
@@ -36,16 +34,6 @@ from trialkit.web.trial.actions.oversight import do_sign_safety_decision
 from trialkit.web.trial.actions.participants import do_enrol_participant
 from trialkit.web.trial.actions.randomization import do_randomize_participant
 from trialkit.web.trial.models import Administration, Deviation, RandomizationSlot
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    return Clock(monkeypatch)
-
-
-@pytest.fixture
-def team(trial, make_actor):
-    return make_team(trial, make_actor)
 
 
 @pytest.fixture

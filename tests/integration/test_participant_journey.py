@@ -13,14 +13,12 @@ from tests.integration.conftest import PASSWORD
 from tests.integration.journey_support import (
     DAY,
     START,
-    Clock,
     eligible_and_consented,
     give,
     join,
     judge_history_criteria,
     kit_of,
     list_live,
-    make_team,
     open_randomized_part,
     register_and_screen,
 )
@@ -53,16 +51,6 @@ from trialkit.web.trial.queries_schedule import deviations_of, visit_schedule
 from trialkit.web.trial.signatures import unsigned_in_casebook, worklist
 
 pytestmark = pytest.mark.protocols()
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    return Clock(monkeypatch)
-
-
-@pytest.fixture
-def team(trial, make_actor):
-    return make_team(trial, make_actor)
 
 
 @pytest.fixture

@@ -13,9 +13,7 @@ import pytest
 import yaml
 
 from tests.integration.journey_support import (
-    Clock,
     eligible_and_consented,
-    make_team,
     open_randomized_part,
     register_and_screen,
 )
@@ -37,16 +35,6 @@ from trialkit.web.trial.models import AuditEvent, RandomizationList, Randomizati
 from trialkit.web.trial.study import current_study, protocol_of
 
 pytestmark = pytest.mark.protocols("randomized")
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    return Clock(monkeypatch)
-
-
-@pytest.fixture
-def team(trial, make_actor):
-    return make_team(trial, make_actor)
 
 
 def _allocated(slot: RandomizationSlot) -> str:

@@ -13,13 +13,11 @@ from tests.integration.capture_support import adverse_event
 from tests.integration.journey_support import (
     DAY,
     START,
-    Clock,
     eligible_and_consented,
     give,
     join,
     kit_of,
     list_live,
-    make_team,
 )
 from trialkit.web.trial.actions.base import InvalidInputError, StateConflictError
 from trialkit.web.trial.actions.dosing import do_record_visit
@@ -28,16 +26,6 @@ from trialkit.web.trial.actions.participants import do_record_consent
 from trialkit.web.trial.models import Deviation, Participant, Study
 
 pytestmark = pytest.mark.protocols()
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    return Clock(monkeypatch)
-
-
-@pytest.fixture
-def team(trial, make_actor):
-    return make_team(trial, make_actor)
 
 
 @pytest.fixture

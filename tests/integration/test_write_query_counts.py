@@ -14,9 +14,7 @@ from django.test.utils import CaptureQueriesContext
 
 from tests.integration.capture_support import measured
 from tests.integration.journey_support import (
-    Clock,
     eligible_and_consented,
-    make_team,
     open_randomized_part,
 )
 from trialkit.web.trial.actions.base import actor_for
@@ -38,16 +36,6 @@ FORM_SAVE_BOUND = 14
 UNDER_HEAD_LOCK_BOUND = 4
 """From taking the audit head lock (which every writer waits for) to the commit: the lock, the
 events, the head, the commit."""
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    return Clock(monkeypatch)
-
-
-@pytest.fixture
-def team(trial, make_actor):
-    return make_team(trial, make_actor)
 
 
 def _fresh(actor):

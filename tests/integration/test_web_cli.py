@@ -59,7 +59,11 @@ def test_init_grants_the_first_administrator_the_protocols_own_managing_role(
 
     document = yaml.safe_load(REFERENCE_PROTOCOL.read_text(encoding="utf-8"))
     [role] = [r for r in document["roles"] if "manage_users" in r.get("can", [])]
-    role["id"] = "site_it_admin"
+    old_id, role["id"] = role["id"], "site_it_admin"
+    for translation in document.get("translations", []):
+        names = translation.get("roles", {})
+        if old_id in names:
+            names["site_it_admin"] = names.pop(old_id)
     path = tmp_path / "renamed-admin.yaml"
     path.write_text(yaml.safe_dump(document, sort_keys=False, allow_unicode=True),
                     encoding="utf-8")

@@ -36,6 +36,7 @@ def test_the_randomization_list_names_each_stratum_in_words_not_as_stored(trial,
     page = text_of(client_for(module_demo, trial.list_manager).get(
         "/randomization/list/").content)
     assert "[[" not in page and "[]" not in page
+    assert f"part {protocol.part(protocol.randomization.part).name.lower()}" in page
     if not protocol.randomization.strata:
         assert "all participants" in page
     for factor in protocol.randomization.strata:

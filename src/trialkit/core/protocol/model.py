@@ -52,8 +52,8 @@ class Protocol(Frozen):
     lab_tests: tuple[LabTest, ...] = ()
     """Laboratory tests this protocol adds to the packaged lab catalogue."""
     translations: tuple[Translation, ...] = ()
-    """The words people read (forms, items, decodes, visits, criteria, roles) in other
-    languages (docs/how-to/translate.md)."""
+    """The words people read (forms, items, decodes, visits, criteria, roles, parts, arms) in
+    other languages (docs/how-to/translate.md)."""
 
     @model_validator(mode="after")
     def _cross_references_hold(self) -> Protocol:

@@ -2,12 +2,14 @@
 
 A protocol is written in one language (its text is the approved version). It may carry
 translations of the words people read while running the trial: form names, item labels,
-code-list decodes, visit names, criterion texts and role names. The ids, rules and everything a
-computation reads stay as they are, so a translated view of a protocol behaves exactly like the
-protocol; only what it says differs. Analyses, exports and stored records use the protocol itself.
+code-list decodes, visit names, criterion texts, role names, part names and arm labels. The
+ids, rules and everything a computation reads stay as they are, so a translated view of a
+protocol behaves exactly like the protocol; only what it says differs. Analyses, exports and
+stored records use the protocol itself.
 
 Keys name what is translated by id: a form ``ae``, an item ``ae.AETERM`` (form id, item id), a
-decode ``ny.Y`` (code-list id, code), a visit ``M3``, a criterion ``I1``, a role ``monitor``.
+decode ``ny.Y`` (code-list id, code), a visit ``M3``, a criterion ``I1``, a role ``monitor``,
+a part ``phase2a``, an arm ``umsc01``.
 """
 
 from __future__ import annotations
@@ -42,6 +44,10 @@ class Translation(Frozen):
     visits: Words = Field(default_factory=dict)
     criteria: Words = Field(default_factory=dict)
     roles: Words = Field(default_factory=dict)
+    parts: Words = Field(default_factory=dict)
+    """Part names (Phase I run-in, Phase IIa), by part id."""
+    arms: Words = Field(default_factory=dict)
+    """Arm labels, by arm id (read only by roles the blinding lets see an arm)."""
 
 
 def same_language(tag: str, other: str) -> bool:
@@ -73,8 +79,13 @@ def in_language(protocol: Protocol, language: str) -> Protocol:
         for criterion in protocol.eligibility.criteria)
     roles = tuple(role.model_copy(update={"name": words.roles.get(role.id, role.name)})
                   for role in protocol.roles)
+    design = protocol.design.model_copy(update={
+        "parts": tuple(part.model_copy(update={"name": words.parts.get(part.id, part.name)})
+                       for part in protocol.design.parts),
+        "arms": tuple(arm.model_copy(update={"label": words.arms.get(arm.id, arm.label)})
+                      for arm in protocol.design.arms)})
     return protocol.model_copy(update={
-        "forms": forms, "codelists": codelists, "roles": roles,
+        "design": design, "forms": forms, "codelists": codelists, "roles": roles,
         "schedule": protocol.schedule.model_copy(update={"visits": visits}),
         "eligibility": protocol.eligibility.model_copy(update={"criteria": criteria}),
     })
@@ -99,7 +110,8 @@ def check(protocol: Protocol) -> Iterator[Problem]:
 
 _WHAT = MappingProxyType({"forms": "form", "items": "item (form.item)",
                           "codelists": "decode (codelist.code)", "visits": "visit",
-                          "criteria": "criterion", "roles": "role"})
+                          "criteria": "criterion", "roles": "role", "parts": "part",
+                          "arms": "arm"})
 
 
 def _translatable(protocol: Protocol) -> dict[str, set[str]]:
@@ -111,6 +123,8 @@ def _translatable(protocol: Protocol) -> dict[str, set[str]]:
         "visits": {visit.id for visit in protocol.schedule.visits},
         "criteria": {criterion.id for criterion in protocol.eligibility.criteria},
         "roles": {role.id for role in protocol.roles},
+        "parts": {part.id for part in protocol.design.parts},
+        "arms": {arm.id for arm in protocol.design.arms},
     }
 
 

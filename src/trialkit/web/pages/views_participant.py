@@ -114,7 +114,7 @@ def _enrol_post(request: HttpRequest, actor: Actor, participant: Participant) ->
         do_enrol_participant(participant, part_id, actor=actor)
     except ActionError as exc:
         return refused(request, exc, back)
-    return done(request, _("Enrolled in %(part)s.") % {"part": part_id},
+    return done(request, _("Enrolled in %(part)s.") % {"part": protocol.part(part_id).name},
                 reverse("pages:participant", args=[participant.pk]))
 
 

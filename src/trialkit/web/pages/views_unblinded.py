@@ -87,6 +87,7 @@ def randomization_list(request: HttpRequest, actor: Actor) -> HttpResponse:
     slots = access.access_randomization_list(actor) if current else []
     return render_page(request, actor, "pages/randomization_list.html", {
         "title": _("Randomization list"), "current": current,
+        "part_name": protocol.part(current.part).name if current else "",
         "viewers": seers(protocol, "randomization_list"),
         "slots": [{**slot, "stratum": stratum_in_words(protocol, stored_stratum(
             slot["stratum"]))} for slot in slots]})

@@ -21,7 +21,7 @@ from trialkit.core.protocol.translations import in_language, same_language, untr
 
 pytestmark = pytest.mark.protocols()
 
-KINDS = ("forms", "items", "codelists", "visits", "criteria", "roles")
+KINDS = ("forms", "items", "codelists", "visits", "criteria", "roles", "parts", "arms")
 TEST_LANGUAGE = "qaa-test"  # ISO 639-2 reserves qaa-qtz for local use: no protocol carries it
 
 
@@ -35,6 +35,8 @@ def _keys(protocol: Protocol) -> dict[str, list[str]]:
         "visits": [visit.id for visit in protocol.schedule.visits],
         "criteria": [criterion.id for criterion in protocol.eligibility.criteria],
         "roles": [role.id for role in protocol.roles],
+        "parts": [part.id for part in protocol.design.parts],
+        "arms": [arm.id for arm in protocol.design.arms],
     }
 
 
@@ -81,6 +83,10 @@ def _words(dump: dict[str, Any]) -> dict[tuple[str, str], str]:
         words["criteria", criterion["id"]] = criterion["text"]
     for role in dump["roles"]:
         words["roles", role["id"]] = role["name"]
+    for part in dump["design"]["parts"]:
+        words["parts", part["id"]] = part["name"]
+    for arm in dump["design"]["arms"]:
+        words["arms", arm["id"]] = arm["label"]
     return words
 
 
@@ -99,6 +105,10 @@ def _without_words(dump: dict[str, Any]) -> dict[str, Any]:
         criterion["text"] = None
     for role in dump["roles"]:
         role["name"] = None
+    for part in dump["design"]["parts"]:
+        part["name"] = None
+    for arm in dump["design"]["arms"]:
+        arm["label"] = None
     return dump
 
 
@@ -162,11 +172,12 @@ def test_a_key_the_protocol_does_not_have_is_refused_with_its_path(trial, kind):
 
 
 def test_a_kind_of_word_that_is_not_translatable_is_refused_with_its_path(trial):
-    block = {**_block(trial.protocol), "arms": {arm.id: "⟦arm⟧"
-                                                for arm in trial.protocol.design.arms}}
+    # Endpoints are read in the protocol's language: analyses and exports quote them as approved.
+    block = {**_block(trial.protocol), "endpoints": {endpoint.id: "⟦endpoint⟧"
+                                                     for endpoint in trial.protocol.endpoints}}
     index = len(_data(trial).get("translations", []))
     paths = [path for path, _ in _refused(_with(trial, block))]
-    assert paths == [f"translations[{index}].arms"]
+    assert paths == [f"translations[{index}].endpoints"]
 
 
 def test_a_language_that_is_not_a_tag_is_refused(trial):

@@ -4,34 +4,44 @@ reports, a serious event's report and any other record people file or sign.
 fpdf2 stamps the creation date (we pass the data date) and derives the file identifier from
 the content when none is given, so nothing depends on the clock. The text font is DejaVu Sans,
 which matplotlib ships (a dependency already): the core PDF fonts cannot print an em dash, a
-"≥" or a participant's name outside Latin-1. Every page starts with the report's first line,
-so a printed page says which report (a committee session and view, a participant) it belongs to.
+"≥" or a participant's name outside Latin-1. Text DejaVu cannot draw (Chinese, say) is drawn
+from fallback fonts found on the machine, and a character no font draws is printed as its code
+point with a note (pdf_fonts.py): fpdf2 would otherwise drop it. Every page starts with the
+report's first line, so a printed page says which report (a committee session and view, a
+participant) it belongs to.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from pathlib import Path
+from dataclasses import replace
 
-import matplotlib
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
 from trialkit.core.reporting.display import DisplayTable
+from trialkit.reports.pdf_fonts import TEXT_FONTS, FontPlan, plan_for
 from trialkit.reports.smc_sections import Block, Bullets, Heading, Paragraph
 
 FONT = "DejaVu"
-FONTS = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
 SIZES = {1: 14, 2: 12, 3: 10}
+UNPRINTABLE_NOTE = (
+    "Some characters have no font on this server and are printed as their Unicode code point "
+    "([U+XXXX]); install a font that covers them (docs/deploy.md, PDF fonts).")
 
 
 class _Document(FPDF):  # type: ignore[misc]
-    def __init__(self, first: str) -> None:
+    def __init__(self, first: str, fonts: FontPlan) -> None:
         super().__init__(orientation="landscape", unit="mm", format="A4")
-        self.first = first
-        self.add_font(FONT, "", str(FONTS / "DejaVuSans.ttf"))
-        self.add_font(FONT, "B", str(FONTS / "DejaVuSans-Bold.ttf"))
+        self.first = fonts.shown(first)
+        self.add_font(FONT, "", str(TEXT_FONTS / "DejaVuSans.ttf"))
+        self.add_font(FONT, "B", str(TEXT_FONTS / "DejaVuSans-Bold.ttf"))
+        for fallback in fonts.fallbacks:
+            self.add_font(fallback.family, "", str(fallback.path),
+                          collection_font_number=fallback.face)
+        if fonts.fallbacks:  # bold text falls back to the regular face: no bold CJK needed
+            self.set_fallback_fonts([f.family for f in fonts.fallbacks], exact_match=False)
         self.set_auto_page_break(auto=True, margin=14)
         self.set_margins(12, 12, 12)
 
@@ -48,8 +58,12 @@ class _Document(FPDF):  # type: ignore[misc]
 
 def render_pdf(first: str, title: str, blocks: Sequence[Block],
                created: dt.datetime) -> bytes:
-    pdf = _Document(first)
-    pdf.set_title(title)
+    fonts = plan_for([first, title, *(text for block in blocks for text in _texts(block))])
+    if fonts.unprintable:
+        blocks = [Paragraph(UNPRINTABLE_NOTE), *blocks]
+    blocks = [_shown(block, fonts) for block in blocks]
+    pdf = _Document(first, fonts)
+    pdf.set_title(fonts.shown(title))
     pdf.set_creator("trialkit")
     pdf.set_creation_date(created)
     pdf.add_page()
@@ -70,6 +84,30 @@ def render_pdf(first: str, title: str, blocks: Sequence[Block],
         elif isinstance(block, DisplayTable):
             _table(pdf, block)
     return bytes(pdf.output())
+
+
+def _texts(block: Block) -> tuple[str, ...]:
+    if isinstance(block, Heading | Paragraph):
+        return (block.text,)
+    if isinstance(block, Bullets):
+        return block.items
+    return (block.title, *block.header, *(v for row in block.rows for v in row), *block.notes)
+
+
+def _shown(block: Block, fonts: FontPlan) -> Block:
+    """The block with each character no font draws printed as its code point."""
+    if not fonts.unprintable:
+        return block
+    if isinstance(block, Heading):
+        return replace(block, text=fonts.shown(block.text))
+    if isinstance(block, Paragraph):
+        return replace(block, text=fonts.shown(block.text))
+    if isinstance(block, Bullets):
+        return replace(block, items=tuple(fonts.shown(item) for item in block.items))
+    return replace(block, title=fonts.shown(block.title),
+                   header=tuple(fonts.shown(h) for h in block.header),
+                   rows=tuple(tuple(fonts.shown(v) for v in row) for row in block.rows),
+                   notes=tuple(fonts.shown(n) for n in block.notes))
 
 
 def _table(pdf: _Document, table: DisplayTable) -> None:

@@ -32,7 +32,8 @@ from trialkit.web.trial.site_time import zone_of
 
 
 def casebook_pdf(participant: Participant, actor: Actor) -> bytes:
-    with translation.override("en"):  # a PDF is an English record (fpdf's fonts draw no Chinese)
+    # A filed record in English; what people wrote in Chinese prints as written (pdf_fonts.py).
+    with translation.override("en"):
         return _casebook_pdf(participant, actor)
 
 

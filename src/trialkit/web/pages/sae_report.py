@@ -28,8 +28,9 @@ from trialkit.web.trial.site_time import zone_of
 
 def sae_report_pdf(record: FormRecord, actor: Actor) -> bytes:
     """The report of the serious event on ``record`` (read through ``form_record_for``), in
-    English whatever the reader's language: the CIOMS form is an English record, and the PDF's
-    core fonts cannot draw Chinese (helpers it calls may translate: they speak English here)."""
+    English whatever the reader's language: the CIOMS form is an English record (helpers it
+    calls may translate: they speak English here). What people wrote in Chinese prints as they
+    wrote it (the PDF's fallback fonts, reports/pdf_fonts.py)."""
     sae_clock = SeriousEventClock.objects.filter(record=record).first()
     if sae_clock is None:
         raise NotFoundError(_("this form records no serious event"),

@@ -9,6 +9,7 @@ from django.contrib.auth.models import User
 from django.test import Client
 
 from trialkit.web.trial import clock, totp
+from trialkit.web.trial.actions.two_factor import stored_totp_secret
 from trialkit.web.trial.models import Membership, Profile, RoleRequest
 
 PASSWORD = "correct horse battery staple"
@@ -50,7 +51,7 @@ def current_code(user: User) -> str:
     one was used already (a code is accepted once), as a person would wait for the next."""
     profile = Profile.objects.get(user=user)
     step = max(totp.time_step(clock.now()) - 1, profile.totp_last_step + 1)
-    return totp.hotp(totp.secret_bytes(profile.totp_secret), step)
+    return totp.hotp(totp.secret_bytes(stored_totp_secret(profile)), step)
 
 
 def enrol(user: User) -> list[str]:

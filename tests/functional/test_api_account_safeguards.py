@@ -11,6 +11,7 @@ import pytest
 from tests.accounts_support import PASSWORD, api_sign_in
 from trialkit.web.trial import clock, totp
 from trialkit.web.trial.actions.accounts import do_issue_api_token
+from trialkit.web.trial.actions.two_factor import stored_totp_secret
 from trialkit.web.trial.audit import verify_chain
 from trialkit.web.trial.models import ApiToken, AuditEvent, Profile
 
@@ -64,7 +65,7 @@ def test_a_role_that_signs_needs_a_code_at_the_api_sign_in(trial, api, make_acto
     again = api.post("/api/session/two-factor", {"username": name, "password": PASSWORD})
     assert again.status_code == 409 and again.body["field"] == "code"
     profile = Profile.objects.get(user__username=name)
-    far = totp.hotp(totp.secret_bytes(profile.totp_secret), totp.time_step(clock.now()) + 5)
+    far = totp.hotp(totp.secret_bytes(stored_totp_secret(profile)), totp.time_step(clock.now()) + 5)
     wrong = api.post("/api/session", {"username": name, "password": PASSWORD, "code": far})
     assert wrong.status_code == 403 and wrong.body["field"] == "code"
 

@@ -186,6 +186,9 @@ def _secret_key() -> tuple[str, str]:
 
 SECRET_KEY, TRIALKIT_SECRET_KEY_SOURCE = _secret_key()
 TRIALKIT_DEMO = TRIALKIT_SECRET_KEY_SOURCE == "demo"
+# Retired secret keys, separated by spaces, kept after a rotation: what they signed or sealed
+# (second-factor seeds, trialkit/web/trial/sealed.py) still opens until written again.
+SECRET_KEY_FALLBACKS = os.environ.get("TRIALKIT_SECRET_KEY_FALLBACKS", "").split()
 
 # Django's test client adds "testserver" itself.
 ALLOWED_HOSTS = _list("TRIALKIT_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")

@@ -14,6 +14,7 @@ from trialkit.web.trial.actions.accounts import (
     do_grant_role,
     do_reset_password,
 )
+from trialkit.web.trial.actions.two_factor import stored_totp_secret
 from trialkit.web.trial.models import ApiToken, AuditEvent, Profile, RoleRequest
 
 pytestmark = pytest.mark.protocols()
@@ -27,8 +28,10 @@ def test_a_role_that_signs_enrols_at_its_first_sign_in_and_then_gives_a_code(tri
     assert first["Location"] == "/login/enrol/"
     assert client.get("/").status_code == 302  # not signed in yet
     page = client.get("/login/enrol/")
-    secret = Profile.objects.get(user__username=name).totp_secret
+    stored = Profile.objects.get(user__username=name).totp_secret
+    secret = stored_totp_secret(Profile.objects.get(user__username=name))
     assert secret and secret in page.content.decode()
+    assert secret not in stored  # kept sealed: a database read or backup gives no seed
     user = User.objects.get(username=name)
     confirmed = client.post("/login/enrol/", {"code": current_code(user)})
     assert confirmed.status_code == 200 and b"recovery-codes" in confirmed.content

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from trialkit.web.trial.actions.accounts import conflicting_memberships
 from trialkit.web.trial.actions.base import ActionError, NotFoundError
+from trialkit.web.trial.actions.two_factor import stored_totp_secret
 from trialkit.web.trial.models import (
     ApiToken,
     Membership,
@@ -68,7 +69,7 @@ def accounts_overview() -> AccountsOverview:
 
 def totp_secret(user: User) -> str:
     """The second factor's secret being set up (blank: none started)."""
-    return str(Profile.objects.get(user=user).totp_secret or "")
+    return stored_totp_secret(Profile.objects.get(user=user))
 
 
 def users_with_roles() -> QuerySet[User]:

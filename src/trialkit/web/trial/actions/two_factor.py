@@ -36,6 +36,7 @@ from trialkit.web.trial.actions.kernel import (
 from trialkit.web.trial.actions.throttle import blocked, count_source_failure
 from trialkit.web.trial.actions.vocabulary import AuditAction
 from trialkit.web.trial.models import Membership, Profile, RecoveryCode
+from trialkit.web.trial.sealed import UnsealError, seal, unseal
 from trialkit.web.trial.study import current_study, protocol_of
 
 
@@ -72,10 +73,33 @@ def do_start_two_factor(user: User) -> str:
     if profile.totp_confirmed_at is not None:
         raise StateConflictError("a second factor is already enrolled; use its code",
                                  field="code")
-    profile.totp_secret = totp.new_secret()
+    secret = totp.new_secret()
+    profile.totp_secret = seal(secret, purpose=SEALED_FOR, owner=_owner(user.pk))
     profile.save(update_fields=["totp_secret"])
     record(None, AuditAction.START_TWO_FACTOR, user, who=user.username)
-    return profile.totp_secret
+    return secret
+
+
+SEALED_FOR = "totp-secret"
+"""What second-factor seeds are sealed for: names their key (sealed.py)."""
+
+
+def _owner(user_pk: int) -> str:
+    return f"user:{user_pk}"
+
+
+def stored_totp_secret(profile: Profile) -> str:
+    """The profile's second-factor seed in clear (blank: none started); it is stored sealed
+    with a key outside the database (sealed.py)."""
+    if not profile.totp_secret:
+        return ""
+    try:
+        return unseal(profile.totp_secret, purpose=SEALED_FOR, owner=_owner(profile.user_id))
+    except UnsealError:
+        raise StateConflictError(
+            "this second factor was set up under another server key and cannot be read; ask "
+            "an administrator to reset it (or restore the old key as a fallback)",
+            field="code") from None
 
 
 def do_verify_second_factor(user: User, code: str, *, source: str = "") -> list[str]:
@@ -107,7 +131,8 @@ def _attempt_second_factor(user: User, code: str,
         record(None, AuditAction.SIGN_IN_REFUSED, user, who=who,
                new={"why": "second factor not enrolled", **seen})
         return [], StateConflictError("enrol a second factor first", field="code")
-    step = totp.matching_step(profile.totp_secret, code, now, after=profile.totp_last_step)
+    step = totp.matching_step(stored_totp_secret(profile), code, now,
+                              after=profile.totp_last_step)
     if step is not None:
         return _accepted_code(user, profile, step, seen), None
     if profile.totp_confirmed_at is not None and _use_recovery_code(user, code, seen):

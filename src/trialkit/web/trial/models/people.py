@@ -66,8 +66,9 @@ class Profile(models.Model):
     must_change_password = models.BooleanField(default=False)
     """Set by an administrator's password reset: the temporary password only opens the page
     that changes it."""
-    totp_secret = models.CharField(max_length=64, blank=True, default="")
-    """Base32 TOTP secret (RFC 6238); empty until enrolment starts."""
+    totp_secret = models.CharField(max_length=200, blank=True, default="")
+    """The base32 TOTP secret (RFC 6238) sealed with a key outside the database (sealed.py,
+    read through two_factor.stored_totp_secret); empty until enrolment starts."""
     totp_confirmed_at = models.DateTimeField(null=True)
     """When a first code proved the authenticator holds the secret; until then the secret is
     only a proposal."""

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from trialkit.web.pages.local_time import zone_caption
 from trialkit.web.pages.navigation import navigation
+from trialkit.web.pages.vocabulary import field_in_words
 from trialkit.web.signin import must_change_password, session_expired
 from trialkit.web.trial import clock
 from trialkit.web.trial.actions.base import (
@@ -148,7 +149,7 @@ def done(request: HttpRequest, message: str, to: str) -> HttpResponseRedirect:
 
 def refused(request: HttpRequest, error: ActionError, to: str) -> HttpResponseRedirect:
     """An action refused: say why (naming the field) on the page the user comes back to."""
-    where = f"{error.field.replace('_', ' ')}: " if error.field else ""
+    where = f"{field_in_words(error.field)}: " if error.field else ""
     messages.error(request, f"{where}{error.message}")
     return HttpResponseRedirect(to)
 

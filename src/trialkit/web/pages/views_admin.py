@@ -20,6 +20,7 @@ from trialkit.web.pages.audit_words import action_choices
 from trialkit.web.pages.session import done, has, page, refused, render_page
 from trialkit.web.pages.trail_listing import event_count, trail_page
 from trialkit.web.pages.views_account_admin import account_context
+from trialkit.web.pages.vocabulary import field_in_words
 from trialkit.web.trial.actions.accounts import do_add_person, do_grant_role, do_revoke_role
 from trialkit.web.trial.actions.base import ActionError, Actor, InvalidInputError
 from trialkit.web.trial.audit import is_append_only_enforced, verify_chain
@@ -36,7 +37,7 @@ def audit(request: HttpRequest, actor: Actor) -> HttpResponse:
         filters = {key: query.text(key, required=False)
                    for key in ("actor", "action", "object_type")}
     except InvalidInputError as exc:
-        messages.error(request, f"{exc.field.replace('_', ' ')}: {exc.message}")
+        messages.error(request, f"{field_in_words(exc.field)}: {exc.message}")
         refused_filter = True
     return render_page(request, actor, "pages/audit.html", {
         "title": _("Audit trail"), "page_obj": trail_page(actor, filters, query.raw("page")),

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from trialkit.web.boundary.posted import Posted
 from trialkit.web.pages.account_readers import totp_secret
 from trialkit.web.pages.session import ROLE_KEY, render_page, roles_held
+from trialkit.web.pages.vocabulary import field_in_words
 from trialkit.web.signin import (
     begin_pending,
     client_address,
@@ -60,7 +61,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
                               source=client_address(request),
                               trusted=trusted_browser(request, username))
         except InvalidInputError as exc:
-            context["error"] = f"{exc.field}: {exc.message}"
+            context["error"] = f"{field_in_words(exc.field)}: {exc.message}"
             return render_page(request, None, "pages/login.html", context, status=422)
         except ThrottledError as exc:
             context["error"] = exc.message
@@ -152,7 +153,7 @@ def change_password(request: HttpRequest) -> HttpResponse:
             do_change_password(posted.raw("password"), posted.raw("new_password"),
                                actor=owner(request.user))  # type: ignore[arg-type]
         except ActionError as exc:
-            context["error"] = f"{exc.field.replace('_', ' ')}: {exc.message}"
+            context["error"] = f"{field_in_words(exc.field)}: {exc.message}"
             return render_page(request, None, "pages/change_password.html", context,
                                status=exc.status)
         # A new password ends the session (Django ties sessions to it): sign in again.

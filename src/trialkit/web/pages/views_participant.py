@@ -14,7 +14,7 @@ from trialkit.web.pages import readers
 from trialkit.web.pages.local_time import show_times_of
 from trialkit.web.pages.participant_view import participant_page
 from trialkit.web.pages.session import done, has, page, refused, render_page
-from trialkit.web.pages.vocabulary import holders, notified, preparers
+from trialkit.web.pages.vocabulary import field_in_words, holders, notified, preparers
 from trialkit.web.trial import access
 from trialkit.web.trial.actions.base import ActionError, Actor
 from trialkit.web.trial.actions.dosing import (
@@ -148,7 +148,7 @@ def unblind(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
             do_unblind_participant(participant, posted.text("reason"), posted.text("password"),
                                    actor=actor)
         except ActionError as exc:
-            error = f"{exc.field + ': ' if exc.field else ''}{exc.message}"
+            error = f"{field_in_words(exc.field) + ': ' if exc.field else ''}{exc.message}"
     # Blinded until this investigator unblinds: asked, not attempted (no refusal recorded).
     allocation = access.allocation_if_visible(participant, actor)
     if allocation is not None and not allocation.randomization_number:

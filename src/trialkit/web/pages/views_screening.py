@@ -57,7 +57,7 @@ def screening(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     verdict, lines, problem = checklist(participant, protocol, index)
     # No study data before consent: until it is on file only the consent form is offered.
     problem = " ".join(p for p in (refused_date, problem, why_not_before_consent(
-        participant, "entering the screening forms")) if p)
+        participant, gettext_lazy("entering the screening forms"))) if p)
     context = {"participant": participant, "verdict": verdict, "lines": lines,
                "problem": problem, "index_date": index.isoformat()}
     if request.headers.get("X-Fragment") == "1":

@@ -158,3 +158,48 @@ PARTICIPANT_STATUSES = {
 
 def participant_status(status: str) -> str:
     return str(PARTICIPANT_STATUSES.get(status, status))
+
+
+FIELD_WORDS: dict[str, str] = {
+    "actor": gettext_noop("who is acting"), "administration_id": gettext_noop("administration"),
+    "as_of": gettext_noop("as of"), "assignee": gettext_noop("assignee"),
+    "aware_at": gettext_noop("site aware at"), "checks": gettext_noop("checks"),
+    "code": gettext_noop("code"), "confirmation": gettext_noop("confirmation"),
+    "consent_date": gettext_noop("consent date"), "data": gettext_noop("data"),
+    "data_cut": gettext_noop("data cut"), "days": gettext_noop("days"),
+    "decision": gettext_noop("decision"), "dictionary": gettext_noop("dictionary"),
+    "done_on": gettext_noop("done on"), "ended_on": gettext_noop("ended on"),
+    "folder": gettext_noop("folder"), "form_id": gettext_noop("form"),
+    "form_version": gettext_noop("form version"), "format": gettext_noop("format"),
+    "gate_index": gettext_noop("gate"), "given_at": gettext_noop("given at"),
+    "idempotency_key": gettext_noop("idempotency key"), "index_date": gettext_noop("index date"),
+    "item_id": gettext_noop("item"), "item_value": gettext_noop("item value"),
+    "kind": gettext_noop("kind"), "kit_code": gettext_noop("kit code"),
+    "label": gettext_noop("label"), "llt_code": gettext_noop("lowest level term"),
+    "meaning": gettext_noop("meaning"), "membership": gettext_noop("role held"),
+    "membership_id": gettext_noop("role held"), "new_password": gettext_noop("new password"),
+    "note": gettext_noop("note"), "outcome": gettext_noop("outcome"),
+    "output": gettext_noop("output"), "override_reason": gettext_noop("override reason"),
+    "part": gettext_noop("part"), "participant": gettext_noop("participant"),
+    "participant_id": gettext_noop("participant"), "password": gettext_noop("password"),
+    "printed_name": gettext_noop("printed name"), "protocol": gettext_noop("protocol"),
+    "query": gettext_noop("query"), "query_id": gettext_noop("query"),
+    "query_value": gettext_noop("value queried"), "rationale": gettext_noop("rationale"),
+    "reason": gettext_noop("reason"), "recipient": gettext_noop("recipient"),
+    "record": gettext_noop("record"), "record_id": gettext_noop("record"),
+    "repeat_index": gettext_noop("repeat"), "report": gettext_noop("report"),
+    "request": gettext_noop("request"), "request_id": gettext_noop("request"),
+    "role": gettext_noop("role"), "screening_number": gettext_noop("screening number"),
+    "seed": gettext_noop("seed"), "sent_at": gettext_noop("sent at"),
+    "session": gettext_noop("session"), "site": gettext_noop("site"),
+    "status": gettext_noop("status"), "step": gettext_noop("step"),
+    "text": gettext_noop("text"), "token": gettext_noop("token"),
+    "token_id": gettext_noop("token"), "username": gettext_noop("username"),
+    "visit_id": gettext_noop("visit"),
+}
+"""The fields an action's refusal names (``ActionError.field``), as a person reads them."""
+
+
+def field_in_words(field: str) -> str:
+    """A refused field's name in the reader's language (the id with spaces if unlisted)."""
+    return _(FIELD_WORDS[field]) if field in FIELD_WORDS else field.replace("_", " ")

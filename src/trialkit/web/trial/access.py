@@ -38,6 +38,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
+from django.utils import translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
 from trialkit.core.protocol import Protocol
 from trialkit.core.protocol.design import Part
 from trialkit.core.randomization import arm_on, arms_by_period
@@ -102,8 +107,8 @@ def access_allocation(participant: Participant, actor: Actor) -> AllocationView:
     concealed = not _open_label(participant, protocol)
     if concealed and not _may_see_allocation(participant, actor):
         _refuse(actor, AuditAction.READ_ALLOCATION,
-                f"role '{actor.role}' is blinded to allocation", "Participant",
-                participant.screening_number)
+                _("role '%(role)s' is blinded to allocation"), "Participant",
+                participant.screening_number, role=actor.role)
     slot = RandomizationSlot.objects.filter(participant=participant).first()
     number, kit = (slot.number, slot.kit_code) if slot else ("", "")
     if slot is not None and slot.treatment_sequence:
@@ -136,10 +141,14 @@ def _may_see_allocation(participant: Participant, actor: Actor) -> bool:
         participant=participant, by=actor.user).exists()
 
 
-def _refuse(actor: Actor, read: AuditAction, message: str, object_type: str,
-            *subjects: str) -> None:
-    refused_read(actor, read, message, object_type=object_type, subjects=subjects)
-    raise NotPermittedError(message)
+def _refuse(actor: Actor, read: AuditAction, message: str | Promise, object_type: str,
+            *subjects: str, **values: object) -> None:
+    error = NotPermittedError(message, field="", **values)
+    # The trail in the protocol's own words, as an action stores it, whoever's page asked.
+    with translation.override(settings.LANGUAGE_CODE):
+        refused = error.message
+    refused_read(actor, read, refused, object_type=object_type, subjects=subjects)
+    raise error
 
 
 def _crossover_view(participant: Participant, protocol: Protocol, sequence: str, number: str,
@@ -163,13 +172,14 @@ def access_preparation(kit_code: str, actor: Actor) -> dict[str, str]:
     crossover part) or of their arm."""
     if not actor.sees("preparation"):
         _refuse(actor, AuditAction.READ_PREPARATION,
-                f"role '{actor.role}' may not see preparations", "Kit", kit_code)
+                _("role '%(role)s' may not see preparations"), "Kit", kit_code,
+                role=actor.role)
     slot = RandomizationSlot.objects.filter(
         kit_code=kit_code,
         randomization_list__study__protocol_id=current_study().protocol_id).select_related(
         "participant").first()
     if slot is None or slot.participant is None:
-        raise NotFoundError("no allocated kit with this code", field="kit_code")
+        raise NotFoundError(_("no allocated kit with this code"), field="kit_code")
     actor.require_site(slot.participant)
     protocol = actor.protocol()
     arms = _arm_by_administration(protocol, slot.participant, slot)
@@ -188,18 +198,19 @@ def access_procedure_type(participant: Participant, administration_id: str,
     concealed = not _open_label(participant, protocol)
     if concealed and not actor.sees("procedure_type"):
         _refuse(actor, AuditAction.READ_PROCEDURE_TYPE,
-                f"role '{actor.role}' may not see the procedure type", "Participant",
-                participant.screening_number)
+                _("role '%(role)s' may not see the procedure type"), "Participant",
+                participant.screening_number, role=actor.role)
     try:
         administration = protocol.administration(administration_id)
     except KeyError:
-        raise NotFoundError(f"no administration '{administration_id}'",
-                            field="administration_id") from None
+        raise NotFoundError(_("no administration '%(administration)s'"),
+                            field="administration_id", administration=administration_id) from None
     slot = RandomizationSlot.objects.filter(participant=participant).first()
     arm = _arm_by_administration(protocol, participant, slot).get(administration.id)
     if arm is None:
-        raise StateConflictError(f"{administration.name} is given in no period of the "
-                                 "participant's sequence", field="administration_id")
+        raise StateConflictError(_("%(administration)s is given in no period of the "
+                                   "participant's sequence"), field="administration_id",
+                                 administration=administration.name)
     if concealed:
         audited_read(actor, AuditAction.READ_PROCEDURE_TYPE, object_type="Participant",
                      subjects=[f"{participant.screening_number} {administration.id}"])
@@ -225,8 +236,8 @@ def access_randomization_list(actor: Actor) -> list[dict[str, Any]]:
     ``arm``; a parallel slot the reverse."""
     if not actor.sees("randomization_list"):
         _refuse(actor, AuditAction.READ_RANDOMIZATION_LIST,
-                f"role '{actor.role}' may not see the randomization list",
-                "RandomizationList")
+                _("role '%(role)s' may not see the randomization list"),
+                "RandomizationList", role=actor.role)
     slots = RandomizationSlot.objects.filter(
         randomization_list__study__protocol_id=current_study().protocol_id).select_related(
         "participant", "randomization_list").order_by(
@@ -279,7 +290,7 @@ def _arm(participant: Participant, protocol: Protocol, slot: RandomizationSlot |
         return slot.arm
     if participant.part and len(protocol.part(participant.part).arms) == 1:
         return protocol.part(participant.part).arms[0]
-    raise StateConflictError("the participant has no allocation yet", field="participant")
+    raise StateConflictError(_("the participant has no allocation yet"), field="participant")
 
 
 @dataclass(frozen=True)
@@ -340,8 +351,8 @@ def access_exposure(actor: Actor) -> dict[int, Exposure]:
     by-arm tables attribute a dated event with ``exposure.arm_on(date)`` and count a
     participant in every arm of ``exposure.arms``. Same permission as ``access_arms``."""
     if not may_read_arms(actor):
-        _refuse(actor, AuditAction.READ_ALLOCATION, f"role '{actor.role}' may not see arms",
-                "Participant")
+        _refuse(actor, AuditAction.READ_ALLOCATION, _("role '%(role)s' may not see arms"),
+                "Participant", role=actor.role)
     study, protocol = current_study(), actor.protocol()
     slots = RandomizationSlot.objects.filter(
         randomization_list__study__protocol_id=study.protocol_id, participant__isnull=False)
@@ -376,7 +387,7 @@ def access_data_cuts(actor: Actor) -> list[DataCut]:
     small cells withheld (trialkit.web.trial.data_cuts)."""
     if not may_read_data_cuts(actor):
         _refuse(actor, AuditAction.READ_ARM_SUMMARIES,
-                f"role '{actor.role}' may not see tables by arm", "DataCut")
+                _("role '%(role)s' may not see tables by arm"), "DataCut", role=actor.role)
     cuts = list(DataCut.objects.filter(study__protocol_id=current_study().protocol_id)
                 .order_by("-as_of", "-pk"))
     if cuts:

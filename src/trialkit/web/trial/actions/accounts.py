@@ -18,6 +18,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from trialkit.core.protocol import Protocol
 from trialkit.core.protocol.roles import Role
@@ -67,11 +68,12 @@ def do_create_user(username: str, password: str, printed_name: str, *,
     ``must_change_password``: the password is a temporary one its owner replaces at first
     sign-in (one an administrator chose or was shown)."""
     if actor is None and User.objects.exists() and not _setting_up():
-        raise NotPermittedError("only an administrator may create users")
+        raise NotPermittedError(_("only an administrator may create users"))
     if not username or User.objects.filter(username=username).exists():
-        raise InvalidInputError(f"username '{username}' is empty or taken", field="username")
+        raise InvalidInputError(_("username '%(username)s' is empty or taken"),
+                                field="username", username=username)
     if not printed_name.strip():
-        raise InvalidInputError("a printed name is required for e-signatures",
+        raise InvalidInputError(_("a printed name is required for e-signatures"),
                                 field="printed_name")
     _check_new_password(password, User(username=username))
     user = User.objects.create_user(username=username, password=password)
@@ -139,7 +141,7 @@ def do_grant_role(user: User, role: str, site_code: str | None, *,
     _refuse_conflict(user, protocol_role)
     if actor is None:
         if not ("manage_users" in protocol_role.can and _setting_up()):
-            raise NotPermittedError("only an administrator may grant roles")
+            raise NotPermittedError(_("only an administrator may grant roles"))
     elif needs_approval(protocol_role):
         return _request(user, protocol_role, site, actor)
     return _grant(user, role, site, actor)
@@ -150,14 +152,16 @@ def _role_and_site(role: str, site_code: str | None) -> tuple[Role, Site | None]
     try:
         protocol_role = protocol.role(role)
     except KeyError:
-        raise InvalidInputError(f"unknown role '{role}'", field="role") from None
+        raise InvalidInputError(_("unknown role '%(role)s'"), field="role",
+                                role=role) from None
     site = None
     if site_code is not None:
         site = Site.objects.filter(code=site_code).first()
         if site is None:
-            raise InvalidInputError(f"unknown site '{site_code}'", field="site")
+            raise InvalidInputError(_("unknown site '%(site)s'"), field="site", site=site_code)
     elif protocol_role.site_scoped:
-        raise InvalidInputError(f"role '{role}' works at a site; name the site", field="site")
+        raise InvalidInputError(_("role '%(role)s' works at a site; name the site"),
+                                field="site", role=role)
     return protocol_role, site
 
 
@@ -168,18 +172,21 @@ def _refuse_conflict(user: User, role: Role) -> None:
     if clash is not None:
         seeing = role if role.sees else clash
         raise StateConflictError(
-            f"{user.username} holds '{clash.id}'; '{role.id}' would let one person be both "
-            f"blinded and unblinded ('{seeing.id}' sees {', '.join(seeing.sees)})",
-            field="role")
+            _("%(user)s holds '%(held)s'; '%(role)s' would let one person be both "
+              "blinded and unblinded ('%(seeing)s' sees %(sees)s)"),
+            field="role", user=user.username, held=clash.id, role=role.id, seeing=seeing.id,
+            sees=", ".join(seeing.sees))
 
 
 def _request(user: User, role: Role, site: Site | None, actor: Actor) -> RoleRequest:
     if Membership.objects.filter(user=user, role=role.id, site=site, active=True).exists():
-        raise StateConflictError(f"{user.username} already holds {role.id} there", field="role")
+        raise StateConflictError(_("%(user)s already holds %(role)s there"), field="role",
+                                 user=user.username, role=role.id)
     if RoleRequest.objects.filter(user=user, role=role.id, site=site,
                                   status=RoleRequest.Status.PENDING).exists():
-        raise StateConflictError(f"a grant of {role.id} to {user.username} is already waiting "
-                                 "for approval", field="role")
+        raise StateConflictError(_("a grant of %(role)s to %(user)s is already waiting "
+                                   "for approval"), field="role", role=role.id,
+                                 user=user.username)
     request = RoleRequest.objects.create(user=user, role=role.id, site=site,
                                          requested_by=actor.name, requested_at=clock.now())
     record(actor, AuditAction.REQUEST_ROLE, request, new={
@@ -190,7 +197,8 @@ def _request(user: User, role: Role, site: Site | None, actor: Actor) -> RoleReq
 def _grant(user: User, role: str, site: Site | None, actor: Actor | None) -> Membership:
     membership, created = Membership.objects.get_or_create(user=user, role=role, site=site)
     if not created and membership.active:
-        raise StateConflictError(f"{user.username} already holds {role} there", field="role")
+        raise StateConflictError(_("%(user)s already holds %(role)s there"), field="role",
+                                 user=user.username, role=role)
     membership.active = True
     membership.save()
     record(actor, AuditAction.GRANT_ROLE, membership,
@@ -204,10 +212,10 @@ def do_approve_role_request(request: RoleRequest, password: str, *, actor: Actor
     never for a grant to themselves."""
     _pending(request)
     if request.requested_by == actor.name:
-        raise NotPermittedError("the administrator who asked for a grant cannot approve it; "
-                                "another administrator must", field="request")
+        raise NotPermittedError(_("the administrator who asked for a grant cannot approve it; "
+                                  "another administrator must"), field="request")
     if request.user_id == actor.user.pk:
-        raise NotPermittedError("nobody approves a grant of a role to themselves",
+        raise NotPermittedError(_("nobody approves a grant of a role to themselves"),
                                 field="request")
     reenter_password(actor, password, "approve a role grant")
     role = protocol_of(current_study()).role(request.role)
@@ -223,7 +231,7 @@ def do_approve_role_request(request: RoleRequest, password: str, *, actor: Actor
 def do_refuse_role_request(request: RoleRequest, reason: str, *, actor: Actor) -> None:
     """Refuse a waiting grant (or, by the one who asked, withdraw it)."""
     if not reason.strip():
-        raise InvalidInputError("a reason is required", field="reason")
+        raise InvalidInputError(_("a reason is required"), field="reason")
     _pending(request)
     _decide(request, RoleRequest.Status.REFUSED, actor)
     record(actor, AuditAction.REFUSE_ROLE_REQUEST, request, reason=reason, new={
@@ -234,8 +242,8 @@ def _pending(request: RoleRequest) -> None:
     status = RoleRequest.objects.select_for_update().filter(pk=request.pk).values_list(
         "status", flat=True).first()
     if status != RoleRequest.Status.PENDING:
-        raise StateConflictError(f"this request is {status}, no longer waiting",
-                                 field="request")
+        raise StateConflictError(_("this request is %(status)s, no longer waiting"),
+                                 field="request", status=status)
 
 
 def _decide(request: RoleRequest, status: str, actor: Actor) -> None:
@@ -246,9 +254,9 @@ def _decide(request: RoleRequest, status: str, actor: Actor) -> None:
 @action(AuditAction.REVOKE_ROLE, permission="manage_users")
 def do_revoke_role(membership: Membership, *, actor: Actor, reason: str) -> None:
     if not reason.strip():
-        raise InvalidInputError("a reason is required", field="reason")
+        raise InvalidInputError(_("a reason is required"), field="reason")
     if not membership.active:
-        raise StateConflictError("this role is already revoked")
+        raise StateConflictError(_("this role is already revoked"))
     membership.active = False
     membership.save(update_fields=["active"])
     record(actor, AuditAction.REVOKE_ROLE, membership, old={"active": True}, new={"active": False},
@@ -278,12 +286,13 @@ def has_conflict(protocol: Protocol, roles: Iterable[str]) -> bool:
 def do_deactivate_user(user: User, reason: str, *, actor: Actor) -> None:
     """End an account: its sessions and tokens stop working at once (both check it)."""
     if not reason.strip():
-        raise InvalidInputError("a reason is required", field="reason")
+        raise InvalidInputError(_("a reason is required"), field="reason")
     if user.pk == actor.user.pk:
-        raise NotPermittedError("an administrator does not deactivate their own account",
+        raise NotPermittedError(_("an administrator does not deactivate their own account"),
                                 field="username")
     if not user.is_active:
-        raise StateConflictError(f"{user.username} is already deactivated", field="username")
+        raise StateConflictError(_("%(user)s is already deactivated"), field="username",
+                                 user=user.username)
     user.is_active = False
     user.save(update_fields=["is_active"])
     record(actor, AuditAction.DEACTIVATE_USER, user, old={"active": True},
@@ -311,14 +320,14 @@ def do_reset_password(user: User, *, actor: Actor) -> str:
     new one. Existing sessions end (Django ties them to the password); the second factor, if
     enrolled, is still asked, so the administrator cannot sign in as the person."""
     if user.pk == actor.user.pk:
-        raise NotPermittedError("change your own password instead", field="username")
+        raise NotPermittedError(_("change your own password instead"), field="username")
     if holds_guarded_role(user) and not Profile.objects.filter(
             user=user, totp_confirmed_at__isnull=False).exists():
         # Without a second factor the temporary password alone would open the account.
         raise StateConflictError(
-            f"{user.username} holds an unblinded or administering role and has no second "
-            "factor: revoke that role first (granting it again takes a second administrator)",
-            field="username")
+            _("%(user)s holds an unblinded or administering role and has no second "
+              "factor: revoke that role first (granting it again takes a second administrator)"),
+            field="username", user=user.username)
     temporary = generate_password(user.username)
     user.set_password(temporary)
     user.save(update_fields=["password"])
@@ -335,7 +344,7 @@ def do_change_password(old_password: str, new_password: str, *, actor: Actor) ->
     reenter_password(actor, old_password, "change the password")
     user = actor.user
     if new_password == old_password:
-        raise InvalidInputError("the new password is the old one", field="new_password")
+        raise InvalidInputError(_("the new password is the old one"), field="new_password")
     try:
         validate_password(new_password, user)
     except ValidationError as exc:
@@ -359,15 +368,16 @@ def do_issue_api_token(role: str, label: str, password: str, *, actor: Actor,
     """A token for a system acting as the actor in ``role``, issued by the owner alone, with
     their password; returned once, stored hashed, expiring after ``days``."""
     if actor.via_token is not None:
-        raise NotPermittedError("a token cannot issue tokens; sign in", field="token")
+        raise NotPermittedError(_("a token cannot issue tokens; sign in"), field="token")
     if not label.strip():
-        raise InvalidInputError("a label says what the token is for", field="label")
+        raise InvalidInputError(_("a label says what the token is for"), field="label")
     days = settings.TRIALKIT_TOKEN_DAYS if days is None else days
     if not 1 <= days <= settings.TRIALKIT_TOKEN_MAX_DAYS:
-        raise InvalidInputError(f"a token lasts 1 to {settings.TRIALKIT_TOKEN_MAX_DAYS} days",
-                                field="days")
+        raise InvalidInputError(_("a token lasts 1 to %(most)s days"), field="days",
+                                most=settings.TRIALKIT_TOKEN_MAX_DAYS)
     if not Membership.objects.filter(user=actor.user, role=role, active=True).exists():
-        raise InvalidInputError(f"{actor.name} does not hold role '{role}'", field="role")
+        raise InvalidInputError(_("%(user)s does not hold role '%(role)s'"), field="role",
+                                user=actor.name, role=role)
     reenter_password(actor, password, "issue an API token")
     token = "tk_" + secrets.token_urlsafe(32)
     now = clock.now()
@@ -385,9 +395,9 @@ def do_issue_api_token(role: str, label: str, password: str, *, actor: Actor,
 def do_revoke_api_token(token: ApiToken, *, actor: Actor) -> None:
     """Revoke a token: by its owner, or by an administrator."""
     if token.user_id != actor.user.pk and not actor.can("manage_users"):
-        raise NotFoundError("no such token", field="token")
+        raise NotFoundError(_("no such token"), field="token")
     if token.revoked_at is not None:
-        raise StateConflictError("this token is already revoked", field="token")
+        raise StateConflictError(_("this token is already revoked"), field="token")
     token.revoked_at = clock.now()
     token.save(update_fields=["revoked_at"])
     record(actor, AuditAction.REVOKE_API_TOKEN, token, new={
@@ -403,11 +413,11 @@ def user_for_token(token: str) -> tuple[User, str, TokenRef]:
     api_token = ApiToken.objects.filter(digest=digest, revoked_at__isnull=True).select_related(
         "user", "user__profile").first()
     if api_token is None or not api_token.user.is_active:
-        raise NotFoundError("unknown or revoked token")
+        raise NotFoundError(_("unknown or revoked token"))
     if api_token.expires_at is not None and api_token.expires_at <= clock.now():
-        raise NotFoundError("this token has expired")
+        raise NotFoundError(_("this token has expired"))
     profile = getattr(api_token.user, "profile", None)
     if profile is not None and locked_now(profile.locked_until):
-        raise NotPermittedError("the token's account is locked")
+        raise NotPermittedError(_("the token's account is locked"))
     return api_token.user, api_token.role, TokenRef(id=api_token.pk, label=api_token.label,
                                                     issued_by=api_token.issued_by)

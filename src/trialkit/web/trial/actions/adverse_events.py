@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.utils.translation import gettext_lazy as _
+
 from trialkit.core.forms import adverse_event_items
 from trialkit.core.protocol import Protocol
 from trialkit.core.scoring.ctcae import sae_report_deadline, sae_report_is_late
@@ -75,7 +77,7 @@ def _event_in_words(protocol: Protocol, form_id: str, values: dict[str, object])
 
 @action(AuditAction.REPORT_SERIOUS_EVENT, permission="report_adverse_event",
         guards=RECORDS_STUDY_DATA, subject="form_record",
-        doing="recording a serious adverse event report")
+        doing=_("recording a serious adverse event report"))
 def do_report_serious_event(form_record: FormRecord, recipient: str, reference: str = "",
                             sent_at: dt.datetime | None = None, kind: str = "initial", *,
                             actor: Actor) -> SeriousEventClock:
@@ -86,23 +88,24 @@ def do_report_serious_event(form_record: FormRecord, recipient: str, reference: 
     require_read(actor, form_record)
     sae_clock = SeriousEventClock.objects.select_for_update().filter(record=form_record).first()
     if sae_clock is None:
-        raise StateConflictError("this event has no serious-event clock", field="record")
+        raise StateConflictError(_("this event has no serious-event clock"), field="record")
     if kind not in SeriousEventReport.Kind.values:
-        raise InvalidInputError("kind is initial or follow_up", field="kind")
+        raise InvalidInputError(_("kind is initial or follow_up"), field="kind")
     if not recipient.strip():
-        raise InvalidInputError("say who received the report", field="recipient")
+        raise InvalidInputError(_("say who received the report"), field="recipient")
     now = clock.now()
     sent = sent_at or now
     if sent > now or sent < sae_clock.aware_at:
         raise InvalidInputError(
-            f"the report is dated {sent:%Y-%m-%d %H:%M} UTC: not in the future, and not before "
-            f"the site became aware ({sae_clock.aware_at:%Y-%m-%d %H:%M} UTC)", field="sent_at")
+            _("the report is dated %(sent)s UTC: not in the future, and not before "
+              "the site became aware (%(aware_at)s UTC)"), field="sent_at",
+            sent=f"{sent:%Y-%m-%d %H:%M}", aware_at=f"{sae_clock.aware_at:%Y-%m-%d %H:%M}")
     initial = kind == SeriousEventReport.Kind.INITIAL
     if initial and sae_clock.reported_at is not None:
-        raise StateConflictError("the initial report is already recorded: this one is a "
-                                 "follow-up", field="kind")
+        raise StateConflictError(_("the initial report is already recorded: this one is a "
+                                   "follow-up"), field="kind")
     if not initial and sae_clock.reported_at is None:
-        raise StateConflictError("record the initial report first", field="kind")
+        raise StateConflictError(_("record the initial report first"), field="kind")
     SeriousEventReport.objects.create(clock=sae_clock, kind=kind, sent_at=sent,
                                       recipient=recipient.strip(), reference=reference.strip(),
                                       recorded_by=actor.name, recorded_at=now)
@@ -120,7 +123,7 @@ def do_report_serious_event(form_record: FormRecord, recipient: str, reference: 
 
 @action(AuditAction.SET_SAE_AWARENESS, permission="report_adverse_event",
         guards=RECORDS_STUDY_DATA, subject="form_record",
-        doing="recording when the site learnt of a serious adverse event")
+        doing=_("recording when the site learnt of a serious adverse event"))
 def do_record_sae_awareness(form_record: FormRecord, aware_at: dt.datetime, reason: str, *,
                             actor: Actor) -> SeriousEventClock:
     """When the site became aware of the serious event (a call, a discharge letter), which
@@ -130,13 +133,14 @@ def do_record_sae_awareness(form_record: FormRecord, aware_at: dt.datetime, reas
     require_read(actor, form_record)
     sae_clock = SeriousEventClock.objects.select_for_update().filter(record=form_record).first()
     if sae_clock is None:
-        raise StateConflictError("this event has no serious-event clock", field="record")
+        raise StateConflictError(_("this event has no serious-event clock"), field="record")
     if not reason.strip():
-        raise InvalidInputError("say how the site learnt of the event", field="reason")
+        raise InvalidInputError(_("say how the site learnt of the event"), field="reason")
     if aware_at > clock.now():
-        raise InvalidInputError("the site cannot become aware in the future", field="aware_at")
+        raise InvalidInputError(_("the site cannot become aware in the future"),
+                                field="aware_at")
     if sae_clock.reported_at is not None and aware_at > sae_clock.reported_at:
-        raise InvalidInputError("the initial report was sent before this moment",
+        raise InvalidInputError(_("the initial report was sent before this moment"),
                                 field="aware_at")
     old = {"aware_at": sae_clock.aware_at, "deadline": sae_clock.deadline}
     sae_clock.aware_at, sae_clock.deadline = aware_at, sae_report_deadline(aware_at)

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from django.contrib.auth.models import User
+from django.utils.functional import Promise, lazy
+from django.utils.translation import gettext_lazy as _
 
 from trialkit.core.protocol import Protocol
 from trialkit.core.protocol.roles import Permission
@@ -19,14 +21,43 @@ from trialkit.web.trial.study import current_study, protocol_to_read
 
 
 class ActionError(Exception):
-    """An action refused; nothing was written."""
+    """An action refused; nothing was written.
+
+    The message is a template marked for translation (``gettext_lazy``) with named values
+    (``%(number)s``) given as keyword arguments, so it is worded when read: in the protocol's
+    language where an action, the audit trail or the API reads it (they run in it), in the
+    reader's language on a page. A plain string is read as it is."""
 
     status = 400
 
-    def __init__(self, message: str, *, field: str = "") -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, message: str | Promise, *, field: str = "", **values: object) -> None:
+        self._template = message
+        self._values = values
         self.field = field
+        super().__init__(self.message)
+
+    @property
+    def message(self) -> str:
+        """The refusal in words, in the language active where it is read."""
+        return in_words(self._template, self._values)
+
+
+def worded(template: str | Promise, **values: object) -> Promise:
+    """A template and its values, worded when read (in the language active then): a phrase
+    one refusal puts inside another ("before %(doing)s" with "entering %(form)s")."""
+    return _worded_lazily(template, values)
+
+
+def in_words(template: str | Promise, values: dict[str, object]) -> str:
+    """A translatable template filled with its values, each worded in the active language."""
+    text = str(template)
+    if not values:
+        return text
+    return text % {name: str(value) if isinstance(value, Promise) else value
+                   for name, value in values.items()}
+
+
+_worded_lazily = lazy(in_words, str)
 
 
 class InvalidInputError(ActionError):
@@ -99,7 +130,8 @@ class Actor:
 
     def require(self, permission: Permission) -> None:
         if not self.can(permission):
-            raise NotPermittedError(f"role '{self.role}' may not {permission.replace('_', ' ')}")
+            raise NotPermittedError(_("role '%(role)s' may not %(permission)s"), role=self.role,
+                                    permission=permission.replace("_", " "))
 
     def sees(self, information: str) -> bool:
         """Whether this role may see an unblinded kind of information (see access.py)."""
@@ -117,15 +149,15 @@ class Actor:
     def require_site(self, participant: Participant) -> None:
         if self.site_ids is not None and participant.site_id not in self.site_ids:
             # Same answer as for a participant that does not exist: no probing other sites.
-            raise NotFoundError("no such participant", field="participant")
+            raise NotFoundError(_("no such participant"), field="participant")
 
 
 def actor_for(user: User, role: str, *, via_token: TokenRef | None = None) -> Actor:
     """The actor for a user in a role they actively hold; refuses a role they do not hold."""
     memberships = list(Membership.objects.filter(user=user, role=role, active=True))
     if not memberships or not user.is_active:
-        raise NotPermittedError(f"user '{user.get_username()}' does not hold role '{role}'",
-                                field="role")
+        raise NotPermittedError(_("user '%(user)s' does not hold role '%(role)s'"),
+                                field="role", user=user.get_username(), role=role)
     sites = None if any(m.site_id is None for m in memberships) else frozenset(
         m.site_id for m in memberships if m.site_id is not None)
     return Actor(user=user, role=role, site_ids=sites, via_token=via_token)

@@ -18,6 +18,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from django.utils.translation import gettext_lazy as _
+
 from trialkit.core.coding import Dictionary, DictionaryError, normalise, read_dictionary
 from trialkit.web.trial import clock
 from trialkit.web.trial.actions.base import Actor, InvalidInputError, StateConflictError
@@ -107,16 +109,19 @@ def do_code_adverse_event(form_record: FormRecord, llt_code: str, *,
     locked = FormRecord.objects.select_for_update().get(pk=form_record.pk)
     where = event_coding(locked, actor.protocol())
     if where is None:
-        raise StateConflictError("this form has no saved term to code", field="record")
+        raise StateConflictError(_("this form has no saved term to code"), field="record")
     dictionary = current_dictionary()
     if dictionary is None:
-        raise StateConflictError("no dictionary is loaded; load one first", field="llt_code")
+        raise StateConflictError(_("no dictionary is loaded; load one first"),
+                                 field="llt_code")
     term = dictionary.terms.filter(llt_code=str(llt_code), current=True).first()
     if term is None:
-        raise InvalidInputError(f"'{llt_code}' is not a current term of dictionary "
-                                f"{dictionary.version}", field="llt_code")
+        raise InvalidInputError(_("'%(llt_code)s' is not a current term of dictionary "
+                                  "%(version)s"), field="llt_code", llt_code=llt_code,
+                                version=dictionary.version)
     if where.status == "coded" and where.coding is not None and where.coding.term_id == term.pk:
-        raise StateConflictError("the event is already coded to this term", field="llt_code")
+        raise StateConflictError(_("the event is already coded to this term"),
+                                 field="llt_code")
     return _code(where, term, actor, automatic=False)
 
 
@@ -152,7 +157,8 @@ def do_autocode_adverse_events(*, actor: Actor) -> list[AdverseEventCoding]:
     participant's events are left alone."""
     dictionary = current_dictionary()
     if dictionary is None:
-        raise StateConflictError("no dictionary is loaded; load one first", field="dictionary")
+        raise StateConflictError(_("no dictionary is loaded; load one first"),
+                                 field="dictionary")
     done: list[AdverseEventCoding] = []
     for where in awaiting(actor):
         term = exact_term(dictionary, where.verbatim)
@@ -160,7 +166,7 @@ def do_autocode_adverse_events(*, actor: Actor) -> list[AdverseEventCoding]:
             continue
         done.append(_code(where, term, actor, automatic=True))
     if not done:
-        raise StateConflictError("no event awaiting coding matches a current term exactly",
+        raise StateConflictError(_("no event awaiting coding matches a current term exactly"),
                                  field="dictionary")
     record(actor, AuditAction.AUTOCODE_ADVERSE_EVENTS, dictionary, new={
         "dictionary": dictionary.version, "coded": [

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.utils.translation import gettext_lazy as _
+
 from trialkit.web.trial import clock
 from trialkit.web.trial.actions.base import Actor, InvalidInputError, NotPermittedError
 from trialkit.web.trial.actions.kernel import action, record
@@ -33,13 +35,14 @@ def may_prepare_data_cut(actor: Actor) -> bool:
 def do_prepare_data_cut(as_of: dt.date, *, actor: Actor) -> DataCut:
     """Freeze the tables by arm as of ``as_of`` (not in the future)."""
     if not may_prepare_data_cut(actor):
-        raise NotPermittedError(f"role '{actor.role}' may not prepare data cuts: that needs a "
-                                "study-wide role that reviews safety and sees both the "
-                                "allocation and tables by arm")
+        raise NotPermittedError(_("role '%(role)s' may not prepare data cuts: that needs a "
+                                  "study-wide role that reviews safety and sees both the "
+                                  "allocation and tables by arm"), role=actor.role)
     if not isinstance(as_of, dt.date) or isinstance(as_of, dt.datetime):
-        raise InvalidInputError("give the data cut's date as YYYY-MM-DD", field="as_of")
+        raise InvalidInputError(_("give the data cut's date as YYYY-MM-DD"), field="as_of")
     if as_of > clock.today():
-        raise InvalidInputError(f"the data cut's date {as_of} is in the future", field="as_of")
+        raise InvalidInputError(_("the data cut's date %(as_of)s is in the future"),
+                                field="as_of", as_of=as_of)
     study = current_study()
     earlier = [stored_rows(c) for c in DataCut.objects.filter(
         study__protocol_id=study.protocol_id).order_by("pk")]

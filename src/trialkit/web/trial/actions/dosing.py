@@ -28,6 +28,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from trialkit.core.protocol import Protocol
 from trialkit.core.protocol.design import Administration as ProtocolAdministration
@@ -72,7 +73,7 @@ from trialkit.web.trial.study import current_study
 
 
 @action(AuditAction.RECORD_ADMINISTRATION, guards=RECORDS_STUDY_DATA, subject="participant",
-        doing="recording a dose")
+        doing=_("recording a dose"))
 def do_record_administration(participant: Participant, administration_id: str,
                              given_at: dt.datetime, kit_code: str = "", *, actor: Actor,
                              override_reason: str = "") -> Administration:
@@ -82,7 +83,8 @@ def do_record_administration(participant: Participant, administration_id: str,
         raise NotPermittedError(refusal, field="administration_id")
     participant = _locked(participant, actor)
     if participant.status != Participant.Status.ENROLLED:
-        raise StateConflictError(f"a participant who is {participant.status} is not dosed")
+        raise StateConflictError(_("a participant who is %(status)s is not dosed"),
+                                 status=participant.status)
     _check_administration(participant, protocol, administration_id, given_at)
     _check_kit(participant, kit_code)
     on = timezone.localdate(given_at)
@@ -128,12 +130,12 @@ def _enter_period_of_dose(actor: Actor, participant: Participant, protocol: Prot
 
 
 @action(AuditAction.RECORD_VISIT, permission="enter_data",
-        guards=RECORDS_STUDY_DATA, subject="participant", doing="recording a visit")
+        guards=RECORDS_STUDY_DATA, subject="participant", doing=_("recording a visit"))
 def do_record_visit(participant: Participant, visit_id: str, done_on: dt.date, *,
                     actor: Actor) -> ScheduledVisit:
     """A visit took place; outside its window it is done and a deviation is recorded."""
     participant = _locked(participant, actor)
-    ensure_on_timeline(participant, done_on, field="done_on", what="the visit")
+    ensure_on_timeline(participant, done_on, field="done_on", what=_("the visit"))
     visit = _visit(participant, visit_id)
     _refuse_before_previous_visit(participant, visit, done_on)
     deviations = _complete_visit(actor, participant, visit_id, done_on,
@@ -149,15 +151,15 @@ def do_record_visit(participant: Participant, visit_id: str, done_on: dt.date, *
 
 
 @action(AuditAction.RECORD_MISSED_VISIT, permission="enter_data", guards=RECORDS_STUDY_DATA,
-        subject="participant", doing="recording a missed visit")
+        subject="participant", doing=_("recording a missed visit"))
 def do_record_missed_visit(participant: Participant, visit_id: str, reason: str, *,
                            actor: Actor) -> ScheduledVisit:
     participant = _locked(participant, actor)
     visit = _visit(participant, visit_id)
     if not reason.strip():
-        raise InvalidInputError("a reason is required", field="reason")
+        raise InvalidInputError(_("a reason is required"), field="reason")
     if visit.latest is None or visit.latest >= today():
-        raise StateConflictError("a visit is missed only once its window has closed",
+        raise StateConflictError(_("a visit is missed only once its window has closed"),
                                  field="visit_id")
     visit.missed, visit.missed_reason = True, reason.strip()
     visit.save(update_fields=["missed", "missed_reason"])
@@ -184,9 +186,11 @@ def _refuse_before_previous_visit(participant: Participant, visit: ScheduledVisi
     floor = previous.done_on or previous.target_date
     if floor is not None and done_on < floor:
         raise InvalidInputError(
-            f"visit {visit.visit_id} cannot be done on {done_on}, before visit "
-            f"{previous.visit_id} ({'done' if previous.done_on else 'planned'} on {floor})",
-            field="done_on")
+            _("visit %(visit)s cannot be done on %(on)s, before visit %(previous)s (done on "
+              "%(floor)s)") if previous.done_on else
+            _("visit %(visit)s cannot be done on %(on)s, before visit %(previous)s (planned on "
+              "%(floor)s)"), field="done_on", visit=visit.visit_id, on=done_on,
+            previous=previous.visit_id, floor=floor)
 
 
 def why_not_record(actor: Actor, administration: ProtocolAdministration) -> str:
@@ -204,8 +208,9 @@ def _administration(protocol: Protocol, administration_id: str) -> ProtocolAdmin
     try:
         return protocol.administration(administration_id)
     except KeyError:
-        raise InvalidInputError(f"unknown administration '{administration_id}'",
-                                field="administration_id") from None
+        raise InvalidInputError(_("unknown administration '%(administration)s'"),
+                                field="administration_id",
+                                administration=administration_id) from None
 
 
 def _locked(participant: Participant, actor: Actor) -> Participant:
@@ -215,25 +220,28 @@ def _locked(participant: Participant, actor: Actor) -> Participant:
 def _check_administration(participant: Participant, protocol: Protocol, administration_id: str,
                           given_at: dt.datetime) -> None:
     if given_at.tzinfo is None:
-        raise InvalidInputError("the time given must be timezone-aware", field="given_at")
+        raise InvalidInputError(_("the time given must be timezone-aware"), field="given_at")
     ensure_on_timeline(participant, timezone.localdate(given_at), field="given_at",
-                       what="the administration")
+                       what=_("the administration"))
     given = {a.administration_id: a.given_at for a in participant.administrations.all()}
     if administration_id in given:
-        raise StateConflictError(f"{administration_id} is already recorded for this participant",
-                                 field="administration_id")
+        raise StateConflictError(_("%(administration)s is already recorded for this "
+                                   "participant"), field="administration_id",
+                                 administration=administration_id)
     day_zero = protocol.design.day_zero
     if day_zero and administration_id != day_zero and (
             day_zero not in given or given_at < given[day_zero]):
-        raise StateConflictError(f"{administration_id} cannot precede the Day-0 administration "
-                                 f"({day_zero})", field="given_at")
+        raise StateConflictError(_("%(administration)s cannot precede the Day-0 administration "
+                                   "(%(day_zero)s)"), field="given_at",
+                                 administration=administration_id, day_zero=day_zero)
 
 
 def _check_kit(participant: Participant, kit_code: str) -> None:
     """A randomized participant is dosed from their own kit only (the code is not blinded)."""
     slot = RandomizationSlot.objects.filter(participant=participant).only("kit_code").first()
     if slot is not None and kit_code != slot.kit_code:
-        raise InvalidInputError("this kit code is not the participant's kit", field="kit_code")
+        raise InvalidInputError(_("this kit code is not the participant's kit"),
+                                field="kit_code")
 
 
 def _gate_reasons(participant: Participant, protocol: Protocol, administration_id: str,
@@ -276,10 +284,12 @@ def _enter_period(actor: Actor, participant: Participant, protocol: Protocol,
 
 def _allow_override(actor: Actor, reasons: tuple[str, ...], override_reason: str) -> None:
     if not override_reason.strip():
-        raise StateConflictError("dose refused: " + " ".join(reasons), field="given_at")
+        raise StateConflictError(_("dose refused: %(reasons)s"), field="given_at",
+                                 reasons=" ".join(reasons))
     if not actor.can("sign"):
-        raise NotPermittedError(f"role '{actor.role}' may not record a dose against a gate; "
-                                "an investigator may, with a reason", field="override_reason")
+        raise NotPermittedError(_("role '%(role)s' may not record a dose against a gate; "
+                                  "an investigator may, with a reason"), field="override_reason",
+                                role=actor.role)
 
 
 def _replan(participant: Participant, protocol: Protocol, day_zero: dt.date) -> None:
@@ -295,10 +305,11 @@ def _replan(participant: Participant, protocol: Protocol, day_zero: dt.date) -> 
 def _visit(participant: Participant, visit_id: str) -> ScheduledVisit:
     visit = participant.visits.filter(visit_id=visit_id).first()
     if visit is None:
-        raise InvalidInputError(f"the participant has no scheduled visit '{visit_id}'",
-                                field="visit_id")
+        raise InvalidInputError(_("the participant has no scheduled visit '%(visit)s'"),
+                                field="visit_id", visit=visit_id)
     if visit.done_on is not None or visit.missed:
-        raise StateConflictError(f"visit {visit_id} is already recorded", field="visit_id")
+        raise StateConflictError(_("visit %(visit)s is already recorded"), field="visit_id",
+                                 visit=visit_id)
     return visit
 
 
@@ -308,7 +319,8 @@ def _complete_visit(actor: Actor, participant: Participant, visit_id: str, on: d
     if visit is None or visit.done_on is not None:
         return []  # the visit was recorded already (e.g. before the dose form)
     if visit.missed:
-        raise StateConflictError(f"visit {visit_id} is recorded as missed", field="visit_id")
+        raise StateConflictError(_("visit %(visit)s is recorded as missed"), field="visit_id",
+                                 visit=visit_id)
     visit.done_on = on
     visit.save(update_fields=["done_on"])
     if visit.target_date is None or visit.earliest is None or visit.latest is None:

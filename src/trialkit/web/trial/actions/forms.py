@@ -31,6 +31,8 @@ from typing import TypeVar
 
 from django.db import IntegrityError
 from django.db.models import Max, Model, QuerySet
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from trialkit.core.forms import Finding, is_serious, item_changes, validate_form
 from trialkit.core.protocol import Protocol
@@ -45,6 +47,7 @@ from trialkit.web.trial.actions.base import (
     NotFoundError,
     NotPermittedError,
     StateConflictError,
+    worded,
 )
 from trialkit.web.trial.actions.kernel import (
     RECORDS_STUDY_DATA,
@@ -128,15 +131,15 @@ def require_read(actor: Actor, form_record: FormRecord) -> None:
     try:
         form = actor.protocol().form(form_record.form_id)
     except KeyError:
-        raise NotFoundError("no such form record", field="record_id") from None
+        raise NotFoundError(_("no such form record"), field="record_id") from None
     if not may_read(actor, form):
-        raise NotFoundError("no such form record", field="record_id")
+        raise NotFoundError(_("no such form record"), field="record_id")
 
 
-def entering(form: Form) -> str | None:
+def entering(form: Form) -> Promise | None:
     """What saving ``form`` enters, in words, for the consent guard; None for the consent form
     itself, which is entered as consent is taken (every other form waits for consent)."""
-    return None if form.kind == "consent" else f"entering {form.name}"
+    return None if form.kind == "consent" else worded(_("entering %(form)s"), form=form.name)
 
 
 def awaiting_consent(participant: Participant, form: Form) -> str:
@@ -146,12 +149,12 @@ def awaiting_consent(participant: Participant, form: Form) -> str:
     return "" if doing is None else why_not_before_consent(participant, doing)
 
 
-def _entering(arguments: Mapping[str, object]) -> str | None:
+def _entering(arguments: Mapping[str, object]) -> Promise | None:
     actor, form_id = arguments.get("actor"), arguments.get("form_id")
     form = None
     if isinstance(actor, Actor) and isinstance(form_id, str):
         form = next((f for f in actor.protocol().forms if f.id == form_id), None)
-    return f"entering form {form_id}" if form is None else entering(form)
+    return worded(_("entering form %(form)s"), form=form_id) if form is None else entering(form)
 
 
 @action(AuditAction.SAVE_FORM, guards=RECORDS_STUDY_DATA, subject="participant",
@@ -167,7 +170,7 @@ def do_save_form(participant: Participant, form_id: str, visit_id: str,
         raise NotPermittedError(refusal, field="form_id")
     _check_instance(protocol, form, visit_id, repeat_index)
     if not isinstance(data, Mapping):
-        raise InvalidInputError("form data must map item ids to values", field="data")
+        raise InvalidInputError(_("form data must map item ids to values"), field="data")
     now = clock.now()
     result = validate_form(form, {c.id: c for c in protocol.codelists}, data,
                            as_of=now.astimezone(_EARLIEST_DAY_ZONE))
@@ -199,7 +202,8 @@ def _form(protocol: Protocol, form_id: str) -> Form:
     try:
         return protocol.form(form_id)
     except KeyError:
-        raise InvalidInputError(f"unknown form '{form_id}'", field="form_id") from None
+        raise InvalidInputError(_("unknown form '%(form)s'"), field="form_id",
+                                form=form_id) from None
 
 
 def _check_instance(protocol: Protocol, form: Form, visit_id: str,
@@ -208,17 +212,18 @@ def _check_instance(protocol: Protocol, form: Form, visit_id: str,
         try:
             visit = protocol.visit(visit_id)
         except KeyError:
-            raise InvalidInputError(f"unknown visit '{visit_id}'", field="visit_id") from None
+            raise InvalidInputError(_("unknown visit '%(visit)s'"), field="visit_id",
+                                    visit=visit_id) from None
         if form.id not in visit.forms:
-            raise InvalidInputError(f"form {form.id} is not collected at visit {visit_id}",
-                                    field="visit_id")
+            raise InvalidInputError(_("form %(form)s is not collected at visit %(visit)s"),
+                                    field="visit_id", form=form.id, visit=visit_id)
     elif not form.repeating:
-        raise InvalidInputError(f"form {form.id} is entered at a visit; name it",
-                                field="visit_id")
+        raise InvalidInputError(_("form %(form)s is entered at a visit; name it"),
+                                field="visit_id", form=form.id)
     if repeat_index is not None and (repeat_index < 1 or
                                      (not form.repeating and repeat_index != 1)):
-        raise InvalidInputError(f"form {form.id} has no instance {repeat_index}",
-                                field="repeat_index")
+        raise InvalidInputError(_("form %(form)s has no instance %(repeat_index)s"),
+                                field="repeat_index", form=form.id, repeat_index=repeat_index)
 
 
 def _record_for(participant: Participant, form: Form, visit_id: str, repeat_index: int | None,
@@ -233,12 +238,13 @@ def _record_for(participant: Participant, form: Form, visit_id: str, repeat_inde
                                              form_id=form.id, repeat_index=highest + 1,
                                              created_at=now)
         except IntegrityError:
-            raise StateConflictError("another entry of this form was saved at the same "
-                                     "moment; save again", field="repeat_index") from None
+            raise StateConflictError(_("another entry of this form was saved at the same "
+                                       "moment; save again"), field="repeat_index") from None
     if form.repeating:
         found = instances.select_for_update().filter(repeat_index=repeat_index).first()
         if found is None:
-            raise NotFoundError(f"no {form.id} entry {repeat_index}", field="repeat_index")
+            raise NotFoundError(_("no %(form)s entry %(repeat_index)s"), field="repeat_index",
+                                form=form.id, repeat_index=repeat_index)
         return found
     # A correction (the common save) finds its record at once; a first save creates it, or
     # finds the one a racing first save created.
@@ -256,9 +262,9 @@ def _check_change(previous: FormVersion | None, values: Mapping[str, object],
     if previous is None:
         return
     if not reason.strip():
-        raise InvalidInputError("a change to saved data needs a reason", field="reason")
+        raise InvalidInputError(_("a change to saved data needs a reason"), field="reason")
     if not item_changes(previous.data, values):
-        raise InvalidInputError("nothing changed from the saved version", field="data")
+        raise InvalidInputError(_("nothing changed from the saved version"), field="data")
 
 
 def _audit_save(actor: Actor, form_record: FormRecord, previous: FormVersion | None,
@@ -327,13 +333,13 @@ def sign_latest_version(form_record: FormRecord, meaning: str, actor: Actor) -> 
     """The signature itself, once the signer has re-entered their password: 21 CFR 11.50's
     printed name, date and time, and meaning, bound to the record's latest version."""
     if not meaning.strip():
-        raise InvalidInputError("say what the signature means", field="meaning")
+        raise InvalidInputError(_("say what the signature means"), field="meaning")
     form_record = FormRecord.objects.select_for_update().get(pk=form_record.pk)
     version = form_record.versions.filter(number=form_record.latest_version).first()
     if version is None:
-        raise StateConflictError("the form has no saved data to sign", field="record")
+        raise StateConflictError(_("the form has no saved data to sign"), field="record")
     if version.signatures.filter(signer=actor.user).exists():
-        raise StateConflictError("you have already signed this version", field="record")
+        raise StateConflictError(_("you have already signed this version"), field="record")
     profile = Profile.objects.filter(user=actor.user).first()
     printed_name = profile.printed_name if profile else actor.name
     signature = Signature.objects.create(

@@ -40,11 +40,13 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from enum import Enum
 from functools import wraps
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeAlias, TypeVar
 
 from django.conf import settings
 from django.db import IntegrityError, models, transaction
 from django.utils import translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from trialkit.core.protocol.roles import Permission
 from trialkit.web.trial import clock
@@ -54,6 +56,7 @@ from trialkit.web.trial.actions.base import (
     InvalidInputError,
     NotPermittedError,
     StateConflictError,
+    in_words,
 )
 from trialkit.web.trial.actions.vocabulary import AuditAction
 from trialkit.web.trial.audit import PendingEvent, append_events, jsonable
@@ -91,9 +94,13 @@ The actions that write about a participant without it (registration, consent its
 failure, a withdrawal, and what only reviews data already on file) are listed with their
 reasons in tests/integration/test_action_kernel.py."""
 
-Doing = str | Callable[[Mapping[str, Any]], str | None]
+Words: TypeAlias = "str | Promise"
+"""Text a person reads: a string, or one marked for translation (``gettext_lazy``) that is
+worded in the language active where it is read."""
+
+Doing: TypeAlias = "Words | Callable[[Mapping[str, Any]], Words | None]"
 """What an action guarded by ``Guard.CONSENTED`` records, in words ("entering Demographics"):
-a string, or a function of the call's arguments (None: this call is exempt)."""
+words, or a function of the call's arguments (None: this call is exempt)."""
 
 
 class UnauditedActionError(RuntimeError):
@@ -102,7 +109,7 @@ class UnauditedActionError(RuntimeError):
 
 class PasswordRefusedError(NotPermittedError):
     def __init__(self, purpose: str) -> None:
-        super().__init__("the password is not correct", field="password")
+        super().__init__(_("the password is not correct"), field="password")
         self.purpose = purpose
 
 
@@ -203,11 +210,14 @@ def action(name: AuditAction, *, permission: Permission | None = None,
                     return result
             except PasswordRefusedError as refused:
                 if outermost and isinstance(actor, Actor):
-                    _password_refused(spec, actor, refused)
+                    with translation.override(settings.LANGUAGE_CODE):
+                        _password_refused(spec, actor, refused)
                 raise
             except (NotPermittedError, StateConflictError) as refused:
                 if outermost and isinstance(actor, Actor):
-                    _refused(spec, actor, refused, bound)
+                    # The refusal is worded when read: audited in the protocol's words too.
+                    with translation.override(settings.LANGUAGE_CODE):
+                        _refused(spec, actor, refused, bound)
                 raise
 
         run.action_spec = spec  # type: ignore[attr-defined]
@@ -243,7 +253,7 @@ def _audited(frame: _Frame) -> bool:
 def _authorise(spec: ActionSpec, actor: Any, bound: inspect.BoundArguments) -> None:
     if actor is None:
         if not spec.anonymous:
-            raise NotPermittedError("sign in first", field="actor")
+            raise NotPermittedError(_("sign in first"), field="actor")
         return
     if spec.permission is not None:
         actor.require(spec.permission)
@@ -256,7 +266,8 @@ def _authorise(spec: ActionSpec, actor: Any, bound: inspect.BoundArguments) -> N
     if Guard.STUDY_UNLOCKED in spec.guards:
         ensure_study_unlocked()
     if participant is not None and Guard.CONSENTED in spec.guards:
-        doing = spec.doing if isinstance(spec.doing, str) else spec.doing(bound.arguments)
+        doing = (spec.doing if isinstance(spec.doing, str | Promise)
+                 else spec.doing(bound.arguments))
         if doing is not None:
             ensure_consented(participant, doing)
 
@@ -275,7 +286,7 @@ def _subject(spec: ActionSpec, bound: inspect.BoundArguments) -> Participant | N
 
 def ensure_study_unlocked() -> None:
     if Study.objects.filter(is_current=True, locked_at__isnull=False).exists():
-        raise StateConflictError("the study database is locked", field="participant")
+        raise StateConflictError(_("the study database is locked"), field="participant")
 
 
 def ensure_participant_unlocked(participant: Participant) -> Participant | None:
@@ -283,8 +294,8 @@ def ensure_participant_unlocked(participant: Participant) -> Participant | None:
     committed by someone else meanwhile is seen); returns the row read (None: no such row)."""
     row = Participant.objects.select_for_update().filter(pk=participant.pk).first()
     if row is not None and row.locked_at is not None:
-        raise StateConflictError(f"the data of participant {participant.screening_number} are "
-                                 "locked", field="participant")
+        raise StateConflictError(_("the data of participant %(number)s are locked"),
+                                 field="participant", number=participant.screening_number)
     return row
 
 
@@ -294,25 +305,28 @@ def consent_on_file(participant: Participant) -> bool:
     return participant.consent_date is not None
 
 
-def ensure_consented(participant: Participant, doing: str) -> None:
+def ensure_consented(participant: Participant, doing: Words) -> None:
     """Refuse study data about a participant whose informed consent is not on file (ICH E6
     GCP 4.8.8), read as the participant-lock guard just read it (else read now)."""
     stack = _frames.get()
     row = stack[-1].subject_row if stack else None
     if row is None or row.pk != participant.pk:
         row = Participant.objects.filter(pk=participant.pk).first()
-    refusal = why_not_before_consent(row, doing) if row is not None else ""
-    if refusal:
-        raise StateConflictError(refusal, field="consent_date")
+    if row is not None and not consent_on_file(row):
+        raise StateConflictError(CONSENT_FIRST, field="consent_date", doing=doing,
+                                 number=row.screening_number)
 
 
-def why_not_before_consent(participant: Participant, doing: str) -> str:
+CONSENT_FIRST = _("Record the participant's informed consent before %(doing)s (participant "
+                  "%(number)s has none on file)")
+
+
+def why_not_before_consent(participant: Participant, doing: Words) -> str:
     """The consent guard's refusal of ``doing`` in words (empty: consent is on file); pages
     ask it to leave out what the action would refuse."""
     if consent_on_file(participant):
         return ""
-    return (f"Record the participant's informed consent before {doing} (participant "
-            f"{participant.screening_number} has none on file)")
+    return in_words(CONSENT_FIRST, {"doing": doing, "number": participant.screening_number})
 
 
 def locked_participant(participant: Participant) -> Participant:
@@ -326,17 +340,20 @@ def locked_participant(participant: Participant) -> Participant:
     return Participant.objects.select_for_update().get(pk=participant.pk)
 
 
-def ensure_on_timeline(participant: Participant, on: dt.date, *, field: str, what: str) -> None:
+def ensure_on_timeline(participant: Participant, on: dt.date, *, field: str,
+                       what: Words) -> None:
     """A date of something that happened to the participant is plausible on their timeline:
     not in the future, and not before their informed consent (nothing of the trial happens to
     a person before they consent)."""
     if on > clock.today():
-        raise InvalidInputError(f"{what} is dated {on}, in the future", field=field)
+        raise InvalidInputError(_("%(what)s is dated %(on)s, in the future"), field=field,
+                                what=what, on=on)
     consented = Participant.objects.filter(pk=participant.pk).values_list(
         "consent_date", flat=True).first()
     if consented is not None and on < consented:
-        raise InvalidInputError(f"{what} is dated {on}, before the participant's consent "
-                                f"({consented})", field=field)
+        raise InvalidInputError(_("%(what)s is dated %(on)s, before the participant's consent "
+                                  "(%(consented)s)"), field=field, what=what, on=on,
+                                consented=consented)
 
 
 # -- the audit event ---------------------------------------------------------------------------
@@ -427,7 +444,7 @@ def reenter_password(actor: Actor, password: str, purpose: str) -> None:
     the action's rollback.
     """
     if is_locked(actor.user):
-        raise NotPermittedError("this account is locked after repeated failures; try later",
+        raise NotPermittedError(_("this account is locked after repeated failures; try later"),
                                 field="password")
     if not isinstance(password, str) or not actor.user.check_password(password):
         raise PasswordRefusedError(purpose)
@@ -496,8 +513,8 @@ def _claim(spec: ActionSpec, actor: Any, key: str,
     waits for the first to commit and then finds its result.
     """
     if len(key) > MAX_KEY_LENGTH or not key.isprintable():
-        raise InvalidInputError(f"an idempotency key is at most {MAX_KEY_LENGTH} printable "
-                                "characters", field="idempotency_key")
+        raise InvalidInputError(_("an idempotency key is at most %(most)s printable "
+                                  "characters"), field="idempotency_key", most=MAX_KEY_LENGTH)
     who = actor.name if isinstance(actor, Actor) else ""
     fingerprint = _fingerprint(bound)
     try:
@@ -509,7 +526,7 @@ def _claim(spec: ActionSpec, actor: Any, key: str,
         pass
     earlier = IdempotencyKey.objects.get(key=key, actor=who, action=spec.name.value)
     if earlier.fingerprint != fingerprint:
-        raise StateConflictError("this idempotency key was used for a different request",
+        raise StateConflictError(_("this idempotency key was used for a different request"),
                                  field="idempotency_key")
     model = _model(earlier.result_type)
     return model.objects.get(pk=earlier.result_id)

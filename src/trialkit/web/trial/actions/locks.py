@@ -24,6 +24,7 @@ version (``study_lock_blockers``).
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from trialkit.core.protocol import Protocol
 from trialkit.web.trial import clock
@@ -96,12 +97,13 @@ def do_unlock_participant(participant: Participant, reason: str, *,
     participant.locked_at = Participant.objects.select_for_update().get(
         pk=participant.pk).locked_at
     if current_study().locked_at is not None:
-        raise StateConflictError("the study database is locked; it is not reopened",
+        raise StateConflictError(_("the study database is locked; it is not reopened"),
                                  field="participant")
     if participant.locked_at is None:
-        raise StateConflictError("this participant's data are not locked", field="participant")
+        raise StateConflictError(_("this participant's data are not locked"),
+                                 field="participant")
     if not reason.strip():
-        raise InvalidInputError("unlocking needs a reason", field="reason")
+        raise InvalidInputError(_("unlocking needs a reason"), field="reason")
     old = participant.locked_at
     participant.locked_at = None
     participant.save(update_fields=["locked_at"])
@@ -132,12 +134,14 @@ def do_request_study_lock(reason: str, password: str, *, actor: Actor) -> StudyL
     """The first of two people: asks for the study lock, to be confirmed by another."""
     reenter_password(actor, password, "request the study lock")
     if not reason.strip():
-        raise InvalidInputError("a request for the study lock needs a reason", field="reason")
+        raise InvalidInputError(_("a request for the study lock needs a reason"),
+                                field="reason")
     study = Study.objects.select_for_update().get(pk=current_study().pk)
     pending = pending_study_lock_request(study)
     if pending is not None:
-        raise StateConflictError(f"{pending.requested_by.get_username()} already requested "
-                                 "the study lock; it awaits a second person", field="request")
+        raise StateConflictError(_("%(user)s already requested the study lock; it awaits a "
+                                   "second person"), field="request",
+                                 user=pending.requested_by.get_username())
     _refuse_if_study_blocked(study, actor)
     request = StudyLockRequest.objects.create(
         study=study, requested_by=actor.user, requested_role=actor.role,
@@ -153,11 +157,11 @@ def do_request_study_lock(reason: str, password: str, *, actor: Actor) -> StudyL
 def do_withdraw_study_lock_request(reason: str, *, actor: Actor) -> StudyLockRequest:
     """Either person withdraws a pending request (nothing is locked)."""
     if not reason.strip():
-        raise InvalidInputError("withdrawing the request needs a reason", field="reason")
+        raise InvalidInputError(_("withdrawing the request needs a reason"), field="reason")
     study = Study.objects.select_for_update().get(pk=current_study().pk)
     request = pending_study_lock_request(study)
     if request is None:
-        raise StateConflictError("no study lock request is pending", field="request")
+        raise StateConflictError(_("no study lock request is pending"), field="request")
     request.outcome, request.decided_by, request.decided_at = "withdrawn", actor.user, clock.now()
     request.save(update_fields=["outcome", "decided_by", "decided_at"])
     record(actor, AuditAction.WITHDRAW_STUDY_LOCK_REQUEST, request,
@@ -173,20 +177,20 @@ def do_lock_study(confirmation: str, password: str, *, actor: Actor) -> Study:
     typed."""
     trial_id = actor.protocol().identity.id
     if not isinstance(confirmation, str) or confirmation.strip() != trial_id:
-        raise InvalidInputError(f"type the trial's id ({trial_id}) to confirm the study lock",
-                                field="confirmation")
+        raise InvalidInputError(_("type the trial's id (%(trial_id)s) to confirm the study "
+                                  "lock"), field="confirmation", trial_id=trial_id)
     reenter_password(actor, password, "confirm the study lock")
     study = Study.objects.select_for_update().get(pk=current_study().pk)
     if study.locked_at is not None:
-        raise StateConflictError("the study database is already locked")
+        raise StateConflictError(_("the study database is already locked"))
     request = pending_study_lock_request(study)
     if request is None:
-        raise StateConflictError("nobody has requested the study lock: one person with the "
-                                 "lock permission requests it, a different one confirms it",
+        raise StateConflictError(_("nobody has requested the study lock: one person with the "
+                                   "lock permission requests it, a different one confirms it"),
                                  field="request")
     if request.requested_by_id == actor.user.pk:
-        raise NotPermittedError("the study lock is confirmed by a second person, not by the "
-                                "one who requested it", field="request")
+        raise NotPermittedError(_("the study lock is confirmed by a second person, not by the "
+                                  "one who requested it"), field="request")
     _refuse_if_study_blocked(study, actor)
     now = clock.now()
     participants = Participant.objects.filter(study__protocol_id=study.protocol_id)
@@ -206,10 +210,11 @@ def do_lock_study(confirmation: str, password: str, *, actor: Actor) -> Study:
 def _refuse_if_study_blocked(study: Study, actor: Actor) -> None:
     blockers = study_lock_blockers(study, actor.protocol())
     if blockers:
-        raise StateConflictError("cannot lock the study: " + "; ".join(blockers))
+        raise StateConflictError(_("cannot lock the study: %(blockers)s"),
+                                 blockers="; ".join(blockers))
 
 
 def _refuse_if_blocked(participants: QuerySet[Participant], actor: Actor) -> None:
     blockers = lock_blockers(participants, actor.protocol())
     if blockers:
-        raise StateConflictError("cannot lock: " + "; ".join(blockers))
+        raise StateConflictError(_("cannot lock: %(blockers)s"), blockers="; ".join(blockers))

@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from trialkit.core.protocol import Protocol
 from trialkit.core.protocol.gates import CommitteeGate
@@ -58,14 +59,14 @@ def do_sign_safety_decision(decision: str, rationale: str, password: str, *, act
     and the signed record must say which report, byte for byte, the decision was made on."""
     gate = _gate(actor.protocol(), gate_index)
     if actor.role != gate.signer_role:
-        raise NotPermittedError(f"decisions of the {gate.committee} are signed by "
-                                f"'{gate.signer_role}'")
+        raise NotPermittedError(_("decisions of the %(committee)s are signed by '%(role)s'"),
+                                committee=gate.committee, role=gate.signer_role)
     reenter_password(actor, password, "sign a committee decision")
     if decision not in gate.decisions:
-        raise InvalidInputError(f"decision is one of {', '.join(gate.decisions)}",
-                                field="decision")
+        raise InvalidInputError(_("decision is one of %(decisions)s"), field="decision",
+                                decisions=", ".join(gate.decisions))
     if not rationale.strip():
-        raise InvalidInputError("a rationale is required", field="rationale")
+        raise InvalidInputError(_("a rationale is required"), field="rationale")
     sha256 = report_sha256.strip().lower()
     report = _report(actor, gate_index, sha256)
     signed = SafetyDecision.objects.create(
@@ -86,22 +87,23 @@ def do_sign_safety_decision(decision: str, rationale: str, password: str, *, act
 def _report(actor: Actor, gate_index: int, sha256: str) -> SmcReport:
     """The produced report of this gate whose PDF or HTML has this SHA-256."""
     if not sha256:
-        raise InvalidInputError("report_sha256 is required: the SHA-256 of the safety report "
-                                "(PDF or HTML) produced for this committee gate that the "
-                                "decision is made on", field="report_sha256")
+        raise InvalidInputError(_("report_sha256 is required: the SHA-256 of the safety report "
+                                  "(PDF or HTML) produced for this committee gate that the "
+                                  "decision is made on"), field="report_sha256")
     if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
-        raise InvalidInputError("report_sha256 is the 64 hexadecimal digits of the report's "
-                                "SHA-256", field="report_sha256")
+        raise InvalidInputError(_("report_sha256 is the 64 hexadecimal digits of the report's "
+                                  "SHA-256"), field="report_sha256")
     found = SmcReport.objects.filter(
         Q(pdf_sha256=sha256) | Q(html_sha256=sha256), gate_index=gate_index,
         study__protocol_id=current_study().protocol_id).order_by("pk").first()
     if found is None:
-        raise InvalidInputError(f"no committee report with SHA-256 {sha256} was produced for "
-                                f"committee gate {gate_index}",
-                                field="report_sha256")
+        raise InvalidInputError(_("no committee report with SHA-256 %(sha256)s was produced for "
+                                  "committee gate %(gate)s"),
+                                field="report_sha256", sha256=sha256, gate=gate_index)
     if found.session == "closed" and not access.may_read_data_cuts(actor):
-        raise InvalidInputError("report_sha256 names a closed-session report, which role "
-                                f"'{actor.role}' may not read", field="report_sha256")
+        raise InvalidInputError(_("report_sha256 names a closed-session report, which role "
+                                  "'%(role)s' may not read"), field="report_sha256",
+                                role=actor.role)
     return found
 
 
@@ -121,10 +123,10 @@ def do_unblind_participant(participant: Participant, reason: str, password: str,
                            actor: Actor) -> Unblinding:
     reenter_password(actor, password, "unblind a participant")
     if not reason.strip():
-        raise InvalidInputError("a reason is required", field="reason")
+        raise InvalidInputError(_("a reason is required"), field="reason")
     if not RandomizationSlot.objects.filter(participant=participant).exists():
-        raise StateConflictError("the participant has not been randomized: there is no "
-                                 "blinded allocation", field="participant")
+        raise StateConflictError(_("the participant has not been randomized: there is no "
+                                   "blinded allocation"), field="participant")
     unblinding = Unblinding.objects.create(participant=participant, by=actor.user,
                                            reason=reason.strip(), at=clock.now())
     notified = _notify(actor.protocol(), participant, actor, unblinding)
@@ -151,5 +153,6 @@ def _notify(protocol: Protocol, participant: Participant, actor: Actor,
 def _gate(protocol: Protocol, gate_index: int) -> CommitteeGate:
     gates = protocol.gates.committee
     if not 0 <= gate_index < len(gates):
-        raise InvalidInputError("the protocol has no such committee gate", field="gate_index")
+        raise InvalidInputError(_("the protocol has no such committee gate"),
+                                field="gate_index")
     return gates[gate_index]

@@ -19,6 +19,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
 from trialkit.core.eligibility.compile import screen
 from trialkit.core.eligibility.evaluation import Evaluation, Judgement
 from trialkit.core.eligibility.record import RecordError
@@ -71,16 +74,16 @@ def do_register_candidate(screening_number: str, site_code: str, *, actor: Actor
                           idempotency_key: str | None = None) -> Participant:
     number = screening_number.strip()
     if not number or len(number) > 32:
-        raise InvalidInputError("a screening number of 1–32 characters is required",
+        raise InvalidInputError(_("a screening number of 1–32 characters is required"),
                                 field="screening_number")
     site = sites_in_scope(actor).filter(code=site_code).first()
     if site is None:
-        raise InvalidInputError(f"unknown site '{site_code}'", field="site")
+        raise InvalidInputError(_("unknown site '%(site)s'"), field="site", site=site_code)
     study = current_study()
     if Participant.objects.filter(study__protocol_id=study.protocol_id,
                                   screening_number=number).exists():
-        raise StateConflictError(f"screening number '{number}' is taken",
-                                 field="screening_number")
+        raise StateConflictError(_("screening number '%(number)s' is taken"),
+                                 field="screening_number", number=number)
     participant = Participant.objects.create(study=study, site=site, screening_number=number)
     record(actor, AuditAction.REGISTER_CANDIDATE, participant,
            new={"screening_number": number, "site": site.code})
@@ -88,23 +91,26 @@ def do_register_candidate(screening_number: str, site_code: str, *, actor: Actor
 
 
 @action(AuditAction.EVALUATE_ELIGIBILITY, permission="screen", guards=RECORDS_STUDY_DATA,
-        subject="participant", doing="screening them against the eligibility criteria")
+        subject="participant", doing=_("screening them against the eligibility criteria"))
 def do_evaluate_eligibility(participant: Participant, index_date: dt.date, *,
                             actor: Actor) -> Evaluation:
     """Screen the participant's screening forms for a planned Day 0 of ``index_date``."""
     participant = _locked(participant, actor)
     _refuse_if(participant.status in ENDED or participant.status == S.ENROLLED,
-               f"a participant who is {participant.status} is not screened again")
+               _("a participant who is %(status)s is not screened again"),
+               status=participant.status)
     if index_date < today():
-        raise InvalidInputError("the planned Day 0 must not be in the past", field="index_date")
+        raise InvalidInputError(_("the planned Day 0 must not be in the past"),
+                                field="index_date")
     study = current_study()
     protocol = actor.protocol()
     forms = screening_forms(participant, protocol)
     try:
         record_ = screening_record(protocol, participant.screening_number, forms, index_date)
     except RecordError as exc:
-        raise InvalidInputError(f"the screening forms do not make a valid record: {exc}",
-                                field=exc.problems[0][0] if exc.problems else "forms") from None
+        raise InvalidInputError(_("the screening forms do not make a valid record: %(error)s"),
+                                field=exc.problems[0][0] if exc.problems else "forms",
+                                error=exc) from None
     result = screen(protocol, record_).to_json()
     old = participant.evaluation()
     evaluation = Evaluation.make(
@@ -121,24 +127,25 @@ def do_evaluate_eligibility(participant: Participant, index_date: dt.date, *,
 
 @action(AuditAction.JUDGE_CRITERIA, permission="sign",
         guards=RECORDS_STUDY_DATA, subject="participant",
-        doing="judging their eligibility criteria")
+        doing=_("judging their eligibility criteria"))
 def do_judge_criteria(participant: Participant, judgements: Mapping[str, str], rationale: str,
                       password: str, *, actor: Actor) -> Evaluation:
     """An investigator's judgement of criteria the engine left ``unknown`` (met / not_met)."""
     participant = _locked(participant, actor)
     reenter_password(actor, password, "judge eligibility criteria")
     if not rationale.strip():
-        raise InvalidInputError("a rationale is required", field="rationale")
+        raise InvalidInputError(_("a rationale is required"), field="rationale")
     current = participant.evaluation()
     if current is None:
-        raise StateConflictError("evaluate eligibility before judging criteria")
+        raise StateConflictError(_("evaluate eligibility before judging criteria"))
     engine = current.engine_statuses()
     for criterion_id, status in judgements.items():
         if engine.get(criterion_id) != "unknown":
-            raise InvalidInputError(f"criterion '{criterion_id}' is not an undecided criterion "
-                                    "of this screening", field=f"judgements.{criterion_id}")
+            raise InvalidInputError(_("criterion '%(criterion)s' is not an undecided criterion "
+                                      "of this screening"), field=f"judgements.{criterion_id}",
+                                    criterion=criterion_id)
         if status not in ("met", "not_met"):
-            raise InvalidInputError("a judgement is 'met' or 'not_met'",
+            raise InvalidInputError(_("a judgement is 'met' or 'not_met'"),
                                     field=f"judgements.{criterion_id}")
     updated = current.judged({
         cid: Judgement(status=status, by=actor.name, on=today(),  # type: ignore[arg-type]
@@ -157,11 +164,12 @@ def do_record_screen_failure(participant: Participant, reason: str = "", *,
     """Keep a screen failure with its failing criteria (or, without any, a stated reason)."""
     participant = _locked(participant, actor)
     _refuse_if(participant.status not in (S.SCREENING, S.CONSENTED),
-               f"a participant who is {participant.status} cannot fail screening")
+               _("a participant who is %(status)s cannot fail screening"),
+               status=participant.status)
     evaluation = participant.evaluation()
     failing = list(evaluation.failing) if evaluation is not None else []
     if not failing and not reason.strip():
-        raise InvalidInputError("no criterion fails: give the reason for the screen failure",
+        raise InvalidInputError(_("no criterion fails: give the reason for the screen failure"),
                                 field="reason")
     old_status = participant.status
     participant.status = S.SCREEN_FAILED
@@ -181,14 +189,15 @@ def do_record_consent(participant: Participant, consent_date: dt.date, form_vers
     """Signed informed consent; a later call records re-consent to a new form version."""
     participant = _locked(participant, actor)
     _refuse_if(participant.status in ENDED,
-               f"a participant who is {participant.status} cannot consent")
+               _("a participant who is %(status)s cannot consent"), status=participant.status)
     _check_consent_date(participant, consent_date, actor.protocol())
-    for field, value in (("form_version", form_version), ("taken_by", taken_by)):
+    for field, value, required in (("form_version", form_version, _("form version is required")),
+                                   ("taken_by", taken_by, _("taken by is required"))):
         if not value.strip():
-            raise InvalidInputError(f"{field.replace('_', ' ')} is required", field=field)
+            raise InvalidInputError(required, field=field)
     if participant.consent_form_version == form_version.strip():
-        raise StateConflictError(f"consent to version '{form_version}' is already recorded",
-                                 field="form_version")
+        raise StateConflictError(_("consent to version '%(version)s' is already recorded"),
+                                 field="form_version", version=form_version)
     old = _consent(participant)
     participant.consent_date, participant.consent_form_version = consent_date, form_version.strip()
     participant.consent_taken_by = taken_by.strip()
@@ -200,15 +209,15 @@ def do_record_consent(participant: Participant, consent_date: dt.date, form_vers
 
 
 @action(AuditAction.ENROL_PARTICIPANT, permission="enrol", guards=RECORDS_STUDY_DATA,
-        subject="participant", doing="enrolling them")
+        subject="participant", doing=_("enrolling them"))
 def do_enrol_participant(participant: Participant, part_id: str, *, actor: Actor) -> Participant:
     """Enrol into a non-randomized part (cap, pauses, eligibility, consent)."""
     participant = _locked(participant, actor)
     protocol = actor.protocol()
     part = _part(protocol, part_id)
     if part.allocation == "RANDOMIZED":
-        raise InvalidInputError(f"participants join '{part_id}' by randomization",
-                                field="part")
+        raise InvalidInputError(_("participants join '%(part)s' by randomization"),
+                                field="part", part=part_id)
     enrol(participant, part_id, actor=actor, gates=())
     return participant
 
@@ -232,14 +241,14 @@ def enrol(participant: Participant, part_id: str, *, actor: Actor,
         study, checks, decisions = serialised.study, serialised.checks, serialised.decisions
     protocol = actor.protocol()
     _refuse_if(participant.status != S.CONSENTED,
-               f"only a consented participant can be enrolled (this one is "
-               f"{participant.status})")
+               _("only a consented participant can be enrolled (this one is %(status)s)"),
+               status=participant.status)
     enrolled = enrolled_in(study, part_id).count()
     verdict_ = combine(f"enrol in {part_id}", [
         checks, *gates, may_enrol(protocol, part_id, enrolled, decisions, today())])
     if not verdict_.allowed:
-        raise StateConflictError("enrolment refused: " + " ".join(verdict_.reasons),
-                                 field="part")
+        raise StateConflictError(_("enrolment refused: %(reasons)s"), field="part",
+                                 reasons=" ".join(verdict_.reasons))
     participant.part, participant.status = part_id, S.ENROLLED
     participant.sequence_in_part = enrolled + 1  # nobody else enrols meanwhile (see above)
     participant.enrolled_at = clock.now()
@@ -314,20 +323,23 @@ def do_end_participation(participant: Participant, outcome: str, ended_on: dt.da
     """Completion, withdrawal, loss to follow-up or death, with its date and reason."""
     participant = _locked(participant, actor)
     if outcome not in ENDINGS:
-        raise InvalidInputError(f"outcome is one of {', '.join(ENDINGS)}", field="outcome")
+        raise InvalidInputError(_("outcome is one of %(outcomes)s"), field="outcome",
+                                outcomes=", ".join(ENDINGS))
     allowed = (S.ENROLLED,) if outcome != "withdrawn" else (S.SCREENING, S.CONSENTED, S.ENROLLED)
     _refuse_if(participant.status not in allowed,
-               f"a participant who is {participant.status} cannot be {outcome}")
+               _("a participant who is %(status)s cannot be %(outcome)s"),
+               status=participant.status, outcome=outcome)
     if outcome != "completed" and not reason.strip():
-        raise InvalidInputError("a reason is required", field="reason")
+        raise InvalidInputError(_("a reason is required"), field="reason")
     enrolled_on = participant.enrolled_at.date() if participant.enrolled_at else None
     if ended_on > today() or (enrolled_on is not None and ended_on < enrolled_on):
-        raise InvalidInputError("the date is in the future or before enrolment",
+        raise InvalidInputError(_("the date is in the future or before enrolment"),
                                 field="ended_on")
     open_visits = participant.visits.filter(done_on__isnull=True, missed=False)
     if outcome == "completed" and open_visits.exists():
-        raise StateConflictError("every scheduled visit must be done or missed first: "
-                                 + ", ".join(v.visit_id for v in open_visits))
+        raise StateConflictError(_("every scheduled visit must be done or missed first: "
+                                   "%(visits)s"),
+                                 visits=", ".join(v.visit_id for v in open_visits))
     unsigned = unsigned_in_casebook(actor.protocol(), participant) \
         if outcome == "completed" else []
     if unsigned:
@@ -335,11 +347,12 @@ def do_end_participation(participant: Participant, outcome: str, ended_on: dt.da
         names = {f.id: f.name for f in protocol.forms} | {
             v.id: v.name for v in protocol.schedule.visits}
         raise StateConflictError(
-            f"{len(unsigned)} form(s) still await their signature: "
-            + ", ".join(names.get(r.form_id, r.form_id)
-                        + (f" at {names.get(r.visit_id, r.visit_id)}" if r.visit_id else "")
-                        for r in unsigned[:5])
-            + ("…" if len(unsigned) > 5 else ""), field="outcome")
+            _("%(count)s form(s) still await their signature: %(forms)s"), field="outcome",
+            count=len(unsigned),
+            forms=", ".join(names.get(r.form_id, r.form_id)
+                            + (f" at {names.get(r.visit_id, r.visit_id)}" if r.visit_id else "")
+                            for r in unsigned[:5])
+            + ("…" if len(unsigned) > 5 else ""))
     old = {"status": participant.status}
     participant.status, participant.ended_on = ENDINGS[outcome], ended_on
     participant.end_reason = reason.strip()
@@ -360,28 +373,31 @@ def _check_consent_date(participant: Participant, consent_date: dt.date,
     the consent it follows; a first consent not so long ago that screening (which must finish
     within the protocol's screening window after it) would already be over."""
     if consent_date > today():
-        raise InvalidInputError(f"the consent date {consent_date} is in the future",
-                                field="consent_date")
+        raise InvalidInputError(_("the consent date %(date)s is in the future"),
+                                field="consent_date", date=consent_date)
     if participant.consent_date is not None and consent_date < participant.consent_date:
-        raise InvalidInputError(f"a re-consent ({consent_date}) cannot precede the consent on "
-                                f"file ({participant.consent_date})", field="consent_date")
+        raise InvalidInputError(_("a re-consent (%(date)s) cannot precede the consent on "
+                                  "file (%(on_file)s)"), field="consent_date",
+                                date=consent_date, on_file=participant.consent_date)
     window = protocol.eligibility.screening_window_days
     if participant.consent_date is None and consent_date < today() - dt.timedelta(days=window):
         raise InvalidInputError(
-            f"the consent date {consent_date} is more than the protocol's {window}-day "
-            "screening window ago; screening after it would be over", field="consent_date")
+            _("the consent date %(date)s is more than the protocol's %(window)s-day "
+              "screening window ago; screening after it would be over"), field="consent_date",
+            date=consent_date, window=window)
 
 
-def _refuse_if(condition: bool, message: str) -> None:
+def _refuse_if(condition: bool, message: str | Promise, **values: object) -> None:
     if condition:
-        raise StateConflictError(message)
+        raise StateConflictError(message, field="", **values)
 
 
 def _part(protocol: Protocol, part_id: str) -> Any:
     try:
         return protocol.part(part_id)
     except KeyError:
-        raise InvalidInputError(f"unknown part '{part_id}'", field="part") from None
+        raise InvalidInputError(_("unknown part '%(part)s'"), field="part",
+                                part=part_id) from None
 
 
 
@@ -402,11 +418,13 @@ def _consent(participant: Participant) -> dict[str, Any]:
 
 def _create_visits(participant: Participant, protocol: Protocol) -> None:
     if participant.planned_day0 is None:
-        raise StateConflictError("the participant has no planned Day 0: evaluate eligibility")
+        raise StateConflictError(_("the participant has no planned Day 0: evaluate "
+                                   "eligibility"))
     screening = set(screening_visit_ids(protocol))
     evaluation = participant.evaluation()
     if evaluation is None:
-        raise StateConflictError("the participant has not been screened: evaluate eligibility")
+        raise StateConflictError(_("the participant has not been screened: evaluate "
+                                   "eligibility"))
     screened_on = evaluation.evaluated_on
     ScheduledVisit.objects.bulk_create([
         ScheduledVisit(participant=participant, visit_id=p.visit_id, target_date=p.target,

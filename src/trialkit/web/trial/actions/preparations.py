@@ -9,6 +9,8 @@ that a kit is ready.
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
+
 from trialkit.core.protocol.design import Administration as ProtocolAdministration
 from trialkit.web.trial import clock
 from trialkit.web.trial.actions.base import (
@@ -35,19 +37,20 @@ from trialkit.web.trial.study import current_study
 def do_confirm_preparation(kit_code: str, administration_id: str, *,
                            actor: Actor) -> KitPreparation:
     if not actor.sees("preparation"):
-        raise NotPermittedError(f"role '{actor.role}' may not see preparations")
+        raise NotPermittedError(_("role '%(role)s' may not see preparations"), role=actor.role)
     administration = _administration(actor, administration_id)
     participant = _participant_of(kit_code, actor)
     ensure_participant_unlocked(participant)
     ensure_study_unlocked()
     if participant.status != Participant.Status.ENROLLED:
-        raise StateConflictError(f"a participant who is {participant.status} is not dosed")
+        raise StateConflictError(_("a participant who is %(status)s is not dosed"),
+                                 status=participant.status)
     if participant.administrations.filter(administration_id=administration.id).exists():
-        raise StateConflictError(f"{administration.name} is already given",
-                                 field="administration_id")
+        raise StateConflictError(_("%(administration)s is already given"),
+                                 field="administration_id", administration=administration.name)
     if participant.preparations.filter(administration_id=administration.id).exists():
-        raise StateConflictError(f"the kit for {administration.name} is already confirmed",
-                                 field="administration_id")
+        raise StateConflictError(_("the kit for %(administration)s is already confirmed"),
+                                 field="administration_id", administration=administration.name)
     prepared = KitPreparation.objects.create(
         participant=participant, administration_id=administration.id, kit_code=kit_code,
         prepared_by=actor.user, prepared_at=clock.now())
@@ -61,11 +64,13 @@ def _administration(actor: Actor, administration_id: str) -> ProtocolAdministrat
     try:
         administration = actor.protocol().administration(administration_id)
     except KeyError:
-        raise InvalidInputError(f"unknown administration '{administration_id}'",
-                                field="administration_id") from None
+        raise InvalidInputError(_("unknown administration '%(administration)s'"),
+                                field="administration_id",
+                                administration=administration_id) from None
     if administration.prepared_by != actor.role:
-        raise NotPermittedError(f"{administration.name} is prepared by "
-                                f"'{administration.prepared_by}'", field="administration_id")
+        raise NotPermittedError(_("%(administration)s is prepared by '%(role)s'"),
+                                field="administration_id", administration=administration.name,
+                                role=administration.prepared_by)
     return administration
 
 
@@ -75,6 +80,6 @@ def _participant_of(kit_code: str, actor: Actor) -> Participant:
         kit_code=kit_code, randomization_list__study__protocol_id=current_study().protocol_id,
         participant__isnull=False).select_related("participant").first()
     if slot is None or slot.participant is None:
-        raise NotFoundError("no allocated kit with this code", field="kit_code")
+        raise NotFoundError(_("no allocated kit with this code"), field="kit_code")
     actor.require_site(slot.participant)
     return Participant.objects.select_for_update().get(pk=slot.participant.pk)

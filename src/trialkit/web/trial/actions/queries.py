@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth.models import User
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from trialkit.core.protocol.reading import SIGHTED, reads, reveals_arm
 from trialkit.web.trial import clock
@@ -44,7 +45,8 @@ def do_raise_query(form_record: FormRecord, item_id: str, text: str, *, actor: A
     require_read(actor, form_record)  # a query quotes the form; its raiser reads it
     form = protocol_of(form_record.participant.study).form(form_record.form_id)
     if item_id and item_id not in {item.id for item in form.items}:
-        raise InvalidInputError(f"form {form.id} has no item '{item_id}'", field="item_id")
+        raise InvalidInputError(_("form %(form)s has no item '%(item)s'"), field="item_id",
+                                form=form.id, item=item_id)
     _require_text(text)
     now = clock.now()
     query = Query.objects.create(record=form_record, item_id=item_id, text=text.strip(),
@@ -62,8 +64,8 @@ def do_raise_query(form_record: FormRecord, item_id: str, text: str, *, actor: A
 def do_answer_query(query: Query, text: str, *, actor: Actor) -> QueryMessage:
     query = _locked(query, actor)
     if query.status != Query.Status.OPEN:
-        raise StateConflictError(f"the query is {query.status}; only an open query is answered",
-                                 field="query")
+        raise StateConflictError(_("the query is %(status)s; only an open query is answered"),
+                                 field="query", status=query.status)
     _require_text(text)
     message = _move(query, actor, Query.Status.ANSWERED, text, AuditAction.ANSWER_QUERY)
     assert message is not None  # the text was required above
@@ -76,8 +78,8 @@ def do_reopen_query(query: Query, text: str, *, actor: Actor) -> QueryMessage:
     """Send an answered query back to the site with a follow-up question."""
     query = _locked(query, actor)
     if query.status != Query.Status.ANSWERED:
-        raise StateConflictError(f"the query is {query.status}; only an answered query is "
-                                 "reopened", field="query")
+        raise StateConflictError(_("the query is %(status)s; only an answered query is "
+                                   "reopened"), field="query", status=query.status)
     _require_text(text)
     message = _move(query, actor, Query.Status.OPEN, text, AuditAction.REOPEN_QUERY)
     assert message is not None  # the text was required above
@@ -89,9 +91,9 @@ def do_reopen_query(query: Query, text: str, *, actor: Actor) -> QueryMessage:
 def do_close_query(query: Query, text: str = "", *, actor: Actor) -> Query:
     query = _locked(query, actor)
     if query.status == Query.Status.CLOSED:
-        raise StateConflictError("the query is already closed", field="query")
+        raise StateConflictError(_("the query is already closed"), field="query")
     if query.status == Query.Status.OPEN and not text.strip():
-        raise InvalidInputError("closing an unanswered query needs a message saying why",
+        raise InvalidInputError(_("closing an unanswered query needs a message saying why"),
                                 field="text")
     _move(query, actor, Query.Status.CLOSED, text, AuditAction.CLOSE_QUERY)
     return query
@@ -138,21 +140,23 @@ def do_assign_query(query: Query, assignee: str, *, actor: Actor) -> Query:
     """Assign the query to the person with username ``assignee`` (``""``: to nobody)."""
     query = _locked(query, actor)
     if query.status == Query.Status.CLOSED:
-        raise StateConflictError("the query is closed; only an open or answered query is "
-                                 "assigned", field="query")
+        raise StateConflictError(_("the query is closed; only an open or answered query is "
+                                   "assigned"), field="query")
     if not isinstance(assignee, str):
-        raise InvalidInputError("name the person by their username", field="assignee")
+        raise InvalidInputError(_("name the person by their username"), field="assignee")
     old = query.assigned_to.get_username() if query.assigned_to else ""
     if assignee == old:
-        raise StateConflictError(f"the query is already assigned to {old}" if old else
-                                 "the query is assigned to nobody already", field="assignee")
+        if old:
+            raise StateConflictError(_("the query is already assigned to %(person)s"),
+                                     field="assignee", person=old)
+        raise StateConflictError(_("the query is assigned to nobody already"), field="assignee")
     person = None
     if assignee:
         if assignee not in {a.username for a in assignable(query.record)}:
             raise InvalidInputError(
-                f"'{assignee}' may not be assigned this query: assign it to someone who "
-                "answers or closes queries at the participant's site and reads the form",
-                field="assignee")
+                _("'%(person)s' may not be assigned this query: assign it to someone who "
+                  "answers or closes queries at the participant's site and reads the form"),
+                field="assignee", person=assignee)
         person = User.objects.get(username=assignee)
     query.assigned_to, query.assigned_at = person, clock.now() if person else None
     query.save(update_fields=["assigned_to", "assigned_at"])
@@ -172,7 +176,7 @@ def _locked(query: Query, actor: Actor) -> Query:
 
 def _require_text(text: str) -> None:
     if not text.strip():
-        raise InvalidInputError("the message is empty", field="text")
+        raise InvalidInputError(_("the message is empty"), field="text")
 
 
 def _message(query: Query, actor: Actor, text: str) -> QueryMessage:

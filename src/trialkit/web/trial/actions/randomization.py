@@ -29,6 +29,7 @@ import secrets
 from dataclasses import dataclass
 
 import numpy as np
+from django.utils.translation import gettext_lazy as _
 
 from trialkit.core.protocol import Protocol
 from trialkit.core.protocol.gates import Randomization
@@ -104,7 +105,7 @@ def do_generate_randomization_list(*, actor: Actor) -> RandomizationList:
     existing = RandomizationList.objects.select_for_update(of=("self",)).filter(
         study__protocol_id=study.protocol_id, part=randomization.part).first()
     if existing is not None and existing.live_at is not None:
-        raise StateConflictError("the list is live and can no longer change")
+        raise StateConflictError(_("the list is live and can no longer change"))
     if existing is not None:
         existing.slots.all().delete()
         existing.delete()
@@ -131,9 +132,9 @@ def do_release_randomization_list(*, actor: Actor) -> str:
         study__protocol_id=current_study().protocol_id,
         part=_randomization(protocol).part).first()
     if rand_list is None:
-        raise StateConflictError("there is no list to release")
+        raise StateConflictError(_("there is no list to release"))
     if rand_list.live_at is not None:
-        raise StateConflictError("the list is live already")
+        raise StateConflictError(_("the list is live already"))
     rand_list.digest = list_digest(list_text(rand_list, protocol))
     rand_list.live_at = clock.now()
     rand_list.save(update_fields=["digest", "live_at"])
@@ -151,7 +152,7 @@ def verify_randomization_list(protocol: Protocol, study: Study) -> bool:
 
 
 @action(AuditAction.RANDOMIZE_PARTICIPANT, permission="randomize", guards=RECORDS_STUDY_DATA,
-        subject="participant", doing="randomizing them")
+        subject="participant", doing=_("randomizing them"))
 def do_randomize_participant(participant: Participant, *, actor: Actor) -> RandomizationResult:
     participant = locked_participant(participant)
     held = RandomizationSlot.objects.filter(participant=participant).first()
@@ -176,7 +177,7 @@ def do_randomize_participant(participant: Participant, *, actor: Actor) -> Rando
         study__protocol_id=study.protocol_id, part=randomization.part,
         live_at__isnull=False).first()
     if rand_list is None:
-        raise StateConflictError("randomization has not started: no list is live")
+        raise StateConflictError(_("randomization has not started: no list is live"))
     slot, unit, decision = _choose(rand_list, randomization, participant, levels, protocol,
                                    gate, checks)
     # The list lock serialises enrolment in the part: enrol need not lock the study row.
@@ -187,7 +188,7 @@ def do_randomize_participant(participant: Participant, *, actor: Actor) -> Rando
         participant=participant, allocated_at=clock.now(), levels=levels, decision=decision,
         **_allocated(protocol, randomization.part, unit))
     if taken != 1:  # the list lock makes this unreachable; the guard keeps the invariant local
-        raise StateConflictError("the slot was taken concurrently; try again")
+        raise StateConflictError(_("the slot was taken concurrently; try again"))
     record(actor, AuditAction.RANDOMIZE_PARTICIPANT, participant,
            new={"randomization_number": slot.number, "kit_code": slot.kit_code,
                 "stratum": slot.stratum if rand_list.method == "permuted_blocks" else "",
@@ -227,15 +228,16 @@ def stratification_levels(participant: Participant, protocol: Protocol) -> dict[
         value = next((d.get(factor.item) for d in forms.get(factor.form, ())
                       if d.get(factor.item) is not None), None)
         if value not in factor.levels:
-            raise StateConflictError(f"stratification factor {factor.id} is not recorded "
-                                     f"({factor.form}.{factor.item})", field=factor.id)
+            raise StateConflictError(_("stratification factor %(factor)s is not recorded "
+                                       "(%(form)s.%(item)s)"), field=factor.id,
+                                     factor=factor.id, form=factor.form, item=factor.item)
         levels[factor.id] = str(value)
     return levels
 
 
 def _randomization(protocol: Protocol) -> Randomization:
     if protocol.randomization is None:
-        raise StateConflictError("the protocol has no randomization")
+        raise StateConflictError(_("the protocol has no randomization"))
     return protocol.randomization
 
 
@@ -254,8 +256,8 @@ def _choose(rand_list: RandomizationList, randomization: Randomization, particip
     try:
         chosen = allocate(core, str(participant.pk), stratum, allocated, facts, gates=[gate])
     except AllocationRefusedError as exc:
-        raise StateConflictError("randomization refused: " + " ".join(exc.verdict.reasons),
-                                 field="participant") from None
+        raise StateConflictError(_("randomization refused: %(reasons)s"), field="participant",
+                                 reasons=" ".join(exc.verdict.reasons)) from None
     slot = next(r for r in rows if r.number == chosen.slot.randomization_number)
     if not minimising:
         return slot, slot.allocation_unit, None

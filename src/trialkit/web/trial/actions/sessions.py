@@ -18,23 +18,25 @@ from trialkit.web.trial.actions.vocabulary import AuditAction
 
 def do_switch_role(user: User, role: str, *, previous: str | None = None) -> Actor:
     """Act as ``user`` in ``role`` from now on (``previous``: the role the session had)."""
-    actor, refusal = _attempt_switch_role(user, role, previous)
-    if actor is None:
-        raise NotPermittedError(refusal, field="role")
-    return actor
+    outcome = _attempt_switch_role(user, role, previous)
+    if isinstance(outcome, NotPermittedError):
+        # The refusal itself, not its words: it is worded where it is read (a page: the
+        # reader's language), not in the protocol's language the action ran in.
+        raise outcome
+    return outcome
 
 
 @action(AuditAction.SWITCH_ROLE, anonymous=True)
 def _attempt_switch_role(user: User, role: str,
-                         previous: str | None) -> tuple[Actor | None, str]:
+                         previous: str | None) -> Actor | NotPermittedError:
     try:
         actor = actor_for(user, role)
     except NotPermittedError as refused:
         record(None, AuditAction.SWITCH_ROLE_REFUSED, user,
                new={"role": role, "from": previous}, who=user.get_username())
-        return None, refused.message
+        return refused
     record(actor, AuditAction.SWITCH_ROLE, user, old={"role": previous}, new={"role": role})
-    return actor, ""
+    return actor
 
 
 # do_switch_role is not an action itself: it raises the refusal after this action committed it.

@@ -26,6 +26,7 @@ from functools import cache
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.auth.models import User
+from django.utils.translation import gettext_lazy as _
 
 from trialkit.web.trial import clock
 from trialkit.web.trial.actions.base import (
@@ -44,8 +45,8 @@ from trialkit.web.trial.actions.vocabulary import AuditAction
 from trialkit.web.trial.models import Membership, Profile
 from trialkit.web.trial.study import current_study, protocol_of
 
-REFUSAL = ("wrong username or password (after repeated failures, signing in from a browser "
-           "not used here before pauses for a while)")
+REFUSAL = _("wrong username or password (after repeated failures, signing in from a browser "
+            "not used here before pauses for a while)")
 """The one answer to an unknown user, a wrong password, a deactivated, locked or paused
 account: it tells a stranger nothing about which accounts exist."""
 
@@ -69,13 +70,13 @@ def _attempt_sign_in(username: str, password: str, source: str,
     if source and blocked(source, now):
         record(None, AuditAction.SIGN_IN_REFUSED, "User",
                new={"why": "too many failures from this address", **seen}, who=username)
-        return None, ThrottledError("too many failed sign-ins from this address; try again "
-                                    "in a few minutes")
+        return None, ThrottledError(_("too many failed sign-ins from this address; try again "
+                                      "in a few minutes"))
     if not password:
         count_source_failure(source, now)
         record(None, AuditAction.SIGN_IN_FAILED, "User", new={"why": "no password", **seen},
                who=username)
-        return None, InvalidInputError("enter the password", field="password")
+        return None, InvalidInputError(_("enter the password"), field="password")
     user = User.objects.filter(username=username).select_related("profile").first()
     profile = Profile.objects.filter(user=user).first() if user is not None else None
     if user is None or profile is None:
@@ -101,8 +102,9 @@ def _attempt_sign_in(username: str, password: str, source: str,
         record(None, AuditAction.SIGN_IN_REFUSED, user, who=username,
                new={"why": "conflicting roles", "roles": clash, **seen})
         return None, NotPermittedError(
-            f"you hold roles that one person may not hold together ({', '.join(clash)}): an "
-            "administrator must revoke one before you can sign in", field="role")
+            _("you hold roles that one person may not hold together (%(roles)s): an "
+              "administrator must revoke one before you can sign in"),
+            field="role", roles=", ".join(clash))
     profile.failed_sign_ins, profile.sign_in_paused_until = 0, None
     profile.save(update_fields=["failed_sign_ins", "sign_in_paused_until"])
     step = AuditAction.PASSWORD_ACCEPTED if second_factor_needed(user) else AuditAction.SIGN_IN

@@ -7,6 +7,8 @@ signature names the signer, the time and the meaning, and is linked to the recor
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
+
 from trialkit.web.trial.actions.base import Actor, InvalidInputError, StateConflictError
 from trialkit.web.trial.actions.forms import sign_latest_version
 from trialkit.web.trial.actions.kernel import (
@@ -29,13 +31,13 @@ def do_sign_casebook(participant: Participant, visit_id: str | None, password: s
     actor.require_site(participant)
     reenter_password(actor, password, "sign forms")
     if not meaning.strip():
-        raise InvalidInputError("say what the signatures mean", field="meaning")
+        raise InvalidInputError(_("say what the signatures mean"), field="meaning")
     records = worklist(actor, participant)
     if visit_id is not None:
         records = records.filter(visit_id=visit_id)
     pending = list(records)
     if not pending:
-        raise StateConflictError("no form here awaits a signature", field="visit_id")
+        raise StateConflictError(_("no form here awaits a signature"), field="visit_id")
     signatures = [sign_latest_version(r, meaning, actor) for r in pending]
     record(actor, AuditAction.SIGN_CASEBOOK, participant, new={
         "participant": participant.screening_number,

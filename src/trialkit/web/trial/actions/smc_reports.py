@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.utils.translation import gettext_lazy as _
+
 from trialkit.reports.smc import SESSIONS, Session, SmcReportError
 from trialkit.web.trial import access, clock, smc_reports
 from trialkit.web.trial.actions.base import Actor, InvalidInputError, NotPermittedError
@@ -32,18 +34,25 @@ def do_produce_smc_report(gate_index: int, session: str, as_of: dt.date | None =
     """The open report as of ``as_of`` (default today), or the closed one at ``data_cut``
     (default the latest)."""
     if session not in SESSIONS:
-        raise InvalidInputError(f"session is one of {', '.join(SESSIONS)}", field="session")
+        raise InvalidInputError(_("session is one of %(sessions)s"), field="session",
+                                sessions=", ".join(SESSIONS))
     if not may_produce_smc_report(actor, session):
+        # Whole sentences, one per session, so that each translates as a whole.
+        if session == "closed":
+            raise NotPermittedError(
+                _("role '%(role)s' may not produce the closed-session report: that needs a "
+                  "study-wide role that reviews safety and sees tables by arm"), role=actor.role)
         raise NotPermittedError(
-            f"role '{actor.role}' may not produce the {session}-session report: that needs a "
-            "study-wide role that reviews safety" + (
-                " and sees tables by arm" if session == "closed" else ""))
+            _("role '%(role)s' may not produce the open-session report: that needs a "
+              "study-wide role that reviews safety"), role=actor.role)
     protocol = actor.protocol()
     if not 0 <= gate_index < len(protocol.gates.committee):
-        raise InvalidInputError("the protocol has no such committee gate", field="gate_index")
+        raise InvalidInputError(_("the protocol has no such committee gate"),
+                                field="gate_index")
     day = as_of or clock.today()
     if day > clock.today():
-        raise InvalidInputError(f"the report's date {day} is in the future", field="as_of")
+        raise InvalidInputError(_("the report's date %(day)s is in the future"),
+                                field="as_of", day=day)
     study = current_study()
     cut = smc_reports.readable_cut(actor, data_cut) if session == "closed" else None
     chosen: Session = "closed" if session == "closed" else "open"

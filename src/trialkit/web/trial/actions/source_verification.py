@@ -18,6 +18,8 @@ Who may verify is the protocol's ``verify_source``; the form must be one the rol
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
+
 from trialkit.web.trial import clock
 from trialkit.web.trial.actions.base import Actor, InvalidInputError, StateConflictError
 from trialkit.web.trial.actions.forms import readable, require_read
@@ -51,13 +53,13 @@ def do_verify_source(form_record: FormRecord, item_id: str = "", *,
     if item_id:
         item = _item(view, item_id)
         if item.status == "verified":
-            raise StateConflictError(f"item {item_id} is already verified as it stands",
-                                     field="item_id")
+            raise StateConflictError(_("item %(item)s is already verified as it stands"),
+                                     field="item_id", item=item_id)
         items = [item_id]
     else:
         items = awaiting_items(view)
         if not items:
-            raise StateConflictError(_nothing_awaits(view), field="record")
+            raise _nothing_awaits(view)
     rows = _verify(form_record, version, items, actor)
     record(actor, AuditAction.VERIFY_SOURCE, form_record, new={
         **_where(form_record), "covered": "item" if item_id else "form",
@@ -73,7 +75,8 @@ def do_verify_source_visit(participant: Participant, visit_id: str, *,
     the role reads: each form's items not yet verified or changed since, in one act."""
     if not isinstance(visit_id, str) or (visit_id and visit_id not in {
             v.id for v in actor.protocol().schedule.visits}):
-        raise InvalidInputError(f"unknown visit '{visit_id}'", field="visit_id")
+        raise InvalidInputError(_("unknown visit '%(visit)s'"), field="visit_id",
+                                visit=visit_id)
     records = readable(actor, FormRecord.objects.filter(
         participant=participant, visit_id=visit_id, latest_version__gt=0)).order_by(
         "form_id", "repeat_index")
@@ -87,7 +90,8 @@ def do_verify_source_visit(participant: Participant, visit_id: str, *,
             covered[f"{form_record.form_id}#{form_record.repeat_index}"] = {
                 "version": version.number, "items": items}
     if not covered:
-        raise StateConflictError("no form of this visit awaits verification", field="visit_id")
+        raise StateConflictError(_("no form of this visit awaits verification"),
+                                 field="visit_id")
     record(actor, AuditAction.VERIFY_SOURCE_VISIT, participant, new={
         "participant": participant.screening_number, "visit": visit_id or "-",
         "covered": "visit", "forms": covered})
@@ -101,11 +105,11 @@ def do_record_source_discrepancy(form_record: FormRecord, item_id: str, note: st
     """Record that an item differs from the source, with a note saying how; a role that may
     raise queries raises one on the item with the note, and the verification links it."""
     if not isinstance(note, str) or not note.strip():
-        raise InvalidInputError("say what differs from the source", field="note")
+        raise InvalidInputError(_("say what differs from the source"), field="note")
     form_record, version, view = _latest(form_record, actor)
     if _item(view, item_id).status == "discrepancy":
-        raise StateConflictError(f"a discrepancy is already recorded on item {item_id} as "
-                                 "it stands", field="item_id")
+        raise StateConflictError(_("a discrepancy is already recorded on item %(item)s as "
+                                   "it stands"), field="item_id", item=item_id)
     query: Query | None = None
     if actor.can("raise_query"):
         query = do_raise_query(form_record, item_id, DISCREPANCY_QUERY.format(
@@ -128,15 +132,15 @@ def _latest(form_record: FormRecord,
         pk=form_record.pk)
     version = locked.versions.filter(number=locked.latest_version).first()
     if version is None:
-        raise StateConflictError("the form has no saved data to verify", field="record")
+        raise StateConflictError(_("the form has no saved data to verify"), field="record")
     return locked, version, form_verification(locked, actor=actor)
 
 
 def _item(view: FormVerificationView, item_id: str) -> ItemVerificationView:
     found = next((i for i in view.items if i.item_id == item_id), None)
     if found is None:
-        raise InvalidInputError(f"form {view.form_id} has no item '{item_id}' to verify",
-                                field="item_id")
+        raise InvalidInputError(_("form %(form)s has no item '%(item)s' to verify"),
+                                field="item_id", form=view.form_id, item=item_id)
     return found
 
 
@@ -155,8 +159,12 @@ def _where(form_record: FormRecord) -> dict[str, object]:
             "repeat_index": form_record.repeat_index}
 
 
-def _nothing_awaits(view: FormVerificationView) -> str:
+def _nothing_awaits(view: FormVerificationView) -> StateConflictError:
+    """The refusal when no item of the form awaits verification."""
     if view.discrepancies:
-        return (f"every item of form {view.form_id} is verified as it stands, but for "
-                f"{view.discrepancies} with a discrepancy: verify those one by one")
-    return f"every item of form {view.form_id} is verified as it stands"
+        return StateConflictError(
+            _("every item of form %(form)s is verified as it stands, but for "
+              "%(discrepancies)s with a discrepancy: verify those one by one"),
+            field="record", form=view.form_id, discrepancies=view.discrepancies)
+    return StateConflictError(_("every item of form %(form)s is verified as it stands"),
+                              field="record", form=view.form_id)

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from django.utils.translation import gettext_lazy as _
+
 from trialkit.core.forms import edit_check_problems
 from trialkit.core.protocol import Protocol, load_protocol, protocol_version
 from trialkit.web.trial import clock
@@ -35,13 +37,14 @@ def do_load_protocol(path: str | Path, *, actor: Actor | None) -> Study:
     ``actor`` is None only for the first load, which happens before anyone can sign in.
     """
     if actor is None and Study.objects.exists():
-        raise StateConflictError("an amendment must be loaded by an administrator")
+        raise StateConflictError(_("an amendment must be loaded by an administrator"))
     protocol = load_protocol(path)
     _refuse_bad_checks(protocol)
     running = Study.objects.filter(is_current=True).first()
     if running is not None and running.protocol_id != protocol.identity.id:
-        raise StateConflictError(f"this server runs {running.protocol_id}; "
-                                 f"{protocol.identity.id} is another trial", field="protocol")
+        raise StateConflictError(_("this server runs %(running)s; %(loaded)s is another trial"),
+                                 field="protocol", running=running.protocol_id,
+                                 loaded=protocol.identity.id)
     version = protocol_version(protocol)
     study = Study.objects.filter(protocol_version=version).first()
     if study is not None and study.is_current:

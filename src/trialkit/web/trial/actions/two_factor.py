@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth.models import User
+from django.utils.translation import gettext_lazy as _
 
 from trialkit.web.trial import clock, totp
 from trialkit.web.trial.account_policy import needs_approval, needs_second_factor, roles_of
@@ -71,7 +72,7 @@ def do_start_two_factor(user: User) -> str:
     unconfirmed one); returns it for the authenticator app. The secret is never audited."""
     profile = Profile.objects.select_for_update().get(user=user)
     if profile.totp_confirmed_at is not None:
-        raise StateConflictError("a second factor is already enrolled; use its code",
+        raise StateConflictError(_("a second factor is already enrolled; use its code"),
                                  field="code")
     secret = totp.new_secret()
     profile.totp_secret = seal(secret, purpose=SEALED_FOR, owner=_owner(user.pk))
@@ -97,8 +98,8 @@ def stored_totp_secret(profile: Profile) -> str:
         return unseal(profile.totp_secret, purpose=SEALED_FOR, owner=_owner(profile.user_id))
     except UnsealError:
         raise StateConflictError(
-            "this second factor was set up under another server key and cannot be read; ask "
-            "an administrator to reset it (or restore the old key as a fallback)",
+            _("this second factor was set up under another server key and cannot be read; ask "
+              "an administrator to reset it (or restore the old key as a fallback)"),
             field="code") from None
 
 
@@ -121,16 +122,16 @@ def _attempt_second_factor(user: User, code: str,
     if blocked(source, now):
         record(None, AuditAction.SIGN_IN_REFUSED, user, who=who,
                new={"why": "too many failures from this address", **seen})
-        return [], ThrottledError("too many failures from this address; try again later")
+        return [], ThrottledError(_("too many failures from this address; try again later"))
     if is_locked(user) or not user.is_active:
         record(None, AuditAction.SIGN_IN_REFUSED, user, who=who, new={"why": "locked", **seen})
-        return [], NotPermittedError("this account is locked after repeated failures; try "
-                                     "later or ask an administrator", field="code")
+        return [], NotPermittedError(_("this account is locked after repeated failures; try "
+                                       "later or ask an administrator"), field="code")
     profile = Profile.objects.select_for_update().get(user=user)
     if not profile.totp_secret:
         record(None, AuditAction.SIGN_IN_REFUSED, user, who=who,
                new={"why": "second factor not enrolled", **seen})
-        return [], StateConflictError("enrol a second factor first", field="code")
+        return [], StateConflictError(_("enrol a second factor first"), field="code")
     step = totp.matching_step(stored_totp_secret(profile), code, now,
                               after=profile.totp_last_step)
     if step is not None:
@@ -141,7 +142,7 @@ def _attempt_second_factor(user: User, code: str,
     count_source_failure(source, now)
     record(None, AuditAction.SECOND_FACTOR_FAILED, user, who=who,
            new={"locked": locked, **seen})
-    return [], NotPermittedError("the code is not correct", field="code")
+    return [], NotPermittedError(_("the code is not correct"), field="code")
 
 
 # The wrapper raises the refusal after the attempt committed it.
@@ -193,10 +194,10 @@ def do_renew_recovery_codes(password: str, *, actor: Actor) -> list[str]:
     """New recovery codes for the signed-in owner (the old ones stop working), with their
     password."""
     if actor.via_token is not None:
-        raise NotPermittedError("sign in to renew recovery codes", field="token")
+        raise NotPermittedError(_("sign in to renew recovery codes"), field="token")
     reenter_password(actor, password, "renew recovery codes")
     if not enrolled(actor.user):
-        raise StateConflictError("no second factor is enrolled", field="code")
+        raise StateConflictError(_("no second factor is enrolled"), field="code")
     codes = _new_recovery_codes(actor.user)
     record(actor, AuditAction.RENEW_RECOVERY_CODES, actor.user, new={"recovery_codes": len(codes)})
     return codes
@@ -209,13 +210,13 @@ def do_reset_two_factor(user: User, reason: str, *, actor: Actor) -> None:
     administrator could otherwise become them (revoke the role first; granting it again takes
     a second administrator)."""
     if not reason.strip():
-        raise InvalidInputError("a reason is required", field="reason")
+        raise InvalidInputError(_("a reason is required"), field="reason")
     if user.pk == actor.user.pk:
-        raise NotPermittedError("another administrator resets your second factor",
+        raise NotPermittedError(_("another administrator resets your second factor"),
                                 field="username")
     if holds_guarded_role(user):
-        raise StateConflictError(f"{user.username} holds an unblinded or administering role: "
-                                 "revoke it first", field="username")
+        raise StateConflictError(_("%(user)s holds an unblinded or administering role: "
+                                   "revoke it first"), field="username", user=user.username)
     Profile.objects.filter(user=user).update(totp_secret="", totp_confirmed_at=None)
     RecoveryCode.objects.filter(user=user).delete()
     record(actor, AuditAction.RESET_TWO_FACTOR, user, reason=reason, new={"enrolled": False})

@@ -51,3 +51,20 @@ def test_a_refusal_reads_in_chinese_on_a_page_and_in_english_in_the_api(trial, t
     refusal = AuditEvent.objects.filter(action="action_refused").order_by("-sequence").first()
     assert refusal is None or chinese not in str(refusal.new)
     assert not FormRecord.objects.filter(participant=participant).exists()
+
+
+def test_a_refusal_met_on_a_chinese_page_is_audited_in_the_protocols_words(trial, team, clock):
+    from trialkit.web.trial.actions.base import StateConflictError
+    from trialkit.web.trial.actions.forms import do_save_form
+
+    clock.set(START - 7 * DAY)
+    participant = do_register_candidate("L-002", trial.site, actor=team.coordinator)
+    form = next(trial.form(f) for f in trial.screening_visit.forms
+                if trial.form(f).kind != "consent")
+    with translation.override("zh-hant"), pytest.raises(StateConflictError) as refused:
+        do_save_form(participant, form.id, trial.screening_visit.id,
+                     trial.values(form, clock.today), actor=team.entering(form.id))
+    with translation.override("zh-hant"):
+        assert refused.value.message.startswith(_words("zh-hant"))
+    event = AuditEvent.objects.filter(action="action_refused").order_by("-sequence").first()
+    assert event is not None and event.new["message"].startswith(_words("en"))

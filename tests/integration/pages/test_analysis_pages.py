@@ -205,3 +205,21 @@ def test_the_same_data_are_computed_once(trial, module_demo, settings):
     made = sorted(p.name for p in cache.iterdir())
     client.get("/analysis/")
     assert sorted(p.name for p in cache.iterdir()) == made and len(made) == 1
+
+
+def test_the_analysis_read_on_a_chinese_page_is_the_protocols_own(trial, module_demo):
+    """Analyses are computed from the protocol as written: a page in another language reads
+    the same outputs (once the Chinese page computed them from the translated protocol, with
+    translated labels and stamped with a protocol version that does not exist)."""
+    role = _entitled(trial.protocol)[0]
+    client = client_for(module_demo, role)
+    as_of = clock.today().isoformat()
+    english = client.get(f"/analysis/files/all.zip?as_of={as_of}")
+    client.cookies["trialkit_language"] = "zh-hant"
+    chinese = client.get(f"/analysis/files/all.zip?as_of={as_of}")
+    assert english.status_code == chinese.status_code == 200
+    assert b"".join(chinese.streaming_content) == b"".join(english.streaming_content)
+    manifest = json.loads(client.get(
+        f"/analysis/files/manifest.json?as_of={as_of}").getvalue())
+    current = Study.objects.get(is_current=True)
+    assert manifest["stamp"]["protocol_version"] == current.protocol_version

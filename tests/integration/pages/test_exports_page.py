@@ -122,3 +122,27 @@ def test_a_role_that_may_not_export_is_not_permitted_and_has_no_link(trial, modu
     assert 'href="/exports/"' not in client.get("/").content.decode()
     exporter = client_for(module_demo, _role(trial, module_demo, unblinded=False))
     assert 'href="/exports/"' in exporter.get("/").content.decode()
+
+
+def test_an_export_downloaded_from_a_chinese_page_is_the_protocols_own(trial, module_demo):
+    """An export is a record: the same bytes whatever the page's language (it once took the
+    translated form and item names of the page's protocol)."""
+    client = client_for(module_demo, _role(trial, module_demo, unblinded=False))
+    links = _links(client.get("/exports/").content)
+    for name in representatives():
+        if name not in links:
+            continue
+        english = client.get(links[name])
+        client.cookies["trialkit_language"] = "zh-hant"
+        chinese = client.get(links[name])
+        del client.cookies["trialkit_language"]
+        assert english.status_code == chinese.status_code == 200, name
+        assert _stable(chinese.content) == _stable(english.content), name
+
+
+def _stable(body: bytes) -> bytes | dict[str, bytes]:
+    """A zip's members (their times aside), else the bytes."""
+    if body[:2] != b"PK":
+        return body
+    archive = zipfile.ZipFile(io.BytesIO(body))
+    return {n: archive.read(n) for n in archive.namelist()}

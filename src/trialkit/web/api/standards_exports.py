@@ -46,6 +46,7 @@ from trialkit.web.trial.actions.vocabulary import AuditAction
 from trialkit.web.trial.exchange_source import exchange_rows
 from trialkit.web.trial.gate_facts import today
 from trialkit.web.trial.read_audit import audited_export, refused_read
+from trialkit.web.trial.study import in_protocol_language
 
 router = Router(tags=["exports"])
 
@@ -137,10 +138,16 @@ def zipped(folder: Path) -> bytes:
 
 
 def download(actor: Actor, name: str, as_of: dt.date) -> Download:
-    """The export ``name`` as ``actor`` may have it as of ``as_of``, audited as an export."""
+    """The export ``name`` as ``actor`` may have it as of ``as_of``, audited as an export; in
+    the protocol's own words whatever the page's language (an export is a record)."""
     _require_export(actor)
     export = export_named(name)
     require_reader(actor, export)
+    with in_protocol_language():
+        return _download(actor, export, as_of)
+
+
+def _download(actor: Actor, export: Export, as_of: dt.date) -> Download:
     protocol = actor.protocol()
     rows = exchange_rows(as_of, actor) if export.needs_data else None
     stem = f"{protocol.identity.id.lower()}-{export.name}-{as_of.isoformat()}"

@@ -39,6 +39,7 @@ from trialkit.web.trial.actions.base import Actor, NotFoundError, NotPermittedEr
 from trialkit.web.trial.actions.vocabulary import AuditAction
 from trialkit.web.trial.analysis_source import trial_rows
 from trialkit.web.trial.read_audit import refused_read
+from trialkit.web.trial.study import in_protocol_language
 
 ANALYSIS: tuple[Permission, ...] = ("export_data", "review_safety")
 """The permissions that open the analysis: the statistician's and data management's
@@ -91,8 +92,14 @@ def cache_root() -> Path:
 
 def computed(actor: Actor, as_of: dt.date) -> Computed:
     """The analysis as ``actor`` may see it as of ``as_of``: computed once per (protocol
-    version, code version, as-of, rows), then read from the cache."""
+    version, code version, as-of, rows), then read from the cache. In the protocol's own
+    words whatever the page's language: one computation serves every reader."""
     require_analysis(actor)
+    with in_protocol_language():
+        return _computed(actor, as_of)
+
+
+def _computed(actor: Actor, as_of: dt.date) -> Computed:
     protocol = actor.protocol()
     rows = trial_rows(as_of, actor)
     key = hashlib.sha256(json.dumps(

@@ -52,6 +52,12 @@ def protocol_to_read(study: Study) -> Protocol:
                         translation.get_language() or settings.LANGUAGE_CODE)
 
 
+def in_protocol_language() -> translation.override:
+    """Read everything inside in the protocol's own words, whatever the request's language:
+    for what is computed once for every reader (analyses, exports) or stored (the kernel)."""
+    return translation.override(settings.LANGUAGE_CODE)
+
+
 @dataclass(frozen=True)
 class VersionView:
     """A protocol version as people read it: "amendment 1 (3f9a0c21d4e2)", current or not."""

@@ -18,9 +18,9 @@ are the same templates, and the Chinese run of a long journey costs as much as t
 page; the other people arrive with the language cookie already set.
 
 What stays English on a Chinese page, by design (docs/adr/0019-languages.md): sentences built
-by trialkit.core and the actions (a gate's unmet check, a refusal), the protocol's words it
-has no translation for (part names, a committee's and a workspace's name, decision codes) and
-what people typed.
+by trialkit.core (a gate's unmet check), the protocol's words it has no translation for (a
+committee's and a workspace's name, decision codes) and what people typed. An action's refusal
+is worded in the reader's language.
 """
 
 from __future__ import annotations
@@ -140,7 +140,8 @@ def test_a_coordinator_records_consent_screens_a_candidate_to_eligible_and_joins
         re.compile(rf"{escaped(stored)}\s*{escaped(eligible)}\s*{for_day_0.pattern}"))
 
     page.get_by_role("link", name=t("Go to enrolment and randomization")).click()
-    region = page.get_by_role("region", name=part.name, exact=True)
+    region = page.get_by_role("region", name=shown(trial.protocol, language).part(part.id).name,
+                                exact=True)
     expect(region.get_by_text(t("✓ met")).first).to_be_visible()
     expect(region.get_by_text(t("✗ not met"))).to_have_count(0)
     shot(page, "join-checks")
@@ -148,10 +149,10 @@ def test_a_coordinator_records_consent_screens_a_candidate_to_eligible_and_joins
         _randomize_and_see_no_allocation(page, region, part, trial, shot, "S-501", language)
     else:
         region.get_by_role("button", name=_starting(t.pattern("Enrol in %(part)s",
-                                                               part=part.name))).click()
+                                                               part=shown(trial.protocol, language).part(part.id).name))).click()
         facts = page.locator("dl.facts")
         expect(facts).to_contain_text(t("Enrolled", context="participant status"))
-        expect(facts).to_contain_text(part.name)
+        expect(facts).to_contain_text(shown(trial.protocol, language).part(part.id).name)
         expect(facts).to_contain_text(t("%(date)s (%(version)s, taken by %(person)s)",
                                         date=clock.today, version="ICF 2.0", person="Dr Lin"))
         shot(page, "enrolled")
@@ -184,7 +185,7 @@ def _randomize_and_see_no_allocation(page: Page, region, part, trial, shot,
                                      number: str, language: str) -> None:
     t = words(language)
     region.get_by_role("button", name=_starting(t.pattern("Randomize in %(part)s",
-                                                          part=part.name))).click()
+                                                          part=shown(trial.protocol, language).part(part.id).name))).click()
     slot = RandomizationSlot.objects.get(participant__screening_number=number)
     expect(page.get_by_role("heading", level=1)).to_have_text(t("Randomization result"))
     expect(page.locator(f"dt:text-is('{t('Randomization number')}') + dd")
@@ -216,12 +217,13 @@ def test_randomization_is_refused_before_the_committee_decision_naming_the_unmet
     page = sign_in(browser, server, team.coordinator.name, language)
     open_participant(page, "R-01", language)
     page.get_by_role("link", name=t("Enrol or randomize")).click()
-    region = page.get_by_role("region", name=part.name, exact=True)
+    region = page.get_by_role("region", name=shown(trial.protocol, language).part(part.id).name,
+                                exact=True)
     unmet = region.locator("li").filter(has_text=t("✗ not met"))
     expect(unmet.first).to_be_visible()
     expect(unmet.filter(has_text=_no_decision(trial, language))).to_have_count(1)
     randomize = region.get_by_role("button", name=_starting(
-        t.pattern("Randomize in %(part)s", part=part.name)))
+        t.pattern("Randomize in %(part)s", part=shown(trial.protocol, language).part(part.id).name)))
     expect(randomize).to_be_disabled()
     shot(page, "checks-before-the-decision")
 
@@ -229,9 +231,9 @@ def test_randomization_is_refused_before_the_committee_decision_naming_the_unmet
     randomize.evaluate("b => { b.removeAttribute('disabled'); b.removeAttribute('aria-disabled') }")
     randomize.click()
     refusal = page.locator(".messages .message.error")
-    # The action's refusal: its words and the protocol's, as written, in every language (the
-    # action kernel runs in the default language, docs/adr/0019-languages.md).
-    expect(refusal).to_contain_text("randomization refused")
+    # The action's refusal in the reader's language around the core's unmet check, which is
+    # a sentence of trialkit.core: English in every language (docs/adr/0019-languages.md).
+    expect(refusal).to_contain_text(t("randomization refused: %(reasons)s", reasons="").strip())
     expect(refusal).to_contain_text(_no_decision(trial, "en"))
     shot(page, "refused")
     assert not RandomizationSlot.objects.filter(participant__screening_number="R-01").exists()
@@ -249,7 +251,7 @@ def test_the_committee_chair_e_signs_the_opening_decision_and_the_gate_opens(
     page = sign_in(browser, server, team.actor(chair.id).name, language)
     page.get_by_role("navigation", name=t("Main")).get_by_role("link", name=workspace).click()
     card = page.locator("section.card").filter(has=page.get_by_role(
-        "heading", level=3, name=re.compile(escaped(trial.randomized_part.name), re.I)))
+        "heading", level=3, name=re.compile(escaped(trial.randomized_part.name), re.I)))  # a core sentence: as written
     expect(card.get_by_role("heading", level=3)).to_contain_text(t("closed", context="gate"))
     expect(page.get_by_text(t("No decision yet."))).to_be_visible()
     shot(page, "workspace-before")
@@ -304,7 +306,8 @@ def test_after_the_opening_decision_randomization_shows_the_number_and_kit_but_n
     page = sign_in(browser, server, team.coordinator.name, language)
     open_participant(page, "R-02", language)
     page.get_by_role("link", name=t("Enrol or randomize")).click()
-    region = page.get_by_role("region", name=part.name, exact=True)
+    region = page.get_by_role("region", name=shown(trial.protocol, language).part(part.id).name,
+                                exact=True)
     expect(region.get_by_text(t("✓ met")).first).to_be_visible()
     expect(region.get_by_text(t("✗ not met"))).to_have_count(0)
     shot(page, "checks-met")

@@ -9,7 +9,7 @@ stored records use the protocol itself.
 
 Keys name what is translated by id: a form ``ae``, an item ``ae.AETERM`` (form id, item id), a
 decode ``ny.Y`` (code-list id, code), a visit ``M3``, a criterion ``I1``, a role ``monitor``,
-a part ``phase2a``, an arm ``umsc01``.
+a part ``run_in``, an arm ``placebo``.
 """
 
 from __future__ import annotations

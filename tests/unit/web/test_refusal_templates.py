@@ -1,0 +1,47 @@
+"""Every refusal an action writes is a translatable template, not a finished sentence.
+
+A finished sentence (a string or an f-string) is worded once, in the language the action ran
+in, so a Chinese page would show it in English (docs/how-to/translate.md, "Mark a string").
+This reads the actions' source: a call of an ``ActionError`` class whose message is a literal
+or an f-string fails here, naming the place."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from trialkit.web.trial.actions import base
+
+SOURCES = sorted([*Path(base.__file__).parent.glob("*.py"),
+                  Path(base.__file__).parents[1] / "access.py"])
+REFUSALS = {name for name, value in vars(base).items()
+            if isinstance(value, type) and issubclass(value, base.ActionError)} | {
+    "PasswordRefusedError"}
+
+
+def _finished_sentences(path: Path) -> list[str]:
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                and node.func.id in REFUSALS and node.args):
+            continue
+        message = node.args[0]
+        if isinstance(message, ast.JoinedStr) or (
+                isinstance(message, ast.Constant) and isinstance(message.value, str)):
+            found.append(f"{path.name}:{node.lineno}")
+    return found
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=lambda p: p.name)
+def test_no_action_refuses_with_a_finished_sentence(path):
+    assert _finished_sentences(path) == []
+
+
+def test_the_check_would_notice_one(tmp_path):
+    sample = tmp_path / "sample.py"
+    sample.write_text('def f(n):\n    raise StateConflictError(f"participant {n} is locked")\n'
+                      '    raise NotFoundError("no such thing")\n'
+                      '    raise NotFoundError(_("no such thing"))\n', encoding="utf-8")
+    assert _finished_sentences(sample) == ["sample.py:2", "sample.py:3"]

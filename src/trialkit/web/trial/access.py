@@ -38,8 +38,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.conf import settings
-from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -57,7 +55,7 @@ from trialkit.web.trial.gate_facts import period_starts, today
 from trialkit.web.trial.models import DataCut, Participant, RandomizationSlot, Unblinding
 from trialkit.web.trial.read_audit import audited_read, refused_read
 from trialkit.web.trial.scope import in_scope, scope_of
-from trialkit.web.trial.study import current_study
+from trialkit.web.trial.study import current_study, in_protocol_language
 
 
 @dataclass(frozen=True)
@@ -145,7 +143,7 @@ def _refuse(actor: Actor, read: AuditAction, message: str | Promise, object_type
             *subjects: str, **values: object) -> None:
     error = NotPermittedError(message, field="", **values)
     # The trail in the protocol's own words, as an action stores it, whoever's page asked.
-    with translation.override(settings.LANGUAGE_CODE):
+    with in_protocol_language():
         refused = error.message
     refused_read(actor, read, refused, object_type=object_type, subjects=subjects)
     raise error

@@ -44,7 +44,6 @@ from typing import Any, ParamSpec, TypeAlias, TypeVar
 
 from django.conf import settings
 from django.db import IntegrityError, models, transaction
-from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -61,7 +60,7 @@ from trialkit.web.trial.actions.base import (
 from trialkit.web.trial.actions.vocabulary import AuditAction
 from trialkit.web.trial.audit import PendingEvent, append_events, jsonable
 from trialkit.web.trial.models import IdempotencyKey, Participant, Profile, Study
-from trialkit.web.trial.study import NoStudyError
+from trialkit.web.trial.study import NoStudyError, in_protocol_language
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -191,7 +190,7 @@ def action(name: AuditAction, *, permission: Permission | None = None,
             try:
                 # In the protocol's own words whatever the reader's language: what an action
                 # stores (audit reasons, notifications, reports) never depends on who acted.
-                with translation.override(settings.LANGUAGE_CODE), transaction.atomic(), \
+                with in_protocol_language(), transaction.atomic(), \
                         _frame(spec) as frame:
                     _authorise(spec, actor, bound)
                     if key:
@@ -210,13 +209,13 @@ def action(name: AuditAction, *, permission: Permission | None = None,
                     return result
             except PasswordRefusedError as refused:
                 if outermost and isinstance(actor, Actor):
-                    with translation.override(settings.LANGUAGE_CODE):
+                    with in_protocol_language():
                         _password_refused(spec, actor, refused)
                 raise
             except (NotPermittedError, StateConflictError) as refused:
                 if outermost and isinstance(actor, Actor):
                     # The refusal is worded when read: audited in the protocol's words too.
-                    with translation.override(settings.LANGUAGE_CODE):
+                    with in_protocol_language():
                         _refused(spec, actor, refused, bound)
                 raise
 

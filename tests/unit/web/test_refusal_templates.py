@@ -2,7 +2,7 @@
 
 A finished sentence (a string or an f-string) is worded once, in the language the action ran
 in, so a Chinese page would show it in English (docs/how-to/translate.md, "Mark a string").
-This reads the actions' source: a call of an ``ActionError`` class whose message is a literal
+This reads the source of the actions and of every module a page calls: a call of an ``ActionError`` class whose message is a literal
 or an f-string fails here, naming the place."""
 
 from __future__ import annotations
@@ -14,8 +14,10 @@ import pytest
 
 from trialkit.web.trial.actions import base
 
-SOURCES = sorted([*Path(base.__file__).parent.glob("*.py"),
-                  Path(base.__file__).parents[1] / "access.py"])
+WEB = Path(base.__file__).parents[2]
+SOURCES = sorted(path for folder in ("trial", "boundary", "pages") for path in
+                 (WEB / folder).rglob("*.py") if "migrations" not in path.parts)
+"""Every module whose refusals reach a page (the API answers in the protocol's words only)."""
 REFUSALS = {name for name, value in vars(base).items()
             if isinstance(value, type) and issubclass(value, base.ActionError)} | {
     "PasswordRefusedError"}
@@ -34,7 +36,7 @@ def _finished_sentences(path: Path) -> list[str]:
     return found
 
 
-@pytest.mark.parametrize("path", SOURCES, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", SOURCES, ids=lambda p: str(p.relative_to(WEB)))
 def test_no_action_refuses_with_a_finished_sentence(path):
     assert _finished_sentences(path) == []
 

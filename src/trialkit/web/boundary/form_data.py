@@ -31,4 +31,5 @@ def refuse_implausible_dates(protocol: Protocol, form_id: str,
     except KeyError:
         return
     for item, problem in date_problems(form, data).items():
-        raise InvalidInputError(f"{item} {problem}", field=f"data.{item}")
+        sentence = f"{item} {problem}"  # trialkit.core's words: English (ADR 0019)
+        raise InvalidInputError(sentence, field=f"data.{item}")

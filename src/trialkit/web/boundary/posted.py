@@ -12,6 +12,7 @@ import re
 
 from django.http import QueryDict
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from trialkit.core.hygiene import (
     DateKind,
@@ -63,7 +64,7 @@ class Posted:
         try:
             day = parse_date(self.raw(name).strip())
         except InputRefusedError:
-            raise InvalidInputError("give a date as YYYY-MM-DD", field=name) from None
+            raise InvalidInputError(_("give a date as YYYY-MM-DD"), field=name) from None
         try:
             return check_date(day, kind or DATES[name], _today())
         except InputRefusedError as exc:
@@ -83,6 +84,6 @@ class Posted:
     def integer(self, name: str, *, minimum: int = 0, maximum: int = ID_MAX) -> int:
         text = self.raw(name).strip()
         if re.fullmatch(r"[0-9]{1,19}", text) is None or not minimum <= int(text) <= maximum:
-            raise InvalidInputError(f"must be a whole number from {minimum} to {maximum}",
-                                    field=name)
+            raise InvalidInputError(_("must be a whole number from %(minimum)s to %(maximum)s"),
+                                    field=name, minimum=minimum, maximum=maximum)
         return int(text)

@@ -13,6 +13,7 @@ renderer (``trialkit.reports.pdf_document``).
 from __future__ import annotations
 
 from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy
 
 from trialkit.core.protocol import Protocol
 from trialkit.core.randomization.lists import stratum_in_words
@@ -56,7 +57,8 @@ def _randomization_confirmation_pdf(participant: Participant, actor: Actor) -> b
     slot = RandomizationSlot.objects.filter(participant=participant).first()
     number_and_kit = access.randomization_number_and_kit(participant, actor)
     if slot is None or number_and_kit is None:
-        raise NotFoundError("this participant has not been randomized", field="participant_id")
+        raise NotFoundError(gettext_lazy("this participant has not been randomized"),
+                            field="participant_id")
     number, kit = number_and_kit
     event = AuditEvent.objects.filter(action="randomize_participant", object_type="Participant",
                                       object_id=str(participant.pk)).order_by("sequence").first()

@@ -55,7 +55,8 @@ def study_lock_action(request: HttpRequest, actor: Actor, step: str) -> HttpResp
             do_withdraw_study_lock_request(posted.text("reason"), actor=actor)
             message = _("The study lock request is withdrawn.")
         else:
-            raise InvalidInputError(f"unknown step '{step}'", field="step")
+            raise InvalidInputError(gettext_lazy("unknown step '%(step)s'"), field="step",
+                                    step=step)
     except ActionError as exc:
         return refused(request, exc, back)
     return done(request, message, back)

@@ -118,7 +118,8 @@ def verify_form(request: HttpRequest, actor: Actor, record_id: int, step: str) -
     posted = Posted(request.POST)
     try:
         if step not in VERIFY_STEPS:
-            raise InvalidInputError(f"unknown step '{step}'", field="step")
+            raise InvalidInputError(gettext_lazy("unknown step '%(step)s'"), field="step",
+                                    step=step)
         if step == "form":
             rows = do_verify_source(record, actor=actor)
             return done(request, _("%(items)s item(s) verified.") % {"items": len(rows)}, back)

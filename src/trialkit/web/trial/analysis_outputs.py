@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
 from trialkit import __version__
 from trialkit.core.protocol import protocol_version
@@ -70,7 +71,8 @@ class Computed:
 
     def path(self, output: str) -> Path:
         if output != ZIP and output not in self.files:
-            raise NotFoundError(f"no output '{output}' in this analysis", field="output")
+            raise NotFoundError(_("no output '%(output)s' in this analysis"), field="output",
+                                output=output)
         return self.folder / output
 
     def records(self, output: str) -> int:

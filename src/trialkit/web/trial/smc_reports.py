@@ -13,6 +13,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
+from django.utils.translation import gettext_lazy as _
+
 from trialkit.core.protocol import Protocol
 from trialkit.core.scheduling import CommitteeDecision
 from trialkit.reports.smc import Session, SmcReport, smc_report
@@ -41,13 +43,13 @@ def readable_cut(actor: Actor, cut_id: int | None) -> DataCut:
     """The data cut the closed session reads: the one named, else the latest."""
     cuts = access.access_data_cuts(actor)
     if not cuts:
-        raise InvalidInputError("no data cut has been prepared: the closed-session report "
-                                "shows a frozen data cut's tables by arm", field="data_cut")
+        raise InvalidInputError(_("no data cut has been prepared: the closed-session report "
+                                  "shows a frozen data cut's tables by arm"), field="data_cut")
     if cut_id is None:
         return cuts[0]
     found = next((c for c in cuts if c.pk == cut_id), None)
     if found is None:
-        raise InvalidInputError(f"no data cut {cut_id}", field="data_cut")
+        raise InvalidInputError(_("no data cut %(cut)s"), field="data_cut", cut=cut_id)
     return found
 
 

@@ -14,7 +14,10 @@ PASSWORD = "correct horse battery staple"
 
 def pytest_collection_modifyitems(config, items):
     for item in items:
-        if "tests/integration" in str(item.fspath) or "tests/functional" in str(item.fspath):
+        # Every test here may use the database; one that asks for more (transaction=True) keeps
+        # its own mark, which an added one would override as the closest.
+        in_scope = "tests/integration" in str(item.fspath) or "tests/functional" in str(item.fspath)
+        if in_scope and item.get_closest_marker("django_db") is None:
             item.add_marker(pytest.mark.django_db(transaction=False))
 
 

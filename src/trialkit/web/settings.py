@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -133,6 +134,17 @@ def _database(url: str) -> dict[str, object]:
 
 DATABASES = {"default": _database(
     os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'trialkit.sqlite3'}"))}
+if TESTING and DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The test database is a file, as a deployment's is, never Django's default shared-cache
+    # memory database: that one hands the live server's threads the test's own connection,
+    # and a second connection to it fails at once with "database table is locked" instead of
+    # waiting, which broke a browser test and then every later test on its worker (ADR 0020).
+    # In RAM where the machine has it; the process id keeps concurrent runs apart (pytest-
+    # django adds the xdist worker to the name).
+    _RAM = Path("/dev/shm")
+    DATABASES["default"]["TEST"] = {"NAME": str(
+        (_RAM if _RAM.is_dir() and os.access(_RAM, os.W_OK) else Path(tempfile.gettempdir()))
+        / f"trialkit-test-{os.getpid()}.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Notifications by e-mail (trialkit.web.trial.actions.notifications): printed on the console

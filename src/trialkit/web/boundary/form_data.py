@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from django.utils.translation import gettext_lazy as _
+
 from trialkit.core.hygiene import form_date_problems
 from trialkit.core.protocol import Protocol
 from trialkit.core.protocol.forms import Form
@@ -31,5 +33,6 @@ def refuse_implausible_dates(protocol: Protocol, form_id: str,
     except KeyError:
         return
     for item, problem in date_problems(form, data).items():
-        sentence = f"{item} {problem}"  # trialkit.core's words: English (ADR 0019)
-        raise InvalidInputError(sentence, field=f"data.{item}")
+        # The problem is in trialkit.core's words: English for now (ADR 0019).
+        raise InvalidInputError(_("%(item)s %(problem)s"), field=f"data.{item}", item=item,
+                                problem=problem)

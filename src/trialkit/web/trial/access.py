@@ -104,7 +104,7 @@ def access_allocation(participant: Participant, actor: Actor) -> AllocationView:
     protocol = actor.protocol()
     concealed = not _open_label(participant, protocol)
     if concealed and not _may_see_allocation(participant, actor):
-        _refuse(actor, AuditAction.READ_ALLOCATION,
+        refuse(actor, AuditAction.READ_ALLOCATION,
                 _("role '%(role)s' is blinded to allocation"), "Participant",
                 participant.screening_number, role=actor.role)
     slot = RandomizationSlot.objects.filter(participant=participant).first()
@@ -139,8 +139,10 @@ def _may_see_allocation(participant: Participant, actor: Actor) -> bool:
         participant=participant, by=actor.user).exists()
 
 
-def _refuse(actor: Actor, read: AuditAction, message: str | Promise, object_type: str,
-            *subjects: str, **values: object) -> None:
+def refuse(actor: Actor, read: AuditAction, message: str | Promise, object_type: str,
+           *subjects: str, **values: object) -> None:
+    """Refuse a read: audited as ``read`` in the protocol's words, raised as NotPermittedError
+    worded for whoever reads it (``message`` is a template with ``values``)."""
     error = NotPermittedError(message, field="", **values)
     # The trail in the protocol's own words, as an action stores it, whoever's page asked.
     with in_protocol_language():
@@ -169,7 +171,7 @@ def access_preparation(kit_code: str, actor: Actor) -> dict[str, str]:
     the preparation of the arm the participant receives in the administration's period (a
     crossover part) or of their arm."""
     if not actor.sees("preparation"):
-        _refuse(actor, AuditAction.READ_PREPARATION,
+        refuse(actor, AuditAction.READ_PREPARATION,
                 _("role '%(role)s' may not see preparations"), "Kit", kit_code,
                 role=actor.role)
     slot = RandomizationSlot.objects.filter(
@@ -195,7 +197,7 @@ def access_procedure_type(participant: Participant, administration_id: str,
     protocol = actor.protocol()
     concealed = not _open_label(participant, protocol)
     if concealed and not actor.sees("procedure_type"):
-        _refuse(actor, AuditAction.READ_PROCEDURE_TYPE,
+        refuse(actor, AuditAction.READ_PROCEDURE_TYPE,
                 _("role '%(role)s' may not see the procedure type"), "Participant",
                 participant.screening_number, role=actor.role)
     try:
@@ -233,7 +235,7 @@ def access_randomization_list(actor: Actor) -> list[dict[str, Any]]:
     details. A crossover slot has ``treatment_sequence`` and ``arms_by_period`` and a blank
     ``arm``; a parallel slot the reverse."""
     if not actor.sees("randomization_list"):
-        _refuse(actor, AuditAction.READ_RANDOMIZATION_LIST,
+        refuse(actor, AuditAction.READ_RANDOMIZATION_LIST,
                 _("role '%(role)s' may not see the randomization list"),
                 "RandomizationList", role=actor.role)
     slots = RandomizationSlot.objects.filter(
@@ -349,7 +351,7 @@ def access_exposure(actor: Actor) -> dict[int, Exposure]:
     by-arm tables attribute a dated event with ``exposure.arm_on(date)`` and count a
     participant in every arm of ``exposure.arms``. Same permission as ``access_arms``."""
     if not may_read_arms(actor):
-        _refuse(actor, AuditAction.READ_ALLOCATION, _("role '%(role)s' may not see arms"),
+        refuse(actor, AuditAction.READ_ALLOCATION, _("role '%(role)s' may not see arms"),
                 "Participant", role=actor.role)
     study, protocol = current_study(), actor.protocol()
     slots = RandomizationSlot.objects.filter(
@@ -384,7 +386,7 @@ def access_data_cuts(actor: Actor) -> list[DataCut]:
     """Every data cut of the study, the latest first: tables by arm frozen at a date, with
     small cells withheld (trialkit.web.trial.data_cuts)."""
     if not may_read_data_cuts(actor):
-        _refuse(actor, AuditAction.READ_ARM_SUMMARIES,
+        refuse(actor, AuditAction.READ_ARM_SUMMARIES,
                 _("role '%(role)s' may not see tables by arm"), "DataCut", role=actor.role)
     cuts = list(DataCut.objects.filter(study__protocol_id=current_study().protocol_id)
                 .order_by("-as_of", "-pk"))

@@ -36,10 +36,10 @@ from trialkit.core.protocol import protocol_version
 from trialkit.core.protocol.roles import Permission
 from trialkit.core.reporting.stamp import Stamp
 from trialkit.reports.analyze import analyze
-from trialkit.web.trial.actions.base import Actor, NotFoundError, NotPermittedError
+from trialkit.web.trial.access import refuse
+from trialkit.web.trial.actions.base import Actor, NotFoundError
 from trialkit.web.trial.actions.vocabulary import AuditAction
 from trialkit.web.trial.analysis_source import trial_rows
-from trialkit.web.trial.read_audit import refused_read
 from trialkit.web.trial.study import in_protocol_language
 
 ANALYSIS: tuple[Permission, ...] = ("export_data", "review_safety")
@@ -55,9 +55,8 @@ def may_analyze(actor: Actor) -> bool:
 
 def require_analysis(actor: Actor) -> None:
     if not may_analyze(actor):
-        message = f"role '{actor.role}' may not read the analysis"
-        refused_read(actor, AuditAction.EXPORT_DATA, message, object_type="Export")
-        raise NotPermittedError(message)
+        refuse(actor, AuditAction.EXPORT_DATA, _("role '%(role)s' may not read the analysis"),
+               "Export", role=actor.role)
 
 
 @dataclass(frozen=True)

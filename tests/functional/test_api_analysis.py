@@ -68,3 +68,25 @@ def test_a_date_to_come_is_refused(trial, api, token_for):
     later = clock.today().replace(year=clock.today().year + 1).isoformat()
     answer = api.get(f"/api/exports/analysis/results.json?as_of={later}", token=token)
     assert answer.status_code in (400, 422) and "as_of" in answer.content.decode()
+
+
+def test_a_new_computation_prunes_the_least_recently_used_beyond_the_kept_number(
+        trial, api, token_for, settings):
+    import datetime as dt
+    import os
+    import time
+
+    from trialkit.web.trial.analysis_outputs import cache_root
+
+    settings.TRIALKIT_ANALYSIS_CACHE_KEEP = 1
+    token = token_for(_role(trial, False))
+    yesterday = clock.today() - dt.timedelta(days=1)
+    url = "/api/exports/analysis/results.json?as_of={}"
+    assert api.get(url.format(yesterday.isoformat()), token=token).status_code == 200
+    [first] = list(cache_root().iterdir())
+    two_hours_ago = time.time() - 7200  # no longer in use
+    os.utime(first, (two_hours_ago, two_hours_ago))
+
+    assert api.get(url.format(clock.today().isoformat()), token=token).status_code == 200
+    [kept] = list(cache_root().iterdir())
+    assert kept != first and not first.exists()

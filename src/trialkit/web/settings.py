@@ -161,6 +161,21 @@ else:
 DEFAULT_FROM_EMAIL = os.environ.get("TRIALKIT_MAIL_FROM", "trialkit@localhost")
 
 
+def _whole_number(name: str, default: int, least: int) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    if not value.isdigit() or int(value) < least:
+        raise ImproperlyConfigured(f"{name}: expected a whole number of at least {least}, "
+                                   f"got {value!r}")
+    return int(value)
+
+
+# Analysis computations kept on disk (VAR_DIR/analysis-cache), the most recently used first
+# (trialkit.web.trial.analysis_outputs.prune).
+TRIALKIT_ANALYSIS_CACHE_KEEP = _whole_number("TRIALKIT_ANALYSIS_CACHE_KEEP", 32, least=1)
+
+
 def demo_key_path(database: dict[str, object]) -> Path | None:
     """Where the demo keeps its secret key: beside its SQLite file (never for PostgreSQL)."""
     name = str(database["NAME"])

@@ -85,6 +85,13 @@ class Computed:
         return 0
 
 
+IN_USE = dt.timedelta(hours=1)
+"""A computation used this recently is never pruned, however many there are: a download of it
+may still be reading its files."""
+ABANDONED = dt.timedelta(days=1)
+"""A half-written computation this old was left by a process that died while computing."""
+
+
 def cache_root() -> Path:
     root = Path(settings.VAR_DIR) / "analysis-cache"
     root.mkdir(parents=True, exist_ok=True)
@@ -107,10 +114,12 @@ def _computed(actor: Actor, as_of: dt.date) -> Computed:
         [protocol_version(protocol), __version__, as_of.isoformat(), rows.digest()]
     ).encode()).hexdigest()[:40]
     folder = cache_root() / key
-    if not (folder / ZIP).is_file():
+    if (folder / ZIP).is_file():
+        folder.touch()  # used: the pruning keeps what was used last
+    else:
         # Written beside the cache and moved in whole: a reader never meets half an analysis,
         # and of two requests computing at once, one folder stays.
-        work = Path(tempfile.mkdtemp(prefix="computing-", dir=cache_root()))
+        work = Path(tempfile.mkdtemp(prefix=COMPUTING, dir=cache_root()))
         try:
             analyze(protocol, rows, work / "out")
             _zip(work / "out", as_of)
@@ -120,11 +129,43 @@ def _computed(actor: Actor, as_of: dt.date) -> Computed:
                 raise
         finally:
             shutil.rmtree(work, ignore_errors=True)
+        prune(cache_root(), keep=kept(), now=dt.datetime.now(dt.UTC))
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     stamp = dict(manifest["stamp"])
     stamp.pop("headline")
     stamp["as_of"] = dt.date.fromisoformat(stamp["as_of"])
     return Computed(folder, Stamp(**stamp), ("manifest.json", *sorted(manifest["files"])))
+
+
+COMPUTING = "computing-"
+
+
+def kept() -> int:
+    """Computations kept in the cache (``TRIALKIT_ANALYSIS_CACHE_KEEP``, 32 unless set): the
+    most recently used, a few MB each; an older one is computed again if asked for."""
+    return int(settings.TRIALKIT_ANALYSIS_CACHE_KEEP)
+
+
+def prune(root: Path, *, keep: int, now: dt.datetime) -> list[Path]:
+    """Remove all but the ``keep`` most recently used computations, except any used within
+    ``IN_USE``, and half-written ones older than ``ABANDONED``; return what was removed.
+
+    A computation is a folder named by its key; its modification time is its last use
+    (``computed`` touches it). Two processes pruning at once remove the same folders: a folder
+    already gone is no error."""
+    def age(path: Path) -> dt.timedelta:
+        try:
+            return now - dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC)
+        except FileNotFoundError:
+            return dt.timedelta(0)
+
+    folders = [p for p in root.iterdir() if p.is_dir()]
+    abandoned = [p for p in folders if p.name.startswith(COMPUTING) and age(p) > ABANDONED]
+    done = sorted((p for p in folders if not p.name.startswith(COMPUTING)), key=age)
+    stale = [p for p in done[keep:] if age(p) > IN_USE]
+    for path in (*abandoned, *stale):
+        shutil.rmtree(path, ignore_errors=True)
+    return [*abandoned, *stale]
 
 
 def _zip(out: Path, as_of: dt.date) -> None:

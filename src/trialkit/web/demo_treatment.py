@@ -49,14 +49,16 @@ class Treatment:
         given_at = trial.clock.moment
         assert given_at is not None
         performer = trial.actor(administration.performed_by)
-        do_record_administration(participant, administration.id, given_at, kit, actor=performer)
         given = self._given(participant, administration, performer)
+        # The site fills the whole record (the lot, the volume) as the dose is given; the
+        # dose then finds it agreeing with what it would fill itself (actions.dose_forms).
         for form_id in trial.protocol.visit(visit).forms:
             form = trial.protocol.form(form_id)
             if form.kind == "administration":
                 values = self._record(form, administration, given_at, kit, given)
                 for record in trial.enter(participant, person, form_id, visit, **values):
                     trial.sign_later(record, form, 1)
+        do_record_administration(participant, administration.id, given_at, kit, actor=performer)
         trial.enter_visit_forms(participant, person, visit,
                                 lambda form: form.kind == "vital_signs")
         for event in person.events:

@@ -25,7 +25,7 @@ from trialkit.core.protocol._base import (
 
 ItemType = Literal["integer", "decimal", "text", "date", "datetime", "boolean", "choice"]
 FormKind = Literal[
-    "consent",         # informed consent (filled by the consent action)
+    "consent",         # informed consent (the one form entered before consent is on file)
     "demographics",
     "medical_history",
     "eligibility",     # attestations and facts for the criteria
@@ -33,7 +33,7 @@ FormKind = Literal[
     "laboratory",
     "vital_signs",
     "imaging",
-    "administration",  # a dose or procedure given
+    "administration",  # a dose or procedure given (filled by the dose action, by EX meaning)
     "adverse_event",   # starts the serious-event clock when serious; safety tables
     "event_log",       # a repeating log of clinical events (relapses, seizures, ...)
     "disposition",     # end of study

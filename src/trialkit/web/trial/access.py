@@ -217,6 +217,22 @@ def access_procedure_type(participant: Participant, administration_id: str,
     return administration.by_arm[arm].procedure
 
 
+def procedure_of(participant: Participant, protocol: Protocol,
+                 administration_id: str) -> str | None:
+    """The procedure type of the participant's administration, unaudited and unchecked: only
+    for an action writing what it already knows into a record with its own readers (the dose
+    fills its form, ``actions.dose_forms``), never for showing anyone. None where the
+    administration carries no arm for the participant."""
+    participant = Participant.objects.get(pk=participant.pk)  # as stored, not as passed
+    slot = RandomizationSlot.objects.filter(participant=participant).first()
+    try:
+        arm = _arm_by_administration(protocol, participant, slot).get(administration_id)
+    except StateConflictError:  # no allocation yet
+        return None
+    by_arm = protocol.administration(administration_id).by_arm
+    return by_arm[arm].procedure if arm in by_arm else None
+
+
 def _arm_by_administration(protocol: Protocol, participant: Participant,
                            slot: RandomizationSlot | None) -> dict[str, str]:
     """Administration id → the arm whose content it carries for this participant. In a

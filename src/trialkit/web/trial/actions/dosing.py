@@ -46,6 +46,8 @@ from trialkit.web.trial.actions.base import (
     NotPermittedError,
     StateConflictError,
 )
+from trialkit.web.trial.actions.dose_forms import dose_facts, dose_forms, values_of_dose
+from trialkit.web.trial.actions.forms import save_version
 from trialkit.web.trial.actions.kernel import (
     RECORDS_STUDY_DATA,
     action,
@@ -64,6 +66,7 @@ from trialkit.web.trial.models import (
     Administration,
     Deviation,
     DeviationKind,
+    FormRecord,
     Participant,
     PeriodStart,
     RandomizationSlot,
@@ -106,7 +109,33 @@ def do_record_administration(participant: Participant, administration_id: str,
                 "given_at": given_at, "kit_code": kit_code,
                 "deviations": [str(d.kind) for d in deviations]}, reason=override_reason)
     _enter_period_of_dose(actor, participant, protocol, administration_id, on)
+    _fill_dose_forms(actor, participant, protocol, dose)
     return dose
+
+
+def _fill_dose_forms(actor: Actor, participant: Participant, protocol: Protocol,
+                     dose: Administration) -> None:
+    """The dose fills its visit's administration form (``actions.dose_forms``): a first
+    version, or a correction where a hand entry before the dose said otherwise. A form that
+    asks more than the dose knows (a required lot, say) is left for the site to enter."""
+    facts = dose_facts(participant, dose, protocol)
+    visit = protocol.administration(dose.administration_id).visit
+    for form in dose_forms(protocol, dose.administration_id):
+        if form.repeating:
+            continue
+        filled = values_of_dose(form, facts, protocol)
+        entered = FormRecord.objects.filter(participant=participant, visit_id=visit,
+                                            form_id=form.id, repeat_index=1).first()
+        latest = entered.versions.filter(number=entered.latest_version).first() \
+            if entered is not None else None
+        previous = dict(latest.data) if latest is not None else {}
+        if latest is not None and all(previous.get(k) == v for k, v in filled.items()):
+            continue
+        try:
+            save_version(participant, form, visit, {**previous, **filled}, actor=actor,
+                         reason="" if latest is None else str(_("recorded with the dose")))
+        except InvalidInputError:
+            continue  # it needs more than the dose gives: the site enters the rest
 
 
 def _after_dose(actor: Actor, participant: Participant, protocol: Protocol,

@@ -49,6 +49,7 @@ from trialkit.web.trial.actions.base import (
     StateConflictError,
     worded,
 )
+from trialkit.web.trial.actions.dose_forms import refuse_other_dose_facts
 from trialkit.web.trial.actions.kernel import (
     RECORDS_STUDY_DATA,
     WRITES_PARTICIPANT_DATA,
@@ -171,6 +172,18 @@ def do_save_form(participant: Participant, form_id: str, visit_id: str,
     _check_instance(protocol, form, visit_id, repeat_index)
     if not isinstance(data, Mapping):
         raise InvalidInputError(_("form data must map item ids to values"), field="data")
+    refuse_other_dose_facts(participant, form, visit_id, data, actor=actor)
+    return save_version(participant, form, visit_id, data, actor=actor, reason=reason,
+                        repeat_index=repeat_index)
+
+
+def save_version(participant: Participant, form: Form, visit_id: str,
+                 data: Mapping[str, object], *, actor: Actor, reason: str = "",
+                 repeat_index: int | None = None) -> FormVersion:
+    """Validate and store a version of the form, with its audit event, its automatic queries
+    and the serious-event clock. For an action: who may enter the form, and at which visit, is
+    the caller's to have checked (``do_save_form``; the dose action fills its form itself)."""
+    protocol = actor.protocol()
     now = clock.now()
     result = validate_form(form, {c.id: c for c in protocol.codelists}, data,
                            as_of=now.astimezone(_EARLIEST_DAY_ZONE))

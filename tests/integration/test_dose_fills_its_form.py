@@ -13,11 +13,9 @@ import pytest
 
 from tests.integration.journey_support import (
     START,
-    Clock,
     eligible_and_consented,
     give,
     join,
-    make_team,
     open_randomized_part,
 )
 from trialkit.core.forms.dose_record import DoseFacts
@@ -30,16 +28,6 @@ pytestmark = pytest.mark.protocols()
 
 OPEN_LABEL_CODE = "PREP-0001"
 """The preparation code a site records for a dose that comes from no randomization kit."""
-
-
-@pytest.fixture
-def team(trial, study, make_actor):
-    return make_team(trial, make_actor)
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    return Clock(monkeypatch)
 
 
 def _joined(team, clock):

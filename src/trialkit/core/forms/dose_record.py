@@ -21,6 +21,9 @@ from dataclasses import dataclass
 from trialkit.core.forms.values import JsonScalar
 from trialkit.core.protocol.forms import CodeList, Form, Item
 
+GIVEN = "EXOCCUR"
+"""The EX variable of the item saying whether product was given."""
+
 
 @dataclass(frozen=True)
 class DoseFacts:
@@ -39,7 +42,7 @@ def dose_values(form: Form, codelists: Mapping[str, CodeList], facts: DoseFacts,
     """Item id → the value the dose gives it, for the items of ``form`` that hold a fact of the
     dose (the module docstring says which). ``administration_ids`` are the protocol's."""
     meaning: dict[str, JsonScalar] = {"EXSTDTC": facts.given_at.isoformat(),
-                                      "EXOCCUR": facts.given}
+                                      GIVEN: facts.given}
     if facts.kit_code:
         meaning["EXREFID"] = facts.kit_code
     values: dict[str, JsonScalar] = {}
@@ -60,4 +63,4 @@ def _names_administration(item: Item, codelists: Mapping[str, CodeList],
     return bool(administration_ids & {c.code for c in codelists[item.codelist].items})
 
 
-__all__ = ["DoseFacts", "dose_values"]
+__all__ = ["GIVEN", "DoseFacts", "dose_values"]

@@ -105,8 +105,8 @@ def access_allocation(participant: Participant, actor: Actor) -> AllocationView:
     concealed = not _open_label(participant, protocol)
     if concealed and not _may_see_allocation(participant, actor):
         refuse(actor, AuditAction.READ_ALLOCATION,
-                _("role '%(role)s' is blinded to allocation"), "Participant",
-                participant.screening_number, role=actor.role)
+               _("role '%(role)s' is blinded to allocation"), "Participant",
+               participant.screening_number, role=actor.role)
     slot = RandomizationSlot.objects.filter(participant=participant).first()
     number, kit = (slot.number, slot.kit_code) if slot else ("", "")
     if slot is not None and slot.treatment_sequence:
@@ -172,8 +172,8 @@ def access_preparation(kit_code: str, actor: Actor) -> dict[str, str]:
     crossover part) or of their arm."""
     if not actor.sees("preparation"):
         refuse(actor, AuditAction.READ_PREPARATION,
-                _("role '%(role)s' may not see preparations"), "Kit", kit_code,
-                role=actor.role)
+               _("role '%(role)s' may not see preparations"), "Kit", kit_code,
+               role=actor.role)
     slot = RandomizationSlot.objects.filter(
         kit_code=kit_code,
         randomization_list__study__protocol_id=current_study().protocol_id).select_related(
@@ -198,8 +198,8 @@ def access_procedure_type(participant: Participant, administration_id: str,
     concealed = not _open_label(participant, protocol)
     if concealed and not actor.sees("procedure_type"):
         refuse(actor, AuditAction.READ_PROCEDURE_TYPE,
-                _("role '%(role)s' may not see the procedure type"), "Participant",
-                participant.screening_number, role=actor.role)
+               _("role '%(role)s' may not see the procedure type"), "Participant",
+               participant.screening_number, role=actor.role)
     try:
         administration = protocol.administration(administration_id)
     except KeyError:
@@ -252,8 +252,8 @@ def access_randomization_list(actor: Actor) -> list[dict[str, Any]]:
     ``arm``; a parallel slot the reverse."""
     if not actor.sees("randomization_list"):
         refuse(actor, AuditAction.READ_RANDOMIZATION_LIST,
-                _("role '%(role)s' may not see the randomization list"),
-                "RandomizationList", role=actor.role)
+               _("role '%(role)s' may not see the randomization list"),
+               "RandomizationList", role=actor.role)
     slots = RandomizationSlot.objects.filter(
         randomization_list__study__protocol_id=current_study().protocol_id).select_related(
         "participant", "randomization_list").order_by(
@@ -368,7 +368,7 @@ def access_exposure(actor: Actor) -> dict[int, Exposure]:
     participant in every arm of ``exposure.arms``. Same permission as ``access_arms``."""
     if not may_read_arms(actor):
         refuse(actor, AuditAction.READ_ALLOCATION, _("role '%(role)s' may not see arms"),
-                "Participant", role=actor.role)
+               "Participant", role=actor.role)
     study, protocol = current_study(), actor.protocol()
     slots = RandomizationSlot.objects.filter(
         randomization_list__study__protocol_id=study.protocol_id, participant__isnull=False)
@@ -403,7 +403,7 @@ def access_data_cuts(actor: Actor) -> list[DataCut]:
     small cells withheld (trialkit.web.trial.data_cuts)."""
     if not may_read_data_cuts(actor):
         refuse(actor, AuditAction.READ_ARM_SUMMARIES,
-                _("role '%(role)s' may not see tables by arm"), "DataCut", role=actor.role)
+               _("role '%(role)s' may not see tables by arm"), "DataCut", role=actor.role)
     cuts = list(DataCut.objects.filter(study__protocol_id=current_study().protocol_id)
                 .order_by("-as_of", "-pk"))
     if cuts:

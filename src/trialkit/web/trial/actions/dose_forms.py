@@ -15,15 +15,13 @@ from collections.abc import Mapping
 
 from django.utils.translation import gettext_lazy as _
 
-from trialkit.core.forms.dose_record import DoseFacts, dose_values
+from trialkit.core.forms.dose_record import GIVEN, DoseFacts, dose_values
 from trialkit.core.forms.values import ItemValueError, JsonScalar, parse_value
 from trialkit.core.protocol import Protocol
 from trialkit.core.protocol.forms import Form
 from trialkit.web.trial.access import procedure_of
 from trialkit.web.trial.actions.base import Actor, InvalidInputError
 from trialkit.web.trial.models import Administration, Participant
-
-OCCURRENCE = "EXOCCUR"
 
 
 def dose_forms(protocol: Protocol, administration_id: str) -> tuple[Form, ...]:
@@ -71,7 +69,7 @@ def refuse_other_dose_facts(participant: Participant, form: Form, visit_id: str,
     recorded = values_of_dose(form, dose_facts(participant, dose, protocol), protocol)
     for item in form.items:
         if item.id not in recorded or (item.cdisc is not None
-                                       and item.cdisc.variable == OCCURRENCE):
+                                       and item.cdisc.variable == GIVEN):
             continue
         try:
             entered = parse_value(item, data.get(item.id), codelists.get(item.codelist or ""))

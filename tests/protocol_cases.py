@@ -23,6 +23,7 @@ from typing import Any
 
 import yaml
 
+from trialkit.core.forms.consent_record import ConsentFacts, consent_values
 from trialkit.core.protocol import Protocol, load_protocol
 from trialkit.core.protocol.design import Administration, Part
 from trialkit.core.protocol.forms import Form, Item
@@ -267,16 +268,25 @@ class TrialCase:
         ``changes``."""
         return form_values(self.protocol, self.form(form), on, changes)
 
-    def screening_forms(self, on: dt.date, changes: Mapping[str, Any] | None = None
+    def screening_forms(self, on: dt.date, changes: Mapping[str, Any] | None = None,
+                        consent: ConsentFacts | None = None
                         ) -> dict[str, list[dict[str, object]]]:
         """The screening visit's forms of a candidate who meets every criterion the forms
         decide: generated values, the trial's ``eligible`` data, then ``changes`` (form id →
-        item values). A repeating form is entered only as often as the data lists it."""
+        item values). A repeating form is entered only as often as the data lists it.
+
+        With the ``consent`` on file: a consent form the consent has entered is left out, and
+        another says what the consent says (``actions.consent_forms``)."""
         eligible: Mapping[str, Any] = self.data.get("eligible", {})
-        changes = changes or {}
+        changes = dict(changes or {})
+        for form in self.protocol.forms if consent is not None else ():
+            if form.kind == "consent" and not _entered_by_consent(form):
+                changes[form.id] = {**changes.get(form.id, {}), **consent_values(form, consent)}
         forms: dict[str, list[dict[str, object]]] = {}
         for form_id in self.screening_visit.forms:
             form = self.form(form_id)
+            if consent is not None and form.kind == "consent" and _entered_by_consent(form):
+                continue
             given = eligible.get(form_id)
             instances = (given if isinstance(given, list) else [given or {}]) if (
                 given is not None or not form.repeating) else []
@@ -290,6 +300,12 @@ class TrialCase:
     def _administration(self, administration: Administration | str) -> Administration:
         return (administration if isinstance(administration, Administration)
                 else self.protocol.administration(administration))
+
+
+def _entered_by_consent(form: Form) -> bool:
+    """Whether recording consent enters this consent form: it requires only what the consent
+    gives."""
+    return all(item.holds is not None for item in form.items if item.required)
 
 
 def allocation_secrets(protocol: Protocol) -> set[str]:

@@ -13,6 +13,7 @@ import pytest
 
 from tests.functional.conftest import PASSWORD
 from tests.integration.journey_support import Clock, make_team, open_randomized_part
+from trialkit.core.forms.consent_record import ConsentFacts
 from trialkit.web.trial.actions.accounts import do_issue_api_token
 from trialkit.web.trial.models import AuditEvent, FormVersion
 
@@ -54,10 +55,11 @@ def _screened(trial, api, tokens, clock, day0, number="API-001") -> int:
     # Consent first: no study data about the person before it (Guard.CONSENTED).
     consented = api.post(f"/api/participants/{pid}/consent", {
         "consent_date": clock.today.isoformat(), "form_version": "ICF 2.0",
-        "taken_by": "Dr Lin"}, token=tokens[trial.screener])
+        "taken_by": "Dr Lin"}, token=tokens[trial.screener])  # as ``consent`` below
     assert consented.body["status"] == "consented"
     visit = trial.screening_visit.id
-    for form_id, instances in trial.screening_forms(clock.today).items():
+    consent = ConsentFacts(clock.today, "ICF 2.0", "Dr Lin")
+    for form_id, instances in trial.screening_forms(clock.today, consent=consent).items():
         for data in instances:
             saved = api.post(f"/api/participants/{pid}/forms",
                              {"form_id": form_id, "visit_id": visit, "data": data},

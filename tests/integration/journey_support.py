@@ -22,6 +22,7 @@ from tests.protocol_cases import TrialCase
 from trialkit.core.eligibility.evaluation import Evaluation
 from trialkit.web.trial import clock as trial_clock
 from trialkit.web.trial.actions.base import Actor
+from trialkit.web.trial.actions.consent_forms import facts_on_file
 from trialkit.web.trial.actions.dosing import do_record_administration
 from trialkit.web.trial.actions.forms import do_save_form
 from trialkit.web.trial.actions.oversight import do_sign_safety_decision
@@ -121,7 +122,9 @@ def register_and_screen(number: str, team: Team, clock: Clock, index: dt.date,
     participant = do_register_candidate(number, trial.site, actor=team.coordinator)
     do_record_consent(participant, clock.today, "ICF 2.0", "Dr Lin", actor=team.coordinator)
     visit = trial.screening_visit.id
-    for form_id, instances in trial.screening_forms(clock.today, changes).items():
+    participant.refresh_from_db()
+    for form_id, instances in trial.screening_forms(clock.today, changes,
+                                                    facts_on_file(participant)).items():
         for values in instances:
             do_save_form(participant, form_id, visit, values, actor=team.entering(form_id))
     do_evaluate_eligibility(participant, index, actor=team.coordinator)

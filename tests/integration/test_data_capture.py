@@ -230,10 +230,11 @@ def test_repeating_forms_get_a_new_entry_each_time_and_are_edited_by_index(
 
 
 def _specialist(trial) -> tuple[str, Form, Form]:
-    """A role that enters some forms (``mine``) and is not listed for another (``theirs``)."""
+    """A role that enters some forms (``mine``) and is not listed for another (``theirs``);
+    ``mine`` is not the consent form, which says what the fixture's consent says."""
     for role in trial.roles("enter_data"):
         mine = [f for f in trial.protocol.forms if role.id in trial.entry_roles(f)
-                and trial.visits_collecting(f) and not f.repeating]
+                and trial.visits_collecting(f) and not f.repeating and f.kind != "consent"]
         theirs = [f for f in trial.protocol.forms if role.id not in f.entered_by
                   and trial.visits_collecting(f) and not f.repeating]
         if mine and theirs:

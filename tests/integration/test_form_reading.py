@@ -37,11 +37,12 @@ def _visit(trial, form) -> str:
 
 def _unread_pair(trial):
     """A site role that does not read some form which a site role enters and a site role that
-    raises queries reads; with that query raiser."""
+    raises queries reads; with that query raiser. Not the consent form, which must say what
+    the participant's consent says."""
     for role in trial.protocol.roles:
         if not role.site_scoped:
             continue
-        for form in trial.protocol.forms:
+        for form in (f for f in trial.protocol.forms if f.kind != "consent"):
             raisers = [r.id for r in trial.roles("raise_query") if r.site_scoped
                        and reads(r, form)]
             if not reads(role, form) and trial.entry_roles(form) and raisers:

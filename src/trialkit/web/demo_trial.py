@@ -21,6 +21,7 @@ from functools import partial
 
 from django.utils import timezone
 
+from trialkit.core.forms.consent_record import consent_values
 from trialkit.core.protocol import Protocol
 from trialkit.core.protocol.forms import Form
 from trialkit.web.demo_events import EventSteps
@@ -30,6 +31,7 @@ from trialkit.web.demo_treatment import Treatment
 from trialkit.web.demo_values import form_values
 from trialkit.web.trial import clock as trial_clock
 from trialkit.web.trial.actions.base import Actor
+from trialkit.web.trial.actions.consent_forms import facts_on_file
 from trialkit.web.trial.actions.forms import do_save_form, do_sign_form
 from trialkit.web.trial.actions.oversight import do_sign_safety_decision
 from trialkit.web.trial.actions.participants import (
@@ -178,9 +180,19 @@ class DemoTrial:
         do_record_consent(participant, self.today, self.story.consent_version,
                           self.investigator.user.profile.printed_name, actor=self.screener)
         visit = self.screening.id
+        participant.refresh_from_db()
+        consent = facts_on_file(participant)
         for form_id in self.screening.forms:
-            if person.only is None or form_id in person.only:
+            if person.only is not None and form_id not in person.only:
+                continue
+            form = self.protocol.form(form_id)
+            if form.kind != "consent" or consent is None:
                 self.enter(participant, person, form_id, visit)
+            elif not FormRecord.objects.filter(participant=participant, visit_id=visit,
+                                               form_id=form_id).exists():
+                # The consent filled every form it could; the rest agree with it.
+                self.enter(participant, person, form_id, visit,
+                           **consent_values(form, consent))
         do_evaluate_eligibility(participant, index, actor=self.screener)
         participant.refresh_from_db()
         return participant

@@ -106,6 +106,18 @@ TEMPLATES = [{
 }]
 
 
+def _whole_number(name: str, default: int, least: int) -> int:
+    """A whole-number setting from the environment, refused at start-up by name when it is
+    not one (a typo must not surface later as a bare ValueError, or as a zero timeout)."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    if not value.isdigit() or int(value) < least:
+        raise ImproperlyConfigured(f"{name}: expected a whole number of at least {least}, "
+                                   f"got {value!r}")
+    return int(value)
+
+
 def _database(url: str) -> dict[str, object]:
     parsed = urlparse(url)
     if parsed.scheme == "sqlite":
@@ -126,7 +138,7 @@ def _database(url: str) -> dict[str, object]:
                 # PostgreSQL backend process and its catalogue caches, more than a whole
                 # request's queries (docs/deploy.md 'Performance'). Checked before reuse, so
                 # a server restart or a dropped connection costs one reconnect, not an error.
-                "CONN_MAX_AGE": int(os.environ.get("TRIALKIT_DB_CONN_MAX_AGE", "600")),
+                "CONN_MAX_AGE": _whole_number("TRIALKIT_DB_CONN_MAX_AGE", 600, least=0),
                 "CONN_HEALTH_CHECKS": True, "ATOMIC_REQUESTS": False}
     raise ValueError(f"DATABASE_URL: unsupported scheme '{parsed.scheme}' "
                      "(expected sqlite:/// or postgresql://)")
@@ -152,23 +164,13 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 if os.environ.get("TRIALKIT_SMTP_HOST"):
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     EMAIL_HOST = os.environ["TRIALKIT_SMTP_HOST"]
-    EMAIL_PORT = int(os.environ.get("TRIALKIT_SMTP_PORT", "587"))
+    EMAIL_PORT = _whole_number("TRIALKIT_SMTP_PORT", 587, least=1)
     EMAIL_HOST_USER = os.environ.get("TRIALKIT_SMTP_USER", "")
     EMAIL_HOST_PASSWORD = os.environ.get("TRIALKIT_SMTP_PASSWORD", "")
     EMAIL_USE_TLS = os.environ.get("TRIALKIT_SMTP_TLS", "1") == "1"
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = os.environ.get("TRIALKIT_MAIL_FROM", "trialkit@localhost")
-
-
-def _whole_number(name: str, default: int, least: int) -> int:
-    value = os.environ.get(name, "").strip()
-    if not value:
-        return default
-    if not value.isdigit() or int(value) < least:
-        raise ImproperlyConfigured(f"{name}: expected a whole number of at least {least}, "
-                                   f"got {value!r}")
-    return int(value)
 
 
 # Analysis computations kept on disk (VAR_DIR/analysis-cache), the most recently used first
@@ -234,7 +236,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 # Sessions end after 30 minutes without activity, and with the browser.
-SESSION_COOKIE_AGE = int(os.environ.get("TRIALKIT_SESSION_SECONDS", "1800"))
+SESSION_COOKIE_AGE = _whole_number("TRIALKIT_SESSION_SECONDS", 1800, least=60)
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
@@ -253,7 +255,7 @@ CSRF_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 # Sent only on HTTPS responses (Django's SecurityMiddleware checks request.is_secure()).
-SECURE_HSTS_SECONDS = int(os.environ.get("TRIALKIT_HSTS_SECONDS", "31536000")) if HTTPS else 0
+SECURE_HSTS_SECONDS = _whole_number("TRIALKIT_HSTS_SECONDS", 31536000, least=0) if HTTPS else 0
 # Subdomains of the trial's own host name only (not the hospital's other sites).
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 # Preloading is the domain owner's decision about a whole registered domain, not the
@@ -341,16 +343,16 @@ TRIALKIT_AUDIT_CHECKPOINTS = Path(
 # browsers (TRIALKIT_LOCKOUT_FAILURES, TRIALKIT_LOCKOUT_MINUTES above); wrong re-entered
 # passwords lock the account itself for as long. A client address with this many failures is
 # backed off, doubling from one minute up to an hour.
-TRIALKIT_SOURCE_FAILURES = int(os.environ.get("TRIALKIT_SOURCE_FAILURES", "20"))
+TRIALKIT_SOURCE_FAILURES = _whole_number("TRIALKIT_SOURCE_FAILURES", 20, least=1)
 TRIALKIT_SOURCE_MAX_BACKOFF_MINUTES = 60
 # A browser that signed in successfully is remembered this long (a signed cookie).
 TRIALKIT_TRUSTED_DEVICE_DAYS = 90
 # Sessions end after this long whatever the activity (idle expiry: SESSION_COOKIE_AGE).
-TRIALKIT_SESSION_MAX_SECONDS = int(os.environ.get("TRIALKIT_SESSION_MAX_SECONDS", "43200"))
+TRIALKIT_SESSION_MAX_SECONDS = _whole_number("TRIALKIT_SESSION_MAX_SECONDS", 43200, least=60)
 # API tokens expire after this many days unless their owner asks for less (or more, up to
 # TRIALKIT_TOKEN_MAX_DAYS).
-TRIALKIT_TOKEN_DAYS = int(os.environ.get("TRIALKIT_TOKEN_DAYS", "90"))
-TRIALKIT_TOKEN_MAX_DAYS = int(os.environ.get("TRIALKIT_TOKEN_MAX_DAYS", "365"))
+TRIALKIT_TOKEN_DAYS = _whole_number("TRIALKIT_TOKEN_DAYS", 90, least=1)
+TRIALKIT_TOKEN_MAX_DAYS = _whole_number("TRIALKIT_TOKEN_MAX_DAYS", 365, least=1)
 # The issuer name authenticator apps show beside the account.
 TRIALKIT_TOTP_ISSUER = os.environ.get("TRIALKIT_TOTP_ISSUER", "trialkit")
 # --- end of the accounts block -----------------------------------------------------------------

@@ -7,6 +7,8 @@ import stat
 import subprocess
 import sys
 
+import pytest
+
 from tests.conftest import REFERENCE_PROTOCOL
 from tests.integration.deploy.support import (
     SECURITY_SETTINGS,
@@ -105,3 +107,18 @@ def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(tmp_path):
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
                           text=True, timeout=120)
     assert done.stdout.split() == ["wal", "30000"], done.stderr
+
+
+@pytest.mark.parametrize(("name", "value"), [
+    ("TRIALKIT_SESSION_SECONDS", "30m"), ("TRIALKIT_SESSION_MAX_SECONDS", "10"),
+    ("TRIALKIT_TOKEN_DAYS", "-1"), ("TRIALKIT_TOKEN_MAX_DAYS", "0"),
+    ("TRIALKIT_SOURCE_FAILURES", "twenty"), ("TRIALKIT_HSTS_SECONDS", "1e6"),
+    ("TRIALKIT_DB_CONN_MAX_AGE", "10.5")])
+def test_a_number_setting_that_is_not_a_whole_number_is_refused_by_name(tmp_path, name, value):
+    # The connection age is read for PostgreSQL only.
+    env = deployment_environment(tmp_path, **{name: value},
+                                 DATABASE_URL="postgresql://postgres@127.0.0.1:5432/trialkit")
+    error = settings_error(env)
+    assert error.startswith(f"django.core.exceptions.ImproperlyConfigured: {name}: expected a "
+                            "whole number of at least"), error
+    assert repr(value) in error

@@ -49,7 +49,7 @@ def test_a_hard_error_is_shown_at_its_item_and_nothing_is_saved(trial, make_acto
     assert f'id="err-{target.item.id}"' in page
     assert f"must be at most {target.item.range.max:g}" in page
     assert 'aria-invalid="true"' in page
-    assert not FormRecord.objects.filter(participant=participant).exists()
+    assert not FormRecord.objects.filter(participant=participant, form_id=target.form.id).exists()
 
 
 def _derived(trial):
@@ -205,4 +205,4 @@ def test_a_time_not_typed_as_iso_date_and_24_hour_clock_is_refused_at_its_item(t
     response = client.post(url, _fields(target.values(trial, **{when.id: "10/03/2025 9:30"})))
     assert response.status_code == 422
     assert "give a date and time as YYYY-MM-DD HH:MM" in response.content.decode()
-    assert not FormRecord.objects.filter(participant=participant).exists()
+    assert not FormRecord.objects.filter(participant=participant, form_id=target.form.id).exists()

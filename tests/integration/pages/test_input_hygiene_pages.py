@@ -108,7 +108,7 @@ def test_form_items_refuse_control_characters_and_implausible_birth_dates(trial,
         fields[f"item-{text_item.id}"] = "bell\x07"
         answer = client.post(url, fields)
         assert answer.status_code == 422 and f'id="err-{text_item.id}"' in answer.content.decode()
-    assert not FormRecord.objects.filter(participant=participant).exists()
+    assert not FormRecord.objects.filter(participant=participant, form_id=form.id).exists()
 
 
 def test_control_characters_in_a_query_string_are_refused_with_400(trial, admin):

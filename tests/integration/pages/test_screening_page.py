@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from tests.integration.conftest import PASSWORD
 from tests.integration.pages.support import signed_in, text_of
+from trialkit.core.forms.consent_record import ConsentFacts
 from trialkit.web.trial.models import Participant
 
 pytestmark = pytest.mark.protocols()
@@ -37,14 +38,16 @@ def _register(trial, make_actor, number: str):
     return client, response, Participant.objects.get(screening_number=number)
 
 
-def _consent(client, participant) -> None:
+def _consent(client, participant) -> ConsentFacts:
     """Informed consent recorded from the screening page: no screening data before it."""
+    consent = ConsentFacts(timezone.localdate(), "ICF 1.0", "Dr Lin")
     response = client.post(reverse("pages:screening", args=[participant.pk]) + "consent/", {
-        "consent_date": timezone.localdate().isoformat(), "form_version": "ICF 1.0",
-        "taken_by": "Dr Lin"})
+        "consent_date": consent.date.isoformat(), "form_version": consent.form_version,
+        "taken_by": consent.taken_by})
     assert response.status_code == 302
     participant.refresh_from_db()
     assert participant.consent_date == timezone.localdate()
+    return consent
 
 
 def _enter_all(trial, participant, make_actor, forms) -> None:
@@ -74,8 +77,9 @@ def test_the_checklist_updates_as_screening_data_arrives_and_says_what_is_missin
     assert _criterion(page, inclusion).startswith(f" {inclusion.lower()} ? unknown")
     assert "still missing:" in _criterion(page, inclusion)
 
-    _consent(client, participant)
-    _enter_all(trial, participant, make_actor, trial.screening_forms(timezone.localdate()))
+    consent = _consent(client, participant)
+    _enter_all(trial, participant, make_actor,
+               trial.screening_forms(timezone.localdate(), consent=consent))
     page = text_of(client.get(reverse("pages:screening", args=[participant.pk])).content)
     assert _criterion(page, inclusion).startswith(f" {inclusion.lower()} ✓ met")
     if exclusion is not None:
@@ -98,9 +102,9 @@ def test_the_checklist_fragment_follows_the_planned_day_zero(trial, make_actor):
 
 def test_evaluation_consent_and_screen_failure_are_recorded_from_the_page(trial, make_actor):
     client, _, participant = _register(trial, make_actor, "S-102")
-    _consent(client, participant)
+    consent = _consent(client, participant)
     ineligible = trial.data["ineligible"]
-    forms = trial.screening_forms(timezone.localdate(), ineligible["change"])
+    forms = trial.screening_forms(timezone.localdate(), ineligible["change"], consent)
     _enter_all(trial, participant, make_actor, forms)
     base = reverse("pages:screening", args=[participant.pk])
     day0 = (timezone.localdate() + dt.timedelta(days=10)).isoformat()

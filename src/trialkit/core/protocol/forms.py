@@ -24,6 +24,10 @@ from trialkit.core.protocol._base import (
 )
 
 ItemType = Literal["integer", "decimal", "text", "date", "datetime", "boolean", "choice"]
+ConsentFact = Literal["consent.date", "consent.form_version", "consent.taken_by"]
+"""A fact the consent action records, which an item of a consent form may hold."""
+_FACT_TYPES: dict[str, ItemType] = {"consent.date": "date", "consent.form_version": "text",
+                                    "consent.taken_by": "text"}
 FormKind = Literal[
     "consent",         # informed consent (the one form entered before consent is on file)
     "demographics",
@@ -140,6 +144,11 @@ class Item(Frozen):
     maps_to: Annotated[RecordMapping | None, BeforeValidator(_mapping_from_text)] = None
     """The patient-record field this item feeds (see RecordMapping)."""
     cdisc: Cdisc | None = None
+    holds: ConsentFact | None = None
+    """The fact of the participant's record this item holds, filled by the action that records
+    it (``consent.date``, ``consent.form_version``, ``consent.taken_by``: the consent action
+    fills the consent form). CDISC has no variable for a consent form's version or for who
+    took consent, so these are named here rather than read from ``cdisc``."""
     coded_with: Literal["meddra"] | None = None
     """The medical dictionary this text item's verbatim answer is coded to (an adverse event's
     term to MedDRA); the coder's choice feeds the SDTM dictionary variables and the safety
@@ -159,6 +168,11 @@ class Item(Frozen):
             raise ValueError("only text items are coded to a dictionary (coded_with)")
         if self.derived is not None and self.asked_when is not None:
             raise ValueError("a derived item is computed, never asked: drop asked_when")
+        if self.holds is not None and self.type != _FACT_TYPES[self.holds]:
+            raise ValueError(f"an item holding {self.holds} is of type "
+                             f"{_FACT_TYPES[self.holds]}")
+        if self.holds is not None and (self.derived is not None or self.asked_when is not None):
+            raise ValueError("an item holding a recorded fact is always asked, never derived")
         return self
 
 
@@ -204,6 +218,13 @@ class Form(Frozen):
                           ("reading role", list(self.read_by or ()))):
             if duplicates(ids):
                 raise ValueError(f"{what} id repeated: {', '.join(duplicates(ids))}")
+        facts: list[str] = [i.holds for i in self.items if i.holds is not None]
+        if facts and self.kind != "consent":
+            raise ValueError("only a consent form's items hold consent facts (holds)")
+        if duplicates(facts):
+            raise ValueError(f"two items hold {', '.join(duplicates(facts))}")
+        if facts and self.repeating:
+            raise ValueError("a consent form holding the consent's facts is not repeating")
         return self
 
     def item(self, item_id: str) -> Item:

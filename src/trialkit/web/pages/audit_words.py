@@ -54,6 +54,7 @@ ACTION_WORDS: dict[A, str] = {
     A.RANDOMIZE_PARTICIPANT: _("Randomized a participant"),
     A.CONFIRM_PREPARATION: _("Confirmed a preparation"),
     A.RECORD_ADMINISTRATION: _("Recorded an administration"),
+    A.CORRECT_ADMINISTRATION: _("Corrected an administration"),
     A.START_PERIOD: _("Started a treatment period"),
     A.RECORD_VISIT: _("Recorded a visit"),
     A.RECORD_MISSED_VISIT: _("Recorded a missed visit"),

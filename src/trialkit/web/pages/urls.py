@@ -65,6 +65,8 @@ urlpatterns = [
     path("participants/<int:pk>/visits/<str:visit_id>/done/", views_participant.record_visit,
          name="record_visit"),
     path("participants/<int:pk>/doses/", views_participant.record_dose, name="record_dose"),
+    path("participants/<int:pk>/doses/correct/", views_participant.correct_dose,
+         name="correct_dose"),
     path("participants/<int:pk>/forms/<str:visit_id>/<str:form_id>/", views_forms.form_entry,
          name="form_entry"),
     path("participants/<int:pk>/forms/<str:visit_id>/<str:form_id>/live/",

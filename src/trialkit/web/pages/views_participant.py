@@ -18,6 +18,7 @@ from trialkit.web.pages.vocabulary import field_in_words, holders, notified, pre
 from trialkit.web.trial import access
 from trialkit.web.trial.actions.base import ActionError, Actor
 from trialkit.web.trial.actions.dosing import (
+    do_correct_administration,
     do_record_administration,
     do_record_visit,
     why_not_record,
@@ -39,6 +40,7 @@ def participant(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     view = participant_page(participant, actor)
     protocol = actor.protocol()
     recordable = [a for a in protocol.design.administrations if not why_not_record(actor, a)]
+    given = {d.administration_id for d in view.doses}
     return render_page(request, actor, "pages/participant.html", {
         "title": _("Participant %(number)s") % {"number": view.participant.screening_number},
         "view": view,
@@ -48,6 +50,7 @@ def participant(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
         "today": today().isoformat(), "can_unblind": actor.can("emergency_unblind"),
         "can_screen": actor.can("screen"),
         "can_enter": actor.can("enter_data"), "can_dose": bool(recordable),
+        "correctable": [a for a in recordable if a.id in given],
         "can_report": actor.can("report_adverse_event") or actor.can("enter_data"),
         "log_forms": [f for f in protocol.forms if f.repeating and may_enter(actor, f)
                       and not awaiting_consent(view.participant, f)]})
@@ -82,6 +85,23 @@ def record_dose(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
     except ActionError as exc:
         return refused(request, exc, back)
     return done(request, _("Administration recorded."), back)
+
+
+@require_POST
+@page(has("record_administration", "perform_procedure"))
+def correct_dose(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
+    participant = participant_for(actor, pk)
+    show_times_of(participant)
+    back = reverse("pages:participant", args=[pk])
+    try:
+        posted = Posted(request.POST)
+        do_correct_administration(participant, posted.text("administration_id"),
+                                  posted.moment("given_at"), posted.text("reason"),
+                                  kit_code=posted.text("kit_code", required=False) or None,
+                                  actor=actor)
+    except ActionError as exc:
+        return refused(request, exc, back)
+    return done(request, _("Administration corrected."), back)
 
 
 @page(has("enrol", "randomize"),

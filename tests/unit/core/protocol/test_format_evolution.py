@@ -23,9 +23,10 @@ FORMAT_1_FILE = FIXTURES / "protocols" / "nct05532943-format1.yaml"
 MS_LIBRARY = ROOT / "protocols" / "library" / "multiple-sclerosis.yaml"
 # The reference protocol's version. A change of its meaning must change this on purpose (an
 # amendment; adding the site's zh-Hant translation was one: translations are approved text;
-# so was annotating the dose form's "administered as planned" as EX.EXOCCUR, which the dose fills);
+# so was annotating the dose form's "administered as planned" as EX.EXOCCUR, which the dose fills,
+# and naming the consent facts the consent form's items hold, which the consent fills);
 # a change of trialkit that re-versions it unasked is a bug (docs/adr/0007).
-REFERENCE_VERSION = "a72f625b90b8faaeab6bbca70f52dd0adf0ff7a7c02f2e08c5ff13b6802f4b36"
+REFERENCE_VERSION = "8f9c5cd432ce3ffb7d2312760b19e915c3ee39a08d78951819868ced92ab3f0e"
 
 
 def test_the_reference_protocol_version_is_pinned(reference_protocol):

@@ -47,7 +47,7 @@ from trialkit.web.trial.actions.base import (
     StateConflictError,
 )
 from trialkit.web.trial.actions.dose_forms import dose_facts, dose_forms, values_of_dose
-from trialkit.web.trial.actions.forms import save_version
+from trialkit.web.trial.actions.forms import fill_with_facts
 from trialkit.web.trial.actions.kernel import (
     RECORDS_STUDY_DATA,
     action,
@@ -66,7 +66,6 @@ from trialkit.web.trial.models import (
     Administration,
     Deviation,
     DeviationKind,
-    FormRecord,
     Participant,
     PeriodStart,
     RandomizationSlot,
@@ -113,29 +112,83 @@ def do_record_administration(participant: Participant, administration_id: str,
     return dose
 
 
+@action(AuditAction.CORRECT_ADMINISTRATION, guards=RECORDS_STUDY_DATA, subject="participant",
+        doing=_("correcting a dose"))
+def do_correct_administration(participant: Participant, administration_id: str,
+                              given_at: dt.datetime, reason: str, *, actor: Actor,
+                              kit_code: str | None = None) -> Administration:
+    """Correct the time (and, for a dose from no randomization kit, the preparation code) of a
+    recorded dose, with the reason; its form follows. The dose stays on its day: that day
+    completed its visit, re-planned the schedule from Day 0, and was checked against the
+    windows and the gates, so moving it is refused rather than left inconsistent."""
+    protocol = actor.protocol()
+    refusal = why_not_record(actor, _administration(protocol, administration_id))
+    if refusal:
+        raise NotPermittedError(refusal, field="administration_id")
+    participant = _locked(participant, actor)
+    dose = participant.administrations.filter(administration_id=administration_id).first()
+    if dose is None:
+        raise StateConflictError(_("%(administration)s is not recorded for this participant"),
+                                 field="administration_id", administration=administration_id)
+    if not reason.strip():
+        raise InvalidInputError(_("a correction needs its reason"), field="reason")
+    if given_at.tzinfo is None:
+        raise InvalidInputError(_("the time given must be timezone-aware"), field="given_at")
+    day = timezone.localdate(dose.given_at)
+    if timezone.localdate(given_at) != day:
+        raise StateConflictError(
+            _("a correction keeps the dose on %(day)s: its day completed its visit and anchors "
+              "the schedule, the windows and the gates"), field="given_at", day=day)
+    if given_at > clock.now():
+        raise InvalidInputError(_("the time given %(time)s is in the future"), field="given_at",
+                                time=given_at)
+    code = dose.kit_code if kit_code is None else kit_code.strip()
+    _check_kit(participant, code)
+    _check_order(participant, protocol, administration_id, given_at)
+    if (given_at, code) == (dose.given_at, dose.kit_code):
+        raise StateConflictError(_("the correction changes nothing"), field="given_at")
+    old = {"given_at": dose.given_at, "kit_code": dose.kit_code}
+    dose.given_at, dose.kit_code = given_at, code
+    dose.save(update_fields=["given_at", "kit_code"])
+    record(actor, AuditAction.CORRECT_ADMINISTRATION, dose, old=old,
+           new={"participant": participant.screening_number,
+                "administration": administration_id, "given_at": given_at, "kit_code": code},
+           reason=reason.strip())
+    _fill_dose_forms(actor, participant, protocol, dose, reason=reason.strip())
+    return dose
+
+
+def _check_order(participant: Participant, protocol: Protocol, administration_id: str,
+                 given_at: dt.datetime) -> None:
+    """A corrected time keeps the Day-0 administration first."""
+    day_zero = protocol.design.day_zero
+    others = {a.administration_id: a.given_at for a in participant.administrations.all()
+              if a.administration_id != administration_id}
+    if not day_zero:
+        return
+    if administration_id == day_zero:
+        later = [a for a, at in others.items() if at < given_at]
+        if later:
+            raise StateConflictError(_("%(administration)s cannot follow %(later)s"),
+                                     field="given_at", administration=administration_id,
+                                     later=", ".join(sorted(later)))
+    elif day_zero in others and given_at < others[day_zero]:
+        raise StateConflictError(_("%(administration)s cannot precede the Day-0 administration "
+                                   "(%(day_zero)s)"), field="given_at",
+                                 administration=administration_id, day_zero=day_zero)
+
+
 def _fill_dose_forms(actor: Actor, participant: Participant, protocol: Protocol,
-                     dose: Administration) -> None:
+                     dose: Administration, reason: str = "") -> None:
     """The dose fills its visit's administration form (``actions.dose_forms``): a first
     version, or a correction where a hand entry before the dose said otherwise. A form that
     asks more than the dose knows (a required lot, say) is left for the site to enter."""
     facts = dose_facts(participant, dose, protocol)
     visit = protocol.administration(dose.administration_id).visit
     for form in dose_forms(protocol, dose.administration_id):
-        if form.repeating:
-            continue
-        filled = values_of_dose(form, facts, protocol)
-        entered = FormRecord.objects.filter(participant=participant, visit_id=visit,
-                                            form_id=form.id, repeat_index=1).first()
-        latest = entered.versions.filter(number=entered.latest_version).first() \
-            if entered is not None else None
-        previous = dict(latest.data) if latest is not None else {}
-        if latest is not None and all(previous.get(k) == v for k, v in filled.items()):
-            continue
-        try:
-            save_version(participant, form, visit, {**previous, **filled}, actor=actor,
-                         reason="" if latest is None else str(_("recorded with the dose")))
-        except InvalidInputError:
-            continue  # it needs more than the dose gives: the site enters the rest
+        if not form.repeating:
+            fill_with_facts(participant, form, visit, values_of_dose(form, facts, protocol),
+                            actor=actor, reason=reason or str(_("recorded with the dose")))
 
 
 def _after_dose(actor: Actor, participant: Participant, protocol: Protocol,

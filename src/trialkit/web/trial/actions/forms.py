@@ -35,6 +35,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from trialkit.core.forms import Finding, is_serious, item_changes, validate_form
+from trialkit.core.forms.values import JsonScalar
 from trialkit.core.protocol import Protocol
 from trialkit.core.protocol.forms import Form
 from trialkit.core.protocol.reading import SIGHTED, reads, revealing_administrations
@@ -49,6 +50,7 @@ from trialkit.web.trial.actions.base import (
     StateConflictError,
     worded,
 )
+from trialkit.web.trial.actions.consent_forms import refuse_other_consent_facts
 from trialkit.web.trial.actions.dose_forms import refuse_other_dose_facts
 from trialkit.web.trial.actions.kernel import (
     RECORDS_STUDY_DATA,
@@ -172,9 +174,28 @@ def do_save_form(participant: Participant, form_id: str, visit_id: str,
     _check_instance(protocol, form, visit_id, repeat_index)
     if not isinstance(data, Mapping):
         raise InvalidInputError(_("form data must map item ids to values"), field="data")
-    refuse_other_dose_facts(participant, form, visit_id, data, actor=actor)
     return save_version(participant, form, visit_id, data, actor=actor, reason=reason,
                         repeat_index=repeat_index)
+
+
+def fill_with_facts(participant: Participant, form: Form, visit_id: str,
+                    filled: Mapping[str, JsonScalar], *, actor: Actor, reason: str) -> None:
+    """An action enters the facts it has just recorded (a dose, a consent) into their form: a
+    first version, or a correction giving ``reason`` where the latest version says otherwise;
+    nothing when it already agrees. A form that asks more than the facts give (a required lot)
+    is left for the site to enter."""
+    entered = FormRecord.objects.filter(participant=participant, visit_id=visit_id,
+                                        form_id=form.id, repeat_index=1).first()
+    latest = entered.versions.filter(number=entered.latest_version).first() \
+        if entered is not None else None
+    previous = dict(latest.data) if latest is not None else {}
+    if latest is not None and all(previous.get(k) == v for k, v in filled.items()):
+        return
+    try:
+        save_version(participant, form, visit_id, {**previous, **filled}, actor=actor,
+                     reason="" if latest is None else reason)
+    except InvalidInputError:
+        return  # it needs more than the facts give: the site enters the rest
 
 
 def save_version(participant: Participant, form: Form, visit_id: str,
@@ -190,6 +211,10 @@ def save_version(participant: Participant, form: Form, visit_id: str,
     if result.errors:
         raise InvalidInputError("; ".join(str(e) for e in result.errors),
                                 field=result.errors[0].item)
+    # What the dose or the consent recorded, the form cannot contradict (checked on clean
+    # values, after the form's own validation has named what is malformed).
+    refuse_other_dose_facts(participant, form, visit_id, result.values, actor=actor)
+    refuse_other_consent_facts(participant, form, result.values)
     form_record = _record_for(participant, form, visit_id, repeat_index, now)
     form_record.participant = participant  # the same row: the audit event names it unread
     previous = form_record.versions.filter(number=form_record.latest_version).first()

@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from trialkit.core.eligibility.compile import screen
 from trialkit.core.eligibility.evaluation import Evaluation, Judgement
 from trialkit.core.eligibility.record import RecordError
+from trialkit.core.forms.consent_record import consent_values
 from trialkit.core.protocol import Protocol
 from trialkit.core.scheduling import (
     Check,
@@ -40,6 +41,8 @@ from trialkit.web.trial.actions.base import (
     InvalidInputError,
     StateConflictError,
 )
+from trialkit.web.trial.actions.consent_forms import consent_forms, facts_on_file
+from trialkit.web.trial.actions.forms import fill_with_facts
 from trialkit.web.trial.actions.kernel import (
     RECORDS_STUDY_DATA,
     WRITES_PARTICIPANT_DATA,
@@ -205,7 +208,19 @@ def do_record_consent(participant: Participant, consent_date: dt.date, form_vers
         participant.status = S.CONSENTED
     participant.save()
     record(actor, AuditAction.RECORD_CONSENT, participant, old=old, new=_consent(participant))
+    _fill_consent_forms(participant, actor)
     return participant
+
+
+def _fill_consent_forms(participant: Participant, actor: Actor) -> None:
+    """The consent fills its forms (``actions.consent_forms``): a first version, or a
+    correction where a hand entry or an earlier consent said otherwise."""
+    facts = facts_on_file(participant)
+    if facts is None:
+        return
+    for visit, form in consent_forms(actor.protocol()):
+        fill_with_facts(participant, form, visit, consent_values(form, facts),
+                        actor=actor, reason=str(_("recorded with the consent")))
 
 
 @action(AuditAction.ENROL_PARTICIPANT, permission="enrol", guards=RECORDS_STUDY_DATA,

@@ -60,6 +60,7 @@ class AuditAction(StrEnum):
     RANDOMIZE_PARTICIPANT = "randomize_participant"
     CONFIRM_PREPARATION = "confirm_preparation"
     RECORD_ADMINISTRATION = "record_administration"
+    CORRECT_ADMINISTRATION = "correct_administration"
     START_PERIOD = "start_period"
     # Visits and deviations
     RECORD_VISIT = "record_visit"

@@ -106,6 +106,21 @@ def test_a_participant_is_screened_randomized_and_dosed_through_the_api(trial, a
                                                 token=coordinator).body}
     assert visits[day_zero.visit]["done_on"] == day0.isoformat()
 
+    # A mistyped time is corrected with its reason, on the dose's own day.
+    clock.set(day0, hour=15)
+    url = f"/api/participants/{pid}/administrations/{day_zero.id}/correction"
+    earlier = given - dt.timedelta(minutes=40)
+    corrected = api.post(url, {"given_at": earlier.isoformat(), "reason": "pump log says 09:20"},
+                         token=tokens[day_zero.performed_by])
+    assert corrected.status_code == 200, corrected.body
+    assert dt.datetime.fromisoformat(corrected.body["given_at"]) == earlier
+    moved = api.post(url, {"given_at": (earlier - dt.timedelta(days=1)).isoformat(),
+                           "reason": "wrong day"}, token=tokens[day_zero.performed_by])
+    assert (moved.status_code, moved.body["field"]) == (409, "given_at")
+    no_reason = api.post(url, {"given_at": given.isoformat()},
+                         token=tokens[day_zero.performed_by])
+    assert (no_reason.status_code, no_reason.body["field"]) == (422, "reason")
+
 
 def test_a_wrong_kit_or_an_unknown_administration_is_refused_and_nothing_is_recorded(
         trial, api, site):

@@ -196,7 +196,8 @@ def seeded(trial, make_actor):
                                 coordinator)
         do_save_form(participant, form.id, trial.visits_collecting(form)[0],
                      trial.values(form, DAY), actor=enterer)
-        do_raise_query(participant.forms.get(), item, "Please confirm", actor=monitor)
+        do_raise_query(participant.forms.get(form_id=form.id), item, "Please confirm",
+                       actor=monitor)
 
 
 @pytest.fixture

@@ -5,9 +5,11 @@ the administration form refuses a hand entry that contradicts the dose (ADR 0021
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from tests.integration.conftest import PASSWORD
 from tests.integration.journey_support import (
@@ -24,7 +26,7 @@ from trialkit.web.trial.actions.base import (
     StateConflictError,
 )
 from trialkit.web.trial.actions.dose_forms import dose_forms
-from trialkit.web.trial.actions.dosing import do_correct_administration
+from trialkit.web.trial.actions.dosing import do_correct_administration, why_not_record
 from trialkit.web.trial.actions.vocabulary import AuditAction
 from trialkit.web.trial.models import Administration, AuditEvent, FormRecord
 from trialkit.web.trial.site_time import zone_of
@@ -112,3 +114,17 @@ def test_the_participant_page_corrects_a_dose_in_the_sites_time(team, clock):
         "reason": "clock on the pump was slow"}, follow=True)
     assert "administration corrected" in text_of(answer.content)
     assert Administration.objects.get(pk=dose.pk).given_at == local
+
+
+def test_why_a_role_may_not_record_a_dose_is_worded_in_the_readers_language(team):
+    # It was an English f-string, shown as it was on a Traditional Chinese page.
+    administration = team.trial.administrations()[0]
+    outsider = next(r for r in team.trial.protocol.roles
+                    if "record_administration" not in r.can and "perform_procedure" not in r.can)
+    refusal = why_not_record(team.actor(outsider.id), administration)
+    with translation.override("en"):
+        english = str(refusal)
+    with translation.override("zh-hant"):
+        chinese = str(refusal)
+    assert english and chinese != english
+    assert not re.search(r"\b(may|role|record|only)\b", chinese), chinese

@@ -55,6 +55,14 @@ class DoseIn(InSchema):
     """Only to dose against a gate (investigators); it is recorded as a deviation."""
 
 
+class DoseCorrectionIn(InSchema):
+    given_at: Annotated[dt.datetime, MomentInput("given_at")]
+    """The corrected time, on the same calendar day as the dose recorded."""
+    reason: Annotated[str, TextInput("reason")]
+    kit_code: Annotated[str, TextInput("kit_code", required=False)] = ""
+    """A corrected preparation code; empty keeps the one recorded."""
+
+
 class DoseOut(Schema):
     administration_id: str
     given_at: dt.datetime
@@ -125,6 +133,20 @@ def record_dose(request: HttpRequest, participant_id: Id, body: DoseIn) -> Statu
         participant_for(actor, participant_id), body.administration_id, body.given_at,
         body.kit_code, actor=actor, override_reason=body.override_reason)
     return Status(201, _dose_out(dose))
+
+
+@router.post("/participants/{participant_id}/administrations/{administration_id}/correction",
+             response=responses(DoseOut))
+def correct_dose(request: HttpRequest, participant_id: Id,
+                 administration_id: Annotated[str, TextInput("administration_id")],
+                 body: DoseCorrectionIn) -> DoseOut:
+    """Correct a recorded dose's time (and preparation code) with a reason, on its own day;
+    the administration form it filled follows."""
+    actor = actor_of(request)
+    dose = dosing.do_correct_administration(
+        participant_for(actor, participant_id), administration_id, body.given_at, body.reason,
+        kit_code=body.kit_code or None, actor=actor)
+    return _dose_out(dose)
 
 
 @router.get("/participants/{participant_id}/deviations", response=responses(list[DeviationOut]))

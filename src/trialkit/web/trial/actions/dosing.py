@@ -28,6 +28,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from trialkit.core.protocol import Protocol
@@ -45,6 +46,7 @@ from trialkit.web.trial.actions.base import (
     InvalidInputError,
     NotPermittedError,
     StateConflictError,
+    worded,
 )
 from trialkit.web.trial.actions.dose_forms import dose_facts, dose_forms, values_of_dose
 from trialkit.web.trial.actions.forms import fill_with_facts
@@ -275,15 +277,16 @@ def _refuse_before_previous_visit(participant: Participant, visit: ScheduledVisi
             previous=previous.visit_id, floor=floor)
 
 
-def why_not_record(actor: Actor, administration: ProtocolAdministration) -> str:
-    """Why this actor may not record ``administration`` (empty: it may)."""
+def why_not_record(actor: Actor, administration: ProtocolAdministration) -> str | Promise:
+    """Why this actor may not record ``administration``, worded when read (empty: it may)."""
     if not administration.differs_by_arm:
         return ("" if actor.can("record_administration") else
-                f"role '{actor.role}' may not record administration")
+                worded(_("role '%(role)s' may not record doses"), role=actor.role))
     if actor.can("perform_procedure") and actor.sees("procedure_type"):
         return ""
-    return (f"{administration.name} is real in one arm and sham in another: only a role that "
-            "sees the procedure type and may perform procedure records it")
+    return worded(_("%(administration)s is real in one arm and sham in another: only a role "
+                    "that sees the procedure type and performs procedures records it"),
+                  administration=administration.name)
 
 
 def _administration(protocol: Protocol, administration_id: str) -> ProtocolAdministration:

@@ -85,6 +85,8 @@ class Computed:
         return 0
 
 
+COMPUTING = "computing-"
+"""The name prefix of a computation still being written."""
 IN_USE = dt.timedelta(hours=1)
 """A computation used this recently is never pruned, however many there are: a download of it
 may still be reading its files."""
@@ -137,9 +139,6 @@ def _computed(actor: Actor, as_of: dt.date) -> Computed:
     return Computed(folder, Stamp(**stamp), ("manifest.json", *sorted(manifest["files"])))
 
 
-COMPUTING = "computing-"
-
-
 def kept() -> int:
     """Computations kept in the cache (``TRIALKIT_ANALYSIS_CACHE_KEEP``, 32 unless set): the
     most recently used, a few MB each; an older one is computed again if asked for."""
@@ -159,10 +158,10 @@ def prune(root: Path, *, keep: int, now: dt.datetime) -> list[Path]:
         except FileNotFoundError:
             return dt.timedelta(0)
 
-    folders = [p for p in root.iterdir() if p.is_dir()]
-    abandoned = [p for p in folders if p.name.startswith(COMPUTING) and age(p) > ABANDONED]
-    done = sorted((p for p in folders if not p.name.startswith(COMPUTING)), key=age)
-    stale = [p for p in done[keep:] if age(p) > IN_USE]
+    ages = {p: age(p) for p in root.iterdir() if p.is_dir()}  # one stat per folder
+    abandoned = [p for p, old in ages.items() if p.name.startswith(COMPUTING) and old > ABANDONED]
+    done = sorted((p for p in ages if not p.name.startswith(COMPUTING)), key=ages.__getitem__)
+    stale = [p for p in done[keep:] if ages[p] > IN_USE]
     for path in (*abandoned, *stale):
         shutil.rmtree(path, ignore_errors=True)
     return [*abandoned, *stale]

@@ -160,6 +160,22 @@ def join(participant: Participant, part_id: str, team: Team) -> RandomizationRes
     return None
 
 
+OPEN_LABEL_CODE = "PREP-0001"
+"""The preparation code a site records for a dose that comes from no randomization kit."""
+
+
+def in_first_part(number: str, team: Team, clock: Clock) -> tuple[Participant, str, dt.date]:
+    """A participant in the protocol's first part, with the code their first dose comes with
+    (their kit, or a preparation code), and the Day 0 they may receive it."""
+    part = team.trial.protocol.design.parts[0]
+    day0 = START
+    if part.allocation == "RANDOMIZED":
+        day0 = open_randomized_part(team, clock).day0
+    participant = eligible_and_consented(number, team, clock, day0)
+    result = join(participant, part.id, team)
+    return participant, (result.kit_code if result is not None else OPEN_LABEL_CODE), day0
+
+
 def give(participant: Participant, administration: str, day: dt.date, actor: Actor,
          clock: Clock, **kwargs) -> Administration:
     when = clock.set(day, hour=10)

@@ -12,13 +12,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from tests.integration.conftest import PASSWORD
-from tests.integration.journey_support import (
-    START,
-    eligible_and_consented,
-    give,
-    join,
-    open_randomized_part,
-)
+from tests.integration.journey_support import give, in_first_part
 from tests.integration.pages.support import signed_in, text_of
 from trialkit.web.trial.actions.base import (
     InvalidInputError,
@@ -33,19 +27,12 @@ from trialkit.web.trial.site_time import zone_of
 
 pytestmark = pytest.mark.protocols()
 
-PREPARATION = "PREP-0001"
-
-
 def _dosed(team, clock):
     """A participant of the first part given its first administration at 10:00 on Day 0."""
-    part = team.trial.protocol.design.parts[0]
-    day0 = open_randomized_part(team, clock).day0 if part.allocation == "RANDOMIZED" else START
-    participant = eligible_and_consented("K-01", team, clock, day0)
-    result = join(participant, part.id, team)
+    participant, code, day0 = in_first_part("K-01", team, clock)
     administration = team.trial.administrations()[0]
     performer = team.performing(administration.id)
-    dose = give(participant, administration.id, day0, performer, clock,
-                kit_code=result.kit_code if result is not None else PREPARATION)
+    dose = give(participant, administration.id, day0, performer, clock, kit_code=code)
     clock.set(day0, hour=16)
     return participant, administration, performer, dose
 
@@ -128,3 +115,17 @@ def test_why_a_role_may_not_record_a_dose_is_worded_in_the_readers_language(team
         chinese = str(refusal)
     assert english and chinese != english
     assert not re.search(r"\b(may|role|record|only)\b", chinese), chinese
+
+
+def test_the_participant_page_records_a_dose_in_the_sites_time(team, clock):
+    participant, code, day0 = in_first_part("K-02", team, clock)
+    administration = team.trial.administrations()[0]
+    performer = team.performing(administration.id)
+    clock.set(day0, hour=12)
+    wall = dt.datetime.combine(day0, dt.time(9, 5), tzinfo=zone_of(participant.site))
+    answer = signed_in(performer.name, PASSWORD).post(
+        reverse("pages:record_dose", args=[participant.pk]),
+        {"administration_id": administration.id, "given_at": wall.strftime("%Y-%m-%d %H:%M"),
+         "kit_code": code}, follow=True)
+    assert "administration recorded" in text_of(answer.content)
+    assert participant.administrations.get(administration_id=administration.id).given_at == wall

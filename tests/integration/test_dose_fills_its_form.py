@@ -11,13 +11,7 @@ import datetime as dt
 
 import pytest
 
-from tests.integration.journey_support import (
-    START,
-    eligible_and_consented,
-    give,
-    join,
-    open_randomized_part,
-)
+from tests.integration.journey_support import give, in_first_part
 from trialkit.core.forms.dose_record import DoseFacts
 from trialkit.web.trial.actions.base import InvalidInputError
 from trialkit.web.trial.actions.dose_forms import dose_forms, values_of_dose
@@ -26,20 +20,8 @@ from trialkit.web.trial.models import FormRecord, FormVersion, RandomizationSlot
 
 pytestmark = pytest.mark.protocols()
 
-OPEN_LABEL_CODE = "PREP-0001"
-"""The preparation code a site records for a dose that comes from no randomization kit."""
-
-
 def _joined(team, clock):
-    """A participant in the protocol's first part, with the code their first dose comes
-    with, and the Day 0 they may receive it."""
-    part = team.trial.protocol.design.parts[0]
-    day0 = START
-    if part.allocation == "RANDOMIZED":
-        day0 = open_randomized_part(team, clock).day0
-    participant = eligible_and_consented("D-01", team, clock, day0)
-    result = join(participant, part.id, team)
-    return participant, (result.kit_code if result is not None else OPEN_LABEL_CODE), day0
+    return in_first_part("D-01", team, clock)
 
 
 def _first_dose(team):

@@ -3,6 +3,8 @@ emergency unblinding."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -73,35 +75,33 @@ def record_visit(request: HttpRequest, actor: Actor, pk: int, visit_id: str) -> 
 @require_POST
 @page(has("record_administration", "perform_procedure"))
 def record_dose(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
-    participant = participant_for(actor, pk)
-    show_times_of(participant)
-    back = reverse("pages:participant", args=[pk])
-    try:
-        posted = Posted(request.POST)
-        do_record_administration(participant, posted.text("administration_id"),
-                                 posted.moment("given_at"),
-                                 posted.text("kit_code", required=False), actor=actor,
-                                 override_reason=posted.text("override_reason", required=False))
-    except ActionError as exc:
-        return refused(request, exc, back)
-    return done(request, _("Administration recorded."), back)
+    return _dose_act(request, actor, pk, lambda participant, posted: do_record_administration(
+        participant, posted.text("administration_id"), posted.moment("given_at"),
+        posted.text("kit_code", required=False), actor=actor,
+        override_reason=posted.text("override_reason", required=False)),
+        _("Administration recorded."))
 
 
 @require_POST
 @page(has("record_administration", "perform_procedure"))
 def correct_dose(request: HttpRequest, actor: Actor, pk: int) -> HttpResponse:
+    return _dose_act(request, actor, pk, lambda participant, posted: do_correct_administration(
+        participant, posted.text("administration_id"), posted.moment("given_at"),
+        posted.text("reason"), kit_code=posted.text("kit_code", required=False) or None,
+        actor=actor), _("Administration corrected."))
+
+
+def _dose_act(request: HttpRequest, actor: Actor, pk: int,
+              act: Callable[[Participant, Posted], object], said: str) -> HttpResponse:
+    """Parse the posted dose, act on it in the site's time, and go back to the participant."""
     participant = participant_for(actor, pk)
     show_times_of(participant)
     back = reverse("pages:participant", args=[pk])
     try:
-        posted = Posted(request.POST)
-        do_correct_administration(participant, posted.text("administration_id"),
-                                  posted.moment("given_at"), posted.text("reason"),
-                                  kit_code=posted.text("kit_code", required=False) or None,
-                                  actor=actor)
+        act(participant, Posted(request.POST))
     except ActionError as exc:
         return refused(request, exc, back)
-    return done(request, _("Administration corrected."), back)
+    return done(request, said, back)
 
 
 @page(has("enrol", "randomize"),

@@ -153,12 +153,12 @@ def day(n: int) -> dt.date:
 
 def screening_data(on: dt.date) -> list[tuple[str, dict[str, object]]]:
     """A relapsing-remitting patient aged 41, diagnosed 5 years ago, on interferon beta for 4
-    years with a relapse 6 months ago, EDSS 3.5 a month ago; no infection."""
+    years with a relapse 6 months ago, EDSS 3.5 a month ago; no infection. (The consent form is
+    entered by recording the consent.)"""
     def ago(days: int) -> str:
         return (on - dt.timedelta(days=days)).isoformat()
 
     return [
-        ("IC01", {"DSSTDAT": on.isoformat(), "ICVER": "2.0", "ICOBTBY": "Dr Rossi"}),
         ("DM01", {"BRTHDAT": "1986-02-11", "SEX": "female"}),
         ("MH02", {"MSCOURSE": "RRMS", "MSONSDAT": ago(5 * 365), "MSDGDAT": ago(5 * 365 - 60)}),
         ("CM01", {"CMTRT": "interferon beta-1a", "CMSTDAT": ago(4 * 365), "CMONGO": True}),

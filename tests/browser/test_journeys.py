@@ -57,6 +57,7 @@ from tests.integration.journey_support import (
     randomized,
     reviewed_part_done,
 )
+from trialkit.core.forms.consent_record import ConsentFacts
 from trialkit.web.trial.models import Participant, RandomizationSlot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -76,7 +77,9 @@ def _enter_screening_forms(browser, server, page: Page, trial, team, clock, shot
     participant = Participant.objects.get(screening_number="S-501")
     visit = trial.screening_visit.id
     pages = {trial.screener: page}
-    for form_id, instances in trial.screening_forms(clock.today).items():
+    # The consent recorded below entered its form where it could; the rest agree with it.
+    consent = ConsentFacts(clock.today, "ICF 2.0", "Dr Lin")
+    for form_id, instances in trial.screening_forms(clock.today, consent=consent).items():
         role = trial.entry_role(form_id)
         if role not in pages:
             pages[role] = sign_in(browser, server, team.actor(role).name, language)

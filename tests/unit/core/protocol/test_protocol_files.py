@@ -149,10 +149,11 @@ def test_the_open_label_trial_gives_the_control_arm_nothing():
 
 
 # Pinned versions (SHA-256 of the canonical form). A failure here means the file's meaning
-# changed: if that was intended, it is an amendment — update the pin in the same commit.
+# changed: if that was intended, it is an amendment — update the pin in the same commit (the
+# last was naming the facts their consent items hold, ADR 0022).
 PINNED = {
-    "nct01854957": "bb1469a1016da6bcb7114e1e6c9e4ca98c580b0e302a80921c29dfc659789e9d",
-    "nct01716481": "06ba176966d140d73c0e3dd0e698e264a1b3f5ef8bc9c04caffc252ead6e06cc",
+    "nct01854957": "947b9e972f37440bcfb701c647e3ba11964bcb0830c0d2bad92414be1ca5e88b",
+    "nct01716481": "6ffba6b540ac91bcfa9d3dfedb003567b2a240c9d6d29657d8f3d09cd6e804bf",
 }
 
 

@@ -34,3 +34,18 @@ def test_enrolling_from_the_page_names_the_part_in_the_readers_words(
         said = gettext("Enrolled in %(part)s.") % {"part": name}
     assert said.lower() in text_of(answer.content)
     assert Participant.objects.get(pk=candidate.pk).part == part.id
+
+
+@pytest.mark.protocols()
+def test_the_participants_own_checks_are_in_the_readers_language(trial, make_actor, clock):
+    # They were English literals, shown as they were on a Traditional Chinese page.
+    team = make_team(trial, make_actor)
+    candidate = eligible_and_consented("E-02", team, clock, START)
+    client = signed_in(team.coordinator.name, PASSWORD)
+    client.cookies["trialkit_language"] = "zh-hant"
+    page = text_of(client.get(reverse("pages:enrol", args=[candidate.pk])).content)
+    with translation.override("zh-hant"):
+        consented = gettext("Informed consent is on file.")
+    assert consented != "Informed consent is on file."
+    assert consented.lower() in page
+    assert "informed consent is on file" not in page

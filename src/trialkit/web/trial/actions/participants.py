@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.utils.functional import Promise
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from trialkit.core.eligibility.compile import screen
@@ -305,12 +306,14 @@ def participant_checks(participant: Participant, study: Study) -> Verdict:
     """Eligible under the current protocol version, and consented."""
     eligible = eligibility_verdict(participant, study) == "eligible"
     consented = consent_on_file(participant)
+    # Worded now, in the language active: the reader's on a page, the protocol's in an action.
     return Verdict("participant", (
-        Check("eligible", eligible, "The participant is eligible under the current protocol "
-              "version." if eligible else "The participant is not confirmed eligible under the "
-              "current protocol version."),
-        Check("consented", consented, "Informed consent is on file." if consented
-              else "No signed informed consent is on file.")))
+        Check("eligible", eligible,
+              gettext("The participant is eligible under the current protocol version.")
+              if eligible else gettext("The participant is not confirmed eligible under the "
+                                       "current protocol version.")),
+        Check("consented", consented, gettext("Informed consent is on file.") if consented
+              else gettext("No signed informed consent is on file."))))
 
 
 def eligibility_verdict(participant: Participant, study: Study) -> str:

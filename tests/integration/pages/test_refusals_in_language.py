@@ -68,3 +68,30 @@ def test_a_refusal_met_on_a_chinese_page_is_audited_in_the_protocols_words(trial
         assert refused.value.message.startswith(_words("zh-hant"))
     event = AuditEvent.objects.filter(action="action_refused").order_by("-sequence").first()
     assert event is not None and event.new["message"].startswith(_words("en"))
+
+
+def test_a_form_the_role_does_not_read_is_refused_in_the_readers_language(trial, team, clock):
+    # "role ... does not read form ..." was an English f-string on every page.
+    from trialkit.core.protocol.reading import reads
+    from trialkit.web.trial.actions.forms import why_not_read
+
+    role, form = next((r, f) for r in trial.protocol.roles if r.site_scoped
+                      for f in trial.protocol.forms
+                      if not reads(r, f) and trial.visits_collecting(f) and f.kind != "consent")
+    clock.set(START - 7 * DAY)
+    participant = do_register_candidate("L-003", trial.site, actor=team.coordinator)
+    reader = team.actor(role.id)
+    refusal = why_not_read(reader, form)
+    with translation.override("zh-hant"):
+        chinese = str(refusal)
+    with translation.override("en"):
+        english = str(refusal)
+    assert chinese != english
+
+    client = signed_in(reader.name, PASSWORD)
+    client.cookies["trialkit_language"] = "zh-hant"
+    page = client.get(reverse("pages:form_entry", args=[
+        participant.pk, trial.visits_collecting(form)[0], form.id]))
+    assert page.status_code == 403
+    assert chinese.lower() in text_of(page.content)
+    assert english.lower() not in text_of(page.content)

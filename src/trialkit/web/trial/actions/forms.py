@@ -39,7 +39,6 @@ from trialkit.core.forms.values import JsonScalar
 from trialkit.core.protocol import Protocol
 from trialkit.core.protocol.forms import Form
 from trialkit.core.protocol.reading import SIGHTED, reads, revealing_administrations
-from trialkit.core.protocol.roles import Permission
 from trialkit.web.trial import clock
 from trialkit.web.trial.actions.adverse_events import start_serious_event_clock
 from trialkit.web.trial.actions.base import (
@@ -78,19 +77,19 @@ _Row = TypeVar("_Row", bound=Model)
 _EARLIEST_DAY_ZONE = dt.timezone(dt.timedelta(hours=14))
 
 
-def why_not_enter(actor: Actor, form: Form) -> str:
-    """Why this actor may not enter ``form`` (empty: it may)."""
+def why_not_enter(actor: Actor, form: Form) -> str | Promise:
+    """Why this actor may not enter ``form``, worded when read (empty: it may)."""
     if actor.role not in form.entered_by:
-        return (f"form {form.id} is entered by {', '.join(form.entered_by)}, "
-                f"not by '{actor.role}'")
-    needed: Permission = ("report_adverse_event" if form.kind == "adverse_event"
-                          else "enter_data")
-    if not actor.can(needed):
-        return f"role '{actor.role}' may not {needed.replace('_', ' ')}"
+        return worded(_("form %(form)s is entered by %(roles)s, not by '%(role)s'"),
+                      form=form.id, roles=", ".join(form.entered_by), role=actor.role)
+    if form.kind == "adverse_event" and not actor.can("report_adverse_event"):
+        return worded(_("role '%(role)s' may not report adverse events"), role=actor.role)
+    if form.kind != "adverse_event" and not actor.can("enter_data"):
+        return worded(_("role '%(role)s' may not enter data"), role=actor.role)
     if revealing_administrations(actor.protocol(), form) and not actor.sees("procedure_type"):
         # The same answer for every participant: it names the form, never an arm.
-        return (f"form {form.id} records a procedure that differs by arm; only a role that "
-                "sees the procedure type enters it")
+        return worded(_("form %(form)s records a procedure that differs by arm; only a role "
+                        "that sees the procedure type enters it"), form=form.id)
     return why_not_read(actor, form)
 
 
@@ -98,18 +97,20 @@ def may_enter(actor: Actor, form: Form) -> bool:
     return not why_not_enter(actor, form)
 
 
-def why_not_read(actor: Actor, form: Form) -> str:
-    """Why this actor may not read ``form``'s data (empty: it may). Depends on the role and
-    the form only, never on a participant, so a refusal tells nothing about anyone's arm."""
+def why_not_read(actor: Actor, form: Form) -> str | Promise:
+    """Why this actor may not read ``form``'s data, worded when read (empty: it may). Depends
+    on the role and the form only, never on a participant, so a refusal tells nothing about
+    anyone's arm."""
     protocol = actor.protocol()
     try:
         role = protocol.role(actor.role)
     except KeyError:
-        return f"role '{actor.role}' is not a role of this protocol"
+        return worded(_("role '%(role)s' is not a role of this protocol"), role=actor.role)
     if not reads(role, form):
-        return f"role '{actor.role}' does not read form {form.id}"
+        return worded(_("role '%(role)s' does not read form %(form)s"), role=actor.role,
+                      form=form.id)
     if revealing_administrations(protocol, form) and not any(actor.sees(s) for s in SIGHTED):
-        return f"form {form.id} records a procedure that differs by arm"
+        return worded(_("form %(form)s records a procedure that differs by arm"), form=form.id)
     return ""
 
 

@@ -182,8 +182,10 @@ def _events_about(participant: Participant) -> list[tuple[int, int]]:
 
 
 def _placeheld(text: str, words: tuple[tuple[str, str], ...], side: int) -> str:
+    # Whole words only: a randomization number such as 0035 also occurs inside a protocol
+    # version's hash, which the twins share.
     for n, pair in enumerate(words):
-        text = text.replace(pair[side], f"⟨id{n}⟩")
+        text = re.sub(rf"(?<![0-9a-z]){re.escape(pair[side])}(?![0-9a-z])", f"⟨id{n}⟩", text)
     return text
 
 

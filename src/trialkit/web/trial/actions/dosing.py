@@ -164,20 +164,32 @@ def _check_order(participant: Participant, protocol: Protocol, administration_id
                  given_at: dt.datetime) -> None:
     """A corrected time keeps the Day-0 administration first."""
     day_zero = protocol.design.day_zero
-    others = {a.administration_id: a.given_at for a in participant.administrations.all()
-              if a.administration_id != administration_id}
     if not day_zero:
         return
+    others = {a.administration_id: a.given_at for a in participant.administrations.all()
+              if a.administration_id != administration_id}
     if administration_id == day_zero:
         later = [a for a, at in others.items() if at < given_at]
         if later:
             raise StateConflictError(_("%(administration)s cannot follow %(later)s"),
                                      field="given_at", administration=administration_id,
                                      later=", ".join(sorted(later)))
-    elif day_zero in others and given_at < others[day_zero]:
-        raise StateConflictError(_("%(administration)s cannot precede the Day-0 administration "
-                                   "(%(day_zero)s)"), field="given_at",
-                                 administration=administration_id, day_zero=day_zero)
+    _check_after_day_zero(others, day_zero, administration_id, given_at)
+
+
+def _check_after_day_zero(given: dict[str, dt.datetime], day_zero: str | None,
+                          administration_id: str, given_at: dt.datetime) -> None:
+    """Any administration but Day 0's comes no earlier than Day 0's (``given``: recorded
+    times by administration id)."""
+    if day_zero and administration_id != day_zero and day_zero in given \
+            and given_at < given[day_zero]:
+        _refuse_before_day_zero(administration_id, day_zero)
+
+
+def _refuse_before_day_zero(administration_id: str, day_zero: str) -> None:
+    raise StateConflictError(_("%(administration)s cannot precede the Day-0 administration "
+                               "(%(day_zero)s)"), field="given_at",
+                             administration=administration_id, day_zero=day_zero)
 
 
 def _fill_dose_forms(actor: Actor, participant: Participant, protocol: Protocol,
@@ -314,11 +326,9 @@ def _check_administration(participant: Participant, protocol: Protocol, administ
                                    "participant"), field="administration_id",
                                  administration=administration_id)
     day_zero = protocol.design.day_zero
-    if day_zero and administration_id != day_zero and (
-            day_zero not in given or given_at < given[day_zero]):
-        raise StateConflictError(_("%(administration)s cannot precede the Day-0 administration "
-                                   "(%(day_zero)s)"), field="given_at",
-                                 administration=administration_id, day_zero=day_zero)
+    if day_zero and administration_id != day_zero and day_zero not in given:
+        _refuse_before_day_zero(administration_id, day_zero)
+    _check_after_day_zero(given, day_zero, administration_id, given_at)
 
 
 def _check_kit(participant: Participant, kit_code: str) -> None:

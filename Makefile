@@ -59,6 +59,6 @@ clean:
 # Extract the interface's marked strings into the Traditional Chinese catalogue (keeping its
 # translations) and compile it; needs GNU gettext (docs/how-to/translate.md).
 messages: setup
-	cd src/trialkit/web && env -u DJANGO_SETTINGS_MODULE $(CURDIR)/$(BIN)/django-admin makemessages \
+	cd src/trialkit && env -u DJANGO_SETTINGS_MODULE $(CURDIR)/$(BIN)/django-admin makemessages \
 	  -l zh_Hant --no-location --no-obsolete --no-wrap
-	cd src/trialkit/web && env -u DJANGO_SETTINGS_MODULE $(CURDIR)/$(BIN)/django-admin compilemessages -l zh_Hant
+	cd src/trialkit && env -u DJANGO_SETTINGS_MODULE $(CURDIR)/$(BIN)/django-admin compilemessages -l zh_Hant

@@ -299,7 +299,9 @@ LANGUAGE_CODE = "en"
 # The languages of the user interface: English, in which the strings are written, and
 # Traditional Chinese as used in Taiwan. Each name is written in its own language, for the picker.
 LANGUAGES = [("en", "English"), ("zh-hant", "繁體中文")]
-LOCALE_PATHS = [Path(__file__).resolve().parent / "locale"]
+# One catalogue for the package: the pages' strings and core's sentences (gate checks, marked
+# with gettext_noop there and translated by the web layer).
+LOCALE_PATHS = [Path(__file__).resolve().parent.parent / "locale"]
 LANGUAGE_COOKIE_NAME = "trialkit_language"
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 LANGUAGE_COOKIE_AGE = 365 * 24 * 3600

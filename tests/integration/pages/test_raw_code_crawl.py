@@ -91,7 +91,7 @@ def test_no_page_shows_a_python_repr_or_a_software_code(trial, module_demo):
 # Pages that show a document made in the protocol's language (ADR 0019): the analysis report
 # (the `trialkit analyze` output) and a committee report as it was produced and signed.
 ENGLISH_DOCUMENTS = {"analysis", "smc_report_html"}
-CATALOGUE = ROOT / "src" / "trialkit" / "web" / "locale" / "zh_Hant" / "LC_MESSAGES" / "django.po"
+CATALOGUE = ROOT / "src" / "trialkit" / "locale" / "zh_Hant" / "LC_MESSAGES" / "django.po"
 
 
 def interface_sentences(protocol_words: str) -> set[str]:

@@ -24,9 +24,10 @@ import pytest
 
 from tests.conftest import ROOT
 
-WEB = ROOT / "src" / "trialkit" / "web"
-TEMPLATES = sorted((WEB / "pages" / "templates").rglob("*.html"))
-CATALOGUE = WEB / "locale" / "zh_Hant" / "LC_MESSAGES" / "django.po"
+PACKAGE = ROOT / "src" / "trialkit"
+TEMPLATES = sorted((PACKAGE / "web" / "pages" / "templates").rglob("*.html"))
+# One catalogue for the package: the pages' strings and core's gettext_noop sentences.
+CATALOGUE = PACKAGE / "locale" / "zh_Hant" / "LC_MESSAGES" / "django.po"
 COMPILED = CATALOGUE.with_suffix(".mo")
 READ_ATTRIBUTES = {"title", "aria-label", "placeholder", "alt", "aria-description"}
 # Words that are the same in every language: the product's name.
@@ -129,8 +130,8 @@ def extracted(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[str, 
     """The strings the sources mark today, extracted by makemessages from a copy of the tree."""
     if shutil.which("xgettext") is None:
         pytest.fail("GNU gettext is missing: apt-get install gettext (.ci/services.sh does)")
-    copy = tmp_path_factory.mktemp("messages") / "web"
-    shutil.copytree(WEB, copy, ignore=shutil.ignore_patterns("__pycache__", "*.mo", "static"))
+    copy = tmp_path_factory.mktemp("messages") / "trialkit"
+    shutil.copytree(PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__", "*.mo", "static"))
     (copy / "locale" / "zh_Hant" / "LC_MESSAGES" / "django.po").unlink(missing_ok=True)
     environment = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
     subprocess.run([str(Path(sys.executable).parent / "django-admin"), "makemessages",

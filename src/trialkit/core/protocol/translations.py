@@ -2,14 +2,16 @@
 
 A protocol is written in one language (its text is the approved version). It may carry
 translations of the words people read while running the trial: form names, item labels,
-code-list decodes, visit names, criterion texts, role names, part names and arm labels. The
+code-list decodes, visit names, criterion texts, role names, part, period and administration
+names and arm labels. The
 ids, rules and everything a computation reads stay as they are, so a translated view of a
 protocol behaves exactly like the protocol; only what it says differs. Analyses, exports and
 stored records use the protocol itself.
 
 Keys name what is translated by id: a form ``ae``, an item ``ae.AETERM`` (form id, item id), a
 decode ``ny.Y`` (code-list id, code), a visit ``M3``, a criterion ``I1``, a role ``monitor``,
-a part ``run_in``, an arm ``placebo``.
+a part ``run_in``, a crossover period ``period_1``, an administration ``iv``, an arm
+``placebo``.
 """
 
 from __future__ import annotations
@@ -46,6 +48,11 @@ class Translation(Frozen):
     roles: Words = Field(default_factory=dict)
     parts: Words = Field(default_factory=dict)
     """Part names (Phase I run-in, Phase IIa), by part id."""
+    periods: Words = Field(default_factory=dict)
+    """Crossover period names, by period id."""
+    administrations: Words = Field(default_factory=dict)
+    """Administration names (Intravenous infusion), by administration id: the gates' sentences
+    name them."""
     arms: Words = Field(default_factory=dict)
     """Arm labels, by arm id (read only by roles the blinding lets see an arm)."""
 
@@ -80,8 +87,14 @@ def in_language(protocol: Protocol, language: str) -> Protocol:
     roles = tuple(role.model_copy(update={"name": words.roles.get(role.id, role.name)})
                   for role in protocol.roles)
     design = protocol.design.model_copy(update={
-        "parts": tuple(part.model_copy(update={"name": words.parts.get(part.id, part.name)})
-                       for part in protocol.design.parts),
+        "parts": tuple(part.model_copy(update={
+            "name": words.parts.get(part.id, part.name),
+            "periods": tuple(period.model_copy(update={
+                "name": words.periods.get(period.id, period.name)}) for period in part.periods)})
+            for part in protocol.design.parts),
+        "administrations": tuple(adm.model_copy(update={
+            "name": words.administrations.get(adm.id, adm.name)})
+            for adm in protocol.design.administrations),
         "arms": tuple(arm.model_copy(update={"label": words.arms.get(arm.id, arm.label)})
                       for arm in protocol.design.arms)})
     return protocol.model_copy(update={
@@ -111,6 +124,7 @@ def check(protocol: Protocol) -> Iterator[Problem]:
 _WHAT = MappingProxyType({"forms": "form", "items": "item (form.item)",
                           "codelists": "decode (codelist.code)", "visits": "visit",
                           "criteria": "criterion", "roles": "role", "parts": "part",
+                          "periods": "period", "administrations": "administration",
                           "arms": "arm"})
 
 
@@ -124,6 +138,8 @@ def _translatable(protocol: Protocol) -> dict[str, set[str]]:
         "criteria": {criterion.id for criterion in protocol.eligibility.criteria},
         "roles": {role.id for role in protocol.roles},
         "parts": {part.id for part in protocol.design.parts},
+        "periods": {period.id for part in protocol.design.parts for period in part.periods},
+        "administrations": {adm.id for adm in protocol.design.administrations},
         "arms": {arm.id for arm in protocol.design.arms},
     }
 

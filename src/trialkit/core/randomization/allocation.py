@@ -26,7 +26,7 @@ from trialkit.core.randomization.lists import (
     stratum_label,
 )
 from trialkit.core.randomization.minimisation import Counts, MinimisationDecision, minimise
-from trialkit.core.scheduling.checks import Check, Verdict, combine
+from trialkit.core.scheduling.checks import Verdict, check_that, combine, gettext_noop
 
 
 @dataclass(frozen=True)
@@ -54,14 +54,13 @@ class AllocationRefusedError(Exception):
 
 
 def fact_checks(facts: EnrolmentFacts) -> Verdict:
-    return Verdict("participant", (
-        Check("eligible", facts.eligible,
-              "The participant is eligible." if facts.eligible
-              else "The participant is not confirmed eligible."),
-        Check("consented", facts.consented,
-              "Informed consent is on file." if facts.consented
-              else "No signed informed consent is on file."),
-    ))
+    eligible = (check_that("eligible", True, gettext_noop("The participant is eligible."))
+                if facts.eligible else check_that("eligible", False, gettext_noop(
+                    "The participant is not confirmed eligible.")))
+    consented = (check_that("consented", True, gettext_noop("Informed consent is on file."))
+                 if facts.consented else check_that("consented", False, gettext_noop(
+                     "No signed informed consent is on file.")))
+    return Verdict("participant", (eligible, consented))
 
 
 def next_free_slot(rand_list: RandomizationList, stratum: StratumKey,
@@ -90,10 +89,14 @@ def allocate(rand_list: RandomizationList, participant_id: str, stratum: Stratum
             raise ValueError(f"allocated.{participant_id}: '{number}' is not in this list")
         return Allocation(participant_id, slot, new=False)
     free = next_free_slot(rand_list, stratum, set(allocated.values()))
-    capacity = Verdict("list", (Check(
-        "slot_available", free is not None,
-        f"Stratum {stratum_label(stratum)} has "
-        f"{'a free slot' if free else 'no free slot left'} in the list."),))
+    if free is not None:
+        room = check_that("slot_available", True, gettext_noop(
+            "Stratum %(stratum)s has a free slot in the list."), stratum=stratum_label(stratum))
+    else:
+        room = check_that("slot_available", False, gettext_noop(
+            "Stratum %(stratum)s has no free slot left in the list."),
+            stratum=stratum_label(stratum))
+    capacity = Verdict("list", (room,))
     verdict = combine("allocate", [fact_checks(facts), *gates, capacity])
     if not verdict.allowed or free is None:
         raise AllocationRefusedError(verdict)

@@ -1,7 +1,7 @@
 """Visit windows and statuses, deviations, crossover periods, and the gates that hold
 enrolment and dosing back."""
 
-from trialkit.core.scheduling.checks import Check, Verdict, combine
+from trialkit.core.scheduling.checks import Check, Verdict, Wording, combine
 from trialkit.core.scheduling.enrolment import may_dose, may_enrol, may_randomize, names_of
 from trialkit.core.scheduling.gates import (
     CommitteeDecision,
@@ -33,8 +33,9 @@ from trialkit.core.scheduling.visits import (
 
 __all__ = [
     "Check", "CommitteeDecision", "ParticipantDosing", "PeriodFacts", "PlannedVisit",
-    "ProtocolDeviation", "Verdict", "VisitStatus", "combine", "committee_gate", "enrolment_cap",
-    "first_visit", "latest_valid_decision", "may_dose", "may_enrol", "may_randomize", "names_of",
-    "next_period", "pause_state", "period_checks", "period_on", "period_started_by", "plan_visit",
-    "plan_visits", "sequential_enrolment", "statuses_on", "switch_opens", "window_deviation",
+    "ProtocolDeviation", "Verdict", "VisitStatus", "Wording", "combine", "committee_gate",
+    "enrolment_cap", "first_visit", "latest_valid_decision", "may_dose", "may_enrol",
+    "may_randomize", "names_of", "next_period", "pause_state", "period_checks", "period_on",
+    "period_started_by", "plan_visit", "plan_visits", "sequential_enrolment", "statuses_on",
+    "switch_opens", "window_deviation",
 ]

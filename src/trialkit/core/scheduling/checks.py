@@ -1,12 +1,50 @@
 """Explainable decisions: every gate is a list of checks, each met or not, with a sentence.
 
 A user interface shows every check before the button; a refusal lists the unmet ones.
+
+Sentences are kept as a template and its values (``Wording``) beside the English text, so a
+reader's layer can show them in the reader's language: the templates are marked with
+``gettext_noop`` (the catalogue's extractor finds them by that name) and the layer translates
+the template and fills in the same values. Core itself stays free of any translation machinery.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
+
+
+def gettext_noop(message: str) -> str:
+    """Marks ``message`` for the translation catalogue and returns it unchanged."""
+    return message
+
+
+@dataclass(frozen=True)
+class Wording:
+    """A sentence as a message template with ``%(name)s`` placeholders and the values to fill
+    them with: text (dates in ISO form, names as the protocol read gives them) or a worded
+    phrase of its own, translated in turn."""
+
+    template: str
+    values: tuple[tuple[str, str | Wording], ...] = ()
+
+    @property
+    def text(self) -> str:
+        """The sentence in the template's own language (English)."""
+        return self.template % {key: value.text if isinstance(value, Wording) else value
+                                for key, value in self.values}
+
+
+def worded(template: str, **values: object) -> Wording:
+    """``template`` with ``values`` as text; ``template`` must be a ``gettext_noop`` literal."""
+    return Wording(template, tuple((key, _as_text(value)) for key, value in values.items()))
+
+
+def _as_text(value: object) -> str | Wording:
+    if isinstance(value, Wording):
+        return value
+    return value.isoformat() if isinstance(value, dt.date) else str(value)
 
 
 @dataclass(frozen=True)
@@ -18,6 +56,14 @@ class Check:
     met: bool
     sentence: str
     """Plain-language explanation, true whatever ``met`` is."""
+    wording: Wording | None = None
+    """The sentence as template and values, for a reader in another language."""
+
+
+def check_that(check_id: str, met: bool, template: str, **values: object) -> Check:
+    """A check whose sentence is ``template`` filled with ``values`` (see ``Wording``)."""
+    wording = worded(template, **values)
+    return Check(check_id, met, wording.text, wording)
 
 
 @dataclass(frozen=True)
@@ -26,6 +72,8 @@ class Verdict:
 
     name: str
     checks: tuple[Check, ...]
+    wording: Wording | None = None
+    """The name as template and values, for a reader in another language."""
 
     @property
     def allowed(self) -> bool:
@@ -47,6 +95,14 @@ class Verdict:
         raise KeyError(f"no check with id '{check_id}' in {self.name}")
 
 
-def combine(name: str, verdicts: Iterable[Verdict]) -> Verdict:
+def named(wording: Wording, checks: Iterable[Check]) -> Verdict:
+    """A verdict whose name is worded (see ``Wording``)."""
+    return Verdict(wording.text, tuple(checks), wording)
+
+
+def combine(name: str | Wording, verdicts: Iterable[Verdict]) -> Verdict:
     """One verdict holding every check of several (e.g. sequential rule + pause + cap)."""
-    return Verdict(name, tuple(check for verdict in verdicts for check in verdict.checks))
+    checks = tuple(check for verdict in verdicts for check in verdict.checks)
+    if isinstance(name, Wording):
+        return named(name, checks)
+    return Verdict(name, checks)

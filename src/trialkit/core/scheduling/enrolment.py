@@ -12,7 +12,14 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 
 from trialkit.core.protocol.model import Protocol
-from trialkit.core.scheduling.checks import Check, Verdict, combine
+from trialkit.core.scheduling.checks import (
+    Verdict,
+    check_that,
+    combine,
+    gettext_noop,
+    named,
+    worded,
+)
 from trialkit.core.scheduling.gates import (
     CommitteeDecision,
     ParticipantDosing,
@@ -32,7 +39,7 @@ def may_enrol(protocol: Protocol, part_id: str, enrolled: int,
               decisions: Sequence[CommitteeDecision], on: date) -> Verdict:
     """May one more participant enrol in ``part_id`` on ``on``? (cap and pauses)"""
     part = protocol.part(part_id)
-    return combine(f"enrol in {part_id}",
+    return combine(worded(gettext_noop("enrol in %(part)s"), part=protocol.part(part_id).name),
                    [enrolment_cap(part, enrolled), *pauses(protocol, decisions, on)])
 
 
@@ -60,17 +67,18 @@ def may_dose(protocol: Protocol, part_id: str, administration_id: str,
                              f"{part_id}; the participant's period facts are needed")
         crossover.append(period_checks(protocol, part, administration, periods, on, names))
     held = [] if own is None else [own_open_serious_events(own)]
-    return combine(f"give {names[administration_id]} in {names[part_id]}",
+    return combine(worded(gettext_noop("give the %(administration)s in %(part)s"),
+                          administration=names[administration_id], part=names[part_id]),
                    [*sequential, *crossover, *held, *pauses(protocol, decisions, on)])
 
 
 def own_open_serious_events(own: ParticipantDosing) -> Verdict:
     """No further dose while the participant's own serious adverse event is still open."""
     count = own.open_serious_adverse_events
-    return Verdict("the participant's own safety", (Check(
-        "own.no_open_sae", count == 0,
-        f"Participant {own.participant_id} has {count} open serious adverse event(s); none "
-        "may be open when a dose is given."),))
+    return named(worded(gettext_noop("the participant's own safety")), (check_that(
+        "own.no_open_sae", count == 0, gettext_noop(
+            "Participant %(participant)s has %(count)s open serious adverse event(s); none may "
+            "be open when a dose is given."), participant=own.participant_id, count=count),))
 
 
 def may_randomize(protocol: Protocol, part_id: str,
@@ -89,19 +97,21 @@ def may_randomize(protocol: Protocol, part_id: str,
                        names_of(protocol))
         for gate in protocol.gates.committee if gate.opens_part == part_id
     ]
-    return combine(f"randomize in {names_of(protocol)[part_id]}",
+    return combine(worded(gettext_noop("randomize in %(part)s"), part=names_of(protocol)[part_id]),
                    [*gates, *pauses(protocol, decisions, on)])
 
 
 def names_of(protocol: Protocol) -> dict[str, str]:
     """Part, period and administration ids → the names people read in a sentence.
 
-    Administrations read "the intravenous infusion": an id such as ``it`` reads as a pronoun.
+    An administration's name starts in lower case, for the middle of a sentence; the sentences
+    put the article in their templates ("the %(administration)s"), so a language without
+    articles translates without one.
     """
     names = {part.id: part.name for part in protocol.design.parts}
     names.update({period.id: period.name for part in protocol.design.parts
                   for period in part.periods})
-    names.update({adm.id: "the " + adm.name[:1].lower() + adm.name[1:]
+    names.update({adm.id: adm.name[:1].lower() + adm.name[1:]
                   for adm in protocol.design.administrations})
     names.update({role.id: role.name for role in protocol.roles})
     return names

@@ -25,7 +25,14 @@ from datetime import UTC, date, datetime, timedelta
 
 from trialkit.core.protocol.design import Part
 from trialkit.core.protocol.gates import CommitteeGate, SequentialEnrolment
-from trialkit.core.scheduling.checks import Check, Verdict
+from trialkit.core.scheduling.checks import (
+    Check,
+    Verdict,
+    check_that,
+    gettext_noop,
+    named,
+    worded,
+)
 
 
 @dataclass(frozen=True)
@@ -61,12 +68,14 @@ def sequential_enrolment(rule: SequentialEnrolment, earlier: Sequence[Participan
                          on: date, names: Mapping[str, str] | None = None) -> Verdict:
     """May the next participant of ``rule.part`` (after ``earlier``, in order) dose on ``on``?"""
     names = names or {}
-    name = f"sequential enrolment in {_n(names, rule.part)}"
+    name = worded(gettext_noop("sequential enrolment in %(part)s"), part=_n(names, rule.part))
     position = len(earlier) + 1
     if not earlier:
-        first = (f"Participant {position} is the first of {_n(names, rule.part)}; "
-                 "there is no previous participant to wait for.")
-        return Verdict(name, (Check("sequential.first", True, first),))
+        return named(name, (check_that(
+            "sequential.first", True,
+            gettext_noop("Participant %(position)s is the first of %(part)s; there is no "
+                         "previous participant to wait for."),
+            position=position, part=_n(names, rule.part)),))
     previous = earlier[-1]
     checks = [_received(previous, adm, on, names) for adm in rule.previous_must_have_received]
     checks.append(_waited(rule, previous, on, names))
@@ -74,40 +83,46 @@ def sequential_enrolment(rule: SequentialEnrolment, earlier: Sequence[Participan
         count = previous.open_serious_adverse_events
         if count < 0:
             raise ValueError("open_serious_adverse_events: must not be negative")
-        checks.append(Check("sequential.no_open_sae", count == 0,
-                            f"Previous participant {previous.participant_id} has {count} open "
-                            "serious adverse event(s); none may be open."))
-    return Verdict(name, tuple(checks))
+        checks.append(check_that(
+            "sequential.no_open_sae", count == 0,
+            gettext_noop("Previous participant %(participant)s has %(count)s open serious "
+                         "adverse event(s); none may be open."),
+            participant=previous.participant_id, count=count))
+    return named(name, checks)
 
 
 def _received(previous: ParticipantDosing, administration: str, on: date,
               names: Mapping[str, str]) -> Check:
     given = previous.given_by(administration, on)
-    who = f"Previous participant {previous.participant_id}"
+    check_id = f"sequential.received.{administration}"
     if given is None:
-        return Check(f"sequential.received.{administration}", False,
-                     f"{who} has not yet received {_n(names, administration)}.")
-    return Check(f"sequential.received.{administration}", True,
-                 f"{who} received {_n(names, administration)} on {given.isoformat()}.")
+        return check_that(check_id, False, gettext_noop(
+            "Previous participant %(participant)s has not yet received the %(administration)s."),
+            participant=previous.participant_id, administration=_n(names, administration))
+    return check_that(check_id, True, gettext_noop(
+        "Previous participant %(participant)s received the %(administration)s on %(date)s."),
+        participant=previous.participant_id, administration=_n(names, administration),
+        date=given)
 
 
 def _waited(rule: SequentialEnrolment, previous: ParticipantDosing, on: date,
             names: Mapping[str, str]) -> Check:
     if not rule.previous_must_have_received:
-        return Check("sequential.wait_days", True,
-                     "The rule lists no administration of the previous participant to wait for.")
+        return check_that("sequential.wait_days", True, gettext_noop(
+            "The rule lists no administration of the previous participant to wait for."))
     dates = [previous.given_by(adm, on) for adm in rule.previous_must_have_received]
     known = [d for d in dates if d is not None]
     if len(known) < len(dates):
-        listed = " and ".join(_n(names, a) for a in rule.previous_must_have_received)
-        return Check("sequential.wait_days", False,
-                     f"The {rule.wait_days}-day wait starts only once the previous participant "
-                     f"has received {listed}.")
+        listed = ", ".join(_n(names, a) for a in rule.previous_must_have_received)
+        return check_that("sequential.wait_days", False, gettext_noop(
+            "The %(days)s-day wait starts only once the previous participant has received "
+            "every listed administration (%(administrations)s)."),
+            days=rule.wait_days, administrations=listed)
     earliest = max(known) + timedelta(days=rule.wait_days)
-    return Check("sequential.wait_days", on >= earliest,
-                 f"{rule.wait_days} days must pass after the previous participant's last listed "
-                 f"administration ({max(known).isoformat()}): the earliest date is "
-                 f"{earliest.isoformat()}.")
+    return check_that("sequential.wait_days", on >= earliest, gettext_noop(
+        "%(days)s days must pass after the previous participant's last listed administration "
+        "(%(last)s): the earliest date is %(earliest)s."),
+        days=rule.wait_days, last=max(known), earliest=earliest)
 
 
 def committee_gate(gate: CommitteeGate, reviewed: Sequence[ParticipantDosing],
@@ -122,15 +137,16 @@ def committee_gate(gate: CommitteeGate, reviewed: Sequence[ParticipantDosing],
         raise ValueError("required_participants: must be at least 1")
     cleared_on = _time_condition_met_on(gate, reviewed, on)
     checks = [
-        Check("committee.enrolled", len(reviewed) >= required_participants,
-              f"{len(reviewed)} of {required_participants} participants of "
-              f"{_n(names, gate.reviews_part)} "
-              "are enrolled; all are required."),
+        check_that("committee.enrolled", len(reviewed) >= required_participants, gettext_noop(
+            "%(enrolled)s of %(required)s participants of %(part)s are enrolled; all are "
+            "required."), enrolled=len(reviewed), required=required_participants,
+            part=_n(names, gate.reviews_part)),
         _administered_to_all(gate, reviewed, on, names),
         _days_elapsed(gate, reviewed, cleared_on, on, names),
     ]
     checks.extend(_decision_checks(gate, decisions, cleared_on, on, names))
-    return Verdict(f"{gate.committee} gate opening {_n(names, gate.opens_part)}", tuple(checks))
+    return named(worded(gettext_noop("%(committee)s gate opening %(part)s"),
+                        committee=gate.committee, part=_n(names, gate.opens_part)), checks)
 
 
 def _time_condition_met_on(gate: CommitteeGate, reviewed: Sequence[ParticipantDosing],
@@ -147,29 +163,35 @@ def _administered_to_all(gate: CommitteeGate, reviewed: Sequence[ParticipantDosi
     missing = [p.participant_id for p in reviewed
                if p.given_by(gate.after_administration, on) is None]
     if not reviewed:
-        return Check("committee.administered", False,
-                     f"No participant of {part} has received {given}.")
+        return check_that("committee.administered", False, gettext_noop(
+            "No participant of %(part)s has received the %(administration)s."),
+            part=part, administration=given)
     if missing:
-        return Check("committee.administered", False,
-                     f"Not yet given {given}: {', '.join(missing)}.")
-    return Check("committee.administered", True,
-                 f"Every participant of {part} has received {given}.")
+        return check_that("committee.administered", False, gettext_noop(
+            "Not yet given the %(administration)s: %(participants)s."),
+            administration=given, participants=", ".join(missing))
+    return check_that("committee.administered", True, gettext_noop(
+        "Every participant of %(part)s has received the %(administration)s."),
+        part=part, administration=given)
 
 
 def _days_elapsed(gate: CommitteeGate, reviewed: Sequence[ParticipantDosing],
                   cleared_on: date | None, on: date, names: Mapping[str, str]) -> Check:
     days, given = gate.days_after_administration, _n(names, gate.after_administration)
     if cleared_on is None:
-        return Check("committee.days_elapsed", False,
-                     f"Every participant must be {days} days past {given}; "
-                     "not every participant has received it.")
+        return check_that("committee.days_elapsed", False, gettext_noop(
+            "Every participant must be %(days)s days past the %(administration)s; not every "
+            "participant has received it."), days=days, administration=given)
     waiting = [p.participant_id for p in reviewed
                if on < _after(p.given_by(gate.after_administration, on), days)]
-    sentence = (f"Every participant must be {days} days past {given}; "
-                f"the last reaches it on {cleared_on.isoformat()}.")
     if waiting:
-        sentence += f" Still waiting: {', '.join(waiting)}."
-    return Check("committee.days_elapsed", not waiting, sentence)
+        return check_that("committee.days_elapsed", False, gettext_noop(
+            "Every participant must be %(days)s days past the %(administration)s; the last "
+            "reaches it on %(date)s. Still waiting: %(participants)s."),
+            days=days, administration=given, date=cleared_on, participants=", ".join(waiting))
+    return check_that("committee.days_elapsed", True, gettext_noop(
+        "Every participant must be %(days)s days past the %(administration)s; the last reaches "
+        "it on %(date)s."), days=days, administration=given, date=cleared_on)
 
 
 def _n(names: Mapping[str, str], key: str) -> str:
@@ -188,19 +210,30 @@ def _decision_checks(gate: CommitteeGate, decisions: Sequence[CommitteeDecision]
                      names: Mapping[str, str]) -> list[Check]:
     valid, ignored = valid_decisions(gate, decisions, on)
     signer = _n(names, gate.signer_role)
-    note = f" ({ignored} decision(s) ignored: unsigned or not by the {signer})" \
-        if ignored else ""
     opening = ", ".join(gate.opening_decisions)
     if valid:
         latest = valid[-1]
-        decision = Check("committee.decision", latest.decision in gate.opening_decisions,
-                         f"The latest e-signed decision by the {signer} is "
-                         f"'{latest.decision}' of {latest.signed_on.isoformat()}{note}; "
-                         f"{opening} open {_n(names, gate.opens_part)}.")
+        met = latest.decision in gate.opening_decisions
+        values = {"signer": signer, "decision": latest.decision, "date": latest.signed_on,
+                  "opening": opening, "part": _n(names, gate.opens_part)}
+        if ignored:
+            decision = check_that("committee.decision", met, gettext_noop(
+                "The latest e-signed decision by the %(signer)s is '%(decision)s' of %(date)s "
+                "(%(ignored)s decision(s) ignored: unsigned or not by the %(signer)s); "
+                "%(opening)s open %(part)s."), ignored=ignored, **values)
+        else:
+            decision = check_that("committee.decision", met, gettext_noop(
+                "The latest e-signed decision by the %(signer)s is '%(decision)s' of %(date)s; "
+                "%(opening)s open %(part)s."), **values)
+    elif ignored:
+        decision = check_that("committee.decision", False, gettext_noop(
+            "No e-signed decision by the %(signer)s yet (%(ignored)s decision(s) ignored: "
+            "unsigned or not by the %(signer)s); one of %(opening)s is required."),
+            signer=signer, ignored=ignored, opening=opening)
     else:
-        decision = Check("committee.decision", False,
-                         f"No e-signed decision by the {signer} yet{note}; "
-                         f"one of {opening} is required.")
+        decision = check_that("committee.decision", False, gettext_noop(
+            "No e-signed decision by the %(signer)s yet; one of %(opening)s is required."),
+            signer=signer, opening=opening)
     return [decision, _timing(gate, valid, cleared_on)]
 
 
@@ -208,11 +241,14 @@ def _timing(gate: CommitteeGate, valid: list[CommitteeDecision], cleared_on: dat
     # A proceed signed before every participant reached the safety timepoint reviewed
     # incomplete data, so only an opening decision from the end of the review period counts.
     openings = [d for d in valid if d.decision in gate.opening_decisions]
-    review_end = cleared_on.isoformat() if cleared_on else "not yet reached"
     timely = bool(openings) and cleared_on is not None and openings[-1].signed_on >= cleared_on
-    return Check("committee.decision_after_review", timely,
-                 f"The latest opening decision must be signed on or after the end of the review "
-                 f"period ({review_end}).")
+    if cleared_on is None:
+        return check_that("committee.decision_after_review", timely, gettext_noop(
+            "The latest opening decision must be signed on or after the end of the review "
+            "period (not yet reached)."))
+    return check_that("committee.decision_after_review", timely, gettext_noop(
+        "The latest opening decision must be signed on or after the end of the review period "
+        "(%(date)s)."), date=cleared_on)
 
 
 def valid_decisions(gate: CommitteeGate, decisions: Sequence[CommitteeDecision],
@@ -241,17 +277,19 @@ def latest_valid_decision(gate: CommitteeGate, decisions: Sequence[CommitteeDeci
 
 def pause_state(gate: CommitteeGate, decisions: Sequence[CommitteeDecision], on: date) -> Verdict:
     """Blocked while the committee's latest valid decision is a pause decision."""
-    name = f"{gate.committee} pause"
+    name = worded(gettext_noop("%(committee)s pause"), committee=gate.committee)
     if not gate.can_pause_any_time:
-        return Verdict(name, (Check("pause", True,
-                                    f"{gate.committee} cannot pause the trial outside its gate."),))
+        return named(name, (check_that("pause", True, gettext_noop(
+            "%(committee)s cannot pause the trial outside its gate."),
+            committee=gate.committee),))
     latest = latest_valid_decision(gate, decisions, on)
     if latest is not None and latest.decision in gate.pause_decisions:
-        return Verdict(name, (Check("pause", False,
-                                    f"Enrolment and dosing are paused by {gate.committee}'s "
-                                    f"'{latest.decision}' of {latest.signed_on.isoformat()} "
-                                    "until a later e-signed decision resumes them."),))
-    return Verdict(name, (Check("pause", True, f"{gate.committee} has not paused the trial."),))
+        return named(name, (check_that("pause", False, gettext_noop(
+            "Enrolment and dosing are paused by %(committee)s's '%(decision)s' of %(date)s "
+            "until a later e-signed decision resumes them."),
+            committee=gate.committee, decision=latest.decision, date=latest.signed_on),))
+    return named(name, (check_that("pause", True, gettext_noop(
+        "%(committee)s has not paused the trial."), committee=gate.committee),))
 
 
 def enrolment_cap(part: Part, enrolled: int) -> Verdict:
@@ -259,8 +297,14 @@ def enrolment_cap(part: Part, enrolled: int) -> Verdict:
     if enrolled < 0:
         raise ValueError("enrolled: must not be negative")
     fits = enrolled < part.enrolment_target
-    outcome = "fits" if fits else "would exceed the target"
-    return Verdict(f"enrolment cap of {part.id}", (
-        Check("cap", fits,
-              f"{enrolled} of {part.enrolment_target} participants of {part.id} are enrolled; "
-              f"participant {enrolled + 1} {outcome}."),))
+    values = {"enrolled": enrolled, "target": part.enrolment_target, "part": part.name,
+              "next": enrolled + 1}
+    if fits:
+        cap = check_that("cap", True, gettext_noop(
+            "%(enrolled)s of %(target)s participants of %(part)s are enrolled; participant "
+            "%(next)s fits."), **values)
+    else:
+        cap = check_that("cap", False, gettext_noop(
+            "%(enrolled)s of %(target)s participants of %(part)s are enrolled; participant "
+            "%(next)s would exceed the target."), **values)
+    return named(worded(gettext_noop("enrolment cap of %(part)s"), part=part.name), (cap,))

@@ -30,7 +30,15 @@ from datetime import date, timedelta
 from trialkit.core.protocol.design import Administration, Part
 from trialkit.core.protocol.model import Protocol
 from trialkit.core.protocol.schedule import Visit
-from trialkit.core.scheduling.checks import Check, Verdict
+from trialkit.core.scheduling.checks import (
+    Check,
+    Verdict,
+    Wording,
+    check_that,
+    gettext_noop,
+    named,
+    worded,
+)
 
 
 @dataclass(frozen=True)
@@ -111,7 +119,7 @@ def period_checks(protocol: Protocol, part: Part, administration: Administration
     if not part.is_crossover or period is None or period not in period_ids(part):
         raise ValueError(f"administration '{administration.id}' is not given in a period of "
                          f"part '{part.id}'")
-    return Verdict(f"periods of {_n(names, part.id)}", (
+    return named(worded(gettext_noop("periods of %(part)s"), part=_n(names, part.id)), (
         _reached(protocol, part, administration, facts, on, names),
         _washout(protocol, part, period, facts, on, names)))
 
@@ -122,40 +130,45 @@ def _reached(protocol: Protocol, part: Part, administration: Administration,
     current = period_on(part, facts.starts, on)
     given, target = _n(names, administration.id), _n(names, period)
     if current == period:
-        return Check("crossover.period_reached", True,
-                     f"The participant is in {target} (since {facts.starts[period].isoformat()}),"
-                     f" the period of {given}.")
-    where = f"in {_n(names, current)}" if current else "in no period yet"
+        return check_that("crossover.period_reached", True, gettext_noop(
+            "The participant is in %(period)s (since %(date)s), the period of the "
+            "%(administration)s."), period=target, date=facts.starts[period],
+            administration=given)
+    where = (worded(gettext_noop("in %(period)s"), period=_n(names, current)) if current
+             else worded(gettext_noop("in no period yet")))
     if period_started_by(part, current, period) is None:
-        return Check("crossover.period_reached", False,
-                     f"{given} belongs to {target}, which is over: the participant is {where}.")
+        return check_that("crossover.period_reached", False, gettext_noop(
+            "The %(administration)s belongs to %(period)s, which is over: the participant is "
+            "%(where)s."), administration=given, period=target, where=where)
     if next_period(part, current) != period:
-        skipped = _n(names, next_period(part, current) or "")
-        return Check("crossover.period_reached", False,
-                     f"{given} belongs to {target}; the participant is {where} and must go "
-                     f"through {skipped} first.")
+        return check_that("crossover.period_reached", False, gettext_noop(
+            "The %(administration)s belongs to %(period)s; the participant is %(where)s and "
+            "must go through %(skipped)s first."), administration=given, period=target,
+            where=where, skipped=_n(names, next_period(part, current) or ""))
     return _switch(protocol, part, administration, facts, on, names, where)
 
 
 def _switch(protocol: Protocol, part: Part, administration: Administration, facts: PeriodFacts,
-            on: date, names: Mapping[str, str], where: str) -> Check:
+            on: date, names: Mapping[str, str], where: Wording) -> Check:
     """The dose would itself start its period: only at that period's first visit, once the
     visit's window has opened."""
     period = administration.period or ""
-    given, target = _n(names, administration.id), _n(names, period)
     visit = first_visit(protocol, period)
     opens = switch_opens(protocol, period, facts.day_zero)
     first = period == period_ids(part)[0]
     at_switch = administration.visit == visit.id
     met = at_switch and (first or (opens is not None and on >= opens))
-    when = f"; its window opens on {opens.isoformat()}" if opens and not first else ""
+    when = (worded(gettext_noop("; its window opens on %(date)s"), date=opens)
+            if opens and not first else worded(""))
+    values = {"where": where, "administration": _n(names, administration.id),
+              "period": _n(names, period), "visit": visit.name, "when": when}
     if at_switch:
-        sentence = (f"The participant is {where}; {given} is given at {visit.name}, the visit "
-                    f"that starts {target}{when}.")
-    else:
-        sentence = (f"The participant is {where}; {given} belongs to {target}, which starts at "
-                    f"{visit.name}{when}: record that visit first.")
-    return Check("crossover.period_reached", met, sentence)
+        return check_that("crossover.period_reached", met, gettext_noop(
+            "The participant is %(where)s; the %(administration)s is given at %(visit)s, the "
+            "visit that starts %(period)s%(when)s."), **values)
+    return check_that("crossover.period_reached", met, gettext_noop(
+        "The participant is %(where)s; the %(administration)s belongs to %(period)s, which "
+        "starts at %(visit)s%(when)s: record that visit first."), **values)
 
 
 def _washout(protocol: Protocol, part: Part, period: str, facts: PeriodFacts, on: date,
@@ -163,24 +176,25 @@ def _washout(protocol: Protocol, part: Part, period: str, facts: PeriodFacts, on
     ids = period_ids(part)
     position = ids.index(period)
     if position == 0:
-        return Check("crossover.washout", True,
-                     f"{_n(names, period)} is the first period: no washout precedes it.")
+        return check_that("crossover.washout", True, gettext_noop(
+            "%(period)s is the first period: no washout precedes it."), period=_n(names, period))
     previous = ids[position - 1]
     if part.washout_days == 0:
-        return Check("crossover.washout", True,
-                     f"The protocol sets no washout between {_n(names, previous)} and "
-                     f"{_n(names, period)}.")
+        return check_that("crossover.washout", True, gettext_noop(
+            "The protocol sets no washout between %(previous)s and %(period)s."),
+            previous=_n(names, previous), period=_n(names, period))
     period_of = {adm.id: adm.period for adm in protocol.design.administrations}
     doses = [d for adm, d in facts.administered.items()
              if d <= on and period_of.get(adm) == previous]
     if not doses:
-        return Check("crossover.washout", True,
-                     f"No dose of {_n(names, previous)} is recorded: nothing to wash out.")
+        return check_that("crossover.washout", True, gettext_noop(
+            "No dose of %(previous)s is recorded: nothing to wash out."),
+            previous=_n(names, previous))
     earliest = max(doses) + timedelta(days=part.washout_days)
-    return Check("crossover.washout", on >= earliest,
-                 f"{part.washout_days} days of washout must pass after the last dose of "
-                 f"{_n(names, previous)} ({max(doses).isoformat()}): the earliest date is "
-                 f"{earliest.isoformat()}.")
+    return check_that("crossover.washout", on >= earliest, gettext_noop(
+        "%(days)s days of washout must pass after the last dose of %(previous)s (%(last)s): the "
+        "earliest date is %(earliest)s."), days=part.washout_days, previous=_n(names, previous),
+        last=max(doses), earliest=earliest)
 
 
 def _n(names: Mapping[str, str], key: str) -> str:

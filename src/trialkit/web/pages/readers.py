@@ -48,7 +48,7 @@ from trialkit.web.trial.models import (
 )
 from trialkit.web.trial.queries_schedule import status_of
 from trialkit.web.trial.scope import in_scope
-from trialkit.web.trial.study import VersionView, current_study, versions
+from trialkit.web.trial.study import VersionView, current_study, protocol_to_read, versions
 
 PAGE_SIZE = 50
 FUNNEL = ((gettext_lazy("Registered"), "registered"), (gettext_lazy("Screened"), "screened"),
@@ -252,7 +252,7 @@ def gate_status(study: Study, protocol: Protocol) -> list[Verdict]:
             names = names_of(protocol)
             verdicts.append(Verdict(
                 _("Sequential enrolment in %(part)s: participant %(number)s may receive "
-                  "%(administration)s") % {"part": names[rule.part], "number": len(done) + 1,
+                  "the %(administration)s") % {"part": names[rule.part], "number": len(done) + 1,
                                             "administration": names[rule.gated_administration]},
                 sequential_enrolment(rule, done, on, names).checks))
     opened = {gate.opens_part for gate in protocol.gates.committee}
@@ -301,8 +301,10 @@ def next_visits(participant_ids: list[int]) -> dict[int, ScheduledVisit]:
 def enrolment_checks(participant: Participant, part_id: str, actor: Actor) -> Verdict:
     """Every check before enrolling into (or randomizing in) a part, shown before the button:
     the participant's own state, the part's enrolment gates and, in a randomized part, the
-    committee's gates on randomization."""
-    study, protocol = current_study(), actor.protocol()
+    committee's gates on randomization (their sentences name the parts and administrations in
+    the reader's words)."""
+    study = current_study()
+    protocol = protocol_to_read(study)
     decisions = committee_decisions(study, protocol)
     verdicts = [participant_checks(participant, study),
                 may_enrol(protocol, part_id, enrolled_in(study, part_id).count(), decisions,

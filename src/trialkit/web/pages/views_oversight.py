@@ -60,7 +60,7 @@ from trialkit.web.trial.gate_facts import today
 from trialkit.web.trial.lookups import form_record_for, query_for
 from trialkit.web.trial.models import Query, SeriousEventReport
 from trialkit.web.trial.smc_reports import readable_reports
-from trialkit.web.trial.study import current_study, protocol_of
+from trialkit.web.trial.study import current_study, protocol_of, protocol_to_read
 
 QUERY_ROLES = ("raise_query", "answer_query", "close_query")
 
@@ -213,7 +213,7 @@ def committee(request: HttpRequest, actor: Actor) -> HttpResponse:
         "title": committee_name(protocol), "events": events,
         "by_part": safety_report.table_by_part(events, protocol),
         "closed_session": access.may_read_data_cuts(actor),
-        "gates": readers.gate_status(study, protocol),
+        "gates": readers.gate_status(study, protocol_to_read(study)),
         # Each gate with the reports produced for it: the chair picks the one decided on.
         "committee": [(index, gate, readable_reports(actor, index) if may_decide else [])
                       for index, gate in enumerate(protocol.gates.committee)],

@@ -16,7 +16,7 @@ from trialkit.web.trial.actions.participants import do_register_candidate
 from trialkit.web.trial.capture_queries import running_sae_clocks
 from trialkit.web.trial.models import Participant
 from trialkit.web.trial.scope import sites_in_scope
-from trialkit.web.trial.study import current_study, protocol_of
+from trialkit.web.trial.study import current_study, protocol_of, protocol_to_read
 
 
 @page()
@@ -28,7 +28,8 @@ def dashboard(request: HttpRequest, actor: Actor) -> HttpResponse:
     tasks = my_tasks.my_tasks(actor) if my_tasks.has_tasks(actor) else None
     return render_page(request, actor, "pages/dashboard.html", {
         "title": _("Study dashboard"), "parts": readers.enrolment_by_part(actor, study, protocol),
-        "funnel": readers.funnel(actor, study), "gates": readers.gate_status(study, protocol),
+        "funnel": readers.funnel(actor, study),
+        "gates": readers.gate_status(study, protocol_to_read(study)),
         "due": readers.due_visits(actor, study), "queries": queries,
         "clocks": clocks, "deviation_count": deviation_count, "deviations": deviations,
         "tasks": tasks.waiting if tasks else []})

@@ -21,7 +21,8 @@ from trialkit.core.protocol.translations import in_language, same_language, untr
 
 pytestmark = pytest.mark.protocols()
 
-KINDS = ("forms", "items", "codelists", "visits", "criteria", "roles", "parts", "arms")
+KINDS = ("forms", "items", "codelists", "visits", "criteria", "roles", "parts", "periods",
+         "administrations", "arms")
 TEST_LANGUAGE = "qaa-test"  # ISO 639-2 reserves qaa-qtz for local use: no protocol carries it
 
 
@@ -36,6 +37,8 @@ def _keys(protocol: Protocol) -> dict[str, list[str]]:
         "criteria": [criterion.id for criterion in protocol.eligibility.criteria],
         "roles": [role.id for role in protocol.roles],
         "parts": [part.id for part in protocol.design.parts],
+        "periods": [period.id for part in protocol.design.parts for period in part.periods],
+        "administrations": [adm.id for adm in protocol.design.administrations],
         "arms": [arm.id for arm in protocol.design.arms],
     }
 
@@ -85,6 +88,10 @@ def _words(dump: dict[str, Any]) -> dict[tuple[str, str], str]:
         words["roles", role["id"]] = role["name"]
     for part in dump["design"]["parts"]:
         words["parts", part["id"]] = part["name"]
+        for period in part["periods"]:
+            words["periods", period["id"]] = period["name"]
+    for adm in dump["design"]["administrations"]:
+        words["administrations", adm["id"]] = adm["name"]
     for arm in dump["design"]["arms"]:
         words["arms", arm["id"]] = arm["label"]
     return words
@@ -107,6 +114,10 @@ def _without_words(dump: dict[str, Any]) -> dict[str, Any]:
         role["name"] = None
     for part in dump["design"]["parts"]:
         part["name"] = None
+        for period in part["periods"]:
+            period["name"] = None
+    for adm in dump["design"]["administrations"]:
+        adm["name"] = None
     for arm in dump["design"]["arms"]:
         arm["label"] = None
     return dump

@@ -140,7 +140,7 @@ def test_the_smc_gate_stays_closed_until_a_participant_receives_it(gate: Committ
     cohort = phase1_cohort()
     cohort[3] = dosed("P4", cohort[3].administered["iv"])
     verdict = committee_gate(gate, cohort, 6, [decision("proceed", REVIEW_END)], REVIEW_END)
-    assert "Not yet given it: P4." in verdict.check("committee.administered").sentence
+    assert "Not yet given the it: P4." in verdict.check("committee.administered").sentence
     assert not verdict.allowed
 
 

@@ -27,6 +27,7 @@ from trialkit.web.pages.vocabulary import (
     PERMISSION_WORDS,
     participant_status,
 )
+from trialkit.web.trial import wording
 from trialkit.web.trial.study import VersionView
 
 register = template.Library()
@@ -52,6 +53,8 @@ def information(codes: Iterable[str]) -> str:
 
 
 register.filter("participant_status", participant_status)
+register.filter("sentence", wording.sentence_of)
+register.filter("verdict_name", wording.name_of)
 
 
 @register.filter

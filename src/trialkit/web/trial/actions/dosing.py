@@ -34,6 +34,7 @@ from django.utils.translation import gettext_lazy as _
 from trialkit.core.protocol import Protocol
 from trialkit.core.protocol.design import Administration as ProtocolAdministration
 from trialkit.core.scheduling import (
+    Check,
     PlannedVisit,
     may_dose,
     period_started_by,
@@ -74,6 +75,7 @@ from trialkit.web.trial.models import (
     ScheduledVisit,
 )
 from trialkit.web.trial.study import current_study
+from trialkit.web.trial.wording import reasons_of
 
 
 @action(AuditAction.RECORD_ADMINISTRATION, guards=RECORDS_STUDY_DATA, subject="participant",
@@ -102,7 +104,8 @@ def do_record_administration(participant: Participant, administration_id: str,
     if against_gate:
         deviations.append(_deviation(actor, participant, DeviationKind.DOSE_AGAINST_GATE, on,
                                      f"{administration_id} given although: "
-                                     + " ".join(against_gate) + f" Override: {override_reason}",
+                                     + " ".join(c.sentence for c in against_gate)
+                                     + f" Override: {override_reason}",
                                      administration_id=administration_id))
     deviations += _after_dose(actor, participant, protocol, administration_id, on)
     record(actor, AuditAction.RECORD_ADMINISTRATION, dose,
@@ -340,7 +343,7 @@ def _check_kit(participant: Participant, kit_code: str) -> None:
 
 
 def _gate_reasons(participant: Participant, protocol: Protocol, administration_id: str,
-                  on: dt.date) -> tuple[str, ...]:
+                  on: dt.date) -> tuple[Check, ...]:
     study = current_study()
     earlier = dosings_of([p for p in enrolled_in(study, participant.part)
                           if p.sequence_in_part is not None
@@ -351,7 +354,7 @@ def _gate_reasons(participant: Participant, protocol: Protocol, administration_i
     own = dosings_of([participant], protocol)[0]
     verdict = may_dose(protocol, participant.part, administration_id, earlier,
                        committee_decisions(study, protocol), on, periods=periods, own=own)
-    return verdict.reasons
+    return verdict.unmet
 
 
 def _enter_period(actor: Actor, participant: Participant, protocol: Protocol,
@@ -377,10 +380,10 @@ def _enter_period(actor: Actor, participant: Participant, protocol: Protocol,
                 "started_on": on, "visit": visit_id, "administration": administration_id})
 
 
-def _allow_override(actor: Actor, reasons: tuple[str, ...], override_reason: str) -> None:
+def _allow_override(actor: Actor, reasons: tuple[Check, ...], override_reason: str) -> None:
     if not override_reason.strip():
         raise StateConflictError(_("dose refused: %(reasons)s"), field="given_at",
-                                 reasons=" ".join(reasons))
+                                 reasons=reasons_of(reasons))
     if not actor.can("sign"):
         raise NotPermittedError(_("role '%(role)s' may not record a dose against a gate; "
                                   "an investigator may, with a reason"), field="override_reason",

@@ -65,6 +65,7 @@ from trialkit.web.trial.screening_record import (
 )
 from trialkit.web.trial.signatures import unsigned_in_casebook
 from trialkit.web.trial.study import VersionView, current_study, versions
+from trialkit.web.trial.wording import reasons_of
 
 S = Participant.Status
 ENDINGS = {"completed": S.COMPLETED, "withdrawn": S.WITHDRAWN,
@@ -264,7 +265,7 @@ def enrol(participant: Participant, part_id: str, *, actor: Actor,
         checks, *gates, may_enrol(protocol, part_id, enrolled, decisions, today())])
     if not verdict_.allowed:
         raise StateConflictError(_("enrolment refused: %(reasons)s"), field="part",
-                                 reasons=" ".join(verdict_.reasons))
+                                 reasons=reasons_of(verdict_.unmet))
     participant.part, participant.status = part_id, S.ENROLLED
     participant.sequence_in_part = enrolled + 1  # nobody else enrols meanwhile (see above)
     participant.enrolled_at = clock.now()

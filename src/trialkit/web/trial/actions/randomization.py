@@ -79,6 +79,7 @@ from trialkit.web.trial.models import (
 )
 from trialkit.web.trial.screening_record import screening_forms
 from trialkit.web.trial.study import current_study
+from trialkit.web.trial.wording import reasons_of
 
 SEED_BITS = 128
 """Each list seed's size: beyond any search, and accepted whole by ``numpy.random.default_rng``."""
@@ -257,7 +258,7 @@ def _choose(rand_list: RandomizationList, randomization: Randomization, particip
         chosen = allocate(core, str(participant.pk), stratum, allocated, facts, gates=[gate])
     except AllocationRefusedError as exc:
         raise StateConflictError(_("randomization refused: %(reasons)s"), field="participant",
-                                 reasons=" ".join(exc.verdict.reasons)) from None
+                                 reasons=reasons_of(exc.verdict.unmet)) from None
     slot = next(r for r in rows if r.number == chosen.slot.randomization_number)
     if not minimising:
         return slot, slot.allocation_unit, None

@@ -1,0 +1,46 @@
+"""Core's sentences (gate checks, verdict names) in the reader's language.
+
+Core keeps each sentence as a ``Wording``: a template marked with ``gettext_noop`` and its
+values. Here the template is looked up in the catalogue of the active language and filled with
+the same values (a value that is itself worded is read the same way). A check built without a
+wording reads as its sentence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.utils.functional import lazy
+from django.utils.translation import gettext
+
+from trialkit.core.scheduling import Check, Verdict, Wording
+
+
+def read(wording: Wording) -> str:
+    """``wording`` in the active language."""
+    if not wording.template:  # gettext("") is the catalogue's header, not an empty phrase
+        return ""
+    return gettext(wording.template) % {
+        key: read(value) if isinstance(value, Wording) else value
+        for key, value in wording.values}
+
+
+def sentence_of(check: Check) -> str:
+    return read(check.wording) if check.wording is not None else check.sentence
+
+
+def name_of(verdict: Verdict) -> str:
+    return read(verdict.wording) if verdict.wording is not None else verdict.name
+
+
+def _reasons(checks: tuple[Check, ...]) -> str:
+    return " ".join(sentence_of(check) for check in checks)
+
+
+_reasons_lazily = lazy(_reasons, str)
+
+
+def reasons_of(checks: Iterable[Check]) -> str:
+    """The sentences of ``checks`` (the unmet ones of a refusal), worded when the refusal is
+    read: in the reader's language on a page, in the protocol's in the API and audit trail."""
+    return _reasons_lazily(tuple(checks))  # type: ignore[no-any-return]

@@ -125,3 +125,32 @@ def test_page_views_read_submitted_fields_only_through_the_boundary():
               for number, line in enumerate(path.read_text().splitlines(), 1)
               if "request.POST.get(" in line or "request.POST[" in line]
     assert not direct, direct
+
+
+@pytest.mark.parametrize(("fields", "english"), [
+    ({"consent_date": "0001-01-01", "form_version": "v1", "taken_by": "Dr A"},
+     "must be a date from"),
+    ({"consent_date": "2020-01-01", "form_version": "v1", "taken_by": "Dr\x07A"},
+     "must not contain control characters")])
+def test_a_refused_field_is_explained_in_the_readers_language(trial, screening, fields,
+                                                              english):
+    # The rules are trialkit.core's: their words reached a Chinese page in English.
+    from django.utils import translation
+
+    from trialkit.core.hygiene import InputRefusedError, check_date
+    from trialkit.web.boundary.fields import DATES, rule
+    from trialkit.web.trial.gate_facts import today
+    from trialkit.web.trial.wording import read
+
+    client, participant = screening
+    client.cookies["trialkit_language"] = "zh-hant"
+    url = reverse("pages:screening_action", args=[participant.pk, "consent"])
+    page = text_of(client.post(url, fields, follow=True).content)
+    with pytest.raises(InputRefusedError) as refused:  # the same rule, read directly
+        check_date(dt.date.fromisoformat(fields["consent_date"]), DATES["consent_date"], today())
+        rule("taken_by").clean(fields["taken_by"], required=True)
+    with translation.override("zh-hant"):
+        chinese = read(refused.value.wording)
+    assert chinese != str(refused.value)
+    assert english not in page
+    assert chinese.lower() in page

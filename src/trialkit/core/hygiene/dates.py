@@ -17,6 +17,7 @@ import re
 from enum import StrEnum
 
 from trialkit.core.hygiene.text import InputRefusedError
+from trialkit.core.wording import gettext_noop, worded
 
 EARLIEST = dt.date(1900, 1, 1)
 """No date a trial records is earlier (a birth date included)."""
@@ -36,6 +37,15 @@ class DateKind(StrEnum):
     """Is planned: not before today."""
     ANY = "any"
     """Either."""
+
+
+_WINDOW = {
+    DateKind.PAST: gettext_noop("must be a date from %(first)s to %(last)s (a date that has "
+                                "passed), got %(value)s"),
+    DateKind.PLANNED: gettext_noop("must be a date from %(first)s to %(last)s (a planned "
+                                   "date), got %(value)s"),
+    DateKind.ANY: gettext_noop("must be a date from %(first)s to %(last)s, got %(value)s"),
+}
 
 
 def window(kind: DateKind, today: dt.date) -> tuple[dt.date, dt.date]:
@@ -58,30 +68,31 @@ def _years_after(day: dt.date, years: int) -> dt.date:
 def check_date(value: dt.date, kind: DateKind, today: dt.date) -> dt.date:
     first, last = window(kind, today)
     if not first <= value <= last:
-        raise InputRefusedError(f"must be a date from {first.isoformat()} to {last.isoformat()} "
-                           f"(a {kind.value} date), got {value.isoformat()}")
+        raise InputRefusedError(worded(_WINDOW[kind], first=first, last=last, value=value))
     return value
 
 
 def parse_date(text: str) -> dt.date:
     """``YYYY-MM-DD`` and nothing else (no week dates, no times, no timestamps)."""
     if _DATE.fullmatch(text) is None:
-        raise InputRefusedError("must be a date as YYYY-MM-DD")
+        raise InputRefusedError(gettext_noop("must be a date as YYYY-MM-DD"))
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise InputRefusedError(f"is not a calendar date: {text}") from None
+        raise InputRefusedError(worded(gettext_noop("is not a calendar date: %(text)s"),
+                                       text=text)) from None
 
 
 def parse_moment(text: str) -> dt.datetime:
     """An RFC 3339 date and time with its time zone (``Z`` or ``+08:00``)."""
     if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}" + _MOMENT_TIME, text) is None:
-        raise InputRefusedError("must be a date and time with its time zone, as "
-                           "YYYY-MM-DDTHH:MM:SS+HH:MM or ...Z")
+        raise InputRefusedError(gettext_noop("must be a date and time with its time zone, as "
+                                             "YYYY-MM-DDTHH:MM:SS+HH:MM or ...Z"))
     try:
         return dt.datetime.fromisoformat(text.upper())
     except ValueError:
-        raise InputRefusedError(f"is not a calendar date and time: {text}") from None
+        raise InputRefusedError(worded(gettext_noop("is not a calendar date and time: %(text)s"),
+                                       text=text)) from None
 
 
 _LOCAL_MOMENT = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})[T ]([01][0-9]|2[0-3]):([0-5][0-9])"
@@ -98,11 +109,13 @@ def parse_local_moment(text: str, zone: dt.tzinfo) -> dt.datetime:
     is a wrong sample time. A repeated time is given with its offset instead.
     """
     if _LOCAL_MOMENT.fullmatch(text) is None:
-        raise InputRefusedError("give a date and time as YYYY-MM-DD HH:MM (24-hour clock)")
+        raise InputRefusedError(gettext_noop(
+            "give a date and time as YYYY-MM-DD HH:MM (24-hour clock)"))
     try:
         given = dt.datetime.fromisoformat(text.replace(" ", "T", 1).replace(" ", ""))
     except ValueError:
-        raise InputRefusedError(f"is not a calendar date and time: {text}") from None
+        raise InputRefusedError(worded(gettext_noop("is not a calendar date and time: %(text)s"),
+                                       text=text)) from None
     if given.tzinfo is not None:
         return given.astimezone(dt.UTC)
     early, late = given.replace(tzinfo=zone, fold=0), given.replace(tzinfo=zone, fold=1)
@@ -111,11 +124,13 @@ def parse_local_moment(text: str, zone: dt.tzinfo) -> dt.datetime:
         # zoneinfo gives a skipped time the offsets before and after the change; only a
         # repeated time comes back unchanged from UTC.
         if early.astimezone(dt.UTC).astimezone(zone).replace(tzinfo=None) != given:
-            raise InputRefusedError(f"{given:%Y-%m-%d %H:%M} does not exist in {name}: the "
-                                    "clocks went forward that night")
-        offsets = " or ".join(_offset(m) for m in (early, late))
-        raise InputRefusedError(f"{given:%Y-%m-%d %H:%M} happened twice in {name} (the clocks "
-                                f"went back): add which, {offsets}")
+            raise InputRefusedError(worded(gettext_noop(
+                "%(moment)s does not exist in %(zone)s: the clocks went forward that night"),
+                moment=f"{given:%Y-%m-%d %H:%M}", zone=name))
+        raise InputRefusedError(worded(gettext_noop(
+            "%(moment)s happened twice in %(zone)s (the clocks went back): add which, "
+            "%(earlier)s or %(later)s"), moment=f"{given:%Y-%m-%d %H:%M}", zone=name,
+            earlier=_offset(early), later=_offset(late)))
     return early.astimezone(dt.UTC)
 
 

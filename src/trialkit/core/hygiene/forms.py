@@ -15,6 +15,7 @@ from trialkit.core.forms.values import ItemValueError, is_blank, parse_value
 from trialkit.core.hygiene.dates import DateKind, check_date
 from trialkit.core.hygiene.text import InputRefusedError
 from trialkit.core.protocol.forms import Form, Item
+from trialkit.core.wording import Wording
 
 BIRTH_DATE = "patient.birth_date"
 """The patient-record field of a birth date (``maps_to`` of an item)."""
@@ -27,9 +28,9 @@ def date_kind(item: Item) -> DateKind:
 
 
 def form_date_problems(form: Form, data: Mapping[str, object],
-                       today: dt.date) -> dict[str, str]:
+                       today: dt.date) -> dict[str, Wording]:
     """Item id → why its date is implausible, for the date items of ``data``."""
-    problems: dict[str, str] = {}
+    problems: dict[str, Wording] = {}
     for item in form.items:
         value = data.get(item.id)
         if item.type not in ("date", "datetime") or item.derived is not None or is_blank(value):
@@ -41,5 +42,5 @@ def form_date_problems(form: Form, data: Mapping[str, object],
         try:
             check_date(dt.date.fromisoformat(str(text)[:10]), date_kind(item), today)
         except InputRefusedError as exc:
-            problems[item.id] = str(exc)
+            problems[item.id] = exc.wording
     return problems

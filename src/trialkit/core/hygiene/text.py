@@ -24,6 +24,8 @@ import re
 import unicodedata
 from dataclasses import dataclass, replace
 
+from trialkit.core.wording import Wording, gettext_noop, worded
+
 CONTROLS = r"\x00-\x1F\x7F-\x9F"
 """C0 controls (NUL to US), DEL and the C1 controls: never in a single-line value."""
 CONTROLS_IN_FREE_TEXT = r"\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F"
@@ -44,7 +46,12 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class InputRefusedError(ValueError):
-    """A value the rule refuses; the message reads after the field's name."""
+    """A value the rule refuses; the message reads after the field's name. ``wording`` keeps it
+    as template and values, for a page in the reader's language."""
+
+    def __init__(self, message: str | Wording) -> None:
+        self.wording = message if isinstance(message, Wording) else Wording(message)
+        super().__init__(self.wording.text)
 
 
 @dataclass(frozen=True)
@@ -86,40 +93,47 @@ class TextRule:
     def clean(self, value: str, *, required: bool) -> str:
         """``value`` normalised and trimmed; raises InputRefusedError saying what is wrong."""
         if _SURROGATE.search(value):
-            raise InputRefusedError("contains a lone UTF-16 surrogate, which is not text")
+            raise InputRefusedError(gettext_noop(
+                "contains a lone UTF-16 surrogate, which is not text"))
         if self.multiline:
             value = value.replace("\r\n", "\n").replace("\r", "\n")
         if self.normalise:
             value = unicodedata.normalize("NFC", value)
         controls = CONTROLS_IN_FREE_TEXT if self.multiline else CONTROLS
         if re.search(f"[{controls}]", value):
-            allowed = "; only tab and line breaks are allowed" if self.multiline else ""
-            raise InputRefusedError(f"must not contain control characters such as NUL{allowed}")
+            raise InputRefusedError(gettext_noop(
+                "must not contain control characters such as NUL; only tab and line breaks are "
+                "allowed") if self.multiline else gettext_noop(
+                "must not contain control characters such as NUL"))
         self._check_length(value, required=required)
         if self.core is not None and not (value.strip() == "" and not required) \
                 and re.fullmatch(self.core, value.strip()) is None:
-            raise InputRefusedError(self.hint or "is not in the expected form")
+            raise InputRefusedError(self.hint or gettext_noop("is not in the expected form"))
         if required and self.trim and not value.strip():
-            raise InputRefusedError("is required (it is blank)")
+            raise InputRefusedError(gettext_noop("is required (it is blank)"))
         return value.strip() if self.trim else value
 
     def _check_length(self, value: str, *, required: bool) -> None:
         if len(value) > self.max_length:
-            raise InputRefusedError(f"is longer than {self.max_length} characters ({len(value)})")
+            raise InputRefusedError(worded(gettext_noop(
+                "is longer than %(most)s characters (%(length)s)"), most=self.max_length,
+                length=len(value)))
         low = max(self.min_length, 1) if required else self.min_length
         if len(value) < low:
-            raise InputRefusedError("is required" if low == 1 else
-                               f"is shorter than {low} characters")
+            raise InputRefusedError(gettext_noop("is required") if low == 1 else worded(
+                gettext_noop("is shorter than %(least)s characters"), least=low))
 
 
 def identifier(max_length: int) -> TextRule:
     return TextRule(max_length, core=IDENTIFIER,
-                    hint="must be an id: a letter, then letters, digits, '_', '.' or '-'")
+                    hint=gettext_noop(
+                        "must be an id: a letter, then letters, digits, '_', '.' or '-'"))
 
 
 def username(max_length: int) -> TextRule:
     return TextRule(max_length, core=USERNAME,
-                    hint="may hold only ASCII letters, digits and the characters _ . @ + -")
+                    hint=gettext_noop(
+                        "may hold only ASCII letters, digits and the characters _ . @ + -"))
 
 
 def line(max_length: int) -> TextRule:

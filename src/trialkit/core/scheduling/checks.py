@@ -2,49 +2,16 @@
 
 A user interface shows every check before the button; a refusal lists the unmet ones.
 
-Sentences are kept as a template and its values (``Wording``) beside the English text, so a
-reader's layer can show them in the reader's language: the templates are marked with
-``gettext_noop`` (the catalogue's extractor finds them by that name) and the layer translates
-the template and fills in the same values. Core itself stays free of any translation machinery.
+Sentences are kept as a template and its values (``trialkit.core.wording``) beside the English
+text, so a reader's layer can show them in the reader's language.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-
-def gettext_noop(message: str) -> str:
-    """Marks ``message`` for the translation catalogue and returns it unchanged."""
-    return message
-
-
-@dataclass(frozen=True)
-class Wording:
-    """A sentence as a message template with ``%(name)s`` placeholders and the values to fill
-    them with: text (dates in ISO form, names as the protocol read gives them) or a worded
-    phrase of its own, translated in turn."""
-
-    template: str
-    values: tuple[tuple[str, str | Wording], ...] = ()
-
-    @property
-    def text(self) -> str:
-        """The sentence in the template's own language (English)."""
-        return self.template % {key: value.text if isinstance(value, Wording) else value
-                                for key, value in self.values}
-
-
-def worded(template: str, **values: object) -> Wording:
-    """``template`` with ``values`` as text; ``template`` must be a ``gettext_noop`` literal."""
-    return Wording(template, tuple((key, _as_text(value)) for key, value in values.items()))
-
-
-def _as_text(value: object) -> str | Wording:
-    if isinstance(value, Wording):
-        return value
-    return value.isoformat() if isinstance(value, dt.date) else str(value)
+from trialkit.core.wording import Wording, gettext_noop, worded
 
 
 @dataclass(frozen=True)
@@ -106,3 +73,7 @@ def combine(name: str | Wording, verdicts: Iterable[Verdict]) -> Verdict:
     if isinstance(name, Wording):
         return named(name, checks)
     return Verdict(name, checks)
+
+
+__all__ = ["Check", "Verdict", "Wording", "check_that", "combine", "gettext_noop", "named",
+           "worded"]

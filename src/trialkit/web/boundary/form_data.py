@@ -14,11 +14,17 @@ from django.utils.translation import gettext_lazy as _
 from trialkit.core.hygiene import form_date_problems
 from trialkit.core.protocol import Protocol
 from trialkit.core.protocol.forms import Form
+from trialkit.core.wording import Wording
 from trialkit.web.trial.actions.base import InvalidInputError
+from trialkit.web.trial.wording import read, read_lazily
 
 
 def date_problems(form: Form, data: Mapping[str, object]) -> dict[str, str]:
-    """Item id → why its date is implausible."""
+    """Item id → why its date is implausible, in the active language."""
+    return {item: read(problem) for item, problem in _problems(form, data).items()}
+
+
+def _problems(form: Form, data: Mapping[str, object]) -> dict[str, Wording]:
     from trialkit.web.trial.gate_facts import today
 
     return form_date_problems(form, data, today())
@@ -32,7 +38,7 @@ def refuse_implausible_dates(protocol: Protocol, form_id: str,
         form = protocol.form(form_id)
     except KeyError:
         return
-    for item, problem in date_problems(form, data).items():
-        # The problem is in trialkit.core's words: English for now (ADR 0019).
+    for item, problem in _problems(form, data).items():
+        # Worded where it is read: the reader's language on a page, English in the API.
         raise InvalidInputError(_("%(item)s %(problem)s"), field=f"data.{item}", item=item,
-                                problem=problem)
+                                problem=read_lazily(problem))

@@ -24,6 +24,7 @@ from trialkit.core.hygiene import (
 )
 from trialkit.web.boundary.fields import DATES, ID_MAX, rule
 from trialkit.web.trial.actions.base import InvalidInputError
+from trialkit.web.trial.wording import read_lazily
 
 
 def _today() -> dt.date:
@@ -54,7 +55,7 @@ class Posted:
         try:
             return rule(as_field or name).clean(self.raw(name), required=required)
         except InputRefusedError as exc:
-            raise InvalidInputError(str(exc), field=name) from None
+            raise InvalidInputError(read_lazily(exc.wording), field=name) from None
 
     def optional(self, name: str, *, as_field: str | None = None) -> str | None:
         """The value, or None when it was left blank."""
@@ -68,7 +69,7 @@ class Posted:
         try:
             return check_date(day, kind or DATES[name], _today())
         except InputRefusedError as exc:
-            raise InvalidInputError(str(exc), field=name) from None
+            raise InvalidInputError(read_lazily(exc.wording), field=name) from None
 
     def moment(self, name: str) -> dt.datetime:
         """A date and time as typed on the page's clock (``2026-12-03 09:30``, in the zone
@@ -78,7 +79,7 @@ class Posted:
             moment = parse_local_moment(self.raw(name).strip(), zone)
             check_moment(moment.astimezone(zone), DATES[name], _today())
         except InputRefusedError as exc:
-            raise InvalidInputError(str(exc), field=name) from None
+            raise InvalidInputError(read_lazily(exc.wording), field=name) from None
         return moment
 
     def integer(self, name: str, *, minimum: int = 0, maximum: int = ID_MAX) -> int:

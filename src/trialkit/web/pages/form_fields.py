@@ -29,6 +29,7 @@ from trialkit.web.pages.local_time import (
     zone_caption,
 )
 from trialkit.web.trial.actions.base import InvalidInputError
+from trialkit.web.trial.wording import read
 
 INPUT_TYPES = {"text": "text", "integer": "number", "decimal": "number", "date": "date",
                "datetime": "moment"}
@@ -131,7 +132,7 @@ def submitted(form: Form, post: QueryDict) -> tuple[dict[str, object], dict[str,
             try:
                 moment = parse_local_moment(text.strip(), timezone.get_current_timezone())
             except InputRefusedError as exc:
-                data[item.id], refused[item.id] = None, str(exc)
+                data[item.id], refused[item.id] = None, read(exc.wording)
                 continue
             data[item.id] = moment.isoformat()
         else:

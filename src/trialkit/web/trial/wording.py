@@ -1,4 +1,4 @@
-"""Core's sentences (gate checks, verdict names) in the reader's language.
+"""Core's sentences (gate checks, verdict names, refused input) in the reader's language.
 
 Core keeps each sentence as a ``Wording``: a template marked with ``gettext_noop`` and its
 values. Here the template is looked up in the catalogue of the active language and filled with
@@ -20,9 +20,19 @@ def read(wording: Wording) -> str:
     """``wording`` in the active language."""
     if not wording.template:  # gettext("") is the catalogue's header, not an empty phrase
         return ""
+    if not wording.values:  # a template without placeholders may hold a plain "%"
+        return gettext(wording.template)
     return gettext(wording.template) % {
         key: read(value) if isinstance(value, Wording) else value
         for key, value in wording.values}
+
+
+_read_lazily = lazy(read, str)
+
+
+def read_lazily(wording: Wording) -> str:
+    """``wording`` read when it is read: a refusal's message, worded where it is shown."""
+    return _read_lazily(wording)  # type: ignore[no-any-return]
 
 
 def sentence_of(check: Check) -> str:

@@ -240,6 +240,11 @@ def start_server(database_url: str, workers: int) -> tuple[subprocess.Popen[byte
         [sys.executable, "-m", "trialkit.cli.main", "web", "serve", "--host", "127.0.0.1",
          "--port", str(port), "--workers", str(workers)],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    return listening(server, port)
+
+
+def listening(server: subprocess.Popen[bytes], port: int) -> tuple[subprocess.Popen[bytes], int]:
+    """``server`` once it accepts connections on ``port`` (its error output if it exits)."""
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if server.poll() is not None:

@@ -24,7 +24,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -39,6 +38,7 @@ from bench_server import (  # noqa: E402  (the server bench's client, meter and 
     _reachable,
     _row,
     _server_url,
+    listening,
     pgbench,
 )
 
@@ -64,8 +64,6 @@ def _arguments() -> argparse.Namespace:
 
 
 def _start(database: str, workers: int) -> tuple[subprocess.Popen[bytes], int]:
-    import socket
-
     port = _free_port()
     url = _server_url().removeprefix("postgresql://")
     user, _, hostport = url.rpartition("@")
@@ -76,18 +74,7 @@ def _start(database: str, workers: int) -> tuple[subprocess.Popen[bytes], int]:
         [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--preload",
          "--bind", f"127.0.0.1:{port}", "--chdir", str(HERE / "floor"), "app:application"],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError("the floor server did not start: "
-                               + (server.stderr.read() if server.stderr else b"").decode()[-2000:])
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return server, port
-        except OSError:
-            time.sleep(0.2)
-    server.kill()
-    raise RuntimeError("the floor server did not listen within 60 s")
+    return listening(server, port)
 
 
 def _requests(port: int, method: str, path: str, count: int):  # type: ignore[no-untyped-def]

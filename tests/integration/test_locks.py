@@ -74,7 +74,7 @@ def test_locking_waits_for_closed_queries_and_required_signatures(trial, partici
     with pytest.raises(StateConflictError) as blocked:
         do_lock_participant(participant, actor=data_manager)
     assert "1 data query is not closed" in blocked.value.message
-    assert form.id in blocked.value.message
+    assert form.name in blocked.value.message  # by name, not id
     do_answer_query(query, "Worksheet, page 2", actor=make_actor(trial.screener))
     do_close_query(query, actor=data_manager)
     do_sign_form(rated, PASSWORD, "Reviewed and approved", actor=make_actor(trial.investigator))

@@ -60,6 +60,24 @@ def test_mid_trial_the_page_says_why_and_offers_no_lock(trial, module_demo):
     assert Study.objects.get(is_current=True).locked_at is None
 
 
+def test_mid_trial_the_reasons_are_given_in_the_readers_language(trial, module_demo):
+    # They were English f-strings ("participant(s)", form ids) on a Traditional Chinese page.
+    from django.utils import translation
+    from django.utils.translation import ngettext
+
+    role = next(r.id for r in trial.protocol.roles if "lock_data" in r.can)
+    client = client_for(module_demo, role)
+    client.cookies["trialkit_language"] = "zh-hant"
+    text = text_of(client.get("/study/lock/").content)
+    going = Participant.objects.filter(status__in=["screening", "consented", "enrolled"]).count()
+    with translation.override("zh-hant"):
+        said = ngettext("%(count)s participant is still in the trial (not completed, withdrawn "
+                        "or otherwise ended)", "%(count)s participants are still in the trial "
+                        "(not completed, withdrawn or otherwise ended)", going) % {"count": going}
+    assert "still in the trial" not in said
+    assert said.lower() in text and "still in the trial" not in text
+
+
 def test_two_people_lock_the_study_from_the_page_once_everyone_has_ended(trial, module_demo):
     _trial_over(trial)
     role, second = _second_locker(trial, module_demo)

@@ -69,7 +69,8 @@ def lock_state(request: HttpRequest) -> LockStateOut:
         return LockStateOut(locked_at=current.locked_at, blockers=[], pending=None)
     pending = locks.pending_study_lock_request(current)
     return LockStateOut(locked_at=None,
-                        blockers=locks.study_lock_blockers(current, actor.protocol()),
+                        blockers=[str(b) for b in locks.study_lock_blockers(
+                            current, actor.protocol())],
                         pending=_request_out(pending) if pending else None)
 
 

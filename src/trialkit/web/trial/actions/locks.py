@@ -24,7 +24,9 @@ version (``study_lock_blockers``).
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.utils.functional import Promise, lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from trialkit.core.protocol import Protocol
 from trialkit.web.trial import clock
@@ -58,23 +60,49 @@ STILL_IN_THE_TRIAL = (Participant.Status.SCREENING, Participant.Status.CONSENTED
 screening or otherwise ended."""
 
 
-def lock_blockers(participants: QuerySet[Participant], protocol: Protocol) -> list[str]:
+def _open_queries(count: int) -> str:
+    return ngettext("%(count)s data query is not closed",
+                    "%(count)s data queries are not closed", count) % {"count": count}
+
+
+def _unsigned_forms(count: int, forms: str) -> str:
+    return ngettext("%(count)s form needing a signature is not signed on its latest version "
+                    "(%(forms)s)", "%(count)s forms needing a signature are not signed on "
+                    "their latest version (%(forms)s)", count) % {"count": count, "forms": forms}
+
+
+def _still_in_the_trial(count: int) -> str:
+    return ngettext("%(count)s participant is still in the trial (not completed, withdrawn or "
+                    "otherwise ended)", "%(count)s participants are still in the trial (not "
+                    "completed, withdrawn or otherwise ended)", count) % {"count": count}
+
+
+def _joined(blockers: list[Promise]) -> str:
+    return "; ".join(str(blocker) for blocker in blockers)
+
+
+# Worded where they are read: the reader's language on the lock page, the protocol's in the
+# API and in a refusal's audit event.
+open_queries, unsigned_forms, still_in_the_trial, joined = (
+    lazy(_open_queries, str), lazy(_unsigned_forms, str), lazy(_still_in_the_trial, str),
+    lazy(_joined, str))
+
+
+def lock_blockers(participants: QuerySet[Participant], protocol: Protocol) -> list[Promise]:
     """Why these participants' data cannot be locked yet (empty: they can)."""
     blockers = []
     unresolved = Query.objects.filter(record__participant__in=participants).exclude(
         status=Query.Status.CLOSED).count()
     if unresolved:
-        blockers.append(f"{unresolved} data quer{'y is' if unresolved == 1 else 'ies are'} "
-                        "not closed")
+        blockers.append(open_queries(unresolved))
     needing = [form.id for form in protocol.forms if form.signature_required]
     unsigned = [r for r in FormRecord.objects.filter(participant__in=participants,
                                                      form_id__in=needing, latest_version__gt=0)
                 if not Signature.objects.filter(version__record=r,
                                                 version__number=r.latest_version).exists()]
     if unsigned:
-        names = ", ".join(sorted({f"{r.form_id}" for r in unsigned}))
-        blockers.append(f"{len(unsigned)} form(s) needing a signature are not signed on their "
-                        f"latest version ({names})")
+        names = ", ".join(sorted({protocol.form(r.form_id).name for r in unsigned}))
+        blockers.append(unsigned_forms(len(unsigned), names))
     return blockers
 
 
@@ -113,14 +141,13 @@ def do_unlock_participant(participant: Participant, reason: str, *,
     return participant
 
 
-def study_lock_blockers(study: Study, protocol: Protocol) -> list[str]:
+def study_lock_blockers(study: Study, protocol: Protocol) -> list[Promise]:
     """Why the study cannot be locked yet (empty: it can)."""
     participants = Participant.objects.filter(study__protocol_id=study.protocol_id)
     blockers = []
     going = participants.filter(status__in=STILL_IN_THE_TRIAL).count()
     if going:
-        blockers.append(f"{going} participant{' is' if going == 1 else 's are'} still in the "
-                        "trial (not completed, withdrawn or otherwise ended)")
+        blockers.append(still_in_the_trial(going))
     return blockers + lock_blockers(participants, protocol)
 
 
@@ -211,10 +238,10 @@ def _refuse_if_study_blocked(study: Study, actor: Actor) -> None:
     blockers = study_lock_blockers(study, actor.protocol())
     if blockers:
         raise StateConflictError(_("cannot lock the study: %(blockers)s"),
-                                 blockers="; ".join(blockers))
+                                 blockers=joined(blockers))
 
 
 def _refuse_if_blocked(participants: QuerySet[Participant], actor: Actor) -> None:
     blockers = lock_blockers(participants, actor.protocol())
     if blockers:
-        raise StateConflictError(_("cannot lock: %(blockers)s"), blockers="; ".join(blockers))
+        raise StateConflictError(_("cannot lock: %(blockers)s"), blockers=joined(blockers))

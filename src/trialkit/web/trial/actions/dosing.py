@@ -134,7 +134,8 @@ def do_correct_administration(participant: Participant, administration_id: str,
     dose = participant.administrations.filter(administration_id=administration_id).first()
     if dose is None:
         raise StateConflictError(_("%(administration)s is not recorded for this participant"),
-                                 field="administration_id", administration=administration_id)
+                                 field="administration_id",
+                                 administration=_name(protocol, administration_id))
     if not reason.strip():
         raise InvalidInputError(_("a correction needs its reason"), field="reason")
     if given_at.tzinfo is None:
@@ -175,24 +176,32 @@ def _check_order(participant: Participant, protocol: Protocol, administration_id
         later = [a for a, at in others.items() if at < given_at]
         if later:
             raise StateConflictError(_("%(administration)s cannot follow %(later)s"),
-                                     field="given_at", administration=administration_id,
-                                     later=", ".join(sorted(later)))
-    _check_after_day_zero(others, day_zero, administration_id, given_at)
+                                     field="given_at", administration=_name(protocol,
+                                                                            administration_id),
+                                     later=", ".join(sorted(_name(protocol, a) for a in later)))
+    _check_after_day_zero(protocol, others, administration_id, given_at)
 
 
-def _check_after_day_zero(given: dict[str, dt.datetime], day_zero: str | None,
+def _check_after_day_zero(protocol: Protocol, given: dict[str, dt.datetime],
                           administration_id: str, given_at: dt.datetime) -> None:
     """Any administration but Day 0's comes no earlier than Day 0's (``given``: recorded
     times by administration id)."""
+    day_zero = protocol.design.day_zero
     if day_zero and administration_id != day_zero and day_zero in given \
             and given_at < given[day_zero]:
-        _refuse_before_day_zero(administration_id, day_zero)
+        _refuse_before_day_zero(protocol, administration_id)
 
 
-def _refuse_before_day_zero(administration_id: str, day_zero: str) -> None:
+def _refuse_before_day_zero(protocol: Protocol, administration_id: str) -> None:
     raise StateConflictError(_("%(administration)s cannot precede the Day-0 administration "
                                "(%(day_zero)s)"), field="given_at",
-                             administration=administration_id, day_zero=day_zero)
+                             administration=_name(protocol, administration_id),
+                             day_zero=_name(protocol, protocol.design.day_zero or ""))
+
+
+def _name(protocol: Protocol, administration_id: str) -> str:
+    """An administration as the refusal names it: by its name, not its id."""
+    return protocol.administration(administration_id).name
 
 
 def _fill_dose_forms(actor: Actor, participant: Participant, protocol: Protocol,
@@ -327,11 +336,11 @@ def _check_administration(participant: Participant, protocol: Protocol, administ
     if administration_id in given:
         raise StateConflictError(_("%(administration)s is already recorded for this "
                                    "participant"), field="administration_id",
-                                 administration=administration_id)
+                                 administration=_name(protocol, administration_id))
     day_zero = protocol.design.day_zero
     if day_zero and administration_id != day_zero and day_zero not in given:
-        _refuse_before_day_zero(administration_id, day_zero)
-    _check_after_day_zero(given, day_zero, administration_id, given_at)
+        _refuse_before_day_zero(protocol, administration_id)
+    _check_after_day_zero(protocol, given, administration_id, given_at)
 
 
 def _check_kit(participant: Participant, kit_code: str) -> None:

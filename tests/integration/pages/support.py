@@ -69,12 +69,43 @@ def client_for(demo: Demo, role: str) -> Client:
 
 def readable(body: bytes) -> str:
     """A page's text as sent; a PDF download (the committee's safety report) as the text its
-    pages show, so the crawls read it as they read a page."""
-    if body.startswith(b"%PDF-"):
-        import pypdf
+    pages show, so the crawls read it as they read a page (``printed``)."""
+    return printed(body) if body.startswith(b"%PDF-") else body.decode()
 
-        return "\n".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(body)).pages)
-    return body.decode()
+
+def printed(pdf: bytes) -> str:
+    """A PDF's text once, without what a page break adds: a later page's repeat of the
+    report's first line, every page number, and a table heading row printed again at the top
+    of a later page.
+
+    Two records that differ only in an identifier's width (the twins' random kit codes) break
+    their pages at different rows; read this way, they read the same. What a page repeats is
+    found from the document itself: the lines a later page starts with that the first page
+    starts with too, then the longest run of lines already printed."""
+    import pypdf
+
+    pages = [[line for line in page.extract_text().splitlines()
+              if not _PAGE_NUMBER.fullmatch(line.strip())]
+             for page in pypdf.PdfReader(io.BytesIO(pdf)).pages]
+    lines: list[str] = list(pages[0]) if pages else []
+    for page in pages[1:]:
+        header = next((n for n, (a, b) in enumerate(zip(page, pages[0], strict=False))
+                       if a != b), min(len(page), len(pages[0])))
+        rest = page[header:]
+        lines += rest[_run_printed_before(rest, lines):]
+    return "\n".join(lines)
+
+
+_PAGE_NUMBER = re.compile(r"Page \d+/\d+")
+
+
+def _run_printed_before(page: list[str], before: list[str]) -> int:
+    """How many of ``page``'s first lines occur, in order and together, in ``before``."""
+    text = "\n" + "\n".join(before) + "\n"
+    count = 0
+    while count < len(page) and "\n" + "\n".join(page[:count + 1]) + "\n" in text:
+        count += 1
+    return count
 
 
 def text_of(body: bytes) -> str:

@@ -39,7 +39,7 @@ def may_enrol(protocol: Protocol, part_id: str, enrolled: int,
               decisions: Sequence[CommitteeDecision], on: date) -> Verdict:
     """May one more participant enrol in ``part_id`` on ``on``? (cap and pauses)"""
     part = protocol.part(part_id)
-    return combine(worded(gettext_noop("enrol in %(part)s"), part=protocol.part(part_id).name),
+    return combine(worded(gettext_noop("enrol in %(part)s"), part=part.name),
                    [enrolment_cap(part, enrolled), *pauses(protocol, decisions, on)])
 
 

@@ -200,13 +200,15 @@ def _randomize_and_see_no_allocation(page: Page, region, part, trial, shot,
                                   language) == set()
 
 
-def _no_decision(trial, language: str) -> str:
-    """The unmet check of the committee's gate: a sentence of trialkit.core, so English in
-    every language (docs/adr/0019-languages.md), naming the signing role as the page does:
-    in the reader's language on the checklist."""
+def _no_decision(trial, language: str, names_in: str) -> re.Pattern[str]:
+    """The unmet check of the committee's gate: a sentence of trialkit.core, worded in the
+    reader's language (docs/adr/0023), naming the signing role in ``names_in``: the reader's
+    language on the checklist, the protocol's in the action's refusal."""
     gate = trial.committee_gate_opening(trial.randomized_part.id)
-    signer = shown(trial.protocol, language).role(gate.signer_role).name
-    return f"No e-signed decision by the {signer} yet"
+    signer = shown(trial.protocol, names_in).role(gate.signer_role).name
+    return words(language).pattern(
+        "No e-signed decision by the %(signer)s yet; one of %(opening)s is required.",
+        signer=signer)
 
 
 @pytest.mark.protocols("committee_gate")
@@ -224,7 +226,7 @@ def test_randomization_is_refused_before_the_committee_decision_naming_the_unmet
                                 exact=True)
     unmet = region.locator("li").filter(has_text=t("✗ not met"))
     expect(unmet.first).to_be_visible()
-    expect(unmet.filter(has_text=_no_decision(trial, language))).to_have_count(1)
+    expect(unmet.filter(has_text=_no_decision(trial, language, language))).to_have_count(1)
     randomize = region.get_by_role("button", name=_starting(
         t.pattern("Randomize in %(part)s", part=shown(trial.protocol, language).part(part.id).name)))
     expect(randomize).to_be_disabled()
@@ -234,10 +236,9 @@ def test_randomization_is_refused_before_the_committee_decision_naming_the_unmet
     randomize.evaluate("b => { b.removeAttribute('disabled'); b.removeAttribute('aria-disabled') }")
     randomize.click()
     refusal = page.locator(".messages .message.error")
-    # The action's refusal in the reader's language around the core's unmet check, which is
-    # a sentence of trialkit.core: English in every language (docs/adr/0019-languages.md).
+    # The action's refusal and the core's unmet check in it, both in the reader's language.
     expect(refusal).to_contain_text(t("randomization refused: %(reasons)s", reasons="").strip())
-    expect(refusal).to_contain_text(_no_decision(trial, "en"))
+    expect(refusal).to_contain_text(_no_decision(trial, language, "en"))
     shot(page, "refused")
     assert not RandomizationSlot.objects.filter(participant__screening_number="R-01").exists()
 
@@ -253,8 +254,9 @@ def test_the_committee_chair_e_signs_the_opening_decision_and_the_gate_opens(
     workspace = chair.workspace or t("Safety committee")
     page = sign_in(browser, server, team.actor(chair.id).name, language)
     page.get_by_role("navigation", name=t("Main")).get_by_role("link", name=workspace).click()
+    opened = shown(trial.protocol, language).part(trial.randomized_part.id).name
     card = page.locator("section.card").filter(has=page.get_by_role(
-        "heading", level=3, name=re.compile(escaped(trial.randomized_part.name), re.I)))  # a core sentence: as written
+        "heading", level=3, name=re.compile(escaped(opened), re.I)))  # in the reader's words
     expect(card.get_by_role("heading", level=3)).to_contain_text(t("closed", context="gate"))
     expect(page.get_by_text(t("No decision yet."))).to_be_visible()
     shot(page, "workspace-before")

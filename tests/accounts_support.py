@@ -50,7 +50,14 @@ def current_code(user: User) -> str:
     """The code an authenticator app shows now for the user's secret; a later step when this
     one was used already (a code is accepted once), as a person would wait for the next."""
     profile = Profile.objects.get(user=user)
-    step = max(totp.time_step(clock.now()) - 1, profile.totp_last_step + 1)
+    now = totp.time_step(clock.now())
+    if profile.totp_last_step + 1 > now + 1:
+        # Signed in more than twice within one 30-second step (a module's tests sharing the
+        # demo's people): the next unused code is beyond the drift window, and a person would
+        # wait for it. A test cannot wait, so the earlier sign-ins are dated back a minute.
+        Profile.objects.filter(pk=profile.pk).update(totp_last_step=now - 2)
+        profile.totp_last_step = now - 2
+    step = max(now - 1, profile.totp_last_step + 1)
     return totp.hotp(totp.secret_bytes(stored_totp_secret(profile)), step)
 
 

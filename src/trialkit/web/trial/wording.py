@@ -43,14 +43,23 @@ def name_of(verdict: Verdict) -> str:
     return read(verdict.wording) if verdict.wording is not None else verdict.name
 
 
-def _reasons(checks: tuple[Check, ...]) -> str:
-    return " ".join(sentence_of(check) for check in checks)
+def _joined(phrases: tuple[object, ...], separator: str) -> str:
+    return separator.join(str(phrase) for phrase in phrases)
 
 
-_reasons_lazily = lazy(_reasons, str)
+_joined_lazily = lazy(_joined, str)
+
+
+def joined_when_read(phrases: Iterable[object], separator: str) -> str:
+    """Phrases (lazy translations among them) joined when the whole is read, so each is worded
+    in the language active then: a refusal's reasons, read on a page or in the API."""
+    return _joined_lazily(tuple(phrases), separator)  # type: ignore[no-any-return]
 
 
 def reasons_of(checks: Iterable[Check]) -> str:
     """The sentences of ``checks`` (the unmet ones of a refusal), worded when the refusal is
     read: in the reader's language on a page, in the protocol's in the API and audit trail."""
-    return _reasons_lazily(tuple(checks))  # type: ignore[no-any-return]
+    return joined_when_read((_sentence_lazily(check) for check in checks), " ")
+
+
+_sentence_lazily = lazy(sentence_of, str)

@@ -53,6 +53,7 @@ from trialkit.web.trial.models import (
     StudyLockRequest,
 )
 from trialkit.web.trial.study import current_study
+from trialkit.web.trial.wording import joined_when_read
 
 STILL_IN_THE_TRIAL = (Participant.Status.SCREENING, Participant.Status.CONSENTED,
                       Participant.Status.ENROLLED)
@@ -77,15 +78,10 @@ def _still_in_the_trial(count: int) -> str:
                     "completed, withdrawn or otherwise ended)", count) % {"count": count}
 
 
-def _joined(blockers: list[Promise]) -> str:
-    return "; ".join(str(blocker) for blocker in blockers)
-
-
 # Worded where they are read: the reader's language on the lock page, the protocol's in the
 # API and in a refusal's audit event.
-open_queries, unsigned_forms, still_in_the_trial, joined = (
-    lazy(_open_queries, str), lazy(_unsigned_forms, str), lazy(_still_in_the_trial, str),
-    lazy(_joined, str))
+open_queries, unsigned_forms, still_in_the_trial = (
+    lazy(_open_queries, str), lazy(_unsigned_forms, str), lazy(_still_in_the_trial, str))
 
 
 def lock_blockers(participants: QuerySet[Participant], protocol: Protocol) -> list[Promise]:
@@ -238,10 +234,11 @@ def _refuse_if_study_blocked(study: Study, actor: Actor) -> None:
     blockers = study_lock_blockers(study, actor.protocol())
     if blockers:
         raise StateConflictError(_("cannot lock the study: %(blockers)s"),
-                                 blockers=joined(blockers))
+                                 blockers=joined_when_read(blockers, "; "))
 
 
 def _refuse_if_blocked(participants: QuerySet[Participant], actor: Actor) -> None:
     blockers = lock_blockers(participants, actor.protocol())
     if blockers:
-        raise StateConflictError(_("cannot lock: %(blockers)s"), blockers=joined(blockers))
+        raise StateConflictError(_("cannot lock: %(blockers)s"),
+                                 blockers=joined_when_read(blockers, "; "))

@@ -73,7 +73,7 @@ def test_the_checklist_shows_the_verdict_each_criterion_and_what_is_missing(caps
     assert "SCR-0002" in out and "INCOMPLETE" in out
     assert "? I5   inclusion unknown" in out
     assert "To decide:" in out and "- I5: no APTT" in out
-    assert "✗ I1   inclusion not_met  Attestation 'willing to consent': no." in out
+    assert "✗ I1   inclusion not_met  Attestation 'Willing to sign informed consent': no." in out
 
 
 def test_an_unreadable_file_is_reported_without_a_traceback(capsys, tmp_path):

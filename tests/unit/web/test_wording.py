@@ -41,3 +41,28 @@ def test_a_check_without_wording_reads_as_its_sentence_and_reasons_are_worded_wh
         assert str(reasons) == "Said once, in one language. 受試者尚未確認符合資格。"
     with translation.override("en"):
         assert str(reasons).endswith("The participant is not confirmed eligible.")
+
+
+def test_a_counted_phrase_takes_the_plural_its_count_needs_in_each_language():
+    from trialkit.core.wording import ngettext
+
+    one, two = (ngettext("%(count)s month", "%(count)s months", k) for k in (1, 2))
+    assert (one.text, two.text) == ("1 month", "2 months")
+    with translation.override("en"):
+        assert (read(one), read(two)) == ("1 month", "2 months")
+    with translation.override("zh-hant"):
+        assert (read(one), read(two)) == ("1 個月", "2 個月")
+
+
+def test_a_sentence_that_starts_with_a_value_is_capitalized_where_english_reads_it():
+    from trialkit.core.wording import capitalized, joined, plain
+
+    values = joined(["3.5", plain("4.0")], gettext_noop("%(first)s; %(rest)s"))
+    sentence = capitalized(worded(gettext_noop("%(what)s is %(values)s, within %(span)s."),
+                                  what=worded(gettext_noop("latest %(rows)s"), rows="score"),
+                                  values=values, span="2 to 6.5"))
+    assert sentence.text == "Latest score is 3.5; 4.0, within 2 to 6.5."
+    with translation.override("en"):
+        assert read(sentence) == sentence.text
+    with translation.override("zh-hant"):
+        assert read(sentence) == "最近一次score為 3.5；4.0，在 2 to 6.5 之內。"

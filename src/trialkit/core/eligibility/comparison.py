@@ -9,6 +9,7 @@ from trialkit.core.eligibility import nodes as n
 from trialkit.core.eligibility import units
 from trialkit.core.eligibility.selection import Row, compare
 from trialkit.core.protocol.labs import LabCatalogue
+from trialkit.core.wording import Wording, gettext_noop, plain, worded
 
 
 def range_bounds(cond: n.And) -> tuple[n.Compare, n.Compare] | None:
@@ -45,7 +46,7 @@ def interval_status(low: int, high: int | None, op: n.Op, k: float) -> n.Status:
 
 
 def compare_one(value: Any, row: Row | None, op: n.Op, target: Any, unit: str | None,
-                catalogue: LabCatalogue) -> tuple[n.Status, str]:
+                catalogue: LabCatalogue) -> tuple[n.Status, Wording]:
     shown = display(value, row, unit, catalogue)
     if value is None or target is None:
         return n.UNKNOWN, shown
@@ -54,48 +55,66 @@ def compare_one(value: Any, row: Row | None, op: n.Op, target: Any, unit: str | 
             value = units.convert(catalogue, value, row.code, row.fields[units.UNIT_COLUMN],
                                   unit)
         except (units.UnitError, TypeError) as exc:
-            return n.UNKNOWN, f"{shown} (cannot convert to {unit}: {exc})"
+            return n.UNKNOWN, worded(gettext_noop("%(value)s (cannot convert to %(unit)s: "
+                                                  "%(problem)s)"),
+                                     value=shown, unit=unit, problem=exc)
     return (n.MET if compare(value, op, target) else n.NOT_MET), shown
 
 
-def display(value: Any, row: Row | None, unit: str | None, catalogue: LabCatalogue) -> str:
+def display(value: Any, row: Row | None, unit: str | None, catalogue: LabCatalogue) -> Wording:
     """A value as screening staff read it: with its unit, date and converted value."""
-    when = f" on {row.date.isoformat()}" if row is not None and value != row.date else ""
+    dated = row is not None and value != row.date
     if value is None:
-        return f"not given{when}"
+        return _on(Wording(gettext_noop("not given")), row if dated else None)
     if unit is None or row is None:
-        return f"{ex.show(value)}{when}"
+        return _on(plain(ex.show(value)), row if dated else None)
     from_unit = row.fields.get(units.UNIT_COLUMN)
     if from_unit is None:
-        return f"{ex.show(value)} (no unit){when}"
-    shown = f"{ex.show(value)} {from_unit}{when}"
+        return _on(worded(gettext_noop("%(value)s (no unit)"), value=ex.show(value)),
+                   row if dated else None)
+    shown = _on(plain(f"{ex.show(value)} {from_unit}"), row if dated else None)
     if from_unit != unit:
         try:
             converted = units.convert(catalogue, value, row.code, from_unit, unit)
-            shown += f" (= {converted:.4g} {unit})"
+            shown = worded(gettext_noop("%(value)s (= %(converted)s)"), value=shown,
+                           converted=f"{converted:.4g} {unit}")
         except units.UnitError:
             pass  # reported by the comparison itself
     return shown
 
 
+def _on(shown: Wording, row: Row | None) -> Wording:
+    """``shown`` with the date of the row it was read from, if any."""
+    if row is None:
+        return shown
+    return worded(gettext_noop("%(value)s on %(date)s"), value=shown, date=row.date)
+
+
 def uln_one(value: Any, row: Row, cond: n.UlnCompare,
-            catalogue: LabCatalogue) -> tuple[n.Status, str]:
+            catalogue: LabCatalogue) -> tuple[n.Status, Wording]:
     """The result against its own ULN, else the protocol's fallback for its test."""
-    when = f" on {row.date.isoformat()}"
     unit, test = row.fields.get(units.UNIT_COLUMN), row.code
     if value is None or unit is None:
-        return n.UNKNOWN, f"no numeric result with a unit{when}"
-    uln, source = row.fields.get(units.ULN_COLUMN), "the result's own range"
+        return n.UNKNOWN, worded(gettext_noop("no numeric result with a unit on %(date)s"),
+                                 date=row.date)
+    result = _on(plain(f"{value:g} {unit}"), row)
+    uln = row.fields.get(units.ULN_COLUMN)
+    source = Wording(gettext_noop("the result's own range"))
     if uln is None:
         fallback = next((f for f in cond.fallbacks if f.test == test), None)
         if fallback is None:
-            return n.UNKNOWN, f"{value:g} {unit}{when} with no ULN (no reference range given " \
-                              "and no protocol fallback)"
+            return n.UNKNOWN, worded(gettext_noop(
+                "%(result)s with no ULN (no reference range given and no protocol fallback)"),
+                result=result)
         try:
             uln = units.convert(catalogue, fallback.value, test, fallback.unit, unit)
         except units.UnitError as exc:
-            return n.UNKNOWN, f"{value:g} {unit}{when}; the fallback ULN is unusable ({exc})"
-        source = "protocol fallback ULN"
+            return n.UNKNOWN, worded(gettext_noop(
+                "%(result)s; the fallback ULN is unusable (%(problem)s)"),
+                result=result, problem=exc)
+        source = Wording(gettext_noop("protocol fallback ULN"))
     ratio = value / uln
     status: n.Status = n.MET if compare(ratio, cond.op, cond.factor) else n.NOT_MET
-    return status, f"{value:g} {unit}{when} = {ratio:.2f} × ULN ({uln:g} {unit}, {source})"
+    return status, worded(gettext_noop("%(result)s = %(ratio)s × ULN (%(uln)s, %(source)s)"),
+                          result=result, ratio=f"{ratio:.2f}", uln=f"{uln:g} {unit}",
+                          source=source)

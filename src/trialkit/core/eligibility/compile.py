@@ -24,6 +24,7 @@ from trialkit.core.eligibility.units import default_catalogue
 from trialkit.core.protocol import Protocol, protocol_version
 from trialkit.core.protocol.labs import LabCatalogue
 from trialkit.core.protocol.record import RecordSchema, base_schema
+from trialkit.core.wording import Wording, gettext_noop
 
 Kind = Literal["inclusion", "exclusion"]
 Verdict = Literal["eligible", "ineligible", "incomplete"]
@@ -158,11 +159,13 @@ def screen(compiled_or_protocol: CompiledCriteria | Protocol, record: PatientRec
 def _outcome(criterion: CompiledCriterion, record: PatientRecord, dates: Dates,
              catalogue: LabCatalogue) -> Outcome:
     if criterion.node is None:
-        return Outcome(n.UNKNOWN, "This criterion has no executable rule yet; a person must "
-                       "judge it.", missing=("a judgement by the investigator (no rule)",))
-    kind_word = "excludes" if criterion.kind == "exclusion" else "includes"
+        return Outcome(n.UNKNOWN, Wording(gettext_noop(
+            "This criterion has no executable rule yet; a person must judge it.")),
+            gaps=(Wording(gettext_noop("a judgement by the investigator (no rule)")),))
     outcome = evaluate(criterion.node, record, dates, catalogue)
-    if outcome.status == n.UNKNOWN and not outcome.missing:
-        return Outcome(outcome.status, outcome.explanation, outcome.evidence,
-                       (f"data to decide whether the criterion {kind_word} the patient",))
+    if outcome.status == n.UNKNOWN and not outcome.gaps:
+        gap = (gettext_noop("data to decide whether the criterion excludes the patient")
+               if criterion.kind == "exclusion"
+               else gettext_noop("data to decide whether the criterion includes the patient"))
+        return Outcome(outcome.status, outcome.said, outcome.evidence, (Wording(gap),))
     return outcome

@@ -21,6 +21,7 @@ from typing import Any, Literal
 from trialkit.core.eligibility import nodes as n
 from trialkit.core.eligibility.compile import CriterionResult, verdict
 from trialkit.core.eligibility.outcome import Outcome
+from trialkit.core.wording import plain
 
 JudgedStatus = Literal["met", "not_met"]
 
@@ -120,7 +121,7 @@ def combine(result: Mapping[str, Any], judgements: Mapping[str, Judgement]
     """(verdict, failing, undecided) of a result with judgements of its unknown criteria."""
     results = [CriterionResult(c["id"], c["kind"], Outcome(
         judgements[c["id"]].status if c["id"] in judgements else c["status"],
-        c["explanation"])) for c in result["criteria"]]
+        plain(c["explanation"]))) for c in result["criteria"]]
     failing = tuple(r.id for r in results
                     if r.outcome.status == (n.NOT_MET if r.kind == "inclusion" else n.MET))
     undecided = tuple(r.id for r in results if r.outcome.status == n.UNKNOWN)

@@ -13,6 +13,7 @@ from trialkit.core.eligibility.dates import Dates, add_months
 from trialkit.core.eligibility.outcome import Outcome, all_of
 from trialkit.core.eligibility.record import PatientRecord
 from trialkit.core.eligibility.selection import Row, in_window, row_status, select, table_rows
+from trialkit.core.wording import Wording, capitalized, gettext_noop, worded
 
 
 def _increased(baseline_rows: list[Row], later_rows: list[Row], field: str,
@@ -36,23 +37,32 @@ def increase(record: PatientRecord, dates: Dates, cond: n.Increase) -> Outcome:
     rows = [row for row, status in select(record, dates, cond.events) if status == n.MET]
     rows = [row for row in rows if row.fields.get(cond.field) is not None]
     where = ex.window(cond.events.window, dates)
-    what = f"{ex.what(cond.events)} ({cond.field.replace('_', ' ')})"
+    what = worded(gettext_noop("%(rows)s (%(field)s)"), rows=ex.what(cond.events),
+                  field=cond.field.replace("_", " "))
     if len({row.date for row in rows}) < 2:
-        return Outcome(n.UNKNOWN, f"Fewer than two dates with a {what} {where}; an increase "
-                       "cannot be judged.", tuple(row.evidence(cond.field) for row in rows),
-                       (f"two values of {what} on different dates {where}",))
+        return Outcome(n.UNKNOWN, worded(gettext_noop(
+            "Fewer than two dates with a %(what)s %(window)s; an increase cannot be judged."),
+            what=what, window=where), tuple(row.evidence(cond.field) for row in rows),
+            (worded(gettext_noop("two values of %(what)s on different dates %(window)s"),
+                    what=what, window=where),))
     first, last = _dated(rows, "earliest"), _dated(rows, "latest")
     status = _increased(first, last, cond.field, cond.steps)
     base, value = first[0].fields[cond.field], last[0].fields[cond.field]
     needed = n.threshold(cond.steps, base)
-    text = (f"{_cap(what)} {base:g} on {first[0].date} → {value:g} on {last[0].date} "
-            f"({value - base:+g}; an increase needs {needed:+g} from {base:g}).")
+    change = capitalized(worded(gettext_noop(
+        "%(what)s %(base)s on %(first)s → %(value)s on %(last)s (%(change)s; an increase needs "
+        "%(needed)s from %(base)s)."), what=what, base=f"{base:g}", first=first[0].date,
+        value=f"{value:g}", last=last[0].date, change=f"{value - base:+g}",
+        needed=f"{needed:+g}"))
     evidence = tuple(row.evidence(cond.field) for row in first + last)
     if status == n.UNKNOWN:
-        return Outcome(status, "Same-day values disagree: " + text, evidence,
-                       (f"one value of {what} per date {where}",))
-    verdict = "Increased: " if status == n.MET else "Not increased: "
-    return Outcome(status, verdict + text, evidence)
+        return Outcome(status, worded(gettext_noop("Same-day values disagree: %(change)s"),
+                                      change=change), evidence,
+                       (worded(gettext_noop("one value of %(what)s per date %(window)s"),
+                               what=what, window=where),))
+    verdict = (gettext_noop("Increased: %(change)s") if status == n.MET
+               else gettext_noop("Not increased: %(change)s"))
+    return Outcome(status, worded(verdict, change=change), evidence)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,27 +70,32 @@ class _Hit:
     status: n.Status
     exposure: Row
     event: Row
-    label: str
+    label: Wording
 
 
 def exposure_event(record: PatientRecord, dates: Dates, cond: n.ExposureEvent) -> Outcome:
     hits: list[_Hit] = []
-    considered: list[str] = []
+    considered: list[Wording] = []
     for exposure, exposure_status in select(record, dates, cond.exposures):
         span = _event_span(exposure, dates.index, cond)
-        label = f"{_name(exposure)} from {exposure.date}"
+        label = worded(gettext_noop("%(exposure)s from %(date)s"), exposure=_name(exposure),
+                       date=exposure.date)
         if span is None:
-            considered.append(f"{label} (not taken more than {cond.min_months} months)")
+            considered.append(worded(gettext_noop("%(exposure)s (not taken more than "
+                                                  "%(period)s)"),
+                                     exposure=label, period=ex.months(cond.min_months)))
             continue
-        considered.append(f"{label} (no event from {span[0]} to {span[1]})")
+        considered.append(worded(gettext_noop("%(exposure)s (no event from %(first)s to "
+                                              "%(last)s)"),
+                                 exposure=label, first=span[0], last=span[1]))
         for source in cond.events:
             for event, status, kind in _events_between(record, source, *span):
                 hits.append(_Hit(n.kleene_and([exposure_status, status]), exposure, event, kind))
     return _exposure_outcome(hits, considered, dates, cond)
 
 
-def _name(row: Row) -> str:
-    return str(row.code) if row.code is not None else row.table.noun
+def _name(row: Row) -> Wording | str:
+    return str(row.code) if row.code is not None else ex.noun_of(row.table)
 
 
 def _event_span(exposure: Row, anchor: dt.date,
@@ -101,10 +116,10 @@ EVENT_SOURCES = (n.Events, n.IncreaseEvents)
 
 
 def _events_between(record: PatientRecord, source: n.EventSource, first: dt.date,
-                    last: dt.date) -> list[tuple[Row, n.Status, str]]:
+                    last: dt.date) -> list[tuple[Row, n.Status, Wording]]:
     if isinstance(source, n.IncreaseEvents):
         return increase_events(record, source, first, last)
-    found: list[tuple[Row, n.Status, str]] = []
+    found: list[tuple[Row, n.Status, Wording]] = []
     for row in table_rows(record, source.table):
         if not first <= row.date <= last:
             continue
@@ -115,12 +130,12 @@ def _events_between(record: PatientRecord, source: n.EventSource, first: dt.date
 
 
 def increase_events(record: PatientRecord, source: n.IncreaseEvents, first: dt.date,
-                    last: dt.date) -> list[tuple[Row, n.Status, str]]:
+                    last: dt.date) -> list[tuple[Row, n.Status, Wording]]:
     """``IncreaseEvents`` dated in [first, last]: each row against the earliest values of the
     look-back before it (its own date included); a row that is itself earliest is no event."""
     rows = [row for row in table_rows(record, source.table)
             if row.fields.get(source.field) is not None]
-    found: list[tuple[Row, n.Status, str]] = []
+    found: list[tuple[Row, n.Status, Wording]] = []
     for late in rows:
         if not first <= late.date <= last:
             continue
@@ -131,35 +146,42 @@ def increase_events(record: PatientRecord, source: n.IncreaseEvents, first: dt.d
             continue
         status = _increased(baseline, [late], source.field, source.steps)
         if status != n.NOT_MET:
-            found.append((late, status, f"{source.table.noun} increase from "
-                                        f"{baseline[0].fields[source.field]:g} to "
-                                        f"{late.fields[source.field]:g}"))
+            found.append((late, status, worded(
+                gettext_noop("%(rows)s increase from %(base)s to %(value)s"),
+                rows=ex.noun_of(source.table), base=f"{baseline[0].fields[source.field]:g}",
+                value=f"{late.fields[source.field]:g}")))
     return found
 
 
-def _exposure_outcome(hits: list[_Hit], considered: list[str], dates: Dates,
+def _exposure_outcome(hits: list[_Hit], considered: list[Wording], dates: Dates,
                       cond: n.ExposureEvent) -> Outcome:
     what = ex.codes_of(cond.exposures)
     status = n.kleene_or([hit.status for hit in hits]) if hits else n.NOT_MET
     shown = [hit for hit in hits if hit.status == status] or hits
     evidence = tuple(e for hit in shown for e in (hit.exposure.evidence(), hit.event.evidence()))
-    listed = "; ".join(f"{hit.label} on {hit.event.date} during {_name(hit.exposure)}"
-                       f" started {hit.exposure.date}" for hit in shown[:5])
+    listed = ex.listed([worded(gettext_noop("%(event)s on %(date)s during %(exposure)s started "
+                                            "%(start)s"), event=hit.label,
+                               date=hit.event.date, exposure=_name(hit.exposure),
+                               start=hit.exposure.date) for hit in shown[:5]])
     if status == n.MET:
-        return Outcome(status, f"Treatment failure on {what}: {listed}.", evidence)
+        return Outcome(status, worded(gettext_noop("Treatment failure on %(what)s: %(events)s."),
+                                      what=what, events=listed), evidence)
     if status == n.UNKNOWN:
-        return Outcome(status, f"Possible treatment failure on {what}, data incomplete: {listed}.",
-                       evidence, (f"the missing values of events during {what}",))
-    rule = (f"{what} taken more than {cond.min_months} months with an event from "
-            f"{cond.min_months} months after its start to {cond.grace_months} months after it "
-            "stopped")
+        return Outcome(status, worded(gettext_noop(
+            "Possible treatment failure on %(what)s, data incomplete: %(events)s."),
+            what=what, events=listed), evidence,
+            (worded(gettext_noop("the missing values of events during %(what)s"), what=what),))
+    rule = worded(gettext_noop("%(what)s taken more than %(period)s with an event from "
+                               "%(period)s after its start to %(grace)s after it stopped"),
+                  what=what, period=ex.months(cond.min_months),
+                  grace=ex.months(cond.grace_months))
     if not dates.covers(None):
-        return Outcome(n.UNKNOWN, f"No {rule} in the record, but its history does not reach "
-                       "back to birth, so absence is not evidence.",
-                       missing=(f"full treatment history ({rule})",))
-    exposures = "; ".join(considered) if considered else f"no {what} in the record"
-    return Outcome(n.NOT_MET, f"No {rule}. Exposures checked: {exposures}.")
-
-
-def _cap(text: str) -> str:
-    return text[:1].upper() + text[1:]
+        return Outcome(n.UNKNOWN, worded(gettext_noop(
+            "No %(rule)s in the record, but its history does not reach back to birth, so "
+            "absence is not evidence."), rule=rule),
+            gaps=(worded(gettext_noop("full treatment history (%(rule)s)"), rule=rule),))
+    exposures = (ex.listed(considered) if considered
+                 else worded(gettext_noop("no %(what)s in the record"), what=what))
+    return Outcome(n.NOT_MET, worded(gettext_noop("No %(rule)s. Exposures checked: "
+                                                  "%(exposures)s."),
+                                     rule=rule, exposures=exposures))

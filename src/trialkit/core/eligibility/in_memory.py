@@ -7,7 +7,7 @@ when ``unknown``, what data would decide it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +27,14 @@ from trialkit.core.eligibility.record import PatientRecord
 from trialkit.core.eligibility.selection import Row, row_matches, select
 from trialkit.core.eligibility.units import default_catalogue
 from trialkit.core.protocol.labs import LabCatalogue
+from trialkit.core.wording import (
+    Wording,
+    capitalized,
+    gettext_noop,
+    ngettext,
+    plain,
+    worded,
+)
 
 Cand = tuple[Any, Row | None]
 
@@ -36,7 +44,7 @@ class Picked:
     """The candidate values of a value node (several when rows tie on the latest date)."""
 
     items: tuple[Cand, ...]
-    missing: str = ""
+    missing: Wording | None = None
     evidence: tuple[dict[str, Any], ...] = ()
 
 
@@ -71,29 +79,34 @@ class MemoryEngine:
             return combine("and", outcomes)
         unit = low.right.unit if isinstance(low.right, n.Quantity) else None
         shown = [display(value, row, unit, self.catalogue) for value, row in picked.items]
-        span = f"{ex.value(low.right, self.dates)} to {ex.value(high.right, self.dates)}"
-        word = "within" if status == n.MET else "outside"
-        text = f"{_cap(ex.value(low.left, self.dates))} is {'; '.join(shown)}, {word} {span}."
-        return Outcome(status, text, picked.evidence)
+        span = worded(gettext_noop("%(low)s to %(high)s"), low=ex.value(low.right, self.dates),
+                      high=ex.value(high.right, self.dates))
+        template = (gettext_noop("%(what)s is %(values)s, within %(span)s.") if status == n.MET
+                    else gettext_noop("%(what)s is %(values)s, outside %(span)s."))
+        said = worded(template, what=ex.value(low.left, self.dates), values=ex.listed(shown),
+                      span=span)
+        return Outcome(status, capitalized(said), picked.evidence)
 
     def _or(self, cond: n.Or) -> Outcome:
         return combine("or", [self.evaluate(p) for p in cond.parts])
 
     def _not(self, cond: n.Not) -> Outcome:
         inner = self.evaluate(cond.part)
-        return Outcome(n.kleene_not(inner.status), inner.explanation, inner.evidence,
-                       inner.missing)
+        return Outcome(n.kleene_not(inner.status), inner.said, inner.evidence, inner.gaps)
 
     # --- leaves --------------------------------------------------------------------------------
     def _attested(self, cond: n.Attested) -> Outcome:
         value = self.record.attestations.get(cond.key)
-        label = cond.key.replace("_", " ")
+        label = cond.label or cond.key.replace("_", " ")
         if value is None:
-            return Outcome(n.UNKNOWN, f"Attestation '{label}' is not recorded.",
-                           missing=(f"attestation '{cond.key}' (true or false)",))
+            return Outcome(n.UNKNOWN, worded(gettext_noop("Attestation '%(label)s' is not "
+                                                          "recorded."), label=label),
+                           gaps=(worded(gettext_noop("attestation '%(key)s' (true or false)"),
+                                        key=cond.key),))
         evidence = ({"table": "attestations", "field": cond.key, "value": value},)
-        return Outcome(n.MET if value else n.NOT_MET,
-                       f"Attestation '{label}': {'yes' if value else 'no'}.", evidence)
+        said = worded(gettext_noop("Attestation '%(label)s': yes.") if value
+                      else gettext_noop("Attestation '%(label)s': no."), label=label)
+        return Outcome(n.MET if value else n.NOT_MET, said, evidence)
 
     def _exists(self, cond: n.Exists) -> Outcome:
         rows = select(self.record, self.dates, cond.events)
@@ -101,18 +114,19 @@ class MemoryEngine:
         found = [row for row, status in rows if status == n.MET]
         if found:
             within = ex.code_set_of(cond.events)
-            listed = "; ".join(_row_label(row, within) for row in found[:5])
-            return Outcome(n.MET, f"Found {what}: {listed}.",
-                           tuple(row.evidence() for row in found))
+            listed = ex.listed([_row_label(row, within) for row in found[:5]])
+            return Outcome(n.MET, worded(gettext_noop("Found %(what)s: %(rows)s."), what=what,
+                                         rows=listed), tuple(row.evidence() for row in found))
         doubtful = [row for row, _ in rows]
         if doubtful:
-            return Outcome(n.UNKNOWN, f"Cannot tell whether there is {what}: "
-                           f"{len(doubtful)} row(s) lack the values needed.",
-                           tuple(row.evidence() for row in doubtful),
-                           (f"the missing values of {what}",))
+            return Outcome(n.UNKNOWN, ngettext(
+                "Cannot tell whether there is %(what)s: %(count)s row lacks the values needed.",
+                "Cannot tell whether there is %(what)s: %(count)s rows lack the values needed.",
+                len(doubtful), what=what), tuple(row.evidence() for row in doubtful),
+                (_missing_values(what),))
         if not self.dates.covers(cond.events.window):
             return _uncovered(what, self.dates)
-        return Outcome(n.NOT_MET, f"No {what}.")
+        return Outcome(n.NOT_MET, worded(gettext_noop("No %(what)s."), what=what))
 
     def _compare(self, cond: n.Compare) -> Outcome:
         if isinstance(cond.left, n.Count):
@@ -121,7 +135,8 @@ class MemoryEngine:
         what = ex.value(cond.left, self.dates)
         if not left.items or not right.items:
             gap = left.missing or right.missing
-            return Outcome(n.UNKNOWN, f"Unknown: {gap}.", missing=(gap,))
+            assert gap is not None  # a value picks no item only with a reason
+            return _unknown(gap)
         unit = cond.right.unit if isinstance(cond.right, n.Quantity) else None
         statuses, shown = [], []
         for value, row in left.items:
@@ -144,39 +159,47 @@ class MemoryEngine:
             high = None
         status = interval_status(low, high, op, right.value)
         what = ex.events(count.events, self.dates)
-        shown = str(low) if high == low else f"{low} to {high if high is not None else 'more'}"
-        text = f"{shown} × {what}; the rule needs {ex.SYMBOL[op]} {right.value:g}."
+        shown = (plain(str(low)) if high == low
+                 else worded(gettext_noop("%(low)s to %(high)s"), low=low, high=high)
+                 if high is not None else worded(gettext_noop("%(low)s to more"), low=low))
+        said = capitalized(worded(gettext_noop("%(count)s × %(what)s; the rule needs "
+                                               "%(symbol)s %(value)s."), count=shown,
+                                  what=what, symbol=ex.SYMBOL[op], value=f"{right.value:g}"))
         evidence = tuple(row.evidence() for row, _ in rows)
         if status != n.UNKNOWN:
-            return Outcome(status, _cap(text), evidence)
-        gap = (f"history {ex.window(count.events.window, self.dates)} (the observation period "
-               f"does not cover it)" if not covered else f"the missing values of {what}")
-        return Outcome(n.UNKNOWN, _cap(text), evidence, (gap,))
+            return Outcome(status, said, evidence)
+        gap = (worded(gettext_noop("history %(window)s (the observation period does not "
+                                   "cover it)"), window=ex.window(count.events.window, self.dates))
+               if not covered else _missing_values(what))
+        return Outcome(n.UNKNOWN, said, evidence, (gap,))
 
     def _uln(self, cond: n.UlnCompare) -> Outcome:
         picked = self.pick(cond.value)
         what = ex.value(cond.value, self.dates)
         if not picked.items:
-            return Outcome(n.UNKNOWN, f"Unknown: {picked.missing}.", missing=(picked.missing,))
+            assert picked.missing is not None
+            return _unknown(picked.missing)
         statuses, shown = [], []
         for value, row in picked.items:
             assert row is not None
             status, text = uln_one(value, row, cond, self.catalogue)
             statuses.append(status)
             shown.append(text)
-        rhs = ex.relation(cond.op, f"{cond.factor:g} × ULN")
+        rhs = ex.relation(cond.op, plain(f"{cond.factor:g} × ULN"))
         return _judged(all_of(statuses), what, shown, rhs, picked.evidence)
 
     def _in_set(self, cond: n.InSet) -> Outcome:
         picked = self.pick(cond.value)
         what = ex.value(cond.value, self.dates)
         if not picked.items:
-            return Outcome(n.UNKNOWN, f"Unknown: {picked.missing}.", missing=(picked.missing,))
+            assert picked.missing is not None
+            return _unknown(picked.missing)
         statuses: list[n.Status] = [
             n.MET if row is not None and row_matches(cond.codes, row) else n.NOT_MET
             for _, row in picked.items]
         shown = [_row_label(row, cond.codes) for _, row in picked.items if row is not None]
-        return _judged(all_of(statuses), what, shown, f"in {ex.codes(cond.codes)}",
+        return _judged(all_of(statuses), what, shown,
+                       worded(gettext_noop("in %(codes)s"), codes=ex.codes(cond.codes)),
                        picked.evidence)
 
     def _increase(self, cond: n.Increase) -> Outcome:
@@ -202,7 +225,7 @@ class MemoryEngine:
         sex = self.record.sex
         evidence = ({"table": "patient", "field": "sex", "value": sex},)
         if sex is None:
-            return Picked((), "no sex recorded")
+            return Picked((), Wording(gettext_noop("no sex recorded")))
         return Picked(((sex, None),), evidence=evidence)
 
     def _count_value(self, value: n.Count) -> Picked:
@@ -211,7 +234,7 @@ class MemoryEngine:
     def _age(self, value: n.Age) -> Picked:
         birth = self.record.birth_date
         if birth is None:
-            return Picked((), "no birth date recorded")
+            return Picked((), Wording(gettext_noop("no birth date recorded")))
         age = completed_years(birth, self.dates.anchor(value.anchor))
         evidence = ({"table": "patient", "field": "birth_date", "value": birth.isoformat()},)
         return Picked(((age, None),), evidence=evidence)
@@ -219,7 +242,8 @@ class MemoryEngine:
     def _latest_or_earliest(self, value: n.Latest | n.Earliest) -> Picked:
         rows = [row for row, _ in select(self.record, self.dates, value.events)]
         if not rows:
-            return Picked((), f"no {ex.events(value.events, self.dates)}")
+            return Picked((), worded(gettext_noop("no %(rows)s"),
+                                     rows=ex.events(value.events, self.dates)))
         chooser = max if isinstance(value, n.Latest) else min
         when = chooser(row.date for row in rows)
         tied = [row for row in rows if row.date == when]
@@ -227,38 +251,54 @@ class MemoryEngine:
                       evidence=tuple(row.evidence(value.field) for row in tied))
 
 
-def _judged(status: n.Status, what: str, shown: list[str], rhs: str,
+def _judged(status: n.Status, what: Wording, shown: Sequence[Wording | str], rhs: Wording,
             evidence: tuple[dict[str, Any], ...]) -> Outcome:
-    values = "; ".join(shown)
+    values = ex.listed(shown)
     if status == n.MET:
-        return Outcome(status, f"{_cap(what)} is {values}, which is {rhs}.", evidence)
+        return Outcome(status, capitalized(worded(gettext_noop(
+            "%(what)s is %(values)s, which is %(rule)s."), what=what, values=values, rule=rhs)),
+            evidence)
     if status == n.NOT_MET:
-        return Outcome(status, f"{_cap(what)} is {values}, which is not {rhs}.", evidence)
+        return Outcome(status, capitalized(worded(gettext_noop(
+            "%(what)s is %(values)s, which is not %(rule)s."), what=what, values=values,
+            rule=rhs)), evidence)
     if len(shown) > 1:
-        text = f"{_cap(what)}: same-day results disagree ({values}); the rule needs {rhs}."
-        return Outcome(status, text, evidence, (f"a single decisive value of {what}",))
-    return Outcome(status, f"{_cap(what)} is {values}; cannot tell whether it is {rhs}.",
-                   evidence, (f"a usable value of {what}",))
+        said = worded(gettext_noop("%(what)s: same-day results disagree (%(values)s); the rule "
+                                   "needs %(rule)s."), what=what, values=values, rule=rhs)
+        return Outcome(status, capitalized(said), evidence, (worded(gettext_noop(
+            "a single decisive value of %(what)s"), what=what),))
+    return Outcome(status, capitalized(worded(gettext_noop(
+        "%(what)s is %(values)s; cannot tell whether it is %(rule)s."), what=what,
+        values=values, rule=rhs)), evidence,
+        (worded(gettext_noop("a usable value of %(what)s"), what=what),))
 
 
-def _uncovered(what: str, dates: Dates) -> Outcome:
-    period = (f"{dates.obs_start.isoformat() if dates.obs_start else 'birth'} to "
-              f"{dates.obs_end.isoformat()}")
-    return Outcome(n.UNKNOWN, f"No {what} recorded, but the record's history ({period}) does "
-                   "not cover that whole period, so absence is not evidence.",
-                   missing=(f"history covering {what} (records cover {period})",))
+def _unknown(gap: Wording) -> Outcome:
+    return Outcome(n.UNKNOWN, worded(gettext_noop("Unknown: %(gap)s."), gap=gap), gaps=(gap,))
 
 
-def _row_label(row: Row, within: n.CodeSet | None) -> str:
+def _missing_values(what: Wording) -> Wording:
+    return worded(gettext_noop("the missing values of %(what)s"), what=what)
+
+
+def _uncovered(what: Wording, dates: Dates) -> Outcome:
+    period = worded(gettext_noop("%(start)s to %(end)s"),
+                    start=dates.obs_start if dates.obs_start
+                    else Wording(gettext_noop("birth")), end=dates.obs_end)
+    return Outcome(n.UNKNOWN, worded(gettext_noop(
+        "No %(what)s recorded, but the record's history (%(period)s) does not cover that whole "
+        "period, so absence is not evidence."), what=what, period=period),
+        gaps=(worded(gettext_noop("history covering %(what)s (records cover %(period)s)"),
+                     what=what, period=period),))
+
+
+def _row_label(row: Row, within: n.CodeSet | None) -> Wording | str:
     code = row.code
     day = row.date.isoformat()
     if not code:
         return day
-    return f"{ex.code_name(code, within)} on {day}"
-
-
-def _cap(text: str) -> str:
-    return text[:1].upper() + text[1:]
+    return worded(gettext_noop("%(code)s on %(date)s"), code=ex.code_name(code, within),
+                  date=day)
 
 
 _CONDITIONS: dict[type, Callable[[MemoryEngine, Any], Outcome]] = {

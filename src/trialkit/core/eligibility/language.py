@@ -30,6 +30,7 @@ expand to the same nodes. ``#`` starts a comment. Reference: docs/criteria-langu
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -44,7 +45,7 @@ from trialkit.core.eligibility import units
 from trialkit.core.eligibility.grammar import GRAMMAR
 from trialkit.core.eligibility.rule_builder import Builder, Function, Located, RuleError
 from trialkit.core.protocol.labs import LabCatalogue
-from trialkit.core.protocol.record import RecordSchema, TableDef, base_schema
+from trialkit.core.protocol.record import ATTESTATIONS, RecordSchema, TableDef, base_schema
 
 if TYPE_CHECKING:
     from trialkit.core.protocol.model import Protocol as TrialProtocol
@@ -70,6 +71,14 @@ class FallbackLike(Protocol):
     def value(self) -> float: ...
     @property
     def unit(self) -> str: ...
+
+
+def attestation_labels(protocol: TrialProtocol) -> dict[str, str]:
+    """Attestation key → the label of the item that records it (``attestations.<key>``)."""
+    prefix = f"{ATTESTATIONS}."
+    return {item.maps_to.to.removeprefix(prefix): item.label
+            for form in protocol.forms for item in form.items
+            if item.maps_to is not None and item.maps_to.to.startswith(prefix)}
 
 
 @lru_cache(maxsize=1)
@@ -107,14 +116,17 @@ class RuleContext:
     patterns: Mapping[str, re.Pattern[str]] | None = None
     schema: RecordSchema | None = None
     catalogue: LabCatalogue | None = None
+    attestations: Mapping[str, str] | None = None
+    """Attestation key → the label of the protocol item that records it."""
 
     @classmethod
     def of(cls, protocol: TrialProtocol) -> RuleContext:
         """The context of a protocol's criteria; RuleError if a function body is malformed."""
         elig = protocol.eligibility
-        return cls.build(protocol.record_schema(), protocol.value_sets,
-                         elig.fallback_uln, elig.screening_window_days,
-                         catalogue=protocol.lab_catalogue())
+        context = cls.build(protocol.record_schema(), protocol.value_sets,
+                            elig.fallback_uln, elig.screening_window_days,
+                            catalogue=protocol.lab_catalogue())
+        return dataclasses.replace(context, attestations=attestation_labels(protocol))
 
     @classmethod
     def build(cls, schema: RecordSchema, value_sets: Iterable[ValueSetLike],
@@ -150,7 +162,8 @@ class RuleContext:
 
     def builder(self) -> Builder:
         return Builder(self.value_sets, self.fallbacks, self.screening_days, self.tables,
-                       self.functions, patterns=self.patterns, catalogue=self.lab_catalogue)
+                       self.functions, patterns=self.patterns, catalogue=self.lab_catalogue,
+                       attestations=self.attestations)
 
     def parse(self, text: str) -> n.Cond:
         """Parse and type-check a rule; raise RuleError(message, line, column) if wrong."""

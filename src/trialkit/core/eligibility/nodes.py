@@ -36,6 +36,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, fields, is_dataclass
+from dataclasses import field as dataclass_field
 from typing import Final, Literal, TypeAlias
 
 Status: TypeAlias = Literal["met", "not_met", "unknown"]
@@ -520,6 +521,8 @@ class Attested:
     """An attestation: true = met, false = not_met, absent = unknown."""
 
     key: str
+    label: str = dataclass_field(default="", compare=False)
+    """How explanations name it: the label of the protocol item that records it."""
 
     def __post_init__(self) -> None:
         _require(self.key.isidentifier(), f"'{self.key}' is not an attestation key")

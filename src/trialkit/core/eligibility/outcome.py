@@ -1,4 +1,8 @@
-"""The outcome of evaluating a condition: status, explanation, evidence, and what is missing."""
+"""The outcome of evaluating a condition: status, explanation, evidence, and what is missing.
+
+The explanation and the missing data are ``Wording``s (``trialkit.core.wording``): English in
+``explanation`` and ``missing``, the reader's language where a page reads ``said`` and ``gaps``.
+"""
 
 from __future__ import annotations
 
@@ -7,15 +11,25 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from trialkit.core.eligibility import nodes as n
+from trialkit.core.wording import Wording, gettext_noop, joined
 
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
     status: n.Status
-    explanation: str
+    said: Wording
+    """Why, for the screening staff."""
     evidence: tuple[dict[str, Any], ...] = ()
-    missing: tuple[str, ...] = ()
+    gaps: tuple[Wording, ...] = ()
     """When unknown: the data that would decide it, in words."""
+
+    @property
+    def explanation(self) -> str:
+        return self.said.text
+
+    @property
+    def missing(self) -> tuple[str, ...]:
+        return tuple(gap.text for gap in self.gaps)
 
 
 def all_of(statuses: Sequence[n.Status]) -> n.Status:
@@ -37,16 +51,27 @@ def combine(kind: Literal["and", "or"], parts: Sequence[Outcome]) -> Outcome:
         decisive = list(parts)  # every part had to agree
     else:
         decisive = [p for p in parts if p.status == status]
-    missing = evidence_of(decisive, "missing") if status == n.UNKNOWN else ()
-    return Outcome(status, " ".join(dict.fromkeys(p.explanation for p in decisive)),
-                   evidence_of(decisive, "evidence"), missing)
+    gaps = evidence_of(decisive, "gaps") if status == n.UNKNOWN else ()
+    said = joined(_distinct(decisive), gettext_noop("%(first)s %(rest)s"))
+    return Outcome(status, said, evidence_of(decisive, "evidence"), gaps)
 
 
-def evidence_of(parts: Sequence[Outcome], attr: Literal["evidence", "missing"]) -> tuple[Any, ...]:
+def _distinct(parts: Sequence[Outcome]) -> list[Wording]:
+    """The parts' sentences without repeats (two parts may say the same thing)."""
+    seen: dict[str, Wording] = {}
+    for part in parts:
+        seen.setdefault(part.explanation, part.said)
+    return list(seen.values())
+
+
+def evidence_of(parts: Sequence[Outcome], attr: Literal["evidence", "gaps"]) -> tuple[Any, ...]:
     """The parts' evidence rows (or missing items), without repeats, in order."""
     seen: list[Any] = []
+    keys: list[Any] = []  # a worded gap repeats when it reads the same
     for part in parts:
         for item in getattr(part, attr):
-            if item not in seen:
+            key = item.text if isinstance(item, Wording) else item
+            if key not in keys:
+                keys.append(key)
                 seen.append(item)
     return tuple(seen)

@@ -12,6 +12,7 @@ from lark import Token
 from trialkit.core.eligibility import nodes as n
 from trialkit.core.eligibility import units
 from trialkit.core.protocol.labs import LabCatalogue
+from trialkit.core.wording import gettext_noop
 
 Pos = tuple[int, int]
 _DURATIONS: Final[dict[str, tuple[int, int]]] = {
@@ -91,12 +92,15 @@ class Builder:
                  functions: Mapping[str, Function] | None = None,
                  bindings: Mapping[str, Located] | None = None, depth: int = 0,
                  patterns: Mapping[str, re.Pattern[str]] | None = None,
-                 catalogue: LabCatalogue | None = None) -> None:
+                 catalogue: LabCatalogue | None = None,
+                 attestations: Mapping[str, str] | None = None) -> None:
         self.value_sets, self.fallbacks, self.screening_days = value_sets, fallbacks, screening_days
         self.tables = tables
         self.functions = functions or {}
         self.bindings = bindings or {}
         self.depth = depth
+        self.attestations = attestations or {}
+        """Attestation key → the label of the item that records it (for explanations)."""
         self.patterns = patterns or {}
         """Code kind → the pattern its codes must match (from the record schema)."""
         self.catalogue = catalogue or units.default_catalogue()
@@ -173,7 +177,7 @@ class Builder:
         return self.make(pos, n.Exists, self._events(selection))
 
     def attested(self, pos: Pos, key: Token) -> Located:
-        return self.make(pos, n.Attested, str(key))
+        return self.make(pos, n.Attested, str(key), self.attestations.get(str(key), ""))
 
     def increase(self, pos: Pos, picked: Located, steps: Located) -> Located:
         events, field = picked.item
@@ -336,7 +340,7 @@ class Builder:
         return Located(("window", self.make(pos, n.Window, months, days, where).item), pos)
 
     def window_screening(self, pos: Pos) -> Located:
-        window = n.Window(days=self.screening_days, name="the screening window")
+        window = n.Window(days=self.screening_days, name=gettext_noop("the screening window"))
         return Located(("window", window), pos)
 
     def anchor(self, pos: Pos, token: Token) -> Located:
@@ -397,7 +401,8 @@ class Builder:
         if self.depth >= 8:
             raise _at(pos, f"{function.name}: functions call each other too deeply")
         inner = Builder(self.value_sets, self.fallbacks, self.screening_days, self.tables,
-                        self.functions, bindings, self.depth + 1, self.patterns, self.catalogue)
+                        self.functions, bindings, self.depth + 1, self.patterns, self.catalogue,
+                        self.attestations)
         from trialkit.core.eligibility.language import build_tree
 
         try:

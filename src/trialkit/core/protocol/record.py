@@ -31,6 +31,7 @@ from trialkit.core.protocol._base import (
     Text,
     duplicates,
 )
+from trialkit.core.wording import gettext_noop
 
 ColumnType = Literal["date", "number", "count", "text", "code", "quantity"]
 """``number``: any real; ``count``: 0, 1, 2, …; ``code``: a coded value matched against value
@@ -271,6 +272,11 @@ def base_schema() -> RecordSchema:
         encoding="utf-8")
     return RecordSchema.model_validate(yaml.safe_load(text))
 
+
+BASE_NOUNS = (gettext_noop("diagnosis"), gettext_noop("medication"), gettext_noop("lab result"))
+"""The base tables' nouns, marked for the catalogue so that explanations read them in the
+reader's language (a protocol's own tables have its ``translations``). A test keeps them equal
+to the nouns of ``patient_record.yaml``."""
 
 PATIENT_TABLE = "patient"
 ATTESTATIONS = "attestations"

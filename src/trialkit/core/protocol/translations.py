@@ -3,7 +3,8 @@
 A protocol is written in one language (its text is the approved version). It may carry
 translations of the words people read while running the trial: form names, item labels,
 code-list decodes, visit names, criterion texts, role names, part, period and administration
-names and arm labels. The
+names, arm labels, and the words the eligibility explanations name: value-set descriptions and
+the nouns of the protocol's own record tables. The
 ids, rules and everything a computation reads stay as they are, so a translated view of a
 protocol behaves exactly like the protocol; only what it says differs. Analyses, exports and
 stored records use the protocol itself.
@@ -11,7 +12,7 @@ stored records use the protocol itself.
 Keys name what is translated by id: a form ``ae``, an item ``ae.AETERM`` (form id, item id), a
 decode ``ny.Y`` (code-list id, code), a visit ``M3``, a criterion ``I1``, a role ``monitor``,
 a part ``run_in``, a crossover period ``period_1``, an administration ``iv``, an arm
-``placebo``.
+``placebo``, a value set ``ms_rrms``, a record table ``relapses``.
 """
 
 from __future__ import annotations
@@ -55,6 +56,11 @@ class Translation(Frozen):
     name them."""
     arms: Words = Field(default_factory=dict)
     """Arm labels, by arm id (read only by roles the blinding lets see an arm)."""
+    value_sets: Words = Field(default_factory=dict)
+    """Value-set descriptions, by value-set id: explanations name a set by its description."""
+    tables: Words = Field(default_factory=dict)
+    """The noun of one row of the protocol's own record tables ("relapse"), by table id; the
+    base tables' nouns are trialkit's words, in its catalogue."""
 
 
 def same_language(tag: str, other: str) -> bool:
@@ -97,7 +103,14 @@ def in_language(protocol: Protocol, language: str) -> Protocol:
             for adm in protocol.design.administrations),
         "arms": tuple(arm.model_copy(update={"label": words.arms.get(arm.id, arm.label)})
                       for arm in protocol.design.arms)})
+    value_sets = tuple(vs.model_copy(update={
+        "description": words.value_sets.get(vs.id, vs.description)})
+        for vs in protocol.value_sets)
+    record = protocol.record.model_copy(update={"tables": tuple(
+        table.model_copy(update={"noun": words.tables.get(table.id, table.noun)})
+        for table in protocol.record.tables)})
     return protocol.model_copy(update={
+        "value_sets": value_sets, "record": record,
         "design": design, "forms": forms, "codelists": codelists, "roles": roles,
         "schedule": protocol.schedule.model_copy(update={"visits": visits}),
         "eligibility": protocol.eligibility.model_copy(update={"criteria": criteria}),
@@ -125,7 +138,8 @@ _WHAT = MappingProxyType({"forms": "form", "items": "item (form.item)",
                           "codelists": "decode (codelist.code)", "visits": "visit",
                           "criteria": "criterion", "roles": "role", "parts": "part",
                           "periods": "period", "administrations": "administration",
-                          "arms": "arm"})
+                          "arms": "arm", "value_sets": "value set",
+                          "tables": "table of the protocol's own record"})
 
 
 def _translatable(protocol: Protocol) -> dict[str, set[str]]:
@@ -141,6 +155,8 @@ def _translatable(protocol: Protocol) -> dict[str, set[str]]:
         "periods": {period.id for part in protocol.design.parts for period in part.periods},
         "administrations": {adm.id for adm in protocol.design.administrations},
         "arms": {arm.id for arm in protocol.design.arms},
+        "value_sets": {vs.id for vs in protocol.value_sets},
+        "tables": {table.id for table in protocol.record.tables},
     }
 
 

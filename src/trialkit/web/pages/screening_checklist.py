@@ -28,6 +28,7 @@ from trialkit.web.trial.screening_record import (
     screening_record,
     screening_visit_ids,
 )
+from trialkit.web.trial.wording import read
 
 
 @dataclass(frozen=True)
@@ -76,18 +77,22 @@ def checklist(participant: Participant, protocol: Protocol,
     except RecordError as exc:
         return "incomplete", [], _("The screening forms do not make a valid record yet: "
                                     "%(problem)s") % {"problem": exc}
-    result = screen(protocol, record).to_json()
+    screened = screen(protocol, record)
+    result = screened.to_json()
     # Judgements count only for criteria the forms still leave unknown, as in the stored
     # evaluation; a judged criterion shows the judged status beside the engine's explanation.
     stored = participant.evaluation()
     judged = judgements_still_needed(stored.judgements if stored else {}, result)
     final, _failing, _undecided = combine(result, judged)
     texts = {c.id: c.text for c in protocol.eligibility.criteria}
-    lines = [CriterionLine(c["id"], c["kind"], texts.get(c["id"], ""),
-                           judged[c["id"]].status if c["id"] in judged else c["status"],
-                           c["explanation"], [m.split(": ", 1)[-1] for m in result["missing"]
-                                              if m.startswith(f"{c['id']}: ")],
-                           judged.get(c["id"])) for c in result["criteria"]]
+    # What would decide an unknown criterion is listed while the engine's verdict is open.
+    open_verdict = screened.verdict == "incomplete"
+    lines = [CriterionLine(c.id, c.kind, texts.get(c.id, ""),
+                           judged[c.id].status if c.id in judged else c.outcome.status,
+                           read(c.outcome.said),
+                           [read(gap) for gap in c.outcome.gaps]
+                           if open_verdict and c.outcome.status == "unknown" else [],
+                           judged.get(c.id)) for c in screened.criteria]
     return final, lines, ""
 
 

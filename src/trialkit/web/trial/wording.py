@@ -11,20 +11,22 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.utils.functional import lazy
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 
 from trialkit.core.scheduling import Check, Verdict, Wording
+from trialkit.core.wording import capitalize
 
 
 def read(wording: Wording) -> str:
     """``wording`` in the active language."""
     if not wording.template:  # gettext("") is the catalogue's header, not an empty phrase
         return ""
-    if not wording.values:  # a template without placeholders may hold a plain "%"
-        return gettext(wording.template)
-    return gettext(wording.template) % {
-        key: read(value) if isinstance(value, Wording) else value
-        for key, value in wording.values}
+    template = (ngettext(wording.template, wording.plural, wording.count) if wording.plural
+                else gettext(wording.template))
+    if wording.values:  # a template without placeholders may hold a plain "%"
+        template = template % {key: read(value) if isinstance(value, Wording) else value
+                               for key, value in wording.values}
+    return capitalize(template) if wording.capitalized else template
 
 
 _read_lazily = lazy(read, str)

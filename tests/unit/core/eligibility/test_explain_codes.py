@@ -11,12 +11,12 @@ COURSES = n.CodeSet("courses", "diagnosis", ("SNOMED:426373005", "SNOMED:4255000
 
 
 def test_a_value_set_reads_as_its_description_or_its_tests_names():
-    assert ex.codes(RRMS) == "relapsing-remitting MS"
+    assert ex.codes(RRMS).text == "relapsing-remitting MS"
     pt = next(code for code in ex.lab_names() if code.startswith("LOINC:"))
     tests = n.CodeSet("pt", "lab", (pt,))
-    assert ex.codes(tests) == ex.lab_names()[pt]
-    assert "LOINC" not in ex.codes(tests)
-    assert ex.codes(n.CodeSet("other", "diagnosis", ("SNOMED:1",))) == "other"
+    assert ex.codes(tests).text == ex.lab_names()[pt]
+    assert "LOINC" not in ex.codes(tests).text
+    assert ex.codes(n.CodeSet("other", "diagnosis", ("SNOMED:1",))).text == "other"
 
 
 def test_a_recorded_code_reads_as_the_name_the_protocol_gives_it():

@@ -25,9 +25,10 @@ MS_LIBRARY = ROOT / "protocols" / "library" / "multiple-sclerosis.yaml"
 # amendment; adding the site's zh-Hant translation was one: translations are approved text;
 # so was annotating the dose form's "administered as planned" as EX.EXOCCUR, which the dose fills,
 # naming the consent facts the consent form's items hold, which the consent fills, and
-# translating the administrations' names, which the gates' sentences read);
+# translating the administrations' names, which the gates' sentences read, and the value
+# sets' descriptions and record tables' nouns, which the eligibility explanations read);
 # a change of trialkit that re-versions it unasked is a bug (docs/adr/0007).
-REFERENCE_VERSION = "f8b76af36106caa890e545f4773f13a1dcdd83db59c2341729d1dc393977aeab"
+REFERENCE_VERSION = "d611d428caeefe7b19574247faccdcff82a434147f793a347de091f934834875"
 
 
 def test_the_reference_protocol_version_is_pinned(reference_protocol):

@@ -22,7 +22,7 @@ from trialkit.core.protocol.translations import in_language, same_language, untr
 pytestmark = pytest.mark.protocols()
 
 KINDS = ("forms", "items", "codelists", "visits", "criteria", "roles", "parts", "periods",
-         "administrations", "arms")
+         "administrations", "arms", "value_sets", "tables")
 TEST_LANGUAGE = "qaa-test"  # ISO 639-2 reserves qaa-qtz for local use: no protocol carries it
 
 
@@ -40,6 +40,8 @@ def _keys(protocol: Protocol) -> dict[str, list[str]]:
         "periods": [period.id for part in protocol.design.parts for period in part.periods],
         "administrations": [adm.id for adm in protocol.design.administrations],
         "arms": [arm.id for arm in protocol.design.arms],
+        "value_sets": [vs.id for vs in protocol.value_sets],
+        "tables": [table.id for table in protocol.record.tables],
     }
 
 
@@ -94,6 +96,10 @@ def _words(dump: dict[str, Any]) -> dict[tuple[str, str], str]:
         words["administrations", adm["id"]] = adm["name"]
     for arm in dump["design"]["arms"]:
         words["arms", arm["id"]] = arm["label"]
+    for vs in dump["value_sets"]:
+        words["value_sets", vs["id"]] = vs["description"]
+    for table in dump["record"]["tables"]:
+        words["tables", table["id"]] = table["noun"]
     return words
 
 
@@ -120,6 +126,10 @@ def _without_words(dump: dict[str, Any]) -> dict[str, Any]:
         adm["name"] = None
     for arm in dump["design"]["arms"]:
         arm["label"] = None
+    for vs in dump["value_sets"]:
+        vs["description"] = None
+    for table in dump["record"]["tables"]:
+        table["noun"] = None
     return dump
 
 

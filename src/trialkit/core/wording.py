@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 
 def gettext_noop(message: str) -> str:
@@ -52,6 +53,25 @@ class Wording:
         filled = template % {key: value.text if isinstance(value, Wording) else value
                              for key, value in self.values}
         return capitalize(filled) if self.capitalized else filled
+
+    def to_json(self) -> dict[str, Any]:
+        """The wording as stored beside the English text it gives (a saved form's findings),
+        so that a page can read it in another language later."""
+        data: dict[str, Any] = {"template": self.template, "values": [
+            [key, value.to_json() if isinstance(value, Wording) else value]
+            for key, value in self.values]}
+        if self.plural:
+            data.update(plural=self.plural, count=self.count)
+        if self.capitalized:
+            data["capitalized"] = True
+        return data
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Wording:
+        return cls(str(data["template"]), tuple(
+            (str(key), cls.from_json(value) if isinstance(value, Mapping) else str(value))
+            for key, value in data.get("values", ())), str(data.get("plural", "")),
+            int(data.get("count", 1)), bool(data.get("capitalized", False)))
 
 
 def worded(template: str, **values: object) -> Wording:

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from trialkit.core.forms.expressions import (
     Expr,
@@ -28,15 +29,33 @@ from trialkit.core.forms.expressions import (
 )
 from trialkit.core.forms.values import ItemValueError, JsonScalar, parse_value
 from trialkit.core.protocol.forms import CodeList, EditCheck, Form
+from trialkit.core.wording import Wording, gettext_noop, worded
 
 
 @dataclass(frozen=True)
 class Finding:
-    """A soft edit-check result: saved, and a query opens when ``opens_query``."""
+    """A soft edit-check result: saved, and a query opens when ``opens_query``.
+
+    ``message`` is what is stored and what the query says, in the protocol's language. A page
+    reads it in the reader's: a protocol check by its ``check`` id (the protocol's
+    translation of its message), trialkit's own sentence by its ``wording``."""
 
     item: str
     message: str
     opens_query: bool = True
+    check: str = ""
+    """The id of the protocol's edit check that found it ("" for trialkit's own checks)."""
+    wording: Wording | None = None
+    """Trialkit's own sentence, as a template and values (the item is shown beside it)."""
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"item": self.item, "message": self.message,
+                                "opens_query": self.opens_query}
+        if self.check:
+            data["check"] = self.check
+        if self.wording is not None:
+            data["wording"] = self.wording.to_json()
+        return data
 
 
 def cross_item_findings(form: Form, values: Mapping[str, JsonScalar], as_of: datetime,
@@ -103,7 +122,7 @@ def protocol_check_findings(form: Form, values: Mapping[str, JsonScalar], today:
     for check in form.checks:
         if _applies(check, form, values, today, codes) and _fails(
                 parse_check(check.expression, form, codes), values, today):
-            findings.append(Finding(check.item, check.message))
+            findings.append(Finding(check.item, check.message, check=check.id))
     return findings
 
 
@@ -127,7 +146,9 @@ def _future_dates(form: Form, values: Mapping[str, JsonScalar],
         future = (date.fromisoformat(value) > as_of.date() if item.type == "date"
                   else datetime.fromisoformat(value) > as_of)
         if future:
-            findings.append(Finding(item.id, f"{item.label} {value} is in the future"))
+            findings.append(Finding(item.id, f"{item.label} {value} is in the future",
+                                    wording=worded(gettext_noop("%(value)s is in the future"),
+                                                   value=value)))
     return findings
 
 

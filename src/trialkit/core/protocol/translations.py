@@ -3,7 +3,7 @@
 A protocol is written in one language (its text is the approved version). It may carry
 translations of the words people read while running the trial: form names, item labels,
 code-list decodes, visit names, criterion texts, role names, part, period and administration
-names, arm labels, and the words the eligibility explanations name: value-set descriptions and
+names, arm labels, edit-check messages, and the words the eligibility explanations name: value-set descriptions and
 the nouns of the protocol's own record tables. The
 ids, rules and everything a computation reads stay as they are, so a translated view of a
 protocol behaves exactly like the protocol; only what it says differs. Analyses, exports and
@@ -12,7 +12,8 @@ stored records use the protocol itself.
 Keys name what is translated by id: a form ``ae``, an item ``ae.AETERM`` (form id, item id), a
 decode ``ny.Y`` (code-list id, code), a visit ``M3``, a criterion ``I1``, a role ``monitor``,
 a part ``run_in``, a crossover period ``period_1``, an administration ``iv``, an arm
-``placebo``, a value set ``ms_rrms``, a record table ``relapses``.
+``placebo``, an edit check ``ae.ends_after_onset`` (form id, check id), a value set
+``ms_rrms``, a record table ``relapses``.
 """
 
 from __future__ import annotations
@@ -56,6 +57,8 @@ class Translation(Frozen):
     name them."""
     arms: Words = Field(default_factory=dict)
     """Arm labels, by arm id (read only by roles the blinding lets see an arm)."""
+    checks: Words = Field(default_factory=dict)
+    """Edit-check messages, by ``form.check``: the query a failed check opens says it."""
     value_sets: Words = Field(default_factory=dict)
     """Value-set descriptions, by value-set id: explanations name a set by its description."""
     tables: Words = Field(default_factory=dict)
@@ -80,6 +83,9 @@ def in_language(protocol: Protocol, language: str) -> Protocol:
         "name": words.forms.get(form.id, form.name),
         "items": tuple(item.model_copy(update={
             "label": words.items.get(f"{form.id}.{item.id}", item.label)}) for item in form.items),
+        "checks": tuple(check.model_copy(update={
+            "message": words.checks.get(f"{form.id}.{check.id}", check.message)})
+            for check in form.checks),
     }) for form in protocol.forms)
     codelists = tuple(codelist.model_copy(update={"items": tuple(
         entry.model_copy(update={"decode": words.codelists.get(f"{codelist.id}.{entry.code}",
@@ -138,7 +144,8 @@ _WHAT = MappingProxyType({"forms": "form", "items": "item (form.item)",
                           "codelists": "decode (codelist.code)", "visits": "visit",
                           "criteria": "criterion", "roles": "role", "parts": "part",
                           "periods": "period", "administrations": "administration",
-                          "arms": "arm", "value_sets": "value set",
+                          "arms": "arm", "checks": "edit check (form.check)",
+                          "value_sets": "value set",
                           "tables": "table of the protocol's own record"})
 
 
@@ -155,6 +162,7 @@ def _translatable(protocol: Protocol) -> dict[str, set[str]]:
         "periods": {period.id for part in protocol.design.parts for period in part.periods},
         "administrations": {adm.id for adm in protocol.design.administrations},
         "arms": {arm.id for arm in protocol.design.arms},
+        "checks": {f"{form.id}.{check.id}" for form in protocol.forms for check in form.checks},
         "value_sets": {vs.id for vs in protocol.value_sets},
         "tables": {table.id for table in protocol.record.tables},
     }

@@ -16,6 +16,7 @@ from trialkit.core.forms import asked_items, validate_form
 from trialkit.core.protocol import Protocol
 from trialkit.core.protocol.forms import Form
 from trialkit.web.pages.item_values import value_in_words
+from trialkit.web.trial.wording import read
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,8 @@ def live_checks(protocol: Protocol, form: Form, entries: Mapping[str, object],
                 for item in form.items
                 if item.id in derived and check.values.get(item.id) is not None]
     findings: list[dict[str, object]] = [
-        {"item": f.item, "label": labels.get(f.item, f.item), "message": f.message}
+        {"item": f.item, "label": labels.get(f.item, f.item),
+         "message": read(f.wording) if f.wording is not None else f.message}
         for f in check.findings if f.opens_query]
     asked = asked_items(form, check.values, now.date(), codelists)
     return Live(computed, findings, [item for item, yes in asked.items() if not yes])

@@ -30,6 +30,7 @@ from trialkit.web.trial.models import FormRecord, FormVersion, Participant, Quer
 from trialkit.web.trial.queries_schedule import VisitRow, deviations_of, visit_schedule
 from trialkit.web.trial.source_verification import VisitVerification, visit_verification
 from trialkit.web.trial.study import VersionView
+from trialkit.web.trial.wording import edit_check_read
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,16 @@ class VisitLine:
 
 
 @dataclass(frozen=True)
+class QueryLine:
+    """A query as the participant page lists it: where it is (form and item as the reader's
+    protocol names them) and what it says, in the reader's words."""
+
+    query: Query
+    place: str
+    text: str
+
+
+@dataclass(frozen=True)
 class ParticipantPage:
     participant: Participant
     part_name: str
@@ -82,7 +93,7 @@ class ParticipantPage:
     """Repeating forms kept as logs (adverse events, relapses), by form name."""
     doses: list[Any]
     charts: list[tuple[str, Any, list[tuple[dt.date, float]]]]
-    queries: list[Query]
+    queries: list[QueryLine]
     signatures: list[Signature]
     deviations: list[Any]
     screened_under: VersionView | None
@@ -131,9 +142,20 @@ def participant_page(participant: Participant, actor: Actor) -> ParticipantPage:
         participant, _part_name(protocol, participant), access.randomization_number_and_kit(
             participant, actor), _allocation(participant, actor), visits, dict(logs),
         list(participant.administrations.order_by("given_at")),
-        _charts(protocol, records, latest), queries, signatures,
+        _charts(protocol, records, latest), [_query_line(protocol, q) for q in queries],
+        signatures,
         deviations_of(participant, actor), screened_under(participant),
         periods_of(participant, protocol))
+
+
+def _query_line(protocol: Protocol, query: Query) -> QueryLine:
+    form = protocol.form(query.record.form_id)
+    labels = {item.id: item.label for item in form.items}
+    place = f"{form.name} · {labels.get(query.item_id, query.item_id)}" if query.item_id \
+        else form.name
+    text = (edit_check_read(query.text, form, query.check_id, query.wording)
+            if query.automatic else query.text)
+    return QueryLine(query, place, text)
 
 
 def _visit_forms(protocol: Protocol, visit_id: str) -> list[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import replace
+from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
@@ -49,6 +50,7 @@ from trialkit.web.trial.coding import event_coding
 from trialkit.web.trial.lookups import form_record_for, participant_for
 from trialkit.web.trial.models import FormRecord, Participant
 from trialkit.web.trial.source_verification import form_verification, verification_history
+from trialkit.web.trial.wording import edit_check_read
 
 NO_VISIT = "-"
 
@@ -141,10 +143,13 @@ def _submission(posted: Posted) -> str | None:
         return None
 
 
-def labelled(form: Form, findings: list[dict[str, object]]) -> list[dict[str, object]]:
-    """Edit-check findings with the item's label beside its id, for people to read."""
+def labelled(form: Form, findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Edit-check findings with the item's label beside its id and the message in the
+    reader's words (``form`` as the reader reads the protocol), for people to read."""
     labels = {i.id: i.label for i in form.items}
-    return [{**f, "label": labels.get(str(f.get("item", "")), f.get("item", ""))}
+    return [{**f, "label": labels.get(str(f.get("item", "")), f.get("item", "")),
+             "message": edit_check_read(str(f.get("message", "")), form,
+                                        str(f.get("check", "")), f.get("wording"))}
             for f in findings]
 
 

@@ -16,7 +16,9 @@ from django.utils.translation import gettext_noop, pgettext_lazy
 from trialkit.core.protocol import Protocol
 from trialkit.core.protocol.roles import BlindedInformation, NotificationKind, Permission
 from trialkit.web.trial.actions.base import Actor
+from trialkit.web.trial.actions.forms import EDIT_CHECK
 from trialkit.web.trial.capture_queries import QueryView
+from trialkit.web.trial.wording import edit_check_read, system_message_read
 
 COMMITTEE, PREPARATIONS, PROCEDURES = "committee", "preparations", "procedures"
 GENERIC_LABELS = {COMMITTEE: gettext_noop("Safety committee"),
@@ -138,9 +140,15 @@ def query_in_words_of(protocol: Protocol, query: QueryView) -> QueryView:
         return query
     labels = {item.id: item.label for item in form.items}
     visits = {visit.id: visit.name for visit in protocol.schedule.visits}
+    text = (edit_check_read(query.text, form, query.check_id, query.wording)
+            if query.automatic else query.text)
+    # The edit checks' own messages: the opening one is the query's text.
+    messages = [replace(m, text=text if m.text == query.text else system_message_read(m.text))
+                if m.author == EDIT_CHECK else m for m in query.messages]
     return replace(query, form_name=form.name,
                    visit_name=visits.get(query.visit_id, query.visit_name),
-                   item_label=labels.get(query.item_id, query.item_label))
+                   item_label=labels.get(query.item_id, query.item_label), text=text,
+                   messages=messages)
 
 
 PARTICIPANT_STATUSES = {

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import QuerySet
 from django.utils.timesince import timeuntil
@@ -129,6 +130,10 @@ class QueryView:
     assigned_to: str
     """The username of the person the query is assigned to (blank: nobody in particular)."""
     assigned_at: dt.datetime | None
+    check_id: str = ""
+    """The protocol's edit check that opened it, by id ("" when opened otherwise)."""
+    wording: dict[str, Any] | None = None
+    """Trialkit's own edit-check sentence as a template and values (``core.wording``)."""
 
 
 @dataclass(frozen=True)
@@ -325,7 +330,7 @@ def _query_view(query: Query) -> QueryView:
                      query.automatic, query.raised_by, query.raised_at, query.closed_at,
                      messages, *names, form_record.participant.site.code,
                      query.assigned_to.get_username() if query.assigned_to else "",
-                     query.assigned_at)
+                     query.assigned_at, query.check_id, query.wording)
 
 
 def _names(protocol: Protocol, form_id: str, visit_id: str, item_id: str

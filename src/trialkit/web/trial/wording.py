@@ -8,13 +8,16 @@ wording reads as its sentence.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from django.utils.functional import lazy
 from django.utils.translation import gettext, ngettext
 
+from trialkit.core.protocol.forms import Form
 from trialkit.core.scheduling import Check, Verdict, Wording
-from trialkit.core.wording import capitalize
+from trialkit.core.wording import capitalize, gettext_noop
 
 
 def read(wording: Wording) -> str:
@@ -65,3 +68,37 @@ def reasons_of(checks: Iterable[Check]) -> str:
 
 
 _sentence_lazily = lazy(sentence_of, str)
+
+
+def edit_check_read(text: str, form: Form | None, check_id: str = "",
+                    wording: Mapping[str, Any] | None = None) -> str:
+    """An edit check's message, stored in the protocol's language, in the reader's: a protocol
+    check by its id from ``form`` as the reader's protocol words it, trialkit's own sentence
+    from its wording; as stored otherwise (written by a person, or kept before either was)."""
+    if check_id and form is not None:
+        message = next((check.message for check in form.checks if check.id == check_id), None)
+        if message is not None:
+            return message
+    if wording:
+        return read(Wording.from_json(wording))
+    return text
+
+
+RESOLVED_BY = gettext_noop("Resolved by version %(version)s.")
+"""What the edit checks write on a query a later version resolves, stored in English like
+every record; ``system_message_read`` reads it in the reader's language."""
+_RESOLVED = re.compile(re.escape(RESOLVED_BY).replace(re.escape("%(version)s"), r"(\d+)"))
+
+
+def resolved_by(version: int) -> str:
+    return RESOLVED_BY % {"version": version}
+
+
+def system_message_read(text: str) -> str:
+    """A message the edit checks wrote on a query, in the reader's language: the number is all
+    the resolving message carries; the opening message is the query's text."""
+    resolved = _RESOLVED.fullmatch(text)
+    if resolved is None:
+        return text
+    return gettext(RESOLVED_BY) % {"version": resolved.group(1)}
+

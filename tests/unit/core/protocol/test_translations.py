@@ -22,7 +22,7 @@ from trialkit.core.protocol.translations import in_language, same_language, untr
 pytestmark = pytest.mark.protocols()
 
 KINDS = ("forms", "items", "codelists", "visits", "criteria", "roles", "parts", "periods",
-         "administrations", "arms", "value_sets", "tables")
+         "administrations", "arms", "checks", "value_sets", "tables")
 TEST_LANGUAGE = "qaa-test"  # ISO 639-2 reserves qaa-qtz for local use: no protocol carries it
 
 
@@ -40,6 +40,7 @@ def _keys(protocol: Protocol) -> dict[str, list[str]]:
         "periods": [period.id for part in protocol.design.parts for period in part.periods],
         "administrations": [adm.id for adm in protocol.design.administrations],
         "arms": [arm.id for arm in protocol.design.arms],
+        "checks": [f"{form.id}.{check.id}" for form in protocol.forms for check in form.checks],
         "value_sets": [vs.id for vs in protocol.value_sets],
         "tables": [table.id for table in protocol.record.tables],
     }
@@ -79,6 +80,8 @@ def _words(dump: dict[str, Any]) -> dict[tuple[str, str], str]:
         words["forms", form["id"]] = form["name"]
         for item in form["items"]:
             words["items", f"{form['id']}.{item['id']}"] = item["label"]
+        for check in form["checks"]:
+            words["checks", f"{form['id']}.{check['id']}"] = check["message"]
     for codelist in dump["codelists"]:
         for entry in codelist["items"]:
             words["codelists", f"{codelist['id']}.{entry['code']}"] = entry["decode"]
@@ -109,6 +112,8 @@ def _without_words(dump: dict[str, Any]) -> dict[str, Any]:
         form["name"] = None
         for item in form["items"]:
             item["label"] = None
+        for check in form["checks"]:
+            check["message"] = None
     for codelist in dump["codelists"]:
         for entry in codelist["items"]:
             entry["decode"] = None

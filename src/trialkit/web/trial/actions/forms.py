@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import asdict
 from typing import TypeVar
 
 from django.db import IntegrityError
@@ -69,6 +68,7 @@ from trialkit.web.trial.models import (
     QueryMessage,
     Signature,
 )
+from trialkit.web.trial.wording import resolved_by
 
 EDIT_CHECK = "edit check"
 _Row = TypeVar("_Row", bound=Model)
@@ -226,7 +226,7 @@ def save_version(participant: Participant, form: Form, visit_id: str,
         saved_by=actor.name, saved_role=actor.role, saved_at=now, reason=reason.strip(),
         # The version the data were just validated under (the actor's protocol).
         protocol_version=actor.study.protocol_version,
-        findings=[asdict(f) for f in result.findings])
+        findings=[f.to_json() for f in result.findings])
     form_record.latest_version = version.number
     form_record.save(update_fields=["latest_version"])
     _audit_save(actor, form_record, previous, version)
@@ -335,6 +335,7 @@ def _void_signatures(actor: Actor, previous: FormVersion | None, version: FormVe
 def _sync_automatic_queries(actor: Actor, form_record: FormRecord, version: FormVersion,
                             findings: tuple[Finding, ...], now: dt.datetime) -> None:
     wanted = {(f.item, f.message) for f in findings}
+    found = {(f.item, f.message): f for f in findings}
     live = form_record.queries.filter(automatic=True).exclude(status=Query.Status.CLOSED)
     for query in live:
         if (query.item_id, query.text) in wanted:
@@ -343,14 +344,17 @@ def _sync_automatic_queries(actor: Actor, form_record: FormRecord, version: Form
         query.status, query.closed_at = Query.Status.CLOSED, now
         query.save(update_fields=["status", "closed_at"])
         QueryMessage.objects.create(query=query, author=EDIT_CHECK, author_role="system",
-                                    text=f"Resolved by version {version.number}.",
+                                    text=resolved_by(version.number),
                                     written_at=now)
         record(actor, AuditAction.CLOSE_AUTOMATIC_QUERY, query, old={"status": "open"},
                new={"status": "closed", "resolved_by_version": version.number})
     for item, text in sorted(wanted):
+        finding = found[item, text]
         query = Query.objects.create(record=form_record, item_id=item, text=text,
                                      automatic=True, raised_by=EDIT_CHECK, raised_at=now,
-                                     raised_on_version=version.number)
+                                     raised_on_version=version.number, check_id=finding.check,
+                                     wording=finding.wording.to_json()
+                                     if finding.wording is not None else None)
         QueryMessage.objects.create(query=query, author=EDIT_CHECK, author_role="system",
                                     text=text, written_at=now)
         record(actor, AuditAction.OPEN_AUTOMATIC_QUERY, query,

@@ -68,6 +68,12 @@ class Query(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
     automatic = models.BooleanField(default=False)
     """Opened by an edit check rather than by a person."""
+    check_id = models.CharField(max_length=64, blank=True, default="")
+    """The protocol's edit check that opened it, by id: a page reads its message in the
+    reader's language from the protocol's translation ("" when opened otherwise)."""
+    wording = models.JSONField(null=True, blank=True)
+    """Trialkit's own edit-check sentence as a template and values (``core.wording``), read in
+    the reader's language; ``text`` keeps it in the protocol's."""
     raised_on_version = models.PositiveIntegerField(null=True)
     """The form version the query was raised on (None: raised before any version)."""
     raised_by = models.CharField(max_length=150)

@@ -11,7 +11,7 @@ import re
 
 import pytest
 from django.core.cache import cache
-from django.utils import timezone
+from django.utils import timezone, translation
 from scipy import stats
 
 from tests.integration.conftest import PASSWORD
@@ -34,6 +34,7 @@ from trialkit.web.trial.models import (
     Site,
     Study,
 )
+from trialkit.web.trial.wording import read
 
 pytestmark = pytest.mark.protocols()
 
@@ -212,6 +213,14 @@ def test_the_safety_page_shows_each_declared_rule_s_exact_table_and_the_pooled_c
         if (rule.events, rule.of_participants) == (1, 6):  # EVIDENCE.md section 6
             assert [p for _, p in rows[:4]] == ["0.265", "0.469", "0.738", "0.882"]
     assert not named_in(_beyond_public(page.content, protocol), _secrets(protocol))
+    # The rule's status is core's sentence, read in the reader's language (it was English on
+    # a Chinese page).
+    client.cookies["trialkit_language"] = "zh-hant"
+    chinese = text_of(client.get("/safety/").content)
+    with translation.override("zh-hant"):
+        said = read(status.wording).lower()
+    assert said != status.explanation.lower() and said in chinese
+    assert status.explanation.lower() not in chinese
 
 
 @pytest.mark.protocols("committee_gate")

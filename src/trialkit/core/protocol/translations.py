@@ -3,11 +3,11 @@
 A protocol is written in one language (its text is the approved version). It may carry
 translations of the words people read while running the trial: form names, item labels,
 code-list decodes, visit names, criterion texts, role names, part, period and administration
-names, arm labels, edit-check messages, and the words the eligibility explanations name: value-set descriptions and
-the nouns of the protocol's own record tables. The
-ids, rules and everything a computation reads stay as they are, so a translated view of a
-protocol behaves exactly like the protocol; only what it says differs. Analyses, exports and
-stored records use the protocol itself.
+names, arm labels, edit-check messages, and the words the eligibility explanations name
+(value-set descriptions and the nouns of the protocol's own record tables). The ids, rules
+and everything a computation reads stay as they are, so a translated view of a protocol
+behaves exactly like the protocol; only what it says differs. Analyses, exports and stored
+records use the protocol itself.
 
 Keys name what is translated by id: a form ``ae``, an item ``ae.AETERM`` (form id, item id), a
 decode ``ny.Y`` (code-list id, code), a visit ``M3``, a criterion ``I1``, a role ``monitor``,

@@ -21,6 +21,7 @@ from scipy import stats
 
 from trialkit.core.protocol.forms import Form
 from trialkit.core.protocol.gates import CountAtLeast, GateEvent, PosteriorThreshold
+from trialkit.core.wording import Wording, gettext_noop, worded
 
 Rule = CountAtLeast | PosteriorThreshold
 DEFAULT_RATES = (0.05, 0.10, 0.20, 0.30, 0.50)
@@ -43,7 +44,12 @@ class GateStatus:
     stop: bool
     posterior: float | None
     """P(rate > threshold | data), for a posterior rule."""
-    explanation: str
+    wording: Wording
+    """Why, as a catalogue template (read in the reader's language on the safety page)."""
+
+    @property
+    def explanation(self) -> str:
+        return self.wording.text
 
 
 def boundary(rule: Rule) -> tuple[int | None, ...]:
@@ -106,14 +112,18 @@ def gate_status(rule: Rule, events: int, participants: int) -> GateStatus:
         posterior = float(stats.beta.sf(rule.threshold_rate, rule.prior.a + events,
                                         rule.prior.b + participants - events))
         stop = participants <= rule.of_participants and posterior > rule.probability
-        explanation = (f"P(rate > {rule.threshold_rate:g} | {events} of {participants}) = "
-                       f"{posterior:.3f}; the rule stops above {rule.probability:g}.")
+        said = worded(gettext_noop("P(rate > %(threshold)s | %(events)s of %(participants)s) = "
+                                   "%(posterior)s; the rule stops above %(probability)s."),
+                      threshold=f"{rule.threshold_rate:g}", events=events,
+                      participants=participants, posterior=f"{posterior:.3f}",
+                      probability=f"{rule.probability:g}")
     else:
         stop = events >= rule.events
-        explanation = (f"{events} of {participants} reviewed participants had "
-                       f"{rule.event.description}; the rule stops at {rule.events} of "
-                       f"{rule.of_participants}.")
-    return GateStatus(events, participants, stop, posterior, explanation)
+        said = worded(gettext_noop("%(events)s of %(participants)s reviewed participants had "
+                                   "%(event)s; the rule stops at %(stopping)s of %(of)s."),
+                      events=events, participants=participants, event=rule.event.description,
+                      stopping=rule.events, of=rule.of_participants)
+    return GateStatus(events, participants, stop, posterior, said)
 
 
 def counts_toward(event: GateEvent, *, serious: bool, related: bool,

@@ -10,6 +10,7 @@ from typing import Any
 
 from trialkit.core.exchange import ExchangeRows
 from trialkit.core.protocol import Protocol
+from trialkit.core.wording import gettext_noop as _  # marks for the catalogue
 from trialkit.interop.exports._export import Export, ExportError
 from trialkit.interop.fhir_export import (
     bundle_problems,
@@ -64,24 +65,24 @@ def _validate(path: Path) -> Sequence[str]:
 
 EXPORTS = (
     Export(
-        name="fhir-study", title="FHIR R4 ResearchStudy (Bundle)",
-        description="The study as a hospital's FHIR server or research registry reads it: "
-                    "ResearchStudy with phase, arms, conditions and sites, the eligibility "
-                    "criteria as a Group, the sponsor and the sites as Locations.",
+        name="fhir-study", title=_("FHIR R4 ResearchStudy (Bundle)"),
+        description=_("The study as a hospital's FHIR server or research registry reads it: "
+                      "ResearchStudy with phase, arms, conditions and sites, the eligibility "
+                      "criteria as a Group, the sponsor and the sites as Locations."),
         layout="file", suffix=".json", media_type=_MEDIA, needs_data=False,
         write=_write_study, validate=_validate, describes_arms=True),
     Export(
-        name="fhir-subjects", title="FHIR R4 ResearchSubjects (Bundle)",
-        description="Who is in the study and in what state, as ResearchSubjects of "
-                    "pseudonymous Patients (screening numbers); the arms only for a reader "
-                    "who may see them.",
+        name="fhir-subjects", title=_("FHIR R4 ResearchSubjects (Bundle)"),
+        description=_("Who is in the study and in what state, as ResearchSubjects of "
+                      "pseudonymous Patients (screening numbers); the arms only for a reader "
+                      "who may see them."),
         layout="file", suffix=".json", media_type=_MEDIA, needs_data=True,
         write=_write_subjects, validate=_validate),
     Export(
-        name="fhir-screening", title="FHIR R4 screening data (a Bundle per participant)",
-        description="Each participant's screening record (demographics, diagnoses, labs, "
-                    "medications, consent, attestations) as a patient Bundle a hospital system "
-                    "or trialkit's own FHIR reader reads back.",
+        name="fhir-screening", title=_("FHIR R4 screening data (a Bundle per participant)"),
+        description=_("Each participant's screening record (demographics, diagnoses, labs, "
+                      "medications, consent, attestations) as a patient Bundle a hospital system "
+                      "or trialkit's own FHIR reader reads back."),
         layout="folder", suffix=".zip", media_type="application/zip", needs_data=True,
         write=_write_screening, validate=_validate),
 )

@@ -8,6 +8,7 @@ from pathlib import Path
 from trialkit.core.exchange import ExchangeRows
 from trialkit.core.protocol import Protocol
 from trialkit.core.protocol.blinded_view import blinded_view
+from trialkit.core.wording import gettext_noop as _  # marks for the catalogue
 from trialkit.interop.exports._export import Export
 from trialkit.interop.redcap import dictionary_csv, dictionary_problems
 
@@ -25,9 +26,9 @@ def _validate(path: Path) -> Sequence[str]:
 
 EXPORTS = (
     Export(
-        name="redcap-dictionary", title="REDCap data dictionary (CSV)",
-        description="The protocol's case report forms as a REDCap data dictionary: a site "
-                    "uploads it to build the same instruments in its REDCap project.",
+        name="redcap-dictionary", title=_("REDCap data dictionary (CSV)"),
+        description=_("The protocol's case report forms as a REDCap data dictionary: a site "
+                      "uploads it to build the same instruments in its REDCap project."),
         layout="file", suffix=".csv", media_type="text/csv", needs_data=False,
         write=_write, validate=_validate),
 )

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from trialkit.core.exchange import ExchangeRows
 from trialkit.core.protocol import Protocol
+from trialkit.core.wording import gettext_noop as _  # marks for the catalogue
 from trialkit.interop.ctgov.export import study_json
 from trialkit.interop.ctgov.schema import study_errors
 from trialkit.interop.exports._export import Export
@@ -28,9 +29,9 @@ def _validate(path: Path) -> Sequence[str]:
 
 EXPORTS = (
     Export(
-        name="ctgov-json", title="ClinicalTrials.gov study record (API v2 JSON)",
-        description="The registry record of the trial, as the registry's API v2 serves it; a "
-                    "sponsor registers or updates the trial with it.",
+        name="ctgov-json", title=_("ClinicalTrials.gov study record (API v2 JSON)"),
+        description=_("The registry record of the trial, as the registry's API v2 serves it; a "
+                      "sponsor registers or updates the trial with it."),
         layout="file", suffix=".json", media_type="application/json", needs_data=False,
         write=_write, validate=_validate, describes_arms=True),
 )

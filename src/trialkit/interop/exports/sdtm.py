@@ -8,6 +8,7 @@ from pathlib import Path
 
 from trialkit.core.exchange import ExchangeRows
 from trialkit.core.protocol import Protocol
+from trialkit.core.wording import gettext_noop as _  # marks for the catalogue
 from trialkit.interop.exports._export import Export, ExportError
 from trialkit.interop.sdtm import validate_submission, validate_with_core, write_submission
 
@@ -24,10 +25,10 @@ def _validate(folder: Path) -> Sequence[str]:
 
 EXPORTS = (
     Export(
-        name="sdtm", title="CDISC SDTM datasets with Define-XML 2.1",
-        description="The trial's tabulation datasets as SAS transport v5 and Dataset-JSON 1.1 "
-                    "files with the define.xml that describes them; a sponsor submits them to "
-                    "a regulator.",
+        name="sdtm", title=_("CDISC SDTM datasets with Define-XML 2.1"),
+        description=_("The trial's tabulation datasets as SAS transport v5 and Dataset-JSON 1.1 "
+                      "files with the define.xml that describes them; a sponsor submits them to "
+                      "a regulator."),
         layout="folder", suffix=".zip", media_type="application/zip", needs_data=True,
         write=_write, validate=_validate, external_validator=validate_with_core,
         # The trial-design domains (TA, TE, TS's control type) name the arms: a blinded reader

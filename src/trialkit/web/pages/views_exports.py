@@ -46,7 +46,9 @@ def exports(request: HttpRequest, actor: Actor) -> HttpResponse:
     except InvalidInputError as exc:
         as_of, problem = today(), _(
             "As-of date %(problem)s; the exports are as of today.") % {"problem": exc.message}
-    formats = [{"name": e.name, "title": e.title, "description": e.description,
+    # The registry's titles and descriptions are marked for the catalogue where they are
+    # declared (interop imports no Django); the page reads them in the reader's language.
+    formats = [{"name": e.name, "title": _(e.title), "description": _(e.description),
                 "folder": e.layout == "folder", "needs_data": e.needs_data,
                 "open": may_read(actor, e), "url": _url(e.name, as_of)}
                for e in EXPORTS.values()]

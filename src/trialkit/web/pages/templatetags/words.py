@@ -55,6 +55,7 @@ def information(codes: Iterable[str]) -> str:
 register.filter("participant_status", participant_status)
 register.filter("sentence", wording.sentence_of)
 register.filter("verdict_name", wording.name_of)
+register.filter("worded", wording.read)
 
 
 @register.filter

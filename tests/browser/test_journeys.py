@@ -17,10 +17,10 @@ are the same templates, and the Chinese run of a long journey costs as much as t
 (conftest.py). The coordinator's journey picks the language with the picker on the sign-in
 page; the other people arrive with the language cookie already set.
 
-What stays English on a Chinese page, by design (docs/adr/0019-languages.md): sentences built
-by trialkit.core (a gate's unmet check), the protocol's words it has no translation for (a
-committee's and a workspace's name, decision codes) and what people typed. An action's refusal
-is worded in the reader's language.
+What stays English on a Chinese page, by design (docs/adr/0019-languages.md): the protocol's
+words it has no translation for (a committee's and a workspace's name, decision codes) and what
+people typed. Sentences built by trialkit.core (a gate's unmet check, a criterion's
+explanation) and an action's refusal are worded in the reader's language (docs/adr/0023).
 """
 
 from __future__ import annotations

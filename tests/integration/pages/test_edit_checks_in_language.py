@@ -20,12 +20,15 @@ from django.utils.translation import gettext
 from tests.integration.capture_support import consented
 from tests.integration.conftest import PASSWORD
 from tests.integration.pages.support import signed_in, text_of
+from trialkit.core.wording import Wording
 from trialkit.web.trial.actions.participants import do_register_candidate
 from trialkit.web.trial.gate_facts import today
 from trialkit.web.trial.models import FormRecord, Query
+from trialkit.web.trial.wording import read
 
 pytestmark = pytest.mark.protocols()
 
+CJK = re.compile(r"[\u4e00-\u9fff]")
 COMPARISON = re.compile(r"(\w+)\s*(<|<=)\s*(\w+)")
 
 
@@ -116,3 +119,29 @@ def test_a_failed_check_and_its_query_read_in_the_readers_language(trial, make_a
     assert resolved in query_page and "resolved by version" not in query_page
     assert "resolved by version 2." in _read(client, "pages:query", own[check.id].pk,
                                              language="en")
+
+
+@pytest.mark.protocols("derived_check")
+def test_a_computed_scores_disagreement_reads_in_the_readers_language(trial, make_actor):
+    # An entered total that disagrees with the one computed from its components (the rater's
+    # EDSS against the FS grades) was explained in core's English on a Chinese page.
+    from tests.integration.pages.test_form_pages import _derived
+
+    form, checked, visit = _derived(trial)
+    coordinator = make_actor(trial.screener)
+    participant = consented(do_register_candidate("S-EC2", trial.site, actor=coordinator),
+                            coordinator)
+    client = signed_in(make_actor(trial.entry_role(form), username="ec-rater").name, PASSWORD)
+    right = trial.values(form, today())
+    assert client.post(reverse("pages:form_entry", args=[participant.pk, visit, form.id]),
+                       _fields({**right, checked.id: right[checked.id] + 2})).status_code == 302
+    query = Query.objects.get(record__participant=participant, automatic=True)
+    assert query.wording is not None
+    with translation.override("zh-hant"):
+        said = read(Wording.from_json(query.wording)).lower()
+    assert CJK.search(said)
+    for name, args in (("pages:form_history", (query.record_id,)), ("pages:query", (query.pk,)),
+                       ("pages:participant", (participant.pk,))):
+        page = _read(client, name, *args, language="zh-hant")
+        assert said in page and query.text.lower() not in page, name
+    assert query.text.lower() in _read(client, "pages:query", query.pk, language="en")

@@ -18,6 +18,7 @@ from trialkit.core.forms.values import ItemValueError, JsonScalar, parse_value
 from trialkit.core.protocol.forms import CodeList, Form, Item
 from trialkit.core.scoring.checks import Outcome, ScoringInputError
 from trialkit.core.scoring.derivations import UnknownDerivationError, derive
+from trialkit.core.wording import gettext_noop, worded
 
 
 @dataclass(frozen=True)
@@ -123,4 +124,6 @@ def _derive_into(item: Item, values: dict[str, JsonScalar], errors: list[ItemErr
     check = derived.check(entered, spec.check_against)
     if check.outcome is not Outcome.AGREE:
         findings.append(Finding(spec.check_against, f"{check.message} ({derived.explanation})",
-                                opens_query=check.opens_query))
+                                opens_query=check.opens_query,
+                                wording=worded(gettext_noop("%(check)s (%(how)s)"),
+                                               check=check.wording, how=derived.wording)))

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
+from trialkit.core.wording import Wording, gettext_noop, worded
+
 
 class ScoringInputError(ValueError):
     """An input a score cannot be computed from; ``field`` names the offending input."""
@@ -51,7 +53,12 @@ class EditCheck:
     outcome: Outcome
     entered: float
     computed: float
-    message: str
+    wording: Wording
+    """The verdict in words, as a catalogue template (read in the reader's language)."""
+
+    @property
+    def message(self) -> str:
+        return self.wording.text
 
     @property
     def opens_query(self) -> bool:
@@ -60,18 +67,19 @@ class EditCheck:
 
 
 def compare(entered: float, computed: float, band: tuple[float, float] | None,
-            what: str, fmt: str = "g") -> EditCheck:
+            what: Wording, fmt: str = "g") -> EditCheck:
     """``entered`` against ``computed``; inside ``band`` (when given) a difference is tolerated."""
     shown, value = format(entered, fmt), format(computed, fmt)
     low, high = (format(band[0], fmt), format(band[1], fmt)) if band else ("", "")
     if entered == computed:
-        return EditCheck(Outcome.AGREE, entered, computed,
-                         f"{what} {shown} agrees with the computed {value}")
+        return EditCheck(Outcome.AGREE, entered, computed, worded(gettext_noop(
+            "%(what)s %(entered)s agrees with the computed %(computed)s"),
+            what=what, entered=shown, computed=value))
     if band is not None and band[0] <= entered <= band[1]:
-        return EditCheck(Outcome.RATER_JUDGEMENT, entered, computed,
-                         f"{what} {shown} differs from the computed {value} inside "
-                         f"{low}–{high}, where published algorithms disagree: rater judgement, "
-                         "no query")
-    return EditCheck(Outcome.DISAGREE, entered, computed,
-                     f"{what} {shown} differs from the computed {value}: "
-                     "please check the Functional System grades and the score")
+        return EditCheck(Outcome.RATER_JUDGEMENT, entered, computed, worded(gettext_noop(
+            "%(what)s %(entered)s differs from the computed %(computed)s inside %(low)s–%(high)s, "
+            "where published algorithms disagree: rater judgement, no query"),
+            what=what, entered=shown, computed=value, low=low, high=high))
+    return EditCheck(Outcome.DISAGREE, entered, computed, worded(gettext_noop(
+        "%(what)s %(entered)s differs from the computed %(computed)s: please check the "
+        "Functional System grades and the score"), what=what, entered=shown, computed=value))

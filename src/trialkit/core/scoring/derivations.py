@@ -17,6 +17,7 @@ from types import MappingProxyType
 
 from trialkit.core.scoring.checks import EditCheck, ScoringInputError, compare
 from trialkit.core.scoring.edss import FunctionalSystems, neurostatus_edss
+from trialkit.core.wording import Wording, gettext_noop, worded
 
 __all__ = [
     "Derived",
@@ -31,16 +32,22 @@ __all__ = [
 @dataclass(frozen=True)
 class Derived:
     value: float
-    explanation: str
+    wording: Wording
+    """How the value was computed, as a catalogue template."""
     judgement_band: tuple[float, float] | None = None
     """Entered values inside this band are rater judgement (a note), not a disagreement."""
+
+    @property
+    def explanation(self) -> str:
+        return self.wording.text
 
     def check(self, entered: object, item: str) -> EditCheck:
         """The entered ``item`` against this value; ``opens_query`` says whether to query."""
         if (isinstance(entered, bool) or not isinstance(entered, int | float | Decimal)
                 or not math.isfinite(entered)):
             raise ScoringInputError(item, f"must be a number to compare, got {entered!r}")
-        return compare(float(entered), self.value, self.judgement_band, f"Entered {item}")
+        return compare(float(entered), self.value, self.judgement_band,
+                       worded(gettext_noop("Entered %(item)s"), item=item))
 
 
 DerivationFunction = Callable[[Mapping[str, object]], "Derived"]
@@ -77,7 +84,7 @@ def _neurostatus_edss(values: Mapping[str, object]) -> Derived:
     _require(values, _EDSS_INPUTS, "the EDSS")
     fs = FunctionalSystems.from_entered({name: values[name] for name in _FUNCTIONAL_SYSTEMS})
     result = neurostatus_edss(fs, values["ambulation"])
-    return Derived(result.score, result.explanation, result.judgement_band)
+    return Derived(result.score, result.said, result.judgement_band)
 
 
 def _sum(values: Mapping[str, object]) -> Derived:
@@ -88,7 +95,8 @@ def _sum(values: Mapping[str, object]) -> Derived:
         if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
             raise ScoringInputError(name, f"must be a number, got {value!r}")
         total += Decimal(str(value))
-    return Derived(float(total), "sum of " + ", ".join(values))
+    return Derived(float(total), worded(gettext_noop("sum of %(items)s"),
+                                        items=", ".join(values)))
 
 
 _REGISTRY: Mapping[str, RegisteredDerivation] = MappingProxyType({

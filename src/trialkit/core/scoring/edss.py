@@ -16,6 +16,7 @@ from dataclasses import dataclass, fields
 from decimal import Decimal
 
 from trialkit.core.scoring.checks import EditCheck, ScoringInputError, compare, whole_number
+from trialkit.core.wording import Wording, gettext_noop, joined, ngettext, worded
 
 __all__ = [
     "EDSS_SCALE", "JUDGEMENT_BAND", "EdssResult", "FunctionalSystems", "ScoringInputError",
@@ -77,21 +78,42 @@ _FS_MAX = {"pyramidal": 6, "cerebellar": 5, "brainstem": 5, "sensory": 6, "bowel
 @dataclass(frozen=True)
 class EdssResult:
     score: float
-    rule: str
+    decided_by: Wording
     """The rule that decided the score: an FS step rule or the ambulation floor."""
-    explanation: str
+    said: Wording
+    """How the score was reached, as a catalogue template (read in the reader's language)."""
     rater_judgement: bool
     judgement_band: tuple[float, float] | None
     """With ``rater_judgement``: the range of values published algorithms give."""
     fs_score: float
     ambulation_floor: float
 
+    @property
+    def rule(self) -> str:
+        return self.decided_by.text
+
+    @property
+    def explanation(self) -> str:
+        return self.said.text
+
 
 @dataclass(frozen=True)
 class _Step:
     score: float
-    rule: str
+    rule: Wording
     judgement: bool = False
+
+
+def _rule(text: str) -> Wording:
+    """A step rule without values; ``text`` must be a ``gettext_noop`` literal."""
+    return Wording(text)
+
+
+# The Functional Systems as the explanation names them.
+_FS_NAMES = {"pyramidal": gettext_noop("pyramidal"), "cerebellar": gettext_noop("cerebellar"),
+             "brainstem": gettext_noop("brainstem"), "sensory": gettext_noop("sensory"),
+             "bowel_bladder": gettext_noop("bowel and bladder"),
+             "visual": gettext_noop("visual"), "cerebral": gettext_noop("cerebral")}
 
 
 def neurostatus_ambulation_floor(ambulation: object) -> float:
@@ -108,13 +130,15 @@ def kurtzke_ambulation_floor(ambulation: object) -> float:
 
 def neurostatus_edss(fs: FunctionalSystems, ambulation: object) -> EdssResult:
     score = whole_number(ambulation, "ambulation", 0, NEUROSTATUS_AMBULATION_MAX)
-    return _combine(fs, _NEUROSTATUS_FLOOR[score], f"Neurostatus ambulation {score}")
+    return _combine(fs, _NEUROSTATUS_FLOOR[score],
+                    worded(gettext_noop("Neurostatus ambulation %(score)s"), score=score))
 
 
 def edss_from_kurtzke(fs: FunctionalSystems, ambulation: object) -> EdssResult:
     """The EDSS for data that codes ambulation on the Kurtzke 0-13 scale (e.g. MSBase exports)."""
     grade = whole_number(ambulation, "ambulation", 0, KURTZKE_AMBULATION_MAX)
-    return _combine(fs, kurtzke_ambulation_floor(grade), f"Kurtzke ambulation {grade}")
+    return _combine(fs, kurtzke_ambulation_floor(grade),
+                    worded(gettext_noop("Kurtzke ambulation %(grade)s"), grade=grade))
 
 
 def edss_value(value: object, field: str = "score") -> float:
@@ -135,36 +159,46 @@ def check_rater_edss(rater: object, computed: EdssResult) -> EditCheck:
     rater saw the patient walk; the algorithm did not). Anything else: disagree, open a query.
     """
     entered = edss_value(rater, "edss (rater)")
-    return compare(entered, computed.score, computed.judgement_band, "Rater EDSS", ".1f")
+    return compare(entered, computed.score, computed.judgement_band,
+                   Wording(gettext_noop("Rater EDSS")), ".1f")
 
 
-def _combine(fs: FunctionalSystems, floor: float, ambulation_label: str) -> EdssResult:
+def _combine(fs: FunctionalSystems, floor: float, ambulation_label: Wording) -> EdssResult:
     grades = fs.converted()
     step = _fs_step(list(grades.values()))
     score = max(step.score, floor)
     by_floor = floor > step.score
     judgement = step.judgement and floor < JUDGEMENT_BAND[1]
     band = (max(JUDGEMENT_BAND[0], floor), JUDGEMENT_BAND[1]) if judgement else None
-    rule = f"{ambulation_label} sets the floor {floor:.1f}" if by_floor else step.rule
-    shown = ", ".join(f"{name} {grade}" for name, grade in grades.items())
-    floor_text = f"sets the floor {floor:.1f}" if floor else "sets no floor"
-    explanation = (f"FS grades for the EDSS: {shown}. FS step {step.score:.1f} ({step.rule}); "
-                   f"{ambulation_label} {floor_text}; EDSS {score:.1f}, decided by: {rule}.")
+    rule = (worded(gettext_noop("%(ambulation)s sets the floor %(floor)s"),
+                   ambulation=ambulation_label, floor=f"{floor:.1f}") if by_floor else step.rule)
+    shown = joined([worded(gettext_noop("%(system)s %(grade)s"),
+                           system=Wording(_FS_NAMES[name]), grade=grade)
+                    for name, grade in grades.items()], gettext_noop("%(first)s, %(rest)s"))
+    floor_text = (worded(gettext_noop("%(ambulation)s sets the floor %(floor)s"),
+                         ambulation=ambulation_label, floor=f"{floor:.1f}") if floor
+                  else worded(gettext_noop("%(ambulation)s sets no floor"),
+                              ambulation=ambulation_label))
+    said = worded(gettext_noop("FS grades for the EDSS: %(grades)s. FS step %(step)s (%(rule)s); "
+                               "%(floor)s; EDSS %(score)s, decided by: %(decided)s."),
+                  grades=shown, step=f"{step.score:.1f}", rule=step.rule, floor=floor_text,
+                  score=f"{score:.1f}", decided=rule)
     if band is not None:
-        explanation += (" Rater judgement: published algorithms give "
-                        f"{band[0]:.1f}–{band[1]:.1f} for this pattern.")
-    return EdssResult(score=score, rule=rule, explanation=explanation, rater_judgement=judgement,
+        said = worded(gettext_noop("%(explanation)s Rater judgement: published algorithms give "
+                                   "%(low)s–%(high)s for this pattern."),
+                      explanation=said, low=f"{band[0]:.1f}", high=f"{band[1]:.1f}")
+    return EdssResult(score=score, decided_by=rule, said=said, rater_judgement=judgement,
                       judgement_band=band, fs_score=step.score, ambulation_floor=floor)
 
 
 def _fs_step(grades: Sequence[int]) -> _Step:
     count = Counter(grades)
     if max(grades) >= 5:
-        return _Step(5.0, "an FS grade of 5 or more")
+        return _Step(5.0, _rule(gettext_noop("an FS grade of 5 or more")))
     if count[4] >= 2:
-        return _Step(5.0, "two or more FS grades of 4")
+        return _Step(5.0, _rule(gettext_noop("two or more FS grades of 4")))
     if count[3] >= 6:
-        return _Step(5.0, "six or seven FS grades of 3")
+        return _Step(5.0, _rule(gettext_noop("six or seven FS grades of 3")))
     if count[4] == 1:
         return _with_one_four(count[3], count[2])
     if count[3] >= 1:
@@ -174,37 +208,42 @@ def _fs_step(grades: Sequence[int]) -> _Step:
 
 def _with_one_four(threes: int, twos: int) -> _Step:
     if threes == 0 and twos == 0:
-        return _Step(4.0, "one FS grade of 4, others 0 or 1")
+        return _Step(4.0, _rule(gettext_noop("one FS grade of 4, others 0 or 1")))
     if threes <= 2 and twos == 0:
-        return _Step(4.5, "one FS grade of 4 with one or two grades of 3")
+        return _Step(4.5, _rule(gettext_noop("one FS grade of 4 with one or two grades of 3")))
     if threes == 0:
-        return _Step(4.0, f"one FS grade of 4 with {twos} of 2, a combination exceeding 3.5",
-                     judgement=True)
-    return _Step(4.5, f"one FS grade of 4 with {threes} of 3 and {twos} of 2, a combination "
-                      "exceeding one 4 with one or two 3", judgement=True)
+        return _Step(4.0, worded(gettext_noop(
+            "one FS grade of 4 with %(twos)s of 2, a combination exceeding 3.5"), twos=twos),
+            judgement=True)
+    return _Step(4.5, worded(gettext_noop(
+        "one FS grade of 4 with %(threes)s of 3 and %(twos)s of 2, a combination exceeding one 4 "
+        "with one or two 3"), threes=threes, twos=twos), judgement=True)
 
 
 def _with_threes(threes: int, twos: int) -> _Step:
     if threes == 5:
         if twos == 0:
-            return _Step(4.5, "five FS grades of 3")
-        return _Step(4.5, f"five FS grades of 3 with {twos} of 2, a combination exceeding "
-                          "five grades of 3", judgement=True)
+            return _Step(4.5, _rule(gettext_noop("five FS grades of 3")))
+        return _Step(4.5, worded(gettext_noop(
+            "five FS grades of 3 with %(twos)s of 2, a combination exceeding five grades of 3"),
+            twos=twos), judgement=True)
     if threes == 1 and twos == 0:
-        return _Step(3.0, "one FS grade of 3, others 0 or 1")
+        return _Step(3.0, _rule(gettext_noop("one FS grade of 3, others 0 or 1")))
     if threes == 1 and twos <= 2:
-        return _Step(3.5, "one FS grade of 3 with one or two grades of 2")
+        return _Step(3.5, _rule(gettext_noop("one FS grade of 3 with one or two grades of 2")))
     if threes == 2 and twos == 0:
-        return _Step(3.5, "two FS grades of 3, others 0 or 1")
-    return _Step(4.0, f"{threes} FS grades of 3 with {twos} of 2, a combination exceeding 3.5",
-                 judgement=True)
+        return _Step(3.5, _rule(gettext_noop("two FS grades of 3, others 0 or 1")))
+    return _Step(4.0, worded(gettext_noop(
+        "%(threes)s FS grades of 3 with %(twos)s of 2, a combination exceeding 3.5"),
+        threes=threes, twos=twos), judgement=True)
 
 
 def _twos_and_ones(twos: int, ones: int) -> _Step:
     if twos == 0:
         if ones == 0:
-            return _Step(0.0, "all FS grades 0")
-        return _Step(1.0, "one FS grade of 1") if ones == 1 else _Step(1.5, "two or more FS "
-                                                                             "grades of 1")
+            return _Step(0.0, _rule(gettext_noop("all FS grades 0")))
+        return (_Step(1.0, _rule(gettext_noop("one FS grade of 1"))) if ones == 1
+                else _Step(1.5, _rule(gettext_noop("two or more FS grades of 1"))))
     steps = {1: 2.0, 2: 2.5, 3: 3.0, 4: 3.0, 5: 3.5, 6: 4.0, 7: 4.0}
-    return _Step(steps[twos], f"{twos} FS grade{'s' if twos > 1 else ''} of 2, others 0 or 1")
+    return _Step(steps[twos], ngettext("%(count)s FS grade of 2, others 0 or 1",
+                                       "%(count)s FS grades of 2, others 0 or 1", twos))

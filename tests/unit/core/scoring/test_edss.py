@@ -120,7 +120,7 @@ def test_an_ambulation_floor_narrows_or_ends_the_judgement_band():
 
 def test_the_explanation_names_the_converted_grades_and_the_deciding_rule():
     result = neurostatus_edss(_fs(0, 0, 0, 0, 4, 6, 1), 0)
-    assert "bowel_bladder 3" in result.explanation
+    assert "bowel and bladder 3" in result.explanation
     assert "visual 4" in result.explanation
     assert "cerebral 0" in result.explanation
     assert result.explanation.endswith("EDSS 4.5, decided by: one FS grade of 4 with one or two grades of 3.")

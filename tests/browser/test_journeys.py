@@ -18,7 +18,7 @@ are the same templates, and the Chinese run of a long journey costs as much as t
 page; the other people arrive with the language cookie already set.
 
 What stays English on a Chinese page, by design (docs/adr/0019-languages.md): the protocol's
-words it has no translation for (a committee's and a workspace's name, decision codes) and what
+words it has no translation for (a committee's name, decision codes) and what
 people typed. Sentences built by trialkit.core (a gate's unmet check, a criterion's
 explanation) and an action's refusal are worded in the reader's language (docs/adr/0023).
 """

@@ -2,7 +2,8 @@
 
 A protocol is written in one language (its text is the approved version). It may carry
 translations of the words people read while running the trial: form names, item labels,
-code-list decodes, visit names, criterion texts, role names, part, period and administration
+code-list decodes, visit names, criterion texts, role names, descriptions and workspaces, part,
+period and administration
 names, arm labels, edit-check messages, and the words the eligibility explanations name
 (value-set descriptions and the nouns of the protocol's own record tables). The ids, rules
 and everything a computation reads stay as they are, so a translated view of a protocol
@@ -48,6 +49,10 @@ class Translation(Frozen):
     visits: Words = Field(default_factory=dict)
     criteria: Words = Field(default_factory=dict)
     roles: Words = Field(default_factory=dict)
+    role_descriptions: Words = Field(default_factory=dict)
+    """What a role does, by role id (the role picker shows it)."""
+    workspaces: Words = Field(default_factory=dict)
+    """The name of a role's own page in the navigation, by role id."""
     parts: Words = Field(default_factory=dict)
     """Part names (Phase I run-in, Phase IIa), by part id."""
     periods: Words = Field(default_factory=dict)
@@ -96,8 +101,10 @@ def in_language(protocol: Protocol, language: str) -> Protocol:
     criteria = tuple(criterion.model_copy(update={
         "text": words.criteria.get(criterion.id, criterion.text)})
         for criterion in protocol.eligibility.criteria)
-    roles = tuple(role.model_copy(update={"name": words.roles.get(role.id, role.name)})
-                  for role in protocol.roles)
+    roles = tuple(role.model_copy(update={
+        "name": words.roles.get(role.id, role.name),
+        "description": words.role_descriptions.get(role.id, role.description),
+        "workspace": words.workspaces.get(role.id, role.workspace)}) for role in protocol.roles)
     design = protocol.design.model_copy(update={
         "parts": tuple(part.model_copy(update={
             "name": words.parts.get(part.id, part.name),
@@ -142,7 +149,9 @@ def check(protocol: Protocol) -> Iterator[Problem]:
 
 _WHAT = MappingProxyType({"forms": "form", "items": "item (form.item)",
                           "codelists": "decode (codelist.code)", "visits": "visit",
-                          "criteria": "criterion", "roles": "role", "parts": "part",
+                          "criteria": "criterion", "roles": "role",
+                          "role_descriptions": "role", "workspaces": "role with a workspace",
+                          "parts": "part",
                           "periods": "period", "administrations": "administration",
                           "arms": "arm", "checks": "edit check (form.check)",
                           "value_sets": "value set",
@@ -158,6 +167,8 @@ def _translatable(protocol: Protocol) -> dict[str, set[str]]:
         "visits": {visit.id for visit in protocol.schedule.visits},
         "criteria": {criterion.id for criterion in protocol.eligibility.criteria},
         "roles": {role.id for role in protocol.roles},
+        "role_descriptions": {role.id for role in protocol.roles},
+        "workspaces": {role.id for role in protocol.roles if role.workspace},
         "parts": {part.id for part in protocol.design.parts},
         "periods": {period.id for part in protocol.design.parts for period in part.periods},
         "administrations": {adm.id for adm in protocol.design.administrations},

@@ -27,9 +27,9 @@ MS_LIBRARY = ROOT / "protocols" / "library" / "multiple-sclerosis.yaml"
 # naming the consent facts the consent form's items hold, which the consent fills, and
 # translating the administrations' names, which the gates' sentences read, and the value
 # sets' descriptions and record tables' nouns, which the eligibility explanations read, and the
-# edit checks' messages, which their queries say);
+# edit checks' messages, which their queries say, and the roles' descriptions and workspaces);
 # a change of trialkit that re-versions it unasked is a bug (docs/adr/0007).
-REFERENCE_VERSION = "ead4bce00c0cb43698921fc2c459d75da3df574a9b73db71a717d77ff36194bd"
+REFERENCE_VERSION = "d5a4313256cde58448a1f3c117a8409bf80c20fcc6f87940ad43cb781a21f051"
 
 
 def test_the_reference_protocol_version_is_pinned(reference_protocol):

@@ -21,7 +21,8 @@ from trialkit.core.protocol.translations import in_language, same_language, untr
 
 pytestmark = pytest.mark.protocols()
 
-KINDS = ("forms", "items", "codelists", "visits", "criteria", "roles", "parts", "periods",
+KINDS = ("forms", "items", "codelists", "visits", "criteria", "roles", "role_descriptions",
+         "workspaces", "parts", "periods",
          "administrations", "arms", "checks", "value_sets", "tables")
 TEST_LANGUAGE = "qaa-test"  # ISO 639-2 reserves qaa-qtz for local use: no protocol carries it
 
@@ -36,6 +37,8 @@ def _keys(protocol: Protocol) -> dict[str, list[str]]:
         "visits": [visit.id for visit in protocol.schedule.visits],
         "criteria": [criterion.id for criterion in protocol.eligibility.criteria],
         "roles": [role.id for role in protocol.roles],
+        "role_descriptions": [role.id for role in protocol.roles],
+        "workspaces": [role.id for role in protocol.roles if role.workspace],
         "parts": [part.id for part in protocol.design.parts],
         "periods": [period.id for part in protocol.design.parts for period in part.periods],
         "administrations": [adm.id for adm in protocol.design.administrations],
@@ -91,6 +94,9 @@ def _words(dump: dict[str, Any]) -> dict[tuple[str, str], str]:
         words["criteria", criterion["id"]] = criterion["text"]
     for role in dump["roles"]:
         words["roles", role["id"]] = role["name"]
+        words["role_descriptions", role["id"]] = role["description"]
+        if role["workspace"]:
+            words["workspaces", role["id"]] = role["workspace"]
     for part in dump["design"]["parts"]:
         words["parts", part["id"]] = part["name"]
         for period in part["periods"]:
@@ -122,7 +128,7 @@ def _without_words(dump: dict[str, Any]) -> dict[str, Any]:
     for criterion in dump["eligibility"]["criteria"]:
         criterion["text"] = None
     for role in dump["roles"]:
-        role["name"] = None
+        role["name"] = role["description"] = role["workspace"] = None
     for part in dump["design"]["parts"]:
         part["name"] = None
         for period in part["periods"]:

@@ -334,8 +334,8 @@ def _void_signatures(actor: Actor, previous: FormVersion | None, version: FormVe
 
 def _sync_automatic_queries(actor: Actor, form_record: FormRecord, version: FormVersion,
                             findings: tuple[Finding, ...], now: dt.datetime) -> None:
-    wanted = {(f.item, f.message) for f in findings}
     found = {(f.item, f.message): f for f in findings}
+    wanted = set(found)  # what no live query asks yet: each opens one
     live = form_record.queries.filter(automatic=True).exclude(status=Query.Status.CLOSED)
     for query in live:
         if (query.item_id, query.text) in wanted:

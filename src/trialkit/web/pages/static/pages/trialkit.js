@@ -3,7 +3,9 @@
  * field inside the form named by data-refresh-form changes (e.g. the screening checklist).
  * A form with data-confirm asks before submitting (e.g. irreversible decisions).
  * A refreshed fragment holding data-not-asked="item ..." hides those conditional items of the
- * form (clearing what they held, which the save would refuse) and shows the others. */
+ * form (clearing what they held, which the save would refuse) and shows the others.
+ * A form with data-unsaved-warning makes the browser ask before leaving the page once something
+ * was typed in it and not yet submitted (an eCRF typed from a source document). */
 (function () {
   "use strict";
   function refresh(target) {
@@ -47,6 +49,17 @@
       form.addEventListener("submit", function (event) {
         if (!window.confirm(form.dataset.confirm)) { event.preventDefault(); }
       });
+    });
+    var unsaved = null;
+    document.querySelectorAll("form[data-unsaved-warning]").forEach(function (form) {
+      form.addEventListener("input", function () { unsaved = form; });
+      // Registered after the confirmations: a submit they cancel keeps the warning.
+      form.addEventListener("submit", function (event) {
+        if (!event.defaultPrevented && unsaved === form) { unsaved = null; }
+      });
+    });
+    window.addEventListener("beforeunload", function (event) {
+      if (unsaved) { event.preventDefault(); event.returnValue = ""; }
     });
   });
 })();

@@ -100,9 +100,13 @@ def renamed_ids(document: Document, prefix: str = "r") -> dict[str, dict[str, st
     for interpretation in document.get("interpretations", []):
         interpretation["governs"] = [_renamed_path(p, renames)
                                      for p in interpretation.get("governs", [])]
-    for translation in document.get("translations", []):  # keyed by form and form.item
+    for translation in document.get("translations", []):  # keyed by form, form.item/.check
         translation["forms"] = {renames[form][""]: words
                                 for form, words in translation.get("forms", {}).items()}
+        translation["checks"] = {  # a check keeps its id; its form is renamed
+            f"{renames[form]['']}.{check}": words
+            for form, check, words in ((*key.split(".", 1), words)
+                                       for key, words in translation.get("checks", {}).items())}
         translation["items"] = {
             f"{renames[form]['']}.{renames[form][item]}": words
             for form, item, words in ((*key.split(".", 1), words)

@@ -61,9 +61,10 @@ def test_init_grants_the_first_administrator_the_protocols_own_managing_role(
     [role] = [r for r in document["roles"] if "manage_users" in r.get("can", [])]
     old_id, role["id"] = role["id"], "site_it_admin"
     for translation in document.get("translations", []):
-        names = translation.get("roles", {})
-        if old_id in names:
-            names["site_it_admin"] = names.pop(old_id)
+        for kind in ("roles", "role_descriptions", "workspaces"):  # keyed by role id
+            words = translation.get(kind, {})
+            if old_id in words:
+                words["site_it_admin"] = words.pop(old_id)
     path = tmp_path / "renamed-admin.yaml"
     path.write_text(yaml.safe_dump(document, sort_keys=False, allow_unicode=True),
                     encoding="utf-8")

@@ -125,7 +125,8 @@ def test_a_role_may_enter_its_forms_but_not_the_administration_record(trial, mak
         participant.pk, trial.visits_collecting(mine)[0], mine.id]))
     other = client.get(reverse("pages:form_entry", args=[
         participant.pk, trial.visits_collecting(dose)[0], dose.id]))
-    assert '<form method="post" novalidate id="entry-form">' in own.content.decode()
+    assert '<form method="post" novalidate id="entry-form" data-unsaved-warning>' in \
+        own.content.decode()
     if reads(trial.protocol.role(role), dose):
         assert "Your role may not enter this form" in other.content.decode()
     else:  # a role that does not read the record (a blinded rater) is not shown it at all

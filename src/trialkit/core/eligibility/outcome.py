@@ -57,21 +57,16 @@ def combine(kind: Literal["and", "or"], parts: Sequence[Outcome]) -> Outcome:
 
 
 def _distinct(parts: Sequence[Outcome]) -> list[Wording]:
-    """The parts' sentences without repeats (two parts may say the same thing)."""
-    seen: dict[str, Wording] = {}
-    for part in parts:
-        seen.setdefault(part.explanation, part.said)
-    return list(seen.values())
+    """The parts' sentences without repeats (two parts may say the same thing). Compared as
+    wordings, not as text: a screening that wants only statuses never formats a sentence."""
+    return list(dict.fromkeys(part.said for part in parts))
 
 
 def evidence_of(parts: Sequence[Outcome], attr: Literal["evidence", "gaps"]) -> tuple[Any, ...]:
     """The parts' evidence rows (or missing items), without repeats, in order."""
     seen: list[Any] = []
-    keys: list[Any] = []  # a worded gap repeats when it reads the same
     for part in parts:
         for item in getattr(part, attr):
-            key = item.text if isinstance(item, Wording) else item
-            if key not in keys:
-                keys.append(key)
+            if item not in seen:
                 seen.append(item)
     return tuple(seen)

@@ -153,8 +153,8 @@ def _query_line(protocol: Protocol, query: Query) -> QueryLine:
     labels = {item.id: item.label for item in form.items}
     place = f"{form.name} · {labels.get(query.item_id, query.item_id)}" if query.item_id \
         else form.name
-    text = (edit_check_read(query.text, form, query.check_id, query.wording)
-            if query.automatic else query.text)
+    # Only an automatic query keeps a check id or a wording; a person's reads as written.
+    text = edit_check_read(query.text, form, query.check_id, query.wording)
     return QueryLine(query, place, text)
 
 

@@ -140,8 +140,8 @@ def query_in_words_of(protocol: Protocol, query: QueryView) -> QueryView:
         return query
     labels = {item.id: item.label for item in form.items}
     visits = {visit.id: visit.name for visit in protocol.schedule.visits}
-    text = (edit_check_read(query.text, form, query.check_id, query.wording)
-            if query.automatic else query.text)
+    # Only an automatic query keeps a check id or a wording; a person's reads as written.
+    text = edit_check_read(query.text, form, query.check_id, query.wording)
     # The edit checks' own messages: the opening one is the query's text.
     messages = [replace(m, text=text if m.text == query.text else system_message_read(m.text))
                 if m.author == EDIT_CHECK else m for m in query.messages]
